@@ -1,0 +1,130 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+# Everything else here is a step of one of them.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Django 5.2 LTS runs on Python 3.10-3.13; take the newest the machine has.
+PYTHON ?= $(shell for v in 3.13 3.12 3.11 3.10; do \
+	command -v python$$v >/dev/null && python$$v -c 'import venv' 2>/dev/null \
+	&& { echo python$$v; break; }; done)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+VAR_DIR ?= var
+export VAR_DIR
+
+USERS := DJANGO_SETTINGS_MODULE=config.users.settings
+ACCOUNTING := DJANGO_SETTINGS_MODULE=config.accounting.settings
+INTEGRATION := DJANGO_SETTINGS_MODULE=config.integration.settings
+
+# The test stack: real PostgreSQL and RabbitMQ (started if they are down).
+PG_URL ?= postgres://postgres@127.0.0.1:5432
+AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672
+TEST_ENV := USERS_DATABASE_URL=$(PG_URL)/users \
+	ACCOUNTING_DATABASE_URL=$(PG_URL)/accounting \
+	CACHE_URL=locmemcache://
+
+PYTEST := $(PY) -m pytest -p no:cacheprovider
+
+.PHONY: help run test install install-dev bootstrap migrate seed static \
+	services lint format migrations-check validate unit coverage e2e smoke \
+	clean
+
+help:  ## List the targets.
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
+		awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+# --- make run ---------------------------------------------------------------
+
+run: install bootstrap migrate seed static  ## Serve the whole platform.
+	@echo "gateway http://127.0.0.1:8000  users http://127.0.0.1:8001/admin/"
+	@echo "accounting http://127.0.0.1:8002/admin/   (Ctrl-C stops all)"
+	$(VENV)/bin/honcho -f Procfile start
+
+$(PY):
+	@test -n "$(PYTHON)" || { echo "Python 3.10+ with venv is required"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@ $(VENV)/.runtime
+
+install: $(VENV)/.runtime  ## Create .venv with the pinned runtime packages.
+
+install-dev: $(VENV)/.dev  ## Create .venv with runtime and test packages.
+
+bootstrap: $(VAR_DIR)/local.env
+
+$(VAR_DIR)/local.env: | $(PY)
+	$(PY) -m config.bootstrap $(VAR_DIR)
+
+migrate: install bootstrap  ## Apply migrations of users and accounting.
+	$(USERS) $(PY) manage.py migrate --no-input -v 0
+	$(ACCOUNTING) $(PY) manage.py migrate --no-input -v 0
+
+seed: install bootstrap  ## Create demo plans, rates and the staff account.
+	$(USERS) $(PY) manage.py seed_demo
+	$(ACCOUNTING) $(PY) manage.py seed_demo
+
+static: install bootstrap
+	$(INTEGRATION) $(PY) manage.py collectstatic --no-input -v 0
+	$(USERS) $(PY) manage.py collectstatic --no-input -v 0
+	$(ACCOUNTING) $(PY) manage.py collectstatic --no-input -v 0
+
+# --- make test --------------------------------------------------------------
+
+test: install-dev bootstrap services lint migrations-check validate unit \
+	coverage e2e smoke  ## Every check CI runs.
+	@echo "make test: all checks passed"
+
+services:  ## Start PostgreSQL, RabbitMQ and Redis if down; create test DBs.
+	scripts/ensure-services.sh
+
+lint: install-dev  ## ruff (lint + format check) and import-linter.
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+
+format: install-dev  ## Fix what ruff can fix.
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+migrations-check: install-dev bootstrap  ## No model change without migration.
+	$(USERS) $(PY) manage.py makemigrations --check --dry-run
+	$(ACCOUNTING) $(PY) manage.py makemigrations --check --dry-run
+
+validate: install-dev  ## Compose and GitLab CI schemas, hadolint.
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.compose-spec \
+		docker-compose.yml
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.gitlab-ci \
+		.gitlab-ci.yml
+	$(VENV)/bin/hadolint docker/Dockerfile
+
+unit: install-dev bootstrap services  ## pytest per service, with coverage.
+	@rm -f $(VAR_DIR)/.coverage
+	$(TEST_ENV) CELERY_BROKER_URL=$(AMQP_URL)/savings_test_users \
+		$(PYTEST) users --ds=config.users.settings \
+		--cov --cov-report=
+	$(TEST_ENV) CELERY_BROKER_URL=$(AMQP_URL)/savings_test_accounting \
+		$(PYTEST) accounting --ds=config.accounting.settings \
+		--cov --cov-append --cov-report=
+	$(TEST_ENV) CELERY_BROKER_URL=$(AMQP_URL)/savings_test \
+		$(PYTEST) integration config/tests \
+		--ds=config.integration.settings --cov --cov-append --cov-report=
+
+coverage: install-dev  ## 100% statement and branch coverage, combined.
+	$(PY) -m coverage report --fail-under=100
+
+e2e: install-dev bootstrap services  ## Real processes on PostgreSQL + RabbitMQ.
+	$(PYTEST) tests/e2e
+
+smoke: install-dev  ## `make run` with no environment: sign up, credit once.
+	$(PYTEST) tests/smoke
+
+clean:  ## Remove the embedded default's data (var/) and the venv.
+	rm -rf $(VAR_DIR) $(VENV)

@@ -1,0 +1,74 @@
+"""Settings of the accounting service: plans, the ledger, user events.
+
+Own database (``ACCOUNTING_DATABASE_URL``); internal API for the gateway
+behind ``ACCOUNTING_SERVICE_TOKEN``; the back office for staff at
+``/admin/``; its Celery worker consumes the ``accounting`` queue.
+"""
+
+from config.base import *  # noqa: F403
+from config.base import ACCOUNTING_SERVICE_TOKEN, database
+
+# --- Apps -------------------------------------------------------------------
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "accounting",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.accounting.urls"
+WSGI_APPLICATION = "config.accounting.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+# --- Database ---------------------------------------------------------------
+
+DATABASES = {"default": database("accounting")}
+
+# --- Internal API -----------------------------------------------------------
+
+INTERNAL_API_TOKEN = ACCOUNTING_SERVICE_TOKEN
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,  # noqa: F405
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "config.service_auth.ServiceTokenAuthentication"
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["config.service_auth.IsService"],
+}
+SPECTACULAR_SETTINGS = {
+    **SPECTACULAR_SETTINGS,  # noqa: F405
+    "TITLE": "Accounting service internal API",
+    "DESCRIPTION": "Called by the gateway only, with a service credential.",
+    "VERSION": "1.0.0",
+}

@@ -1,0 +1,194 @@
+"""Settings shared by every service.
+
+Each service's ``settings.py`` starts with ``from config.base import *`` and
+then names its own apps, URLs and database. Values are read once from the
+environment with django-environ. Operating-system variables win; then
+``var/local.env``, which ``make`` generates for the embedded default (secret
+key, service tokens, JWT key paths), so that ``make run`` works with no
+environment set at all. See ``.env.example`` for every variable.
+"""
+
+from pathlib import Path
+
+import environ
+from kombu import Queue
+
+from config import contracts
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
+
+env = environ.Env()
+LOCAL_ENV_FILE = VAR_DIR / "local.env"
+if LOCAL_ENV_FILE.exists():
+    # read_env never overrides variables already set in the environment.
+    env.read_env(str(LOCAL_ENV_FILE))
+
+# --- Core -------------------------------------------------------------------
+
+SECRET_KEY = env.str("DJANGO_SECRET_KEY")
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+ALLOWED_HOSTS = env.list(
+    "DJANGO_ALLOWED_HOSTS",
+    default=["localhost", "127.0.0.1", "[::1]", "testserver"],
+)
+USE_TZ = True
+TIME_ZONE = "UTC"
+LANGUAGE_CODE = "en-us"
+USE_I18N = False
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Requests larger than this are refused before they reach a view.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+
+# --- Money ------------------------------------------------------------------
+
+DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="USD")
+SUPPORTED_CURRENCIES = env.list(
+    "SUPPORTED_CURRENCIES", default=["USD", "EUR", "GBP", "MXN", "JPY"]
+)
+
+# --- Service-to-service -----------------------------------------------------
+
+USERS_SERVICE_URL = env.str("USERS_SERVICE_URL", default="http://127.0.0.1:8001")
+ACCOUNTING_SERVICE_URL = env.str(
+    "ACCOUNTING_SERVICE_URL", default="http://127.0.0.1:8002"
+)
+# Each internal API accepts exactly one credential: the one named for it.
+USERS_SERVICE_TOKEN = env.str("USERS_SERVICE_TOKEN")
+ACCOUNTING_SERVICE_TOKEN = env.str("ACCOUNTING_SERVICE_TOKEN")
+
+# --- JWT (RS256: users signs, the gateway verifies locally) -----------------
+
+
+def _read_key(name: str) -> str:
+    """Returns a PEM key from ``NAME`` or from the file named by NAME_FILE."""
+    value = env.str(name, default="")
+    if value:
+        return value.replace("\\n", "\n")
+    path = env.str(f"{name}_FILE", default="")
+    return Path(path).read_text() if path else ""
+
+
+JWT_PUBLIC_KEY = _read_key("JWT_PUBLIC_KEY")
+# Staff account created by ``seed_demo`` in each admin (embedded default).
+STAFF_EMAIL = env.str("STAFF_EMAIL", default="")
+STAFF_PASSWORD = env.str("STAFF_PASSWORD", default="")
+JWT_ACCESS_TOKEN_LIFETIME = env.int("JWT_ACCESS_TOKEN_LIFETIME", default=300)
+JWT_REFRESH_TOKEN_LIFETIME = env.int(
+    "JWT_REFRESH_TOKEN_LIFETIME", default=7 * 24 * 3600
+)
+JWT_ISSUER = env.str("JWT_ISSUER", default="savings-platform")
+
+# --- Static files -----------------------------------------------------------
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
+    },
+}
+
+# --- Celery (namespace CELERY_, read by config/celery.py) -------------------
+
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+# The embedded default: kombu's file-system transport, one shared folder.
+_BROKER_DIR = VAR_DIR / "broker"
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {
+        "data_folder_in": str(_BROKER_DIR / "queue"),
+        "data_folder_out": str(_BROKER_DIR / "queue"),
+        "processed_folder": str(_BROKER_DIR / "processed"),
+        "store_processed": False,
+    }
+    if CELERY_BROKER_URL.startswith("filesystem")
+    else {"confirm_publish": True}
+)
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = 60
+CELERY_TASK_SOFT_TIME_LIMIT = 50
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_DEFAULT_QUEUE = contracts.ACCOUNTING_QUEUE
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_TASK_ROUTES = contracts.TASK_ROUTES
+# Quorum queues on RabbitMQ (replicated, poison-message safe); the
+# file-system transport of the embedded default ignores queue arguments.
+_QUEUE_ARGUMENTS = (
+    {}
+    if CELERY_BROKER_URL.startswith("filesystem")
+    else {"x-queue-type": env.str("CELERY_QUEUE_TYPE", default="quorum")}
+)
+CELERY_TASK_QUEUES = [
+    Queue(name, durable=True, queue_arguments=_QUEUE_ARGUMENTS)
+    for name in (contracts.ACCOUNTING_QUEUE, contracts.USERS_QUEUE)
+]
+
+# --- REST framework (each service adds its own authentication) --------------
+
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["config.parsers.DecimalJSONParser"],
+    "EXCEPTION_HANDLER": "config.problems.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+SPECTACULAR_SETTINGS = {
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- Logging ----------------------------------------------------------------
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"}
+    },
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO")},
+}
+
+
+def database(name: str) -> dict:
+    """Returns the database settings for one service.
+
+    Args:
+        name: The service name; the URL is read from ``<NAME>_DATABASE_URL``
+            and defaults to a SQLite file under ``var/``.
+
+    Returns:
+        A Django ``DATABASES`` entry. PostgreSQL connections are kept open
+        between requests; SQLite runs in WAL mode with immediate transactions
+        so that concurrent writers queue instead of failing.
+    """
+    config = env.db_url(
+        f"{name.upper()}_DATABASE_URL",
+        default=f"sqlite:///{VAR_DIR / f'{name}.sqlite3'}",
+    )
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    else:
+        config["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+        config["CONN_HEALTH_CHECKS"] = True
+    config["ATOMIC_REQUESTS"] = False
+    return config

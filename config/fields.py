@@ -1,0 +1,95 @@
+"""DRF fields for the wire types every service shares.
+
+``AmountField`` keeps the exact decimal (its precision is checked against the
+currency by the serializer that knows the currency, with
+:func:`config.money.to_minor`), ``CurrencyField`` checks the supported list,
+and ``InstantField`` reads RFC 3339 instants. Their errors carry the stable
+codes of :class:`config.problems.Code`, which name the whole problem.
+"""
+
+import datetime as dt
+import decimal
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from config import money, timeparse
+from config.problems import Code
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "decimal",
+        "example": "100.50",
+        "description": (
+            "A positive decimal in the currency's minor-unit precision, as a "
+            "string (or a JSON number, parsed exactly)."
+        ),
+    }
+)
+class AmountField(serializers.Field):
+    """A positive exact decimal amount, sent as a string or a JSON number."""
+
+    default_error_messages = {"required": "An amount is required."}
+
+    def to_internal_value(self, data: Any) -> decimal.Decimal:
+        """Parses the amount without rounding or floats."""
+        try:
+            return money.parse_decimal(data)
+        except money.MoneyError as error:
+            raise serializers.ValidationError(
+                str(error), code=error.code
+            ) from error
+
+    def to_representation(self, value: Any) -> str:
+        """Renders an amount already formatted as a string."""
+        return str(value)
+
+
+@extend_schema_field(
+    {"type": "string", "example": "USD", "description": "ISO 4217 code."}
+)
+class CurrencyField(serializers.Field):
+    """An ISO 4217 code from the deployment's supported list."""
+
+    def to_internal_value(self, data: Any) -> str:
+        """Validates and upper-cases the code."""
+        try:
+            return money.parse_currency(data)
+        except money.MoneyError as error:
+            raise serializers.ValidationError(
+                str(error), code=error.code
+            ) from error
+
+    def to_representation(self, value: Any) -> str:
+        """Renders the code."""
+        return str(value)
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class InstantField(serializers.Field):
+    """An RFC 3339 instant with an offset, or a date meaning a whole day.
+
+    Args:
+        end_of_day: A bare date means the day's last instant (for ``to``).
+    """
+
+    def __init__(self, *, end_of_day: bool = False, **kwargs: Any) -> None:
+        self.end_of_day = end_of_day
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> dt.datetime:
+        """Parses the instant into an aware UTC datetime."""
+        try:
+            return timeparse.parse_instant(data, end_of_day=self.end_of_day)
+        except timeparse.InstantError as error:
+            raise serializers.ValidationError(
+                str(error), code=Code.INVALID_DATETIME
+            ) from error
+
+    def to_representation(self, value: dt.datetime) -> str:
+        """Renders the instant in UTC with a ``Z``."""
+        return timeparse.format_instant(value)

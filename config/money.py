@@ -1,0 +1,154 @@
+"""Money on the wire: exact decimal strings in, integer minor units inside.
+
+Amounts are stored as integers in the currency's minor unit (cents for USD,
+yen for JPY) and travel as decimal strings in the currency's precision
+(``"100.50"``, ``"100"``). Parsing never goes through a float: a JSON number
+arrives here as a :class:`~decimal.Decimal` (see ``config.parsers``).
+"""
+
+import decimal
+import re
+from typing import Any
+
+from django.conf import settings
+
+# ISO 4217 minor-unit exponents of the currencies a deployment may enable.
+CURRENCY_EXPONENTS: dict[str, int] = {
+    "AUD": 2, "BHD": 3, "BRL": 2, "CAD": 2, "CHF": 2, "CLP": 0, "CNY": 2,
+    "CZK": 2, "DKK": 2, "EUR": 2, "GBP": 2, "HKD": 2, "HUF": 2, "INR": 2,
+    "ISK": 0, "JPY": 0, "KES": 2, "KRW": 0, "KWD": 3, "MXN": 2, "NGN": 2,
+    "NOK": 2, "NZD": 2, "PLN": 2, "SEK": 2, "SGD": 2, "TRY": 2, "USD": 2,
+    "ZAR": 2,
+}  # fmt: skip
+
+MAX_MAJOR_UNITS = 1_000_000_000
+_DECIMAL_STRING = re.compile(r"\A[0-9]{1,20}(\.[0-9]{1,20})?\Z")
+
+
+class MoneyError(ValueError):
+    """An amount or currency that cannot be accepted.
+
+    Attributes:
+        code: ``invalid_amount`` or ``unsupported_currency``.
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def supported_currencies() -> list[str]:
+    """Returns the currencies this deployment accepts, in settings order."""
+    return list(settings.SUPPORTED_CURRENCIES)
+
+
+def exponent(currency: str) -> int:
+    """Returns the number of minor-unit digits of a currency."""
+    return CURRENCY_EXPONENTS[currency]
+
+
+def parse_currency(value: Any) -> str:
+    """Validates a currency code against the supported list.
+
+    Args:
+        value: The code as sent; case is ignored.
+
+    Returns:
+        The upper-case ISO 4217 code.
+
+    Raises:
+        MoneyError: The code is not a supported currency.
+    """
+    code = value.upper() if isinstance(value, str) else None
+    if code not in settings.SUPPORTED_CURRENCIES:
+        raise MoneyError(
+            "unsupported_currency",
+            f"Unsupported currency {value!r}; supported: "
+            f"{', '.join(settings.SUPPORTED_CURRENCIES)}.",
+        )
+    return code
+
+
+def parse_decimal(value: Any) -> decimal.Decimal:
+    """Parses a positive amount sent as a decimal string or a JSON number.
+
+    Args:
+        value: A string such as ``"100.50"`` or a Decimal or int from JSON.
+
+    Returns:
+        The exact decimal value.
+
+    Raises:
+        MoneyError: The value is not a plain positive decimal (exponents,
+            signs, NaN, infinities and booleans are refused).
+    """
+    if isinstance(value, str):
+        if not _DECIMAL_STRING.match(value):
+            raise MoneyError(
+                "invalid_amount",
+                "An amount is a plain decimal such as \"100.50\".",
+            )
+        amount = decimal.Decimal(value)
+    elif isinstance(value, int | decimal.Decimal) and not isinstance(
+        value, bool
+    ):
+        amount = decimal.Decimal(value)
+        if not amount.is_finite() or amount.as_tuple().exponent > 0:
+            raise MoneyError(
+                "invalid_amount",
+                "An amount is a plain decimal such as \"100.50\".",
+            )
+    else:
+        raise MoneyError(
+            "invalid_amount", "An amount is a decimal string or a number."
+        )
+    if amount <= 0:
+        raise MoneyError("invalid_amount", "An amount must be above zero.")
+    return amount
+
+
+def to_minor(amount: decimal.Decimal, currency: str) -> int:
+    """Converts an exact amount to integer minor units of a currency.
+
+    Args:
+        amount: A positive decimal, as returned by :func:`parse_decimal`.
+        currency: A supported currency code.
+
+    Returns:
+        The amount in minor units.
+
+    Raises:
+        MoneyError: Too many decimal places for the currency, or more than
+            the per-operation maximum.
+    """
+    places = exponent(currency)
+    if -amount.as_tuple().exponent > places:
+        raise MoneyError(
+            "invalid_amount",
+            f"{currency} amounts have at most {places} decimal places.",
+        )
+    if amount > MAX_MAJOR_UNITS:
+        raise MoneyError(
+            "invalid_amount",
+            f"An amount is at most {MAX_MAJOR_UNITS:,} {currency}.",
+        )
+    return int(amount.scaleb(places))
+
+
+def parse_amount(value: Any, currency: str) -> int:
+    """Parses an amount as sent and returns it in minor units."""
+    return to_minor(parse_decimal(value), currency)
+
+
+def format_amount(minor: int, currency: str) -> str:
+    """Formats minor units as a decimal string in the currency's precision.
+
+    Args:
+        minor: An amount in minor units; may be negative.
+        currency: A currency code.
+
+    Returns:
+        The amount such as ``"100.50"`` (USD) or ``"100"`` (JPY).
+    """
+    places = exponent(currency)
+    return f"{decimal.Decimal(minor).scaleb(-places):.{places}f}"

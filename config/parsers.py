@@ -1,0 +1,61 @@
+"""A JSON parser that never turns a number into a float.
+
+JSON numbers are parsed as :class:`decimal.Decimal`, so ``100.10`` arrives
+exactly as written. ``NaN`` and ``Infinity`` literals are refused, and the
+body is read only up to ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (DRF streams the body
+past Django's own size check, so the limit is enforced here).
+"""
+
+import decimal
+import json
+from typing import Any, NoReturn
+
+from django.conf import settings
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
+
+from config.problems import PayloadTooLargeError
+
+
+def _refuse_constant(name: str) -> NoReturn:
+    """Refuses the non-standard literals NaN, Infinity and -Infinity."""
+    raise ValueError(f"{name} is not a valid JSON value")
+
+
+class DecimalJSONParser(JSONParser):
+    """Parses JSON bodies with exact decimals and a size limit."""
+
+    def parse(
+        self,
+        stream: Any,
+        media_type: str | None = None,
+        parser_context: dict | None = None,
+    ) -> Any:
+        """Parses the request body.
+
+        Args:
+            stream: The request body stream.
+            media_type: The request's media type (unused).
+            parser_context: DRF's context; may carry an ``encoding``.
+
+        Returns:
+            The decoded JSON document.
+
+        Raises:
+            PayloadTooLargeError: The body is over the size limit.
+            ParseError: The body is not valid JSON.
+        """
+        del media_type
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        raw = stream.read(limit + 1)
+        if len(raw) > limit:
+            raise PayloadTooLargeError()
+        encoding = (parser_context or {}).get("encoding", "utf-8")
+        try:
+            return json.loads(
+                raw.decode(encoding),
+                parse_float=decimal.Decimal,
+                parse_constant=_refuse_constant,
+            )
+        except (ValueError, UnicodeDecodeError) as error:
+            raise ParseError(f"Malformed JSON: {error}") from error

@@ -1,0 +1,292 @@
+"""RFC 9457 problem details for every error every service returns.
+
+One exception handler turns every failure into ``application/problem+json``
+with ``type``, ``title``, ``status``, ``detail`` and a stable, lowercase
+``code``; validation failures add ``errors: {field: [message, ...]}``. Domain
+code raises :class:`ProblemError` with a code from its app's enum; framework
+errors (bad JSON, wrong method, missing token, ...) are mapped here. Django's
+own 404 and 500 pages are replaced too, so no HTML page or stack trace ever
+leaves a service.
+"""
+
+import enum
+import logging
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions
+from rest_framework.response import Response
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+TYPE_PREFIX = "urn:savings:problem:"
+
+logger = logging.getLogger(__name__)
+
+
+class Code(enum.StrEnum):
+    """Error codes shared by every service (each app adds its own enum)."""
+
+    VALIDATION_ERROR = "validation_error"
+    MALFORMED_JSON = "malformed_json"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    NOT_AUTHENTICATED = "not_authenticated"
+    INVALID_TOKEN = "invalid_token"
+    PERMISSION_DENIED = "permission_denied"
+    NOT_FOUND = "not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    NOT_ACCEPTABLE = "not_acceptable"
+    RATE_LIMITED = "rate_limited"
+    INTERNAL_ERROR = "internal_error"
+    INVALID_AMOUNT = "invalid_amount"
+    UNSUPPORTED_CURRENCY = "unsupported_currency"
+    INVALID_DATETIME = "invalid_datetime"
+    INVALID_RANGE = "invalid_range"
+    INVALID_CURSOR = "invalid_cursor"
+    INVALID_IDEMPOTENCY_KEY = "invalid_idempotency_key"
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+    IDEMPOTENCY_KEY_IN_FLIGHT = "idempotency_key_in_flight"
+
+
+# Field-level validation codes that name the whole problem when they occur:
+# a bad amount is ``invalid_amount`` rather than a generic validation error.
+_SURFACED_FIELD_CODES = frozenset(
+    {
+        Code.INVALID_AMOUNT,
+        Code.UNSUPPORTED_CURRENCY,
+        Code.INVALID_DATETIME,
+        Code.INVALID_RANGE,
+        Code.INVALID_CURSOR,
+    }
+)
+
+
+class ProblemError(Exception):
+    """A failure that maps to one problem-details response.
+
+    Attributes:
+        status: The HTTP status code.
+        code: The stable machine-readable code.
+        detail: A human-readable explanation of this occurrence.
+        errors: Optional per-field messages.
+        headers: Optional extra response headers (``Retry-After``, ...).
+    """
+
+    def __init__(
+        self,
+        *,
+        status: int,
+        code: str,
+        detail: str = "",
+        errors: Mapping[str, list[str]] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail or code)
+        self.status = status
+        self.code = str(code)
+        self.detail = detail
+        self.errors = dict(errors) if errors else None
+        self.headers = dict(headers) if headers else {}
+
+
+class PayloadTooLargeError(exceptions.APIException):
+    """The request body exceeds ``DATA_UPLOAD_MAX_MEMORY_SIZE``."""
+
+    status_code = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = Code.PAYLOAD_TOO_LARGE
+
+
+def problem_body(
+    *,
+    status: int,
+    code: str,
+    detail: str = "",
+    errors: Mapping[str, list[str]] | None = None,
+) -> dict[str, Any]:
+    """Builds the JSON body of a problem-details response.
+
+    Args:
+        status: The HTTP status code.
+        code: The stable machine-readable code.
+        detail: A human-readable explanation; defaults to the title.
+        errors: Optional per-field messages.
+
+    Returns:
+        The problem document as a dict.
+    """
+    title = HTTPStatus(status).phrase
+    body: dict[str, Any] = {
+        "type": f"{TYPE_PREFIX}{code}",
+        "title": title,
+        "status": status,
+        "detail": detail or title,
+        "code": str(code),
+    }
+    if errors:
+        body["errors"] = dict(errors)
+    return body
+
+
+def problem_response(error: ProblemError) -> Response:
+    """Renders a :class:`ProblemError` as a DRF response."""
+    return Response(
+        problem_body(
+            status=error.status,
+            code=error.code,
+            detail=error.detail,
+            errors=error.errors,
+        ),
+        status=error.status,
+        headers=error.headers,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
+
+
+def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Flattens DRF's nested error detail into ``{"a.b": [message]}``."""
+    if isinstance(detail, Mapping):
+        flat: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        return flat
+    messages = detail if isinstance(detail, list) else [detail]
+    key = prefix.rstrip(".") or "non_field_errors"
+    flat = {}
+    for index, message in enumerate(messages):
+        if isinstance(message, Mapping | list):
+            flat.update(_flatten(message, f"{key}.{index}."))
+        else:
+            flat.setdefault(key, []).append(str(message))
+    return flat
+
+
+def _first_code(detail: Any) -> str | None:
+    """Returns the code of the first error in a DRF error detail."""
+    if isinstance(detail, Mapping):
+        for value in detail.values():
+            code = _first_code(value)
+            if code:
+                return code
+        return None
+    if isinstance(detail, list):
+        return _first_code(detail[0]) if detail else None
+    return getattr(detail, "code", None)
+
+
+def _validation_problem(exc: exceptions.ValidationError) -> ProblemError:
+    """Maps a DRF validation error to a 400 problem."""
+    first = _first_code(exc.detail)
+    code = first if first in _SURFACED_FIELD_CODES else Code.VALIDATION_ERROR
+    errors = _flatten(exc.detail)
+    detail = next(iter(errors.values()))[0] if errors else "Invalid input."
+    return ProblemError(status=400, code=code, detail=detail, errors=errors)
+
+
+_API_EXCEPTION_CODES: dict[type[exceptions.APIException], str] = {
+    exceptions.ParseError: Code.MALFORMED_JSON,
+    exceptions.UnsupportedMediaType: Code.UNSUPPORTED_MEDIA_TYPE,
+    exceptions.NotAuthenticated: Code.NOT_AUTHENTICATED,
+    exceptions.AuthenticationFailed: Code.INVALID_TOKEN,
+    exceptions.PermissionDenied: Code.PERMISSION_DENIED,
+    exceptions.NotFound: Code.NOT_FOUND,
+    exceptions.MethodNotAllowed: Code.METHOD_NOT_ALLOWED,
+    exceptions.NotAcceptable: Code.NOT_ACCEPTABLE,
+    exceptions.Throttled: Code.RATE_LIMITED,
+    PayloadTooLargeError: Code.PAYLOAD_TOO_LARGE,
+}
+
+
+def to_problem(exc: Exception) -> ProblemError | None:
+    """Maps any exception a view may raise to a problem, if it is known.
+
+    Args:
+        exc: The exception raised while handling a request.
+
+    Returns:
+        The problem to render, or None for an unexpected error (a 500).
+    """
+    if isinstance(exc, ProblemError):
+        return exc
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if isinstance(exc, exceptions.ValidationError):
+        return _validation_problem(exc)
+    if not isinstance(exc, exceptions.APIException):
+        return None
+    code = next(
+        (
+            code
+            for cls, code in _API_EXCEPTION_CODES.items()
+            if isinstance(exc, cls)
+        ),
+        getattr(exc, "default_code", Code.VALIDATION_ERROR),
+    )
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None) is not None:
+        headers["Retry-After"] = str(int(exc.wait) + 1)
+    detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    return ProblemError(
+        status=exc.status_code, code=code, detail=detail, headers=headers
+    )
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    """DRF exception handler: every known error becomes problem+json.
+
+    Args:
+        exc: The exception raised by the view.
+        context: DRF's handler context (unused).
+
+    Returns:
+        The problem response, or None so that Django's 500 handler answers.
+    """
+    del context
+    problem = to_problem(exc)
+    if problem is None:
+        return None
+    return problem_response(problem)
+
+
+def _json_problem(status: int, code: str, detail: str = "") -> JsonResponse:
+    """Builds a problem response outside DRF (Django's error handlers)."""
+    return JsonResponse(
+        problem_body(status=status, code=code, detail=detail),
+        status=status,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
+
+
+def handler400(request: HttpRequest, exception: Exception) -> JsonResponse:
+    """Django's bad-request handler (bad Host header, oversized body...)."""
+    del request, exception
+    return _json_problem(400, Code.VALIDATION_ERROR, "Bad request.")
+
+
+def handler403(request: HttpRequest, exception: Exception) -> JsonResponse:
+    """Django's permission-denied handler."""
+    del request, exception
+    return _json_problem(403, Code.PERMISSION_DENIED)
+
+
+def handler404(request: HttpRequest, exception: Exception) -> JsonResponse:
+    """Django's not-found handler: unknown URLs answer problem+json."""
+    del exception
+    return _json_problem(
+        404, Code.NOT_FOUND, f"No resource at {request.path}."
+    )
+
+
+def handler500(request: HttpRequest) -> JsonResponse:
+    """Django's server-error handler: no stack trace, ever."""
+    del request
+    return _json_problem(
+        500, Code.INTERNAL_ERROR, "An unexpected error occurred."
+    )

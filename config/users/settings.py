@@ -1,0 +1,141 @@
+"""Settings of the users service: identity, JWT issuing, the outbox.
+
+Own database (``USERS_DATABASE_URL``); internal API for the gateway behind
+``USERS_SERVICE_TOKEN``; the admin for staff at ``/admin/``. User changes
+leave through the outbox as Celery tasks (``config.contracts``).
+"""
+
+import datetime as dt
+
+from config.base import *  # noqa: F403
+from config.base import (
+    JWT_ACCESS_TOKEN_LIFETIME,
+    JWT_ISSUER,
+    JWT_PUBLIC_KEY,
+    JWT_REFRESH_TOKEN_LIFETIME,
+    USERS_SERVICE_TOKEN,
+    VAR_DIR,
+    _read_key,
+    database,
+    env,
+)
+from config.contracts import OUTBOX_SWEEP_TASK
+
+# --- Apps -------------------------------------------------------------------
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework_simplejwt",
+    "rest_framework_simplejwt.token_blacklist",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "users",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.users.urls"
+WSGI_APPLICATION = "config.users.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+# --- Database ---------------------------------------------------------------
+
+DATABASES = {"default": database("users")}
+
+# --- Identity ---------------------------------------------------------------
+
+AUTH_USER_MODEL = "users.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation."
+        "UserAttributeSimilarityValidator"
+    },
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {
+        "NAME": "django.contrib.auth.password_validation."
+        "CommonPasswordValidator"
+    },
+    {
+        "NAME": "django.contrib.auth.password_validation."
+        "NumericPasswordValidator"
+    },
+]
+
+SIMPLE_JWT = {
+    "ALGORITHM": "RS256",
+    "SIGNING_KEY": _read_key("JWT_PRIVATE_KEY"),
+    "VERIFYING_KEY": JWT_PUBLIC_KEY,
+    "ISSUER": JWT_ISSUER,
+    "ACCESS_TOKEN_LIFETIME": dt.timedelta(seconds=JWT_ACCESS_TOKEN_LIFETIME),
+    "REFRESH_TOKEN_LIFETIME": dt.timedelta(seconds=JWT_REFRESH_TOKEN_LIFETIME),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": True,
+    "USER_ID_FIELD": "id",
+    "USER_ID_CLAIM": "user_id",
+}
+
+# --- Internal API -----------------------------------------------------------
+
+INTERNAL_API_TOKEN = USERS_SERVICE_TOKEN
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,  # noqa: F405
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "config.service_auth.ServiceTokenAuthentication"
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["config.service_auth.IsService"],
+}
+SPECTACULAR_SETTINGS = {
+    **SPECTACULAR_SETTINGS,  # noqa: F405
+    "TITLE": "Users service internal API",
+    "DESCRIPTION": "Called by the gateway only, with a service credential.",
+    "VERSION": "1.0.0",
+}
+
+# --- Outbox relay -----------------------------------------------------------
+
+# Pending events older than this are republished by the beat sweep.
+OUTBOX_SWEEP_INTERVAL = env.int("OUTBOX_SWEEP_INTERVAL", default=10)
+CELERY_BEAT_SCHEDULE = {
+    "outbox-sweep": {
+        "task": OUTBOX_SWEEP_TASK,
+        "schedule": dt.timedelta(seconds=OUTBOX_SWEEP_INTERVAL),
+    }
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

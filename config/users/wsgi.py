@@ -1,0 +1,8 @@
+"""WSGI entry point of the users service."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.users.settings")
+application = get_wsgi_application()
