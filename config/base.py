@@ -50,7 +50,9 @@ SUPPORTED_CURRENCIES = env.list(
 
 # --- Service-to-service -----------------------------------------------------
 
-USERS_SERVICE_URL = env.str("USERS_SERVICE_URL", default="http://127.0.0.1:8001")
+USERS_SERVICE_URL = env.str(
+    "USERS_SERVICE_URL", default="http://127.0.0.1:8001"
+)
 ACCOUNTING_SERVICE_URL = env.str(
     "ACCOUNTING_SERVICE_URL", default="http://127.0.0.1:8002"
 )
@@ -185,7 +187,9 @@ def database(name: str) -> dict:
         config["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+            ),
         }
     else:
         config["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)

@@ -86,7 +86,7 @@ def parse_decimal(value: Any) -> decimal.Decimal:
         if not _DECIMAL_STRING.match(value):
             raise MoneyError(
                 "invalid_amount",
-                "An amount is a plain decimal such as \"100.50\".",
+                'An amount is a plain decimal such as "100.50".',
             )
         amount = decimal.Decimal(value)
     elif isinstance(value, int | decimal.Decimal) and not isinstance(
@@ -96,7 +96,7 @@ def parse_decimal(value: Any) -> decimal.Decimal:
         if not amount.is_finite() or amount.as_tuple().exponent > 0:
             raise MoneyError(
                 "invalid_amount",
-                "An amount is a plain decimal such as \"100.50\".",
+                'An amount is a plain decimal such as "100.50".',
             )
     else:
         raise MoneyError(

@@ -11,6 +11,7 @@ leaves a service.
 
 import enum
 import logging
+import math
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
@@ -34,7 +35,7 @@ class Code(enum.StrEnum):
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     PAYLOAD_TOO_LARGE = "payload_too_large"
     NOT_AUTHENTICATED = "not_authenticated"
-    INVALID_TOKEN = "invalid_token"
+    INVALID_TOKEN = "invalid_token"  # noqa: S105 (an error code, no secret)
     PERMISSION_DENIED = "permission_denied"
     NOT_FOUND = "not_found"
     METHOD_NOT_ALLOWED = "method_not_allowed"
@@ -231,7 +232,7 @@ def to_problem(exc: Exception) -> ProblemError | None:
     if getattr(exc, "auth_header", None):
         headers["WWW-Authenticate"] = exc.auth_header
     if getattr(exc, "wait", None) is not None:
-        headers["Retry-After"] = str(int(exc.wait) + 1)
+        headers["Retry-After"] = str(math.ceil(exc.wait))
     detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
     return ProblemError(
         status=exc.status_code, code=code, detail=detail, headers=headers
@@ -279,9 +280,7 @@ def handler403(request: HttpRequest, exception: Exception) -> JsonResponse:
 def handler404(request: HttpRequest, exception: Exception) -> JsonResponse:
     """Django's not-found handler: unknown URLs answer problem+json."""
     del exception
-    return _json_problem(
-        404, Code.NOT_FOUND, f"No resource at {request.path}."
-    )
+    return _json_problem(404, Code.NOT_FOUND, f"No resource at {request.path}.")
 
 
 def handler500(request: HttpRequest) -> JsonResponse:

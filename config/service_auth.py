@@ -49,7 +49,9 @@ class ServiceTokenAuthentication(authentication.BaseAuthentication):
         )
         scheme, _, token = header.partition(" ")
         if scheme != KEYWORD or not token:
-            raise exceptions.NotAuthenticated("A service credential is required.")
+            raise exceptions.NotAuthenticated(
+                "A service credential is required."
+            )
         if not hmac.compare_digest(
             token.encode(), settings.INTERNAL_API_TOKEN.encode()
         ):

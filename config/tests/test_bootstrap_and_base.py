@@ -1,0 +1,124 @@
+import importlib
+import runpy
+import stat
+import sys
+
+import pytest
+
+from config import base, bootstrap
+
+
+def test_bootstrap_writes_secrets_once(tmp_path):
+    env_file = bootstrap.ensure_local_env(tmp_path / "var")
+    first = env_file.read_text()
+    values = dict(
+        line.split("=", 1)
+        for line in first.splitlines()
+        if line and not line.startswith("#")
+    )
+    assert set(values) == {
+        "DJANGO_SECRET_KEY",
+        "USERS_SERVICE_TOKEN",
+        "ACCOUNTING_SERVICE_TOKEN",
+        "JWT_PRIVATE_KEY_FILE",
+        "JWT_PUBLIC_KEY_FILE",
+        "STAFF_EMAIL",
+        "STAFF_PASSWORD",
+    }
+    assert values["USERS_SERVICE_TOKEN"] != values["ACCOUNTING_SERVICE_TOKEN"]
+    private = tmp_path / "var" / "jwt-private.pem"
+    assert private.read_text().startswith("-----BEGIN PRIVATE KEY-----")
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
+    key_before = private.read_bytes()
+
+    bootstrap.main(["bootstrap", str(tmp_path / "var")])
+
+    assert env_file.read_text() == first
+    assert private.read_bytes() == key_before
+
+
+def test_read_key_prefers_the_value_then_the_file(monkeypatch, tmp_path):
+    key_file = tmp_path / "key.pem"
+    key_file.write_text("FROM FILE")
+    monkeypatch.setenv("TEST_KEY", "line1\\nline2")
+    assert base._read_key("TEST_KEY") == "line1\nline2"
+    monkeypatch.delenv("TEST_KEY")
+    monkeypatch.setenv("TEST_KEY_FILE", str(key_file))
+    assert base._read_key("TEST_KEY") == "FROM FILE"
+    monkeypatch.delenv("TEST_KEY_FILE")
+    assert base._read_key("TEST_KEY") == ""
+
+
+def test_database_defaults_to_sqlite_under_var(monkeypatch):
+    monkeypatch.delenv("SHOP_DATABASE_URL", raising=False)
+    config = base.database("shop")
+    assert config["ENGINE"] == "django.db.backends.sqlite3"
+    assert config["NAME"].endswith("shop.sqlite3")
+    assert config["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+def test_database_on_postgresql_keeps_connections(monkeypatch):
+    monkeypatch.setenv("SHOP_DATABASE_URL", "postgres://u@db:5432/shop")
+    config = base.database("shop")
+    assert config["ENGINE"] == "django.db.backends.postgresql"
+    assert config["NAME"] == "shop"
+    assert config["CONN_MAX_AGE"] == 60
+    assert config["CONN_HEALTH_CHECKS"] is True
+
+
+@pytest.mark.parametrize(
+    ("broker", "queue_arguments", "transport_options"),
+    [
+        ("filesystem://", {}, "data_folder_in"),
+        (
+            "amqp://guest@localhost//",
+            {"x-queue-type": "quorum"},
+            "confirm_publish",
+        ),
+    ],
+)
+def test_broker_settings_follow_the_broker(
+    monkeypatch, broker, queue_arguments, transport_options
+):
+    monkeypatch.setenv("CELERY_BROKER_URL", broker)
+    try:
+        reloaded = importlib.reload(base)
+        assert transport_options in reloaded.CELERY_BROKER_TRANSPORT_OPTIONS
+        for queue in reloaded.CELERY_TASK_QUEUES:
+            assert queue.queue_arguments == queue_arguments
+            assert queue.durable
+    finally:
+        monkeypatch.undo()
+        importlib.reload(base)
+
+
+def test_the_celery_app_reads_django_settings():
+    from config.celery import app  # noqa: PLC0415
+
+    assert app.conf.task_acks_late is True
+    assert app.conf.task_serializer == "json"
+    assert app.conf.accept_content == ["json"]
+
+
+def test_settings_need_no_local_env_when_the_environment_is_set(
+    monkeypatch, tmp_path
+):
+    # The secrets read from var/local.env are in os.environ by now, as they
+    # would be in a deployment that sets them and has no var/ folder.
+    monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    try:
+        reloaded = importlib.reload(base)
+        assert reloaded.LOCAL_ENV_FILE == tmp_path / "local.env"
+        assert not reloaded.LOCAL_ENV_FILE.exists()
+        assert reloaded.SECRET_KEY
+    finally:
+        monkeypatch.undo()
+        importlib.reload(base)
+
+
+def test_bootstrap_runs_as_a_module(monkeypatch, tmp_path):
+    monkeypatch.setattr("sys.argv", ["bootstrap", str(tmp_path)])
+    monkeypatch.delitem(sys.modules, "config.bootstrap")
+    runpy.run_module("config.bootstrap", run_name="__main__")
+    assert (tmp_path / "local.env").exists()

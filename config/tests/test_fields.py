@@ -1,0 +1,61 @@
+import datetime as dt
+import decimal
+
+import pytest
+from rest_framework import serializers
+
+from config import fields
+
+
+class CreditSerializer(serializers.Serializer):
+    amount = fields.AmountField()
+    currency = fields.CurrencyField(required=False)
+    at = fields.InstantField(required=False)
+    to = fields.InstantField(required=False, end_of_day=True)
+
+
+def test_valid_values_are_parsed_exactly():
+    serializer = CreditSerializer(
+        data={
+            "amount": decimal.Decimal("10.10"),
+            "currency": "eur",
+            "at": "2026-11-21T10:00:00+02:00",
+            "to": "2026-11-21",
+        }
+    )
+    assert serializer.is_valid(), serializer.errors
+    assert serializer.validated_data == {
+        "amount": decimal.Decimal("10.10"),
+        "currency": "EUR",
+        "at": dt.datetime(2026, 11, 21, 8, tzinfo=dt.UTC),
+        "to": dt.datetime(2026, 11, 21, 23, 59, 59, 999999, tzinfo=dt.UTC),
+    }
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "code"),
+    [
+        ({"amount": "1e3"}, "amount", "invalid_amount"),
+        ({"amount": "-1"}, "amount", "invalid_amount"),
+        ({}, "amount", "required"),
+        (
+            {"amount": "1", "currency": "XYZ"},
+            "currency",
+            "unsupported_currency",
+        ),
+        ({"amount": "1", "at": "2026-11-21T10:00"}, "at", "invalid_datetime"),
+    ],
+)
+def test_errors_carry_stable_codes(data, field, code):
+    serializer = CreditSerializer(data=data)
+    assert not serializer.is_valid()
+    assert serializer.errors[field][0].code == code
+
+
+def test_representation():
+    instant = dt.datetime(2026, 11, 21, 8, tzinfo=dt.UTC)
+    assert fields.AmountField().to_representation("10.10") == "10.10"
+    assert fields.CurrencyField().to_representation("USD") == "USD"
+    assert fields.InstantField().to_representation(instant) == (
+        "2026-11-21T08:00:00Z"
+    )

@@ -1,0 +1,120 @@
+import decimal
+
+import pytest
+
+from config import money
+
+D = decimal.Decimal
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("100.50", D("100.50")),
+        ("0.01", D("0.01")),
+        ("7", D("7")),
+        (D("100.5"), D("100.5")),
+        (12, D("12")),
+    ],
+)
+def test_parse_decimal_accepts_plain_positive_decimals(value, expected):
+    assert money.parse_decimal(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "1e3",
+        "NaN",
+        "Infinity",
+        "-5",
+        "+5",
+        " 5",
+        "5.",
+        ".5",
+        "abc",
+        "",
+        "1,000",
+        D("NaN"),
+        D("Infinity"),
+        D("1E+3"),
+        True,
+        None,
+        [],
+        1.5,
+    ],
+)
+def test_parse_decimal_refuses_anything_else(value):
+    with pytest.raises(money.MoneyError) as error:
+        money.parse_decimal(value)
+    assert error.value.code == "invalid_amount"
+
+
+@pytest.mark.parametrize("value", ["0", "0.00", 0, D("-1"), D("0")])
+def test_parse_decimal_refuses_zero_and_negative(value):
+    with pytest.raises(money.MoneyError, match="above zero"):
+        money.parse_decimal(value)
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "minor"),
+    [
+        ("100.50", "USD", 10050),
+        ("100.5", "USD", 10050),
+        ("100", "JPY", 100),
+        ("1000000000", "USD", 100_000_000_000),
+        ("0.01", "EUR", 1),
+    ],
+)
+def test_to_minor_converts_exactly(amount, currency, minor):
+    assert money.to_minor(D(amount), currency) == minor
+    assert money.parse_amount(amount, currency) == minor
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "message"),
+    [
+        ("1.005", "USD", "at most 2 decimal places"),
+        ("1.5", "JPY", "at most 0 decimal places"),
+        ("1000000000.01", "USD", "at most 1,000,000,000"),
+    ],
+)
+def test_to_minor_refuses_precision_and_maximum(amount, currency, message):
+    with pytest.raises(money.MoneyError, match=message) as error:
+        money.to_minor(D(amount), currency)
+    assert error.value.code == "invalid_amount"
+
+
+@pytest.mark.parametrize(
+    ("minor", "currency", "text"),
+    [
+        (10050, "USD", "100.50"),
+        (5, "USD", "0.05"),
+        (-250, "EUR", "-2.50"),
+        (100, "JPY", "100"),
+        (0, "USD", "0.00"),
+        (1, "KWD", "0.001"),
+    ],
+)
+def test_format_amount_uses_the_currency_precision(minor, currency, text):
+    assert money.format_amount(minor, currency) == text
+
+
+def test_parse_currency_normalises_case(settings):
+    settings.SUPPORTED_CURRENCIES = ["USD", "JPY"]
+    assert money.parse_currency("usd") == "USD"
+    assert money.supported_currencies() == ["USD", "JPY"]
+    assert money.exponent("JPY") == 0
+
+
+@pytest.mark.parametrize("value", ["XXX", "EUR", "", None, 840])
+def test_parse_currency_refuses_unsupported(settings, value):
+    settings.SUPPORTED_CURRENCIES = ["USD", "JPY"]
+    with pytest.raises(money.MoneyError, match="supported: USD, JPY") as error:
+        money.parse_currency(value)
+    assert error.value.code == "unsupported_currency"
+
+
+def test_every_default_currency_has_a_known_exponent(settings):
+    for code in settings.SUPPORTED_CURRENCIES:
+        assert code in money.CURRENCY_EXPONENTS
