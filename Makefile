@@ -28,7 +28,7 @@ PYTEST := $(PY) -m pytest -p no:cacheprovider
 
 .PHONY: help run test install install-dev bootstrap migrate seed static \
 	services lint format migrations-check validate unit coverage e2e smoke \
-	clean
+	bench-balance clean
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -125,6 +125,10 @@ e2e: install-dev bootstrap services  ## Real processes on PostgreSQL + RabbitMQ.
 
 smoke: install-dev  ## `make run` with no environment: sign up, credit once.
 	$(PYTEST) tests/smoke
+
+bench-balance: install-dev bootstrap services  ## Balance-as-of latency, 1k/1M.
+	$(ACCOUNTING) ACCOUNTING_DATABASE_URL=$(PG_URL)/bench_accounting \
+		$(PY) scripts/bench_balance_at.py 1000 1000000
 
 clean:  ## Remove the embedded default's data (var/) and the venv.
 	rm -rf $(VAR_DIR) $(VENV)
