@@ -3,15 +3,17 @@
 Each service's ``settings.py`` starts with ``from config.base import *`` and
 then names its own apps, URLs and database. Values are read once from the
 environment with django-environ. Operating-system variables win; then
-``var/local.env``, which ``make`` generates for the embedded default (secret
-key, service tokens, JWT key paths), so that ``make run`` works with no
-environment set at all. See ``.env.example`` for every variable.
+a ``.env`` file in the project root, if you keep one (copy
+``.env.example``); then ``var/local.env``, which ``make`` generates for the
+embedded default (secret key, service tokens, JWT key paths), so that
+``make run`` works with no environment set at all. See ``.env.example`` for
+every variable.
 """
 
 from pathlib import Path
 
 import environ
-from kombu import Queue
+from kombu import Exchange, Queue
 
 from config import contracts
 
@@ -20,9 +22,10 @@ VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
 
 env = environ.Env()
 LOCAL_ENV_FILE = VAR_DIR / "local.env"
-if LOCAL_ENV_FILE.exists():
-    # read_env never overrides variables already set in the environment.
-    env.read_env(str(LOCAL_ENV_FILE))
+# read_env never overrides variables already set, so the first file wins.
+for _env_file in (BASE_DIR / ".env", LOCAL_ENV_FILE):
+    if _env_file.exists():
+        env.read_env(str(_env_file))
 
 # --- Core -------------------------------------------------------------------
 
@@ -108,6 +111,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     if CELERY_BROKER_URL.startswith("filesystem")
     else {"confirm_publish": True}
 )
+if CELERY_BROKER_URL.startswith("filesystem"):
+    # kombu's file-system transport expects its folders to exist.
+    for _folder in ("queue", "processed"):
+        (_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -128,8 +135,16 @@ _QUEUE_ARGUMENTS = (
     if CELERY_BROKER_URL.startswith("filesystem")
     else {"x-queue-type": env.str("CELERY_QUEUE_TYPE", default="quorum")}
 )
+# One exchange per queue, so a queue receives only its own tasks; topic
+# exchanges let Celery use RabbitMQ's native delayed delivery for retries.
 CELERY_TASK_QUEUES = [
-    Queue(name, durable=True, queue_arguments=_QUEUE_ARGUMENTS)
+    Queue(
+        name,
+        Exchange(f"{name}.tasks", type="topic"),
+        routing_key=name,
+        durable=True,
+        queue_arguments=_QUEUE_ARGUMENTS,
+    )
     for name in (contracts.ACCOUNTING_QUEUE, contracts.USERS_QUEUE)
 ]
 

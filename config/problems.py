@@ -17,6 +17,7 @@ from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -212,6 +213,9 @@ def to_problem(exc: Exception) -> ProblemError | None:
     """
     if isinstance(exc, ProblemError):
         return exc
+    if isinstance(exc, RequestDataTooBig):
+        # Django refuses the body before any parser sees it.
+        exc = PayloadTooLargeError()
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -6,7 +6,13 @@ client. OpenAPI docs (Swagger UI, ReDoc) are served with local assets.
 """
 
 from config.base import *  # noqa: F403
-from config.base import JWT_ISSUER, JWT_PUBLIC_KEY, env
+from config.base import (
+    ACCOUNTING_SERVICE_URL,
+    JWT_ISSUER,
+    JWT_PUBLIC_KEY,
+    USERS_SERVICE_URL,
+    env,
+)
 
 # --- Apps -------------------------------------------------------------------
 
@@ -59,15 +65,41 @@ SIMPLE_JWT = {
 UPSTREAM_CONNECT_TIMEOUT = env.float("UPSTREAM_CONNECT_TIMEOUT", default=2.0)
 UPSTREAM_READ_TIMEOUT = env.float("UPSTREAM_READ_TIMEOUT", default=10.0)
 UPSTREAM_POOL_SIZE = env.int("UPSTREAM_POOL_SIZE", default=20)
+# /readyz must answer a load balancer quickly, whatever the services do.
+READYZ_TIMEOUT = env.float("READYZ_TIMEOUT", default=2.0)
+# Where staff reach the two admins (linked from the landing page).
+USERS_ADMIN_URL = env.str(
+    "USERS_ADMIN_URL", default=f"{USERS_SERVICE_URL.rstrip('/')}/admin/"
+)
+ACCOUNTING_ADMIN_URL = env.str(
+    "ACCOUNTING_ADMIN_URL",
+    default=f"{ACCOUNTING_SERVICE_URL.rstrip('/')}/admin/",
+)
+
+# httpx logs every request at INFO: one line per upstream call is noise (and
+# CPU) on the money path; failures are logged by integration.clients.
+LOGGING = {
+    **LOGGING,  # noqa: F405
+    "loggers": {
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+    },
+}
 
 # --- Public API -------------------------------------------------------------
 
 AUTH_THROTTLE_RATE = env.str("AUTH_THROTTLE_RATE", default="20/min")
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405
+    # simplejwt's stateless JWT check, with clean problem+json failures.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTStatelessUserAuthentication"
+        "integration.authentication.BearerTokenAuthentication"
     ],
+    # The shared handler, plus the pass-through of services' problems.
+    "EXCEPTION_HANDLER": "integration.api.common.exception_handler",
+    # Throttling counts per client address: trust X-Forwarded-For only
+    # from as many proxies as the deployment puts in front.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated"
     ],
@@ -82,4 +114,11 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_AUTHENTICATION": [],
+    "TAGS": [
+        {"name": "Identity", "description": "Sign-up, tokens, my profile."},
+        {"name": "Plans", "description": "Savings plans and my choice."},
+        {"name": "Money", "description": "Accounts, credits, balances."},
+        {"name": "Operations", "description": "Health and readiness."},
+    ],
 }

@@ -2,6 +2,7 @@ import json
 
 import pytest
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from django.test import RequestFactory
 from rest_framework import exceptions, serializers
@@ -144,6 +145,7 @@ def test_odd_validation_details_still_give_a_problem(detail):
         (exceptions.MethodNotAllowed("PUT"), 405, "method_not_allowed"),
         (exceptions.NotAcceptable(), 406, "not_acceptable"),
         (problems.PayloadTooLargeError(), 413, "payload_too_large"),
+        (RequestDataTooBig(), 413, "payload_too_large"),
     ],
 )
 def test_framework_errors_map_to_stable_codes(exc, status, code):

@@ -1,0 +1,13 @@
+# Sourced by the entrypoints: picks up the secrets docker/bootstrap.sh made.
+#
+# The compose stack runs `docker/bootstrap.sh` once into a shared volume
+# (SECRETS_DIR, default /secrets). Copying its local.env into VAR_DIR lets
+# config/base.py read it exactly as it does for `make run`: variables set in
+# the container's environment still win over the file.
+SECRETS_DIR=${SECRETS_DIR:-/secrets}
+VAR_DIR=${VAR_DIR:-/app/var}
+export VAR_DIR
+mkdir -p "$VAR_DIR"
+if [ -f "$SECRETS_DIR/local.env" ] && [ ! -f "$VAR_DIR/local.env" ]; then
+  cp "$SECRETS_DIR/local.env" "$VAR_DIR/local.env"
+fi

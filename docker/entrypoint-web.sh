@@ -1,0 +1,33 @@
+#!/bin/sh
+# Runs one web service: SERVICE=users|accounting|integration (the gateway).
+# Applies migrations (users and accounting own a database; the gateway has
+# none), collects static files, then serves with the same gunicorn command
+# as the Procfile, bound to BIND_HOST (0.0.0.0 in the image) on PORT.
+set -eu
+. "$(dirname "$0")/common.sh"
+
+case "${SERVICE:?set SERVICE to users, accounting or integration}" in
+  integration) default_port=8000 ;;
+  users) default_port=8001 ;;
+  accounting) default_port=8002 ;;
+  *) echo "entrypoint-web: unknown SERVICE=$SERVICE" >&2; exit 64 ;;
+esac
+export DJANGO_SETTINGS_MODULE="config.$SERVICE.settings"
+
+if [ "$SERVICE" != integration ]; then
+  python manage.py migrate --no-input -v 1
+  if [ "${SEED_DEMO:-0}" = 1 ]; then
+    python manage.py seed_demo
+  fi
+fi
+python manage.py collectstatic --no-input -v 0
+
+exec gunicorn "config.$SERVICE.wsgi:application" \
+  --name "$SERVICE" \
+  --bind "${BIND_HOST:-127.0.0.1}:${PORT:-$default_port}" \
+  --workers "${WEB_WORKERS:-2}" \
+  --worker-class sync \
+  --graceful-timeout "${GRACEFUL_TIMEOUT:-5}" \
+  --worker-tmp-dir /dev/shm \
+  --access-logfile - \
+  --no-control-socket

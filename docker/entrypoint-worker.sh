@@ -1,0 +1,19 @@
+#!/bin/sh
+# Runs a Celery worker for one service's queue, as the Procfile does:
+# SERVICE=accounting consumes user events (queue "accounting"); SERVICE=users
+# runs the outbox sweep (queue "users").
+set -eu
+. "$(dirname "$0")/common.sh"
+
+case "${SERVICE:?set SERVICE to accounting or users}" in
+  accounting | users) ;;
+  *) echo "entrypoint-worker: unknown SERVICE=$SERVICE" >&2; exit 64 ;;
+esac
+export DJANGO_SETTINGS_MODULE="config.$SERVICE.settings"
+
+exec celery -A config.celery worker \
+  -Q "$SERVICE" \
+  -n "$SERVICE@%h" \
+  --concurrency "${WORKER_CONCURRENCY:-2}" \
+  --without-gossip --without-mingle \
+  --loglevel "${LOG_LEVEL:-INFO}"

@@ -1,0 +1,1 @@
+"""The integration gateway: the platform's only public API."""

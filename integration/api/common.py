@@ -1,0 +1,128 @@
+"""What every public view shares: the caller, idempotency keys, rendering.
+
+Views stay three lines long (parse, call one service function, render) by
+leaning on these helpers. The exception handler extends the shared one with
+the pass-through of a service's own problem answers, which must reach the
+caller unchanged (status, every body member, ``Retry-After``, ...).
+"""
+
+import functools
+import re
+from http import HTTPStatus
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from config import problems
+from config.problems import Code
+from integration.clients import UpstreamProblemError, UpstreamResponse
+from integration.errors import ErrorCode
+
+IDEMPOTENCY_KEY_META = "HTTP_IDEMPOTENCY_KEY"
+_IDEMPOTENCY_KEY = re.compile(r"\A[\x20-\x7e]{1,255}\Z")
+# What a serializer raises when a service's answer does not fit its shape.
+_SHAPE_ERRORS = (KeyError, AttributeError, TypeError, ValueError)
+
+
+def caller_id(request: Request) -> str:
+    """Returns the caller's user id (a UUID string from the token)."""
+    return str(request.user.id)
+
+
+def idempotency_key(request: Request) -> str | None:
+    """Returns the request's ``Idempotency-Key``, checked, if it sent one.
+
+    Args:
+        request: The incoming request.
+
+    Returns:
+        The key, or None when the header is absent.
+
+    Raises:
+        ProblemError: 400 ``invalid_idempotency_key``: empty, longer than
+            255 characters or not printable ASCII.
+    """
+    key = request.META.get(IDEMPOTENCY_KEY_META)
+    if key is None:
+        return None
+    if not _IDEMPOTENCY_KEY.match(key):
+        raise problems.ProblemError(
+            status=HTTPStatus.BAD_REQUEST,
+            code=Code.INVALID_IDEMPOTENCY_KEY,
+            detail="An Idempotency-Key is 1-255 printable ASCII characters.",
+        )
+    return key
+
+
+@functools.cache
+def _output(serializer_class: type[serializers.Serializer]) -> Any:
+    """Returns one shared instance of an output serializer.
+
+    Building a serializer deep-copies all its fields, which costs more than
+    rendering a body with them; rendering mutates nothing, so one instance
+    per class serves every request (and thread).
+    """
+    return serializer_class()
+
+
+def render(
+    serializer_class: type[serializers.Serializer],
+    upstream: UpstreamResponse,
+    *,
+    extra: dict[str, Any] | None = None,
+) -> Response:
+    """Renders a service's answer through a public output serializer.
+
+    The serializer keeps exactly the public fields; a service answer that
+    lacks one breaks the contract and is a 502, not a 500.
+
+    Args:
+        serializer_class: The view's output serializer.
+        upstream: The service's successful answer.
+        extra: Values to add to the body before rendering.
+
+    Returns:
+        The response, with the service's status and forwarded headers.
+
+    Raises:
+        ProblemError: 502 ``bad_gateway``: the answer has the wrong shape.
+    """
+    try:
+        body = upstream.body if extra is None else {**upstream.body, **extra}
+        data = _output(serializer_class).to_representation(body)
+    except _SHAPE_ERRORS as error:
+        raise problems.ProblemError(
+            status=HTTPStatus.BAD_GATEWAY,
+            code=ErrorCode.BAD_GATEWAY,
+            detail="A service answered in an unexpected shape.",
+        ) from error
+    return Response(data, status=upstream.status, headers=upstream.headers)
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    """The gateway's DRF exception handler.
+
+    Args:
+        exc: The exception raised by the view.
+        context: DRF's handler context.
+
+    Returns:
+        A service's problem passed through unchanged; 413 for a body over
+        the size limit; else whatever the shared handler
+        (``config.problems``) answers.
+    """
+    if isinstance(exc, RequestDataTooBig):
+        # DRF reads JSON bodies through ``request.body``, so Django's own
+        # size check fires before ``config.parsers`` can answer 413.
+        exc = problems.PayloadTooLargeError()
+    if isinstance(exc, UpstreamProblemError):
+        return Response(
+            exc.body,
+            status=exc.status,
+            headers=exc.headers,
+            content_type=problems.PROBLEM_CONTENT_TYPE,
+        )
+    return problems.exception_handler(exc, context)

@@ -1,0 +1,60 @@
+"""Bearer JWT authentication, verified locally with the public key.
+
+The users service signs access tokens (RS256); the gateway only verifies
+them, so authenticating a request costs no network hop. The caller's id is
+the token's ``user_id`` claim and is the only user id the gateway ever puts
+in an upstream path, so it must be a UUID.
+
+simplejwt reports failures with a nested ``detail`` document; here every
+failure becomes a plain ``AuthenticationFailed`` so that the shared handler
+answers a clean 401 ``invalid_token`` problem (a missing token stays 401
+``not_authenticated``). Whether the user still exists is for the users and
+accounting services to say (401 ``user_inactive``), on the call itself.
+"""
+
+import uuid
+
+from rest_framework import exceptions
+from rest_framework.request import Request
+from rest_framework_simplejwt.authentication import (
+    JWTStatelessUserAuthentication,
+)
+from rest_framework_simplejwt.models import TokenUser
+from rest_framework_simplejwt.tokens import Token
+
+INVALID_TOKEN_DETAIL = "The access token is invalid or expired."  # noqa: S105
+
+
+class BearerTokenAuthentication(JWTStatelessUserAuthentication):
+    """Authenticates ``Authorization: Bearer <access token>``."""
+
+    def authenticate(self, request: Request) -> tuple[TokenUser, Token] | None:
+        """Verifies the bearer token of a request, if it has one.
+
+        Args:
+            request: The incoming request.
+
+        Returns:
+            The token's user and the validated token, or None when no
+            bearer token was sent.
+
+        Raises:
+            AuthenticationFailed: The token is malformed, expired, signed
+                with another key, of another type or names no UUID user.
+        """
+        try:
+            result = super().authenticate(request)
+        except exceptions.AuthenticationFailed as error:
+            raise exceptions.AuthenticationFailed(
+                INVALID_TOKEN_DETAIL
+            ) from error
+        if result is None:
+            return None
+        user, token = result
+        try:
+            uuid.UUID(str(user.id))
+        except ValueError as error:
+            raise exceptions.AuthenticationFailed(
+                INVALID_TOKEN_DETAIL
+            ) from error
+        return user, token

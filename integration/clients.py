@@ -1,0 +1,324 @@
+"""Pooled HTTP clients for the users and accounting internal APIs.
+
+Every request the gateway serves becomes one call to one service. A new TCP
+connection per call would cost more than the call itself, so each service
+gets one ``httpx.Client`` per process, created on first use and kept: its
+connection pool (``UPSTREAM_POOL_SIZE``) is reused by every request.
+
+Whatever goes wrong on the way is turned into a problem the public can act
+on, and logged here, once:
+
+- the service cannot be reached (refused, unreachable): 503
+  ``upstream_unavailable``;
+- it does not answer in time: 504 ``upstream_timeout``;
+- it fails (5xx) or answers something that is not the JSON of the
+  contract: 502 ``bad_gateway``;
+- it refuses the request (4xx problem+json): the problem is passed through
+  unchanged, status, body and the ``Retry-After`` and
+  ``Idempotent-Replayed`` headers, because services answer with the public
+  status and code (``docs/internal-api.md``).
+
+:func:`build_client` is the one seam: tests hand it an
+``httpx.MockTransport``; production lets httpx build its pooled transport.
+"""
+
+import dataclasses
+import decimal
+import enum
+import json
+import logging
+import threading
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+from django.conf import settings
+
+from config import problems
+from config.service_auth import service_headers
+from integration.errors import ErrorCode
+
+logger = logging.getLogger(__name__)
+
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+# Response headers a service may set that the public must see as they came.
+FORWARDED_HEADERS = ("Retry-After", "Idempotent-Replayed")
+
+# A change to any of these settings (tests use override_settings) makes the
+# cached clients stale: they are closed and rebuilt on next use.
+_CLIENT_SETTINGS = frozenset(
+    {
+        "USERS_SERVICE_URL",
+        "USERS_SERVICE_TOKEN",
+        "ACCOUNTING_SERVICE_URL",
+        "ACCOUNTING_SERVICE_TOKEN",
+        "UPSTREAM_POOL_SIZE",
+        "UPSTREAM_CONNECT_TIMEOUT",
+        "UPSTREAM_READ_TIMEOUT",
+    }
+)
+
+
+class Service(enum.StrEnum):
+    """The services behind the gateway."""
+
+    USERS = "users"
+    ACCOUNTING = "accounting"
+
+
+class UpstreamProblemError(problems.ProblemError):
+    """A service's own problem answer, to be passed through unchanged.
+
+    Attributes:
+        body: The problem document exactly as the service sent it.
+    """
+
+    def __init__(
+        self, *, status: int, body: dict[str, Any], headers: Mapping[str, str]
+    ) -> None:
+        super().__init__(
+            status=status,
+            code=str(body["code"]),
+            detail=str(body.get("detail", "")),
+            headers=headers,
+        )
+        self.body = body
+
+
+@dataclasses.dataclass(frozen=True)
+class UpstreamResponse:
+    """A successful answer of a service.
+
+    Attributes:
+        status: The HTTP status (2xx).
+        body: The decoded JSON body, or None when there is none (204).
+        headers: The headers to forward to the public (``Retry-After``,
+            ``Idempotent-Replayed``), when the service set them.
+    """
+
+    status: int
+    body: Any
+    headers: dict[str, str]
+
+
+_clients: dict[Service, httpx.Client] = {}
+_lock = threading.Lock()
+
+
+def _target(service: Service) -> tuple[str, str]:
+    """Returns the base URL and the service credential of a service."""
+    if service is Service.USERS:
+        return settings.USERS_SERVICE_URL, settings.USERS_SERVICE_TOKEN
+    return settings.ACCOUNTING_SERVICE_URL, settings.ACCOUNTING_SERVICE_TOKEN
+
+
+def build_client(
+    service: Service, *, transport: httpx.BaseTransport | None = None
+) -> httpx.Client:
+    """Builds the HTTP client of one service from the settings.
+
+    Args:
+        service: The service to call.
+        transport: A transport to use instead of httpx's pooled one (tests
+            pass an ``httpx.MockTransport``).
+
+    Returns:
+        A client with the service's base URL, its credential, the pool
+        limits and timeouts; it ignores proxy variables of the environment
+        (internal calls go straight to the service).
+    """
+    base_url, token = _target(service)
+    size = settings.UPSTREAM_POOL_SIZE
+    return httpx.Client(
+        base_url=base_url,
+        headers=service_headers(token),
+        timeout=httpx.Timeout(
+            settings.UPSTREAM_READ_TIMEOUT,
+            connect=settings.UPSTREAM_CONNECT_TIMEOUT,
+        ),
+        limits=httpx.Limits(
+            max_connections=size, max_keepalive_connections=size
+        ),
+        transport=transport,
+        trust_env=False,
+    )
+
+
+def get_client(service: Service) -> httpx.Client:
+    """Returns the process-wide client of a service, creating it once."""
+    with _lock:
+        client = _clients.get(service)
+        if client is None:
+            client = _clients[service] = build_client(service)
+        return client
+
+
+def close_clients() -> None:
+    """Closes every cached client; the next call builds a fresh one."""
+    with _lock:
+        while _clients:
+            _clients.popitem()[1].close()
+
+
+def on_setting_changed(*, setting: str, **kwargs: Any) -> None:
+    """Drops the cached clients when a setting they were built from changes.
+
+    Args:
+        setting: The name of the changed setting.
+        **kwargs: The rest of Django's ``setting_changed`` signal.
+    """
+    del kwargs
+    if setting in _CLIENT_SETTINGS:
+        close_clients()
+
+
+def _bad_gateway(service: Service, detail: str) -> problems.ProblemError:
+    """Returns the 502 problem for an unusable answer of a service."""
+    return problems.ProblemError(
+        status=HTTPStatus.BAD_GATEWAY,
+        code=ErrorCode.BAD_GATEWAY,
+        detail=f"The {service} service gave an invalid answer: {detail}",
+    )
+
+
+def _decode(response: httpx.Response) -> Any:
+    """Decodes a JSON body exactly (numbers as Decimal); None if empty."""
+    if not response.content:
+        return None
+    return json.loads(response.content, parse_float=decimal.Decimal)
+
+
+def _forwarded(response: httpx.Response) -> dict[str, str]:
+    """Returns the response headers to forward to the public."""
+    return {
+        name: response.headers[name]
+        for name in FORWARDED_HEADERS
+        if name in response.headers
+    }
+
+
+def _send(
+    service: Service,
+    method: str,
+    path: str,
+    *,
+    body: Any,
+    params: Mapping[str, str] | None,
+    headers: dict[str, str],
+    timeout: float | None,
+) -> httpx.Response:
+    """Sends one request; transport failures become problems."""
+    client = get_client(service)
+    extra = {} if timeout is None else {"timeout": timeout}
+    try:
+        return client.request(
+            method, path, json=body, params=params, headers=headers, **extra
+        )
+    except httpx.TimeoutException as error:
+        logger.warning("%s %s %s timed out: %r", service, method, path, error)
+        raise problems.ProblemError(
+            status=HTTPStatus.GATEWAY_TIMEOUT,
+            code=ErrorCode.UPSTREAM_TIMEOUT,
+            detail=f"The {service} service did not answer in time.",
+        ) from error
+    except httpx.ConnectError as error:
+        logger.warning("%s %s %s unreachable: %r", service, method, path, error)
+        raise problems.ProblemError(
+            status=HTTPStatus.SERVICE_UNAVAILABLE,
+            code=ErrorCode.UPSTREAM_UNAVAILABLE,
+            detail=f"The {service} service is unavailable; retry later.",
+        ) from error
+    except httpx.TransportError as error:
+        logger.warning("%s %s %s failed: %r", service, method, path, error)
+        raise _bad_gateway(service, "the connection broke.") from error
+
+
+def call(
+    service: Service,
+    method: str,
+    path: str,
+    *,
+    body: Any = None,
+    params: Mapping[str, str] | None = None,
+    idempotency_key: str | None = None,
+    timeout: float | None = None,
+) -> UpstreamResponse:
+    """Calls a service's internal API and checks its answer.
+
+    Args:
+        service: The service to call.
+        method: The HTTP method.
+        path: The path, from the service's root (``/internal/v1/...``).
+        body: A JSON body, or None for none.
+        params: Query parameters.
+        idempotency_key: Forwarded as ``Idempotency-Key`` when given.
+        timeout: Overrides the configured timeouts for this call (seconds).
+
+    Returns:
+        The service's successful (2xx) answer.
+
+    Raises:
+        UpstreamProblemError: The service refused the request (4xx) with a
+            problem document; it is to be passed through as it is.
+        ProblemError: 503 ``upstream_unavailable``, 504 ``upstream_timeout``
+            or 502 ``bad_gateway``.
+    """
+    headers = {}
+    if idempotency_key is not None:
+        headers[IDEMPOTENCY_KEY_HEADER] = idempotency_key
+    response = _send(
+        service,
+        method,
+        path,
+        body=body,
+        params=params,
+        headers=headers,
+        timeout=timeout,
+    )
+    status = response.status_code
+    if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+        logger.error("%s %s %s answered %s", service, method, path, status)
+        raise _bad_gateway(service, f"status {status}.")
+    if status == HTTPStatus.UNAUTHORIZED and response.headers.get(
+        "WWW-Authenticate", ""
+    ).startswith("Service"):
+        # The service refused the gateway's own credential: a deployment
+        # error, not the caller's; never shown as the caller's 401.
+        logger.error("%s refused the gateway's service credential", service)
+        raise _bad_gateway(service, "the gateway's credential was refused.")
+    try:
+        document = _decode(response)
+    except (ValueError, UnicodeDecodeError) as error:
+        logger.error(
+            "%s %s %s answered %s with a body that is not JSON",
+            service,
+            method,
+            path,
+            status,
+        )
+        raise _bad_gateway(service, "the body is not JSON.") from error
+    if status >= HTTPStatus.BAD_REQUEST:
+        if not isinstance(document, dict) or not isinstance(
+            document.get("code"), str
+        ):
+            logger.error(
+                "%s %s %s answered %s without a problem document",
+                service,
+                method,
+                path,
+                status,
+            )
+            raise _bad_gateway(service, f"status {status} without a problem.")
+        raise UpstreamProblemError(
+            status=status, body=document, headers=_forwarded(response)
+        )
+    if status >= HTTPStatus.MULTIPLE_CHOICES:
+        logger.error("%s %s %s redirected (%s)", service, method, path, status)
+        raise _bad_gateway(service, f"unexpected status {status}.")
+    if document is None and status != HTTPStatus.NO_CONTENT:
+        logger.error("%s %s %s answered an empty body", service, method, path)
+        raise _bad_gateway(service, "the body is empty.")
+    return UpstreamResponse(
+        status=status, body=document, headers=_forwarded(response)
+    )

@@ -1,0 +1,33 @@
+"""Error codes the public API answers beyond ``config.problems.Code``.
+
+The gateway owns the first group: they describe the path between the
+gateway and a service, not the request. The second group is judged by the
+users and accounting services and passed through unchanged (see
+``docs/internal-api.md``); it is listed here so that the OpenAPI schema can
+document, per endpoint, every code a client may meet.
+"""
+
+import enum
+
+
+class ErrorCode(enum.StrEnum):
+    """Stable, lowercase problem codes of the gateway."""
+
+    # Answered by the gateway itself.
+    UPSTREAM_UNAVAILABLE = "upstream_unavailable"
+    UPSTREAM_TIMEOUT = "upstream_timeout"
+    BAD_GATEWAY = "bad_gateway"
+    NOT_READY = "not_ready"
+
+    # Judged by a service, passed through.
+    EMAIL_TAKEN = "email_taken"
+    WEAK_PASSWORD = "weak_password"  # noqa: S105 (a code)
+    INVALID_CREDENTIALS = "invalid_credentials"
+    CURRENT_PASSWORD_REQUIRED = "current_password_required"  # noqa: S105 (a code)
+    INVALID_CURRENT_PASSWORD = "invalid_current_password"  # noqa: S105 (a code)
+    USER_INACTIVE = "user_inactive"
+    PLAN_NOT_FOUND = "plan_not_found"
+    ACCOUNT_NOT_READY = "account_not_ready"
+    ACCOUNT_NOT_OPEN = "account_not_open"
+    AMOUNT_NOT_ABOVE_FLAT_AMOUNT = "amount_not_above_flat_amount"
+    TRANSACTION_NOT_FOUND = "transaction_not_found"

@@ -1,0 +1,146 @@
+"""The gateway's write operations: one function per use case.
+
+The gateway keeps no data, so a "write" here is one call to the service that
+commits it (users for identity, accounting for plans and money). Each
+function names the upstream route of ``docs/internal-api.md`` it stands for,
+takes already validated, normalised values, and returns the service's
+answer for the view to render. The caller's user id always comes from the
+verified token, never from the request body.
+"""
+
+from typing import Any
+
+from config.contracts import INTERNAL_API_PREFIX
+from integration import clients
+from integration.clients import Service, UpstreamResponse
+
+_ROOT = f"/{INTERNAL_API_PREFIX}"
+
+
+def user_signup(
+    *, data: dict[str, Any], idempotency_key: str | None
+) -> UpstreamResponse:
+    """Creates a user (POST users ``/internal/v1/users``).
+
+    Args:
+        data: ``email``, ``password`` and optional names.
+        idempotency_key: The caller's ``Idempotency-Key``, if any.
+
+    Returns:
+        The created user (201), or the replay of the first answer.
+    """
+    return clients.call(
+        Service.USERS,
+        "POST",
+        f"{_ROOT}users",
+        body=data,
+        idempotency_key=idempotency_key,
+    )
+
+
+def token_obtain(*, email: str, password: str) -> UpstreamResponse:
+    """Logs in (POST users ``/internal/v1/tokens``).
+
+    Args:
+        email: The user's email.
+        password: The user's password.
+
+    Returns:
+        The access and refresh tokens.
+    """
+    return clients.call(
+        Service.USERS,
+        "POST",
+        f"{_ROOT}tokens",
+        body={"email": email, "password": password},
+    )
+
+
+def token_refresh(*, refresh: str) -> UpstreamResponse:
+    """Exchanges a refresh token (POST users ``/internal/v1/tokens/refresh``).
+
+    Args:
+        refresh: The refresh token.
+
+    Returns:
+        A new access token (and refresh token, when rotated).
+    """
+    return clients.call(
+        Service.USERS,
+        "POST",
+        f"{_ROOT}tokens/refresh",
+        body={"refresh": refresh},
+    )
+
+
+def user_update(*, user_id: str, data: dict[str, Any]) -> UpstreamResponse:
+    """Changes the caller's profile (PATCH users ``/internal/v1/users/{id}``).
+
+    Args:
+        user_id: The caller's id, from the token.
+        data: The fields to change, as validated.
+
+    Returns:
+        The updated user.
+    """
+    return clients.call(
+        Service.USERS, "PATCH", f"{_ROOT}users/{user_id}", body=data
+    )
+
+
+def user_delete(*, user_id: str) -> UpstreamResponse:
+    """Closes the caller's account (DELETE users ``/internal/v1/users/{id}``).
+
+    Args:
+        user_id: The caller's id, from the token.
+
+    Returns:
+        The empty 204 answer.
+    """
+    return clients.call(Service.USERS, "DELETE", f"{_ROOT}users/{user_id}")
+
+
+def plan_select(*, user_id: str, plan_id: str | None) -> UpstreamResponse:
+    """Selects or clears the caller's savings plan.
+
+    PUT accounting ``/internal/v1/holders/{user_id}/plan``.
+
+    Args:
+        user_id: The caller's id, from the token.
+        plan_id: The plan's UUID, or None to clear it.
+
+    Returns:
+        The selection ``{plan, selected_at}``.
+    """
+    return clients.call(
+        Service.ACCOUNTING,
+        "PUT",
+        f"{_ROOT}holders/{user_id}/plan",
+        body={"plan_id": plan_id},
+    )
+
+
+def credit_create(
+    *, user_id: str, data: dict[str, str], idempotency_key: str | None
+) -> UpstreamResponse:
+    """Credits the caller's accounts, split by their plan.
+
+    POST accounting ``/internal/v1/holders/{user_id}/credits``.
+
+    Args:
+        user_id: The caller's id, from the token.
+        data: ``amount`` (normalised decimal string), ``currency`` and the
+            optional ``source`` and ``description``.
+        idempotency_key: The caller's ``Idempotency-Key``, if any.
+
+    Returns:
+        ``{transaction, balances}`` (201), or the replay of the first answer
+        with ``Idempotent-Replayed: true``.
+    """
+    return clients.call(
+        Service.ACCOUNTING,
+        "POST",
+        f"{_ROOT}holders/{user_id}/credits",
+        body=data,
+        idempotency_key=idempotency_key,
+    )

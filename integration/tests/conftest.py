@@ -1,0 +1,201 @@
+"""Fixtures of the gateway's tests.
+
+The services behind the gateway are other processes. Here they are stood in
+for in two ways: an ``httpx.MockTransport`` that answers as the internal API
+documents (and records exactly what the gateway sent), and real sockets for
+the failures a mock cannot fake honestly (a closed port, a server that never
+answers, a server that answers garbage).
+"""
+
+import json
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from django.core.cache import cache
+from django.test import override_settings
+from rest_framework.test import APIClient
+
+from integration import clients
+from integration.clients import Service
+from integration.tests import factories
+
+Responder = Callable[[httpx.Request], httpx.Response]
+
+
+@dataclass
+class Sent:
+    """A request the gateway sent to a service."""
+
+    service: Service
+    request: httpx.Request
+
+    @property
+    def path(self) -> str:
+        return self.request.url.path
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.request.content)
+
+
+@dataclass
+class FakeUpstream:
+    """Answers for both services, by method and path, and a request log."""
+
+    routes: dict[tuple[Service, str, str], Responder] = field(
+        default_factory=dict
+    )
+    sent: list[Sent] = field(default_factory=list)
+
+    def add(
+        self,
+        service: Service,
+        method: str,
+        path: str,
+        *,
+        status: int = 200,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+        responder: Responder | None = None,
+    ) -> None:
+        """Registers the answer to ``method path`` on ``service``."""
+        content_type = (
+            "application/problem+json" if status >= 400 else "application/json"
+        )
+
+        def answer(request: httpx.Request) -> httpx.Response:
+            del request
+            return httpx.Response(
+                status,
+                json=json,
+                headers={"Content-Type": content_type, **(headers or {})},
+            )
+
+        self.routes[service, method, path] = responder or answer
+
+    def transport(self, service: Service) -> httpx.MockTransport:
+        """Returns the mock transport of one service."""
+
+        def handle(request: httpx.Request) -> httpx.Response:
+            self.sent.append(Sent(service, request))
+            key = (service, request.method, request.url.path)
+            if key not in self.routes:
+                raise AssertionError(f"unexpected upstream call {key}")
+            return self.routes[key](request)
+
+        return httpx.MockTransport(handle)
+
+    @property
+    def last(self) -> Sent:
+        """The last request sent."""
+        return self.sent[-1]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _static_files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Serves static files from the finders: no collectstatic in tests."""
+    with override_settings(
+        STATIC_ROOT=tmp_path_factory.mktemp("static"),
+        WHITENOISE_USE_FINDERS=True,
+    ):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _isolated() -> Iterator[None]:
+    """Clears throttling counters and drops the upstream clients."""
+    cache.clear()
+    yield
+    clients.close_clients()
+
+
+@pytest.fixture
+def upstream(monkeypatch: pytest.MonkeyPatch) -> FakeUpstream:
+    """Routes every upstream call to a ``FakeUpstream``."""
+    fake = FakeUpstream()
+    monkeypatch.setattr(
+        clients,
+        "_clients",
+        {
+            service: clients.build_client(
+                service, transport=fake.transport(service)
+            )
+            for service in Service
+        },
+    )
+    return fake
+
+
+@pytest.fixture
+def api() -> APIClient:
+    """An anonymous client of the public API."""
+    return APIClient(raise_request_exception=False)
+
+
+@pytest.fixture
+def user_id() -> str:
+    """The caller's user id."""
+    return factories.AccessClaimsFactory()["user_id"]
+
+
+@pytest.fixture
+def auth_api(user_id: str) -> APIClient:
+    """A client of the public API with a valid access token."""
+    client = APIClient(raise_request_exception=False)
+    client.credentials(
+        HTTP_AUTHORIZATION=f"Bearer {factories.access_token(user_id=user_id)}"
+    )
+    return client
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def closed_url() -> str:
+    """The URL of a local port nobody listens on."""
+    return f"http://127.0.0.1:{_free_port()}"
+
+
+@pytest.fixture
+def silent_url() -> Iterator[str]:
+    """The URL of a server that accepts connections and never answers."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+@pytest.fixture
+def garbage_url() -> Iterator[str]:
+    """The URL of a server that answers bytes that are not HTTP."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    server.settimeout(0.05)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b"\x00\x01 this is not HTTP\r\n\r\n")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    stop.set()
+    thread.join(timeout=5)
+    server.close()

@@ -1,0 +1,1 @@
+"""Tests of the whole platform: its real processes, driven over HTTP."""

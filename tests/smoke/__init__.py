@@ -1,0 +1,1 @@
+"""Smoke test: `make run` as a newcomer runs it, with no environment."""
