@@ -1,0 +1,1 @@
+"""The users service: identity, JWT issuing and the user-event outbox."""

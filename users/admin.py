@@ -1,0 +1,236 @@
+"""The staff admin of the users service.
+
+One more interface over the services: creating, editing and deleting a user
+here calls ``users.services`` exactly as the API does, so every change
+writes its outbox event and reaches accounting. Deleting is a soft delete
+(an action); the admin never removes a row. Deleted users are read-only.
+The outbox is shown read-only, for operators watching a broker outage.
+"""
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.auth import admin as auth_admin
+from django.contrib.auth import forms as auth_forms
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.forms import ModelForm
+from django.http import HttpRequest
+
+from users import services
+from users.models import OutboxEvent, User
+
+# Fields of the change form that ``services.user_update`` applies.
+_UPDATABLE = ("email", "first_name", "last_name", "is_active", "is_staff")
+
+
+class LiveEmailFormMixin:
+    """Refuses an email that another live user has (any case).
+
+    The model form cannot check the conditional constraint itself: it
+    involves ``deleted_at``, which is not a form field.
+    """
+
+    def clean_email(self) -> str:
+        """Returns the email unless another live user has it."""
+        email = self.cleaned_data["email"]
+        others = User.objects.by_email(email).exclude(pk=self.instance.pk)
+        if others.exists():
+            raise ValidationError(
+                "A user with this email address already exists."
+            )
+        return email
+
+
+class UserCreationForm(LiveEmailFormMixin, auth_forms.BaseUserCreationForm):
+    """Add form: email, names and the password twice (validated)."""
+
+    class Meta:
+        """The fields the form edits."""
+
+        model = User
+        fields = ("email", "first_name", "last_name")
+
+
+class UserChangeForm(LiveEmailFormMixin, auth_forms.UserChangeForm):
+    """Change form for the email-login user model."""
+
+    class Meta:
+        """The fields the form edits."""
+
+        model = User
+        fields = "__all__"
+
+
+class DeletedListFilter(admin.SimpleListFilter):
+    """Filters users by whether they were soft-deleted."""
+
+    title = "deleted"
+    parameter_name = "deleted"
+
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin
+    ) -> list[tuple[str, str]]:
+        """Offers yes and no."""
+        del request, model_admin
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[User]
+    ) -> QuerySet[User]:
+        """Keeps deleted users, live users, or all."""
+        del request
+        if self.value() == "yes":
+            return queryset.filter(deleted_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(deleted_at__isnull=True)
+        return queryset
+
+
+@admin.register(User)
+class UserAdmin(auth_admin.UserAdmin):
+    """Staff manage users; every write goes through the services."""
+
+    form = UserChangeForm
+    add_form = UserCreationForm
+    list_display = (
+        "email",
+        "first_name",
+        "last_name",
+        "is_active",
+        "is_staff",
+        "date_joined",
+        "deleted_at",
+    )
+    list_filter = ("is_active", "is_staff", DeletedListFilter)
+    search_fields = ("email", "first_name", "last_name", "id")
+    ordering = ("-date_joined",)
+    readonly_fields = (
+        "id",
+        "is_superuser",
+        "date_joined",
+        "last_login",
+        "version",
+        "deleted_at",
+    )
+    fieldsets = (
+        (None, {"fields": ("id", "email", "password")}),
+        ("Personal info", {"fields": ("first_name", "last_name")}),
+        (
+            "Permissions",
+            {
+                "fields": (
+                    "is_active",
+                    "is_staff",
+                    "is_superuser",
+                    "groups",
+                    "user_permissions",
+                )
+            },
+        ),
+        (
+            "History",
+            {"fields": ("date_joined", "last_login", "version", "deleted_at")},
+        ),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": (
+                    "email",
+                    "first_name",
+                    "last_name",
+                    "password1",
+                    "password2",
+                ),
+            },
+        ),
+    )
+    actions = ("soft_delete",)
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: User | None = None
+    ) -> bool:
+        """Never removes a row: users are soft-deleted by an action."""
+        del request, obj
+        return False
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: User | None = None
+    ) -> tuple[str, ...]:
+        """Makes a deleted user entirely read-only."""
+        if obj is not None and obj.is_deleted:
+            return tuple(
+                field
+                for _, options in self.fieldsets
+                for field in options["fields"]
+            )
+        return tuple(super().get_readonly_fields(request, obj))
+
+    def save_model(
+        self, request: HttpRequest, obj: User, form: ModelForm, change: bool
+    ) -> None:
+        """Creates or updates the user through the services."""
+        del request
+        data = form.cleaned_data
+        if not change:
+            created = services.user_create(
+                email=data["email"],
+                password=data["password1"],
+                first_name=data.get("first_name", ""),
+                last_name=data.get("last_name", ""),
+            )
+            # The admin goes on with ``obj`` (log entry, redirect): make it
+            # the saved user.
+            vars(obj).update(vars(created))
+            return
+        updated = services.user_update(
+            user_id=obj.pk,
+            include_inactive=True,
+            **{field: data[field] for field in _UPDATABLE if field in data},
+        )
+        obj.version = updated.version
+
+    @admin.action(description="Soft delete selected users")
+    def soft_delete(
+        self, request: HttpRequest, queryset: QuerySet[User]
+    ) -> None:
+        """Deletes the selected live users (login stops, rows stay)."""
+        deleted = 0
+        for user in queryset.filter(deleted_at__isnull=True):
+            services.user_delete(user_id=user.pk, include_inactive=True)
+            deleted += 1
+        self.message_user(
+            request, f"{deleted} user(s) deleted.", level=messages.SUCCESS
+        )
+
+
+@admin.register(OutboxEvent)
+class OutboxEventAdmin(admin.ModelAdmin):
+    """Read-only view of the user events and their publication."""
+
+    list_display = ("id", "type", "created_at", "published_at", "attempts")
+    list_filter = ("type", ("published_at", admin.EmptyFieldListFilter))
+    search_fields = ("id",)
+    ordering = ("-created_at",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        """Events are written by the services only."""
+        del request
+        return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: Any = None
+    ) -> bool:
+        """Events are never edited by hand."""
+        del request, obj
+        return False
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: Any = None
+    ) -> bool:
+        """Events are kept."""
+        del request, obj
+        return False

@@ -1,0 +1,317 @@
+"""The users service's internal HTTP API, called by the gateway only.
+
+One view per operation (the GET, PATCH and DELETE of one user share a URL,
+hence one class): each parses its input, calls one service or selector and
+renders. The contract is ``docs/internal-api.md``; every error is a problem
+document with a stable code (``users.errors``, ``config.problems``).
+"""
+
+import re
+import uuid
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+    inline_serializer,
+)
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.fields import InstantField
+from config.problems import Code, ProblemError
+from users import selectors, services
+from users.errors import ErrorCode, users_error
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+_IDEMPOTENCY_KEY = re.compile(r"\A[\x20-\x7e]{1,255}\Z")
+
+
+def _problem(*codes: str) -> OpenApiResponse:
+    """Documents a problem-details response and the codes it may carry."""
+    return OpenApiResponse(
+        response=ProblemSerializer,
+        description="Problem details; code: " + ", ".join(codes),
+    )
+
+
+class ProblemSerializer(serializers.Serializer):
+    """RFC 9457 problem details (documentation only)."""
+
+    type = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+    )
+
+
+class UserOutputSerializer(serializers.Serializer):
+    """A user as the gateway sees it."""
+
+    id = serializers.UUIDField()
+    email = serializers.EmailField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    date_joined = InstantField()
+
+
+class TokensOutputSerializer(serializers.Serializer):
+    """An access token, its refresh token and the access token's lifetime."""
+
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+    token_type = serializers.CharField()
+    expires_in = serializers.IntegerField(help_text="Seconds.")
+
+
+def _idempotency_key(request: Request) -> str | None:
+    """Reads the optional ``Idempotency-Key`` header.
+
+    Raises:
+        ProblemError: ``invalid_idempotency_key``: not 1-255 printable ASCII
+            characters.
+    """
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is None:
+        return None
+    if not _IDEMPOTENCY_KEY.match(key):
+        raise ProblemError(
+            status=400,
+            code=Code.INVALID_IDEMPOTENCY_KEY,
+            detail="Idempotency-Key must be 1-255 printable ASCII characters.",
+        )
+    return key
+
+
+class UserCreateApi(APIView):
+    """POST /internal/v1/users: sign up."""
+
+    @extend_schema_serializer(component_name="UserCreateInput")
+    class InputSerializer(serializers.Serializer):
+        """The request body."""
+
+        email = serializers.EmailField(max_length=254)
+        password = serializers.CharField(max_length=1024, trim_whitespace=False)
+        first_name = serializers.CharField(
+            max_length=150, required=False, allow_blank=True, default=""
+        )
+        last_name = serializers.CharField(
+            max_length=150, required=False, allow_blank=True, default=""
+        )
+
+    OutputSerializer = UserOutputSerializer
+
+    @extend_schema(
+        operation_id="users_create",
+        request=InputSerializer,
+        parameters=[
+            OpenApiParameter(
+                IDEMPOTENCY_HEADER,
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="1-255 printable ASCII characters.",
+            )
+        ],
+        responses={
+            201: UserOutputSerializer,
+            400: _problem(
+                ErrorCode.WEAK_PASSWORD,
+                Code.VALIDATION_ERROR,
+                Code.INVALID_IDEMPOTENCY_KEY,
+            ),
+            409: _problem(
+                ErrorCode.EMAIL_TAKEN, Code.IDEMPOTENCY_KEY_IN_FLIGHT
+            ),
+            422: _problem(Code.IDEMPOTENCY_KEY_REUSED),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        """Creates a user, once per ``Idempotency-Key``."""
+        key = _idempotency_key(request)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = services.user_signup(
+            idempotency_key=key,
+            render=lambda user: dict(self.OutputSerializer(user).data),
+            **serializer.validated_data,
+        )
+        headers = {REPLAYED_HEADER: "true"} if result.replayed else None
+        return Response(result.body, status=result.status, headers=headers)
+
+
+class UserApi(APIView):
+    """GET, PATCH, DELETE /internal/v1/users/{user_id}."""
+
+    @extend_schema_serializer(component_name="UserUpdateInput")
+    class UpdateInputSerializer(serializers.Serializer):
+        """The PATCH body: only the fields to change."""
+
+        email = serializers.EmailField(max_length=254, required=False)
+        first_name = serializers.CharField(
+            max_length=150, required=False, allow_blank=True
+        )
+        last_name = serializers.CharField(
+            max_length=150, required=False, allow_blank=True
+        )
+        password = serializers.CharField(
+            max_length=1024, required=False, trim_whitespace=False
+        )
+        current_password = serializers.CharField(
+            max_length=1024, required=False, trim_whitespace=False
+        )
+
+    OutputSerializer = UserOutputSerializer
+
+    @extend_schema(
+        operation_id="users_retrieve",
+        responses={
+            200: UserOutputSerializer,
+            401: _problem(ErrorCode.USER_INACTIVE),
+        },
+    )
+    def get(self, request: Request, user_id: uuid.UUID) -> Response:
+        """Returns an active user."""
+        del request
+        user = selectors.user_get(user_id=user_id)
+        return Response(self.OutputSerializer(user).data)
+
+    @extend_schema(
+        operation_id="users_update",
+        request=UpdateInputSerializer,
+        responses={
+            200: UserOutputSerializer,
+            400: _problem(
+                ErrorCode.WEAK_PASSWORD,
+                ErrorCode.CURRENT_PASSWORD_REQUIRED,
+                ErrorCode.INVALID_CURRENT_PASSWORD,
+                Code.VALIDATION_ERROR,
+            ),
+            401: _problem(ErrorCode.USER_INACTIVE),
+            409: _problem(ErrorCode.EMAIL_TAKEN),
+        },
+    )
+    def patch(self, request: Request, user_id: uuid.UUID) -> Response:
+        """Changes a user's email, names or password."""
+        serializer = self.UpdateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.user_update(
+            user_id=user_id, **serializer.validated_data
+        )
+        return Response(self.OutputSerializer(user).data)
+
+    @extend_schema(
+        operation_id="users_destroy",
+        responses={204: None, 401: _problem(ErrorCode.USER_INACTIVE)},
+    )
+    def delete(self, request: Request, user_id: uuid.UUID) -> Response:
+        """Soft-deletes a user."""
+        del request
+        services.user_delete(user_id=user_id)
+        return Response(status=204)
+
+
+class TokenCreateApi(APIView):
+    """POST /internal/v1/tokens: log in."""
+
+    @extend_schema_serializer(component_name="TokenCreateInput")
+    class InputSerializer(serializers.Serializer):
+        """The request body."""
+
+        # Not an EmailField: a malformed email is a wrong credential too.
+        email = serializers.CharField(max_length=254)
+        password = serializers.CharField(max_length=1024, trim_whitespace=False)
+
+    OutputSerializer = TokensOutputSerializer
+
+    @extend_schema(
+        operation_id="tokens_create",
+        request=InputSerializer,
+        responses={
+            200: TokensOutputSerializer,
+            400: _problem(Code.VALIDATION_ERROR),
+            401: _problem(ErrorCode.INVALID_CREDENTIALS),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        """Exchanges email and password for tokens."""
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        tokens = services.token_obtain(**serializer.validated_data)
+        return Response(self.OutputSerializer(tokens).data)
+
+
+class TokenRefreshApi(APIView):
+    """POST /internal/v1/tokens/refresh: renew tokens."""
+
+    @extend_schema_serializer(component_name="TokenRefreshInput")
+    class InputSerializer(serializers.Serializer):
+        """The request body."""
+
+        refresh = serializers.CharField(max_length=4096)
+
+    OutputSerializer = TokensOutputSerializer
+
+    @extend_schema(
+        operation_id="tokens_refresh",
+        request=InputSerializer,
+        responses={
+            200: TokensOutputSerializer,
+            400: _problem(Code.VALIDATION_ERROR),
+            401: _problem(Code.INVALID_TOKEN),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        """Exchanges a refresh token for new tokens (rotated)."""
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        tokens = services.token_refresh(**serializer.validated_data)
+        return Response(self.OutputSerializer(tokens).data)
+
+
+_STATUS_OK = inline_serializer(
+    "HealthStatus", fields={"status": serializers.CharField()}
+)
+
+
+class HealthApi(APIView):
+    """GET /healthz: the process is alive (no credential)."""
+
+    authentication_classes: list[Any] = []
+    permission_classes: list[Any] = []
+
+    @extend_schema(operation_id="healthz", responses={200: _STATUS_OK})
+    def get(self, request: Request) -> Response:
+        """Answers while the process can serve requests."""
+        del request
+        return Response({"status": "ok"})
+
+
+class ReadinessApi(APIView):
+    """GET /readyz: the database answers (no credential)."""
+
+    authentication_classes: list[Any] = []
+    permission_classes: list[Any] = []
+
+    @extend_schema(
+        operation_id="readyz",
+        responses={
+            200: _STATUS_OK,
+            503: _problem(ErrorCode.DATABASE_UNAVAILABLE),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        """Answers 200 when the database answers, else 503."""
+        del request
+        if not selectors.database_is_ready():
+            raise users_error(ErrorCode.DATABASE_UNAVAILABLE)
+        return Response({"status": "ok"})

@@ -1,0 +1,15 @@
+"""Django app configuration of the users service."""
+
+from django.apps import AppConfig
+
+
+class UsersConfig(AppConfig):
+    """Users, authentication, JWT issuing and the outbox of user events."""
+
+    name = "users"
+    verbose_name = "Users"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        """Registers the OpenAPI description of the service credential."""
+        from users import schema  # noqa: F401, PLC0415

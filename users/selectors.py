@@ -1,0 +1,67 @@
+"""Reads of the users service.
+
+The API sees only active, undeleted users: anyone else is
+``user_inactive``, the same answer for unknown, deleted and suspended
+users. The admin may also reach suspended users (to reinstate them).
+"""
+
+import uuid
+
+from django.db import DatabaseError, connection
+
+from users.errors import ErrorCode, users_error
+from users.models import User
+
+
+def user_get(
+    *,
+    user_id: uuid.UUID,
+    include_inactive: bool = False,
+    for_update: bool = False,
+) -> User:
+    """Returns an undeleted user.
+
+    Args:
+        user_id: The user's id.
+        include_inactive: Also return suspended users.
+        for_update: Lock the row until the transaction ends.
+
+    Returns:
+        The user.
+
+    Raises:
+        ProblemError: ``user_inactive``: unknown, deleted or (unless
+            included) suspended.
+    """
+    users = User.objects.live()
+    if not include_inactive:
+        users = users.filter(is_active=True)
+    if for_update:
+        users = users.select_for_update()
+    user = users.filter(id=user_id).first()
+    if user is None:
+        raise users_error(ErrorCode.USER_INACTIVE)
+    return user
+
+
+def user_is_active(*, user_id: object) -> bool:
+    """Returns whether an id names an active, undeleted user.
+
+    Args:
+        user_id: A user id as found in a token (a UUID string, or anything).
+    """
+    try:
+        user_uuid = uuid.UUID(str(user_id))
+    except ValueError:
+        return False
+    return User.objects.live().filter(id=user_uuid, is_active=True).exists()
+
+
+def database_is_ready() -> bool:
+    """Returns whether the database answers a trivial query."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return False
+    return True

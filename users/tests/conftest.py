@@ -1,0 +1,143 @@
+"""Fixtures of the users tests: API client, RabbitMQ queues, broker outage.
+
+The tests publish to a real RabbitMQ vhost of their own
+(``CELERY_BROKER_URL``); its queues are purged once per session and again
+by each test that reads them, so leftovers never confuse a test.
+"""
+
+import contextlib
+import socket
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from kombu import Connection, Message
+from rest_framework.test import APIClient
+
+from config import contracts
+from config.celery import app as celery_app
+from config.service_auth import service_headers
+
+CLOSED_BROKER_URL = "amqp://guest:guest@127.0.0.1:1/"
+
+
+def _queue_purge(name: str) -> None:
+    """Declares a queue as the services do and empties it."""
+    queue = next(q for q in celery_app.conf.task_queues if q.name == name)
+    with Connection(settings.CELERY_BROKER_URL) as connection:
+        bound = queue(connection.default_channel)
+        bound.declare()
+        bound.purge()
+
+
+def _queue_drain(name: str) -> list[Message]:
+    """Takes every message waiting in a queue."""
+    queue = next(q for q in celery_app.conf.task_queues if q.name == name)
+    messages = []
+    with Connection(settings.CELERY_BROKER_URL) as connection:
+        bound = queue(connection.default_channel)
+        while (message := bound.get(no_ack=True)) is not None:
+            messages.append(message)
+    return messages
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Hashes with a cheap Argon2 (see ``users.tests.hashers``)."""
+    settings.PASSWORD_HASHERS = ["users.tests.hashers.FastArgon2PasswordHasher"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _broker_queues_purged() -> None:
+    """Starts the session with empty queues in the test vhost."""
+    assert settings.CELERY_BROKER_URL.startswith("amqp://"), (
+        "The users tests need RabbitMQ: set CELERY_BROKER_URL."
+    )
+    # WhiteNoise warns on every request while ``collectstatic`` never ran.
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+    for name in (contracts.ACCOUNTING_QUEUE, contracts.USERS_QUEUE):
+        _queue_purge(name)
+
+
+@pytest.fixture
+def accounting_queue() -> Callable[[], list[dict[str, Any]]]:
+    """Empties the accounting queue; returns a function that drains it.
+
+    The function returns one dict per task message: ``task``, ``id``,
+    ``queue`` routing key and the task's ``kwargs``.
+    """
+    _queue_purge(contracts.ACCOUNTING_QUEUE)
+
+    def drain() -> list[dict[str, Any]]:
+        tasks = []
+        for message in _queue_drain(contracts.ACCOUNTING_QUEUE):
+            _args, kwargs, _embed = message.decode()
+            tasks.append(
+                {
+                    "task": message.headers["task"],
+                    "id": message.headers["id"],
+                    "routing_key": message.delivery_info["routing_key"],
+                    "kwargs": kwargs,
+                }
+            )
+        return tasks
+
+    return drain
+
+
+def _publisher_pools_reset() -> None:
+    """Makes the next publish look up its pool for the current broker URL.
+
+    kombu keeps one producer pool per broker URL; the app caches the one it
+    used last. (``Celery.close`` would also unregister the app from
+    ``shared_task``.)
+    """
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@contextlib.contextmanager
+def _broker_unreachable(url: str = CLOSED_BROKER_URL) -> Iterator[None]:
+    """Points the Celery app at a dead broker URL, then back at RabbitMQ."""
+    original = celery_app.conf.broker_write_url
+    _publisher_pools_reset()
+    celery_app.conf.broker_write_url = url
+    try:
+        yield
+    finally:
+        _publisher_pools_reset()
+        celery_app.conf.broker_write_url = original
+
+
+@pytest.fixture
+def broker_unreachable() -> Callable[..., contextlib.AbstractContextManager]:
+    """Returns a context manager during which RabbitMQ cannot be reached.
+
+    By default the broker URL names a closed port (connection refused);
+    pass another URL to simulate another failure.
+    """
+    return _broker_unreachable
+
+
+@pytest.fixture
+def silent_broker_url() -> Iterator[str]:
+    """A broker that accepts TCP connections and never says a word."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    yield f"amqp://guest:guest@127.0.0.1:{listener.getsockname()[1]}/"
+    listener.close()
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    """A client that calls the internal API as the gateway does."""
+    client = APIClient()
+    client.credentials(
+        HTTP_AUTHORIZATION=service_headers(settings.INTERNAL_API_TOKEN)[
+            "Authorization"
+        ]
+    )
+    return client

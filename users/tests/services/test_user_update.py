@@ -1,0 +1,133 @@
+"""user_update: profile and password changes, each with one event."""
+
+import uuid
+
+import pytest
+from django.utils import timezone
+
+from config import contracts
+from config.problems import ProblemError
+from users import services
+from users.models import OutboxEvent
+from users.tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+NEW_PASSWORD = "an0ther-long-passphrase"
+
+
+def _error(**kwargs: object) -> tuple[int, str]:
+    with pytest.raises(ProblemError) as caught:
+        services.user_update(**kwargs)
+    return caught.value.status, caught.value.code
+
+
+def test_changes_names_and_email_in_one_new_version() -> None:
+    user = UserFactory()
+
+    updated = services.user_update(
+        user_id=user.id,
+        email="Grace@Example.com",
+        first_name="Grace",
+        last_name="Hopper",
+    )
+
+    updated.refresh_from_db()
+    assert (updated.email, updated.first_name, updated.last_name) == (
+        "Grace@example.com",
+        "Grace",
+        "Hopper",
+    )
+    assert updated.version == 2
+    event = OutboxEvent.objects.get()
+    assert event.type == contracts.USER_UPDATED
+    assert event.payload["user"] == {
+        "id": str(user.id),
+        "email": "Grace@example.com",
+        "first_name": "Grace",
+        "last_name": "Hopper",
+        "is_active": True,
+        "version": 2,
+    }
+
+
+def test_a_call_that_changes_nothing_writes_nothing() -> None:
+    user = UserFactory(first_name="Ada")
+
+    same = services.user_update(user_id=user.id, first_name="Ada")
+
+    assert same.version == 1
+    assert not OutboxEvent.objects.exists()
+
+
+def test_email_of_another_live_user_is_taken() -> None:
+    UserFactory(email="grace@example.com")
+    user = UserFactory()
+
+    assert _error(user_id=user.id, email="GRACE@example.com") == (
+        409,
+        "email_taken",
+    )
+    assert not OutboxEvent.objects.exists()
+
+
+def test_password_change_needs_the_current_password() -> None:
+    user = UserFactory()
+
+    assert _error(user_id=user.id, password=NEW_PASSWORD) == (
+        400,
+        "current_password_required",
+    )
+    assert _error(
+        user_id=user.id, password=NEW_PASSWORD, current_password="wrong"
+    ) == (400, "invalid_current_password")
+    assert _error(
+        user_id=user.id, password="short", current_password=PASSWORD
+    ) == (400, "weak_password")
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+    assert not OutboxEvent.objects.exists()
+
+
+def test_password_change_with_the_current_password() -> None:
+    user = UserFactory()
+
+    updated = services.user_update(
+        user_id=user.id, password=NEW_PASSWORD, current_password=PASSWORD
+    )
+
+    updated.refresh_from_db()
+    assert updated.check_password(NEW_PASSWORD)
+    assert updated.version == 2
+    assert OutboxEvent.objects.get().type == contracts.USER_UPDATED
+
+
+@pytest.mark.parametrize(
+    "attrs", [{"deleted_at": timezone.now()}, {"is_active": False}]
+)
+def test_deleted_and_suspended_users_are_inactive(attrs: dict) -> None:
+    user = UserFactory(**attrs)
+
+    assert _error(user_id=user.id, first_name="X") == (401, "user_inactive")
+
+
+def test_unknown_user_is_inactive() -> None:
+    assert _error(user_id=uuid.uuid4(), first_name="X") == (
+        401,
+        "user_inactive",
+    )
+
+
+def test_staff_may_reinstate_a_suspended_user() -> None:
+    user = UserFactory(is_active=False)
+
+    updated = services.user_update(
+        user_id=user.id, is_active=True, is_staff=True, include_inactive=True
+    )
+
+    assert (updated.is_active, updated.is_staff, updated.version) == (
+        True,
+        True,
+        2,
+    )
+    assert OutboxEvent.objects.get().payload["user"]["is_active"] is True

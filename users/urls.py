@@ -1,0 +1,43 @@
+"""Routes of the users service: health checks and the internal API.
+
+Everything under ``/internal/v1/`` needs the users service credential (the
+settings' default authentication); ``/healthz`` and ``/readyz`` need none.
+"""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView
+
+from config.contracts import INTERNAL_API_PREFIX
+from users import apis
+
+app_name = "users"
+
+urlpatterns = [
+    path("healthz", apis.HealthApi.as_view(), name="healthz"),
+    path("readyz", apis.ReadinessApi.as_view(), name="readyz"),
+    path(
+        f"{INTERNAL_API_PREFIX}schema/",
+        SpectacularAPIView.as_view(),
+        name="schema",
+    ),
+    path(
+        f"{INTERNAL_API_PREFIX}users",
+        apis.UserCreateApi.as_view(),
+        name="user-create",
+    ),
+    path(
+        f"{INTERNAL_API_PREFIX}users/<uuid:user_id>",
+        apis.UserApi.as_view(),
+        name="user",
+    ),
+    path(
+        f"{INTERNAL_API_PREFIX}tokens",
+        apis.TokenCreateApi.as_view(),
+        name="token-create",
+    ),
+    path(
+        f"{INTERNAL_API_PREFIX}tokens/refresh",
+        apis.TokenRefreshApi.as_view(),
+        name="token-refresh",
+    ),
+]
