@@ -10,6 +10,7 @@ import hmac
 from typing import Any
 
 from django.conf import settings
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 from rest_framework.request import Request
 
@@ -76,3 +77,24 @@ class IsService(permissions.BasePermission):
 def service_headers(token: str) -> dict[str, str]:
     """Returns the headers a client sends to call an internal API."""
     return {"Authorization": f"{KEYWORD} {token}"}
+
+
+class ServiceTokenScheme(OpenApiAuthenticationExtension):
+    """Documents ``Authorization: Service <token>`` in internal schemas.
+
+    drf-spectacular registers it on import, which happens whenever the
+    authentication class above is loaded.
+    """
+
+    target_class = "config.service_auth.ServiceTokenAuthentication"
+    name = "serviceToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        """Returns the security scheme of an internal API."""
+        del auto_schema
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": f"`{KEYWORD} <this service's token>`",
+        }

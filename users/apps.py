@@ -9,7 +9,3 @@ class UsersConfig(AppConfig):
     name = "users"
     verbose_name = "Users"
     default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self) -> None:
-        """Registers the OpenAPI description of the service credential."""
-        from users import schema  # noqa: F401, PLC0415
