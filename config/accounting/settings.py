@@ -71,4 +71,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Accounting service internal API",
     "DESCRIPTION": "Called by the gateway only, with a service credential.",
     "VERSION": "1.0.0",
+    # One name per choice set shared by several fields.
+    "ENUM_NAME_OVERRIDES": {
+        "AccountKindEnum": ["main", "savings"],
+        "PlanKindEnum": ["flat_amount", "percentage"],
+        "TransactionKindEnum": ["credit"],
+    },
 }

@@ -1,0 +1,1 @@
+"""The accounting service: plans, holders, accounts and the ledger."""

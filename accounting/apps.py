@@ -1,0 +1,11 @@
+"""App configuration of the accounting service."""
+
+from django.apps import AppConfig
+
+
+class AccountingConfig(AppConfig):
+    """Plans, holders, accounts, the append-only ledger and user events."""
+
+    name = "accounting"
+    verbose_name = "Accounting"
+    default_auto_field = "django.db.models.BigAutoField"

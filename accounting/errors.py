@@ -1,0 +1,140 @@
+"""Domain errors of the accounting service, each with a stable code.
+
+Every error is a :class:`config.problems.ProblemError`, so a service raises
+it and the shared handler renders it as problem+json with the public status
+and code the gateway passes through. Guards in ``services`` and
+``selectors`` raise these subclasses; callers catch :class:`AccountingError`.
+"""
+
+import enum
+from collections.abc import Mapping
+
+from config.problems import Code, ProblemError
+
+
+class ErrorCode(enum.StrEnum):
+    """Codes of the accounting service (shared ones live in ``Code``)."""
+
+    ACCOUNT_NOT_READY = "account_not_ready"
+    USER_INACTIVE = "user_inactive"
+    ACCOUNT_NOT_OPEN = "account_not_open"
+    AMOUNT_NOT_ABOVE_FLAT_AMOUNT = "amount_not_above_flat_amount"
+    PLAN_NOT_FOUND = "plan_not_found"
+    TRANSACTION_NOT_FOUND = "transaction_not_found"
+    DATABASE_UNAVAILABLE = "database_unavailable"
+
+
+class AccountingError(ProblemError):
+    """Base of every accounting domain error.
+
+    Subclasses fix ``status`` and ``code``; an occurrence adds a detail.
+    """
+
+    status_code: int = 400
+    error_code: str = Code.VALIDATION_ERROR
+    default_detail: str = ""
+    default_headers: Mapping[str, str] | None = None
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(
+            status=self.status_code,
+            code=self.error_code,
+            detail=detail or self.default_detail,
+            headers=self.default_headers,
+        )
+
+
+class HolderNotReadyError(AccountingError):
+    """The user's creation event has not reached accounting yet."""
+
+    status_code = 409
+    error_code = ErrorCode.ACCOUNT_NOT_READY
+    default_detail = "The account is being set up; retry shortly."
+    default_headers = {"Retry-After": "1"}
+
+
+class HolderClosedError(AccountingError):
+    """The user was deleted; the holder and its accounts are closed."""
+
+    status_code = 401
+    error_code = ErrorCode.USER_INACTIVE
+    default_detail = "The user is inactive."
+
+
+class AccountNotOpenError(AccountingError):
+    """The holder has no wallet in the currency."""
+
+    status_code = 422
+    error_code = ErrorCode.ACCOUNT_NOT_OPEN
+
+
+class AmountNotAboveFlatAmountError(AccountingError):
+    """A credit must exceed the flat amount its plan saves."""
+
+    status_code = 422
+    error_code = ErrorCode.AMOUNT_NOT_ABOVE_FLAT_AMOUNT
+
+
+class PlanNotFoundError(AccountingError):
+    """No active plan with that id."""
+
+    status_code = 404
+    error_code = ErrorCode.PLAN_NOT_FOUND
+    default_detail = "No active plan with that id."
+
+
+class TransactionNotFoundError(AccountingError):
+    """No transaction with that id for that holder."""
+
+    status_code = 404
+    error_code = ErrorCode.TRANSACTION_NOT_FOUND
+    default_detail = "No transaction with that id."
+
+
+class IdempotencyKeyReusedError(AccountingError):
+    """The key was used before for a different request."""
+
+    status_code = 422
+    error_code = Code.IDEMPOTENCY_KEY_REUSED
+    default_detail = "This Idempotency-Key was used with a different request."
+
+
+class IdempotencyKeyInFlightError(AccountingError):
+    """A request with the same key is still running."""
+
+    status_code = 409
+    error_code = Code.IDEMPOTENCY_KEY_IN_FLIGHT
+    default_detail = "A request with this Idempotency-Key is in progress."
+    default_headers = {"Retry-After": "1"}
+
+
+class InvalidIdempotencyKeyError(AccountingError):
+    """The key is empty, too long or not printable ASCII."""
+
+    status_code = 400
+    error_code = Code.INVALID_IDEMPOTENCY_KEY
+    default_detail = "An Idempotency-Key is 1 to 255 printable ASCII chars."
+
+
+class InvalidRangeError(AccountingError):
+    """``from`` is after ``to``."""
+
+    status_code = 400
+    error_code = Code.INVALID_RANGE
+    default_detail = "'from' must not be after 'to'."
+
+
+class InvalidCursorError(AccountingError):
+    """The pagination cursor is not one this service issued."""
+
+    status_code = 400
+    error_code = Code.INVALID_CURSOR
+    default_detail = "The cursor is invalid."
+
+
+class DatabaseUnavailableError(AccountingError):
+    """The database does not answer (readiness)."""
+
+    status_code = 503
+    error_code = ErrorCode.DATABASE_UNAVAILABLE
+    default_detail = "The accounting database is unavailable."

@@ -1,0 +1,419 @@
+"""The ledger: an append-only, double-entry journal and its projections.
+
+Design (after django-hordak, TigerBeetle and Formance):
+
+* Every money movement is one :class:`Transaction` (the journal header) with
+  two or more :class:`Entry` rows (postings). A transaction's entries sum to
+  zero per currency: money never appears from nowhere; it enters through a
+  per-currency system account (``world``) whose balance goes negative.
+* The journal is the event store. Transactions and entries are never updated
+  or deleted: the models refuse it, and on PostgreSQL triggers refuse it too
+  (``migrations/0002_ledger_triggers``), together with a deferred constraint
+  trigger that checks the zero-sum rule when the database transaction
+  commits. ``manage.py verify_ledger`` replays the journal to prove it.
+* ``Account.balance`` and ``Account.last_sequence`` are projections of the
+  journal, kept for customer accounts only. Each customer entry carries the
+  account's ``sequence`` (1, 2, 3, ...) and ``balance_after``, so the
+  balance as of any instant is one index probe on
+  ``(account, occurred_at, sequence)``: the last entry at or before it.
+* System accounts keep no running balance (their entries have no sequence),
+  so no two customers' credits ever queue behind one hot row; a system
+  balance is the sum of its entries.
+* Amounts are integers in the currency's minor unit; the wire format lives
+  in ``config.money``.
+"""
+
+import decimal
+import uuid
+from typing import Any
+
+from django.db import models
+from django.db.models import Q
+
+from config import money
+
+
+class AppendOnlyError(Exception):
+    """An attempt to change or remove a journal row."""
+
+
+class AppendOnlyModel(models.Model):
+    """A model whose rows, once written, are never changed or deleted.
+
+    This guards the Python path on every database; PostgreSQL additionally
+    refuses ``UPDATE`` and ``DELETE`` with triggers, which also covers
+    ``QuerySet.update()`` and raw SQL.
+    """
+
+    class Meta:
+        """Abstract: adds behaviour, no table."""
+
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Inserts a new row; refuses to update an existing one.
+
+        Raises:
+            AppendOnlyError: The row was already saved.
+        """
+        if not self._state.adding:
+            raise AppendOnlyError(
+                f"{type(self).__name__} rows are append-only."
+            )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        """Refuses to delete a journal row.
+
+        Raises:
+            AppendOnlyError: Always.
+        """
+        del args, kwargs
+        raise AppendOnlyError(f"{type(self).__name__} rows are append-only.")
+
+
+class Plan(models.Model):
+    """A savings plan: how much of each credit goes to savings.
+
+    A ``percentage`` plan moves ``p`` percent of a credit (rounded half to
+    even to the minor unit); a ``flat_amount`` plan moves a fixed amount of
+    the plan's currency and requires credits above it. Exactly the field of
+    the plan's kind is set (a database CHECK).
+    """
+
+    class Kind(models.TextChoices):
+        """The kinds, stored as lowercase codes."""
+
+        FLAT_AMOUNT = "flat_amount", "Flat amount"
+        PERCENTAGE = "percentage", "Percentage"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    currency = models.CharField(max_length=3)
+    percentage = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    flat_amount = models.BigIntegerField(
+        null=True, blank=True, help_text="In minor units of the currency."
+    )
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        """Table options, indexes and constraints."""
+
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        kind="percentage",
+                        percentage__gt=0,
+                        percentage__lte=100,
+                        flat_amount__isnull=True,
+                    )
+                    | Q(
+                        kind="flat_amount",
+                        flat_amount__gt=0,
+                        percentage__isnull=True,
+                    )
+                ),
+                name="accounting_plan_value_matches_kind",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.value_display})"
+
+    @property
+    def value(self) -> str:
+        """The plan's value on the wire: ``"12.50"`` or ``"5.00"``."""
+        if self.kind == self.Kind.PERCENTAGE:
+            return f"{decimal.Decimal(self.percentage):.2f}"
+        return money.format_amount(self.flat_amount, self.currency)
+
+    @property
+    def value_display(self) -> str:
+        """The value for people: ``12.50%`` or ``5.00 USD``."""
+        if self.kind == self.Kind.PERCENTAGE:
+            return f"{self.value}%"
+        return f"{self.value} {self.currency}"
+
+
+class Holder(models.Model):
+    """The accounting side of a user, kept in step by user events.
+
+    The primary key is the user's id in the users service. ``version`` is
+    the newest user version applied; older events are ignored.
+    """
+
+    user_id = models.UUIDField(primary_key=True)
+    email = models.EmailField(db_index=True)
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    version = models.PositiveBigIntegerField()
+    plan = models.ForeignKey(
+        Plan,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="holders",
+    )
+    plan_selected_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        """Table options, indexes and constraints."""
+
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether the user was deleted."""
+        return self.closed_at is not None
+
+
+class ProcessedEvent(models.Model):
+    """A user event already applied: redeliveries change nothing."""
+
+    event_id = models.UUIDField(primary_key=True)
+    processed_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return str(self.event_id)
+
+
+class Account(models.Model):
+    """A customer wallet (main, savings) or a system account (world).
+
+    Customer accounts belong to a holder and keep ``balance`` and
+    ``last_sequence`` as projections of their entries (``balance >= 0`` is
+    a CHECK). System accounts have no holder, one per kind and currency, a
+    deterministic id (:meth:`system_id`) and no running balance.
+    """
+
+    class Kind(models.TextChoices):
+        """The kinds, stored as lowercase codes."""
+
+        MAIN = "main", "Main"
+        SAVINGS = "savings", "Savings"
+        WORLD = "world", "World (money in and out)"
+
+    CUSTOMER_KINDS = (Kind.MAIN, Kind.SAVINGS)
+    SYSTEM_KINDS = (Kind.WORLD,)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    holder = models.ForeignKey(
+        Holder,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="accounts",
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    currency = models.CharField(max_length=3)
+    balance = models.BigIntegerField(default=0)
+    last_sequence = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        """Table options, indexes and constraints."""
+
+        ordering = ["currency", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["holder", "kind", "currency"],
+                condition=Q(holder__isnull=False),
+                name="accounting_account_unique_customer",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "currency"],
+                condition=Q(holder__isnull=True),
+                name="accounting_account_unique_system",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(holder__isnull=True, kind__in=["world"])
+                    | Q(holder__isnull=False, kind__in=["main", "savings"])
+                ),
+                name="accounting_account_kind_matches_owner",
+            ),
+            models.CheckConstraint(
+                condition=Q(holder__isnull=True) | Q(balance__gte=0),
+                name="accounting_account_balance_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        owner = self.holder_id or "system"
+        return f"{owner} {self.kind} {self.currency}"
+
+    @staticmethod
+    def system_id(kind: str, currency: str) -> uuid.UUID:
+        """Returns the fixed id of a system account.
+
+        Deterministic ids let a money movement post to ``world`` without
+        looking it up or locking it.
+
+        Args:
+            kind: A system kind such as ``world``.
+            currency: An ISO 4217 code.
+
+        Returns:
+            The account id.
+        """
+        return uuid.uuid5(
+            uuid.NAMESPACE_URL, f"savings:account:{kind}:{currency}"
+        )
+
+
+class Transaction(AppendOnlyModel):
+    """A journal header: one money movement of one holder.
+
+    ``plan_snapshot`` keeps the plan as it was applied, so later plan edits
+    never rewrite history.
+    """
+
+    class Kind(models.TextChoices):
+        """The kinds, stored as lowercase codes."""
+
+        CREDIT = "credit", "Credit"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    holder = models.ForeignKey(
+        Holder, on_delete=models.PROTECT, related_name="transactions"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    occurred_at = models.DateTimeField()
+    description = models.CharField(max_length=500, blank=True)
+    source = models.CharField(max_length=100, blank=True)
+    # NULL: not categorised (credits never are); "" would be a category.
+    category = models.CharField(  # noqa: DJ001
+        max_length=100, null=True, blank=True
+    )
+    plan_snapshot = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        """Table options, indexes and constraints."""
+
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["holder", "occurred_at", "id"],
+                name="accounting_txn_holder_time",
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="accounting_transaction_amount_positive",
+            )
+        ]
+
+    def __str__(self) -> str:
+        amount = money.format_amount(self.amount, self.currency)
+        return f"{self.kind} {amount} {self.currency}"
+
+
+class Entry(AppendOnlyModel):
+    """A posting: a signed amount on one account, part of one transaction.
+
+    Customer entries carry the account's ``sequence`` and ``balance_after``;
+    system entries carry neither (no running balance, no hot row).
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    transaction = models.ForeignKey(
+        Transaction, on_delete=models.PROTECT, related_name="entries"
+    )
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="entries"
+    )
+    currency = models.CharField(max_length=3)
+    amount = models.BigIntegerField()
+    occurred_at = models.DateTimeField()
+    sequence = models.BigIntegerField(null=True, blank=True)
+    balance_after = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        """Table options, indexes and constraints."""
+
+        verbose_name_plural = "entries"
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["account", "occurred_at", "sequence"],
+                name="accounting_entry_account_time",
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "sequence"],
+                name="accounting_entry_unique_sequence",
+            ),
+            models.CheckConstraint(
+                condition=~Q(amount=0),
+                name="accounting_entry_amount_not_zero",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(sequence__isnull=True, balance_after__isnull=True)
+                    | Q(sequence__gte=1, balance_after__isnull=False)
+                ),
+                name="accounting_entry_sequence_with_balance",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.amount:+d} {self.currency}"
+
+
+class IdempotencyKey(models.Model):
+    """A request that moved money, stored with the ledger write it made.
+
+    Unique per holder and key; ``request_hash`` tells a retry (same body:
+    replay ``response_status`` and ``response_body``) from a reuse of the
+    key for another request.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    holder = models.ForeignKey(
+        Holder, on_delete=models.PROTECT, related_name="idempotency_keys"
+    )
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+    transaction = models.ForeignKey(
+        Transaction,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="idempotency_keys",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        """Table options, indexes and constraints."""
+
+        constraints = [
+            models.UniqueConstraint(
+                fields=["holder", "key"],
+                name="accounting_idempotency_unique_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.holder_id} {self.key}"

@@ -1,0 +1,248 @@
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from accounting import services
+from accounting.tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_plans_list(api_client):
+    plan = factories.PlanFactory(name="Save 10%")
+    factories.PlanFactory(name="Hidden", is_active=False)
+
+    response = api_client.get("/internal/v1/plans")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "results": [
+            {
+                "id": str(plan.id),
+                "name": "Save 10%",
+                "kind": "percentage",
+                "value": "10.00",
+                "currency": "USD",
+                "description": plan.description,
+            }
+        ]
+    }
+
+
+def test_holder_plan_get_put_and_clear(api_client, holder):
+    plan = factories.PlanFactory(flat=True)
+    path = f"/internal/v1/holders/{holder.pk}/plan"
+
+    assert api_client.get(path).json() == {"plan": None, "selected_at": None}
+    put = api_client.put(path, {"plan_id": str(plan.id)}, format="json")
+    assert put.status_code == 200
+    assert put.json()["plan"]["value"] == "5.00"
+    assert put.json()["selected_at"].endswith("Z")
+    assert api_client.get(path).json() == put.json()
+    cleared = api_client.put(path, {"plan_id": None}, format="json")
+    assert cleared.json() == {"plan": None, "selected_at": None}
+
+
+@pytest.mark.parametrize("plan_id", ["nope", str(uuid.uuid4()), "inactive"])
+def test_holder_plan_unknown_or_inactive(api_client, holder, plan_id):
+    if plan_id == "inactive":
+        plan_id = str(factories.PlanFactory(is_active=False).id)
+    response = api_client.put(
+        f"/internal/v1/holders/{holder.pk}/plan",
+        {"plan_id": plan_id},
+        format="json",
+    )
+    assert response.status_code == 404
+    assert response.json()["code"] == "plan_not_found"
+    holder.refresh_from_db()
+    assert holder.plan is None
+
+
+def test_holder_plan_requires_plan_id(api_client, holder):
+    response = api_client.put(
+        f"/internal/v1/holders/{holder.pk}/plan", {}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "validation_error"
+
+
+def test_accounts_list_and_open(api_client, holder):
+    path = f"/internal/v1/holders/{holder.pk}/accounts"
+    services.credit_apply(holder_id=holder.pk, amount=250, currency="USD")
+
+    listed = api_client.get(path).json()["results"]
+    opened = api_client.post(path, {"currency": "eur"}, format="json")
+    bad = api_client.post(path, {"currency": "XYZ"}, format="json")
+
+    assert [(a["kind"], a["currency"], a["balance"]) for a in listed] == [
+        ("main", "USD", "2.50"),
+        ("savings", "USD", "0.00"),
+    ]
+    assert opened.status_code == 201
+    assert [(a["kind"], a["currency"]) for a in opened.json()["results"]] == [
+        ("main", "EUR"),
+        ("savings", "EUR"),
+    ]
+    assert bad.json()["code"] == "unsupported_currency"
+    assert len(api_client.get(path).json()["results"]) == 4
+
+
+def test_balance(api_client, holder):
+    services.plan_assign(holder=holder, plan=factories.PlanFactory())
+    txn = services.credit_apply(
+        holder_id=holder.pk, amount=1000, currency="USD"
+    ).transaction
+    path = f"/internal/v1/holders/{holder.pk}/balance"
+
+    now = api_client.get(path).json()
+    before = api_client.get(path, {"at": "2000-01-01"}).json()
+    at = txn.occurred_at.isoformat().replace("+00:00", "Z")
+    exact = api_client.get(path, {"at": at, "currency": "USD"}).json()
+
+    assert now["currency"] == "USD"
+    assert (now["main"], now["savings"], now["total"]) == (
+        "9.00",
+        "1.00",
+        "10.00",
+    )
+    assert now["at"].endswith("Z")
+    assert before == {
+        "at": "2000-01-01T00:00:00Z",
+        "currency": "USD",
+        "main": "0.00",
+        "savings": "0.00",
+        "total": "0.00",
+    }
+    assert exact["total"] == "10.00"
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ({"at": "yesterday"}, "invalid_datetime"),
+        ({"at": "2026-01-01T10:00:00"}, "invalid_datetime"),
+        ({"currency": "ABC"}, "unsupported_currency"),
+    ],
+)
+def test_balance_bad_query(api_client, holder, query, code):
+    response = api_client.get(
+        f"/internal/v1/holders/{holder.pk}/balance", query
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == code
+
+
+def test_transactions_list_and_detail(api_client, holder):
+    made = [
+        services.credit_apply(
+            holder_id=holder.pk, amount=amount, currency="USD"
+        ).body["transaction"]
+        for amount in (100, 200, 300)
+    ]
+    path = f"/internal/v1/holders/{holder.pk}/transactions"
+
+    first = api_client.get(path, {"limit": 2}).json()
+    second = api_client.get(
+        path, {"limit": 2, "cursor": first["next_cursor"]}
+    ).json()
+    ascending = api_client.get(path, {"order": "asc"}).json()
+    window = api_client.get(
+        path,
+        {"from": made[1]["occurred_at"], "to": made[2]["occurred_at"]},
+    ).json()
+    whole_day = api_client.get(
+        path,
+        {
+            "from": made[0]["occurred_at"][:10],
+            "to": made[0]["occurred_at"][:10],
+        },
+    ).json()
+    detail = api_client.get(f"{path}/{made[0]['id']}")
+
+    assert first["results"] == made[::-1][:2]
+    assert second == {"results": made[:1], "next_cursor": None}
+    assert ascending["results"] == made
+    assert window["results"] == made[1:][::-1]
+    assert len(whole_day["results"]) == 3
+    assert detail.status_code == 200
+    assert detail.json() == made[0]
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ({"from": "2026-02-01", "to": "2026-01-01"}, "invalid_range"),
+        ({"from": "soon"}, "invalid_datetime"),
+        ({"cursor": "garbage"}, "invalid_cursor"),
+        ({"limit": 501}, "validation_error"),
+        ({"limit": 0}, "validation_error"),
+        ({"order": "sideways"}, "validation_error"),
+        ({"kind": "gift"}, "validation_error"),
+        ({"currency": "usd!"}, "unsupported_currency"),
+    ],
+)
+def test_transactions_bad_query(api_client, holder, query, code):
+    response = api_client.get(
+        f"/internal/v1/holders/{holder.pk}/transactions", query
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == code
+
+
+def test_another_holders_transaction_is_not_found(api_client, holder):
+    txn = services.credit_apply(
+        holder_id=holder.pk, amount=100, currency="USD"
+    ).transaction
+    other = factories.HolderFactory()
+
+    response = api_client.get(
+        f"/internal/v1/holders/{other.pk}/transactions/{txn.id}"
+    )
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "transaction_not_found"
+
+
+@pytest.mark.parametrize(
+    "suffix", ["plan", "accounts", "balance", "transactions"]
+)
+def test_holder_state_is_checked_everywhere(api_client, holder, suffix):
+    unknown = api_client.get(f"/internal/v1/holders/{uuid.uuid4()}/{suffix}")
+    holder.closed_at = holder.created_at
+    holder.save()
+    closed = api_client.get(f"/internal/v1/holders/{holder.pk}/{suffix}")
+
+    assert (unknown.status_code, unknown.json()["code"]) == (
+        409,
+        "account_not_ready",
+    )
+    assert unknown.headers["Retry-After"] == "1"
+    assert (closed.status_code, closed.json()["code"]) == (
+        401,
+        "user_inactive",
+    )
+
+
+def test_internal_routes_need_the_service_credential(client, holder):
+    for path in (
+        "/internal/v1/plans",
+        f"/internal/v1/holders/{holder.pk}/accounts",
+        reverse("schema"),
+    ):
+        missing = client.get(path)
+        wrong = client.get(path, HTTP_AUTHORIZATION="Service wrong")
+        assert (missing.status_code, missing.json()["code"]) == (
+            401,
+            "not_authenticated",
+        )
+        assert (wrong.status_code, wrong.json()["code"]) == (
+            401,
+            "invalid_token",
+        )
+
+
+def test_unknown_urls_and_methods_are_problems(api_client):
+    assert api_client.get("/nowhere").json()["code"] == "not_found"
+    response = api_client.delete("/internal/v1/plans")
+    assert response.json()["code"] == "method_not_allowed"

@@ -1,0 +1,163 @@
+import base64
+import datetime as dt
+import json
+import uuid
+
+import pytest
+
+from accounting import errors, selectors, services
+from accounting.tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def history(holder):
+    """Five credits: four in USD, one in EUR, oldest first."""
+    services.account_open(holder=holder, currency="EUR")
+    services.plan_assign(holder=holder, plan=factories.PlanFactory())
+    return [
+        services.credit_apply(
+            holder_id=holder.pk, amount=amount, currency=currency
+        ).transaction
+        for amount, currency in [
+            (100, "USD"),
+            (200, "USD"),
+            (300, "EUR"),
+            (400, "USD"),
+            (500, "USD"),
+        ]
+    ]
+
+
+def ids(transactions):
+    return [t.id for t in transactions]
+
+
+def test_newest_first_with_a_cursor(holder, history):
+    page = selectors.transactions_page(holder=holder, limit=2)
+    assert ids(page.results) == ids(history[::-1][:2])
+    assert page.next_cursor
+
+    page = selectors.transactions_page(
+        holder=holder, limit=2, cursor=page.next_cursor
+    )
+    assert ids(page.results) == ids(history[::-1][2:4])
+
+    page = selectors.transactions_page(
+        holder=holder, limit=2, cursor=page.next_cursor
+    )
+    assert ids(page.results) == ids(history[:1])
+    assert page.next_cursor is None
+
+
+def test_oldest_first(holder, history):
+    page = selectors.transactions_page(holder=holder, limit=3, order="asc")
+    assert ids(page.results) == ids(history[:3])
+    page = selectors.transactions_page(
+        holder=holder, limit=3, order="asc", cursor=page.next_cursor
+    )
+    assert ids(page.results) == ids(history[3:])
+    assert page.next_cursor is None
+
+
+def test_filters(holder, history):
+    page = selectors.transactions_page(holder=holder, currency="EUR")
+    assert ids(page.results) == [history[2].id]
+    page = selectors.transactions_page(
+        holder=holder,
+        date_from=history[1].occurred_at,
+        date_to=history[3].occurred_at,
+        kind="credit",
+    )
+    assert ids(page.results) == ids(history[1:4][::-1])
+    assert selectors.transactions_page(holder=holder, kind="credit").results
+
+
+def test_ties_on_occurred_at_are_broken_by_id(holder, history):
+    del history
+    other = factories.HolderFactory()
+    services.credit_apply(holder_id=other.pk, amount=1, currency="USD")
+    rows = selectors.transactions_page(holder=holder, limit=500).results
+    assert len(rows) == 5
+    # Every transaction belongs to the holder asked about.
+    assert {t.holder_id for t in rows} == {holder.pk}
+
+
+def test_limits_are_clamped(holder, history):
+    del history
+    assert len(selectors.transactions_page(holder=holder, limit=0).results) == 1
+    assert (
+        len(selectors.transactions_page(holder=holder, limit=999).results) == 5
+    )
+
+
+def test_splits_come_prefetched(holder, history, django_assert_num_queries):
+    del history
+    with django_assert_num_queries(2):
+        page = selectors.transactions_page(holder=holder)
+        data = [selectors.transaction_data(t) for t in page.results]
+    assert data[0]["splits"] == [
+        {"account_kind": "main", "amount": "4.50"},
+        {"account_kind": "savings", "amount": "0.50"},
+    ]
+
+
+def test_from_after_to_is_an_invalid_range(holder, history):
+    with pytest.raises(errors.InvalidRangeError) as caught:
+        selectors.transactions_page(
+            holder=holder,
+            date_from=history[1].occurred_at,
+            date_to=history[0].occurred_at,
+        )
+    assert (caught.value.status, caught.value.code) == (400, "invalid_range")
+
+
+def encode(value):
+    return base64.urlsafe_b64encode(value).decode()
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "!!!",
+        "a",
+        encode(b"\xff\xfe"),
+        encode(b"not json"),
+        encode(b"[]"),
+        encode(json.dumps({"t": "2026-01-01T00:00:00+00:00"}).encode()),
+        encode(
+            json.dumps({"t": "yesterday", "id": str(uuid.uuid4())}).encode()
+        ),
+        encode(
+            json.dumps(
+                {"t": "2026-01-01T00:00:00", "id": str(uuid.uuid4())}
+            ).encode()
+        ),
+        encode(json.dumps({"t": "2026-01-01T00:00:00Z", "id": "x"}).encode()),
+    ],
+)
+def test_bad_cursors_are_refused(holder, cursor):
+    with pytest.raises(errors.InvalidCursorError) as caught:
+        selectors.transactions_page(holder=holder, cursor=cursor)
+    assert (caught.value.status, caught.value.code) == (400, "invalid_cursor")
+
+
+def test_cursor_round_trip(holder, history):
+    del holder
+    at, pk = selectors.cursor_decode(selectors.cursor_encode(history[0]))
+    assert (at, pk) == (history[0].occurred_at, history[0].id)
+    assert at.tzinfo == dt.UTC or at.utcoffset() == dt.timedelta(0)
+
+
+def test_transaction_get_is_scoped_to_the_holder(holder, history):
+    found = selectors.transaction_get(
+        holder=holder, transaction_id=str(history[0].id)
+    )
+    assert found == history[0]
+    other = factories.HolderFactory()
+    for transaction_id in (str(history[0].id), "not-a-uuid", str(uuid.uuid4())):
+        with pytest.raises(errors.TransactionNotFoundError):
+            selectors.transaction_get(
+                holder=other, transaction_id=transaction_id
+            )

@@ -1,0 +1,66 @@
+import pytest
+
+from accounting import errors, models, services
+from accounting.tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_plan_assign_selects_and_clears(holder):
+    plan = factories.PlanFactory()
+
+    services.plan_assign(holder=holder, plan=plan)
+    holder.refresh_from_db()
+    assert holder.plan == plan
+    assert holder.plan_selected_at is not None
+
+    services.plan_assign(holder=holder, plan=None)
+    holder.refresh_from_db()
+    assert (holder.plan, holder.plan_selected_at) == (None, None)
+
+
+def test_plan_assign_refuses_inactive_plans_and_closed_holders(holder):
+    inactive = factories.PlanFactory(is_active=False)
+    with pytest.raises(errors.PlanNotFoundError):
+        services.plan_assign(holder=holder, plan=inactive)
+
+    holder.closed_at = holder.created_at
+    holder.save()
+    with pytest.raises(errors.HolderClosedError):
+        services.plan_assign(holder=holder, plan=factories.PlanFactory())
+    holder.refresh_from_db()
+    assert holder.plan is None
+
+
+def test_plan_set_active_keeps_existing_choices(holder):
+    plan = factories.PlanFactory()
+    services.plan_assign(holder=holder, plan=plan)
+
+    services.plan_set_active(plan=plan, is_active=False)
+
+    plan.refresh_from_db()
+    holder.refresh_from_db()
+    assert not plan.is_active
+    assert holder.plan == plan
+    services.plan_set_active(plan=plan, is_active=True)
+    plan.refresh_from_db()
+    assert plan.is_active
+
+
+def test_account_open_is_idempotent_per_currency(holder):
+    first = services.account_open(holder=holder, currency="EUR")
+    again = services.account_open(holder=holder, currency="EUR")
+
+    assert [a.kind for a in first] == ["main", "savings"]
+    assert [a.pk for a in again] == [a.pk for a in first]
+    assert holder.accounts.count() == 4
+    assert models.Account.objects.filter(holder=None).count() == 2
+
+
+def test_account_open_refuses_a_closed_holder(holder):
+    holder.closed_at = holder.created_at
+    holder.save()
+
+    with pytest.raises(errors.HolderClosedError):
+        services.account_open(holder=holder, currency="EUR")
+    assert holder.accounts.count() == 2

@@ -1,0 +1,182 @@
+"""The back office: plans and holders' plans editable, the ledger not."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from accounting import models, services
+from accounting.tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(client):
+    user = get_user_model().objects.create_superuser(
+        username="staff@example.com", email="staff@example.com", password="pw"
+    )
+    client.force_login(user)
+    return client
+
+
+def plan_form(**overrides):
+    data = {
+        "name": "New plan",
+        "kind": "percentage",
+        "currency": "USD",
+        "value": "12.50",
+        "description": "",
+    }
+    return data | overrides
+
+
+def test_site_header(staff):
+    response = staff.get(reverse("admin:index"))
+    assert b"Savings platform: accounting" in response.content
+
+
+def test_create_a_percentage_and_a_flat_plan(staff):
+    add = reverse("admin:accounting_plan_add")
+    assert staff.get(add).status_code == 200
+
+    staff.post(add, plan_form(name="Pct"))
+    staff.post(add, plan_form(name="Flat", kind="flat_amount", value="5.25"))
+    staff.post(
+        add,
+        plan_form(name="Yen", kind="flat_amount", value="300", currency="JPY"),
+    )
+
+    pct = models.Plan.objects.get(name="Pct")
+    assert (str(pct.percentage), pct.flat_amount) == ("12.50", None)
+    flat = models.Plan.objects.get(name="Flat")
+    assert (flat.flat_amount, flat.percentage) == (525, None)
+    assert models.Plan.objects.get(name="Yen").flat_amount == 300
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"value": "100.01"},
+        {"value": "12.505"},
+        {"kind": "flat_amount", "value": "5.001"},
+        {"kind": "flat_amount", "value": "1.5", "currency": "JPY"},
+        {"kind": "flat_amount", "value": "1000000000000"},
+        {"value": "0"},
+        {"currency": "XXX"},
+        {"kind": ""},
+    ],
+)
+def test_invalid_plan_values_are_refused(staff, overrides):
+    response = staff.post(
+        reverse("admin:accounting_plan_add"), plan_form(**overrides)
+    )
+    assert response.status_code == 200  # the form again, with errors
+    assert not models.Plan.objects.exists()
+
+
+def test_edit_shows_the_value_and_saves_it(staff):
+    plan = factories.PlanFactory(flat=True, flat_amount=500)
+    change = reverse("admin:accounting_plan_change", args=[plan.pk])
+
+    assert b'value="5.00"' in staff.get(change).content
+    staff.post(change, plan_form(kind="flat_amount", value="7"))
+
+    plan.refresh_from_db()
+    assert plan.flat_amount == 700
+
+
+def test_deactivate_and_activate_actions_no_delete(staff):
+    plan = factories.PlanFactory()
+    changelist = reverse("admin:accounting_plan_changelist")
+
+    staff.post(
+        changelist, {"action": "deactivate", "_selected_action": [plan.pk]}
+    )
+    plan.refresh_from_db()
+    assert not plan.is_active
+    staff.post(
+        changelist, {"action": "activate", "_selected_action": [plan.pk]}
+    )
+    plan.refresh_from_db()
+    assert plan.is_active
+    delete = reverse("admin:accounting_plan_delete", args=[plan.pk])
+    assert staff.post(delete, {"post": "yes"}).status_code == 403
+    assert models.Plan.objects.filter(pk=plan.pk).exists()
+    assert b"10.00%" in staff.get(changelist).content
+
+
+INLINE = {"accounts-TOTAL_FORMS": "0", "accounts-INITIAL_FORMS": "0"}
+
+
+def test_assign_a_plan_to_a_holder(staff, holder):
+    plan = factories.PlanFactory()
+    inactive = factories.PlanFactory(is_active=False)
+    change = reverse("admin:accounting_holder_change", args=[holder.pk])
+    assert staff.get(change).status_code == 200
+
+    staff.post(change, {"plan": inactive.pk, **INLINE})
+    holder.refresh_from_db()
+    assert holder.plan is None
+
+    staff.post(change, {"plan": plan.pk, **INLINE})
+    holder.refresh_from_db()
+    assert holder.plan == plan
+    assert holder.plan_selected_at is not None
+    listing = staff.get(
+        reverse("admin:accounting_holder_changelist"), {"q": holder.email}
+    )
+    assert holder.email.encode() in listing.content
+
+
+def test_a_closed_holder_keeps_its_plan(staff, holder):
+    holder.closed_at = holder.created_at
+    holder.save()
+    plan = factories.PlanFactory()
+
+    response = staff.post(
+        reverse("admin:accounting_holder_change", args=[holder.pk]),
+        {"plan": plan.pk, **INLINE},
+    )
+
+    assert b"This holder is closed." in response.content
+    holder.refresh_from_db()
+    assert holder.plan is None
+
+
+def test_holders_cannot_be_added_or_deleted(staff, holder):
+    assert staff.get(reverse("admin:accounting_holder_add")).status_code == 403
+    delete = reverse("admin:accounting_holder_delete", args=[holder.pk])
+    assert staff.post(delete, {"post": "yes"}).status_code == 403
+    assert models.Holder.objects.filter(pk=holder.pk).exists()
+
+
+@pytest.mark.parametrize("model", ["account", "transaction", "entry"])
+def test_the_ledger_is_read_only(staff, holder, model):
+    services.credit_apply(holder_id=holder.pk, amount=100, currency="USD")
+    row = getattr(models, model.capitalize()).objects.first()
+    changelist = reverse(f"admin:accounting_{model}_changelist")
+
+    assert staff.get(changelist).status_code == 200
+    assert staff.get(changelist, {"currency": "USD"}).status_code == 200
+    view = staff.get(reverse(f"admin:accounting_{model}_change", args=[row.pk]))
+    assert view.status_code == 200
+    assert b'name="_save"' not in view.content
+    assert staff.get(reverse(f"admin:accounting_{model}_add")).status_code == (
+        403
+    )
+    delete = reverse(f"admin:accounting_{model}_delete", args=[row.pk])
+    assert staff.post(delete, {"post": "yes"}).status_code == 403
+
+
+def test_inlines_show_accounts_and_entries(staff, holder):
+    txn = services.credit_apply(
+        holder_id=holder.pk, amount=100, currency="USD"
+    ).transaction
+    holder_page = staff.get(
+        reverse("admin:accounting_holder_change", args=[holder.pk])
+    )
+    txn_page = staff.get(
+        reverse("admin:accounting_transaction_change", args=[txn.pk])
+    )
+    assert b"savings" in holder_page.content
+    assert b"balance_after" in txn_page.content.lower().replace(b" ", b"_")

@@ -1,0 +1,59 @@
+"""Routes of the accounting service: health and the internal API.
+
+Health endpoints answer without a credential; everything under
+``/internal/v1/`` (the schema too) needs the accounting service token. The
+path names the view and the view names the service (STYLE.md).
+"""
+
+from django.urls import include, path
+from drf_spectacular.renderers import (
+    OpenApiJsonRenderer,
+    OpenApiYamlRenderer,
+)
+from drf_spectacular.views import SpectacularAPIView
+
+from accounting import apis
+from config import contracts
+from config.service_auth import IsService
+
+HOLDER = "holders/<uuid:user_id>/"
+
+internal_urlpatterns = [
+    path("plans", apis.PlanListApi.as_view(), name="plans"),
+    path(f"{HOLDER}plan", apis.HolderPlanApi.as_view(), name="holder-plan"),
+    path(
+        f"{HOLDER}accounts",
+        apis.AccountListApi.as_view(),
+        name="holder-accounts",
+    ),
+    path(
+        f"{HOLDER}credits",
+        apis.CreditCreateApi.as_view(),
+        name="holder-credits",
+    ),
+    path(f"{HOLDER}balance", apis.BalanceApi.as_view(), name="holder-balance"),
+    path(
+        f"{HOLDER}transactions",
+        apis.TransactionListApi.as_view(),
+        name="holder-transactions",
+    ),
+    path(
+        f"{HOLDER}transactions/<str:transaction_id>",
+        apis.TransactionDetailApi.as_view(),
+        name="holder-transaction",
+    ),
+    path(
+        "schema/",
+        SpectacularAPIView.as_view(
+            permission_classes=[IsService],
+            renderer_classes=[OpenApiJsonRenderer, OpenApiYamlRenderer],
+        ),
+        name="schema",
+    ),
+]
+
+urlpatterns = [
+    path("healthz", apis.HealthzApi.as_view(), name="healthz"),
+    path("readyz", apis.ReadyzApi.as_view(), name="readyz"),
+    path(contracts.INTERNAL_API_PREFIX, include(internal_urlpatterns)),
+]
