@@ -110,13 +110,14 @@ unit: install-dev bootstrap services  ## pytest per service, with coverage.
 	@rm -f $(VAR_DIR)/.coverage
 	$(TEST_ENV) CELERY_BROKER_URL=$(AMQP_URL)/savings_test_users \
 		$(PYTEST) users --ds=config.users.settings \
-		--cov --cov-report=
+		--cov --cov-report= --cov-fail-under=0
 	$(TEST_ENV) CELERY_BROKER_URL=$(AMQP_URL)/savings_test_accounting \
 		$(PYTEST) accounting --ds=config.accounting.settings \
-		--cov --cov-append --cov-report=
+		--cov --cov-append --cov-report= --cov-fail-under=0
 	$(TEST_ENV) CELERY_BROKER_URL=$(AMQP_URL)/savings_test \
 		$(PYTEST) integration config/tests \
-		--ds=config.integration.settings --cov --cov-append --cov-report=
+		--ds=config.integration.settings --cov --cov-append --cov-report= \
+		--cov-fail-under=0
 
 coverage: install-dev  ## 100% statement and branch coverage, combined.
 	$(PY) -m coverage report --fail-under=100
