@@ -39,8 +39,8 @@ help:  ## List the targets.
 run: install bootstrap migrate seed static  ## Serve the whole platform.
 	@echo "gateway http://127.0.0.1:8000  users http://127.0.0.1:8001/admin/"
 	@echo "accounting http://127.0.0.1:8002/admin/   (Ctrl-C stops all)"
-	PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/honcho -e /dev/null \
-		-f Procfile start
+	PATH="$(abspath $(VENV))/bin:$$PATH" $(PY) scripts/procs.py \
+		-e /dev/null -f Procfile start
 
 $(PY):
 	@test -n "$(PYTHON)" || { echo "Python 3.10+ with venv is required"; exit 1; }

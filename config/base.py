@@ -108,9 +108,17 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "processed_folder": str(_BROKER_DIR / "processed"),
         "control_folder": str(_BROKER_DIR / "control"),
         "store_processed": False,
+        # Seconds between polls of the folder: how late a task may start,
+        # and how long a worker takes to notice it should stop.
+        "polling_interval": 0.2,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
     else {"confirm_publish": True}
+)
+# Remote control (celery inspect) needs a fanout exchange; on the file-system
+# transport it only polls files and slows every shutdown.
+CELERY_WORKER_ENABLE_REMOTE_CONTROL = not CELERY_BROKER_URL.startswith(
+    "filesystem"
 )
 if CELERY_BROKER_URL.startswith("filesystem"):
     # kombu's file-system transport expects its folders to exist.

@@ -14,6 +14,6 @@ export DJANGO_SETTINGS_MODULE="config.$SERVICE.settings"
 exec celery -A config.celery worker \
   -Q "$SERVICE" \
   -n "$SERVICE@%h" \
-  --concurrency "${WORKER_CONCURRENCY:-2}" \
+  --pool threads --concurrency "${WORKER_CONCURRENCY:-4}" \
   --without-gossip --without-mingle \
   --loglevel "${LOG_LEVEL:-INFO}"

@@ -304,7 +304,15 @@ def stack() -> Iterator[Stack]:
     with HONCHO_LOG.open("wb") as log:
         # -e /dev/null: a developer's .env must not redirect the e2e run.
         process = subprocess.Popen(
-            ["honcho", "-f", "Procfile", "-e", "/dev/null", "start"],
+            [
+                sys.executable,
+                "scripts/procs.py",
+                "-f",
+                "Procfile",
+                "-e",
+                "/dev/null",
+                "start",
+            ],
             cwd=REPO_DIR,
             env=stack.env,
             stdout=log,
