@@ -23,6 +23,7 @@ from integration import selectors, services
 from integration.api import common
 from integration.api.schema import (
     IDEMPOTENCY_KEY_PARAMETER,
+    IDEMPOTENT_REPLAYED_HEADER,
     RETRY_AFTER_HEADER,
     TAG_IDENTITY,
     problem_responses,
@@ -36,6 +37,9 @@ from integration.errors import ErrorCode
 from integration.throttling import AUTH_SCOPE, AuthRateThrottle
 
 _THROTTLED = {429: [Code.RATE_LIMITED]}
+# The users service's own bound: a longer password here than there would
+# turn a wrong log-in into a 400 that names the password, not a 401.
+PASSWORD_MAX_LENGTH = 1024
 
 
 class _PublicApi(APIView):
@@ -56,7 +60,9 @@ class SignupApi(_PublicApi):
 
         email = serializers.EmailField(max_length=254)
         password = serializers.CharField(
-            max_length=128, trim_whitespace=False, write_only=True
+            max_length=PASSWORD_MAX_LENGTH,
+            trim_whitespace=False,
+            write_only=True,
         )
         first_name = serializers.CharField(
             max_length=150, required=False, allow_blank=True
@@ -73,7 +79,11 @@ class SignupApi(_PublicApi):
         tags=[TAG_IDENTITY],
         auth=[],
         request=InputSerializer,
-        parameters=[IDEMPOTENCY_KEY_PARAMETER, RETRY_AFTER_HEADER],
+        parameters=[
+            IDEMPOTENCY_KEY_PARAMETER,
+            IDEMPOTENT_REPLAYED_HEADER,
+            RETRY_AFTER_HEADER,
+        ],
         responses={
             201: OutputSerializer,
             **problem_responses(
@@ -138,7 +148,9 @@ class TokenObtainApi(_PublicApi):
 
         email = serializers.CharField(max_length=254)
         password = serializers.CharField(
-            max_length=128, trim_whitespace=False, write_only=True
+            max_length=PASSWORD_MAX_LENGTH,
+            trim_whitespace=False,
+            write_only=True,
         )
 
     OutputSerializer = TokensSerializer
@@ -227,17 +239,18 @@ class MeApi(APIView):
             max_length=150, required=False, allow_blank=True
         )
         password = serializers.CharField(
-            max_length=128,
+            max_length=PASSWORD_MAX_LENGTH,
             required=False,
             trim_whitespace=False,
             write_only=True,
             help_text="The new password; needs `current_password`.",
         )
         current_password = serializers.CharField(
-            max_length=128,
+            max_length=PASSWORD_MAX_LENGTH,
             required=False,
             trim_whitespace=False,
             write_only=True,
+            help_text="The password in use; required with `password`.",
         )
 
     OutputSerializer = UserSerializer
@@ -256,7 +269,12 @@ class MeApi(APIView):
     @extend_schema(
         operation_id="me_update",
         summary="Change my profile",
-        description="The change reaches accounting asynchronously.",
+        description=(
+            "Every field is optional. A new `password` needs "
+            "`current_password` (else 400 `current_password_required`; a "
+            "wrong one: 400 `invalid_current_password`). The change reaches "
+            "accounting asynchronously."
+        ),
         tags=[TAG_IDENTITY],
         request=UpdateInputSerializer,
         responses={

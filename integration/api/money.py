@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config import money, timeparse
-from config.fields import AmountField, CurrencyField, InstantField
+from config.fields import CurrencyField
 from config.problems import Code
 from integration import selectors, services
 from integration.api import common
@@ -32,6 +32,8 @@ from integration.api.schema import (
     IDEMPOTENT_REPLAYED_HEADER,
     RETRY_AFTER_HEADER,
     TAG_MONEY,
+    QueryInstantField,
+    RequestAmountField,
     problem_responses,
 )
 from integration.api.serializers import (
@@ -46,6 +48,8 @@ from integration.errors import ErrorCode
 MAX_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 50
 _NOT_READY = {409: [ErrorCode.ACCOUNT_NOT_READY]}
+# The caller's accounts fit in one page, so ``next`` is always null.
+_NO_NEXT_PAGE = {"next": None}
 
 
 class AccountListApi(APIView):
@@ -63,7 +67,9 @@ class AccountListApi(APIView):
     def get(self, request: Request) -> Response:
         """Returns the caller's accounts."""
         upstream = selectors.account_list(user_id=common.caller_id(request))
-        return common.render(self.OutputSerializer, upstream)
+        return common.render(
+            self.OutputSerializer, upstream, extra=_NO_NEXT_PAGE
+        )
 
 
 class CreditCreateApi(APIView):
@@ -73,7 +79,7 @@ class CreditCreateApi(APIView):
     class InputSerializer(serializers.Serializer):
         """A credit as the caller sends it."""
 
-        amount = AmountField()
+        amount = RequestAmountField()
         currency = CurrencyField(
             required=False,
             help_text="ISO 4217; the deployment's default (USD) if omitted.",
@@ -215,9 +221,13 @@ class BalanceApi(APIView):
     class InputSerializer(serializers.Serializer):
         """The query string of /balance."""
 
-        at = InstantField(
+        at = QueryInstantField(
             required=False,
-            help_text="RFC 3339 with an offset, or a date; default now.",
+            end_of_day=True,
+            help_text=(
+                "RFC 3339 with an offset; a date means its end (the whole "
+                "UTC day); default now."
+            ),
         )
         currency = CurrencyField(
             required=False, help_text="ISO 4217; default USD."
@@ -231,7 +241,8 @@ class BalanceApi(APIView):
         description=(
             "The balances exactly as they stood after every transaction "
             "with `occurred_at <= at` and none after; zeros before the "
-            "first one."
+            "first one. A date-only `at` is the whole UTC day: the balances "
+            "at its end."
         ),
         tags=[TAG_MONEY],
         parameters=[InputSerializer, RETRY_AFTER_HEADER],
@@ -263,7 +274,7 @@ class TransactionListApi(APIView):
     class InputSerializer(serializers.Serializer):
         """The query string of /transactions."""
 
-        to = InstantField(
+        to = QueryInstantField(
             required=False,
             end_of_day=True,
             help_text="Up to this instant; a date means its end.",
@@ -287,7 +298,7 @@ class TransactionListApi(APIView):
         def get_fields(self) -> dict:
             """Adds ``from``, a Python keyword, to the declared fields."""
             return {
-                "from": InstantField(
+                "from": QueryInstantField(
                     required=False,
                     help_text="From this instant; a date means its start.",
                 ),
@@ -369,13 +380,18 @@ class TransactionDetailApi(APIView):
     @extend_schema(
         operation_id="transactions_retrieve",
         summary="Read one of my transactions",
-        description="Another user's transaction id answers 404.",
+        description=(
+            "Another user's transaction id answers 404 "
+            "`transaction_not_found`; an id that is not a UUID, 404 "
+            "`not_found`."
+        ),
         tags=[TAG_MONEY],
         parameters=[RETRY_AFTER_HEADER],
         responses={
             200: OutputSerializer,
             **problem_responses(
-                {404: [ErrorCode.TRANSACTION_NOT_FOUND]}, _NOT_READY
+                {404: [ErrorCode.TRANSACTION_NOT_FOUND, Code.NOT_FOUND]},
+                _NOT_READY,
             ),
         },
     )

@@ -25,6 +25,8 @@ from integration.api.serializers import (
 from integration.errors import ErrorCode
 
 _NOT_READY = {409: [ErrorCode.ACCOUNT_NOT_READY]}
+# The catalogue is short: one page, so ``next`` is always null.
+_NO_NEXT_PAGE = {"next": None}
 
 
 class PlanListApi(APIView):
@@ -41,7 +43,9 @@ class PlanListApi(APIView):
     def get(self, request: Request) -> Response:
         """Returns the active plans."""
         del request
-        return common.render(self.OutputSerializer, selectors.plan_list())
+        return common.render(
+            self.OutputSerializer, selectors.plan_list(), extra=_NO_NEXT_PAGE
+        )
 
 
 class MyPlanApi(APIView):

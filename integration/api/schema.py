@@ -22,7 +22,8 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
-from config import problems
+from config import money, problems
+from config.fields import AmountField, InstantField
 from config.problems import Code
 from integration.errors import ErrorCode
 
@@ -63,6 +64,55 @@ class DecimalStringField(serializers.CharField):
     """An amount or a rate as the services render it: a decimal string."""
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {
+                "type": "string",
+                "pattern": r"^[0-9]{1,20}(\.[0-9]{1,20})?$",
+                "example": "100.50",
+            },
+            {
+                "type": "number",
+                "minimum": 0,
+                "exclusiveMinimum": True,
+                "maximum": money.MAX_MAJOR_UNITS,
+                "example": 100.5,
+            },
+        ],
+        "description": (
+            "Above zero, at most 1,000,000,000 major units, with no more "
+            "decimal places than the currency has: a decimal string "
+            '("100.50") or a JSON number (100.5), parsed as an exact '
+            "decimal, never through a float."
+        ),
+    }
+)
+class RequestAmountField(AmountField):
+    """The shared amount field, documented as what it accepts.
+
+    ``config.fields.AmountField`` is documented as a string, the shape
+    services answer; a request may also send a JSON number (``API.md``).
+    """
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "format": "date-time"},
+            {"type": "string", "format": "date"},
+        ],
+        "example": "2026-11-21T10:00:00Z",
+    }
+)
+class QueryInstantField(InstantField):
+    """The shared instant field, documented as what it accepts.
+
+    ``config.fields.InstantField`` is documented as a date-time only; a
+    bare date (the whole UTC day) is accepted too (``API.md``).
+    """
+
+
 @extend_schema_serializer(component_name="Problem")
 class ProblemSerializer(serializers.Serializer):
     """RFC 9457 problem details, the body of every error."""
@@ -87,7 +137,12 @@ class ProblemSerializer(serializers.Serializer):
 
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     name="Idempotency-Key",
-    type={"type": "string", "minLength": 1, "maxLength": 255},
+    type={
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 255,
+        "pattern": "^[ -~]+$",
+    },
     location=OpenApiParameter.HEADER,
     required=False,
     description=(
@@ -100,7 +155,7 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
 )
 IDEMPOTENT_REPLAYED_HEADER = OpenApiParameter(
     name="Idempotent-Replayed",
-    type=OpenApiTypes.STR,
+    type={"type": "string", "enum": ["true"]},
     location=OpenApiParameter.HEADER,
     response=[201],
     description="`true` when this answer replays an earlier request.",

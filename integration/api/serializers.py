@@ -28,7 +28,9 @@ class TokensSerializer(serializers.Serializer):
 
     access = serializers.CharField(help_text="The JWT for `Authorization`.")
     refresh = serializers.CharField()
-    token_type = serializers.CharField(help_text='Always "Bearer".')
+    token_type = serializers.ChoiceField(
+        choices=["Bearer"], help_text='Always "Bearer".'
+    )
     expires_in = serializers.IntegerField(
         help_text="Seconds until the access token expires."
     )
@@ -60,7 +62,9 @@ class PlanListSerializer(serializers.Serializer):
     """The active plans (the list is short: never a next page)."""
 
     results = PlanSerializer(many=True)
-    next = serializers.URLField(allow_null=True, default=None)
+    next = serializers.URLField(
+        allow_null=True, help_text="Always null: there is no next page."
+    )
 
 
 @extend_schema_serializer(component_name="PlanSelection")
@@ -86,7 +90,9 @@ class AccountListSerializer(serializers.Serializer):
     """The caller's accounts (never a next page)."""
 
     results = AccountSerializer(many=True)
-    next = serializers.URLField(allow_null=True, default=None)
+    next = serializers.URLField(
+        allow_null=True, help_text="Always null: there is no next page."
+    )
 
 
 @extend_schema_serializer(component_name="Split")

@@ -161,6 +161,25 @@ class TestTokenObtain:
         _problem(api.post(self.url, {"email": "a"}), 400, "validation_error")
         assert upstream.sent == []
 
+    def test_a_long_wrong_password_is_bad_credentials(self, api, upstream):
+        # Up to the users service's own bound, a password is its to judge:
+        # a wrong one is 401, not a 400 that names the password.
+        body = factories.problem(401, "invalid_credentials", "Bad login.")
+        upstream.add(
+            Service.USERS, "POST", "/internal/v1/tokens", status=401, json=body
+        )
+        password = "p" * 1024
+        response = api.post(self.url, {"email": "a@b.co", "password": password})
+        assert _problem(response, 401, "invalid_credentials") == body
+        assert upstream.last.json["password"] == password
+
+    def test_refuses_a_password_beyond_the_users_bound(self, api, upstream):
+        response = api.post(
+            self.url, {"email": "a@b.co", "password": "p" * 1025}
+        )
+        _problem(response, 400, "validation_error")
+        assert upstream.sent == []
+
 
 class TestTokenRefresh:
     url = "/api/v1/auth/token/refresh"

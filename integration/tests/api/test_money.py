@@ -255,6 +255,23 @@ class TestBalance:
             "currency": "EUR",
         }
 
+    def test_a_date_is_the_end_of_that_utc_day(
+        self, auth_api, upstream, user_id
+    ):
+        upstream.add(
+            Service.ACCOUNTING,
+            "GET",
+            _holder(user_id, "balance"),
+            json=factories.BalancePayloadFactory(
+                at="2026-11-21T23:59:59.999999Z"
+            ),
+        )
+        response = auth_api.get(self.url, {"at": "2026-11-21"})
+        assert response.status_code == 200
+        assert dict(upstream.last.request.url.params) == {
+            "at": "2026-11-21T23:59:59.999999Z"
+        }
+
     @pytest.mark.parametrize(
         ("query", "code"),
         [

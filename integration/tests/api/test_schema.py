@@ -1,5 +1,7 @@
 """The OpenAPI schema describes exactly the public contract (API.md)."""
 
+import re
+
 import pytest
 import yaml
 from django.core.management import call_command
@@ -153,7 +155,7 @@ def test_documents_the_codes_of_each_endpoint(schema):
     plan = schema["paths"]["/api/v1/me/plan"]["put"]
     assert _codes(plan, "404") == {"plan_not_found"}
     detail = schema["paths"]["/api/v1/transactions/{id}"]["get"]
-    assert _codes(detail, "404") == {"transaction_not_found"}
+    assert _codes(detail, "404") == {"transaction_not_found", "not_found"}
     listing = schema["paths"]["/api/v1/transactions"]["get"]
     assert {"invalid_range", "invalid_cursor"} <= _codes(listing, "400")
 
@@ -169,7 +171,14 @@ def test_money_and_signup_take_an_idempotency_key(schema, path, method):
     }
     key = headers["Idempotency-Key"]
     assert not key.get("required", False)
-    assert (key["schema"]["minLength"], key["schema"]["maxLength"]) == (1, 255)
+    assert key["schema"] == {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 255,
+        "pattern": "^[ -~]+$",
+    }
+    replayed = operation["responses"]["201"]["headers"]["Idempotent-Replayed"]
+    assert replayed["schema"] == {"type": "string", "enum": ["true"]}
 
 
 def test_idempotency_key_only_where_it_applies(schema):
@@ -214,13 +223,140 @@ def test_query_parameters(schema):
 
 def test_amounts_are_decimal_strings(schema):
     components = schema["components"]["schemas"]
-    assert components["CreditRequest"]["properties"]["amount"]["type"] == (
-        "string"
-    )
     for name, field in (("Balance", "total"), ("Account", "balance")):
         prop = components[name]["properties"][field]
         assert (prop["type"], prop["format"]) == ("string", "decimal")
     assert set(components["TransactionPage"]["properties"]) == {
         "results",
         "next",
+    }
+
+
+def test_request_amounts_are_decimal_strings_or_numbers(schema):
+    amount = schema["components"]["schemas"]["CreditRequest"]["properties"][
+        "amount"
+    ]
+    string, number = amount["oneOf"]
+    assert string["type"] == "string"
+    assert re.fullmatch(string["pattern"].strip("^$"), "100.50")
+    assert not re.fullmatch(string["pattern"].strip("^$"), "1e3")
+    assert (number["type"], number["maximum"]) == ("number", 1_000_000_000)
+    assert number["exclusiveMinimum"] is True
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/api/v1/balance", "at"),
+        ("/api/v1/transactions", "from"),
+        ("/api/v1/transactions", "to"),
+    ],
+)
+def test_instants_in_queries_may_be_dates(schema, path, name):
+    (parameter,) = [
+        p
+        for p in schema["paths"][path]["get"]["parameters"]
+        if p["name"] == name
+    ]
+    assert parameter["schema"]["oneOf"] == [
+        {"type": "string", "format": "date-time"},
+        {"type": "string", "format": "date"},
+    ]
+
+
+def test_response_shapes(schema):
+    components = schema["components"]["schemas"]
+
+    def shape(name: str) -> tuple[set[str], set[str]]:
+        component = components[name]
+        return set(component["properties"]), set(component.get("required", []))
+
+    user = {"id", "email", "first_name", "last_name", "date_joined"}
+    assert shape("User") == (user, user)
+    tokens = {"access", "refresh", "token_type", "expires_in"}
+    assert shape("Tokens") == (tokens, tokens)
+    assert shape("RefreshedTokens") == (tokens, tokens - {"refresh"})
+    assert components["TokenTypeEnum"]["enum"] == ["Bearer"]
+    plan = {"id", "name", "kind", "value", "currency", "description"}
+    assert shape("Plan") == (plan, plan)
+    selection = {"plan", "selected_at"}
+    assert shape("PlanSelection") == (selection, selection)
+    account = {"id", "kind", "currency", "balance"}
+    assert shape("Account") == (account, account)
+    page = {"results", "next"}
+    for name in ("PlanList", "AccountList", "TransactionPage"):
+        assert shape(name) == (page, page), name
+        assert components[name]["properties"]["next"]["nullable"] is True
+    credit = {"transaction", "balances"}
+    assert shape("CreditResult") == (credit, credit)
+    balance = {"at", "currency", "main", "savings", "total"}
+    assert shape("Balance") == (balance, balance)
+    transaction = {
+        "id",
+        "kind",
+        "amount",
+        "currency",
+        "occurred_at",
+        "description",
+        "source",
+        "category",
+        "splits",
+        "plan",
+    }
+    assert shape("Transaction") == (transaction, transaction)
+    split = {"account_kind", "amount"}
+    assert shape("Split") == (split, split)
+
+
+def test_request_shapes(schema):
+    components = schema["components"]["schemas"]
+
+    def shape(name: str) -> tuple[set[str], set[str]]:
+        component = components[name]
+        return set(component["properties"]), set(component.get("required", []))
+
+    assert shape("SignupRequest") == (
+        {"email", "password", "first_name", "last_name"},
+        {"email", "password"},
+    )
+    assert shape("TokenObtainRequest") == (
+        {"email", "password"},
+        {"email", "password"},
+    )
+    assert shape("TokenRefreshRequest") == ({"refresh"}, {"refresh"})
+    assert shape("PatchedMeUpdateRequest") == (
+        {"email", "first_name", "last_name", "password", "current_password"},
+        set(),
+    )
+    assert shape("PlanSelectRequest") == ({"plan_id"}, {"plan_id"})
+    assert components["PlanSelectRequest"]["properties"]["plan_id"]["nullable"]
+    assert shape("CreditRequest") == (
+        {"amount", "currency", "source", "description"},
+        {"amount"},
+    )
+
+
+def test_success_statuses(schema):
+    for path, method, operation in _operations(schema):
+        successes = {s for s in operation["responses"] if s < "400"}
+        expected = {
+            ("/api/v1/auth/signup", "post"): {"201"},
+            ("/api/v1/credits", "post"): {"201"},
+            ("/api/v1/me", "delete"): {"204"},
+        }.get((path, method), {"200"})
+        assert successes == expected, (path, method)
+
+
+def test_transaction_paging_parameters(schema):
+    parameters = {
+        p["name"]: p
+        for p in schema["paths"]["/api/v1/transactions"]["get"]["parameters"]
+    }
+    order = parameters["order"]["schema"]
+    assert (order["enum"], order["default"]) == (["desc", "asc"], "desc")
+    assert parameters["limit"]["schema"] == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 500,
+        "default": 50,
     }
