@@ -1,6 +1,7 @@
 """RFC 3339 instants, as the public API accepts them.
 
-A full timestamp must carry an offset or ``Z``; a bare date stands for the
+A full timestamp must carry an offset or ``Z`` (fractions of a second of
+any length are kept to the microsecond, truncated); a bare date stands for the
 whole UTC day (its first instant as a range start, its last as a range end).
 Query strings often turn the ``+`` of an offset into a space, so
 ``2026-11-21T10:00:00 01:00`` is read as ``+01:00``.
@@ -11,7 +12,7 @@ import re
 
 _INSTANT = re.compile(
     r"\A(?P<date>\d{4}-\d{2}-\d{2})"
-    r"(?:[Tt](?P<time>\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?)"
+    r"(?:[Tt](?P<time>\d{2}:\d{2}:\d{2})(?:\.(?P<fraction>\d+))?"
     r"(?P<offset>[Zz]|[+\- ]\d{2}:\d{2}))?\Z"
 )
 
@@ -49,8 +50,10 @@ def parse_instant(value: str, *, end_of_day: bool = False) -> dt.datetime:
             return start
         offset = match["offset"].upper().replace(" ", "+")
         offset = "+00:00" if offset == "Z" else offset
+        # RFC 3339 allows any precision; keep microseconds (truncated).
+        fraction = (match["fraction"] or "0")[:6].ljust(6, "0")
         instant = dt.datetime.fromisoformat(
-            f"{match['date']}T{match['time']}{offset}"
+            f"{match['date']}T{match['time']}.{fraction}{offset}"
         )
     except ValueError as error:
         raise InstantError(f"Not a valid instant: {value!r}.") from error

@@ -23,6 +23,14 @@ UTC = dt.UTC
             dt.datetime(2026, 11, 21, 12, 30, tzinfo=UTC),
         ),
         ("2026-11-21", dt.datetime(2026, 11, 21, tzinfo=UTC)),
+        (
+            "2026-11-21T10:00:00.123456789Z",
+            dt.datetime(2026, 11, 21, 10, 0, 0, 123456, tzinfo=UTC),
+        ),
+        (
+            "2026-11-21T10:00:00.5Z",
+            dt.datetime(2026, 11, 21, 10, 0, 0, 500000, tzinfo=UTC),
+        ),
     ],
 )
 def test_parse_instant_reads_rfc3339_in_utc(value, expected):
@@ -47,6 +55,7 @@ def test_a_bare_date_as_end_of_range_is_the_last_instant_of_the_day():
         "2026-13-01",
         "2026-02-30T10:00:00Z",
         "2026-11-21T25:00:00Z",
+        "2026-11-21T10:00:00.Z",
         "2026-11-21T10:00:00+25:00",
         "",
         None,

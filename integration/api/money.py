@@ -87,8 +87,9 @@ class CreditCreateApi(APIView):
         source = serializers.CharField(
             max_length=100, required=False, allow_blank=True
         )
+        # The ledger's limit (accounting's Transaction.description).
         description = serializers.CharField(
-            max_length=255, required=False, allow_blank=True
+            max_length=500, required=False, allow_blank=True
         )
 
         def validate(self, attrs: dict) -> dict:

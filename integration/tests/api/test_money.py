@@ -80,6 +80,17 @@ class TestCredit:
             f"Service {settings.ACCOUNTING_SERVICE_TOKEN}"
         )
 
+    def test_a_description_may_fill_the_ledgers_limit(
+        self, auth_api, upstream, user_id
+    ):
+        self._answer(upstream, user_id)
+        description = "x" * 500
+        response = auth_api.post(
+            self.url, {"amount": "1", "description": description}
+        )
+        assert response.status_code == 201
+        assert upstream.last.json["description"] == description
+
     @pytest.mark.parametrize(
         ("raw", "currency", "forwarded"),
         [
@@ -127,7 +138,7 @@ class TestCredit:
             ('{"amount": "1", "currency": "XYZ"}', "unsupported_currency"),
             ('{"amount": "1", "currency": 840}', "unsupported_currency"),
             (
-                '{"amount": "1", "description": "' + "x" * 256 + '"}',
+                '{"amount": "1", "description": "' + "x" * 501 + '"}',
                 "validation_error",
             ),
             ('{"amount": ', "malformed_json"),
