@@ -176,21 +176,104 @@ def test_balance_now_and_as_of_a_past_instant(api):
     assert before.json()["total"] == "0.00"
 
 
+def _ledger(api: httpx.Client, member: Member) -> dict:
+    """What bad input must leave alone: balances, accounts and history."""
+    balance = api.get("/balance", headers=member.auth)
+    accounts = api.get("/accounts", headers=member.auth)
+    history = api.get(
+        "/transactions", params={"limit": 500}, headers=member.auth
+    )
+    for response in (balance, accounts, history):
+        assert response.status_code == 200, response.text
+    now = balance.json()
+    listed = accounts.json()
+    listed = listed["results"] if isinstance(listed, dict) else listed
+    return {
+        "balance": (now["currency"], now["main"], now["savings"], now["total"]),
+        "accounts": sorted(
+            (a["id"], a["kind"], a["currency"], a["balance"]) for a in listed
+        ),
+        "transactions": [t["id"] for t in history.json()["results"]],
+    }
+
+
 def test_bad_money_input_is_refused_and_changes_nothing(api):
     member = sign_up(api)
     _credit(api, member, "1.00")
+    before = _ledger(api, member)
+
+    def send(content: bytes, content_type: str = "application/json"):
+        return api.post(
+            "/credits",
+            content=content,
+            headers={**member.auth, "Content-Type": content_type},
+        )
 
     answers = [
         api.post("/credits", json={"amount": a}, headers=member.auth)
-        for a in ("1.001", "-5", "0", "NaN", "1e3", "abc")
+        for a in (
+            "1.001",
+            "-5",
+            "0",
+            "NaN",
+            "Infinity",
+            "1e3",
+            "abc",
+            "1000000000.01",
+        )
     ]
+    numbers = [
+        send(raw)
+        for raw in (
+            b'{"amount": 1.001}',
+            b'{"amount": 1e3}',
+            b'{"amount": -5}',
+            b'{"amount": 0}',
+            b'{"amount": 1000000001}',
+        )
+    ]
+    missing = api.post("/credits", json={}, headers=member.auth)
     currency = api.post(
         "/credits",
         json={"amount": "1.00", "currency": "XYZ"},
         headers=member.auth,
     )
+    malformed = [send(b"{"), send(b'{"amount": NaN}')]
+    wrong_type = send(b'{"amount": "5.00"}', "text/plain")
+    too_large = send(
+        b'{"amount": "5.00", "description": "' + b"x" * (1024 * 1024) + b'"}'
+    )
+    bad_at = [
+        api.get("/balance", params={"at": at}, headers=member.auth)
+        for at in ("yesterday", "2026-01-01T10:00:00")
+    ]
+    bad_window = [
+        api.get("/transactions", params=window, headers=member.auth)
+        for window in (
+            {"from": "soon"},
+            {"to": "later"},
+            {"from": "2026-01-01T10:00:00"},
+            {"to": "2026-01-01T10:00:00"},
+        )
+    ]
+    reversed_window = api.get(
+        "/transactions",
+        params={"from": "2026-02-01T00:00:00Z", "to": "2026-01-01T00:00:00Z"},
+        headers=member.auth,
+    )
 
-    for answer in answers:
+    for answer in answers + numbers:
         problem(answer, 400, "invalid_amount")
+    problem(missing, 400, "validation_error")
     problem(currency, 400, "unsupported_currency")
-    assert api.get("/balance", headers=member.auth).json()["total"] == "1.00"
+    for answer in malformed:
+        problem(answer, 400, "malformed_json")
+    problem(wrong_type, 415, "unsupported_media_type")
+    problem(too_large, 413, "payload_too_large")
+    for answer in bad_at + bad_window:
+        problem(answer, 400, "invalid_datetime")
+    problem(reversed_window, 400, "invalid_range")
+    after = _ledger(api, member)
+    assert after == before
+    assert after["balance"][3] == "1.00"
+    assert len(after["transactions"]) == 1

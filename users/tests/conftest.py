@@ -15,10 +15,15 @@ import pytest
 from django.conf import settings
 from kombu import Connection, Message
 from rest_framework.test import APIClient
+from rest_framework_simplejwt.token_blacklist.models import (
+    BlacklistedToken,
+    OutstandingToken,
+)
 
 from config import contracts
 from config.celery import app as celery_app
 from config.service_auth import service_headers
+from users.models import IdempotencyKey, OutboxEvent, User
 
 CLOSED_BROKER_URL = "amqp://guest:guest@127.0.0.1:1/"
 
@@ -141,3 +146,33 @@ def api_client() -> APIClient:
         ]
     )
     return client
+
+
+def users_state() -> dict[str, Any]:
+    """Returns everything a refused request must leave as it was.
+
+    Bad input "changes nothing": a test takes this before and after the
+    request and compares. It holds every user row as stored (password hash
+    and version included), the outbox, the idempotency keys and the
+    issued and blacklisted refresh tokens.
+    """
+    return {
+        "users": list(
+            User.objects.order_by("pk").values_list(
+                "pk",
+                "email",
+                "first_name",
+                "last_name",
+                "password",
+                "version",
+                "is_active",
+                "deleted_at",
+            )
+        ),
+        "outbox": list(
+            OutboxEvent.objects.order_by("pk").values_list("pk", "type")
+        ),
+        "idempotency_keys": IdempotencyKey.objects.count(),
+        "outstanding_tokens": OutstandingToken.objects.count(),
+        "blacklisted_tokens": BlacklistedToken.objects.count(),
+    }

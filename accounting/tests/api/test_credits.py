@@ -5,7 +5,7 @@ import pytest
 
 from accounting import models, services
 from accounting.tests import factories
-from accounting.tests.conftest import ledger_counts
+from accounting.tests.conftest import ledger_state
 
 pytestmark = pytest.mark.django_db
 
@@ -51,17 +51,31 @@ def test_a_json_number_is_parsed_exactly(api_client, holder):
     assert response.json()["balances"]["main"] == "0.10"
 
 
+def problem(response, status, code):
+    """Asserts a problem+json answer with that status and code."""
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert (body["status"], body["code"]) == (status, code)
+    return body
+
+
 def test_replay_and_reuse_over_http(api_client, holder):
     first = post(api_client, holder.pk, {"amount": "5"}, key="abc")
     again = post(api_client, holder.pk, {"amount": "5.00"}, key="abc")
+    before = ledger_state()
     reused = post(api_client, holder.pk, {"amount": "6"}, key="abc")
+    other_currency = post(
+        api_client, holder.pk, {"amount": "5", "currency": "EUR"}, key="abc"
+    )
 
     assert first.status_code == again.status_code == 201
     assert again.headers["Idempotent-Replayed"] == "true"
     assert again.json() == first.json()
-    assert reused.status_code == 422
-    assert reused.json()["code"] == "idempotency_key_reused"
-    assert models.Transaction.objects.count() == 1
+    problem(reused, 422, "idempotency_key_reused")
+    problem(other_currency, 422, "idempotency_key_reused")
+    assert ledger_state() == before
+    assert before["transactions"] == before["idempotency_keys"] == 1
 
 
 @pytest.mark.parametrize(
@@ -72,67 +86,165 @@ def test_replay_and_reuse_over_http(api_client, holder):
         ({"amount": "1e3"}, "invalid_amount"),
         ({"amount": "NaN"}, "invalid_amount"),
         ({"amount": "Infinity"}, "invalid_amount"),
+        ({"amount": "-Infinity"}, "invalid_amount"),
         ({"amount": "-5"}, "invalid_amount"),
+        ({"amount": "-0.01"}, "invalid_amount"),
         ({"amount": "0"}, "invalid_amount"),
+        ({"amount": "0.00"}, "invalid_amount"),
         ({"amount": "1000000000.01"}, "invalid_amount"),
+        ({"amount": "1000000001"}, "invalid_amount"),
         ({"amount": "abc"}, "invalid_amount"),
+        ({"amount": ""}, "invalid_amount"),
+        ({"amount": "1,000"}, "invalid_amount"),
+        ({"amount": " 5"}, "invalid_amount"),
         ({"amount": True}, "invalid_amount"),
+        ({"amount": [5]}, "invalid_amount"),
+        ({"amount": {"value": "5"}}, "invalid_amount"),
         ({}, "validation_error"),
+        ({"amount": None}, "validation_error"),
         ({"amount": "1", "currency": "XXX"}, "unsupported_currency"),
+        ({"amount": "1", "currency": ""}, "unsupported_currency"),
+        ({"amount": "1", "currency": 840}, "unsupported_currency"),
         ({"amount": "1.5", "currency": "JPY"}, "invalid_amount"),
         ({"amount": "1", "source": "x" * 101}, "validation_error"),
     ],
 )
-def test_bad_input_changes_nothing(api_client, holder, body, code):
-    before = ledger_counts()
+def test_bad_input_changes_nothing(api_client, funded_holder, body, code):
+    before = ledger_state()
 
-    response = post(api_client, holder.pk, body)
+    response = post(api_client, funded_holder.pk, body)
 
-    assert response.status_code == 400
-    assert response["Content-Type"] == "application/problem+json"
-    assert response.json()["code"] == code
-    assert ledger_counts() == before
+    problem(response, 400, code)
+    assert ledger_state() == before
 
 
-@pytest.mark.parametrize("key", ["", "x" * 256, "caf\u00e9"])
-def test_a_bad_idempotency_key_is_refused(api_client, holder, key):
-    response = post(api_client, holder.pk, {"amount": "1"}, key=key)
-    assert response.status_code == 400
-    assert response.json()["code"] == "invalid_idempotency_key"
-    assert ledger_counts()[0] == 0
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        (b'{"amount": 1.001}', "invalid_amount"),
+        (b'{"amount": 0.001}', "invalid_amount"),
+        (b'{"amount": 1e3}', "invalid_amount"),
+        (b'{"amount": 1E3}', "invalid_amount"),
+        (b'{"amount": -5}', "invalid_amount"),
+        (b'{"amount": -0.5}', "invalid_amount"),
+        (b'{"amount": 0}', "invalid_amount"),
+        (b'{"amount": 0.00}', "invalid_amount"),
+        (b'{"amount": 1000000000.01}', "invalid_amount"),
+        (b'{"amount": 1000000001}', "invalid_amount"),
+        (b'{"amount": 100000000000000000000000}', "invalid_amount"),
+        (b'{"amount": NaN}', "malformed_json"),
+        (b'{"amount": Infinity}', "malformed_json"),
+        (b'{"amount": -Infinity}', "malformed_json"),
+        (b'{"amount": null}', "validation_error"),
+    ],
+)
+def test_bad_json_numbers_change_nothing(api_client, funded_holder, raw, code):
+    before = ledger_state()
+
+    response = api_client.post(
+        url(funded_holder.pk), data=raw, content_type="application/json"
+    )
+
+    problem(response, 400, code)
+    assert ledger_state() == before
 
 
-def test_errors_from_the_ledger(api_client, holder):
+@pytest.mark.parametrize(
+    "key", ["", "x" * 256, "caf\u00e9", "tab\there", "\x7f"]
+)
+def test_a_bad_idempotency_key_is_refused(api_client, funded_holder, key):
+    before = ledger_state()
+
+    response = post(api_client, funded_holder.pk, {"amount": "1"}, key=key)
+
+    problem(response, 400, "invalid_idempotency_key")
+    assert ledger_state() == before
+
+
+def test_the_longest_idempotency_key_is_accepted(api_client, holder):
+    response = post(api_client, holder.pk, {"amount": "1"}, key="k" * 255)
+
+    assert response.status_code == 201
+    assert models.IdempotencyKey.objects.get().key == "k" * 255
+
+
+@pytest.mark.parametrize("amount", ["5.00", "5", "4.99", "0.01"])
+def test_a_credit_not_above_the_flat_amount_changes_nothing(
+    api_client, funded_holder, amount
+):
     plan = factories.PlanFactory(flat=True, flat_amount=500)
-    services.plan_assign(holder=holder, plan=plan)
+    services.plan_assign(holder=funded_holder, plan=plan)
+    before = ledger_state()
 
-    flat = post(api_client, holder.pk, {"amount": "5.00"})
-    not_open = post(api_client, holder.pk, {"amount": "5", "currency": "EUR"})
+    response = post(api_client, funded_holder.pk, {"amount": amount})
+
+    problem(response, 422, "amount_not_above_flat_amount")
+    assert ledger_state() == before
+
+
+def test_errors_from_the_ledger(api_client, funded_holder):
+    before = ledger_state()
+
+    not_open = post(
+        api_client, funded_holder.pk, {"amount": "5", "currency": "EUR"}
+    )
     unknown = post(api_client, uuid.uuid4(), {"amount": "5"})
 
-    assert (flat.status_code, flat.json()["code"]) == (
-        422,
-        "amount_not_above_flat_amount",
-    )
-    assert (not_open.status_code, not_open.json()["code"]) == (
-        422,
-        "account_not_open",
-    )
-    assert (unknown.status_code, unknown.json()["code"]) == (
-        409,
-        "account_not_ready",
-    )
+    problem(not_open, 422, "account_not_open")
+    problem(unknown, 409, "account_not_ready")
     assert unknown.headers["Retry-After"] == "1"
-    assert ledger_counts()[0] == 0
+    assert ledger_state() == before
 
 
-def test_malformed_json_and_wrong_media_type(api_client, holder):
-    bad_json = api_client.post(
-        url(holder.pk), data=b"{", content_type="application/json"
+@pytest.mark.parametrize(
+    ("method", "suffix", "body"),
+    [
+        ("post", "credits", {"amount": "5"}),
+        ("put", "plan", {"plan_id": None}),
+        ("post", "accounts", {"currency": "EUR"}),
+    ],
+)
+def test_a_closed_holder_changes_nothing(
+    api_client, funded_holder, method, suffix, body
+):
+    """A deleted user's token: the holder is closed, every write refused."""
+    services.holder_apply_user_event(
+        event=services.UserEvent.from_payload(
+            factories.user_event(
+                user_id=funded_holder.pk, version=2, is_active=False
+            )
+        )
     )
-    form = api_client.post(
-        url(holder.pk), data="amount=5", content_type="text/plain"
+    before = ledger_state()
+
+    response = getattr(api_client, method)(
+        f"/internal/v1/holders/{funded_holder.pk}/{suffix}", body, format="json"
     )
-    assert bad_json.json()["code"] == "malformed_json"
-    assert form.status_code == 415
-    assert ledger_counts()[0] == 0
+
+    problem(response, 401, "user_inactive")
+    assert ledger_state() == before
+
+
+@pytest.mark.parametrize(
+    ("authorization", "code"),
+    [
+        (None, "not_authenticated"),
+        ("Bearer a.user.jwt", "not_authenticated"),
+        ("Service wrong", "invalid_token"),
+    ],
+)
+def test_a_credit_without_the_service_credential_changes_nothing(
+    client, funded_holder, authorization, code
+):
+    headers = {"HTTP_AUTHORIZATION": authorization} if authorization else {}
+    before = ledger_state()
+
+    response = client.post(
+        url(funded_holder.pk),
+        {"amount": "5"},
+        content_type="application/json",
+        **headers,
+    )
+
+    problem(response, 401, code)
+    assert ledger_state() == before

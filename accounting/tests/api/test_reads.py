@@ -5,8 +5,19 @@ from django.urls import reverse
 
 from accounting import services
 from accounting.tests import factories
+from accounting.tests.conftest import ledger_state
 
 pytestmark = pytest.mark.django_db
+
+
+def problem(response, status, code):
+    """Asserts a problem+json answer with that status and code."""
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    assert (response.json()["status"], response.json()["code"]) == (
+        status,
+        code,
+    )
 
 
 def test_plans_list(api_client):
@@ -44,27 +55,34 @@ def test_holder_plan_get_put_and_clear(api_client, holder):
     assert cleared.json() == {"plan": None, "selected_at": None}
 
 
-@pytest.mark.parametrize("plan_id", ["nope", str(uuid.uuid4()), "inactive"])
-def test_holder_plan_unknown_or_inactive(api_client, holder, plan_id):
+@pytest.mark.parametrize("plan_id", ["nope", 5, str(uuid.uuid4()), "inactive"])
+def test_holder_plan_unknown_or_inactive(api_client, funded_holder, plan_id):
     if plan_id == "inactive":
         plan_id = str(factories.PlanFactory(is_active=False).id)
+    before = ledger_state()
+
     response = api_client.put(
-        f"/internal/v1/holders/{holder.pk}/plan",
+        f"/internal/v1/holders/{funded_holder.pk}/plan",
         {"plan_id": plan_id},
         format="json",
     )
-    assert response.status_code == 404
-    assert response.json()["code"] == "plan_not_found"
-    holder.refresh_from_db()
-    assert holder.plan is None
+
+    problem(response, 404, "plan_not_found")
+    assert ledger_state() == before
+    funded_holder.refresh_from_db()
+    assert funded_holder.plan is not None
 
 
-def test_holder_plan_requires_plan_id(api_client, holder):
+@pytest.mark.parametrize("body", [{}, {"plan_id": ""}, {"plan_id": ["x"]}])
+def test_holder_plan_requires_plan_id(api_client, funded_holder, body):
+    before = ledger_state()
+
     response = api_client.put(
-        f"/internal/v1/holders/{holder.pk}/plan", {}, format="json"
+        f"/internal/v1/holders/{funded_holder.pk}/plan", body, format="json"
     )
-    assert response.status_code == 400
-    assert response.json()["code"] == "validation_error"
+
+    problem(response, 400, "validation_error")
+    assert ledger_state() == before
 
 
 def test_accounts_list_and_open(api_client, holder):
@@ -86,6 +104,28 @@ def test_accounts_list_and_open(api_client, holder):
     ]
     assert bad.json()["code"] == "unsupported_currency"
     assert len(api_client.get(path).json()["results"]) == 4
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"currency": "XYZ"}, "unsupported_currency"),
+        ({"currency": ""}, "unsupported_currency"),
+        ({"currency": None}, "validation_error"),
+        ({}, "validation_error"),
+    ],
+)
+def test_accounts_open_bad_currency_changes_nothing(
+    api_client, funded_holder, body, code
+):
+    before = ledger_state()
+
+    response = api_client.post(
+        f"/internal/v1/holders/{funded_holder.pk}/accounts", body, format="json"
+    )
+
+    problem(response, 400, code)
+    assert ledger_state() == before
 
 
 def test_balance(api_client, holder):
@@ -121,16 +161,25 @@ def test_balance(api_client, holder):
     ("query", "code"),
     [
         ({"at": "yesterday"}, "invalid_datetime"),
+        ({"at": "1767261600"}, "invalid_datetime"),
         ({"at": "2026-01-01T10:00:00"}, "invalid_datetime"),
+        ({"at": "2026-01-01T10:00"}, "invalid_datetime"),
+        ({"at": "2026-01-01 10:00:00Z"}, "invalid_datetime"),
+        ({"at": "2026-02-30"}, "invalid_datetime"),
+        ({"at": "2026-01-01T25:00:00Z"}, "invalid_datetime"),
+        ({"at": "2026-01-01T10:00:00+25:00"}, "invalid_datetime"),
         ({"currency": "ABC"}, "unsupported_currency"),
     ],
 )
-def test_balance_bad_query(api_client, holder, query, code):
+def test_balance_bad_query(api_client, funded_holder, query, code):
+    before = ledger_state()
+
     response = api_client.get(
-        f"/internal/v1/holders/{holder.pk}/balance", query
+        f"/internal/v1/holders/{funded_holder.pk}/balance", query
     )
-    assert response.status_code == 400
-    assert response.json()["code"] == code
+
+    problem(response, 400, code)
+    assert ledger_state() == before
 
 
 def test_transactions_list_and_detail(api_client, holder):
@@ -173,7 +222,21 @@ def test_transactions_list_and_detail(api_client, holder):
     ("query", "code"),
     [
         ({"from": "2026-02-01", "to": "2026-01-01"}, "invalid_range"),
+        (
+            {"from": "2026-01-01T10:00:01Z", "to": "2026-01-01T10:00:00Z"},
+            "invalid_range",
+        ),
+        (
+            {"from": "2026-01-01T10:00:00Z", "to": "2026-01-01T10:30:00+01:00"},
+            "invalid_range",
+        ),
+        ({"from": "2026-01-02T00:00:00Z", "to": "2026-01-01"}, "invalid_range"),
         ({"from": "soon"}, "invalid_datetime"),
+        ({"to": "later"}, "invalid_datetime"),
+        ({"from": "2026-01-01T10:00:00"}, "invalid_datetime"),
+        ({"to": "2026-01-01T10:00:00"}, "invalid_datetime"),
+        ({"from": "2026-13-01"}, "invalid_datetime"),
+        ({"to": "2026-02-30T00:00:00Z"}, "invalid_datetime"),
         ({"cursor": "garbage"}, "invalid_cursor"),
         ({"limit": 501}, "validation_error"),
         ({"limit": 0}, "validation_error"),
@@ -182,26 +245,33 @@ def test_transactions_list_and_detail(api_client, holder):
         ({"currency": "usd!"}, "unsupported_currency"),
     ],
 )
-def test_transactions_bad_query(api_client, holder, query, code):
+def test_transactions_bad_query(api_client, funded_holder, query, code):
+    before = ledger_state()
+
     response = api_client.get(
-        f"/internal/v1/holders/{holder.pk}/transactions", query
+        f"/internal/v1/holders/{funded_holder.pk}/transactions", query
     )
-    assert response.status_code == 400
-    assert response.json()["code"] == code
+
+    problem(response, 400, code)
+    assert ledger_state() == before
 
 
-def test_another_holders_transaction_is_not_found(api_client, holder):
+@pytest.mark.parametrize("asked", ["the other's", "not-a-uuid"])
+def test_another_holders_transaction_is_not_found(api_client, holder, asked):
     txn = services.credit_apply(
         holder_id=holder.pk, amount=100, currency="USD"
     ).transaction
     other = factories.HolderFactory()
+    services.credit_apply(holder_id=other.pk, amount=200, currency="USD")
+    transaction_id = txn.id if asked == "the other's" else asked
+    before = ledger_state()
 
     response = api_client.get(
-        f"/internal/v1/holders/{other.pk}/transactions/{txn.id}"
+        f"/internal/v1/holders/{other.pk}/transactions/{transaction_id}"
     )
 
-    assert response.status_code == 404
-    assert response.json()["code"] == "transaction_not_found"
+    problem(response, 404, "transaction_not_found")
+    assert ledger_state() == before
 
 
 @pytest.mark.parametrize(

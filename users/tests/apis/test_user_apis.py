@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from users import services
 from users.models import IdempotencyKey, OutboxEvent, User
+from users.tests.conftest import users_state
 from users.tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -209,10 +210,14 @@ def test_unknown_deleted_or_suspended_user_is_inactive(
     api_client: APIClient, method: str, attrs: dict | None
 ) -> None:
     user_id = uuid.uuid4() if attrs is None else UserFactory(**attrs).id
+    before = users_state()
 
-    response = getattr(api_client, method)(f"{USERS}/{user_id}")
+    response = getattr(api_client, method)(
+        f"{USERS}/{user_id}", {"first_name": "Grace"}, format="json"
+    )
 
     _problem(response, 401, "user_inactive")
+    assert users_state() == before
 
 
 def test_user_id_must_be_a_uuid(api_client: APIClient) -> None:
@@ -275,8 +280,10 @@ def test_patch_errors(
 ) -> None:
     UserFactory(email="taken@example.com")
     user = UserFactory()
+    before = users_state()
 
     _problem(api_client.patch(f"{USERS}/{user.id}", body), status, code)
+    assert users_state() == before
     user.refresh_from_db()
     assert user.version == 1
 
