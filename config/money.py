@@ -25,6 +25,14 @@ MAX_MAJOR_UNITS = 1_000_000_000
 _DECIMAL_STRING = re.compile(r"\A[0-9]{1,20}(\.[0-9]{1,20})?\Z")
 
 
+class ScientificNumber(decimal.Decimal):
+    """A JSON number written with an exponent (``1e3``, ``1.5E1``).
+
+    ``config.parsers`` keeps the notation visible so that amounts refuse it
+    whatever its value, as they refuse the string ``"1e3"``.
+    """
+
+
 class MoneyError(ValueError):
     """An amount or currency that cannot be accepted.
 
@@ -93,7 +101,11 @@ def parse_decimal(value: Any) -> decimal.Decimal:
         value, bool
     ):
         amount = decimal.Decimal(value)
-        if not amount.is_finite() or amount.as_tuple().exponent > 0:
+        if (
+            isinstance(value, ScientificNumber)
+            or not amount.is_finite()
+            or amount.as_tuple().exponent > 0
+        ):
             raise MoneyError(
                 "invalid_amount",
                 'An amount is a plain decimal such as "100.50".',

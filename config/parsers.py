@@ -1,9 +1,11 @@
 """A JSON parser that never turns a number into a float.
 
 JSON numbers are parsed as :class:`decimal.Decimal`, so ``100.10`` arrives
-exactly as written. ``NaN`` and ``Infinity`` literals are refused, and the
-body is read only up to ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (DRF streams the body
-past Django's own size check, so the limit is enforced here).
+exactly as written; one written with an exponent arrives as
+:class:`config.money.ScientificNumber`, which amounts refuse. ``NaN`` and
+``Infinity`` literals are refused. The body is read only up to
+``DATA_UPLOAD_MAX_MEMORY_SIZE``: Django refuses larger bodies it reads
+itself, and this guards any stream that reaches the parser directly.
 """
 
 import decimal
@@ -14,7 +16,15 @@ from django.conf import settings
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
+from config import money
 from config.problems import PayloadTooLargeError
+
+
+def _exact_number(text: str) -> decimal.Decimal:
+    """Parses a JSON number with a fraction or exponent, exactly."""
+    if "e" in text or "E" in text:
+        return money.ScientificNumber(text)
+    return decimal.Decimal(text)
 
 
 def _refuse_constant(name: str) -> NoReturn:
@@ -54,7 +64,7 @@ class DecimalJSONParser(JSONParser):
         try:
             return json.loads(
                 raw.decode(encoding),
-                parse_float=decimal.Decimal,
+                parse_float=_exact_number,
                 parse_constant=_refuse_constant,
             )
         except (ValueError, UnicodeDecodeError) as error:

@@ -4,6 +4,7 @@ import io
 import pytest
 from rest_framework.exceptions import ParseError
 
+from config import money
 from config.parsers import DecimalJSONParser
 from config.problems import PayloadTooLargeError
 
@@ -13,11 +14,13 @@ def parse(raw: bytes, context=None):
 
 
 def test_numbers_are_exact_decimals_never_floats():
-    data = parse(b'{"amount": 0.1, "count": 3, "big": 1e3}')
+    data = parse(b'{"amount": 0.1, "count": 3, "big": 1e3, "small": 1.5E-1}')
     assert data["amount"] == decimal.Decimal("0.1")
-    assert isinstance(data["amount"], decimal.Decimal)
+    assert type(data["amount"]) is decimal.Decimal
     assert data["count"] == 3
     assert data["big"] == decimal.Decimal("1E+3")
+    assert isinstance(data["big"], money.ScientificNumber)
+    assert isinstance(data["small"], money.ScientificNumber)
 
 
 @pytest.mark.parametrize(

@@ -125,6 +125,10 @@ def test_bad_input_changes_nothing(api_client, funded_holder, body, code):
         (b'{"amount": 0.001}', "invalid_amount"),
         (b'{"amount": 1e3}', "invalid_amount"),
         (b'{"amount": 1E3}', "invalid_amount"),
+        # Any exponent, even one that lands on a whole or valid amount.
+        (b'{"amount": 1.5e1}', "invalid_amount"),
+        (b'{"amount": 1000e0}', "invalid_amount"),
+        (b'{"amount": 1e-2}', "invalid_amount"),
         (b'{"amount": -5}', "invalid_amount"),
         (b'{"amount": -0.5}', "invalid_amount"),
         (b'{"amount": 0}', "invalid_amount"),
