@@ -16,33 +16,11 @@ from django.http import HttpRequest
 
 from accounting import models, services
 from config import money
+from config.admin import ReadOnlyModelAdmin
 
 admin.site.site_header = "Savings platform: accounting"
 admin.site.site_title = "Accounting admin"
 admin.site.index_title = "Plans, holders and the ledger"
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Lists and shows rows; never adds, changes or deletes them."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        """Nobody adds ledger rows by hand."""
-        del request, obj
-        return False
-
-    def has_change_permission(
-        self, request: HttpRequest, obj: Any = None
-    ) -> bool:
-        """Nobody edits ledger rows."""
-        del request, obj
-        return False
-
-    def has_delete_permission(
-        self, request: HttpRequest, obj: Any = None
-    ) -> bool:
-        """Nobody deletes ledger rows."""
-        del request, obj
-        return False
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -251,7 +229,7 @@ class HolderAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Account)
-class AccountAdmin(ReadOnlyAdmin):
+class AccountAdmin(ReadOnlyModelAdmin):
     """Customer and system accounts."""
 
     list_display = ["id", "holder", "kind", "currency", "balance", "closed_at"]
@@ -269,7 +247,7 @@ class EntryInline(ReadOnlyInline):
 
 
 @admin.register(models.Transaction)
-class TransactionAdmin(ReadOnlyAdmin):
+class TransactionAdmin(ReadOnlyModelAdmin):
     """Journal headers with their entries."""
 
     list_display = ["id", "holder", "kind", "amount", "currency", "occurred_at"]
@@ -281,7 +259,7 @@ class TransactionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(models.Entry)
-class EntryAdmin(ReadOnlyAdmin):
+class EntryAdmin(ReadOnlyModelAdmin):
     """Postings."""
 
     list_display = [

@@ -11,15 +11,12 @@ import uuid
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, connection
 from django.utils import timezone
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
-    inline_serializer,
 )
-from rest_framework import permissions, serializers
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -33,41 +30,12 @@ from accounting import (
     wire,
 )
 from config import fields, money, timeparse
+from config.openapi import problem
 from config.problems import Code
 
-# --- Documentation helpers --------------------------------------------------
-
-
-class ProblemSerializer(serializers.Serializer):
-    """An RFC 9457 problem document (``application/problem+json``)."""
-
-    type = serializers.CharField()
-    title = serializers.CharField()
-    status = serializers.IntegerField()
-    detail = serializers.CharField()
-    code = serializers.CharField()
-    errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        required=False,
-    )
-
-    class Meta:
-        """The component is named ``Problem``."""
-
-        ref_name = "Problem"
-
-
-def _problem(*codes: str) -> OpenApiResponse:
-    """Documents a problem response with the codes it may carry."""
-    return OpenApiResponse(
-        response=ProblemSerializer,
-        description="Problem; code: " + ", ".join(f"`{c}`" for c in codes),
-    )
-
-
 HOLDER_ERRORS = {
-    401: _problem(errors.ErrorCode.USER_INACTIVE),
-    409: _problem(errors.ErrorCode.ACCOUNT_NOT_READY),
+    401: problem(errors.ErrorCode.USER_INACTIVE),
+    409: problem(errors.ErrorCode.ACCOUNT_NOT_READY),
 }
 
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -188,8 +156,8 @@ class HolderPlanApi(APIView):
         request=InputSerializer,
         responses={
             200: HolderPlanSerializer,
-            400: _problem(Code.VALIDATION_ERROR),
-            404: _problem(errors.ErrorCode.PLAN_NOT_FOUND),
+            400: problem(Code.VALIDATION_ERROR),
+            404: problem(errors.ErrorCode.PLAN_NOT_FOUND),
             **HOLDER_ERRORS,
         },
     )
@@ -248,7 +216,7 @@ class AccountListApi(APIView):
         request=InputSerializer,
         responses={
             201: OutputSerializer,
-            400: _problem(Code.UNSUPPORTED_CURRENCY),
+            400: problem(Code.UNSUPPORTED_CURRENCY),
             **HOLDER_ERRORS,
         },
     )
@@ -298,7 +266,7 @@ class BalanceApi(APIView):
         parameters=[InputSerializer],
         responses={
             200: OutputSerializer,
-            400: _problem(Code.INVALID_DATETIME, Code.UNSUPPORTED_CURRENCY),
+            400: problem(Code.INVALID_DATETIME, Code.UNSUPPORTED_CURRENCY),
             **HOLDER_ERRORS,
         },
     )
@@ -373,18 +341,18 @@ class CreditCreateApi(APIView):
         request=InputSerializer,
         responses={
             201: OutputSerializer,
-            400: _problem(
+            400: problem(
                 Code.INVALID_AMOUNT,
                 Code.UNSUPPORTED_CURRENCY,
                 Code.INVALID_IDEMPOTENCY_KEY,
                 Code.VALIDATION_ERROR,
             ),
-            401: _problem(errors.ErrorCode.USER_INACTIVE),
-            409: _problem(
+            401: problem(errors.ErrorCode.USER_INACTIVE),
+            409: problem(
                 errors.ErrorCode.ACCOUNT_NOT_READY,
                 Code.IDEMPOTENCY_KEY_IN_FLIGHT,
             ),
-            422: _problem(
+            422: problem(
                 errors.ErrorCode.AMOUNT_NOT_ABOVE_FLAT_AMOUNT,
                 errors.ErrorCode.ACCOUNT_NOT_OPEN,
                 Code.IDEMPOTENCY_KEY_REUSED,
@@ -457,7 +425,7 @@ class TransactionListApi(APIView):
         parameters=[InputSerializer],
         responses={
             200: OutputSerializer,
-            400: _problem(
+            400: problem(
                 Code.INVALID_DATETIME,
                 Code.INVALID_RANGE,
                 Code.INVALID_CURSOR,
@@ -499,7 +467,7 @@ class TransactionDetailApi(APIView):
         operation_id="holder_transactions_get",
         responses={
             200: TransactionSerializer,
-            404: _problem(errors.ErrorCode.TRANSACTION_NOT_FOUND),
+            404: problem(errors.ErrorCode.TRANSACTION_NOT_FOUND),
             **HOLDER_ERRORS,
         },
     )
@@ -516,51 +484,3 @@ class TransactionDetailApi(APIView):
 
 
 # --- Operations -------------------------------------------------------------
-
-
-class HealthzApi(APIView):
-    """GET /healthz: the process answers (no credential)."""
-
-    authentication_classes = []
-    permission_classes = [permissions.AllowAny]
-
-    @extend_schema(
-        operation_id="healthz",
-        responses=inline_serializer(
-            "Health", {"status": serializers.CharField()}
-        ),
-    )
-    def get(self, request: Request) -> Response:
-        """Returns ``{"status": "ok"}``."""
-        del request
-        return Response({"status": "ok"})
-
-
-class ReadyzApi(APIView):
-    """GET /readyz: the database answers (no credential)."""
-
-    authentication_classes = []
-    permission_classes = [permissions.AllowAny]
-
-    @extend_schema(
-        operation_id="readyz",
-        responses={
-            200: inline_serializer(
-                "Ready",
-                {
-                    "status": serializers.CharField(),
-                    "checks": serializers.DictField(),
-                },
-            ),
-            503: _problem(errors.ErrorCode.DATABASE_UNAVAILABLE),
-        },
-    )
-    def get(self, request: Request) -> Response:
-        """Runs ``SELECT 1``; 503 ``database_unavailable`` if it fails."""
-        del request
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT 1")
-        except DatabaseError as error:
-            raise errors.DatabaseUnavailableError() from error
-        return Response({"status": "ok", "checks": {"database": "ok"}})

@@ -21,7 +21,6 @@ class ErrorCode(enum.StrEnum):
     AMOUNT_NOT_ABOVE_FLAT_AMOUNT = "amount_not_above_flat_amount"
     PLAN_NOT_FOUND = "plan_not_found"
     TRANSACTION_NOT_FOUND = "transaction_not_found"
-    DATABASE_UNAVAILABLE = "database_unavailable"
 
 
 class AccountingError(ProblemError):
@@ -130,11 +129,3 @@ class InvalidCursorError(AccountingError):
     status_code = 400
     error_code = Code.INVALID_CURSOR
     default_detail = "The cursor is invalid."
-
-
-class DatabaseUnavailableError(AccountingError):
-    """The database does not answer (readiness)."""
-
-    status_code = 503
-    error_code = ErrorCode.DATABASE_UNAVAILABLE
-    default_detail = "The accounting database is unavailable."

@@ -13,7 +13,7 @@ from drf_spectacular.renderers import (
 from drf_spectacular.views import SpectacularAPIView
 
 from accounting import apis
-from config import contracts
+from config import contracts, health
 from config.service_auth import IsService
 
 HOLDER = "holders/<uuid:user_id>/"
@@ -53,7 +53,7 @@ internal_urlpatterns = [
 ]
 
 urlpatterns = [
-    path("healthz", apis.HealthzApi.as_view(), name="healthz"),
-    path("readyz", apis.ReadyzApi.as_view(), name="readyz"),
+    path("healthz", health.HealthzApi.as_view(), name="healthz"),
+    path("readyz", health.ReadyzApi.as_view(), name="readyz"),
     path(contracts.INTERNAL_API_PREFIX, include(internal_urlpatterns)),
 ]

@@ -43,6 +43,7 @@ class Code(enum.StrEnum):
     NOT_ACCEPTABLE = "not_acceptable"
     RATE_LIMITED = "rate_limited"
     INTERNAL_ERROR = "internal_error"
+    DATABASE_UNAVAILABLE = "database_unavailable"
     INVALID_AMOUNT = "invalid_amount"
     UNSUPPORTED_CURRENCY = "unsupported_currency"
     INVALID_DATETIME = "invalid_datetime"

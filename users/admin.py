@@ -7,8 +7,6 @@ writes its outbox event and reaches accounting. Deleting is a soft delete
 The outbox is shown read-only, for operators watching a broker outage.
 """
 
-from typing import Any
-
 from django.contrib import admin, messages
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import forms as auth_forms
@@ -17,6 +15,7 @@ from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 
+from config.admin import ReadOnlyModelAdmin
 from users import services
 from users.models import OutboxEvent, User
 
@@ -208,29 +207,10 @@ class UserAdmin(auth_admin.UserAdmin):
 
 
 @admin.register(OutboxEvent)
-class OutboxEventAdmin(admin.ModelAdmin):
+class OutboxEventAdmin(ReadOnlyModelAdmin):
     """Read-only view of the user events and their publication."""
 
     list_display = ("id", "type", "created_at", "published_at", "attempts")
     list_filter = ("type", ("published_at", admin.EmptyFieldListFilter))
     search_fields = ("id",)
     ordering = ("-created_at",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        """Events are written by the services only."""
-        del request
-        return False
-
-    def has_change_permission(
-        self, request: HttpRequest, obj: Any = None
-    ) -> bool:
-        """Events are never edited by hand."""
-        del request, obj
-        return False
-
-    def has_delete_permission(
-        self, request: HttpRequest, obj: Any = None
-    ) -> bool:
-        """Events are kept."""
-        del request, obj
-        return False

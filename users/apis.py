@@ -8,15 +8,12 @@ document with a stable code (``users.errors``, ``config.problems``).
 
 import re
 import uuid
-from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_serializer,
-    inline_serializer,
 )
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -24,35 +21,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.fields import InstantField
+from config.openapi import problem
 from config.problems import Code, ProblemError
 from users import selectors, services
-from users.errors import ErrorCode, users_error
+from users.errors import ErrorCode
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 _IDEMPOTENCY_KEY = re.compile(r"\A[\x20-\x7e]{1,255}\Z")
-
-
-def _problem(*codes: str) -> OpenApiResponse:
-    """Documents a problem-details response and the codes it may carry."""
-    return OpenApiResponse(
-        response=ProblemSerializer,
-        description="Problem details; code: " + ", ".join(codes),
-    )
-
-
-class ProblemSerializer(serializers.Serializer):
-    """RFC 9457 problem details (documentation only)."""
-
-    type = serializers.CharField()
-    title = serializers.CharField()
-    status = serializers.IntegerField()
-    detail = serializers.CharField()
-    code = serializers.CharField()
-    errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        required=False,
-    )
 
 
 class UserOutputSerializer(serializers.Serializer):
@@ -124,15 +100,13 @@ class UserCreateApi(APIView):
         ],
         responses={
             201: UserOutputSerializer,
-            400: _problem(
+            400: problem(
                 ErrorCode.WEAK_PASSWORD,
                 Code.VALIDATION_ERROR,
                 Code.INVALID_IDEMPOTENCY_KEY,
             ),
-            409: _problem(
-                ErrorCode.EMAIL_TAKEN, Code.IDEMPOTENCY_KEY_IN_FLIGHT
-            ),
-            422: _problem(Code.IDEMPOTENCY_KEY_REUSED),
+            409: problem(ErrorCode.EMAIL_TAKEN, Code.IDEMPOTENCY_KEY_IN_FLIGHT),
+            422: problem(Code.IDEMPOTENCY_KEY_REUSED),
         },
     )
     def post(self, request: Request) -> Response:
@@ -176,7 +150,7 @@ class UserApi(APIView):
         operation_id="users_retrieve",
         responses={
             200: UserOutputSerializer,
-            401: _problem(ErrorCode.USER_INACTIVE),
+            401: problem(ErrorCode.USER_INACTIVE),
         },
     )
     def get(self, request: Request, user_id: uuid.UUID) -> Response:
@@ -190,14 +164,14 @@ class UserApi(APIView):
         request=UpdateInputSerializer,
         responses={
             200: UserOutputSerializer,
-            400: _problem(
+            400: problem(
                 ErrorCode.WEAK_PASSWORD,
                 ErrorCode.CURRENT_PASSWORD_REQUIRED,
                 ErrorCode.INVALID_CURRENT_PASSWORD,
                 Code.VALIDATION_ERROR,
             ),
-            401: _problem(ErrorCode.USER_INACTIVE),
-            409: _problem(ErrorCode.EMAIL_TAKEN),
+            401: problem(ErrorCode.USER_INACTIVE),
+            409: problem(ErrorCode.EMAIL_TAKEN),
         },
     )
     def patch(self, request: Request, user_id: uuid.UUID) -> Response:
@@ -211,7 +185,7 @@ class UserApi(APIView):
 
     @extend_schema(
         operation_id="users_destroy",
-        responses={204: None, 401: _problem(ErrorCode.USER_INACTIVE)},
+        responses={204: None, 401: problem(ErrorCode.USER_INACTIVE)},
     )
     def delete(self, request: Request, user_id: uuid.UUID) -> Response:
         """Soft-deletes a user."""
@@ -238,8 +212,8 @@ class TokenCreateApi(APIView):
         request=InputSerializer,
         responses={
             200: TokensOutputSerializer,
-            400: _problem(Code.VALIDATION_ERROR),
-            401: _problem(ErrorCode.INVALID_CREDENTIALS),
+            400: problem(Code.VALIDATION_ERROR),
+            401: problem(ErrorCode.INVALID_CREDENTIALS),
         },
     )
     def post(self, request: Request) -> Response:
@@ -266,8 +240,8 @@ class TokenRefreshApi(APIView):
         request=InputSerializer,
         responses={
             200: TokensOutputSerializer,
-            400: _problem(Code.VALIDATION_ERROR),
-            401: _problem(Code.INVALID_TOKEN),
+            400: problem(Code.VALIDATION_ERROR),
+            401: problem(Code.INVALID_TOKEN),
         },
     )
     def post(self, request: Request) -> Response:
@@ -276,42 +250,3 @@ class TokenRefreshApi(APIView):
         serializer.is_valid(raise_exception=True)
         tokens = services.token_refresh(**serializer.validated_data)
         return Response(self.OutputSerializer(tokens).data)
-
-
-_STATUS_OK = inline_serializer(
-    "HealthStatus", fields={"status": serializers.CharField()}
-)
-
-
-class HealthApi(APIView):
-    """GET /healthz: the process is alive (no credential)."""
-
-    authentication_classes: list[Any] = []
-    permission_classes: list[Any] = []
-
-    @extend_schema(operation_id="healthz", responses={200: _STATUS_OK})
-    def get(self, request: Request) -> Response:
-        """Answers while the process can serve requests."""
-        del request
-        return Response({"status": "ok"})
-
-
-class ReadinessApi(APIView):
-    """GET /readyz: the database answers (no credential)."""
-
-    authentication_classes: list[Any] = []
-    permission_classes: list[Any] = []
-
-    @extend_schema(
-        operation_id="readyz",
-        responses={
-            200: _STATUS_OK,
-            503: _problem(ErrorCode.DATABASE_UNAVAILABLE),
-        },
-    )
-    def get(self, request: Request) -> Response:
-        """Answers 200 when the database answers, else 503."""
-        del request
-        if not selectors.database_is_ready():
-            raise users_error(ErrorCode.DATABASE_UNAVAILABLE)
-        return Response({"status": "ok"})

@@ -22,7 +22,6 @@ class ErrorCode(enum.StrEnum):
     USER_INACTIVE = "user_inactive"
     CURRENT_PASSWORD_REQUIRED = "current_password_required"  # noqa: S105
     INVALID_CURRENT_PASSWORD = "invalid_current_password"  # noqa: S105
-    DATABASE_UNAVAILABLE = "database_unavailable"
 
 
 _PROBLEMS: dict[ErrorCode, tuple[int, str]] = {
@@ -38,7 +37,6 @@ _PROBLEMS: dict[ErrorCode, tuple[int, str]] = {
         400,
         "The current password is not correct.",
     ),
-    ErrorCode.DATABASE_UNAVAILABLE: (503, "The database is unavailable."),
 }
 
 

@@ -7,8 +7,6 @@ users. The admin may also reach suspended users (to reinstate them).
 
 import uuid
 
-from django.db import DatabaseError, connection
-
 from users.errors import ErrorCode, users_error
 from users.models import User
 
@@ -55,13 +53,3 @@ def user_is_active(*, user_id: object) -> bool:
     except ValueError:
         return False
     return User.objects.live().filter(id=user_uuid, is_active=True).exists()
-
-
-def database_is_ready() -> bool:
-    """Returns whether the database answers a trivial query."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except DatabaseError:
-        return False
-    return True

@@ -7,14 +7,15 @@ settings' default authentication); ``/healthz`` and ``/readyz`` need none.
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
+from config import health
 from config.contracts import INTERNAL_API_PREFIX
 from users import apis
 
 app_name = "users"
 
 urlpatterns = [
-    path("healthz", apis.HealthApi.as_view(), name="healthz"),
-    path("readyz", apis.ReadinessApi.as_view(), name="readyz"),
+    path("healthz", health.HealthzApi.as_view(), name="healthz"),
+    path("readyz", health.ReadyzApi.as_view(), name="readyz"),
     path(
         f"{INTERNAL_API_PREFIX}schema/",
         SpectacularAPIView.as_view(),

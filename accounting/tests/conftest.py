@@ -12,6 +12,25 @@ from accounting.tests import factories
 from config.service_auth import service_headers
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuses to run on anything but PostgreSQL.
+
+    Without ACCOUNTING_DATABASE_URL the settings fall back to the embedded
+    SQLite file, where the triggers, locks and constraints under test do not
+    exist.
+    """
+    del config
+    from django.conf import settings  # noqa: PLC0415
+
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if engine != "django.db.backends.postgresql":
+        pytest.exit(
+            "The accounting tests run on PostgreSQL: set "
+            "ACCOUNTING_DATABASE_URL (make unit does).",
+            returncode=2,
+        )
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     """A client that calls the internal API with the service credential."""

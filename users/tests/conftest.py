@@ -25,6 +25,25 @@ from config.celery import app as celery_app
 from config.service_auth import service_headers
 from users.models import IdempotencyKey, OutboxEvent, User
 
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuses to run on anything but PostgreSQL.
+
+    Without USERS_DATABASE_URL the settings fall back to the embedded SQLite
+    file, where the triggers, locks and constraints under test do not exist.
+    """
+    del config
+    from django.conf import settings  # noqa: PLC0415
+
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if engine != "django.db.backends.postgresql":
+        pytest.exit(
+            "The users tests run on PostgreSQL: set USERS_DATABASE_URL "
+            "(make unit does).",
+            returncode=2,
+        )
+
+
 CLOSED_BROKER_URL = "amqp://guest:guest@127.0.0.1:1/"
 
 

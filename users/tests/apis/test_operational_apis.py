@@ -20,7 +20,7 @@ def test_readyz_checks_the_database() -> None:
     response = APIClient().get("/readyz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "checks": {"database": "ok"}}
 
 
 @pytest.fixture
