@@ -35,6 +35,10 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.accounting.urls"
+# Cookies are scoped by host, not port: both admins on one host (127.0.0.1
+# in the embedded default) must not overwrite each other's session.
+SESSION_COOKIE_NAME = "accounting_sessionid"
+CSRF_COOKIE_NAME = "accounting_csrftoken"
 WSGI_APPLICATION = "config.accounting.wsgi.application"
 
 TEMPLATES = [

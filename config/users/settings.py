@@ -50,6 +50,10 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.users.urls"
+# Cookies are scoped by host, not port: both admins on one host (127.0.0.1
+# in the embedded default) must not overwrite each other's session.
+SESSION_COOKIE_NAME = "users_sessionid"
+CSRF_COOKIE_NAME = "users_csrftoken"
 WSGI_APPLICATION = "config.users.wsgi.application"
 
 TEMPLATES = [
