@@ -7,6 +7,7 @@ ledger (accounts, transactions, entries) is read-only here, as everywhere.
 """
 
 import decimal
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -21,6 +22,31 @@ from config.admin import ReadOnlyModelAdmin
 admin.site.site_header = "Savings platform: accounting"
 admin.site.site_title = "Accounting admin"
 admin.site.index_title = "Plans, holders and the ledger"
+
+
+def money_column(field: str, description: str) -> Callable[[Any], str]:
+    """Returns an admin column showing a minor-unit field as money.
+
+    The ledger stores integers in the currency's minor unit; staff read
+    ``100.00`` (USD) or ``100`` (JPY), never ``10000``.
+
+    Args:
+        field: The model field holding minor units.
+        description: The column heading.
+
+    Returns:
+        A display callable for ``list_display`` or ``readonly_fields``
+        (wrap it in ``staticmethod`` as a class attribute).
+    """
+
+    @admin.display(description=description, ordering=field)
+    def column(row: Any) -> str:
+        minor = getattr(row, field)
+        return (
+            "-" if minor is None else money.format_amount(minor, row.currency)
+        )
+
+    return column
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -152,8 +178,15 @@ class AccountInline(ReadOnlyInline):
     """A holder's accounts."""
 
     model = models.Account
-    fields = ["kind", "currency", "balance", "last_sequence", "closed_at"]
+    fields = [
+        "kind",
+        "currency",
+        "balance_amount",
+        "last_sequence",
+        "closed_at",
+    ]
     readonly_fields = fields
+    balance_amount = staticmethod(money_column("balance", "balance"))
 
 
 class HolderForm(forms.ModelForm):
@@ -232,7 +265,26 @@ class HolderAdmin(admin.ModelAdmin):
 class AccountAdmin(ReadOnlyModelAdmin):
     """Customer and system accounts."""
 
-    list_display = ["id", "holder", "kind", "currency", "balance", "closed_at"]
+    list_display = [
+        "id",
+        "holder",
+        "kind",
+        "currency",
+        "balance_amount",
+        "closed_at",
+    ]
+    fields = [
+        "id",
+        "holder",
+        "kind",
+        "currency",
+        "balance_amount",
+        "last_sequence",
+        "created_at",
+        "closed_at",
+    ]
+    readonly_fields = fields
+    balance_amount = staticmethod(money_column("balance", "balance"))
     list_filter = ["kind", "currency", "created_at"]
     search_fields = ["holder__email", "id"]
     list_select_related = ["holder"]
@@ -242,15 +294,47 @@ class EntryInline(ReadOnlyInline):
     """A transaction's postings."""
 
     model = models.Entry
-    fields = ["account", "amount", "currency", "sequence", "balance_after"]
+    fields = [
+        "account",
+        "entry_amount",
+        "currency",
+        "sequence",
+        "balance_after_amount",
+    ]
     readonly_fields = fields
+    entry_amount = staticmethod(money_column("amount", "amount"))
+    balance_after_amount = staticmethod(
+        money_column("balance_after", "balance after")
+    )
 
 
 @admin.register(models.Transaction)
 class TransactionAdmin(ReadOnlyModelAdmin):
     """Journal headers with their entries."""
 
-    list_display = ["id", "holder", "kind", "amount", "currency", "occurred_at"]
+    list_display = [
+        "id",
+        "holder",
+        "kind",
+        "transaction_amount",
+        "currency",
+        "occurred_at",
+    ]
+    fields = [
+        "id",
+        "holder",
+        "kind",
+        "transaction_amount",
+        "currency",
+        "occurred_at",
+        "description",
+        "source",
+        "category",
+        "plan_snapshot",
+        "created_at",
+    ]
+    readonly_fields = fields
+    transaction_amount = staticmethod(money_column("amount", "amount"))
     list_filter = ["kind", "currency", "occurred_at"]
     search_fields = ["holder__email", "id"]
     list_select_related = ["holder"]
@@ -266,11 +350,26 @@ class EntryAdmin(ReadOnlyModelAdmin):
         "id",
         "transaction",
         "account",
-        "amount",
+        "entry_amount",
         "currency",
         "sequence",
-        "balance_after",
+        "balance_after_amount",
         "occurred_at",
     ]
+    fields = [
+        "id",
+        "transaction",
+        "account",
+        "entry_amount",
+        "currency",
+        "sequence",
+        "balance_after_amount",
+        "occurred_at",
+    ]
+    readonly_fields = fields
+    entry_amount = staticmethod(money_column("amount", "amount"))
+    balance_after_amount = staticmethod(
+        money_column("balance_after", "balance after")
+    )
     list_filter = ["currency", "account__kind", "occurred_at"]
     list_select_related = ["transaction", "account__holder"]

@@ -180,3 +180,41 @@ def test_inlines_show_accounts_and_entries(staff, holder):
     )
     assert b"savings" in holder_page.content
     assert b"balance_after" in txn_page.content.lower().replace(b" ", b"_")
+
+
+def test_the_ledger_shows_money_not_minor_units(staff, holder):
+    txn = services.credit_apply(
+        holder_id=holder.pk, amount=12345, currency="USD"
+    ).transaction
+    world = txn.entries.get(sequence__isnull=True)
+
+    pages = {
+        "account": staff.get(reverse("admin:accounting_account_changelist")),
+        "transaction": staff.get(
+            reverse("admin:accounting_transaction_changelist")
+        ),
+        "entry": staff.get(reverse("admin:accounting_entry_changelist")),
+        "detail": staff.get(
+            reverse("admin:accounting_transaction_change", args=[txn.pk])
+        ),
+        "account_detail": staff.get(
+            reverse(
+                "admin:accounting_account_change",
+                args=[holder.accounts.get(kind="main").pk],
+            )
+        ),
+        "entry_detail": staff.get(
+            reverse("admin:accounting_entry_change", args=[world.pk])
+        ),
+        "holder": staff.get(
+            reverse("admin:accounting_holder_change", args=[holder.pk])
+        ),
+    }
+
+    for name, page in pages.items():
+        assert page.status_code == 200, name
+        assert b"123.45" in page.content, name
+        assert b"12345<" not in page.content, name
+    # The world leg has no running balance: shown as a dash, not "None".
+    assert b"-123.45" in pages["entry"].content
+    assert world.balance_after is None

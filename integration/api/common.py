@@ -25,6 +25,8 @@ IDEMPOTENCY_KEY_META = "HTTP_IDEMPOTENCY_KEY"
 _IDEMPOTENCY_KEY = re.compile(r"\A[\x20-\x7e]{1,255}\Z")
 # What a serializer raises when a service's answer does not fit its shape.
 _SHAPE_ERRORS = (KeyError, AttributeError, TypeError, ValueError)
+# ``extra`` of a list that always fits one page: ``next`` is always null.
+NO_NEXT_PAGE = {"next": None}
 
 
 def caller_id(request: Request) -> str:

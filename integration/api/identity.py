@@ -6,6 +6,7 @@ judgements (duplicate email, weak password, bad credentials, deleted user)
 come back as problems and are passed through unchanged.
 """
 
+from collections.abc import Callable
 from http import HTTPStatus
 
 from drf_spectacular.utils import (
@@ -139,7 +140,66 @@ class SignupApi(_PublicApi):
         return common.render(self.OutputSerializer, upstream)
 
 
-class TokenObtainApi(_PublicApi):
+def _token_schema(
+    *,
+    request: type[serializers.Serializer],
+    response: type[serializers.Serializer],
+    unauthorized: str,
+    **kwargs: str,
+) -> Callable:
+    """Documents a token endpoint: public, throttled, JSON in and out.
+
+    Args:
+        request: The endpoint's input serializer.
+        response: Its output serializer.
+        unauthorized: The code of its 401 answer.
+        **kwargs: The rest of ``extend_schema``'s arguments (id, summary).
+
+    Returns:
+        The ``extend_schema`` decorator.
+    """
+    return extend_schema(
+        tags=[TAG_IDENTITY],
+        auth=[],
+        request=request,
+        parameters=[RETRY_AFTER_HEADER],
+        responses={
+            200: response,
+            **problem_responses(
+                {401: [unauthorized]},
+                _THROTTLED,
+                authenticated=False,
+                json_body=True,
+            ),
+        },
+        **kwargs,
+    )
+
+
+class _TokenApi(_PublicApi):
+    """A token endpoint: its valid body is one users-service call."""
+
+    InputSerializer: type[serializers.Serializer]
+    OutputSerializer: type[serializers.Serializer]
+
+    def forward(self, request: Request, service: Callable) -> Response:
+        """Validates the body, passes it to ``service``, renders the answer.
+
+        Args:
+            request: The caller's request.
+            service: The ``integration.services`` function to call with the
+                validated fields as keyword arguments.
+
+        Returns:
+            The rendered upstream answer.
+        """
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upstream = service(**serializer.validated_data)
+        return common.render(self.OutputSerializer, upstream)
+
+
+class TokenObtainApi(_TokenApi):
     """POST /auth/token: logs in with email and password."""
 
     @extend_schema_serializer(component_name="TokenObtain")
@@ -155,36 +215,23 @@ class TokenObtainApi(_PublicApi):
 
     OutputSerializer = TokensSerializer
 
-    @extend_schema(
+    @_token_schema(
+        request=InputSerializer,
+        response=OutputSerializer,
+        unauthorized=ErrorCode.INVALID_CREDENTIALS,
         operation_id="auth_token_obtain",
         summary="Log in",
         description=(
             "Bad credentials answer 401 `invalid_credentials` without "
             "saying which part was wrong."
         ),
-        tags=[TAG_IDENTITY],
-        auth=[],
-        request=InputSerializer,
-        parameters=[RETRY_AFTER_HEADER],
-        responses={
-            200: OutputSerializer,
-            **problem_responses(
-                {401: [ErrorCode.INVALID_CREDENTIALS]},
-                _THROTTLED,
-                authenticated=False,
-                json_body=True,
-            ),
-        },
     )
     def post(self, request: Request) -> Response:
         """Forwards the credentials to the users service."""
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        upstream = services.token_obtain(**serializer.validated_data)
-        return common.render(self.OutputSerializer, upstream)
+        return self.forward(request, services.token_obtain)
 
 
-class TokenRefreshApi(_PublicApi):
+class TokenRefreshApi(_TokenApi):
     """POST /auth/token/refresh: renews an access token."""
 
     @extend_schema_serializer(component_name="TokenRefresh")
@@ -195,29 +242,16 @@ class TokenRefreshApi(_PublicApi):
 
     OutputSerializer = RefreshedTokensSerializer
 
-    @extend_schema(
+    @_token_schema(
+        request=InputSerializer,
+        response=OutputSerializer,
+        unauthorized=Code.INVALID_TOKEN,
         operation_id="auth_token_refresh",
         summary="Refresh the access token",
-        tags=[TAG_IDENTITY],
-        auth=[],
-        request=InputSerializer,
-        parameters=[RETRY_AFTER_HEADER],
-        responses={
-            200: OutputSerializer,
-            **problem_responses(
-                {401: [Code.INVALID_TOKEN]},
-                _THROTTLED,
-                authenticated=False,
-                json_body=True,
-            ),
-        },
     )
     def post(self, request: Request) -> Response:
         """Forwards the refresh token to the users service."""
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        upstream = services.token_refresh(**serializer.validated_data)
-        return common.render(self.OutputSerializer, upstream)
+        return self.forward(request, services.token_refresh)
 
 
 class MeApi(APIView):

@@ -30,6 +30,7 @@ from integration.api import common
 from integration.api.schema import (
     IDEMPOTENCY_KEY_PARAMETER,
     IDEMPOTENT_REPLAYED_HEADER,
+    NOT_READY,
     RETRY_AFTER_HEADER,
     TAG_MONEY,
     QueryInstantField,
@@ -47,9 +48,6 @@ from integration.errors import ErrorCode
 
 MAX_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 50
-_NOT_READY = {409: [ErrorCode.ACCOUNT_NOT_READY]}
-# The caller's accounts fit in one page, so ``next`` is always null.
-_NO_NEXT_PAGE = {"next": None}
 
 
 class AccountListApi(APIView):
@@ -62,13 +60,13 @@ class AccountListApi(APIView):
         summary="List my accounts",
         tags=[TAG_MONEY],
         parameters=[RETRY_AFTER_HEADER],
-        responses={200: OutputSerializer, **problem_responses(_NOT_READY)},
+        responses={200: OutputSerializer, **problem_responses(NOT_READY)},
     )
     def get(self, request: Request) -> Response:
         """Returns the caller's accounts."""
         upstream = selectors.account_list(user_id=common.caller_id(request))
         return common.render(
-            self.OutputSerializer, upstream, extra=_NO_NEXT_PAGE
+            self.OutputSerializer, upstream, extra=common.NO_NEXT_PAGE
         )
 
 
@@ -251,7 +249,7 @@ class BalanceApi(APIView):
             200: OutputSerializer,
             **problem_responses(
                 {400: [Code.INVALID_DATETIME, Code.UNSUPPORTED_CURRENCY]},
-                _NOT_READY,
+                NOT_READY,
             ),
         },
     )
@@ -349,7 +347,7 @@ class TransactionListApi(APIView):
                         Code.VALIDATION_ERROR,
                     ]
                 },
-                _NOT_READY,
+                NOT_READY,
             ),
         },
     )
@@ -392,7 +390,7 @@ class TransactionDetailApi(APIView):
             200: OutputSerializer,
             **problem_responses(
                 {404: [ErrorCode.TRANSACTION_NOT_FOUND, Code.NOT_FOUND]},
-                _NOT_READY,
+                NOT_READY,
             ),
         },
     )

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from integration import selectors, services
 from integration.api import common
 from integration.api.schema import (
+    NOT_READY,
     RETRY_AFTER_HEADER,
     TAG_PLANS,
     problem_responses,
@@ -23,10 +24,6 @@ from integration.api.serializers import (
     PlanSelectionSerializer,
 )
 from integration.errors import ErrorCode
-
-_NOT_READY = {409: [ErrorCode.ACCOUNT_NOT_READY]}
-# The catalogue is short: one page, so ``next`` is always null.
-_NO_NEXT_PAGE = {"next": None}
 
 
 class PlanListApi(APIView):
@@ -44,7 +41,9 @@ class PlanListApi(APIView):
         """Returns the active plans."""
         del request
         return common.render(
-            self.OutputSerializer, selectors.plan_list(), extra=_NO_NEXT_PAGE
+            self.OutputSerializer,
+            selectors.plan_list(),
+            extra=common.NO_NEXT_PAGE,
         )
 
 
@@ -68,7 +67,7 @@ class MyPlanApi(APIView):
         parameters=[RETRY_AFTER_HEADER],
         responses={
             200: OutputSerializer,
-            **problem_responses(_NOT_READY),
+            **problem_responses(NOT_READY),
         },
     )
     def get(self, request: Request) -> Response:
@@ -87,7 +86,7 @@ class MyPlanApi(APIView):
         responses={
             200: OutputSerializer,
             **problem_responses(
-                {404: [ErrorCode.PLAN_NOT_FOUND]}, _NOT_READY, json_body=True
+                {404: [ErrorCode.PLAN_NOT_FOUND]}, NOT_READY, json_body=True
             ),
         },
     )

@@ -168,6 +168,10 @@ RETRY_AFTER_HEADER = OpenApiParameter(
     description="Seconds to wait before retrying.",
 )
 
+# What an operation on the caller's accounts answers while accounting has
+# not opened them yet (the user.created event is still on its way).
+NOT_READY = {409: [ErrorCode.ACCOUNT_NOT_READY]}
+
 # Codes any operation may answer.
 _UPSTREAM_FAILURES = {
     502: [ErrorCode.BAD_GATEWAY],

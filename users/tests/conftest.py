@@ -7,12 +7,14 @@ by each test that reads them, so leftovers never confuse a test.
 
 import contextlib
 import socket
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from kombu import Connection, Message
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import (
@@ -23,6 +25,7 @@ from rest_framework_simplejwt.token_blacklist.models import (
 from config import contracts
 from config.celery import app as celery_app
 from config.service_auth import service_headers
+from users import services
 from users.models import IdempotencyKey, OutboxEvent, User
 
 
@@ -155,6 +158,58 @@ def silent_broker_url() -> Iterator[str]:
     listener.close()
 
 
+@contextlib.contextmanager
+def _locked_elsewhere(sql: str, params: list[Any]) -> Iterator[None]:
+    """Holds the lock ``sql`` takes, from another connection, until exit.
+
+    The lock lives in an open transaction of a second thread's own
+    connection, as a concurrent request or worker would hold it.
+
+    Args:
+        sql: A statement that takes a transaction-scoped lock.
+        params: Its parameters.
+
+    Yields:
+        Once the other connection holds the lock.
+    """
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with connections["default"].cursor() as cursor:
+            cursor.execute("BEGIN")
+            cursor.execute(sql, params)
+            held.set()
+            release.wait(10)
+            cursor.execute("ROLLBACK")
+        connections["default"].close()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert held.wait(10)
+    try:
+        yield
+    finally:
+        release.set()
+        thread.join(10)
+
+
+@pytest.fixture
+def locked_elsewhere() -> Callable[..., contextlib.AbstractContextManager]:
+    """Returns a context manager holding a lock from another connection."""
+    return _locked_elsewhere
+
+
+@pytest.fixture
+def key_in_flight() -> Iterator[str]:
+    """Key ``busy`` locked by another connection, as a running request."""
+    key = "busy"
+    with _locked_elsewhere(
+        "SELECT pg_advisory_xact_lock(%s)",
+        [services.idempotency_lock_id(key)],
+    ):
+        yield key
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     """A client that calls the internal API as the gateway does."""
@@ -165,6 +220,24 @@ def api_client() -> APIClient:
         ]
     )
     return client
+
+
+def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:
+    """Asserts a problem+json answer with that status and code.
+
+    Args:
+        response: The test client's response.
+        status: The expected HTTP status, also the body's ``status``.
+        code: The expected ``code``.
+
+    Returns:
+        The problem body, for further assertions.
+    """
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert (body["status"], body["code"]) == (status, code)
+    return body
 
 
 def users_state() -> dict[str, Any]:

@@ -5,7 +5,7 @@ import pytest
 
 from accounting import models, services
 from accounting.tests import factories
-from accounting.tests.conftest import ledger_state
+from accounting.tests.conftest import assert_problem, ledger_state
 
 pytestmark = pytest.mark.django_db
 
@@ -51,15 +51,6 @@ def test_a_json_number_is_parsed_exactly(api_client, holder):
     assert response.json()["balances"]["main"] == "0.10"
 
 
-def problem(response, status, code):
-    """Asserts a problem+json answer with that status and code."""
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    assert (body["status"], body["code"]) == (status, code)
-    return body
-
-
 def test_replay_and_reuse_over_http(api_client, holder):
     first = post(api_client, holder.pk, {"amount": "5"}, key="abc")
     again = post(api_client, holder.pk, {"amount": "5.00"}, key="abc")
@@ -72,8 +63,8 @@ def test_replay_and_reuse_over_http(api_client, holder):
     assert first.status_code == again.status_code == 201
     assert again.headers["Idempotent-Replayed"] == "true"
     assert again.json() == first.json()
-    problem(reused, 422, "idempotency_key_reused")
-    problem(other_currency, 422, "idempotency_key_reused")
+    assert_problem(reused, 422, "idempotency_key_reused")
+    assert_problem(other_currency, 422, "idempotency_key_reused")
     assert ledger_state() == before
     assert before["transactions"] == before["idempotency_keys"] == 1
 
@@ -114,7 +105,7 @@ def test_bad_input_changes_nothing(api_client, funded_holder, body, code):
 
     response = post(api_client, funded_holder.pk, body)
 
-    problem(response, 400, code)
+    assert_problem(response, 400, code)
     assert ledger_state() == before
 
 
@@ -149,7 +140,7 @@ def test_bad_json_numbers_change_nothing(api_client, funded_holder, raw, code):
         url(funded_holder.pk), data=raw, content_type="application/json"
     )
 
-    problem(response, 400, code)
+    assert_problem(response, 400, code)
     assert ledger_state() == before
 
 
@@ -161,7 +152,7 @@ def test_a_bad_idempotency_key_is_refused(api_client, funded_holder, key):
 
     response = post(api_client, funded_holder.pk, {"amount": "1"}, key=key)
 
-    problem(response, 400, "invalid_idempotency_key")
+    assert_problem(response, 400, "invalid_idempotency_key")
     assert ledger_state() == before
 
 
@@ -182,7 +173,7 @@ def test_a_credit_not_above_the_flat_amount_changes_nothing(
 
     response = post(api_client, funded_holder.pk, {"amount": amount})
 
-    problem(response, 422, "amount_not_above_flat_amount")
+    assert_problem(response, 422, "amount_not_above_flat_amount")
     assert ledger_state() == before
 
 
@@ -194,8 +185,8 @@ def test_errors_from_the_ledger(api_client, funded_holder):
     )
     unknown = post(api_client, uuid.uuid4(), {"amount": "5"})
 
-    problem(not_open, 422, "account_not_open")
-    problem(unknown, 409, "account_not_ready")
+    assert_problem(not_open, 422, "account_not_open")
+    assert_problem(unknown, 409, "account_not_ready")
     assert unknown.headers["Retry-After"] == "1"
     assert ledger_state() == before
 
@@ -225,7 +216,7 @@ def test_a_closed_holder_changes_nothing(
         f"/internal/v1/holders/{funded_holder.pk}/{suffix}", body, format="json"
     )
 
-    problem(response, 401, "user_inactive")
+    assert_problem(response, 401, "user_inactive")
     assert ledger_state() == before
 
 
@@ -250,5 +241,5 @@ def test_a_credit_without_the_service_credential_changes_nothing(
         **headers,
     )
 
-    problem(response, 401, code)
+    assert_problem(response, 401, code)
     assert ledger_state() == before

@@ -5,19 +5,9 @@ from django.urls import reverse
 
 from accounting import services
 from accounting.tests import factories
-from accounting.tests.conftest import ledger_state
+from accounting.tests.conftest import assert_problem, ledger_state
 
 pytestmark = pytest.mark.django_db
-
-
-def problem(response, status, code):
-    """Asserts a problem+json answer with that status and code."""
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    assert (response.json()["status"], response.json()["code"]) == (
-        status,
-        code,
-    )
 
 
 def test_plans_list(api_client):
@@ -67,7 +57,7 @@ def test_holder_plan_unknown_or_inactive(api_client, funded_holder, plan_id):
         format="json",
     )
 
-    problem(response, 404, "plan_not_found")
+    assert_problem(response, 404, "plan_not_found")
     assert ledger_state() == before
     funded_holder.refresh_from_db()
     assert funded_holder.plan is not None
@@ -81,7 +71,7 @@ def test_holder_plan_requires_plan_id(api_client, funded_holder, body):
         f"/internal/v1/holders/{funded_holder.pk}/plan", body, format="json"
     )
 
-    problem(response, 400, "validation_error")
+    assert_problem(response, 400, "validation_error")
     assert ledger_state() == before
 
 
@@ -124,7 +114,7 @@ def test_accounts_open_bad_currency_changes_nothing(
         f"/internal/v1/holders/{funded_holder.pk}/accounts", body, format="json"
     )
 
-    problem(response, 400, code)
+    assert_problem(response, 400, code)
     assert ledger_state() == before
 
 
@@ -178,7 +168,7 @@ def test_balance_bad_query(api_client, funded_holder, query, code):
         f"/internal/v1/holders/{funded_holder.pk}/balance", query
     )
 
-    problem(response, 400, code)
+    assert_problem(response, 400, code)
     assert ledger_state() == before
 
 
@@ -252,7 +242,7 @@ def test_transactions_bad_query(api_client, funded_holder, query, code):
         f"/internal/v1/holders/{funded_holder.pk}/transactions", query
     )
 
-    problem(response, 400, code)
+    assert_problem(response, 400, code)
     assert ledger_state() == before
 
 
@@ -270,7 +260,7 @@ def test_another_holders_transaction_is_not_found(api_client, holder, asked):
         f"/internal/v1/holders/{other.pk}/transactions/{transaction_id}"
     )
 
-    problem(response, 404, "transaction_not_found")
+    assert_problem(response, 404, "transaction_not_found")
     assert ledger_state() == before
 
 

@@ -4,13 +4,11 @@ import httpx
 import pytest
 
 from integration.clients import Service
+from integration.tests.conftest import assert_problem
 
 
 def _problem(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    assert body["code"] == code
+    body = assert_problem(response, status, code)
     assert body["type"] == f"urn:savings:problem:{code}"
     assert "Traceback" not in response.content.decode()
     return body

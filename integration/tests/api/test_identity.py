@@ -5,16 +5,9 @@ import pytest
 
 from integration.clients import Service
 from integration.tests import factories
+from integration.tests.conftest import assert_problem
 
 USERS = "/internal/v1/users"
-
-
-def _problem(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    assert (body["status"], body["code"]) == (status, code)
-    return body
 
 
 class TestSignup:
@@ -93,7 +86,7 @@ class TestSignup:
     )
     def test_refuses_bad_input_before_calling_users(self, api, upstream, body):
         response = api.post(self.url, body)
-        problem = _problem(response, 400, "validation_error")
+        problem = assert_problem(response, 400, "validation_error")
         assert problem["errors"]
         assert upstream.sent == []
 
@@ -107,7 +100,7 @@ class TestSignup:
         body = factories.problem(status, code, "From users.")
         upstream.add(Service.USERS, "POST", USERS, status=status, json=body)
         response = api.post(self.url, {"email": "a@b.co", "password": "x"})
-        assert _problem(response, status, code) == body
+        assert assert_problem(response, status, code) == body
 
     @pytest.mark.parametrize(
         ("status", "code"),
@@ -128,7 +121,7 @@ class TestSignup:
             {"email": "a@b.co", "password": "y"},
             HTTP_IDEMPOTENCY_KEY="k",
         )
-        _problem(response, status, code)
+        assert_problem(response, status, code)
 
 
 class TestTokenObtain:
@@ -155,10 +148,12 @@ class TestTokenObtain:
             Service.USERS, "POST", "/internal/v1/tokens", status=401, json=body
         )
         response = api.post(self.url, {"email": "a@b.co", "password": "pw"})
-        assert _problem(response, 401, "invalid_credentials") == body
+        assert assert_problem(response, 401, "invalid_credentials") == body
 
     def test_refuses_a_missing_password(self, api, upstream):
-        _problem(api.post(self.url, {"email": "a"}), 400, "validation_error")
+        assert_problem(
+            api.post(self.url, {"email": "a"}), 400, "validation_error"
+        )
         assert upstream.sent == []
 
     def test_a_long_wrong_password_is_bad_credentials(self, api, upstream):
@@ -170,14 +165,14 @@ class TestTokenObtain:
         )
         password = "p" * 1024
         response = api.post(self.url, {"email": "a@b.co", "password": password})
-        assert _problem(response, 401, "invalid_credentials") == body
+        assert assert_problem(response, 401, "invalid_credentials") == body
         assert upstream.last.json["password"] == password
 
     def test_refuses_a_password_beyond_the_users_bound(self, api, upstream):
         response = api.post(
             self.url, {"email": "a@b.co", "password": "p" * 1025}
         )
-        _problem(response, 400, "validation_error")
+        assert_problem(response, 400, "validation_error")
         assert upstream.sent == []
 
 
@@ -211,7 +206,7 @@ class TestTokenRefresh:
             json=factories.problem(401, "invalid_token"),
         )
         response = api.post(self.url, {"refresh": "revoked"})
-        _problem(response, 401, "invalid_token")
+        assert_problem(response, 401, "invalid_token")
 
 
 class TestMe:
@@ -277,11 +272,11 @@ class TestMe:
             json=factories.problem(status, code),
         )
         response = auth_api.patch(self.url, {"email": "taken@example.com"})
-        _problem(response, status, code)
+        assert_problem(response, status, code)
 
     def test_refuses_a_bad_email(self, auth_api, upstream):
         response = auth_api.patch(self.url, {"email": "nope"})
-        _problem(response, 400, "validation_error")
+        assert_problem(response, 400, "validation_error")
         assert upstream.sent == []
 
     def test_deletes_the_caller(self, auth_api, upstream, user_id):
@@ -298,5 +293,5 @@ class TestMe:
 
     def test_needs_a_token(self, api, upstream):
         for method in (api.get, api.patch, api.delete):
-            _problem(method(self.url), 401, "not_authenticated")
+            assert_problem(method(self.url), 401, "not_authenticated")
         assert upstream.sent == []

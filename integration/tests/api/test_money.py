@@ -7,17 +7,11 @@ import pytest
 
 from integration.clients import Service
 from integration.tests import factories
+from integration.tests.conftest import assert_problem
 
 
 def _holder(user_id: str, rest: str) -> str:
     return f"/internal/v1/holders/{user_id}/{rest}"
-
-
-def _problem(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    assert response.json()["code"] == code
-    return response.json()
 
 
 def test_lists_the_callers_accounts(auth_api, upstream, user_id):
@@ -149,13 +143,13 @@ class TestCredit:
         self, auth_api, upstream, raw, code
     ):
         response = auth_api.post(self.url, raw, content_type="application/json")
-        problem = _problem(response, 400, code)
+        problem = assert_problem(response, 400, code)
         assert problem["detail"]
         assert upstream.sent == []
 
     def test_an_invalid_amount_names_the_field(self, auth_api, upstream):
         response = auth_api.post(self.url, {"amount": "1.999"})
-        problem = _problem(response, 400, "invalid_amount")
+        problem = assert_problem(response, 400, "invalid_amount")
         assert problem["errors"] == {
             "amount": ["USD amounts have at most 2 decimal places."]
         }
@@ -165,7 +159,7 @@ class TestCredit:
         response = auth_api.post(
             self.url, {"amount": "1"}, HTTP_IDEMPOTENCY_KEY=key
         )
-        _problem(response, 400, "invalid_idempotency_key")
+        assert_problem(response, 400, "invalid_idempotency_key")
         assert upstream.sent == []
 
     def test_a_255_character_key_is_fine(self, auth_api, upstream, user_id):
@@ -214,7 +208,7 @@ class TestCredit:
         response = auth_api.post(
             self.url, {"amount": "5.00"}, HTTP_IDEMPOTENCY_KEY="k"
         )
-        assert _problem(response, status, code) == body
+        assert assert_problem(response, status, code) == body
         for name, value in headers.items():
             assert response[name] == value
 
@@ -229,7 +223,7 @@ class TestCredit:
             json={"transaction": {"id": "x"}},
         )
         response = auth_api.post(self.url, {"amount": "5"})
-        _problem(response, 502, "bad_gateway")
+        assert_problem(response, 502, "bad_gateway")
 
 
 class TestBalance:
@@ -295,7 +289,7 @@ class TestBalance:
     def test_bad_queries_are_refused_here(
         self, auth_api, upstream, query, code
     ):
-        _problem(auth_api.get(self.url, query), 400, code)
+        assert_problem(auth_api.get(self.url, query), 400, code)
         assert upstream.sent == []
 
 
@@ -385,7 +379,7 @@ class TestTransactions:
     def test_bad_queries_are_refused_here(
         self, auth_api, upstream, query, code
     ):
-        _problem(auth_api.get(self.url, query), 400, code)
+        assert_problem(auth_api.get(self.url, query), 400, code)
         assert upstream.sent == []
 
     def test_a_bad_cursor_passes_through(self, auth_api, upstream, user_id):
@@ -397,7 +391,7 @@ class TestTransactions:
             json=factories.problem(400, "invalid_cursor"),
         )
         response = auth_api.get(self.url, {"cursor": "forged"})
-        _problem(response, 400, "invalid_cursor")
+        assert_problem(response, 400, "invalid_cursor")
 
     def test_a_list_instead_of_a_page_is_bad_gateway(
         self, auth_api, upstream, user_id
@@ -408,7 +402,7 @@ class TestTransactions:
             _holder(user_id, "transactions"),
             json=[],
         )
-        _problem(auth_api.get(self.url), 502, "bad_gateway")
+        assert_problem(auth_api.get(self.url), 502, "bad_gateway")
 
     def test_reads_one_transaction(self, auth_api, upstream, user_id):
         transaction = factories.TransactionPayloadFactory(plan=None)
@@ -434,8 +428,8 @@ class TestTransactions:
             json=factories.problem(404, "transaction_not_found"),
         )
         response = auth_api.get(f"{self.url}/{other}")
-        _problem(response, 404, "transaction_not_found")
+        assert_problem(response, 404, "transaction_not_found")
 
     def test_a_malformed_id_is_not_found_here(self, auth_api, upstream):
-        _problem(auth_api.get(f"{self.url}/42"), 404, "not_found")
+        assert_problem(auth_api.get(f"{self.url}/42"), 404, "not_found")
         assert upstream.sent == []

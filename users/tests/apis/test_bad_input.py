@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from users.models import User
-from users.tests.conftest import users_state
+from users.tests.conftest import assert_problem, users_state
 from users.tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,14 +27,6 @@ USERS = "/internal/v1/users"
 TOKENS = "/internal/v1/tokens"
 REFRESH = "/internal/v1/tokens/refresh"
 LIMIT = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-
-
-def _problem(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    assert (body["status"], body["code"]) == (status, code)
-    return body
 
 
 @pytest.fixture
@@ -106,7 +98,7 @@ def test_an_unreadable_body_changes_nothing(
         path, data=raw, content_type=content_type
     )
 
-    _problem(response, status, code)
+    assert_problem(response, status, code)
     assert users_state() == before
 
 
@@ -179,7 +171,7 @@ def test_an_unusable_refresh_token_changes_nothing(
 
     response = api_client.post(REFRESH, body, format="json")
 
-    _problem(response, status, code)
+    assert_problem(response, status, code)
     assert users_state() == before
 
 
@@ -197,10 +189,10 @@ def test_a_deleted_users_tokens_change_nothing(
     update = api_client.patch(f"{USERS}/{member['id']}", {"first_name": "G"})
     delete = api_client.delete(f"{USERS}/{member['id']}")
 
-    _problem(refresh, 401, "invalid_token")
-    _problem(login, 401, "invalid_credentials")
+    assert_problem(refresh, 401, "invalid_token")
+    assert_problem(login, 401, "invalid_credentials")
     for response in (read, update, delete):
-        _problem(response, 401, "user_inactive")
+        assert_problem(response, 401, "user_inactive")
     assert users_state() == before
     assert User.objects.get(pk=member["id"]).deleted_at <= timezone.now()
 
@@ -229,7 +221,7 @@ def test_a_reused_or_invalid_idempotency_key_changes_nothing(
         USERS, {"password": PASSWORD, **body}, HTTP_IDEMPOTENCY_KEY=key
     )
 
-    _problem(response, *expected)
+    assert_problem(response, *expected)
     assert users_state() == before
 
 
@@ -254,5 +246,5 @@ def test_a_write_without_the_service_credential_changes_nothing(
         f"{USERS}/{member['id']}", {"first_name": "G"}, format="json"
     )
 
-    _problem(response, 401, code)
+    assert_problem(response, 401, code)
     assert users_state() == before

@@ -1,17 +1,13 @@
 """POST /users and GET/PATCH/DELETE /users/{id} of the internal API."""
 
-import threading
 import uuid
-from collections.abc import Iterator
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from users import services
 from users.models import IdempotencyKey, OutboxEvent, User
-from users.tests.conftest import users_state
+from users.tests.conftest import assert_problem, users_state
 from users.tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,15 +19,6 @@ SIGNUP = {
     "first_name": "Ada",
     "last_name": "Lovelace",
 }
-
-
-def _problem(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    assert body["code"] == code
-    assert body["status"] == status
-    return body
 
 
 def test_signup_returns_the_user(api_client: APIClient) -> None:
@@ -75,7 +62,7 @@ def test_signup_names_are_optional(api_client: APIClient) -> None:
 def test_signup_bad_input_is_a_validation_error(
     api_client: APIClient, body: dict
 ) -> None:
-    body = _problem(api_client.post(USERS, body), 400, "validation_error")
+    body = assert_problem(api_client.post(USERS, body), 400, "validation_error")
 
     assert body["errors"]
     assert not User.objects.exists()
@@ -84,14 +71,14 @@ def test_signup_bad_input_is_a_validation_error(
 def test_signup_weak_password(api_client: APIClient) -> None:
     response = api_client.post(USERS, {**SIGNUP, "password": "123"})
 
-    body = _problem(response, 400, "weak_password")
+    body = assert_problem(response, 400, "weak_password")
     assert body["errors"]["password"]
 
 
 def test_signup_duplicate_email(api_client: APIClient) -> None:
     UserFactory(email="ada@example.com")
 
-    _problem(api_client.post(USERS, SIGNUP), 409, "email_taken")
+    assert_problem(api_client.post(USERS, SIGNUP), 409, "email_taken")
 
 
 def test_signup_malformed_json(api_client: APIClient) -> None:
@@ -99,14 +86,14 @@ def test_signup_malformed_json(api_client: APIClient) -> None:
         USERS, data="{nope", content_type="application/json"
     )
 
-    _problem(response, 400, "malformed_json")
+    assert_problem(response, 400, "malformed_json")
 
 
 def test_internal_api_needs_the_service_credential() -> None:
     client = APIClient()
-    _problem(client.post(USERS, SIGNUP), 401, "not_authenticated")
+    assert_problem(client.post(USERS, SIGNUP), 401, "not_authenticated")
     client.credentials(HTTP_AUTHORIZATION="Service wrong")
-    _problem(client.post(USERS, SIGNUP), 401, "invalid_token")
+    assert_problem(client.post(USERS, SIGNUP), 401, "invalid_token")
     assert not User.objects.exists()
 
 
@@ -128,7 +115,7 @@ def test_signup_key_reused_with_another_body(api_client: APIClient) -> None:
         USERS, {**SIGNUP, "first_name": "Augusta"}, HTTP_IDEMPOTENCY_KEY="k-1"
     )
 
-    _problem(response, 422, "idempotency_key_reused")
+    assert_problem(response, 422, "idempotency_key_reused")
     assert User.objects.get().first_name == "Ada"
 
 
@@ -138,7 +125,7 @@ def test_signup_invalid_idempotency_key(
 ) -> None:
     response = api_client.post(USERS, SIGNUP, HTTP_IDEMPOTENCY_KEY=key)
 
-    _problem(response, 400, "invalid_idempotency_key")
+    assert_problem(response, 400, "invalid_idempotency_key")
     assert not User.objects.exists()
     assert not IdempotencyKey.objects.exists()
 
@@ -152,32 +139,6 @@ def test_signup_longest_valid_idempotency_key(api_client: APIClient) -> None:
     assert IdempotencyKey.objects.get().key == key
 
 
-@pytest.fixture
-def key_in_flight() -> Iterator[str]:
-    """Key ``busy`` locked by another connection, as a running request."""
-    key = "busy"
-    held, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with connections["default"].cursor() as cursor:
-            cursor.execute("BEGIN")
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s)",
-                [services.idempotency_lock_id(key)],
-            )
-            held.set()
-            release.wait(10)
-            cursor.execute("ROLLBACK")
-        connections["default"].close()
-
-    thread = threading.Thread(target=hold)
-    thread.start()
-    assert held.wait(10)
-    yield key
-    release.set()
-    thread.join(10)
-
-
 @pytest.mark.django_db(transaction=True)
 def test_signup_key_in_flight(
     api_client: APIClient, key_in_flight: str
@@ -186,7 +147,7 @@ def test_signup_key_in_flight(
         USERS, SIGNUP, HTTP_IDEMPOTENCY_KEY=key_in_flight
     )
 
-    _problem(response, 409, "idempotency_key_in_flight")
+    assert_problem(response, 409, "idempotency_key_in_flight")
     assert not User.objects.exists()
     other = api_client.post(USERS, SIGNUP, HTTP_IDEMPOTENCY_KEY="free")
     assert other.status_code == 201
@@ -216,12 +177,12 @@ def test_unknown_deleted_or_suspended_user_is_inactive(
         f"{USERS}/{user_id}", {"first_name": "Grace"}, format="json"
     )
 
-    _problem(response, 401, "user_inactive")
+    assert_problem(response, 401, "user_inactive")
     assert users_state() == before
 
 
 def test_user_id_must_be_a_uuid(api_client: APIClient) -> None:
-    _problem(api_client.get(f"{USERS}/42"), 404, "not_found")
+    assert_problem(api_client.get(f"{USERS}/42"), 404, "not_found")
 
 
 def test_patch_user(api_client: APIClient) -> None:
@@ -282,7 +243,7 @@ def test_patch_errors(
     user = UserFactory()
     before = users_state()
 
-    _problem(api_client.patch(f"{USERS}/{user.id}", body), status, code)
+    assert_problem(api_client.patch(f"{USERS}/{user.id}", body), status, code)
     assert users_state() == before
     user.refresh_from_db()
     assert user.version == 1
@@ -296,4 +257,6 @@ def test_delete_user(api_client: APIClient) -> None:
     assert response.status_code == 204
     user.refresh_from_db()
     assert user.is_deleted
-    _problem(api_client.delete(f"{USERS}/{user.id}"), 401, "user_inactive")
+    assert_problem(
+        api_client.delete(f"{USERS}/{user.id}"), 401, "user_inactive"
+    )

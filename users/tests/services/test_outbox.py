@@ -1,12 +1,10 @@
 """The outbox relay and sweep, against the real RabbitMQ vhost."""
 
 import datetime as dt
-import threading
 import time
 from collections.abc import Callable, Iterator
 
 import pytest
-from django.db import connections
 
 from config import contracts
 from users import services
@@ -166,30 +164,15 @@ def pending_events(broker_unreachable: Callable) -> list[OutboxEvent]:
 
 @pytest.fixture
 def event_locked_elsewhere(
-    pending_events: list[OutboxEvent],
+    pending_events: list[OutboxEvent], locked_elsewhere: Callable
 ) -> Iterator[OutboxEvent]:
     """A pending event whose row another sweeper holds locked."""
     event = pending_events[0]
-    held, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with connections["default"].cursor() as cursor:
-            cursor.execute("BEGIN")
-            cursor.execute(
-                "SELECT id FROM users_outboxevent WHERE id = %s FOR UPDATE",
-                [event.id],
-            )
-            held.set()
-            release.wait(10)
-            cursor.execute("ROLLBACK")
-        connections["default"].close()
-
-    thread = threading.Thread(target=hold)
-    thread.start()
-    assert held.wait(10)
-    yield event
-    release.set()
-    thread.join(10)
+    with locked_elsewhere(
+        "SELECT id FROM users_outboxevent WHERE id = %s FOR UPDATE",
+        [event.id],
+    ):
+        yield event
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,11 +1,9 @@
 """user_signup: at most one user per Idempotency-Key."""
 
 import datetime as dt
-import threading
-from collections.abc import Iterator
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from config.problems import ProblemError
@@ -89,38 +87,12 @@ def test_a_failed_request_stores_no_key() -> None:
     assert _signup("key-1").status == 201
 
 
-@pytest.fixture
-def key_held_elsewhere() -> Iterator[str]:
-    """Holds the lock of key ``busy`` from another connection."""
-    key = "busy"
-    held, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with connections["default"].cursor() as cursor:
-            cursor.execute("BEGIN")
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s)",
-                [services.idempotency_lock_id(key)],
-            )
-            held.set()
-            release.wait(10)
-            cursor.execute("ROLLBACK")
-        connections["default"].close()
-
-    thread = threading.Thread(target=hold)
-    thread.start()
-    assert held.wait(10)
-    yield key
-    release.set()
-    thread.join(10)
-
-
 @pytest.mark.django_db(transaction=True)
 def test_same_key_while_the_first_request_runs_is_in_flight(
-    key_held_elsewhere: str,
+    key_in_flight: str,
 ) -> None:
     with pytest.raises(ProblemError) as caught:
-        _signup(key_held_elsewhere)
+        _signup(key_in_flight)
 
     assert (caught.value.status, caught.value.code) == (
         409,
