@@ -228,6 +228,39 @@ def test_closed_holder_is_inactive(holder, currency):
     assert ledger_counts() == before
 
 
+def test_the_returned_transaction_is_the_stored_row(holder):
+    services.plan_assign(holder=holder, plan=factories.PlanFactory())
+
+    result = credit(holder, 1000, idempotency_key="k-row", request_hash="h")
+
+    journal = result.transaction
+    stored = models.Transaction.objects.get(pk=journal.pk)
+    fields = ("holder_id", "kind", "amount", "currency", "occurred_at")
+    assert [getattr(stored, f) for f in fields] == [
+        getattr(journal, f) for f in fields
+    ]
+    assert stored.plan_snapshot == journal.plan_snapshot is not None
+    assert stored.category is None
+    assert stored.created_at == journal.created_at >= journal.occurred_at
+    key = models.IdempotencyKey.objects.get(holder=holder, key="k-row")
+    assert (key.transaction_id, key.created_at) == (
+        journal.pk,
+        journal.created_at,
+    )
+    with pytest.raises(models.AppendOnlyError):
+        journal.save()
+
+
+def test_a_credit_without_plan_stores_no_plan_snapshot(holder):
+    result = credit(holder, 1000)
+
+    stored = models.Transaction.objects.get(pk=result.transaction.pk)
+    assert stored.plan_snapshot is None
+    assert models.Transaction.objects.filter(
+        pk=stored.pk, plan_snapshot__isnull=True
+    ).exists()
+
+
 def test_the_money_path_makes_few_queries(
     holder, django_assert_max_num_queries
 ):
