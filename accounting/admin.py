@@ -290,7 +290,16 @@ class AccountAdmin(ReadOnlyModelAdmin):
     list_select_related = ["holder"]
 
 
-class EntryInline(ReadOnlyInline):
+class EntryMoneyColumns:
+    """An entry's amount and running balance, shown as money."""
+
+    entry_amount = staticmethod(money_column("amount", "amount"))
+    balance_after_amount = staticmethod(
+        money_column("balance_after", "balance after")
+    )
+
+
+class EntryInline(EntryMoneyColumns, ReadOnlyInline):
     """A transaction's postings."""
 
     model = models.Entry
@@ -302,10 +311,6 @@ class EntryInline(ReadOnlyInline):
         "balance_after_amount",
     ]
     readonly_fields = fields
-    entry_amount = staticmethod(money_column("amount", "amount"))
-    balance_after_amount = staticmethod(
-        money_column("balance_after", "balance after")
-    )
 
 
 @admin.register(models.Transaction)
@@ -343,7 +348,7 @@ class TransactionAdmin(ReadOnlyModelAdmin):
 
 
 @admin.register(models.Entry)
-class EntryAdmin(ReadOnlyModelAdmin):
+class EntryAdmin(EntryMoneyColumns, ReadOnlyModelAdmin):
     """Postings."""
 
     list_display = [
@@ -367,9 +372,5 @@ class EntryAdmin(ReadOnlyModelAdmin):
         "occurred_at",
     ]
     readonly_fields = fields
-    entry_amount = staticmethod(money_column("amount", "amount"))
-    balance_after_amount = staticmethod(
-        money_column("balance_after", "balance after")
-    )
     list_filter = ["currency", "account__kind", "occurred_at"]
     list_select_related = ["transaction", "account__holder"]

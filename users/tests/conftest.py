@@ -222,24 +222,6 @@ def api_client() -> APIClient:
     return client
 
 
-def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:
-    """Asserts a problem+json answer with that status and code.
-
-    Args:
-        response: The test client's response.
-        status: The expected HTTP status, also the body's ``status``.
-        code: The expected ``code``.
-
-    Returns:
-        The problem body, for further assertions.
-    """
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    assert (body["status"], body["code"]) == (status, code)
-    return body
-
-
 def users_state() -> dict[str, Any]:
     """Returns everything a refused request must leave as it was.
 

@@ -5,7 +5,8 @@ import pytest
 
 from accounting import models, services
 from accounting.tests import factories
-from accounting.tests.conftest import assert_problem, ledger_state
+from accounting.tests.conftest import ledger_state
+from config.testing import assert_problem
 
 pytestmark = pytest.mark.django_db
 

@@ -3,8 +3,8 @@
 import httpx
 import pytest
 
+from config.testing import assert_problem
 from integration.clients import Service
-from integration.tests.conftest import assert_problem
 
 
 def _problem(response, status: int, code: str) -> dict:

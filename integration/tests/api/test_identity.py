@@ -3,9 +3,9 @@
 import httpx
 import pytest
 
+from config.testing import assert_problem
 from integration.clients import Service
 from integration.tests import factories
-from integration.tests.conftest import assert_problem
 
 USERS = "/internal/v1/users"
 

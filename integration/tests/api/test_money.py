@@ -5,9 +5,9 @@ import uuid
 
 import pytest
 
+from config.testing import assert_problem
 from integration.clients import Service
 from integration.tests import factories
-from integration.tests.conftest import assert_problem
 
 
 def _holder(user_id: str, rest: str) -> str:

@@ -17,8 +17,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from config.testing import assert_problem
 from users.models import User
-from users.tests.conftest import assert_problem, users_state
+from users.tests.conftest import users_state
 from users.tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db

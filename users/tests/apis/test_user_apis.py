@@ -6,8 +6,9 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from config.testing import assert_problem
 from users.models import IdempotencyKey, OutboxEvent, User
-from users.tests.conftest import assert_problem, users_state
+from users.tests.conftest import users_state
 from users.tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
