@@ -7,6 +7,8 @@ writes its outbox event and reaches accounting. Deleting is a soft delete
 The outbox is shown read-only, for operators watching a broker outage.
 """
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import forms as auth_forms
@@ -86,12 +88,36 @@ class DeletedListFilter(admin.SimpleListFilter):
         return queryset
 
 
+class PasswordResetForm(auth_forms.AdminPasswordChangeForm):
+    """The admin's "change password" page, through the services.
+
+    Saving calls ``services.user_password_reset``, which also writes the
+    user event and ends the user's sessions. Password login cannot be
+    switched off here: staff suspend a user instead.
+    """
+
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        super().__init__(user, *args, **kwargs)
+        self.fields.pop("usable_password", None)
+        self.fields["password1"].required = True
+        self.fields["password2"].required = True
+
+    def save(self, commit: bool = True) -> User:
+        """Sets the password through the service; returns the saved user."""
+        del commit
+        self.user = services.user_password_reset(
+            user_id=self.user.pk, password=self.cleaned_data["password1"]
+        )
+        return self.user
+
+
 @admin.register(User)
 class UserAdmin(auth_admin.UserAdmin):
     """Staff manage users; every write goes through the services."""
 
     form = UserChangeForm
     add_form = UserCreationForm
+    change_password_form = PasswordResetForm
     list_display = (
         "email",
         "first_name",

@@ -207,11 +207,46 @@ def user_update(
         user.set_password(password)
     user.version += 1
     _user_save(user)
+    now = timezone.now()
     _outbox_event_create(
-        user=user,
-        event_type=contracts.USER_UPDATED,
-        occurred_at=timezone.now(),
+        user=user, event_type=contracts.USER_UPDATED, occurred_at=now
     )
+    if password is not None or changes.get("is_active") is False:
+        # A new password or a suspension ends every other session.
+        _refresh_tokens_blacklist(user=user, now=now)
+    return user
+
+
+@transaction.atomic
+def user_password_reset(*, user_id: uuid.UUID, password: str) -> User:
+    """Sets a password chosen by staff and ends the user's sessions.
+
+    The admin's "change password" page: no current password is asked, so
+    every outstanding refresh token is revoked, as after any password
+    change, and ``user.updated`` is written like every other change.
+
+    Args:
+        user_id: The user, active or suspended.
+        password: The new password.
+
+    Returns:
+        The user as saved.
+
+    Raises:
+        ProblemError: ``user_inactive`` or ``weak_password``.
+    """
+    user = selectors.user_get(
+        user_id=user_id, include_inactive=True, for_update=True
+    )
+    _password_check(password, user=user)
+    user.set_password(password)
+    user.version += 1
+    _user_save(user)
+    now = timezone.now()
+    _outbox_event_create(
+        user=user, event_type=contracts.USER_UPDATED, occurred_at=now
+    )
+    _refresh_tokens_blacklist(user=user, now=now)
     return user
 
 

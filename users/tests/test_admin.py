@@ -5,6 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from config import contracts
+from users import services
 from users.models import OutboxEvent, User
 from users.tests.factories import PASSWORD, UserFactory
 
@@ -206,3 +207,41 @@ def test_outbox_is_read_only(staff_client: Client) -> None:
     assert not detail.context["has_change_permission"]
     assert delete.status_code == 403
     assert OutboxEvent.objects.exists()
+
+
+def test_the_password_page_goes_through_the_service(
+    staff_client: Client,
+) -> None:
+    user = UserFactory()
+    services.token_obtain(email=user.email, password=PASSWORD)
+    url = reverse("admin:auth_user_password_change", args=[user.pk])
+    new = "a-brand-new-passphrase"
+
+    page = staff_client.get(url)
+    response = staff_client.post(url, {"password1": new, "password2": new})
+
+    assert page.status_code == 200
+    assert "usable_password" not in page.context["form"].fields
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password(new)
+    assert OutboxEvent.objects.filter(
+        type=contracts.USER_UPDATED, payload__user__id=str(user.id)
+    ).exists()
+    assert not user.outstandingtoken_set.filter(
+        blacklistedtoken__isnull=True
+    ).exists()
+
+
+def test_the_password_page_refuses_a_weak_password(
+    staff_client: Client,
+) -> None:
+    user = UserFactory()
+    url = reverse("admin:auth_user_password_change", args=[user.pk])
+
+    response = staff_client.post(url, {"password1": "123", "password2": "123"})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)

@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 from django.utils import timezone
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
 from config import contracts
 from config.problems import ProblemError
@@ -131,3 +132,70 @@ def test_staff_may_reinstate_a_suspended_user() -> None:
         2,
     )
     assert OutboxEvent.objects.get().payload["user"]["is_active"] is True
+
+
+def _live_refresh_tokens(user) -> int:
+    issued = user.outstandingtoken_set.count()
+    revoked = BlacklistedToken.objects.filter(token__user=user).count()
+    return issued - revoked
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"password": NEW_PASSWORD, "current_password": PASSWORD},
+        {"is_active": False},
+    ],
+    ids=["password", "suspension"],
+)
+def test_a_new_password_or_a_suspension_ends_every_session(change) -> None:
+    user = UserFactory()
+    other = UserFactory()
+    for who in (user, user, other):
+        services.token_obtain(email=who.email, password=PASSWORD)
+
+    services.user_update(user_id=user.id, **change)
+
+    assert _live_refresh_tokens(user) == 0
+    assert _live_refresh_tokens(other) == 1
+
+
+def test_a_profile_change_keeps_the_sessions() -> None:
+    user = UserFactory()
+    services.token_obtain(email=user.email, password=PASSWORD)
+
+    services.user_update(user_id=user.id, first_name="Grace")
+
+    assert _live_refresh_tokens(user) == 1
+
+
+def test_staff_reset_a_password_and_end_the_sessions() -> None:
+    user = UserFactory()
+    services.token_obtain(email=user.email, password=PASSWORD)
+    version = user.version
+
+    reset = services.user_password_reset(user_id=user.id, password=NEW_PASSWORD)
+
+    reset.refresh_from_db()
+    assert reset.check_password(NEW_PASSWORD)
+    assert reset.version == version + 1
+    assert _live_refresh_tokens(reset) == 0
+    event = OutboxEvent.objects.get(payload__user__id=str(user.id))
+    assert event.type == contracts.USER_UPDATED
+    assert event.payload["user"]["version"] == version + 1
+
+
+def test_a_weak_reset_password_changes_nothing() -> None:
+    user = UserFactory()
+    services.token_obtain(email=user.email, password=PASSWORD)
+
+    with pytest.raises(ProblemError) as caught:
+        services.user_password_reset(user_id=user.id, password="123")
+
+    assert caught.value.code == "weak_password"
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+    assert _live_refresh_tokens(user) == 1
+    assert not OutboxEvent.objects.filter(
+        payload__user__id=str(user.id)
+    ).exists()
