@@ -17,7 +17,7 @@ from django.http import HttpRequest
 
 from accounting import models, services
 from config import money
-from config.admin import ReadOnlyModelAdmin
+from config.admin import ReadOnlyMixin, ReadOnlyModelAdmin
 
 admin.site.site_header = "Savings platform: accounting"
 admin.site.site_title = "Accounting admin"
@@ -49,24 +49,12 @@ def money_column(field: str, description: str) -> Callable[[Any], str]:
     return column
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
     """An inline that only shows rows."""
 
     extra = 0
     can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        """Inline rows are never added here."""
-        del request, obj
-        return False
-
-    def has_change_permission(
-        self, request: HttpRequest, obj: Any = None
-    ) -> bool:
-        """Inline rows are never edited here."""
-        del request, obj
-        return False
 
 
 # --- Plans ------------------------------------------------------------------

@@ -6,8 +6,8 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 
-class ReadOnlyModelAdmin(admin.ModelAdmin):
-    """Lists and shows rows; nobody adds, changes or deletes them here.
+class ReadOnlyMixin:
+    """Nobody adds, changes or deletes rows here (admins and inlines).
 
     For records that only the services write (ledger rows, outbox events):
     the admin is a window on them, never a way around the services.
@@ -31,3 +31,7 @@ class ReadOnlyModelAdmin(admin.ModelAdmin):
         """Rows are kept."""
         del request, obj
         return False
+
+
+class ReadOnlyModelAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Lists and shows rows that only the services write."""
