@@ -1,8 +1,10 @@
-"""The back office: staff manage plans and holders' plans here.
+"""The back office: plans, holders' plans, FX rates and wallets.
 
 The admin is one more interface over the services: assigning a plan calls
-``plan_assign`` and (de)activating plans calls ``plan_set_active``. Plans
-are never deleted (transactions keep snapshots, holders keep choices). The
+``plan_assign``, (de)activating plans ``plan_set_active``, publishing a
+rate ``rate_create`` and closing wallets ``account_close``. Plans are never
+deleted (transactions keep snapshots, holders keep choices), rates are
+never edited or deleted (conversions point at the rate they used). The
 ledger (accounts, transactions, entries) is read-only here, as everywhere.
 """
 
@@ -12,19 +14,23 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.contrib.admin.widgets import AdminSplitDateTime
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
-from accounting import models, services
+from accounting import errors, models, services
 from config import money
 from config.admin import ReadOnlyMixin, ReadOnlyModelAdmin
 
 admin.site.site_header = "Savings platform: accounting"
 admin.site.site_title = "Accounting admin"
-admin.site.index_title = "Plans, holders and the ledger"
+admin.site.index_title = "Plans, holders, rates and the ledger"
 
 
-def money_column(field: str, description: str) -> Callable[[Any], str]:
+def money_column(
+    field: str, description: str, currency_field: str = "currency"
+) -> Callable[[Any], str]:
     """Returns an admin column showing a minor-unit field as money.
 
     The ledger stores integers in the currency's minor unit; staff read
@@ -33,6 +39,7 @@ def money_column(field: str, description: str) -> Callable[[Any], str]:
     Args:
         field: The model field holding minor units.
         description: The column heading.
+        currency_field: The field naming the amount's currency.
 
     Returns:
         A display callable for ``list_display`` or ``readonly_fields``
@@ -42,9 +49,8 @@ def money_column(field: str, description: str) -> Callable[[Any], str]:
     @admin.display(description=description, ordering=field)
     def column(row: Any) -> str:
         minor = getattr(row, field)
-        return (
-            "-" if minor is None else money.format_amount(minor, row.currency)
-        )
+        currency = getattr(row, currency_field)
+        return "-" if minor is None else money.format_amount(minor, currency)
 
     return column
 
@@ -79,7 +85,14 @@ class PlanForm(forms.ModelForm):
         """The plan's editable fields; ``value`` replaces the raw ones."""
 
         model = models.Plan
-        fields = ["name", "kind", "currency", "value", "description"]
+        fields = [
+            "name",
+            "kind",
+            "currency",
+            "value",
+            "savings_hold_days",
+            "description",
+        ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -119,7 +132,14 @@ class PlanAdmin(admin.ModelAdmin):
     """Create, edit and (de)activate plans; never delete them."""
 
     form = PlanForm
-    list_display = ["name", "kind", "value_display", "currency", "is_active"]
+    list_display = [
+        "name",
+        "kind",
+        "value_display",
+        "currency",
+        "savings_hold_days",
+        "is_active",
+    ]
     list_filter = ["is_active", "kind", "currency"]
     search_fields = ["name"]
     readonly_fields = ["is_active", "created_at", "updated_at"]
@@ -157,6 +177,139 @@ class PlanAdmin(admin.ModelAdmin):
     def activate(self, request: HttpRequest, plans: QuerySet) -> None:
         """Offers the plans again."""
         self._set_active(request, plans, is_active=True)
+
+
+# --- Rates ------------------------------------------------------------------
+
+
+class RateForm(forms.ModelForm):
+    """Publishes a rate: a supported pair, a positive rate, a start.
+
+    A rate may not start before the pair's latest conversion: that
+    conversion used the rate valid then, and history must keep saying so.
+    Left blank, ``valid_from`` is the moment of saving.
+    """
+
+    base = forms.ChoiceField(choices=[], help_text="The currency sold.")
+    quote = forms.ChoiceField(choices=[], help_text="The currency bought.")
+    rate = forms.DecimalField(
+        max_digits=24,
+        decimal_places=10,
+        min_value=decimal.Decimal("0.0000000001"),
+        error_messages={"min_value": "A rate is above zero."},
+        help_text="Units of quote one unit of base buys, such as 0.92.",
+    )
+    valid_from = forms.SplitDateTimeField(
+        required=False,
+        widget=AdminSplitDateTime,
+        help_text="When conversions start using it; blank: now.",
+    )
+
+    class Meta:
+        """What staff enter; ``created_by`` is the signed-in user."""
+
+        model = models.Rate
+        fields = ["base", "quote", "rate", "valid_from"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(code, code) for code in money.supported_currencies()]
+        self.fields["base"].choices = choices
+        self.fields["quote"].choices = choices
+
+    def clean(self) -> dict[str, Any]:
+        """Refuses one currency twice and a start that rewrites history."""
+        data = super().clean()
+        base, quote = data.get("base"), data.get("quote")
+        if base and base == quote:
+            self.add_error(
+                "quote", "The quote currency must differ from the base."
+            )
+            return data
+        if "valid_from" not in data:
+            return data  # the field's own error is shown
+        valid_from = data["valid_from"] or timezone.now()
+        data["valid_from"] = valid_from
+        if not (base and quote):
+            return data
+        last = (
+            models.Transaction.objects.filter(
+                kind=models.Transaction.Kind.CONVERSION,
+                currency=base,
+                to_currency=quote,
+                occurred_at__gte=valid_from,
+            )
+            .order_by("-occurred_at")
+            .values_list("occurred_at", flat=True)
+            .first()
+        )
+        if last is not None:
+            self.add_error(
+                "valid_from",
+                f"A {base}/{quote} conversion at {last:%Y-%m-%d %H:%M:%S} "
+                "UTC used the rate valid then; a new rate must start after "
+                "it.",
+            )
+        return data
+
+
+@admin.register(models.Rate)
+class RateAdmin(admin.ModelAdmin):
+    """Rates with their history: added, never changed or deleted."""
+
+    form = RateForm
+    list_display = ["base", "quote", "rate_value", "valid_from", "created_by"]
+    list_filter = ["base", "quote"]
+    date_hierarchy = "valid_from"
+    ordering = ["base", "quote", "-valid_from"]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        """The form when adding; the whole record when viewing."""
+        del request
+        fields = ["base", "quote", "rate", "valid_from"]
+        return fields if obj is None else [*fields, "created_by", "created_at"]
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: Any = None
+    ) -> bool:
+        """Rates are history: a correction is a newer rate."""
+        del request, obj
+        return False
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: Any = None
+    ) -> bool:
+        """Conversions point at the rate they used: rates are kept."""
+        del request, obj
+        return False
+
+    @admin.display(description="rate", ordering="rate")
+    def rate_value(self, rate: models.Rate) -> str:
+        """Shows ``0.92`` rather than ``0.9200000000``."""
+        return rate.rate_display
+
+    def save_model(
+        self,
+        request: HttpRequest,
+        obj: models.Rate,
+        form: forms.ModelForm,
+        change: bool,
+    ) -> None:
+        """Publishes the rate through the service, signed by the user."""
+        del change
+        user = request.user
+        rate = services.rate_create(
+            base=form.cleaned_data["base"],
+            quote=form.cleaned_data["quote"],
+            rate=form.cleaned_data["rate"],
+            valid_from=form.cleaned_data["valid_from"],
+            created_by=user.email or user.get_username(),
+        )
+        # The admin logs and links the object it passed in: make it the
+        # saved rate.
+        obj.pk, obj.created_by = rate.pk, rate.created_by
+        obj.created_at = rate.created_at
+        obj._state.adding, obj._state.db = False, rate._state.db
 
 
 # --- Holders ----------------------------------------------------------------
@@ -249,9 +402,30 @@ class HolderAdmin(admin.ModelAdmin):
 # --- The ledger (read-only) -------------------------------------------------
 
 
+class ClosedListFilter(admin.SimpleListFilter):
+    """Open or closed accounts."""
+
+    title = "closed"
+    parameter_name = "closed"
+
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin
+    ) -> list[tuple[str, str]]:
+        """Yes or no."""
+        del request, model_admin
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        """Filters on ``closed_at``."""
+        del request
+        if self.value() in {"yes", "no"}:
+            return queryset.filter(closed_at__isnull=self.value() == "no")
+        return queryset
+
+
 @admin.register(models.Account)
 class AccountAdmin(ReadOnlyModelAdmin):
-    """Customer and system accounts."""
+    """Customer and system accounts; staff can close customer wallets."""
 
     list_display = [
         "id",
@@ -273,9 +447,48 @@ class AccountAdmin(ReadOnlyModelAdmin):
     ]
     readonly_fields = fields
     balance_amount = staticmethod(money_column("balance", "balance"))
-    list_filter = ["kind", "currency", "created_at"]
+    list_filter = ["kind", "currency", ClosedListFilter, "created_at"]
     search_fields = ["holder__email", "id"]
     list_select_related = ["holder"]
+    actions = ["close_wallets"]
+
+    def has_close_permission(self, request: HttpRequest) -> bool:
+        """Closing needs the change permission on accounts."""
+        return request.user.has_perm("accounting.change_account")
+
+    @admin.action(
+        description="Close the selected wallets",
+        permissions=["close"],
+    )
+    def close_wallets(self, request: HttpRequest, accounts: QuerySet) -> None:
+        """Closes each selected account's wallet (main and savings).
+
+        Through ``account_close``, as deleting a user does. System accounts
+        never close: the service refuses them and they are skipped.
+        """
+        wallets, skipped = set(), 0
+        for account in accounts:
+            wallet = (account.holder_id, account.currency)
+            if wallet in wallets:
+                continue
+            try:
+                services.account_close(account=account)
+            except errors.AccountNotFoundError:
+                skipped += 1
+                continue
+            wallets.add(wallet)
+        if wallets:
+            self.message_user(
+                request,
+                f"{len(wallets)} wallet(s) closed (main and savings).",
+                messages.SUCCESS,
+            )
+        if skipped:
+            self.message_user(
+                request,
+                f"{skipped} system account(s) skipped: they never close.",
+                messages.WARNING,
+            )
 
 
 class EntryMoneyColumns:
@@ -301,9 +514,32 @@ class EntryInline(EntryMoneyColumns, ReadOnlyInline):
     readonly_fields = fields
 
 
+class TransactionCurrencyFilter(admin.SimpleListFilter):
+    """A currency: a conversion is in both of its currencies."""
+
+    title = "currency"
+    parameter_name = "currency"
+
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin
+    ) -> list[tuple[str, str]]:
+        """The supported currencies."""
+        del request, model_admin
+        return [(code, code) for code in money.supported_currencies()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        """Transactions in the currency, or converted into it."""
+        del request
+        if self.value():
+            return queryset.filter(
+                Q(currency=self.value()) | Q(to_currency=self.value())
+            )
+        return queryset
+
+
 @admin.register(models.Transaction)
 class TransactionAdmin(ReadOnlyModelAdmin):
-    """Journal headers with their entries."""
+    """Journal headers with their entries; search by holder email or id."""
 
     list_display = [
         "id",
@@ -313,26 +549,59 @@ class TransactionAdmin(ReadOnlyModelAdmin):
         "currency",
         "occurred_at",
     ]
-    fields = [
-        "id",
-        "holder",
-        "kind",
-        "transaction_amount",
-        "currency",
-        "occurred_at",
-        "description",
-        "source",
-        "category",
-        "plan_snapshot",
-        "created_at",
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "id",
+                    "holder",
+                    "kind",
+                    "transaction_amount",
+                    "currency",
+                    "occurred_at",
+                    "description",
+                    "source",
+                    "category",
+                    "plan_snapshot",
+                    "created_at",
+                ]
+            },
+        ),
+        (
+            "Transfer",
+            {"fields": ["counterparty_account", "related"]},
+        ),
+        (
+            "Conversion",
+            {
+                "fields": [
+                    "to_amount_money",
+                    "to_currency",
+                    "fx_rate_value",
+                    "rate",
+                ]
+            },
+        ),
     ]
-    readonly_fields = fields
+    readonly_fields = [
+        field for _, options in fieldsets for field in options["fields"]
+    ]
     transaction_amount = staticmethod(money_column("amount", "amount"))
-    list_filter = ["kind", "currency", "occurred_at"]
-    search_fields = ["holder__email", "id"]
+    to_amount_money = staticmethod(
+        money_column("to_amount", "to amount", currency_field="to_currency")
+    )
+    list_filter = ["kind", TransactionCurrencyFilter, "occurred_at"]
+    search_fields = ["holder__email", "holder__user_id", "id"]
     list_select_related = ["holder"]
     date_hierarchy = "occurred_at"
     inlines = [EntryInline]
+
+    @admin.display(description="fx rate")
+    def fx_rate_value(self, transaction: models.Transaction) -> str:
+        """The rate a conversion applied: ``0.92``, not ``0.9200000000``."""
+        rate = transaction.fx_rate
+        return "-" if rate is None else models.format_rate(rate)
 
 
 @admin.register(models.Entry)

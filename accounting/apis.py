@@ -55,6 +55,7 @@ class PlanSerializer(serializers.Serializer):
     value = serializers.CharField(help_text='"12.50" percent or an amount.')
     currency = serializers.CharField()
     description = serializers.CharField()
+    savings_hold_days = serializers.IntegerField(min_value=0)
 
 
 class HolderPlanSerializer(serializers.Serializer):
@@ -71,6 +72,9 @@ class AccountSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=models.Account.CUSTOMER_KINDS)
     currency = serializers.CharField()
     balance = serializers.CharField()
+    closed_at = serializers.DateTimeField(
+        allow_null=True, help_text="Closed accounts accept nothing."
+    )
 
 
 class SplitSerializer(serializers.Serializer):
@@ -79,7 +83,16 @@ class SplitSerializer(serializers.Serializer):
     account_kind = serializers.ChoiceField(
         choices=models.Account.CUSTOMER_KINDS
     )
-    amount = serializers.CharField()
+    currency = serializers.CharField()
+    amount = serializers.CharField(help_text="Signed: + into the account.")
+
+
+class ConversionDetailSerializer(serializers.Serializer):
+    """What a conversion bought, and the rate it applied."""
+
+    to_amount = serializers.CharField()
+    to_currency = serializers.CharField()
+    rate = serializers.CharField(help_text="The rate applied, a decimal.")
 
 
 class TransactionSerializer(serializers.Serializer):
@@ -95,13 +108,117 @@ class TransactionSerializer(serializers.Serializer):
     category = serializers.CharField(allow_null=True)
     splits = SplitSerializer(many=True)
     plan = PlanSerializer(allow_null=True)
+    counterparty_account = serializers.UUIDField(
+        allow_null=True,
+        help_text="Transfers: the other side's main account id.",
+    )
+    conversion = ConversionDetailSerializer(allow_null=True)
 
 
 class BalancesSerializer(serializers.Serializer):
-    """Balances right after a transaction."""
+    """Balances right after a transaction, in one currency."""
 
     main = serializers.CharField()
     savings = serializers.CharField()
+
+
+class RateSerializer(serializers.Serializer):
+    """An FX rate: 1 ``base`` buys ``rate`` ``quote`` from ``valid_from``."""
+
+    base = serializers.CharField()
+    quote = serializers.CharField()
+    rate = serializers.CharField()
+    valid_from = serializers.DateTimeField()
+
+
+class MovementSerializer(serializers.Serializer):
+    """A money movement's transaction and the balances right after it."""
+
+    transaction = TransactionSerializer()
+    balances = BalancesSerializer()
+
+
+class AccountIdField(serializers.UUIDField):
+    """An account id: a UUID string, never the integer DRF would accept."""
+
+    def to_internal_value(self, data: Any) -> uuid.UUID:
+        """Parses the id; anything but a UUID string is invalid."""
+        if not isinstance(data, str):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)
+
+
+def amount_in(
+    attrs: dict[str, Any], currency: str, field: str = "amount"
+) -> int:
+    """Returns ``attrs[field]`` in minor units of ``currency``.
+
+    Raises:
+        ValidationError: ``invalid_amount``: more decimals than the
+            currency has, or above the per-operation maximum.
+    """
+    try:
+        return money.to_minor(attrs[field], currency)
+    except money.MoneyError as error:
+        raise serializers.ValidationError(
+            {field: [str(error)]}, code=error.code
+        ) from error
+
+
+def movement_hash(operation: str, movement: dict[str, Any]) -> str:
+    """Returns the fingerprint of a movement request, for its key.
+
+    A holder's keys are shared by every endpoint that moves money, so the
+    operation is part of the fingerprint: a key reused on another endpoint
+    is a reuse even where the fields happen to match. ``movement`` holds
+    every field that changes the outcome, normalised (minor units, upper
+    case currencies, ids as strings), so that equivalent bodies (``"5"``
+    and ``"5.00"``) hash the same.
+    """
+    return idempotency.request_hash({"operation": operation, **movement})
+
+
+def movement_response(result: services.MovementResult) -> Response:
+    """Renders a movement's result; a replay says so in a header."""
+    headers = {"Idempotent-Replayed": "true"} if result.replayed else None
+    return Response(result.body, status=result.status, headers=headers)
+
+
+# Every POST that moves money may answer these, besides its own judgements.
+MOVEMENT_ERRORS = {
+    400: (
+        Code.INVALID_AMOUNT,
+        Code.UNSUPPORTED_CURRENCY,
+        Code.INVALID_IDEMPOTENCY_KEY,
+        Code.VALIDATION_ERROR,
+    ),
+    401: (errors.ErrorCode.USER_INACTIVE,),
+    409: (
+        errors.ErrorCode.ACCOUNT_NOT_READY,
+        Code.IDEMPOTENCY_KEY_IN_FLIGHT,
+    ),
+    422: (
+        errors.ErrorCode.ACCOUNT_NOT_OPEN,
+        errors.ErrorCode.ACCOUNT_CLOSED,
+        Code.IDEMPOTENCY_KEY_REUSED,
+    ),
+}
+
+
+def movement_errors(own: dict[int, tuple[str, ...]]) -> dict[int, Any]:
+    """Documents a movement's problems: its own codes, then the shared ones.
+
+    Args:
+        own: The codes only this movement answers, per status.
+
+    Returns:
+        ``{status: problem(...)}`` for ``extend_schema(responses=...)``.
+    """
+    statuses = sorted({*own, *MOVEMENT_ERRORS})
+    return {
+        status: problem(*own.get(status, ()), *MOVEMENT_ERRORS.get(status, ()))
+        for status in statuses
+    }
 
 
 # --- Plans ------------------------------------------------------------------
@@ -290,7 +407,7 @@ class BalanceApi(APIView):
         )
 
 
-# --- Credits ----------------------------------------------------------------
+# --- Money movements --------------------------------------------------------
 
 
 class CreditCreateApi(APIView):
@@ -316,19 +433,11 @@ class CreditCreateApi(APIView):
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             """Converts the amount to minor units of the currency."""
             currency = attrs.get("currency") or settings.DEFAULT_CURRENCY
-            try:
-                amount = money.to_minor(attrs["amount"], currency)
-            except money.MoneyError as error:
-                raise serializers.ValidationError(
-                    {"amount": [str(error)]}, code=error.code
-                ) from error
+            amount = amount_in(attrs, currency)
             return {**attrs, "currency": currency, "amount": amount}
 
-    class OutputSerializer(serializers.Serializer):
+    class OutputSerializer(MovementSerializer):
         """The response."""
-
-        transaction = TransactionSerializer()
-        balances = BalancesSerializer()
 
         class Meta:
             """Names the schema component."""
@@ -341,21 +450,8 @@ class CreditCreateApi(APIView):
         request=InputSerializer,
         responses={
             201: OutputSerializer,
-            400: problem(
-                Code.INVALID_AMOUNT,
-                Code.UNSUPPORTED_CURRENCY,
-                Code.INVALID_IDEMPOTENCY_KEY,
-                Code.VALIDATION_ERROR,
-            ),
-            401: problem(errors.ErrorCode.USER_INACTIVE),
-            409: problem(
-                errors.ErrorCode.ACCOUNT_NOT_READY,
-                Code.IDEMPOTENCY_KEY_IN_FLIGHT,
-            ),
-            422: problem(
-                errors.ErrorCode.AMOUNT_NOT_ABOVE_FLAT_AMOUNT,
-                errors.ErrorCode.ACCOUNT_NOT_OPEN,
-                Code.IDEMPOTENCY_KEY_REUSED,
+            **movement_errors(
+                {422: (errors.ErrorCode.AMOUNT_NOT_ABOVE_FLAT_AMOUNT,)}
             ),
         },
     )
@@ -365,14 +461,340 @@ class CreditCreateApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         credit = serializer.validated_data
+        # Credits hash without an operation name (as they always did, so
+        # stored keys keep replaying); their fields (``source``) already
+        # tell them apart from every other movement's fingerprint.
         result = services.credit_apply(
             holder_id=user_id,
             idempotency_key=key,
             request_hash=idempotency.request_hash(credit) if key else "",
             **credit,
         )
-        headers = {"Idempotent-Replayed": "true"} if result.replayed else None
-        return Response(result.body, status=result.status, headers=headers)
+        return movement_response(result)
+
+
+TRANSFER = "transfer"
+SAVINGS_RELEASE = models.Transaction.Kind.SAVINGS_RELEASE.value
+
+
+class TransferCreateApi(APIView):
+    """POST /holders/{user_id}/transfers: to another holder, or savings out.
+
+    ``kind: "transfer"`` (the default) moves money from the holder's main
+    account to another holder's main account ``to_account``;
+    ``kind: "savings_release"`` moves it from the holder's savings back to
+    main, within what the plan's holding period allows.
+    """
+
+    class InputSerializer(serializers.Serializer):
+        """The request."""
+
+        kind = serializers.ChoiceField(
+            choices=[TRANSFER, SAVINGS_RELEASE], default=TRANSFER
+        )
+        to_account = AccountIdField(
+            required=False,
+            allow_null=True,
+            default=None,
+            help_text=(
+                "The recipient's main account id: required for `transfer`, "
+                "absent or null for `savings_release`."
+            ),
+        )
+        amount = fields.AmountField()
+        currency = fields.CurrencyField(required=False)
+        description = serializers.CharField(
+            max_length=500, required=False, allow_blank=True, default=""
+        )
+
+        class Meta:
+            """Names the schema component."""
+
+            ref_name = "TransferInput"
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            """Checks ``to_account`` against the kind; amount to minor units.
+
+            Raises:
+                ValidationError: ``validation_error`` on ``to_account``
+                    (missing for a transfer, given for a release), or
+                    ``invalid_amount``.
+            """
+            if attrs["kind"] == TRANSFER and attrs["to_account"] is None:
+                raise serializers.ValidationError(
+                    {"to_account": ["A transfer needs the recipient's id."]},
+                    code="required",
+                )
+            if (
+                attrs["kind"] == SAVINGS_RELEASE
+                and attrs["to_account"] is not None
+            ):
+                raise serializers.ValidationError(
+                    {
+                        "to_account": [
+                            "A savings release moves the holder's own "
+                            "savings to main: it takes no recipient."
+                        ]
+                    }
+                )
+            currency = attrs.get("currency") or settings.DEFAULT_CURRENCY
+            amount = amount_in(attrs, currency)
+            return {**attrs, "currency": currency, "amount": amount}
+
+    class OutputSerializer(MovementSerializer):
+        """The response: the holder's ``transfer_out`` or release."""
+
+        class Meta:
+            """Names the schema component."""
+
+            ref_name = "Transfer"
+
+    @extend_schema(
+        operation_id="holder_transfers_create",
+        parameters=[IDEMPOTENCY_KEY],
+        request=InputSerializer,
+        responses={
+            201: OutputSerializer,
+            **movement_errors(
+                {
+                    404: (errors.ErrorCode.ACCOUNT_NOT_FOUND,),
+                    422: (
+                        errors.ErrorCode.SAME_ACCOUNT,
+                        errors.ErrorCode.CURRENCY_MISMATCH,
+                        errors.ErrorCode.INSUFFICIENT_FUNDS,
+                        errors.ErrorCode.SAVINGS_LOCKED,
+                    ),
+                }
+            ),
+        },
+    )
+    def post(self, request: Request, user_id: uuid.UUID) -> Response:
+        """Transfers or releases savings; replays carry the header."""
+        key = idempotency.key_parse(request.headers.get("Idempotency-Key"))
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        kind, to_account = data.pop("kind"), data.pop("to_account")
+        request_hash = ""
+        if key:
+            request_hash = movement_hash(
+                "transfer",
+                {
+                    "kind": kind,
+                    "to_account": str(to_account) if to_account else None,
+                    **data,
+                },
+            )
+        movement = {
+            "holder_id": user_id,
+            "idempotency_key": key,
+            "request_hash": request_hash,
+            **data,
+        }
+        if kind == SAVINGS_RELEASE:
+            result = services.savings_release_apply(**movement)
+        else:
+            result = services.transfer_apply(to_account=to_account, **movement)
+        return movement_response(result)
+
+
+class WithdrawalCreateApi(APIView):
+    """POST /holders/{user_id}/withdrawals: money out of main (an expense)."""
+
+    class InputSerializer(serializers.Serializer):
+        """The request."""
+
+        amount = fields.AmountField()
+        currency = fields.CurrencyField(required=False)
+        category = serializers.CharField(
+            max_length=100,
+            required=False,
+            allow_blank=True,
+            allow_null=True,
+            default=None,
+            help_text="What the money was for; blank or null: none.",
+        )
+        description = serializers.CharField(
+            max_length=500, required=False, allow_blank=True, default=""
+        )
+
+        class Meta:
+            """Names the schema component."""
+
+            ref_name = "WithdrawalInput"
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            """Amount to minor units; a blank category is no category."""
+            currency = attrs.get("currency") or settings.DEFAULT_CURRENCY
+            amount = amount_in(attrs, currency)
+            return {
+                **attrs,
+                "currency": currency,
+                "amount": amount,
+                "category": attrs["category"] or None,
+            }
+
+    class OutputSerializer(MovementSerializer):
+        """The response."""
+
+        class Meta:
+            """Names the schema component."""
+
+            ref_name = "Withdrawal"
+
+    @extend_schema(
+        operation_id="holder_withdrawals_create",
+        parameters=[IDEMPOTENCY_KEY],
+        request=InputSerializer,
+        responses={
+            201: OutputSerializer,
+            **movement_errors({422: (errors.ErrorCode.INSUFFICIENT_FUNDS,)}),
+        },
+    )
+    def post(self, request: Request, user_id: uuid.UUID) -> Response:
+        """Withdraws from main; replays carry ``Idempotent-Replayed``."""
+        key = idempotency.key_parse(request.headers.get("Idempotency-Key"))
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        withdrawal = serializer.validated_data
+        request_hash = movement_hash("withdrawal", withdrawal) if key else ""
+        result = services.withdrawal_apply(
+            holder_id=user_id,
+            idempotency_key=key,
+            request_hash=request_hash,
+            **withdrawal,
+        )
+        return movement_response(result)
+
+
+class ConversionCreateApi(APIView):
+    """POST /holders/{user_id}/conversions: between the holder's wallets."""
+
+    class InputSerializer(serializers.Serializer):
+        """The request."""
+
+        from_currency = fields.CurrencyField()
+        to_currency = fields.CurrencyField()
+        amount = fields.AmountField(help_text="In `from_currency`.")
+        description = serializers.CharField(
+            max_length=500, required=False, allow_blank=True, default=""
+        )
+
+        class Meta:
+            """Names the schema component."""
+
+            ref_name = "ConversionInput"
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            """Refuses one currency; amount to minor units of the source.
+
+            Raises:
+                SameCurrencyError: ``from_currency`` is ``to_currency``.
+                ValidationError: ``invalid_amount``.
+            """
+            services.check_distinct_currencies(
+                from_currency=attrs["from_currency"],
+                to_currency=attrs["to_currency"],
+            )
+            amount = amount_in(attrs, attrs["from_currency"])
+            return {**attrs, "amount": amount}
+
+    class OutputSerializer(serializers.Serializer):
+        """The response."""
+
+        transaction = TransactionSerializer()
+        rate = RateSerializer(help_text="The rate the conversion applied.")
+        balances = BalancesSerializer(help_text="In `from_currency`.")
+        to_balances = BalancesSerializer(help_text="In `to_currency`.")
+
+        class Meta:
+            """Names the schema component."""
+
+            ref_name = "Conversion"
+
+    @extend_schema(
+        operation_id="holder_conversions_create",
+        parameters=[IDEMPOTENCY_KEY],
+        request=InputSerializer,
+        responses={
+            201: OutputSerializer,
+            **movement_errors(
+                {
+                    400: (errors.ErrorCode.SAME_CURRENCY,),
+                    422: (
+                        errors.ErrorCode.RATE_UNAVAILABLE,
+                        errors.ErrorCode.AMOUNT_TOO_SMALL,
+                        errors.ErrorCode.INSUFFICIENT_FUNDS,
+                    ),
+                }
+            ),
+        },
+    )
+    def post(self, request: Request, user_id: uuid.UUID) -> Response:
+        """Converts at the current rate; replays carry the header."""
+        key = idempotency.key_parse(request.headers.get("Idempotency-Key"))
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        conversion = serializer.validated_data
+        request_hash = movement_hash("conversion", conversion) if key else ""
+        result = services.conversion_apply(
+            holder_id=user_id,
+            idempotency_key=key,
+            request_hash=request_hash,
+            **conversion,
+        )
+        return movement_response(result)
+
+
+# --- Rates ------------------------------------------------------------------
+
+
+class RateListApi(APIView):
+    """GET /rates: per currency pair, the rate valid now."""
+
+    class InputSerializer(serializers.Serializer):
+        """The request."""
+
+        base = fields.CurrencyField(required=False)
+
+        class Meta:
+            """Names the schema component."""
+
+            ref_name = "RateQuery"
+
+    class OutputSerializer(serializers.Serializer):
+        """The response."""
+
+        at = serializers.DateTimeField()
+        results = RateSerializer(many=True)
+
+        class Meta:
+            """Names the schema component."""
+
+            ref_name = "RateList"
+
+    @extend_schema(
+        operation_id="rates_list",
+        parameters=[InputSerializer],
+        responses={
+            200: OutputSerializer,
+            400: problem(Code.UNSUPPORTED_CURRENCY),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        """Returns the rates valid now, sorted by base then quote."""
+        serializer = self.InputSerializer(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        at = timezone.now()
+        rates = selectors.rates_current(
+            base=serializer.validated_data.get("base"), at=at
+        )
+        return Response(
+            {
+                "at": timeparse.format_instant(at),
+                "results": [wire.rate_data(rate) for rate in rates],
+            }
+        )
 
 
 # --- Transactions -----------------------------------------------------------
@@ -481,6 +903,3 @@ class TransactionDetailApi(APIView):
             holder=holder, transaction_id=transaction_id
         )
         return Response(selectors.transaction_data(found))
-
-
-# --- Operations -------------------------------------------------------------

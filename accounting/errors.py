@@ -21,6 +21,15 @@ class ErrorCode(enum.StrEnum):
     AMOUNT_NOT_ABOVE_FLAT_AMOUNT = "amount_not_above_flat_amount"
     PLAN_NOT_FOUND = "plan_not_found"
     TRANSACTION_NOT_FOUND = "transaction_not_found"
+    ACCOUNT_NOT_FOUND = "account_not_found"
+    ACCOUNT_CLOSED = "account_closed"
+    SAME_ACCOUNT = "same_account"
+    CURRENCY_MISMATCH = "currency_mismatch"
+    INSUFFICIENT_FUNDS = "insufficient_funds"
+    SAVINGS_LOCKED = "savings_locked"
+    SAME_CURRENCY = "same_currency"
+    RATE_UNAVAILABLE = "rate_unavailable"
+    AMOUNT_TOO_SMALL = "amount_too_small"
 
 
 class AccountingError(ProblemError):
@@ -65,6 +74,73 @@ class AccountNotOpenError(AccountingError):
 
     status_code = 422
     error_code = ErrorCode.ACCOUNT_NOT_OPEN
+
+
+class AccountClosedError(AccountingError):
+    """The holder's wallet was closed by staff: it accepts nothing."""
+
+    status_code = 422
+    error_code = ErrorCode.ACCOUNT_CLOSED
+    default_detail = "This account is closed."
+
+
+class AccountNotFoundError(AccountingError):
+    """No open main account with that id (unknown, closed or savings)."""
+
+    status_code = 404
+    error_code = ErrorCode.ACCOUNT_NOT_FOUND
+    default_detail = "No open account with that id."
+
+
+class SameAccountError(AccountingError):
+    """A transfer from an account to itself."""
+
+    status_code = 422
+    error_code = ErrorCode.SAME_ACCOUNT
+    default_detail = "A transfer needs another recipient than the sender."
+
+
+class CurrencyMismatchError(AccountingError):
+    """A transfer's currency is not the recipient account's."""
+
+    status_code = 422
+    error_code = ErrorCode.CURRENCY_MISMATCH
+
+
+class InsufficientFundsError(AccountingError):
+    """The account holds less than the amount to take from it."""
+
+    status_code = 422
+    error_code = ErrorCode.INSUFFICIENT_FUNDS
+
+
+class SavingsLockedError(AccountingError):
+    """Part of the savings is still within the plan's holding period."""
+
+    status_code = 422
+    error_code = ErrorCode.SAVINGS_LOCKED
+
+
+class SameCurrencyError(AccountingError):
+    """A conversion into the currency it starts from."""
+
+    status_code = 400
+    error_code = ErrorCode.SAME_CURRENCY
+    default_detail = "A conversion needs two different currencies."
+
+
+class RateUnavailableError(AccountingError):
+    """No rate for the pair is valid at the conversion's instant."""
+
+    status_code = 422
+    error_code = ErrorCode.RATE_UNAVAILABLE
+
+
+class AmountTooSmallError(AccountingError):
+    """The converted amount rounds to zero in the target currency."""
+
+    status_code = 422
+    error_code = ErrorCode.AMOUNT_TOO_SMALL
 
 
 class AmountNotAboveFlatAmountError(AccountingError):

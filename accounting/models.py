@@ -98,6 +98,13 @@ class Plan(models.Model):
         null=True, blank=True, help_text="In minor units of the currency."
     )
     description = models.TextField(blank=True)
+    savings_hold_days = models.PositiveIntegerField(
+        default=0,
+        help_text=(
+            "Savings credited less than this many days ago cannot be "
+            "released back to main (0: no holding period)."
+        ),
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -192,12 +199,20 @@ class ProcessedEvent(models.Model):
 
 
 class Account(models.Model):
-    """A customer wallet (main, savings) or a system account (world).
+    """A customer wallet (main, savings) or a system account.
 
     Customer accounts belong to a holder and keep ``balance`` and
     ``last_sequence`` as projections of their entries (``balance >= 0`` is
     a CHECK). System accounts have no holder, one per kind and currency, a
-    deterministic id (:meth:`system_id`) and no running balance.
+    deterministic id (:meth:`system_id`) and no running balance:
+
+    * ``world``: money entering (credits) and leaving (withdrawals).
+    * ``fx``: the other side of conversions; per currency it holds what
+      customers sold minus what they bought, so that every currency's
+      ledger sums to zero.
+    * ``clearing``: the transit account between the two halves of a
+      transfer (``transfer_out`` and ``transfer_in``, one journal header
+      per holder); it returns to zero with every transfer.
     """
 
     class Kind(models.TextChoices):
@@ -206,9 +221,11 @@ class Account(models.Model):
         MAIN = "main", "Main"
         SAVINGS = "savings", "Savings"
         WORLD = "world", "World (money in and out)"
+        FX = "fx", "FX (conversions)"
+        CLEARING = "clearing", "Clearing (transfers in transit)"
 
     CUSTOMER_KINDS = (Kind.MAIN, Kind.SAVINGS)
-    SYSTEM_KINDS = (Kind.WORLD,)
+    SYSTEM_KINDS = (Kind.WORLD, Kind.FX, Kind.CLEARING)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     holder = models.ForeignKey(
@@ -242,7 +259,10 @@ class Account(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    Q(holder__isnull=True, kind__in=["world"])
+                    Q(
+                        holder__isnull=True,
+                        kind__in=["world", "fx", "clearing"],
+                    )
                     | Q(holder__isnull=False, kind__in=["main", "savings"])
                 ),
                 name="accounting_account_kind_matches_owner",
@@ -256,6 +276,11 @@ class Account(models.Model):
     def __str__(self) -> str:
         owner = self.holder_id or "system"
         return f"{owner} {self.kind} {self.currency}"
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether the account accepts no more money movements."""
+        return self.closed_at is not None
 
     @staticmethod
     def system_id(kind: str, currency: str) -> uuid.UUID:
@@ -276,17 +301,76 @@ class Account(models.Model):
         )
 
 
+class Rate(AppendOnlyModel):
+    """An FX rate from an instant on: 1 ``base`` buys ``rate`` ``quote``.
+
+    Rates are history: staff add a newer rate, never edit an old one, so a
+    conversion can always show the rate it used. A conversion at instant T
+    uses the pair's rate with the greatest ``valid_from <= T``.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    base = models.CharField(max_length=3)
+    quote = models.CharField(max_length=3)
+    rate = models.DecimalField(max_digits=24, decimal_places=10)
+    valid_from = models.DateTimeField()
+    created_by = models.CharField(max_length=254, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        """Table options, indexes and constraints."""
+
+        ordering = ["base", "quote", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["base", "quote", "valid_from"],
+                name="accounting_rate_unique_validity",
+            ),
+            models.CheckConstraint(
+                condition=Q(rate__gt=0), name="accounting_rate_positive"
+            ),
+            models.CheckConstraint(
+                condition=~Q(base=models.F("quote")),
+                name="accounting_rate_distinct_currencies",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"1 {self.base} = {self.rate_display} {self.quote}"
+
+    @property
+    def rate_display(self) -> str:
+        """The rate without trailing zeros: ``"0.92"``, ``"150"``."""
+        return format_rate(self.rate)
+
+
+def format_rate(rate: decimal.Decimal) -> str:
+    """Returns a rate as a plain decimal string without trailing zeros."""
+    text = format(decimal.Decimal(rate), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 class Transaction(AppendOnlyModel):
-    """A journal header: one money movement of one holder.
+    """A journal header: one money movement as one holder sees it.
 
     ``plan_snapshot`` keeps the plan as it was applied, so later plan edits
-    never rewrite history.
+    never rewrite history. A transfer is two headers, ``transfer_out`` for
+    the sender and ``transfer_in`` for the recipient, written together and
+    pointing at each other (``related``) through the ``clearing`` account,
+    so that each holder's history is an index range of its own. A
+    conversion keeps what it bought (``to_amount``, ``to_currency``) and
+    the rate it used (``rate`` and its value ``fx_rate``).
     """
 
     class Kind(models.TextChoices):
         """The kinds, stored as lowercase codes."""
 
         CREDIT = "credit", "Credit"
+        TRANSFER_OUT = "transfer_out", "Transfer out"
+        TRANSFER_IN = "transfer_in", "Transfer in"
+        WITHDRAWAL = "withdrawal", "Withdrawal"
+        CONVERSION = "conversion", "Conversion"
+        SAVINGS_RELEASE = "savings_release", "Savings release"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     holder = models.ForeignKey(
@@ -303,6 +387,34 @@ class Transaction(AppendOnlyModel):
         max_length=100, null=True, blank=True
     )
     plan_snapshot = models.JSONField(null=True, blank=True)
+    counterparty_account = models.ForeignKey(
+        Account,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Transfers: the other side's main account.",
+    )
+    related = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Transfers: the other half (transfer_in / transfer_out).",
+    )
+    to_amount = models.BigIntegerField(null=True, blank=True)
+    to_currency = models.CharField(max_length=3, blank=True)
+    rate = models.ForeignKey(
+        Rate,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="transactions",
+    )
+    fx_rate = models.DecimalField(
+        max_digits=24, decimal_places=10, null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -319,7 +431,45 @@ class Transaction(AppendOnlyModel):
             models.CheckConstraint(
                 condition=Q(amount__gt=0),
                 name="accounting_transaction_amount_positive",
-            )
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        kind="conversion",
+                        # NULL > 0 is NULL, which a CHECK lets through.
+                        to_amount__isnull=False,
+                        to_amount__gt=0,
+                        fx_rate__isnull=False,
+                        fx_rate__gt=0,
+                        rate__isnull=False,
+                    )
+                    & ~Q(to_currency="")
+                    & ~Q(to_currency=models.F("currency"))
+                )
+                | Q(
+                    ~Q(kind="conversion"),
+                    to_amount__isnull=True,
+                    to_currency="",
+                    fx_rate__isnull=True,
+                    rate__isnull=True,
+                ),
+                name="accounting_transaction_conversion_fields",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        kind__in=["transfer_out", "transfer_in"],
+                        related__isnull=False,
+                        counterparty_account__isnull=False,
+                    )
+                    | Q(
+                        ~Q(kind__in=["transfer_out", "transfer_in"]),
+                        related__isnull=True,
+                        counterparty_account__isnull=True,
+                    )
+                ),
+                name="accounting_transaction_transfer_fields",
+            ),
         ]
 
     def __str__(self) -> str:

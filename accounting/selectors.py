@@ -18,6 +18,7 @@ from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from accounting import errors, models, wire
+from config import money
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -157,7 +158,10 @@ def transaction_data(transaction: models.Transaction) -> dict:
     """Returns the wire form of a transaction fetched by this module."""
     return wire.transaction_data(
         transaction,
-        [(e.account_kind, e.amount) for e in transaction.customer_entries],
+        [
+            (e.account_kind, e.currency, e.amount)
+            for e in transaction.customer_entries
+        ],
     )
 
 
@@ -277,7 +281,8 @@ def transactions_page(
     if kind:
         query = query.filter(kind=kind)
     if currency:
-        query = query.filter(currency=currency)
+        # A conversion is in both of its currencies.
+        query = query.filter(Q(currency=currency) | Q(to_currency=currency))
     descending = order != "asc"
     if cursor:
         at, pk = cursor_decode(cursor)
@@ -296,6 +301,38 @@ def transactions_page(
         results=rows,
         next_cursor=cursor_encode(rows[-1]) if more else None,
     )
+
+
+# --- Rates ------------------------------------------------------------------
+
+
+def rates_current(
+    *, base: str | None = None, at: dt.datetime
+) -> list[models.Rate]:
+    """Returns, per currency pair, the rate valid at an instant.
+
+    The newest ``valid_from <= at`` of each pair, by a correlated subquery
+    on the ``(base, quote, valid_from)`` unique index (PostgreSQL's
+    ``DISTINCT ON`` would say it shorter; this runs on SQLite too).
+
+    Args:
+        base: Only pairs selling this currency.
+        at: The instant.
+
+    Returns:
+        The rates, sorted by base then quote.
+    """
+    query = models.Rate.objects.filter(valid_from__lte=at)
+    if base:
+        query = query.filter(base=base)
+    newest = query.filter(
+        valid_from=Subquery(
+            query.filter(base=OuterRef("base"), quote=OuterRef("quote"))
+            .order_by("-valid_from")
+            .values("valid_from")[:1]
+        )
+    )
+    return list(newest.order_by("base", "quote"))
 
 
 # --- Ledger verification ----------------------------------------------------
@@ -409,6 +446,137 @@ LEDGER_CHECKS: list[tuple[str, str]] = [
         FROM accounting_account
         WHERE holder_id IS NULL AND (balance <> 0 OR last_sequence <> 0)
         """,
+    ),
+]
+
+
+# How each kind of transaction moves its holder's accounts in its own
+# currency: +amount in, -amount out, 0 (a release moves savings to main).
+_CUSTOMER_NET = """
+    CASE t.kind WHEN 'credit' THEN t.amount WHEN 'transfer_in' THEN t.amount
+        WHEN 'savings_release' THEN 0 ELSE -t.amount END
+"""
+
+
+def _minor_unit_factors() -> str:
+    """Returns ``VALUES`` rows of (currency, 10 ** exponent), constants."""
+    return ", ".join(
+        f"('{code}', {10**places})"
+        for code, places in sorted(money.CURRENCY_EXPONENTS.items())
+    )
+
+
+LEDGER_CHECKS += [
+    (
+        "customer entries on another holder's account than their transaction's",
+        """
+        SELECT e.id, t.holder_id, a.holder_id
+        FROM accounting_entry e
+        JOIN accounting_account a ON a.id = e.account_id
+        JOIN accounting_transaction t ON t.id = e.transaction_id
+        WHERE a.holder_id IS NOT NULL AND a.holder_id <> t.holder_id
+        """,
+    ),
+    (
+        "system entries on an account of the wrong kind for the transaction",
+        """
+        SELECT e.id, t.kind, a.kind
+        FROM accounting_entry e
+        JOIN accounting_account a ON a.id = e.account_id
+        JOIN accounting_transaction t ON t.id = e.transaction_id
+        WHERE a.holder_id IS NULL AND NOT (
+            (t.kind IN ('credit', 'withdrawal') AND a.kind = 'world')
+            OR (t.kind IN ('transfer_out', 'transfer_in')
+                AND a.kind = 'clearing')
+            OR (t.kind = 'conversion' AND a.kind = 'fx')
+        )
+        """,
+    ),
+    (
+        "savings entries in a kind of transaction that never touches savings",
+        """
+        SELECT e.id, t.kind
+        FROM accounting_entry e
+        JOIN accounting_account a ON a.id = e.account_id
+        JOIN accounting_transaction t ON t.id = e.transaction_id
+        WHERE a.kind = 'savings' AND t.kind NOT IN ('credit', 'savings_release')
+        """,
+    ),
+    (
+        "transactions whose customer entries do not move their amount",
+        # Constant SQL built from constants: no input reaches it.
+        f"""
+        SELECT t.id, t.kind, t.amount, moved.currency, moved.total
+        FROM accounting_transaction t
+        LEFT JOIN (
+            SELECT e.transaction_id, e.currency, SUM(e.amount) AS total,
+                SUM(CASE WHEN a.kind = 'savings' THEN e.amount ELSE 0 END)
+                    AS savings
+            FROM accounting_entry e
+            JOIN accounting_account a ON a.id = e.account_id
+            WHERE a.holder_id IS NOT NULL
+            GROUP BY e.transaction_id, e.currency
+        ) moved ON moved.transaction_id = t.id
+        WHERE moved.transaction_id IS NULL
+            OR (moved.currency = t.currency AND (
+                moved.total <> {_CUSTOMER_NET}
+                OR (t.kind = 'savings_release'
+                    AND moved.savings <> -t.amount)))
+            OR (moved.currency <> t.currency AND (
+                t.kind <> 'conversion'
+                OR moved.currency <> t.to_currency
+                OR moved.total <> t.to_amount))
+        """,  # noqa: S608
+    ),
+    (
+        "transfer halves that do not match each other",
+        """
+        SELECT t.id, t.kind, t.related_id
+        FROM accounting_transaction t
+        LEFT JOIN accounting_transaction r ON r.id = t.related_id
+        WHERE t.kind IN ('transfer_out', 'transfer_in') AND (
+            r.id IS NULL OR r.related_id <> t.id OR r.kind = t.kind
+            OR r.kind NOT IN ('transfer_out', 'transfer_in')
+            OR r.amount <> t.amount OR r.currency <> t.currency
+            OR r.occurred_at <> t.occurred_at
+            -- Each half names the account the other half moved.
+            OR NOT EXISTS (
+                SELECT 1 FROM accounting_entry o
+                WHERE o.transaction_id = r.id
+                    AND o.account_id = t.counterparty_account_id
+            )
+        )
+        """,
+    ),
+    (
+        "clearing accounts that do not return to zero",
+        """
+        SELECT e.currency, SUM(e.amount)
+        FROM accounting_entry e
+        JOIN accounting_account a ON a.id = e.account_id
+        WHERE a.kind = 'clearing'
+        GROUP BY e.currency
+        HAVING SUM(e.amount) <> 0
+        """,
+    ),
+    (
+        "conversions that do not apply their rate (to the nearest minor unit)",
+        # Constant SQL built from constants: no input reaches it.
+        f"""
+        SELECT t.id, t.amount, t.fx_rate, t.to_amount, r.rate
+        FROM accounting_transaction t
+        JOIN (VALUES {_minor_unit_factors()}) f (currency, factor)
+            ON f.currency = t.currency
+        JOIN (VALUES {_minor_unit_factors()}) g (currency, factor)
+            ON g.currency = t.to_currency
+        LEFT JOIN accounting_rate r ON r.id = t.rate_id
+        WHERE t.kind = 'conversion' AND (
+            r.id IS NULL OR r.rate <> t.fx_rate OR r.base <> t.currency
+            OR r.quote <> t.to_currency OR r.valid_from > t.occurred_at
+            OR ABS(t.to_amount - t.amount * t.fx_rate * g.factor / f.factor)
+                > 0.5
+        )
+        """,  # noqa: S608
     ),
 ]
 

@@ -14,6 +14,7 @@ are small hand-written SQL (see the note above ``_KEY_LOOKUP_SQL``).
 """
 
 import dataclasses
+import datetime as dt
 import decimal
 import enum
 import logging
@@ -26,7 +27,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounting import errors, idempotency, models, wire
-from config import contracts
+from config import contracts, money
 
 logger = logging.getLogger(__name__)
 
@@ -152,13 +153,24 @@ def _holder_create(event: UserEvent) -> models.Holder | None:
 
 
 def _holder_set_open(holder: models.Holder, *, is_open: bool) -> None:
-    """Closes (or reopens) a holder and its accounts to match the user."""
+    """Closes (or reopens) a holder and its accounts to match the user.
+
+    Closing stamps the accounts still open with the holder's instant;
+    reopening reopens just those, so a wallet staff closed on its own
+    (:func:`account_close`) stays closed.
+    """
     if is_open == (not holder.is_closed):
         return
-    closed_at = None if is_open else timezone.now()
-    holder.closed_at = closed_at
+    accounts = models.Account.objects.filter(holder=holder)
+    if is_open:
+        accounts.filter(closed_at=holder.closed_at).update(closed_at=None)
+        holder.closed_at = None
+    else:
+        holder.closed_at = timezone.now()
+        accounts.filter(closed_at__isnull=True).update(
+            closed_at=holder.closed_at
+        )
     holder.save(update_fields=["closed_at", "updated_at"])
-    models.Account.objects.filter(holder=holder).update(closed_at=closed_at)
 
 
 @transaction.atomic
@@ -214,8 +226,9 @@ def account_open(
 ) -> list[models.Account]:
     """Opens a holder's main and savings accounts in a currency.
 
-    Idempotent per currency. Also makes sure the currency's ``world``
-    system account exists, so that money can enter in that currency.
+    Idempotent per currency. Also makes sure the currency's system
+    accounts exist (``world``, ``fx``, ``clearing``), so that money can
+    enter, leave, be converted and be transferred in that currency.
 
     Args:
         holder: An open holder.
@@ -231,10 +244,13 @@ def account_open(
     kind = models.Account.Kind
     models.Account.objects.bulk_create(
         [
-            models.Account(
-                id=models.Account.system_id(kind.WORLD, currency),
-                kind=kind.WORLD,
-                currency=currency,
+            *(
+                models.Account(
+                    id=models.Account.system_id(k, currency),
+                    kind=k,
+                    currency=currency,
+                )
+                for k in models.Account.SYSTEM_KINDS
             ),
             *(
                 models.Account(holder=holder, kind=k, currency=currency)
@@ -294,18 +310,19 @@ def plan_set_active(*, plan: models.Plan, is_active: bool) -> models.Plan:
     return plan
 
 
-# --- Credits ----------------------------------------------------------------
+# --- Money movements: shared machinery --------------------------------------
 
 
 @dataclasses.dataclass(frozen=True)
-class CreditResult:
-    """The outcome of a credit: the response to give, and whether a replay.
+class MovementResult:
+    """The outcome of a money movement: the response, and whether a replay.
 
     Attributes:
         status: The HTTP status of the original response (201).
-        body: ``{transaction, balances}`` as first returned.
+        body: The response document as first returned.
         replayed: True when an earlier request with the key answered.
-        transaction: The journal header written now (None on a replay).
+        transaction: The caller's journal header written now (None on a
+            replay).
     """
 
     status: int
@@ -314,8 +331,8 @@ class CreditResult:
     transaction: models.Transaction | None
 
 
-# The statements of a credit (key lookup, wallet lock, journal inserts,
-# balance update) are small raw SQL on purpose: building the same
+# The statements of a money movement (key lookup, account locks, journal
+# inserts, balance update) are small raw SQL on purpose: building the same
 # statements through the ORM (filters, select_related, bulk_create and
 # bulk_update's CASE expressions) cost more CPU than the database spent
 # running them (about 8 ms of a 12 ms credit). Parameters go through
@@ -329,18 +346,20 @@ _KEY_LOOKUP_SQL = """
     WHERE "holder_id" = %s AND "key" = %s
 """
 
-# The holder's main and savings accounts with the holder's state and plan,
-# in id order. On PostgreSQL only the account rows are locked (like the
-# ORM's ``select_for_update(of=("self",))``); SQLite has no row locks and
-# serialises writers instead (BEGIN IMMEDIATE).
-_WALLET_SQL = """
-    SELECT a."id", a."kind", a."balance", a."last_sequence", h."closed_at",
+# The caller's main and savings accounts in some currencies (and possibly
+# one more customer account, a transfer's recipient), each with its
+# holder's state and plan, in id order. On PostgreSQL only the account rows
+# are locked (like the ORM's ``select_for_update(of=("self",))``); SQLite
+# has no row locks and serialises writers instead (BEGIN IMMEDIATE).
+_LOCK_SQL = """
+    SELECT a."id", a."holder_id", a."kind", a."currency", a."balance",
+        a."last_sequence", a."closed_at", h."closed_at",
         p."id", p."name", p."kind", p."currency", p."percentage",
-        p."flat_amount", p."description"
+        p."flat_amount", p."description", p."savings_hold_days"
     FROM "accounting_account" a
     JOIN "accounting_holder" h ON h."user_id" = a."holder_id"
     LEFT JOIN "accounting_plan" p ON p."id" = h."plan_id"
-    WHERE a."holder_id" = %s AND a."currency" = %s AND a."kind" IN (%s, %s)
+    WHERE (a."holder_id" = %s AND a."currency" IN ({currencies})){extra}
     ORDER BY a."id"
 """
 
@@ -351,6 +370,18 @@ _ACCOUNT_COLUMNS = (
     "currency",
     "balance",
     "last_sequence",
+    "closed_at",
+)
+
+_PLAN_COLUMNS = (
+    "id",
+    "name",
+    "kind",
+    "currency",
+    "percentage",
+    "flat_amount",
+    "description",
+    "savings_hold_days",
 )
 
 _TRANSACTION_COLUMNS = (
@@ -364,6 +395,12 @@ _TRANSACTION_COLUMNS = (
     "source",
     "category",
     "plan_snapshot",
+    "counterparty_account_id",
+    "related_id",
+    "to_amount",
+    "to_currency",
+    "rate_id",
+    "fx_rate",
     "created_at",
 )
 
@@ -387,15 +424,9 @@ _IDEMPOTENCY_KEY_COLUMNS = (
     "created_at",
 )
 
-_PLAN_COLUMNS = (
-    "id",
-    "name",
-    "kind",
-    "currency",
-    "percentage",
-    "flat_amount",
-    "description",
-)
+# An entry row before its transaction and instant are known:
+# (account id, currency, signed amount, sequence, balance_after).
+Posting = tuple[uuid.UUID, str, int, int | None, int | None]
 
 
 def _prep(model: type[models.models.Model], field: str, value: Any) -> Any:
@@ -473,8 +504,29 @@ def _idempotency_lookup(
     return request_hash, status, field.from_db_value(body, None, connection)
 
 
+def _replay(
+    *, holder_id: uuid.UUID, key: str | None, request_hash: str
+) -> MovementResult | None:
+    """Returns the stored response of a retried request, else None.
+
+    Raises:
+        IdempotencyKeyInFlightError: Same key, first request running.
+        IdempotencyKeyReusedError: Same key, different request.
+    """
+    if key is None:
+        return None
+    stored = _idempotency_lookup(holder_id=holder_id, key=key)
+    if stored is None:
+        return None
+    stored_hash, stored_status, stored_body = stored
+    check_same_request(stored_hash=stored_hash, request_hash=request_hash)
+    return MovementResult(
+        status=stored_status, body=stored_body, replayed=True, transaction=None
+    )
+
+
 def _plan_from_row(values: tuple[Any, ...]) -> models.Plan | None:
-    """Builds the holder's plan from the wallet query; None if no plan."""
+    """Builds the holder's plan from the lock query; None if no plan."""
     if values[0] is None:
         return None
     meta = models.Plan._meta
@@ -488,61 +540,160 @@ def _plan_from_row(values: tuple[Any, ...]) -> models.Plan | None:
     )
 
 
-def _wallet_lock(
-    *, holder_id: uuid.UUID, currency: str
-) -> tuple[models.Account, models.Account, models.Plan | None]:
-    """Locks a holder's main and savings accounts in a currency.
+@dataclasses.dataclass
+class Locked:
+    """The customer accounts a movement locked, and the caller's plan.
 
-    One query: the accounts with their holder's state and plan, locked in
-    id order (a fixed order, so concurrent movements never deadlock).
+    Attributes:
+        holder_id: The caller.
+        accounts: Every locked account by ``(holder_id, kind, currency)``.
+        by_id: The same accounts by id.
+        closed_holders: The holders among them that are closed.
+        plan: The caller's plan (None without one).
+    """
+
+    holder_id: uuid.UUID
+    accounts: dict[tuple[uuid.UUID, str, str], models.Account]
+    by_id: dict[uuid.UUID, models.Account]
+    closed_holders: set[uuid.UUID]
+    plan: models.Plan | None
+
+    def own(self, kind: str, currency: str) -> models.Account:
+        """Returns one of the caller's locked accounts."""
+        return self.accounts[(self.holder_id, kind, currency)]
+
+    def wallet(self, currency: str) -> tuple[models.Account, models.Account]:
+        """Returns the caller's main and savings accounts in a currency."""
+        kind = models.Account.Kind
+        return self.own(kind.MAIN, currency), self.own(kind.SAVINGS, currency)
+
+
+def _accounts_lock(
+    *,
+    holder_id: uuid.UUID,
+    currencies: tuple[str, ...],
+    also: uuid.UUID | None = None,
+) -> Locked:
+    """Locks a holder's wallets (and maybe one more account) in id order.
+
+    One query: the caller's main and savings accounts in the currencies,
+    plus the customer account ``also`` if given, with their holders' state
+    and the caller's plan. Locking in id order, a fixed order, means two
+    movements touching the same accounts never deadlock.
+
+    Args:
+        holder_id: The caller.
+        currencies: The caller's wallets to lock; each must be open.
+        also: Another customer account to lock (a transfer's recipient);
+            absent from the result if it is not a customer account.
 
     Returns:
-        The main and the savings account, and the holder's plan.
+        The locked accounts.
 
     Raises:
         HolderNotReadyError: The holder is unknown.
         HolderClosedError: The holder is closed.
-        AccountNotOpenError: No wallet in that currency.
+        AccountNotOpenError: No wallet in one of the currencies.
+        AccountClosedError: One of the caller's wallets is closed.
     """
-    lock = ' FOR UPDATE OF "a"' if connection.vendor == "postgresql" else ""
+    marks = ", ".join(["%s"] * len(currencies))
+    extra = ' OR a."id" = %s' if also is not None else ""
+    sql = _LOCK_SQL.format(currencies=marks, extra=extra)
+    # SQLite (the embedded default) has no row locks: it serialises
+    # writers instead; the tests run on PostgreSQL only.
+    if connection.vendor == "postgresql":  # pragma: no branch
+        sql += ' FOR UPDATE OF "a"'
+    params = [_prep(models.Account, "holder", holder_id), *currencies]
+    if also is not None:
+        params.append(_prep(models.Account, "id", also))
     with connection.cursor() as cursor:
-        cursor.execute(
-            _WALLET_SQL + lock,
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    meta = models.Account._meta
+    locked = Locked(holder_id, {}, {}, set(), None)
+    for row in rows:
+        account = models.Account.from_db(
+            connection.alias,
+            _ACCOUNT_COLUMNS,
             [
-                _prep(models.Account, "holder", holder_id),
-                currency,
-                *models.Account.CUSTOMER_KINDS,
+                meta.get_field(name).to_python(value)
+                for name, value in zip(_ACCOUNT_COLUMNS, row, strict=False)
             ],
         )
-        rows = cursor.fetchall()
-    if len(rows) != len(models.Account.CUSTOMER_KINDS):
-        holder = models.Holder.objects.filter(pk=holder_id).first()
+        locked.accounts[account.holder_id, account.kind, account.currency] = (
+            account
+        )
+        locked.by_id[account.id] = account
+        if row[7] is not None:
+            locked.closed_holders.add(account.holder_id)
+        if account.holder_id == holder_id:
+            locked.plan = _plan_from_row(row[8:])
+    _check_own_wallets(locked, currencies)
+    return locked
+
+
+def _check_own_wallets(locked: Locked, currencies: tuple[str, ...]) -> None:
+    """Raises unless the caller is open with open wallets in currencies."""
+    kinds = models.Account.CUSTOMER_KINDS
+    for currency in currencies:
+        if all(
+            (locked.holder_id, k, currency) in locked.accounts for k in kinds
+        ):
+            continue
+        holder = models.Holder.objects.filter(pk=locked.holder_id).first()
         if holder is None:
             raise errors.HolderNotReadyError()
         check_holder_open(holder)
         raise errors.AccountNotOpenError(f"No {currency} account is open.")
-    if rows[0][4] is not None:  # the holder's closed_at
+    if locked.holder_id in locked.closed_holders:
         raise errors.HolderClosedError()
-    id_field = models.Account._meta.pk
-    main, savings = sorted(
-        (
-            models.Account.from_db(
-                connection.alias,
-                _ACCOUNT_COLUMNS,
-                (id_field.to_python(id_), holder_id, kind, currency, *rest),
+    for currency in currencies:
+        if any(account.is_closed for account in locked.wallet(currency)):
+            raise errors.AccountClosedError(
+                f"The {currency} account is closed."
             )
-            for id_, kind, *rest in (row[:4] for row in rows)
-        ),
-        key=lambda account: account.kind != models.Account.Kind.MAIN,
+
+
+def check_funds(*, account: models.Account, amount: int) -> None:
+    """Raises InsufficientFundsError if ``account`` holds less than amount."""
+    if account.balance < amount:
+        available = money.format_amount(account.balance, account.currency)
+        raise errors.InsufficientFundsError(
+            f"The {account.kind} account holds {available} {account.currency}."
+        )
+
+
+def _post(account: models.Account, amount: int) -> Posting:
+    """Moves a locked customer account by a signed amount.
+
+    The database refuses a negative customer balance too (a CHECK); the
+    callers check funds first so that the client gets a clear error.
+
+    Returns:
+        The entry row, with the account's next sequence and new balance.
+    """
+    account.balance += amount
+    account.last_sequence += 1
+    return (
+        account.id,
+        account.currency,
+        amount,
+        account.last_sequence,
+        account.balance,
     )
-    return main, savings, _plan_from_row(rows[0][5:])
+
+
+def _system(kind: str, currency: str, amount: int) -> Posting:
+    """Returns an entry row on a system account (no running balance)."""
+    account_id = models.Account.system_id(kind, currency)
+    return (account_id, currency, amount, None, None)
 
 
 def _balances_save(accounts: list[models.Account]) -> None:
     """Writes the new balance and last sequence of locked accounts.
 
     One ``UPDATE`` with a ``CASE`` per column, as ``bulk_update`` would
-    write it, without building the expressions for one or two rows.
+    write it, without building the expressions for a few rows.
     """
     ids = [_prep(models.Account, "id", a.id) for a in accounts]
     params = [
@@ -561,6 +712,108 @@ def _balances_save(accounts: list[models.Account]) -> None:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, *ids])
+
+
+def _journal_write(
+    journal: list[tuple[models.Transaction, list[Posting]]],
+    moved: list[models.Account],
+) -> None:
+    """Writes headers with their entries, and saves the moved accounts.
+
+    One insert per table and one update, whatever the movement; entries
+    take their header's instant.
+
+    Args:
+        journal: Each header with its postings.
+        moved: The customer accounts the postings changed.
+    """
+    _insert(
+        models.Transaction,
+        _TRANSACTION_COLUMNS,
+        [
+            tuple(getattr(header, name) for name in _TRANSACTION_COLUMNS)
+            for header, _ in journal
+        ],
+    )
+    for header, _ in journal:
+        header._state.adding = False  # saved: append-only from now on
+        header._state.db = connection.alias
+    _insert(
+        models.Entry,
+        _ENTRY_COLUMNS,
+        [
+            (header.id, currency, header.occurred_at, account_id, *rest)
+            for header, postings in journal
+            for account_id, currency, *rest in postings
+        ],
+    )
+    _balances_save(moved)
+
+
+def _header(
+    *, holder_id: uuid.UUID, kind: str, amount: int, currency: str, **fields
+) -> models.Transaction:
+    """Returns an unsaved journal header stamped now (after the locks)."""
+    now = timezone.now()
+    return models.Transaction(
+        holder_id=holder_id,
+        kind=kind,
+        amount=amount,
+        currency=currency,
+        occurred_at=fields.pop("occurred_at", now),
+        created_at=now,
+        **fields,
+    )
+
+
+def _splits(postings: list[Posting], locked: "Locked") -> list[tuple]:
+    """Returns ``(account_kind, currency, amount)`` of customer postings."""
+    return [
+        (locked.by_id[account_id].kind, currency, amount)
+        for account_id, currency, amount, sequence, _ in postings
+        if sequence is not None
+    ]
+
+
+def _finish(
+    *,
+    holder_id: uuid.UUID,
+    key: str | None,
+    request_hash: str,
+    body: dict[str, Any],
+    header: models.Transaction,
+) -> MovementResult:
+    """Stores the idempotency key with the ledger write; returns the result."""
+    if key is not None:
+        _insert(
+            models.IdempotencyKey,
+            _IDEMPOTENCY_KEY_COLUMNS,
+            [
+                (
+                    holder_id,
+                    key,
+                    request_hash,
+                    201,
+                    body,
+                    header.id,
+                    header.created_at,
+                )
+            ],
+        )
+    return MovementResult(
+        status=201, body=body, replayed=False, transaction=header
+    )
+
+
+def _balances(locked: "Locked", currency: str) -> dict[str, str]:
+    """Returns the caller's ``{main, savings}`` in a currency, as now."""
+    main, savings = locked.wallet(currency)
+    return wire.balances_data(
+        main=main.balance, savings=savings.balance, currency=currency
+    )
+
+
+# --- Credits ----------------------------------------------------------------
 
 
 def credit_plan(
@@ -613,8 +866,10 @@ def credit_apply(
     description: str = "",
     idempotency_key: str | None = None,
     request_hash: str = "",
-) -> CreditResult:
+) -> MovementResult:
     """Credits a holder, splitting between main and savings by plan.
+
+    Money enters from the currency's ``world`` account.
 
     Args:
         holder_id: The holder (the user's id).
@@ -626,7 +881,7 @@ def credit_apply(
         request_hash: The fingerprint of the request (with a key).
 
     Returns:
-        The response to give, new or replayed.
+        ``{transaction, balances}``, new or replayed.
 
     Raises:
         IdempotencyKeyInFlightError: Same key, first request running.
@@ -634,95 +889,572 @@ def credit_apply(
         HolderNotReadyError: The holder is unknown (not created yet).
         HolderClosedError: The holder is closed.
         AccountNotOpenError: No wallet in that currency.
+        AccountClosedError: Staff closed the wallet.
         AmountNotAboveFlatAmountError: See :func:`credit_savings`.
     """
-    if idempotency_key is not None:
-        stored = _idempotency_lookup(holder_id=holder_id, key=idempotency_key)
-        if stored is not None:
-            stored_hash, stored_status, stored_body = stored
-            check_same_request(
-                stored_hash=stored_hash, request_hash=request_hash
-            )
-            return CreditResult(
-                status=stored_status,
-                body=stored_body,
-                replayed=True,
-                transaction=None,
-            )
-    main, savings, holder_plan = _wallet_lock(
-        holder_id=holder_id, currency=currency
+    replay = _replay(
+        holder_id=holder_id, key=idempotency_key, request_hash=request_hash
     )
-    occurred_at = timezone.now()  # after the locks: decision 2
-    plan = credit_plan(plan=holder_plan, currency=currency)
+    if replay is not None:
+        return replay
+    locked = _accounts_lock(holder_id=holder_id, currencies=(currency,))
+    main, savings = locked.wallet(currency)
+    plan = credit_plan(plan=locked.plan, currency=currency)
     saved = credit_savings(plan=plan, amount=amount)
-    journal = models.Transaction(
+    header = _header(
         holder_id=holder_id,
         kind=models.Transaction.Kind.CREDIT,
         amount=amount,
         currency=currency,
-        occurred_at=occurred_at,
         description=description,
         source=source,
         plan_snapshot=wire.plan_data(plan) if plan else None,
-        created_at=timezone.now(),
     )
-    # Entry rows as (account, amount, sequence, balance_after), written in
-    # this order: world first, then each customer account given a part.
-    postings: list[tuple[uuid.UUID, int, int | None, int | None]] = [
-        (
-            models.Account.system_id(models.Account.Kind.WORLD, currency),
-            -amount,
-            None,
-            None,
-        )
-    ]
-    posted = []
-    splits = []
+    postings = [_system(models.Account.Kind.WORLD, currency, -amount)]
+    moved = []
     for account, part in ((main, amount - saved), (savings, saved)):
-        if not part:
-            continue
-        account.balance += part
-        account.last_sequence += 1
-        posted.append(account)
-        splits.append((account.kind, part))
-        postings.append(
-            (account.id, part, account.last_sequence, account.balance)
-        )
-    _insert(
-        models.Transaction,
-        _TRANSACTION_COLUMNS,
-        [tuple(getattr(journal, name) for name in _TRANSACTION_COLUMNS)],
-    )
-    journal._state.adding = False  # saved: append-only from now on
-    journal._state.db = connection.alias
-    _insert(
-        models.Entry,
-        _ENTRY_COLUMNS,
-        [(journal.id, currency, occurred_at, *p) for p in postings],
-    )
-    _balances_save(posted)
+        if part:
+            postings.append(_post(account, part))
+            moved.append(account)
+    _journal_write([(header, postings)], moved)
     body = {
-        "transaction": wire.transaction_data(journal, splits),
-        "balances": wire.balances_data(
-            main=main.balance, savings=savings.balance, currency=currency
-        ),
+        "transaction": wire.transaction_data(header, _splits(postings, locked)),
+        "balances": _balances(locked, currency),
     }
-    if idempotency_key is not None:
-        _insert(
-            models.IdempotencyKey,
-            _IDEMPOTENCY_KEY_COLUMNS,
+    return _finish(
+        holder_id=holder_id,
+        key=idempotency_key,
+        request_hash=request_hash,
+        body=body,
+        header=header,
+    )
+
+
+# --- Withdrawals ------------------------------------------------------------
+
+
+@transaction.atomic
+def withdrawal_apply(
+    *,
+    holder_id: uuid.UUID,
+    amount: int,
+    currency: str,
+    category: str | None = None,
+    description: str = "",
+    idempotency_key: str | None = None,
+    request_hash: str = "",
+) -> MovementResult:
+    """Takes money out of a holder's main account (an expense).
+
+    Money leaves to the currency's ``world`` account.
+
+    Args:
+        holder_id: The holder.
+        amount: Minor units, > 0.
+        currency: A supported currency code.
+        category: What the money was spent on, or None.
+        description: A note shown with the transaction.
+        idempotency_key: The caller's key, already validated, or None.
+        request_hash: The fingerprint of the request (with a key).
+
+    Returns:
+        ``{transaction, balances}``, new or replayed.
+
+    Raises:
+        InsufficientFundsError: Main holds less than the amount.
+        (and the holder, wallet and idempotency errors of credits)
+    """
+    replay = _replay(
+        holder_id=holder_id, key=idempotency_key, request_hash=request_hash
+    )
+    if replay is not None:
+        return replay
+    locked = _accounts_lock(holder_id=holder_id, currencies=(currency,))
+    main, _ = locked.wallet(currency)
+    check_funds(account=main, amount=amount)
+    header = _header(
+        holder_id=holder_id,
+        kind=models.Transaction.Kind.WITHDRAWAL,
+        amount=amount,
+        currency=currency,
+        description=description,
+        category=category,
+    )
+    postings = [
+        _post(main, -amount),
+        _system(models.Account.Kind.WORLD, currency, amount),
+    ]
+    _journal_write([(header, postings)], [main])
+    body = {
+        "transaction": wire.transaction_data(header, _splits(postings, locked)),
+        "balances": _balances(locked, currency),
+    }
+    return _finish(
+        holder_id=holder_id,
+        key=idempotency_key,
+        request_hash=request_hash,
+        body=body,
+        header=header,
+    )
+
+
+# --- Transfers --------------------------------------------------------------
+
+
+def _recipient(
+    *, locked: Locked, to_account: uuid.UUID, currency: str
+) -> models.Account:
+    """Returns the locked recipient of a transfer after checking it.
+
+    Raises:
+        SameAccountError: The sender's own main account.
+        AccountNotFoundError: Not an open main account of an open holder.
+        CurrencyMismatchError: In another currency than the transfer.
+    """
+    sender, _ = locked.wallet(currency)
+    if to_account == sender.id:
+        raise errors.SameAccountError()
+    recipient = locked.by_id.get(to_account)
+    if (
+        recipient is None
+        or recipient.kind != models.Account.Kind.MAIN
+        or recipient.is_closed
+        or recipient.holder_id in locked.closed_holders
+    ):
+        raise errors.AccountNotFoundError()
+    if recipient.currency != currency:
+        raise errors.CurrencyMismatchError(
+            f"The recipient's account is in {recipient.currency}, "
+            f"not {currency}."
+        )
+    return recipient
+
+
+@transaction.atomic
+def transfer_apply(
+    *,
+    holder_id: uuid.UUID,
+    to_account: uuid.UUID,
+    amount: int,
+    currency: str,
+    description: str = "",
+    idempotency_key: str | None = None,
+    request_hash: str = "",
+) -> MovementResult:
+    """Moves money from a holder's main account to another holder's main.
+
+    Two journal headers, one per holder (``transfer_out`` and
+    ``transfer_in``), each balanced through the currency's ``clearing``
+    account and pointing at the other, so both holders see the transfer in
+    their own history. Both accounts are locked in id order.
+
+    Args:
+        holder_id: The sender.
+        to_account: The recipient's main account id.
+        amount: Minor units, > 0.
+        currency: The transfer's currency (the recipient's too).
+        description: A note shown to both holders.
+        idempotency_key: The sender's key, already validated, or None.
+        request_hash: The fingerprint of the request (with a key).
+
+    Returns:
+        The sender's ``{transaction, balances}``, new or replayed.
+
+    Raises:
+        SameAccountError, AccountNotFoundError, CurrencyMismatchError: See
+            :func:`_recipient`.
+        InsufficientFundsError: The sender's main holds less.
+        (and the holder, wallet and idempotency errors of credits)
+    """
+    replay = _replay(
+        holder_id=holder_id, key=idempotency_key, request_hash=request_hash
+    )
+    if replay is not None:
+        return replay
+    locked = _accounts_lock(
+        holder_id=holder_id, currencies=(currency,), also=to_account
+    )
+    recipient = _recipient(
+        locked=locked, to_account=to_account, currency=currency
+    )
+    sender, _ = locked.wallet(currency)
+    check_funds(account=sender, amount=amount)
+    kind = models.Transaction.Kind
+    outgoing = _header(
+        holder_id=holder_id,
+        kind=kind.TRANSFER_OUT,
+        amount=amount,
+        currency=currency,
+        description=description,
+        counterparty_account_id=recipient.id,
+    )
+    incoming = _header(
+        holder_id=recipient.holder_id,
+        kind=kind.TRANSFER_IN,
+        amount=amount,
+        currency=currency,
+        description=description,
+        counterparty_account_id=sender.id,
+        related_id=outgoing.id,
+        occurred_at=outgoing.occurred_at,
+    )
+    outgoing.related_id = incoming.id
+    clearing = models.Account.Kind.CLEARING
+    out_postings = [
+        _post(sender, -amount),
+        _system(clearing, currency, amount),
+    ]
+    _journal_write(
+        [
+            (outgoing, out_postings),
+            (
+                incoming,
+                [
+                    _system(clearing, currency, -amount),
+                    _post(recipient, amount),
+                ],
+            ),
+        ],
+        [sender, recipient],
+    )
+    body = {
+        "transaction": wire.transaction_data(
+            outgoing, _splits(out_postings, locked)
+        ),
+        "balances": _balances(locked, currency),
+    }
+    return _finish(
+        holder_id=holder_id,
+        key=idempotency_key,
+        request_hash=request_hash,
+        body=body,
+        header=outgoing,
+    )
+
+
+# --- Savings release --------------------------------------------------------
+
+_HELD_SAVINGS_SQL = """
+    SELECT COALESCE(SUM("amount"), 0) FROM "accounting_entry"
+    WHERE "account_id" = %s AND "amount" > 0 AND "occurred_at" > %s
+"""
+
+
+def savings_held(
+    *, savings: models.Account, plan: models.Plan | None, at: dt.datetime
+) -> int:
+    """Returns how much of a savings balance the plan still holds at ``at``.
+
+    The rule: money that came into savings less than the plan's
+    ``savings_hold_days`` days ago is held; what left savings is counted
+    against the oldest money first, so the held part is the recent inflow,
+    never more than the balance. No plan, or a holding period of 0 days,
+    holds nothing.
+
+    Args:
+        savings: The holder's savings account (locked).
+        plan: The holder's current plan, or None.
+        at: The instant of the release.
+
+    Returns:
+        The held amount in minor units.
+    """
+    if plan is None or not plan.savings_hold_days:
+        return 0
+    since = at - dt.timedelta(days=plan.savings_hold_days)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _HELD_SAVINGS_SQL,
             [
-                (
-                    holder_id,
-                    idempotency_key,
-                    request_hash,
-                    201,
-                    body,
-                    journal.id,
-                    journal.created_at,
-                )
+                _prep(models.Entry, "account", savings.id),
+                _prep(models.Entry, "occurred_at", since),
             ],
         )
-    return CreditResult(
-        status=201, body=body, replayed=False, transaction=journal
+        inflow = cursor.fetchone()[0]
+    return min(int(inflow), savings.balance)
+
+
+@transaction.atomic
+def savings_release_apply(
+    *,
+    holder_id: uuid.UUID,
+    amount: int,
+    currency: str,
+    description: str = "",
+    idempotency_key: str | None = None,
+    request_hash: str = "",
+) -> MovementResult:
+    """Moves money from a holder's savings back to their main account.
+
+    Allowed for what the plan no longer holds (:func:`savings_held`).
+
+    Args:
+        holder_id: The holder.
+        amount: Minor units, > 0.
+        currency: The wallet's currency.
+        description: A note shown with the transaction.
+        idempotency_key: The caller's key, already validated, or None.
+        request_hash: The fingerprint of the request (with a key).
+
+    Returns:
+        ``{transaction, balances}``, new or replayed.
+
+    Raises:
+        InsufficientFundsError: Savings hold less than the amount.
+        SavingsLockedError: Enough savings, but part of it still held.
+        (and the holder, wallet and idempotency errors of credits)
+    """
+    replay = _replay(
+        holder_id=holder_id, key=idempotency_key, request_hash=request_hash
     )
+    if replay is not None:
+        return replay
+    locked = _accounts_lock(holder_id=holder_id, currencies=(currency,))
+    main, savings = locked.wallet(currency)
+    check_funds(account=savings, amount=amount)
+    header = _header(
+        holder_id=holder_id,
+        kind=models.Transaction.Kind.SAVINGS_RELEASE,
+        amount=amount,
+        currency=currency,
+        description=description,
+    )
+    held = savings_held(
+        savings=savings, plan=locked.plan, at=header.occurred_at
+    )
+    if amount > savings.balance - held:
+        free = money.format_amount(savings.balance - held, currency)
+        raise errors.SavingsLockedError(
+            f"The plan holds savings for {locked.plan.savings_hold_days} "
+            f"days; {free} {currency} can be released now."
+        )
+    postings = [_post(savings, -amount), _post(main, amount)]
+    _journal_write([(header, postings)], [main, savings])
+    body = {
+        "transaction": wire.transaction_data(header, _splits(postings, locked)),
+        "balances": _balances(locked, currency),
+    }
+    return _finish(
+        holder_id=holder_id,
+        key=idempotency_key,
+        request_hash=request_hash,
+        body=body,
+        header=header,
+    )
+
+
+# --- Conversions ------------------------------------------------------------
+
+
+def check_distinct_currencies(*, from_currency: str, to_currency: str) -> None:
+    """Raises SameCurrencyError for a conversion into its own currency."""
+    if from_currency == to_currency:
+        raise errors.SameCurrencyError()
+
+
+def converted_amount(
+    *, amount: int, rate: decimal.Decimal, from_currency: str, to_currency: str
+) -> int:
+    """Returns ``amount x rate`` in the target's minor units.
+
+    Rounded half to even to the target currency's minor unit: the only
+    rounding of a conversion, done once, on the exact product (amounts are
+    integers and the rate a decimal, never a float).
+
+    Args:
+        amount: Minor units of ``from_currency``.
+        rate: Units of ``to_currency`` per unit of ``from_currency``.
+        from_currency: The source currency.
+        to_currency: The target currency.
+
+    Returns:
+        Minor units of ``to_currency`` (may be 0 for tiny amounts).
+    """
+    shift = money.exponent(to_currency) - money.exponent(from_currency)
+    exact = decimal.Decimal(amount) * rate * decimal.Decimal(10) ** shift
+    return int(exact.quantize(1, rounding=decimal.ROUND_HALF_EVEN))
+
+
+@transaction.atomic
+def conversion_apply(
+    *,
+    holder_id: uuid.UUID,
+    from_currency: str,
+    to_currency: str,
+    amount: int,
+    description: str = "",
+    idempotency_key: str | None = None,
+    request_hash: str = "",
+) -> MovementResult:
+    """Converts money between two of a holder's main accounts.
+
+    Uses the newest rate valid at the conversion's instant. Four entries:
+    main in the source currency pays the source's ``fx`` account, the
+    target's ``fx`` account pays main in the target currency; each
+    currency sums to zero.
+
+    Args:
+        holder_id: The holder.
+        from_currency: The currency sold.
+        to_currency: The currency bought.
+        amount: Minor units of ``from_currency``, > 0.
+        description: A note shown with the transaction.
+        idempotency_key: The caller's key, already validated, or None.
+        request_hash: The fingerprint of the request (with a key).
+
+    Returns:
+        ``{transaction, rate, balances, to_balances}``, new or replayed.
+
+    Raises:
+        SameCurrencyError: Both currencies are the same.
+        RateUnavailableError: No rate for the pair at this instant.
+        AmountTooSmallError: The result rounds to zero.
+        InsufficientFundsError: Main holds less than the amount.
+        (and the holder, wallet and idempotency errors of credits)
+    """
+    check_distinct_currencies(
+        from_currency=from_currency, to_currency=to_currency
+    )
+    replay = _replay(
+        holder_id=holder_id, key=idempotency_key, request_hash=request_hash
+    )
+    if replay is not None:
+        return replay
+    locked = _accounts_lock(
+        holder_id=holder_id, currencies=(from_currency, to_currency)
+    )
+    source, _ = locked.wallet(from_currency)
+    target, _ = locked.wallet(to_currency)
+    check_funds(account=source, amount=amount)
+    now = timezone.now()
+    rate = rate_at(base=from_currency, quote=to_currency, at=now)
+    bought = converted_amount(
+        amount=amount,
+        rate=rate.rate,
+        from_currency=from_currency,
+        to_currency=to_currency,
+    )
+    if bought <= 0:
+        raise errors.AmountTooSmallError(
+            f"{money.format_amount(amount, from_currency)} {from_currency} "
+            f"is less than the smallest {to_currency} amount at this rate."
+        )
+    header = _header(
+        holder_id=holder_id,
+        kind=models.Transaction.Kind.CONVERSION,
+        amount=amount,
+        currency=from_currency,
+        description=description,
+        to_amount=bought,
+        to_currency=to_currency,
+        rate_id=rate.id,
+        fx_rate=rate.rate,
+        occurred_at=now,
+    )
+    fx = models.Account.Kind.FX
+    postings = [
+        _post(source, -amount),
+        _system(fx, from_currency, amount),
+        _system(fx, to_currency, -bought),
+        _post(target, bought),
+    ]
+    _journal_write([(header, postings)], [source, target])
+    body = {
+        "transaction": wire.transaction_data(header, _splits(postings, locked)),
+        "rate": wire.rate_data(rate),
+        "balances": _balances(locked, from_currency),
+        "to_balances": _balances(locked, to_currency),
+    }
+    return _finish(
+        holder_id=holder_id,
+        key=idempotency_key,
+        request_hash=request_hash,
+        body=body,
+        header=header,
+    )
+
+
+def rate_at(*, base: str, quote: str, at: dt.datetime) -> models.Rate:
+    """Returns the pair's rate valid at an instant (newest ``valid_from``).
+
+    Raises:
+        RateUnavailableError: No rate for the pair starts at or before it.
+    """
+    rate = (
+        models.Rate.objects.filter(base=base, quote=quote, valid_from__lte=at)
+        .order_by("-valid_from")
+        .first()
+    )
+    if rate is None:
+        raise errors.RateUnavailableError(
+            f"No {base}/{quote} rate is available."
+        )
+    return rate
+
+
+# --- Rates and account closing (staff) --------------------------------------
+
+
+@transaction.atomic
+def rate_create(
+    *,
+    base: str,
+    quote: str,
+    rate: decimal.Decimal,
+    valid_from: dt.datetime,
+    created_by: str = "",
+) -> models.Rate:
+    """Publishes a rate for a pair from an instant on.
+
+    Rates are never edited: a correction is a newer rate, so conversions
+    keep pointing at the rate they used.
+
+    Args:
+        base: The currency sold.
+        quote: The currency bought.
+        rate: Units of ``quote`` per unit of ``base``, > 0.
+        valid_from: From when conversions use it.
+        created_by: Who published it (staff email).
+
+    Returns:
+        The rate, saved.
+
+    Raises:
+        SameCurrencyError: ``base`` equals ``quote``.
+    """
+    check_distinct_currencies(from_currency=base, to_currency=quote)
+    return models.Rate.objects.create(
+        base=base,
+        quote=quote,
+        rate=rate,
+        valid_from=valid_from,
+        created_by=created_by,
+    )
+
+
+@transaction.atomic
+def account_close(*, account: models.Account) -> list[models.Account]:
+    """Closes a customer wallet: its main and savings accounts together.
+
+    A closed account accepts no movement (the holder gets
+    ``account_closed``; a sender gets ``account_not_found``). Its balance
+    and history stay as they are, readable to staff and to the holder.
+    Idempotent. Deleting a user closes every wallet the same way.
+
+    Args:
+        account: Either account of the wallet.
+
+    Returns:
+        The wallet's accounts.
+
+    Raises:
+        AccountNotFoundError: A system account (those never close).
+    """
+    if account.holder_id is None:
+        raise errors.AccountNotFoundError()
+    wallet = models.Account.objects.select_for_update().filter(
+        holder_id=account.holder_id, currency=account.currency
+    )
+    now = timezone.now()
+    wallet.filter(closed_at__isnull=True).update(closed_at=now)
+    return list(wallet.order_by("kind"))

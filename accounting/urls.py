@@ -31,6 +31,22 @@ internal_urlpatterns = [
         apis.CreditCreateApi.as_view(),
         name="holder-credits",
     ),
+    path(
+        f"{HOLDER}transfers",
+        apis.TransferCreateApi.as_view(),
+        name="holder-transfers",
+    ),
+    path(
+        f"{HOLDER}withdrawals",
+        apis.WithdrawalCreateApi.as_view(),
+        name="holder-withdrawals",
+    ),
+    path(
+        f"{HOLDER}conversions",
+        apis.ConversionCreateApi.as_view(),
+        name="holder-conversions",
+    ),
+    path("rates", apis.RateListApi.as_view(), name="rates"),
     path(f"{HOLDER}balance", apis.BalanceApi.as_view(), name="holder-balance"),
     path(
         f"{HOLDER}transactions",

@@ -22,7 +22,8 @@ def plan_data(plan: models.Plan) -> dict[str, Any]:
         plan: The plan.
 
     Returns:
-        ``{id, name, kind, value, currency, description}``.
+        ``{id, name, kind, value, currency, description,
+        savings_hold_days}``.
     """
     return {
         "id": str(plan.id),
@@ -31,6 +32,7 @@ def plan_data(plan: models.Plan) -> dict[str, Any]:
         "value": plan.value,
         "currency": plan.currency,
         "description": plan.description,
+        "savings_hold_days": plan.savings_hold_days,
     }
 
 
@@ -47,28 +49,52 @@ def holder_plan_data(holder: models.Holder) -> dict[str, Any]:
 
 def account_data(account: models.Account) -> dict[str, Any]:
     """Returns the wire form of a customer account."""
+    closed_at = account.closed_at
     return {
         "id": str(account.id),
         "kind": account.kind,
         "currency": account.currency,
         "balance": money.format_amount(account.balance, account.currency),
+        "closed_at": timeparse.format_instant(closed_at) if closed_at else None,
+    }
+
+
+def rate_data(rate: models.Rate) -> dict[str, Any]:
+    """Returns ``{base, quote, rate, valid_from}`` of an FX rate."""
+    return {
+        "base": rate.base,
+        "quote": rate.quote,
+        "rate": rate.rate_display,
+        "valid_from": timeparse.format_instant(rate.valid_from),
     }
 
 
 def transaction_data(
-    transaction: models.Transaction, splits: Iterable[tuple[str, int]]
+    transaction: models.Transaction, splits: Iterable[tuple[str, str, int]]
 ) -> dict[str, Any]:
     """Returns the wire form of a transaction.
 
     Args:
         transaction: The journal header.
-        splits: ``(account_kind, amount)`` of its customer entries.
+        splits: ``(account_kind, currency, signed amount)`` of its entries
+            on the holder's own accounts.
 
     Returns:
         ``{id, kind, amount, currency, occurred_at, description, source,
-        category, splits, plan}``.
+        category, splits, plan, counterparty_account, conversion}``.
     """
     currency = transaction.currency
+    counterparty = transaction.counterparty_account_id
+    conversion = None
+    if transaction.to_currency:
+        to_currency = transaction.to_currency
+        conversion = {
+            "to_amount": money.format_amount(
+                transaction.to_amount, to_currency
+            ),
+            "to_currency": to_currency,
+            "rate": models.format_rate(transaction.fx_rate),
+        }
     return {
         "id": str(transaction.id),
         "kind": transaction.kind,
@@ -81,11 +107,14 @@ def transaction_data(
         "splits": [
             {
                 "account_kind": kind,
-                "amount": money.format_amount(amount, currency),
+                "currency": split_currency,
+                "amount": money.format_amount(amount, split_currency),
             }
-            for kind, amount in splits
+            for kind, split_currency, amount in splits
         ],
         "plan": transaction.plan_snapshot,
+        "counterparty_account": str(counterparty) if counterparty else None,
+        "conversion": conversion,
     }
 
 

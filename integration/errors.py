@@ -18,6 +18,8 @@ class ErrorCode(enum.StrEnum):
     UPSTREAM_TIMEOUT = "upstream_timeout"
     BAD_GATEWAY = "bad_gateway"
     NOT_READY = "not_ready"
+    # Refused here before any call; accounting refuses it too.
+    SAME_CURRENCY = "same_currency"
 
     # Judged by a service, passed through.
     EMAIL_TAKEN = "email_taken"
@@ -29,5 +31,13 @@ class ErrorCode(enum.StrEnum):
     PLAN_NOT_FOUND = "plan_not_found"
     ACCOUNT_NOT_READY = "account_not_ready"
     ACCOUNT_NOT_OPEN = "account_not_open"
+    ACCOUNT_NOT_FOUND = "account_not_found"
+    ACCOUNT_CLOSED = "account_closed"
+    SAME_ACCOUNT = "same_account"
+    CURRENCY_MISMATCH = "currency_mismatch"
+    INSUFFICIENT_FUNDS = "insufficient_funds"
+    SAVINGS_LOCKED = "savings_locked"
+    RATE_UNAVAILABLE = "rate_unavailable"
+    AMOUNT_TOO_SMALL = "amount_too_small"
     AMOUNT_NOT_ABOVE_FLAT_AMOUNT = "amount_not_above_flat_amount"
     TRANSACTION_NOT_FOUND = "transaction_not_found"

@@ -79,6 +79,23 @@ def balance_get(*, user_id: str, params: dict[str, str]) -> UpstreamResponse:
     )
 
 
+def rate_list(*, params: dict[str, str]) -> UpstreamResponse:
+    """Returns the exchange rates valid now (GET accounting ``/rates``).
+
+    Rates are not the caller's: staff maintain them, every user reads the
+    same ones.
+
+    Args:
+        params: ``base``, upper case, when given.
+
+    Returns:
+        ``{"at", "results": [rate]}``, one rate per pair.
+    """
+    return clients.call(
+        Service.ACCOUNTING, "GET", f"{_ROOT}rates", params=params
+    )
+
+
 def transaction_list(
     *, user_id: str, params: dict[str, str]
 ) -> UpstreamResponse:

@@ -144,3 +144,104 @@ def credit_create(
         body=data,
         idempotency_key=idempotency_key,
     )
+
+
+def account_open(*, user_id: str, currency: str) -> UpstreamResponse:
+    """Opens the caller's main and savings accounts in a currency.
+
+    POST accounting ``/internal/v1/holders/{user_id}/accounts``; opening a
+    currency twice answers the same accounts (idempotent per currency).
+
+    Args:
+        user_id: The caller's id, from the token.
+        currency: A supported currency code, upper case.
+
+    Returns:
+        ``{"results": [account]}`` (201): the currency's main and savings.
+    """
+    return clients.call(
+        Service.ACCOUNTING,
+        "POST",
+        f"{_ROOT}holders/{user_id}/accounts",
+        body={"currency": currency},
+    )
+
+
+def transfer_create(
+    *, user_id: str, data: dict[str, str], idempotency_key: str | None
+) -> UpstreamResponse:
+    """Moves money to a recipient's main account, or savings back to main.
+
+    POST accounting ``/internal/v1/holders/{user_id}/transfers``.
+
+    Args:
+        user_id: The caller's id, from the token.
+        data: ``kind``, ``to_account`` (for a ``transfer`` only),
+            ``amount`` (normalised), ``currency`` and the optional
+            ``description``.
+        idempotency_key: The caller's ``Idempotency-Key``, if any.
+
+    Returns:
+        ``{transaction, balances}`` (201), or the replay of the first answer
+        with ``Idempotent-Replayed: true``.
+    """
+    return clients.call(
+        Service.ACCOUNTING,
+        "POST",
+        f"{_ROOT}holders/{user_id}/transfers",
+        body=data,
+        idempotency_key=idempotency_key,
+    )
+
+
+def withdrawal_create(
+    *, user_id: str, data: dict[str, str], idempotency_key: str | None
+) -> UpstreamResponse:
+    """Takes money out of the caller's main account.
+
+    POST accounting ``/internal/v1/holders/{user_id}/withdrawals``.
+
+    Args:
+        user_id: The caller's id, from the token.
+        data: ``amount`` (normalised), ``currency`` and the optional
+            ``category`` and ``description``.
+        idempotency_key: The caller's ``Idempotency-Key``, if any.
+
+    Returns:
+        ``{transaction, balances}`` (201), or the replay of the first answer
+        with ``Idempotent-Replayed: true``.
+    """
+    return clients.call(
+        Service.ACCOUNTING,
+        "POST",
+        f"{_ROOT}holders/{user_id}/withdrawals",
+        body=data,
+        idempotency_key=idempotency_key,
+    )
+
+
+def conversion_create(
+    *, user_id: str, data: dict[str, str], idempotency_key: str | None
+) -> UpstreamResponse:
+    """Converts money from one of the caller's currencies to another.
+
+    POST accounting ``/internal/v1/holders/{user_id}/conversions``.
+
+    Args:
+        user_id: The caller's id, from the token.
+        data: ``from_currency``, ``to_currency`` (distinct), ``amount``
+            (normalised, in ``from_currency``) and the optional
+            ``description``.
+        idempotency_key: The caller's ``Idempotency-Key``, if any.
+
+    Returns:
+        ``{transaction, rate, balances, to_balances}`` (201), or the replay
+        of the first answer with ``Idempotent-Replayed: true``.
+    """
+    return clients.call(
+        Service.ACCOUNTING,
+        "POST",
+        f"{_ROOT}holders/{user_id}/conversions",
+        body=data,
+        idempotency_key=idempotency_key,
+    )

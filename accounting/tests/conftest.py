@@ -1,13 +1,17 @@
 """Fixtures shared by the accounting tests (real PostgreSQL)."""
 
+import contextlib
+import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounting import models, services
+from accounting import models, selectors, services
 from accounting.tests import factories
 from config.service_auth import service_headers
 
@@ -105,3 +109,95 @@ def funded_holder(holder: models.Holder) -> models.Holder:
         request_hash="funded",
     )
     return holder
+
+
+class Clock:
+    """A frozen ``timezone.now`` that a test moves forward by hand.
+
+    The services stamp every movement with ``timezone.now()`` after taking
+    their locks, and the journal is append-only, so history "days ago" can
+    only be written by running the real services at an earlier instant.
+    Only ever move it forward past instants already written: per account,
+    time must not go backwards against the sequence (``verify_ledger``).
+
+    Attributes:
+        now: The instant every ``timezone.now()`` call returns.
+    """
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> dt.datetime:
+        """Moves the clock forward by a ``timedelta(**delta)``."""
+        self.now += dt.timedelta(**delta)
+        return self.now
+
+
+@contextlib.contextmanager
+def frozen_clock(start: dt.datetime) -> Iterator[Clock]:
+    """Freezes ``django.utils.timezone.now`` at ``start`` for a block.
+
+    A context manager rather than a fixture so that a hypothesis example
+    can have its own clock (function-scoped fixtures last for all of them).
+    """
+    clock = Clock(start)
+    real_now = timezone.now
+    timezone.now = clock
+    try:
+        yield clock
+    finally:
+        timezone.now = real_now
+
+
+@pytest.fixture
+def clock() -> Iterator[Clock]:
+    """A frozen clock, starting at the real now."""
+    with frozen_clock(timezone.now()) as frozen:
+        yield frozen
+
+
+def constraints_check() -> None:
+    """Fires the checks PostgreSQL defers to COMMIT, in the test's transaction.
+
+    Tests run inside a transaction that is rolled back, so the deferred
+    zero-sum trigger and the (deferred) foreign keys would never run:
+    ``SET CONSTRAINTS ALL IMMEDIATE`` makes them run now, and raise.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+@pytest.fixture
+def deferred_constraints(db) -> Iterator[None]:
+    """Checks after the test what a COMMIT would have checked."""
+    del db
+    yield
+    constraints_check()
+
+
+def wallet(holder: models.Holder, currency: str = "USD") -> dict[str, Any]:
+    """Returns a holder's accounts in a currency by kind, fresh from the DB."""
+    accounts = models.Account.objects.filter(holder=holder, currency=currency)
+    return {account.kind: account for account in accounts}
+
+
+def postings(transaction: models.Transaction) -> list[tuple]:
+    """Returns a transaction's entries as comparable tuples, in id order.
+
+    ``(account kind, currency, amount, sequence, balance_after)``; system
+    accounts show their kind, so a test sees which one was used.
+    """
+    return [
+        (e.account.kind, e.currency, e.amount, e.sequence, e.balance_after)
+        for e in models.Entry.objects.filter(transaction=transaction)
+        .select_related("account")
+        .order_by("id")
+    ]
+
+
+def failed_checks() -> list[str]:
+    """Returns the names of the ledger checks that do not hold."""
+    return [f.check for f in selectors.ledger_verify() if f.count]

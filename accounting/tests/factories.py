@@ -4,11 +4,13 @@ Holders get their default wallet through the real service
 (``account_open``), so every factory-made holder can be credited.
 """
 
+import datetime as dt
 import decimal
 import uuid
 
 import factory
 from django.conf import settings
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounting import models, services
@@ -56,6 +58,23 @@ class HolderFactory(DjangoModelFactory):
             services.account_open(
                 holder=self, currency=extracted or settings.DEFAULT_CURRENCY
             )
+
+
+class RateFactory(DjangoModelFactory):
+    """A rate valid since yesterday (rates are history: never edited)."""
+
+    class Meta:
+        """The model made."""
+
+        model = models.Rate
+
+    base = "USD"
+    quote = "EUR"
+    rate = decimal.Decimal("0.92")
+    valid_from = factory.LazyFunction(
+        lambda: timezone.now() - dt.timedelta(days=1)
+    )
+    created_by = "staff@example.com"
 
 
 def user_event(

@@ -25,6 +25,7 @@ def plan_form(**overrides):
         "kind": "percentage",
         "currency": "USD",
         "value": "12.50",
+        "savings_hold_days": "0",
         "description": "",
     }
     return data | overrides
@@ -64,6 +65,9 @@ def test_create_a_percentage_and_a_flat_plan(staff):
         {"value": "0"},
         {"currency": "XXX"},
         {"kind": ""},
+        {"savings_hold_days": "-1"},
+        {"savings_hold_days": "1.5"},
+        {"savings_hold_days": ""},
     ],
 )
 def test_invalid_plan_values_are_refused(staff, overrides):
@@ -83,6 +87,22 @@ def test_edit_shows_the_value_and_saves_it(staff):
 
     plan.refresh_from_db()
     assert plan.flat_amount == 700
+
+
+def test_a_plan_holds_savings_for_some_days(staff):
+    add = reverse("admin:accounting_plan_add")
+    assert b'name="savings_hold_days"' in staff.get(add).content
+
+    staff.post(add, plan_form(name="Locked", savings_hold_days="30"))
+    plan = models.Plan.objects.get(name="Locked")
+    assert plan.savings_hold_days == 30
+    change = reverse("admin:accounting_plan_change", args=[plan.pk])
+    staff.post(change, plan_form(name="Locked", savings_hold_days="7"))
+
+    plan.refresh_from_db()
+    assert plan.savings_hold_days == 7
+    listing = staff.get(reverse("admin:accounting_plan_changelist"))
+    assert b"Savings hold days" in listing.content
 
 
 def test_deactivate_and_activate_actions_no_delete(staff):

@@ -79,6 +79,13 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AccountKindEnum": ["main", "savings"],
         "PlanKindEnum": ["flat_amount", "percentage"],
-        "TransactionKindEnum": ["credit"],
+        "TransactionKindEnum": [
+            "credit",
+            "transfer_out",
+            "transfer_in",
+            "withdrawal",
+            "conversion",
+            "savings_release",
+        ],
     },
 }

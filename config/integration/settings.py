@@ -110,7 +110,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Savings platform API",
     "DESCRIPTION": (
         "The public API of the savings and payments platform: identity, "
-        "savings plans, credits, balances and transactions."
+        "savings plans, wallets in several currencies, credits, transfers, "
+        "withdrawals, FX conversions, balances and transactions."
     ),
     "VERSION": "1.0.0",
     "SCHEMA_PATH_PREFIX": "/api/v1",
@@ -118,7 +119,13 @@ SPECTACULAR_SETTINGS = {
     "TAGS": [
         {"name": "Identity", "description": "Sign-up, tokens, my profile."},
         {"name": "Plans", "description": "Savings plans and my choice."},
-        {"name": "Money", "description": "Accounts, credits, balances."},
+        {
+            "name": "Money",
+            "description": (
+                "Wallets, credits, transfers, withdrawals, conversions, "
+                "rates, balances and transactions."
+            ),
+        },
         {"name": "Operations", "description": "Health and readiness."},
     ],
 }

@@ -1,14 +1,21 @@
-"""Money endpoints: accounts, credits, balances and transactions.
+"""Money endpoints: accounts, money movements, rates, balances, history.
 
 Accounting owns the ledger. Everything the gateway can judge on its own is
 refused here, before any upstream call: amounts (exact decimals only, in
 the currency's precision, above zero, at most the per-operation maximum),
-currencies, instants and ranges, page sizes. What reaches accounting is
-normalised (``"100.5"`` becomes ``"100.50"``, instants become UTC with
-``Z``), so that the same request always hashes the same for idempotency.
+currencies, account ids, a conversion into its own currency, instants and
+ranges, page sizes. What reaches accounting is normalised (``"100.5"``
+becomes ``"100.50"``, a transfer always names its ``kind``, ids and
+instants take their canonical form), so that the same request always
+hashes the same for idempotency. Accounting's own judgements (balances,
+recipients, rates, holding periods) come back as problems and are passed
+through unchanged.
 """
 
+import decimal
 import uuid
+from http import HTTPStatus
+from typing import Any
 
 from django.conf import settings
 from drf_spectacular.utils import (
@@ -22,7 +29,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config import money, timeparse
+from config import money, problems, timeparse
 from config.fields import CurrencyField
 from config.problems import Code
 from integration import selectors, services
@@ -38,85 +45,239 @@ from integration.api.schema import (
     problem_responses,
 )
 from integration.api.serializers import (
+    TRANSACTION_KINDS,
     AccountListSerializer,
     BalanceSerializer,
-    CreditResultSerializer,
+    ConversionResultSerializer,
+    OpenedAccountsSerializer,
+    RateListSerializer,
     TransactionPageSerializer,
+    TransactionResultSerializer,
     TransactionSerializer,
 )
 from integration.errors import ErrorCode
 
 MAX_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 50
+# The ledger's limits (accounting's Transaction.description and .category).
+DESCRIPTION_MAX_LENGTH = 500
+CATEGORY_MAX_LENGTH = 100
+TRANSFER = "transfer"
+SAVINGS_RELEASE = "savings_release"
+
+# What every POST that moves money may answer, besides its own judgements:
+# the gateway's checks of the amount and key, and accounting's of the
+# caller's readiness and of the key.
+_MOVES_MONEY = {
+    400: [
+        Code.INVALID_AMOUNT,
+        Code.UNSUPPORTED_CURRENCY,
+        Code.INVALID_IDEMPOTENCY_KEY,
+    ],
+    409: [ErrorCode.ACCOUNT_NOT_READY, Code.IDEMPOTENCY_KEY_IN_FLIGHT],
+    422: [Code.IDEMPOTENCY_KEY_REUSED],
+}
+_MOVES_MONEY_PARAMETERS = [
+    IDEMPOTENCY_KEY_PARAMETER,
+    IDEMPOTENT_REPLAYED_HEADER,
+    RETRY_AFTER_HEADER,
+]
+
+# Ids and an instant of the examples.
+_EXAMPLE_AT = "2026-11-21T10:00:00.000000Z"
+_EXAMPLE_RECIPIENT = "3f2e1d0c-9b8a-4f6e-8d5c-4b3a2f1e0d9c"
 
 
-class AccountListApi(APIView):
-    """GET /accounts: the caller's accounts and their balances."""
+def _amount_in(amount: decimal.Decimal, currency: str) -> str:
+    """Checks an amount against its currency and formats it.
 
-    OutputSerializer = AccountListSerializer
+    Args:
+        amount: The exact amount as parsed (positive).
+        currency: Its currency, a supported code.
+
+    Returns:
+        The amount in the currency's precision (``"100.50"``, ``"7"``).
+
+    Raises:
+        ValidationError: ``invalid_amount`` on ``amount``: too many
+            decimals for the currency, or above the per-operation maximum.
+    """
+    try:
+        minor = money.to_minor(amount, currency)
+    except money.MoneyError as error:
+        raise serializers.ValidationError(
+            {"amount": [ErrorDetail(str(error), code=error.code)]}
+        ) from error
+    return money.format_amount(minor, currency)
+
+
+def _description() -> serializers.CharField:
+    """Returns the optional free-text description of a money movement."""
+    return serializers.CharField(
+        max_length=DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True
+    )
+
+
+class _AmountSerializer(serializers.Serializer):
+    """An amount in a currency, the deployment's default if omitted."""
+
+    amount = RequestAmountField()
+    currency = CurrencyField(
+        required=False,
+        help_text="ISO 4217; the deployment's default (USD) if omitted.",
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        """Checks the amount against its currency and normalises both.
+
+        Args:
+            attrs: The field-validated values.
+
+        Returns:
+            The values to forward, with the currency set and the amount in
+            its precision.
+
+        Raises:
+            ValidationError: ``invalid_amount``: too many decimals for the
+                currency, or above the per-operation maximum.
+        """
+        currency = attrs.get("currency", settings.DEFAULT_CURRENCY)
+        return {
+            **attrs,
+            "amount": _amount_in(attrs["amount"], currency),
+            "currency": currency,
+        }
+
+
+class _AccountIdField(serializers.UUIDField):
+    """An account id: a UUID string, never the integer DRF would accept."""
+
+    def to_internal_value(self, data: Any) -> uuid.UUID:
+        """Parses the id; anything but a UUID string is invalid."""
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def _transaction_example(**fields: Any) -> dict[str, Any]:
+    """Returns an example transaction: a credit, with ``fields`` changed."""
+    return {
+        "id": "0b7c6d5e-4f3a-4b2c-9d1e-0f9a8b7c6d5e",
+        "kind": "credit",
+        "amount": "100.50",
+        "currency": "USD",
+        "occurred_at": _EXAMPLE_AT,
+        "description": "",
+        "source": "",
+        "category": None,
+        "splits": [],
+        "plan": None,
+        "counterparty_account": None,
+        "conversion": None,
+        **fields,
+    }
+
+
+class AccountsApi(APIView):
+    """GET and POST /accounts: the caller's accounts; open a currency."""
+
+    ListOutputSerializer = AccountListSerializer
+
+    @extend_schema_serializer(component_name="AccountOpen")
+    class OpenInputSerializer(serializers.Serializer):
+        """The currency to open accounts in."""
+
+        currency = CurrencyField(help_text="ISO 4217, a supported currency.")
+
+    OpenOutputSerializer = OpenedAccountsSerializer
 
     @extend_schema(
         operation_id="accounts_list",
         summary="List my accounts",
         tags=[TAG_MONEY],
         parameters=[RETRY_AFTER_HEADER],
-        responses={200: OutputSerializer, **problem_responses(NOT_READY)},
+        responses={
+            200: ListOutputSerializer,
+            **problem_responses(NOT_READY),
+        },
     )
     def get(self, request: Request) -> Response:
         """Returns the caller's accounts."""
         upstream = selectors.account_list(user_id=common.caller_id(request))
         return common.render(
-            self.OutputSerializer, upstream, extra=common.NO_NEXT_PAGE
+            self.ListOutputSerializer, upstream, extra=common.NO_NEXT_PAGE
         )
+
+    @extend_schema(
+        operation_id="accounts_open",
+        summary="Open my accounts in a currency",
+        description=(
+            "Opens the `main` and `savings` accounts in `currency` and "
+            "answers both. Idempotent per currency: opening a currency "
+            "again opens nothing and answers the same accounts."
+        ),
+        tags=[TAG_MONEY],
+        request=OpenInputSerializer,
+        parameters=[RETRY_AFTER_HEADER],
+        responses={
+            201: OpenOutputSerializer,
+            **problem_responses(
+                {400: [Code.UNSUPPORTED_CURRENCY]}, NOT_READY, json_body=True
+            ),
+        },
+        examples=[
+            OpenApiExample(
+                "Open EUR", value={"currency": "EUR"}, request_only=True
+            ),
+            OpenApiExample(
+                "Opened",
+                value={
+                    "results": [
+                        {
+                            "id": "7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d",
+                            "kind": "main",
+                            "currency": "EUR",
+                            "balance": "0.00",
+                            "closed_at": None,
+                        },
+                        {
+                            "id": "8b7c6d5e-4f3a-4b2c-8d1e-9f0a1b2c3d4e",
+                            "kind": "savings",
+                            "currency": "EUR",
+                            "balance": "0.00",
+                            "closed_at": None,
+                        },
+                    ]
+                },
+                response_only=True,
+                status_codes=[201],
+            ),
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        """Opens the currency's accounts (or finds them) in accounting."""
+        serializer = self.OpenInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upstream = services.account_open(
+            user_id=common.caller_id(request),
+            currency=serializer.validated_data["currency"],
+        )
+        return common.render(self.OpenOutputSerializer, upstream)
 
 
 class CreditCreateApi(APIView):
     """POST /credits: money in, split between main and savings by plan."""
 
     @extend_schema_serializer(component_name="Credit")
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(_AmountSerializer):
         """A credit as the caller sends it."""
 
-        amount = RequestAmountField()
-        currency = CurrencyField(
-            required=False,
-            help_text="ISO 4217; the deployment's default (USD) if omitted.",
-        )
         source = serializers.CharField(
             max_length=100, required=False, allow_blank=True
         )
-        # The ledger's limit (accounting's Transaction.description).
-        description = serializers.CharField(
-            max_length=500, required=False, allow_blank=True
-        )
+        description = _description()
 
-        def validate(self, attrs: dict) -> dict:
-            """Checks the amount against its currency and normalises both.
-
-            Args:
-                attrs: The field-validated values.
-
-            Returns:
-                The values to forward, all strings, with the currency set.
-
-            Raises:
-                ValidationError: ``invalid_amount``: too many decimals for
-                    the currency, or above the per-operation maximum.
-            """
-            currency = attrs.get("currency", settings.DEFAULT_CURRENCY)
-            try:
-                minor = money.to_minor(attrs["amount"], currency)
-            except money.MoneyError as error:
-                raise serializers.ValidationError(
-                    {"amount": [ErrorDetail(str(error), code=error.code)]}
-                ) from error
-            return {
-                **attrs,
-                "amount": money.format_amount(minor, currency),
-                "currency": currency,
-            }
-
-    OutputSerializer = CreditResultSerializer
+    OutputSerializer = TransactionResultSerializer
 
     @extend_schema(
         operation_id="credits_create",
@@ -130,30 +291,17 @@ class CreditCreateApi(APIView):
         ),
         tags=[TAG_MONEY],
         request=InputSerializer,
-        parameters=[
-            IDEMPOTENCY_KEY_PARAMETER,
-            IDEMPOTENT_REPLAYED_HEADER,
-            RETRY_AFTER_HEADER,
-        ],
+        parameters=_MOVES_MONEY_PARAMETERS,
         responses={
             201: OutputSerializer,
             **problem_responses(
                 {
-                    400: [
-                        Code.INVALID_AMOUNT,
-                        Code.UNSUPPORTED_CURRENCY,
-                        Code.INVALID_IDEMPOTENCY_KEY,
-                    ],
-                    409: [
-                        ErrorCode.ACCOUNT_NOT_READY,
-                        Code.IDEMPOTENCY_KEY_IN_FLIGHT,
-                    ],
                     422: [
                         ErrorCode.AMOUNT_NOT_ABOVE_FLAT_AMOUNT,
                         ErrorCode.ACCOUNT_NOT_OPEN,
-                        Code.IDEMPOTENCY_KEY_REUSED,
-                    ],
+                    ]
                 },
+                _MOVES_MONEY,
                 json_body=True,
             ),
         },
@@ -171,20 +319,22 @@ class CreditCreateApi(APIView):
             OpenApiExample(
                 "Credited",
                 value={
-                    "transaction": {
-                        "id": "0b7c6d5e-4f3a-4b2c-9d1e-0f9a8b7c6d5e",
-                        "kind": "credit",
-                        "amount": "100.50",
-                        "currency": "USD",
-                        "occurred_at": "2026-11-21T10:00:00.000000Z",
-                        "description": "November salary",
-                        "source": "salary",
-                        "category": None,
-                        "splits": [
-                            {"account_kind": "main", "amount": "90.45"},
-                            {"account_kind": "savings", "amount": "10.05"},
+                    "transaction": _transaction_example(
+                        description="November salary",
+                        source="salary",
+                        splits=[
+                            {
+                                "account_kind": "main",
+                                "currency": "USD",
+                                "amount": "90.45",
+                            },
+                            {
+                                "account_kind": "savings",
+                                "currency": "USD",
+                                "amount": "10.05",
+                            },
                         ],
-                        "plan": {
+                        plan={
                             "id": "5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a",
                             "name": "Save 10%",
                             "kind": "percentage",
@@ -192,7 +342,7 @@ class CreditCreateApi(APIView):
                             "currency": "USD",
                             "description": "10% of every credit to savings.",
                         },
-                    },
+                    ),
                     "balances": {"main": "90.45", "savings": "10.05"},
                 },
                 response_only=True,
@@ -210,6 +360,463 @@ class CreditCreateApi(APIView):
             data=serializer.validated_data,
             idempotency_key=key,
         )
+        return common.render(self.OutputSerializer, upstream)
+
+
+class TransferCreateApi(APIView):
+    """POST /transfers: to a recipient's main account, or savings to main."""
+
+    @extend_schema_serializer(component_name="Transfer")
+    class InputSerializer(_AmountSerializer):
+        """A transfer or a savings release as the caller sends it."""
+
+        kind = serializers.ChoiceField(
+            choices=[TRANSFER, SAVINGS_RELEASE],
+            default=TRANSFER,
+            help_text=(
+                "`transfer`: to `to_account`; `savings_release`: from my "
+                "savings to my main account."
+            ),
+        )
+        to_account = _AccountIdField(
+            required=False,
+            allow_null=True,
+            help_text=(
+                "The recipient's main account id: required for `transfer`, "
+                "absent or null for `savings_release`."
+            ),
+        )
+        description = _description()
+
+        def validate(self, attrs: dict) -> dict:
+            """Checks ``to_account`` against the kind; normalises the rest.
+
+            Args:
+                attrs: The field-validated values.
+
+            Returns:
+                The values to forward: ``kind`` always, ``to_account`` (a
+                canonical UUID string) for a ``transfer`` only.
+
+            Raises:
+                ValidationError: ``invalid_amount`` (as for every amount);
+                    ``validation_error`` on ``to_account``: missing for a
+                    ``transfer``, or given for a ``savings_release``.
+            """
+            attrs = super().validate(attrs)
+            to_account = attrs.pop("to_account", None)
+            if attrs["kind"] == SAVINGS_RELEASE:
+                if to_account is not None:
+                    raise serializers.ValidationError(
+                        {
+                            "to_account": [
+                                "A savings release moves your own savings "
+                                "to main: it takes no `to_account`."
+                            ]
+                        }
+                    )
+                return attrs
+            if to_account is None:
+                raise serializers.ValidationError(
+                    {
+                        "to_account": [
+                            ErrorDetail(
+                                "A transfer needs the recipient's main "
+                                "account id.",
+                                code="required",
+                            )
+                        ]
+                    }
+                )
+            return {**attrs, "to_account": str(to_account)}
+
+    OutputSerializer = TransactionResultSerializer
+
+    @extend_schema(
+        operation_id="transfers_create",
+        summary="Transfer money, or release my savings",
+        description=(
+            "`transfer` (the default) moves `amount` from my `main` account "
+            "to the recipient's `main` account `to_account`, in the same "
+            "currency (a recipient in another currency: 422 "
+            "`currency_mismatch`; my own account: 422 `same_account`; an "
+            "unknown or closed account, or one that is not a main account: "
+            "404 `account_not_found`). The transaction is my "
+            "`transfer_out`; the recipient sees a `transfer_in`.\n\n"
+            "`savings_release` moves `amount` from my `savings` back to my "
+            "`main` account, in `currency`, and takes no `to_account`. It is "
+            "subject to my plan's holding period: savings credited less "
+            "than the plan's `savings_hold_days` days ago stay locked (422 "
+            "`savings_locked`).\n\n"
+            "Not enough money to move: 422 `insufficient_funds`. Nothing is "
+            "applied when an error is answered."
+        ),
+        tags=[TAG_MONEY],
+        request=InputSerializer,
+        parameters=_MOVES_MONEY_PARAMETERS,
+        responses={
+            201: OutputSerializer,
+            **problem_responses(
+                {
+                    400: [Code.VALIDATION_ERROR],
+                    404: [ErrorCode.ACCOUNT_NOT_FOUND],
+                    422: [
+                        ErrorCode.SAME_ACCOUNT,
+                        ErrorCode.CURRENCY_MISMATCH,
+                        ErrorCode.INSUFFICIENT_FUNDS,
+                        ErrorCode.SAVINGS_LOCKED,
+                        ErrorCode.ACCOUNT_NOT_OPEN,
+                        ErrorCode.ACCOUNT_CLOSED,
+                    ],
+                },
+                _MOVES_MONEY,
+                json_body=True,
+            ),
+        },
+        examples=[
+            OpenApiExample(
+                "Transfer",
+                value={
+                    "to_account": _EXAMPLE_RECIPIENT,
+                    "amount": "25.00",
+                    "currency": "USD",
+                    "description": "Dinner",
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Savings release",
+                value={
+                    "kind": SAVINGS_RELEASE,
+                    "amount": "10.00",
+                    "currency": "USD",
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Transferred",
+                value={
+                    "transaction": _transaction_example(
+                        kind="transfer_out",
+                        amount="25.00",
+                        description="Dinner",
+                        splits=[
+                            {
+                                "account_kind": "main",
+                                "currency": "USD",
+                                "amount": "-25.00",
+                            }
+                        ],
+                        counterparty_account=_EXAMPLE_RECIPIENT,
+                    ),
+                    "balances": {"main": "65.45", "savings": "10.05"},
+                },
+                response_only=True,
+                status_codes=[201],
+            ),
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        """Validates the transfer and forwards it to accounting."""
+        key = common.idempotency_key(request)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upstream = services.transfer_create(
+            user_id=common.caller_id(request),
+            data=serializer.validated_data,
+            idempotency_key=key,
+        )
+        return common.render(self.OutputSerializer, upstream)
+
+
+class WithdrawalCreateApi(APIView):
+    """POST /withdrawals: money out of the caller's main account."""
+
+    @extend_schema_serializer(component_name="Withdrawal")
+    class InputSerializer(_AmountSerializer):
+        """A withdrawal as the caller sends it."""
+
+        category = serializers.CharField(
+            max_length=CATEGORY_MAX_LENGTH,
+            required=False,
+            allow_blank=True,
+            help_text="What the money was for, such as `groceries`.",
+        )
+        description = _description()
+
+    OutputSerializer = TransactionResultSerializer
+
+    @extend_schema(
+        operation_id="withdrawals_create",
+        summary="Withdraw money",
+        description=(
+            "Takes `amount` out of my `main` account in `currency`. Not "
+            "enough in `main`: 422 `insufficient_funds` (savings are not "
+            "withdrawn: release them first with a `savings_release` "
+            "transfer)."
+        ),
+        tags=[TAG_MONEY],
+        request=InputSerializer,
+        parameters=_MOVES_MONEY_PARAMETERS,
+        responses={
+            201: OutputSerializer,
+            **problem_responses(
+                {
+                    422: [
+                        ErrorCode.INSUFFICIENT_FUNDS,
+                        ErrorCode.ACCOUNT_NOT_OPEN,
+                        ErrorCode.ACCOUNT_CLOSED,
+                    ]
+                },
+                _MOVES_MONEY,
+                json_body=True,
+            ),
+        },
+        examples=[
+            OpenApiExample(
+                "Withdrawal",
+                value={
+                    "amount": "10.00",
+                    "currency": "USD",
+                    "category": "groceries",
+                    "description": "Market",
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Withdrawn",
+                value={
+                    "transaction": _transaction_example(
+                        kind="withdrawal",
+                        amount="10.00",
+                        description="Market",
+                        category="groceries",
+                        splits=[
+                            {
+                                "account_kind": "main",
+                                "currency": "USD",
+                                "amount": "-10.00",
+                            }
+                        ],
+                    ),
+                    "balances": {"main": "80.45", "savings": "10.05"},
+                },
+                response_only=True,
+                status_codes=[201],
+            ),
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        """Validates the withdrawal and forwards it to accounting."""
+        key = common.idempotency_key(request)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upstream = services.withdrawal_create(
+            user_id=common.caller_id(request),
+            data=serializer.validated_data,
+            idempotency_key=key,
+        )
+        return common.render(self.OutputSerializer, upstream)
+
+
+class ConversionCreateApi(APIView):
+    """POST /conversions: money from one currency into another."""
+
+    @extend_schema_serializer(component_name="Conversion")
+    class InputSerializer(serializers.Serializer):
+        """A conversion as the caller sends it."""
+
+        from_currency = CurrencyField(help_text="ISO 4217: what I sell.")
+        to_currency = CurrencyField(
+            help_text="ISO 4217: what I buy; not `from_currency`."
+        )
+        amount = RequestAmountField()
+        description = _description()
+
+        def validate(self, attrs: dict) -> dict:
+            """Refuses a conversion into its own currency; checks the amount.
+
+            Args:
+                attrs: The field-validated values.
+
+            Returns:
+                The values to forward, the amount in the precision of
+                ``from_currency``.
+
+            Raises:
+                ProblemError: 400 ``same_currency``: nothing to convert.
+                ValidationError: ``invalid_amount``: too many decimals for
+                    ``from_currency``, or above the per-operation maximum.
+            """
+            if attrs["from_currency"] == attrs["to_currency"]:
+                message = "`to_currency` is `from_currency`: nothing to do."
+                raise problems.ProblemError(
+                    status=HTTPStatus.BAD_REQUEST,
+                    code=ErrorCode.SAME_CURRENCY,
+                    detail=message,
+                    errors={"to_currency": [message]},
+                )
+            return {
+                **attrs,
+                "amount": _amount_in(attrs["amount"], attrs["from_currency"]),
+            }
+
+    OutputSerializer = ConversionResultSerializer
+
+    @extend_schema(
+        operation_id="conversions_create",
+        summary="Convert money to another currency",
+        description=(
+            "Sells `amount` of `from_currency` from my `main` account and "
+            "buys `to_currency` into my `main` account at the current rate "
+            "(`GET /rates`; none for the pair: 422 `rate_unavailable`). "
+            "Rounding: `to_amount = round_half_even(amount x rate)` to the "
+            "target currency's minor unit; a `to_amount` of zero: 422 "
+            "`amount_too_small`. Both currencies' accounts must be open "
+            "(`POST /accounts`; else 422 `account_not_open`). "
+            "`from_currency` = `to_currency`: 400 `same_currency`. "
+            "`balances` are in `from_currency`, `to_balances` in "
+            "`to_currency`, right after the conversion."
+        ),
+        tags=[TAG_MONEY],
+        request=InputSerializer,
+        parameters=_MOVES_MONEY_PARAMETERS,
+        responses={
+            201: OutputSerializer,
+            **problem_responses(
+                {
+                    400: [ErrorCode.SAME_CURRENCY],
+                    422: [
+                        ErrorCode.RATE_UNAVAILABLE,
+                        ErrorCode.AMOUNT_TOO_SMALL,
+                        ErrorCode.INSUFFICIENT_FUNDS,
+                        ErrorCode.ACCOUNT_NOT_OPEN,
+                        ErrorCode.ACCOUNT_CLOSED,
+                    ],
+                },
+                _MOVES_MONEY,
+                json_body=True,
+            ),
+        },
+        examples=[
+            OpenApiExample(
+                "Conversion",
+                value={
+                    "from_currency": "USD",
+                    "to_currency": "EUR",
+                    "amount": "50.00",
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Converted",
+                value={
+                    "transaction": _transaction_example(
+                        kind="conversion",
+                        amount="50.00",
+                        splits=[
+                            {
+                                "account_kind": "main",
+                                "currency": "USD",
+                                "amount": "-50.00",
+                            },
+                            {
+                                "account_kind": "main",
+                                "currency": "EUR",
+                                "amount": "46.00",
+                            },
+                        ],
+                        conversion={
+                            "to_amount": "46.00",
+                            "to_currency": "EUR",
+                            "rate": "0.92",
+                        },
+                    ),
+                    "rate": {
+                        "base": "USD",
+                        "quote": "EUR",
+                        "rate": "0.92",
+                        "valid_from": "2026-11-21T00:00:00.000000Z",
+                    },
+                    "balances": {"main": "40.45", "savings": "10.05"},
+                    "to_balances": {"main": "46.00", "savings": "0.00"},
+                },
+                response_only=True,
+                status_codes=[201],
+            ),
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        """Validates the conversion and forwards it to accounting."""
+        key = common.idempotency_key(request)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upstream = services.conversion_create(
+            user_id=common.caller_id(request),
+            data=serializer.validated_data,
+            idempotency_key=key,
+        )
+        return common.render(self.OutputSerializer, upstream)
+
+
+class RateListApi(APIView):
+    """GET /rates: the exchange rates valid now."""
+
+    @extend_schema_serializer(component_name="RateQuery")
+    class InputSerializer(serializers.Serializer):
+        """The query string of /rates."""
+
+        base = CurrencyField(
+            required=False,
+            help_text="ISO 4217: only the rates from this currency.",
+        )
+
+    OutputSerializer = RateListSerializer
+
+    @extend_schema(
+        operation_id="rates_list",
+        summary="List the current exchange rates",
+        description=(
+            "Per currency pair, the newest rate valid now, sorted by `base` "
+            "then `quote`: one unit of `base` buys `rate` units of `quote`. "
+            "Staff maintain them; conversions apply them."
+        ),
+        tags=[TAG_MONEY],
+        parameters=[InputSerializer],
+        responses={
+            200: OutputSerializer,
+            **problem_responses({400: [Code.UNSUPPORTED_CURRENCY]}),
+        },
+        examples=[
+            OpenApiExample(
+                "Rates",
+                value={
+                    "at": _EXAMPLE_AT,
+                    "results": [
+                        {
+                            "base": "USD",
+                            "quote": "EUR",
+                            "rate": "0.92",
+                            "valid_from": "2026-11-21T00:00:00.000000Z",
+                        },
+                        {
+                            "base": "USD",
+                            "quote": "JPY",
+                            "rate": "151.2",
+                            "valid_from": "2026-11-21T00:00:00.000000Z",
+                        },
+                    ],
+                },
+                response_only=True,
+                status_codes=[200],
+            ),
+        ],
+    )
+    def get(self, request: Request) -> Response:
+        """Returns the current rates, from one base if asked."""
+        serializer = self.InputSerializer(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        upstream = selectors.rate_list(params=serializer.validated_data)
         return common.render(self.OutputSerializer, upstream)
 
 
@@ -278,7 +885,9 @@ class TransactionListApi(APIView):
             end_of_day=True,
             help_text="Up to this instant; a date means its end.",
         )
-        kind = serializers.CharField(max_length=32, required=False)
+        kind = serializers.ChoiceField(
+            choices=TRANSACTION_KINDS, required=False
+        )
         currency = CurrencyField(required=False)
         limit = serializers.IntegerField(
             min_value=1, max_value=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE

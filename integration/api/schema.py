@@ -200,6 +200,17 @@ _DETAILS = {
     ErrorCode.UPSTREAM_UNAVAILABLE: (
         "The accounting service is unavailable; retry later."
     ),
+    ErrorCode.SAME_CURRENCY: "`to_currency` is `from_currency`: nothing to do.",
+    ErrorCode.ACCOUNT_NOT_FOUND: "No open main account with that id.",
+    ErrorCode.SAME_ACCOUNT: "An account cannot transfer to itself.",
+    ErrorCode.CURRENCY_MISMATCH: "The recipient's account is in EUR, not USD.",
+    ErrorCode.INSUFFICIENT_FUNDS: "Not enough money in main: 12.50 USD.",
+    ErrorCode.SAVINGS_LOCKED: (
+        "Savings credited less than 30 days ago stay locked; 40.00 USD is "
+        "free to release."
+    ),
+    ErrorCode.RATE_UNAVAILABLE: "No USD/EUR rate is valid now.",
+    ErrorCode.AMOUNT_TOO_SMALL: "1 KRW converts to 0.00 USD.",
 }
 
 

@@ -10,6 +10,17 @@ from rest_framework import serializers
 
 from integration.api.schema import DecimalStringField
 
+# Every kind of transaction (``docs/internal-api.md``), for the output and
+# for the ``kind`` filter of ``GET /transactions``.
+TRANSACTION_KINDS = [
+    "credit",
+    "transfer_out",
+    "transfer_in",
+    "withdrawal",
+    "conversion",
+    "savings_release",
+]
+
 
 @extend_schema_serializer(component_name="User")
 class UserSerializer(serializers.Serializer):
@@ -55,6 +66,14 @@ class PlanSerializer(serializers.Serializer):
     )
     currency = serializers.CharField()
     description = serializers.CharField(allow_blank=True)
+    # A snapshot taken before holding periods existed has none: 0 days.
+    savings_hold_days = serializers.IntegerField(
+        default=0,
+        help_text=(
+            "Savings credited less than this many days ago cannot be "
+            "released back to main (0: no holding period)."
+        ),
+    )
 
 
 @extend_schema_serializer(component_name="PlanList")
@@ -83,6 +102,12 @@ class AccountSerializer(serializers.Serializer):
     kind = serializers.CharField(help_text='"main", "savings", ...')
     currency = serializers.CharField()
     balance = DecimalStringField()
+    closed_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text=(
+            "When it closed (it then accepts nothing); null while open."
+        ),
+    )
 
 
 @extend_schema_serializer(component_name="AccountList")
@@ -95,12 +120,33 @@ class AccountListSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_serializer(component_name="OpenedAccounts")
+class OpenedAccountsSerializer(serializers.Serializer):
+    """The main and savings accounts of a currency, just opened or not."""
+
+    results = AccountSerializer(many=True)
+
+
 @extend_schema_serializer(component_name="Split")
 class SplitSerializer(serializers.Serializer):
-    """The part of a transaction that went to one account."""
+    """One posting of a transaction on one of the caller's accounts."""
 
     account_kind = serializers.CharField()
-    amount = DecimalStringField()
+    currency = serializers.CharField()
+    amount = DecimalStringField(
+        help_text="Signed: positive into the account, negative out of it."
+    )
+
+
+@extend_schema_serializer(component_name="ConversionDetail")
+class ConversionDetailSerializer(serializers.Serializer):
+    """What a conversion bought: the target amount and the rate applied."""
+
+    to_amount = DecimalStringField()
+    to_currency = serializers.CharField()
+    rate = DecimalStringField(
+        help_text="Units of `to_currency` one unit of the source bought."
+    )
 
 
 @extend_schema_serializer(component_name="Transaction")
@@ -108,35 +154,87 @@ class TransactionSerializer(serializers.Serializer):
     """One transaction of the caller's ledger."""
 
     id = serializers.UUIDField()
-    kind = serializers.CharField(
-        help_text='"credit", "transfer_in", "transfer_out", "withdrawal", ...'
+    kind = serializers.ChoiceField(choices=TRANSACTION_KINDS)
+    amount = DecimalStringField(
+        help_text="Positive, in `currency` (a conversion's source)."
     )
-    amount = DecimalStringField()
     currency = serializers.CharField()
     occurred_at = serializers.DateTimeField()
     description = serializers.CharField(allow_blank=True)
-    source = serializers.CharField(allow_null=True, allow_blank=True)
-    category = serializers.CharField(allow_null=True, allow_blank=True)
-    splits = SplitSerializer(many=True)
+    source = serializers.CharField(
+        allow_null=True, allow_blank=True, help_text="Set on credits."
+    )
+    category = serializers.CharField(
+        allow_null=True, allow_blank=True, help_text="Set on withdrawals."
+    )
+    splits = SplitSerializer(
+        many=True,
+        help_text=(
+            "The caller's own postings; a conversion has one per currency."
+        ),
+    )
     plan = PlanSerializer(
         allow_null=True, help_text="The plan applied, as it was then."
+    )
+    counterparty_account = serializers.UUIDField(
+        allow_null=True,
+        help_text=(
+            "`transfer_out`: the recipient's main account; `transfer_in`: "
+            "the sender's; else null."
+        ),
+    )
+    conversion = ConversionDetailSerializer(
+        allow_null=True, help_text="Set on conversions, else null."
     )
 
 
 @extend_schema_serializer(component_name="Balances")
 class BalancesSerializer(serializers.Serializer):
-    """Balances right after a transaction, in its currency."""
+    """Balances of one currency right after a transaction."""
 
     main = DecimalStringField()
     savings = DecimalStringField()
 
 
-@extend_schema_serializer(component_name="CreditResult")
-class CreditResultSerializer(serializers.Serializer):
-    """A credit: the transaction and the balances right after it."""
+@extend_schema_serializer(component_name="TransactionResult")
+class TransactionResultSerializer(serializers.Serializer):
+    """A credit, transfer, release or withdrawal and the balances after it."""
 
     transaction = TransactionSerializer()
-    balances = BalancesSerializer()
+    balances = BalancesSerializer(
+        help_text="In the transaction's currency, right after it."
+    )
+
+
+@extend_schema_serializer(component_name="Rate")
+class RateSerializer(serializers.Serializer):
+    """An exchange rate: one unit of ``base`` buys ``rate`` of ``quote``."""
+
+    base = serializers.CharField()
+    quote = serializers.CharField()
+    rate = DecimalStringField()
+    valid_from = serializers.DateTimeField()
+
+
+@extend_schema_serializer(component_name="ConversionResult")
+class ConversionResultSerializer(serializers.Serializer):
+    """A conversion, its rate and the balances of both currencies after."""
+
+    transaction = TransactionSerializer()
+    rate = RateSerializer(
+        help_text="The rate applied (`base` = `from_currency`, `quote` = "
+        "`to_currency`), as `GET /rates` showed it."
+    )
+    balances = BalancesSerializer(help_text="In the source currency.")
+    to_balances = BalancesSerializer(help_text="In the target currency.")
+
+
+@extend_schema_serializer(component_name="RateList")
+class RateListSerializer(serializers.Serializer):
+    """The rates valid now, one per pair, sorted by base then quote."""
+
+    at = serializers.DateTimeField(help_text="The instant they are valid at.")
+    results = RateSerializer(many=True)
 
 
 @extend_schema_serializer(component_name="Balance")

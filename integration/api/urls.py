@@ -20,8 +20,20 @@ urlpatterns = [
     path("me", identity.MeApi.as_view(), name="me"),
     path("plans", plans.PlanListApi.as_view(), name="plans"),
     path("me/plan", plans.MyPlanApi.as_view(), name="me-plan"),
-    path("accounts", money.AccountListApi.as_view(), name="accounts"),
+    path("accounts", money.AccountsApi.as_view(), name="accounts"),
     path("credits", money.CreditCreateApi.as_view(), name="credits"),
+    path("transfers", money.TransferCreateApi.as_view(), name="transfers"),
+    path(
+        "withdrawals",
+        money.WithdrawalCreateApi.as_view(),
+        name="withdrawals",
+    ),
+    path(
+        "conversions",
+        money.ConversionCreateApi.as_view(),
+        name="conversions",
+    ),
+    path("rates", money.RateListApi.as_view(), name="rates"),
     path("balance", money.BalanceApi.as_view(), name="balance"),
     path(
         "transactions",

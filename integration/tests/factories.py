@@ -86,6 +86,7 @@ class PlanPayloadFactory(factory.DictFactory):
     value = "10.00"
     currency = "USD"
     description = "10% of every credit to savings."
+    savings_hold_days = 0
 
 
 class AccountPayloadFactory(factory.DictFactory):
@@ -93,6 +94,7 @@ class AccountPayloadFactory(factory.DictFactory):
     kind = "main"
     currency = "USD"
     balance = "0.00"
+    closed_at = None
 
 
 class TransactionPayloadFactory(factory.DictFactory):
@@ -106,11 +108,51 @@ class TransactionPayloadFactory(factory.DictFactory):
     category = None
     splits = factory.LazyFunction(
         lambda: [
-            {"account_kind": "main", "amount": "90.45"},
-            {"account_kind": "savings", "amount": "10.05"},
+            {"account_kind": "main", "currency": "USD", "amount": "90.45"},
+            {"account_kind": "savings", "currency": "USD", "amount": "10.05"},
         ]
     )
     plan = factory.SubFactory(PlanPayloadFactory)
+    counterparty_account = None
+    conversion = None
+
+
+class TransferOutPayloadFactory(TransactionPayloadFactory):
+    kind = "transfer_out"
+    amount = "25.00"
+    description = "Dinner"
+    source = ""
+    splits = factory.LazyFunction(
+        lambda: [
+            {"account_kind": "main", "currency": "USD", "amount": "-25.00"}
+        ]
+    )
+    plan = None
+    counterparty_account = factory.LazyFunction(lambda: str(uuid.uuid4()))
+
+
+class ConversionPayloadFactory(TransactionPayloadFactory):
+    kind = "conversion"
+    amount = "50.00"
+    description = ""
+    source = ""
+    splits = factory.LazyFunction(
+        lambda: [
+            {"account_kind": "main", "currency": "USD", "amount": "-50.00"},
+            {"account_kind": "main", "currency": "EUR", "amount": "46.00"},
+        ]
+    )
+    plan = None
+    conversion = factory.LazyFunction(
+        lambda: {"to_amount": "46.00", "to_currency": "EUR", "rate": "0.92"}
+    )
+
+
+class RatePayloadFactory(factory.DictFactory):
+    base = "USD"
+    quote = "EUR"
+    rate = "0.92"
+    valid_from = factory.LazyFunction(_instant)
 
 
 class BalancePayloadFactory(factory.DictFactory):

@@ -1,10 +1,15 @@
-"""``manage.py seed_demo``: demo plans and the staff account, once.
+"""``manage.py seed_demo``: demo plans, FX rates and the staff account.
 
-Run by ``make run``/``make seed`` on every start, so it only adds what is
-missing and never changes existing rows.
+Run by ``make run``/``make seed`` (and the end-to-end tests, and the
+containers with ``SEED_DEMO=1``) on every start, so it only adds what is
+missing and never changes existing rows. The demo rates start at a fixed
+past instant, so conversions work as soon as the platform is up, and any
+rate staff publish later wins over them.
 """
 
+import datetime as dt
 import decimal
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -12,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from accounting import models
+from accounting import models, services
 
 DEMO_PLANS = [
     {
@@ -46,10 +51,59 @@ DEMO_PLANS = [
 ]
 
 
-class Command(BaseCommand):
-    """Creates the demo plans and the staff superuser if missing."""
+# Units of each currency one US dollar buys: round demo values, not market
+# data. Every other pair is derived from these, so the rates agree with
+# each other (EUR->JPY = JPY per USD / EUR per USD).
+DEMO_USD_RATES = {
+    "USD": decimal.Decimal("1"),
+    "EUR": decimal.Decimal("0.92"),
+    "GBP": decimal.Decimal("0.79"),
+    "MXN": decimal.Decimal("17.0"),
+    "JPY": decimal.Decimal("150"),
+}
+DEMO_RATE_PLACES = decimal.Decimal("0.00000001")
+# Before any demo conversion: the rates are valid at once.
+DEMO_RATES_VALID_FROM = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+DEMO_RATES_CREATED_BY = "seed_demo"
 
-    help = "Create demo plans and the staff account (keeps existing data)."
+
+def demo_rates(
+    currencies: Iterable[str],
+) -> list[tuple[str, str, decimal.Decimal]]:
+    """Returns ``(base, quote, rate)`` for every ordered pair of currencies.
+
+    A pair and its inverse are separate rows (as staff would enter them),
+    each quantized half-even to 8 decimal places.
+
+    Args:
+        currencies: The codes to pair; those without a demo value are left
+            out.
+
+    Returns:
+        The rates, by base then quote in the given order.
+    """
+    known = [code for code in currencies if code in DEMO_USD_RATES]
+    return [
+        (
+            base,
+            quote,
+            (DEMO_USD_RATES[quote] / DEMO_USD_RATES[base]).quantize(
+                DEMO_RATE_PLACES, rounding=decimal.ROUND_HALF_EVEN
+            ),
+        )
+        for base in known
+        for quote in known
+        if base != quote
+    ]
+
+
+class Command(BaseCommand):
+    """Creates the demo plans, rates and staff superuser if missing."""
+
+    help = (
+        "Create demo plans, FX rates and the staff account (keeps "
+        "existing data)."
+    )
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
@@ -62,6 +116,7 @@ class Command(BaseCommand):
             )
             created += new
         self.stdout.write(f"accounting plans: {created} created")
+        self._seed_rates()
         email, password = settings.STAFF_EMAIL, settings.STAFF_PASSWORD
         if not (email and password):
             return
@@ -71,3 +126,31 @@ class Command(BaseCommand):
                 username=email, email=email, password=password
             )
         self.stdout.write(f"accounting admin: {email} / {password}")
+
+    def _seed_rates(self) -> None:
+        """Publishes the missing demo rates through ``rate_create``."""
+        currencies = list(settings.SUPPORTED_CURRENCIES)
+        seeded = set(
+            models.Rate.objects.filter(
+                valid_from=DEMO_RATES_VALID_FROM
+            ).values_list("base", "quote")
+        )
+        created = 0
+        for base, quote, rate in demo_rates(currencies):
+            if (base, quote) in seeded:
+                continue
+            services.rate_create(
+                base=base,
+                quote=quote,
+                rate=rate,
+                valid_from=DEMO_RATES_VALID_FROM,
+                created_by=DEMO_RATES_CREATED_BY,
+            )
+            created += 1
+        self.stdout.write(f"accounting rates: {created} created")
+        missing = [code for code in currencies if code not in DEMO_USD_RATES]
+        if missing:
+            self.stdout.write(
+                f"accounting rates: no demo rate for {', '.join(missing)}; "
+                "add them in the admin."
+            )

@@ -36,9 +36,11 @@ def test_credit_with_a_plan(api_client, holder):
     assert body["transaction"]["currency"] == "USD"
     assert body["transaction"]["source"] == "payroll"
     assert body["transaction"]["splits"] == [
-        {"account_kind": "main", "amount": "90.45"},
-        {"account_kind": "savings", "amount": "10.05"},
+        {"account_kind": "main", "currency": "USD", "amount": "90.45"},
+        {"account_kind": "savings", "currency": "USD", "amount": "10.05"},
     ]
+    assert body["transaction"]["counterparty_account"] is None
+    assert body["transaction"]["conversion"] is None
     assert "Idempotent-Replayed" not in response.headers
 
 

@@ -1,11 +1,15 @@
+import uuid
+
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
+from rest_framework import serializers
 
-from accounting import apis, services, wire
+from accounting import apis, selectors, services, wire
 from accounting.tests import factories
+from accounting.tests.api.conftest import main_account
 
 
 def test_healthz_needs_nothing(client):
@@ -47,6 +51,89 @@ def test_the_schema_is_served_and_valid(api_client):
     assert as_yaml.content.startswith(b"openapi: 3")
 
 
+MOVEMENTS = {
+    "credits": {
+        "400": {
+            "invalid_amount",
+            "unsupported_currency",
+            "invalid_idempotency_key",
+            "validation_error",
+        },
+        "401": {"user_inactive"},
+        "409": {"account_not_ready", "idempotency_key_in_flight"},
+        "422": {
+            "amount_not_above_flat_amount",
+            "account_not_open",
+            "account_closed",
+            "idempotency_key_reused",
+        },
+    },
+    "transfers": {
+        "400": {
+            "invalid_amount",
+            "unsupported_currency",
+            "invalid_idempotency_key",
+            "validation_error",
+        },
+        "401": {"user_inactive"},
+        "404": {"account_not_found"},
+        "409": {"account_not_ready", "idempotency_key_in_flight"},
+        "422": {
+            "same_account",
+            "currency_mismatch",
+            "insufficient_funds",
+            "savings_locked",
+            "account_not_open",
+            "account_closed",
+            "idempotency_key_reused",
+        },
+    },
+    "withdrawals": {
+        "400": {
+            "invalid_amount",
+            "unsupported_currency",
+            "invalid_idempotency_key",
+            "validation_error",
+        },
+        "401": {"user_inactive"},
+        "409": {"account_not_ready", "idempotency_key_in_flight"},
+        "422": {
+            "insufficient_funds",
+            "account_not_open",
+            "account_closed",
+            "idempotency_key_reused",
+        },
+    },
+    "conversions": {
+        "400": {
+            "same_currency",
+            "invalid_amount",
+            "unsupported_currency",
+            "invalid_idempotency_key",
+            "validation_error",
+        },
+        "401": {"user_inactive"},
+        "409": {"account_not_ready", "idempotency_key_in_flight"},
+        "422": {
+            "rate_unavailable",
+            "amount_too_small",
+            "insufficient_funds",
+            "account_not_open",
+            "account_closed",
+            "idempotency_key_reused",
+        },
+    },
+}
+
+
+def documented_codes(response):
+    """The codes a problem response's description lists."""
+    return {
+        code.strip("` ")
+        for code in response["description"].split(":")[1].split(",")
+    }
+
+
 def test_the_schema_generates_without_warnings(tmp_path):
     call_command(
         "spectacular",
@@ -57,25 +144,106 @@ def test_the_schema_generates_without_warnings(tmp_path):
     )
     schema = SchemaGenerator().get_schema(request=None, public=True)
     validate_schema(schema)
-    credit = schema["paths"]["/internal/v1/holders/{user_id}/credits"]["post"]
-    assert set(credit["responses"]) == {"201", "400", "401", "409", "422"}
-    assert any(p["name"] == "Idempotency-Key" for p in credit["parameters"])
+    for suffix, statuses in MOVEMENTS.items():
+        operation = schema["paths"][
+            f"/internal/v1/holders/{{user_id}}/{suffix}"
+        ]["post"]
+        responses = operation["responses"]
+        assert set(responses) == {"201", *statuses}, suffix
+        for status, codes in statuses.items():
+            assert documented_codes(responses[status]) == codes, (
+                suffix,
+                status,
+            )
+        assert any(
+            p["name"] == "Idempotency-Key" for p in operation["parameters"]
+        )
+    rates = schema["paths"]["/internal/v1/rates"]["get"]
+    assert set(rates["responses"]) == {"200", "400"}
+    assert [p["name"] for p in rates["parameters"]] == ["base"]
+    components = schema["components"]["schemas"]
+    assert components["TransactionKindEnum"]["enum"] == [
+        "credit",
+        "transfer_out",
+        "transfer_in",
+        "withdrawal",
+        "conversion",
+        "savings_release",
+    ]
+    assert components["TransferInputKindEnum"]["enum"] == [
+        "transfer",
+        "savings_release",
+    ]
+
+
+def assert_same_shape(serializer, document, where="body"):
+    """Fails unless document has exactly the serializer's fields, nested."""
+    if isinstance(serializer, serializers.ListSerializer):
+        for index, item in enumerate(document):
+            assert_same_shape(serializer.child, item, f"{where}[{index}]")
+        return
+    assert set(document) == set(serializer.fields), where
+    for name, field in serializer.fields.items():
+        value = document[name]
+        if isinstance(field, serializers.BaseSerializer) and value is not None:
+            assert_same_shape(field, value, f"{where}.{name}")
 
 
 @pytest.mark.django_db
-def test_wire_documents_match_the_documented_serializers(holder):
+def test_wire_documents_match_the_documented_serializers(holder, rates):
     services.plan_assign(holder=holder, plan=factories.PlanFactory())
-    result = services.credit_apply(
-        holder_id=holder.pk, amount=1234, currency="USD"
+    credit = services.credit_apply(
+        holder_id=holder.pk, amount=10_000, currency="USD"
     )
+    recipient = factories.HolderFactory()
+    transfer = services.transfer_apply(
+        holder_id=holder.pk,
+        to_account=uuid.UUID(main_account(recipient)),
+        amount=100,
+        currency="USD",
+    )
+    release = services.savings_release_apply(
+        holder_id=holder.pk, amount=100, currency="USD"
+    )
+    withdrawal = services.withdrawal_apply(
+        holder_id=holder.pk, amount=100, currency="USD", category="food"
+    )
+    services.account_open(holder=holder, currency="EUR")
+    conversion = services.conversion_apply(
+        holder_id=holder.pk, from_currency="USD", to_currency="EUR", amount=100
+    )
+    services.account_close(account=recipient.accounts.get(kind="main"))
+    received = selectors.transactions_page(holder=recipient).results
     documents = [
-        (apis.CreditCreateApi.OutputSerializer, result.body),
+        (apis.CreditCreateApi.OutputSerializer, credit.body),
+        (apis.TransferCreateApi.OutputSerializer, transfer.body),
+        (apis.TransferCreateApi.OutputSerializer, release.body),
+        (apis.WithdrawalCreateApi.OutputSerializer, withdrawal.body),
+        (apis.ConversionCreateApi.OutputSerializer, conversion.body),
+        (apis.TransactionSerializer, selectors.transaction_data(received[0])),
         (apis.HolderPlanSerializer, wire.holder_plan_data(holder)),
         (
             apis.AccountListApi.OutputSerializer,
-            {"results": [wire.account_data(a) for a in holder.accounts.all()]},
+            {
+                "results": [
+                    wire.account_data(a) for a in recipient.accounts.all()
+                ]
+            },
+        ),
+        (
+            apis.RateListApi.OutputSerializer,
+            {
+                "at": "2026-11-21T10:00:00Z",
+                "results": [wire.rate_data(r) for r in rates.values()],
+            },
         ),
     ]
     for serializer_class, document in documents:
         serializer = serializer_class(data=document)
-        assert serializer.is_valid(), serializer.errors
+        assert serializer.is_valid(), (serializer.errors, document)
+        assert_same_shape(serializer_class(), document)
+    # Every optional part was present somewhere above.
+    assert conversion.body["transaction"]["conversion"] is not None
+    assert transfer.body["transaction"]["counterparty_account"] is not None
+    assert credit.body["transaction"]["plan"] is not None
+    assert recipient.accounts.get(kind="main").closed_at is not None

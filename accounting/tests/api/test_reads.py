@@ -27,6 +27,7 @@ def test_plans_list(api_client):
                 "value": "10.00",
                 "currency": "USD",
                 "description": plan.description,
+                "savings_hold_days": 0,
             }
         ]
     }

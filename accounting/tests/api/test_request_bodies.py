@@ -1,8 +1,8 @@
 """Bodies no write endpoint can read: refused with a problem, nothing moved.
 
-Each write path (credit, plan choice, account opening) gets the same
-unreadable bodies; the ledger, every balance and sequence and the holder's
-plan must stay as they were.
+Each write path (credit, transfer, savings release, withdrawal, conversion,
+plan choice, account opening) gets the same unreadable bodies; the ledger,
+every balance and sequence and the holder's plan must stay as they were.
 """
 
 import pytest
@@ -17,6 +17,17 @@ LIMIT = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
 # (method, path suffix, a body the endpoint accepts)
 WRITES = {
     "credit": ("post", "credits", b'{"amount": "5"}'),
+    "release": (
+        "post",
+        "transfers",
+        b'{"kind": "savings_release", "amount": "5"}',
+    ),
+    "withdrawal": ("post", "withdrawals", b'{"amount": "5"}'),
+    "conversion": (
+        "post",
+        "conversions",
+        b'{"from_currency": "USD", "to_currency": "EUR", "amount": "5"}',
+    ),
     "plan": ("put", "plan", b'{"plan_id": null}'),
     "accounts": ("post", "accounts", b'{"currency": "EUR"}'),
 }
@@ -46,11 +57,10 @@ BAD_BODIES = {
 }
 
 
+@pytest.mark.usefixtures("rates")
 @pytest.mark.parametrize("write", WRITES.values(), ids=WRITES)
 @pytest.mark.parametrize("bad", BAD_BODIES.values(), ids=BAD_BODIES)
-def test_an_unreadable_body_changes_nothing(
-    api_client, funded_holder, write, bad
-):
+def test_an_unreadable_body_changes_nothing(api_client, wallets, write, bad):
     method, suffix, valid = write
     raw, content_type, status, code = bad
     if status == 413:
@@ -61,7 +71,7 @@ def test_an_unreadable_body_changes_nothing(
     before = ledger_state()
 
     response = getattr(api_client, method)(
-        f"/internal/v1/holders/{funded_holder.pk}/{suffix}",
+        f"/internal/v1/holders/{wallets.pk}/{suffix}",
         data=raw,
         content_type=content_type,
     )
@@ -73,13 +83,14 @@ def test_an_unreadable_body_changes_nothing(
     assert ledger_state() == before
 
 
+@pytest.mark.usefixtures("rates")
 @pytest.mark.parametrize("write", WRITES.values(), ids=WRITES)
-def test_a_body_of_exactly_1_mib_is_read(api_client, holder, write):
+def test_a_body_of_exactly_1_mib_is_read(api_client, wallets, write):
     method, suffix, valid = write
     raw = valid + b" " * (LIMIT - len(valid))
 
     response = getattr(api_client, method)(
-        f"/internal/v1/holders/{holder.pk}/{suffix}",
+        f"/internal/v1/holders/{wallets.pk}/{suffix}",
         data=raw,
         content_type="application/json",
     )

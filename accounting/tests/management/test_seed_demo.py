@@ -1,8 +1,14 @@
+import decimal
+import itertools
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.utils import timezone
 
-from accounting import models
+from accounting import models, selectors, services
+from accounting.management.commands import seed_demo
+from accounting.tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +28,8 @@ def test_seed_demo_creates_plans_and_staff_once(settings, capsys):
     assert "accounting admin: admin@example.com / secret-pw" in first
     assert "plans: 4 created" in first
     assert "plans: 0 created" in second
+    assert "rates: 20 created" in first
+    assert "rates: 0 created" in second
     plans = {
         p.name: (p.kind, p.value, p.currency) for p in models.Plan.objects.all()
     }
@@ -47,3 +55,77 @@ def test_seed_demo_without_staff_settings(settings, capsys):
     assert "accounting admin" not in capsys.readouterr().out
     assert not get_user_model().objects.exists()
     assert models.Plan.objects.count() == 4
+
+
+SUPPORTED = ["USD", "EUR", "GBP", "MXN", "JPY"]
+
+
+def test_seed_demo_rates_every_ordered_pair_once(settings, capsys):
+    settings.SUPPORTED_CURRENCIES = SUPPORTED
+
+    call_command("seed_demo")
+    call_command("seed_demo")
+
+    assert "no demo rate" not in capsys.readouterr().out
+    rates = {(r.base, r.quote): r for r in models.Rate.objects.all()}
+    assert set(rates) == set(itertools.permutations(SUPPORTED, 2))
+    assert len(rates) == models.Rate.objects.count() == 20
+    assert {r.valid_from for r in rates.values()} == {
+        seed_demo.DEMO_RATES_VALID_FROM
+    }
+    assert {r.created_by for r in rates.values()} == {"seed_demo"}
+    shown = {pair: rate.rate_display for pair, rate in rates.items()}
+    assert shown["USD", "EUR"] == "0.92"
+    assert shown["USD", "GBP"] == "0.79"
+    assert shown["USD", "MXN"] == "17"
+    assert shown["USD", "JPY"] == "150"
+    assert shown["EUR", "USD"] == "1.08695652"
+    assert shown["JPY", "USD"] == "0.00666667"
+    assert shown["EUR", "JPY"] == "163.04347826"
+    assert shown["MXN", "GBP"] == "0.04647059"
+    for (base, quote), rate in rates.items():
+        # Quantized to 8 places; a pair and its inverse multiply to ~1.
+        assert rate.rate == rate.rate.quantize(decimal.Decimal("1e-8"))
+        product = rate.rate * rates[quote, base].rate
+        assert abs(product - 1) < decimal.Decimal("1e-5"), (base, quote)
+
+
+def test_seeded_rates_convert_at_once(settings):
+    """A fresh platform: seed, open a wallet, convert, no staff step."""
+    settings.SUPPORTED_CURRENCIES = SUPPORTED
+    call_command("seed_demo")
+    holder = factories.HolderFactory()
+    services.account_open(holder=holder, currency="JPY")
+    services.credit_apply(holder_id=holder.pk, amount=10_000, currency="USD")
+
+    result = services.conversion_apply(
+        holder_id=holder.pk, from_currency="USD", to_currency="JPY", amount=1000
+    )
+
+    assert result.body["transaction"]["conversion"] == {
+        "to_amount": "1500",
+        "to_currency": "JPY",
+        "rate": "150",
+    }
+    assert len(selectors.rates_current(at=timezone.now())) == 20
+    assert [f for f in selectors.ledger_verify() if f.count] == []
+
+
+def test_seed_demo_keeps_newer_rates_and_skips_unknown_currencies(
+    settings, capsys
+):
+    settings.SUPPORTED_CURRENCIES = ["USD", "EUR", "CHF"]
+    newer = services.rate_create(
+        base="USD",
+        quote="EUR",
+        rate=decimal.Decimal("0.95"),
+        valid_from=timezone.now(),
+    )
+
+    call_command("seed_demo")
+
+    out = capsys.readouterr().out
+    assert "rates: 2 created" in out
+    assert "no demo rate for CHF" in out
+    current = selectors.rates_current(base="USD", at=timezone.now())
+    assert current == [newer]

@@ -1,11 +1,17 @@
 """verify_ledger proves the projections, and notices every corruption."""
 
+import datetime as dt
+import decimal
+import re
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import timezone
 
 from accounting import models, services
 from accounting.tests import factories
+from accounting.tests.conftest import constraints_check, failed_checks
 
 pytestmark = pytest.mark.django_db
 
@@ -20,13 +26,22 @@ def ledger(holder):
     return holder
 
 
+APPEND_ONLY_TABLES = (
+    "accounting_entry",
+    "accounting_transaction",
+    "accounting_rate",
+)
+
+
 def corrupt(sql, params=()):
     """Runs SQL with the append-only triggers off (this test only)."""
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # none pending
-        cursor.execute("ALTER TABLE accounting_entry DISABLE TRIGGER USER")
+        for table in APPEND_ONLY_TABLES:
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         cursor.execute(sql, params)
-        cursor.execute("ALTER TABLE accounting_entry ENABLE TRIGGER USER")
+        for table in APPEND_ONLY_TABLES:
+            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
 
 
 def verify():
@@ -37,7 +52,7 @@ def test_a_clean_ledger_passes(ledger, capsys):
     del ledger
     verify()
     out = capsys.readouterr().out
-    assert "3 transactions, 9 entries, 3 accounts" in out
+    assert "3 transactions, 9 entries, 5 accounts" in out
     assert "all hold" in out
     assert "[FAIL]" not in out
 
@@ -146,4 +161,320 @@ def test_entries_out_of_step_with_their_transaction(ledger):
         [entry.transaction_id],
     )
     with pytest.raises(CommandError, match="differs from their transaction"):
+        verify()
+
+
+# --- The checks of transfers, withdrawals, releases and conversions ---------
+
+
+@pytest.fixture
+def movements(clock):
+    """Two holders and every kind of movement, in three currencies.
+
+    Alice (10% plan, held 2 days) and Bob: credits, a withdrawal,
+    transfers both ways, a savings release after the holding period,
+    conversions with rounding into and out of JPY, and a closed wallet.
+    """
+    alice, bob = factories.HolderFactory(), factories.HolderFactory()
+    for holder in (alice, bob):
+        for currency in ("EUR", "JPY"):
+            services.account_open(holder=holder, currency=currency)
+    services.plan_assign(
+        holder=alice,
+        plan=factories.PlanFactory(savings_hold_days=2),
+    )
+    for base, quote, rate in (
+        ("USD", "JPY", "151.2345"),
+        ("JPY", "EUR", "0.00617"),
+        ("EUR", "USD", "1.0833"),
+    ):
+        services.rate_create(
+            base=base,
+            quote=quote,
+            rate=decimal.Decimal(rate),
+            valid_from=clock.now - dt.timedelta(days=1),
+        )
+    usd = {"currency": "USD"}
+    services.credit_apply(holder_id=alice.pk, amount=100_005, **usd)
+    services.credit_apply(holder_id=bob.pk, amount=5_000, **usd)
+    clock.advance(minutes=1)
+    services.withdrawal_apply(
+        holder_id=alice.pk, amount=1_234, category="food", **usd
+    )
+    bob_main = bob.accounts.get(kind="main", currency="USD")
+    alice_main = alice.accounts.get(kind="main", currency="USD")
+    services.transfer_apply(
+        holder_id=alice.pk, to_account=bob_main.id, amount=777, **usd
+    )
+    services.transfer_apply(
+        holder_id=bob.pk, to_account=alice_main.id, amount=5_777, **usd
+    )
+    clock.advance(days=2)
+    services.savings_release_apply(holder_id=alice.pk, amount=9_000, **usd)
+    for from_currency, to_currency, amount in (
+        ("USD", "JPY", 333),
+        ("JPY", "EUR", 501),
+        ("EUR", "USD", 3),
+    ):
+        clock.advance(seconds=1)
+        services.conversion_apply(
+            holder_id=alice.pk,
+            from_currency=from_currency,
+            to_currency=to_currency,
+            amount=amount,
+        )
+    services.account_close(account=bob_main)
+    return alice, bob
+
+
+def transaction_of(holder, kind):
+    return models.Transaction.objects.get(holder=holder, kind=kind)
+
+
+def test_every_kind_of_movement_leaves_a_clean_ledger(movements, capsys):
+    alice, bob = movements
+    assert sorted(
+        models.Transaction.objects.values_list("kind", flat=True)
+    ) == sorted(
+        ["credit", "credit", "withdrawal", "savings_release"]
+        + ["transfer_out", "transfer_in"] * 2
+        + ["conversion"] * 3
+    )
+    del alice, bob
+
+    assert failed_checks() == []
+    verify()
+    out = capsys.readouterr().out
+    assert "11 transactions" in out
+    assert "all hold" in out
+    assert "[FAIL]" not in out
+    constraints_check()
+
+
+def post_raw(holder, kind, legs, **fields):
+    """Writes a journal header and entries that bypass the services.
+
+    Inserts are allowed (the journal is append-only, not read-only), and
+    the projections of customer accounts are kept right, so only the rule
+    under test is broken.
+    """
+    txn = models.Transaction.objects.create(
+        holder=holder, kind=kind, occurred_at=timezone.now(), **fields
+    )
+    for account, amount in legs:
+        sequence = balance_after = None
+        if account.holder_id:
+            account.refresh_from_db()
+            sequence = account.last_sequence + 1
+            balance_after = account.balance + amount
+            models.Account.objects.filter(pk=account.pk).update(
+                last_sequence=sequence, balance=balance_after
+            )
+        models.Entry.objects.create(
+            transaction=txn,
+            account=account,
+            currency=account.currency,
+            amount=amount,
+            occurred_at=txn.occurred_at,
+            sequence=sequence,
+            balance_after=balance_after,
+        )
+    return txn
+
+
+def system(kind, currency="USD"):
+    return models.Account.objects.get(
+        pk=models.Account.system_id(kind, currency)
+    )
+
+
+def a_withdrawal_charged_to_another_holder(alice, bob):
+    corrupt(
+        "UPDATE accounting_transaction SET holder_id = %s WHERE id = %s",
+        [bob.pk, transaction_of(alice, "withdrawal").id],
+    )
+
+
+def a_withdrawal_paid_to_fx(alice, bob):
+    del bob
+    corrupt(
+        "UPDATE accounting_entry SET account_id = %s"
+        " WHERE transaction_id = %s AND account_id = %s",
+        [
+            system("fx").id,
+            transaction_of(alice, "withdrawal").id,
+            system("world").id,
+        ],
+    )
+
+
+def a_withdrawal_from_savings(alice, bob):
+    del bob
+    savings = alice.accounts.get(kind="savings", currency="USD")
+    post_raw(
+        alice,
+        "withdrawal",
+        [(savings, -1), (system("world"), 1)],
+        amount=1,
+        currency="USD",
+    )
+
+
+def a_withdrawal_of_another_amount(alice, bob):
+    del bob
+    corrupt(
+        "UPDATE accounting_transaction SET amount = amount + 1 WHERE id = %s",
+        [transaction_of(alice, "withdrawal").id],
+    )
+
+
+def a_release_recorded_as_a_credit(alice, bob):
+    del bob
+    corrupt(
+        "UPDATE accounting_transaction SET kind = 'credit' WHERE id = %s",
+        [transaction_of(alice, "savings_release").id],
+    )
+
+
+def a_release_into_savings(alice, bob):
+    """Main to savings under the release kind: it nets to 0 all the same."""
+    del bob
+    main, savings = (
+        alice.accounts.get(kind=kind, currency="USD")
+        for kind in ("main", "savings")
+    )
+    post_raw(
+        alice,
+        "savings_release",
+        [(main, -5), (savings, 5)],
+        amount=5,
+        currency="USD",
+    )
+
+
+def a_transfer_half_pointing_elsewhere(alice, bob):
+    corrupt(
+        "UPDATE accounting_transaction SET related_id = %s WHERE id = %s",
+        [
+            transaction_of(alice, "withdrawal").id,
+            models.Transaction.objects.get(holder=bob, kind="transfer_in").id,
+        ],
+    )
+
+
+def a_transfer_half_naming_another_counterparty(alice, bob):
+    del bob
+    corrupt(
+        "UPDATE accounting_transaction SET counterparty_account_id = %s"
+        " WHERE id = %s",
+        [
+            alice.accounts.get(kind="main", currency="EUR").id,
+            transaction_of(alice, "transfer_out").id,
+        ],
+    )
+
+
+def a_transfer_in_that_bypasses_clearing(alice, bob):
+    corrupt(
+        "UPDATE accounting_entry SET account_id = %s"
+        " WHERE transaction_id = %s AND account_id = %s",
+        [
+            system("world").id,
+            transaction_of(bob, "transfer_in").id,
+            system("clearing").id,
+        ],
+    )
+    del alice
+
+
+def conversion(alice, currency):
+    return models.Transaction.objects.get(
+        holder=alice, kind="conversion", currency=currency
+    )
+
+
+def a_conversion_showing_another_rate(alice, bob):
+    del bob
+    corrupt(
+        "UPDATE accounting_transaction SET fx_rate = fx_rate * 2 WHERE id = %s",
+        [conversion(alice, "USD").id],
+    )
+
+
+def a_conversion_before_its_rate(alice, bob):
+    del bob
+    corrupt(
+        "UPDATE accounting_rate SET valid_from = %s WHERE id = %s",
+        [
+            conversion(alice, "JPY").occurred_at + dt.timedelta(seconds=1),
+            conversion(alice, "JPY").rate_id,
+        ],
+    )
+
+
+def a_conversion_at_the_rate_of_another_pair(alice, bob):
+    del bob
+    corrupt(
+        "UPDATE accounting_transaction SET rate_id = %s WHERE id = %s",
+        [conversion(alice, "JPY").rate_id, conversion(alice, "EUR").id],
+    )
+
+
+def a_conversion_rounded_one_unit_off(alice, bob):
+    """1.00 USD at 151.2345 is 151.2345 yen: 152 is not the nearest yen."""
+    del bob
+    rate = models.Rate.objects.get(base="USD", quote="JPY")
+    main = {
+        c: alice.accounts.get(kind="main", currency=c) for c in ("USD", "JPY")
+    }
+    post_raw(
+        alice,
+        "conversion",
+        [
+            (main["USD"], -100),
+            (system("fx", "USD"), 100),
+            (system("fx", "JPY"), -152),
+            (main["JPY"], 152),
+        ],
+        amount=100,
+        currency="USD",
+        to_amount=152,
+        to_currency="JPY",
+        rate=rate,
+        fx_rate=rate.rate,
+    )
+
+
+HOLDER = "customer entries on another holder's account than their transaction's"
+SYSTEM = "system entries on an account of the wrong kind for the transaction"
+SAVINGS = "savings entries in a kind of transaction that never touches savings"
+AMOUNT = "transactions whose customer entries do not move their amount"
+HALVES = "transfer halves that do not match each other"
+CLEARING = "clearing accounts that do not return to zero"
+RATE = "conversions that do not apply their rate (to the nearest minor unit)"
+
+
+@pytest.mark.parametrize(
+    ("break_it", "detected"),
+    [
+        (a_withdrawal_charged_to_another_holder, [HOLDER]),
+        (a_withdrawal_paid_to_fx, [SYSTEM]),
+        (a_withdrawal_from_savings, [SAVINGS]),
+        (a_withdrawal_of_another_amount, [AMOUNT]),
+        (a_release_recorded_as_a_credit, [AMOUNT]),
+        (a_release_into_savings, [AMOUNT]),
+        (a_transfer_half_pointing_elsewhere, [HALVES]),
+        (a_transfer_half_naming_another_counterparty, [HALVES]),
+        (a_transfer_in_that_bypasses_clearing, [SYSTEM, CLEARING]),
+        (a_conversion_showing_another_rate, [RATE]),
+        (a_conversion_before_its_rate, [RATE]),
+        (a_conversion_at_the_rate_of_another_pair, [RATE]),
+        (a_conversion_rounded_one_unit_off, [RATE]),
+    ],
+)
+def test_each_corruption_of_a_movement_is_named(movements, break_it, detected):
+    break_it(*movements)
+
+    assert failed_checks() == detected
+    with pytest.raises(CommandError, match=re.escape(detected[-1])):
         verify()

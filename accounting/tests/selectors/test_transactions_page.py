@@ -98,8 +98,8 @@ def test_splits_come_prefetched(holder, history, django_assert_num_queries):
         page = selectors.transactions_page(holder=holder)
         data = [selectors.transaction_data(t) for t in page.results]
     assert data[0]["splits"] == [
-        {"account_kind": "main", "amount": "4.50"},
-        {"account_kind": "savings", "amount": "0.50"},
+        {"account_kind": "main", "currency": "USD", "amount": "4.50"},
+        {"account_kind": "savings", "currency": "USD", "amount": "0.50"},
     ]
 
 

@@ -37,7 +37,9 @@ def test_without_plan_everything_goes_to_main(holder):
     assert txn["description"] == "Salary"
     assert txn["category"] is None
     assert txn["plan"] is None
-    assert txn["splits"] == [{"account_kind": "main", "amount": "100.50"}]
+    assert txn["splits"] == [
+        {"account_kind": "main", "currency": "USD", "amount": "100.50"}
+    ]
     assert txn["occurred_at"].endswith("Z")
     entries = list(
         models.Entry.objects.filter(transaction=result.transaction)
@@ -71,8 +73,8 @@ def test_percentage_plan_splits_and_snapshots_the_plan(holder):
 
     assert result.body["balances"] == {"main": "87.50", "savings": "12.50"}
     assert result.body["transaction"]["splits"] == [
-        {"account_kind": "main", "amount": "87.50"},
-        {"account_kind": "savings", "amount": "12.50"},
+        {"account_kind": "main", "currency": "USD", "amount": "87.50"},
+        {"account_kind": "savings", "currency": "USD", "amount": "12.50"},
     ]
     assert result.body["transaction"]["plan"] == {
         "id": str(plan.id),
@@ -81,6 +83,7 @@ def test_percentage_plan_splits_and_snapshots_the_plan(holder):
         "value": "12.50",
         "currency": "USD",
         "description": plan.description,
+        "savings_hold_days": 0,
     }
     assert (
         result.transaction.plan_snapshot == result.body["transaction"]["plan"]
@@ -114,7 +117,7 @@ def test_full_percentage_skips_the_zero_main_leg(holder):
     result = credit(holder, 700)
 
     assert result.body["transaction"]["splits"] == [
-        {"account_kind": "savings", "amount": "7.00"}
+        {"account_kind": "savings", "currency": "USD", "amount": "7.00"}
     ]
     assert result.transaction.entries.count() == 2
     accounts = wallet(holder)

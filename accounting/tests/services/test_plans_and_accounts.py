@@ -54,7 +54,17 @@ def test_account_open_is_idempotent_per_currency(holder):
     assert [a.kind for a in first] == ["main", "savings"]
     assert [a.pk for a in again] == [a.pk for a in first]
     assert holder.accounts.count() == 4
-    assert models.Account.objects.filter(holder=None).count() == 2
+    # Each currency's system accounts exist once, however many wallets.
+    system = models.Account.objects.filter(holder=None)
+    assert sorted(system.values_list("currency", "kind")) == [
+        (currency, kind)
+        for currency in ("EUR", "USD")
+        for kind in ("clearing", "fx", "world")
+    ]
+    assert all(
+        account.id == models.Account.system_id(account.kind, account.currency)
+        for account in system
+    )
 
 
 def test_account_open_refuses_a_closed_holder(holder):

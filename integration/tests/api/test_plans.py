@@ -121,3 +121,21 @@ def test_account_not_ready_keeps_retry_after(auth_api, upstream, user_id):
     assert response.status_code == 409
     assert response.json()["code"] == "account_not_ready"
     assert response["Retry-After"] == "1"
+
+
+def test_a_plan_snapshot_from_before_holding_periods_holds_nothing(
+    auth_api, upstream
+):
+    older = factories.PlanPayloadFactory(savings_hold_days=30)
+    snapshot = factories.PlanPayloadFactory()
+    del snapshot["savings_hold_days"]
+    upstream.add(
+        Service.ACCOUNTING,
+        "GET",
+        "/internal/v1/plans",
+        json={"results": [older, snapshot]},
+    )
+
+    results = auth_api.get("/api/v1/plans").json()["results"]
+
+    assert [p["savings_hold_days"] for p in results] == [30, 0]

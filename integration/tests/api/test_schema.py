@@ -7,6 +7,26 @@ import yaml
 from django.core.management import call_command
 from drf_spectacular.generators import SchemaGenerator
 
+# API.md's Money table: (method, path) -> its success status.
+MONEY = {
+    ("get", "/api/v1/accounts"): "200",
+    ("post", "/api/v1/accounts"): "201",
+    ("post", "/api/v1/credits"): "201",
+    ("post", "/api/v1/transfers"): "201",
+    ("post", "/api/v1/withdrawals"): "201",
+    ("post", "/api/v1/conversions"): "201",
+    ("get", "/api/v1/rates"): "200",
+    ("get", "/api/v1/balance"): "200",
+    ("get", "/api/v1/transactions"): "200",
+    ("get", "/api/v1/transactions/{id}"): "200",
+}
+# The POSTs that move money: each takes an Idempotency-Key.
+MOVES_MONEY = (
+    "/api/v1/credits",
+    "/api/v1/transfers",
+    "/api/v1/withdrawals",
+    "/api/v1/conversions",
+)
 CONTRACT = {
     "/api/v1/auth/signup": {"post"},
     "/api/v1/auth/token": {"post"},
@@ -14,8 +34,12 @@ CONTRACT = {
     "/api/v1/me": {"get", "patch", "delete"},
     "/api/v1/plans": {"get"},
     "/api/v1/me/plan": {"get", "put"},
-    "/api/v1/accounts": {"get"},
+    "/api/v1/accounts": {"get", "post"},
     "/api/v1/credits": {"post"},
+    "/api/v1/transfers": {"post"},
+    "/api/v1/withdrawals": {"post"},
+    "/api/v1/conversions": {"post"},
+    "/api/v1/rates": {"get"},
     "/api/v1/balance": {"get"},
     "/api/v1/transactions": {"get"},
     "/api/v1/transactions/{id}": {"get"},
@@ -30,6 +54,14 @@ PUBLIC = {
     "/readyz",
 }
 PROBLEM = "application/problem+json"
+KINDS = [
+    "credit",
+    "transfer_out",
+    "transfer_in",
+    "withdrawal",
+    "conversion",
+    "savings_release",
+]
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +96,20 @@ def test_lists_exactly_the_contracts_paths_and_methods(schema):
         for path, item in schema["paths"].items()
     }
     assert paths == CONTRACT
+
+
+def test_every_money_operation_is_there_under_the_money_tag(schema):
+    for (method, path), status in MONEY.items():
+        operation = schema["paths"][path][method]
+        assert operation["tags"] == ["Money"], (method, path)
+        assert operation["summary"], (method, path)
+        assert status in operation["responses"], (method, path)
+    money = {
+        (method, path)
+        for path, method, operation in _operations(schema)
+        if operation["tags"] == ["Money"]
+    }
+    assert money == set(MONEY)
 
 
 def test_operations_have_ids_and_one_of_the_four_tags(schema):
@@ -160,9 +206,110 @@ def test_documents_the_codes_of_each_endpoint(schema):
     assert {"invalid_range", "invalid_cursor"} <= _codes(listing, "400")
 
 
+# Per money operation and status, the codes it must document.
+MONEY_CODES = {
+    ("post", "/api/v1/accounts"): {
+        "400": {"unsupported_currency", "validation_error"},
+        "401": {"user_inactive"},
+        "409": {"account_not_ready"},
+    },
+    ("post", "/api/v1/transfers"): {
+        "400": {
+            "invalid_amount",
+            "unsupported_currency",
+            "validation_error",
+            "invalid_idempotency_key",
+        },
+        "401": {"user_inactive"},
+        "404": {"account_not_found"},
+        "409": {"account_not_ready", "idempotency_key_in_flight"},
+        "422": {
+            "same_account",
+            "currency_mismatch",
+            "insufficient_funds",
+            "savings_locked",
+            "account_not_open",
+            "account_closed",
+            "idempotency_key_reused",
+        },
+    },
+    ("post", "/api/v1/withdrawals"): {
+        "400": {
+            "invalid_amount",
+            "unsupported_currency",
+            "validation_error",
+            "invalid_idempotency_key",
+        },
+        "401": {"user_inactive"},
+        "409": {"account_not_ready", "idempotency_key_in_flight"},
+        "422": {
+            "insufficient_funds",
+            "account_not_open",
+            "account_closed",
+            "idempotency_key_reused",
+        },
+    },
+    ("post", "/api/v1/conversions"): {
+        "400": {
+            "invalid_amount",
+            "unsupported_currency",
+            "same_currency",
+            "validation_error",
+            "invalid_idempotency_key",
+        },
+        "401": {"user_inactive"},
+        "409": {"account_not_ready", "idempotency_key_in_flight"},
+        "422": {
+            "rate_unavailable",
+            "amount_too_small",
+            "insufficient_funds",
+            "account_not_open",
+            "account_closed",
+            "idempotency_key_reused",
+        },
+    },
+    ("get", "/api/v1/rates"): {
+        "400": {"unsupported_currency"},
+        "401": {"user_inactive"},
+    },
+}
+
+
+@pytest.mark.parametrize(("method", "path"), list(MONEY_CODES))
+def test_documents_the_codes_of_each_money_operation(schema, method, path):
+    operation = schema["paths"][path][method]
+    for status, codes in MONEY_CODES[method, path].items():
+        assert codes <= _codes(operation, status), (method, path, status)
+    for status in ("502", "503", "504"):
+        assert status in operation["responses"], (method, path, status)
+
+
+def test_transfers_and_conversions_document_their_rules(schema):
+    transfer = schema["paths"]["/api/v1/transfers"]["post"]["description"]
+    for words in (
+        "`main` account",
+        "same currency",
+        "`savings_release`",
+        "`savings_hold_days`",
+        "`savings_locked`",
+    ):
+        assert words in transfer
+    conversion = schema["paths"]["/api/v1/conversions"]["post"]["description"]
+    for words in (
+        "round_half_even(amount x rate)",
+        "minor unit",
+        "`amount_too_small`",
+        "`same_currency`",
+    ):
+        assert words in conversion
+
+
 @pytest.mark.parametrize(
     ("path", "method"),
-    [("/api/v1/auth/signup", "post"), ("/api/v1/credits", "post")],
+    [
+        ("/api/v1/auth/signup", "post"),
+        *((path, "post") for path in MOVES_MONEY),
+    ],
 )
 def test_money_and_signup_take_an_idempotency_key(schema, path, method):
     operation = schema["paths"][path][method]
@@ -186,20 +333,41 @@ def test_idempotency_key_only_where_it_applies(schema):
         names = {p["name"] for p in operation.get("parameters", [])}
         expected = (path, method) in {
             ("/api/v1/auth/signup", "post"),
-            ("/api/v1/credits", "post"),
+            *((path, "post") for path in MOVES_MONEY),
         }
         assert ("Idempotency-Key" in names) == expected, path
 
 
-def test_credit_and_signup_have_examples(schema):
-    for path in ("/api/v1/credits", "/api/v1/auth/signup"):
-        operation = schema["paths"][path]["post"]
-        request = operation["requestBody"]["content"]["application/json"]
-        assert request["examples"]
-        response = operation["responses"]["201"]["content"]["application/json"]
-        assert response["examples"]
-    credit = schema["paths"]["/api/v1/credits"]["post"]["responses"]["201"]
-    assert "Idempotent-Replayed" in credit["headers"]
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/auth/signup", "/api/v1/accounts", *MOVES_MONEY],
+)
+def test_posts_have_request_and_response_examples(schema, path):
+    operation = schema["paths"][path]["post"]
+    request = operation["requestBody"]["content"]["application/json"]
+    assert request["examples"]
+    response = operation["responses"]["201"]["content"]["application/json"]
+    assert response["examples"]
+
+
+def test_rates_have_a_response_example(schema):
+    operation = schema["paths"]["/api/v1/rates"]["get"]
+    response = operation["responses"]["200"]["content"]["application/json"]
+    (example,) = response["examples"].values()
+    assert set(example["value"]) == {"at", "results"}
+
+
+def test_response_examples_have_the_documented_shape(schema):
+    components = schema["components"]["schemas"]
+    transaction = set(components["Transaction"]["properties"])
+    split = set(components["Split"]["properties"])
+    for path in MOVES_MONEY:
+        content = schema["paths"][path]["post"]["responses"]["201"]["content"]
+        for example in content["application/json"]["examples"].values():
+            value = example["value"]["transaction"]
+            assert set(value) == transaction, path
+            for posting in value["splits"]:
+                assert set(posting) == split, path
 
 
 def test_query_parameters(schema):
@@ -219,6 +387,16 @@ def test_query_parameters(schema):
         "order",
     }
     assert names("/api/v1/balance") == {"at", "currency"}
+    assert names("/api/v1/rates") == {"base"}
+
+
+def test_the_kind_filter_lists_every_kind(schema):
+    (kind,) = [
+        p
+        for p in schema["paths"]["/api/v1/transactions"]["get"]["parameters"]
+        if p["name"] == "kind"
+    ]
+    assert kind["schema"]["enum"] == KINDS
 
 
 def test_amounts_are_decimal_strings(schema):
@@ -278,17 +456,33 @@ def test_response_shapes(schema):
     assert shape("RefreshedTokens") == (tokens, tokens - {"refresh"})
     assert components["TokenTypeEnum"]["enum"] == ["Bearer"]
     plan = {"id", "name", "kind", "value", "currency", "description"}
-    assert shape("Plan") == (plan, plan)
+    assert shape("Plan") == (plan | {"savings_hold_days"}, plan)
     selection = {"plan", "selected_at"}
     assert shape("PlanSelection") == (selection, selection)
-    account = {"id", "kind", "currency", "balance"}
+    account = {"id", "kind", "currency", "balance", "closed_at"}
     assert shape("Account") == (account, account)
+    assert components["Account"]["properties"]["closed_at"]["nullable"]
+    assert shape("OpenedAccounts") == ({"results"}, {"results"})
     page = {"results", "next"}
     for name in ("PlanList", "AccountList", "TransactionPage"):
         assert shape(name) == (page, page), name
         assert components[name]["properties"]["next"]["nullable"] is True
-    credit = {"transaction", "balances"}
-    assert shape("CreditResult") == (credit, credit)
+    result = {"transaction", "balances"}
+    assert shape("TransactionResult") == (result, result)
+    conversion_result = {"transaction", "rate", "balances", "to_balances"}
+    assert shape("ConversionResult") == (conversion_result, conversion_result)
+    conversion_parts = components["ConversionResult"]["properties"]
+    for name, component in (
+        ("rate", "Rate"),
+        ("balances", "Balances"),
+        ("to_balances", "Balances"),
+    ):
+        assert conversion_parts[name]["allOf"] == [
+            {"$ref": f"#/components/schemas/{component}"}
+        ]
+    rate = {"base", "quote", "rate", "valid_from"}
+    assert shape("Rate") == (rate, rate)
+    assert shape("RateList") == ({"at", "results"}, {"at", "results"})
     balance = {"at", "currency", "main", "savings", "total"}
     assert shape("Balance") == (balance, balance)
     transaction = {
@@ -302,10 +496,18 @@ def test_response_shapes(schema):
         "category",
         "splits",
         "plan",
+        "counterparty_account",
+        "conversion",
     }
     assert shape("Transaction") == (transaction, transaction)
-    split = {"account_kind", "amount"}
+    properties = components["Transaction"]["properties"]
+    assert properties["counterparty_account"]["nullable"] is True
+    assert properties["conversion"]["nullable"] is True
+    assert components["TransactionKindEnum"]["enum"] == KINDS
+    split = {"account_kind", "currency", "amount"}
     assert shape("Split") == (split, split)
+    detail = {"to_amount", "to_currency", "rate"}
+    assert shape("ConversionDetail") == (detail, detail)
 
 
 def test_request_shapes(schema):
@@ -334,6 +536,32 @@ def test_request_shapes(schema):
         {"amount", "currency", "source", "description"},
         {"amount"},
     )
+    assert shape("AccountOpenRequest") == ({"currency"}, {"currency"})
+    assert shape("TransferRequest") == (
+        {"kind", "to_account", "amount", "currency", "description"},
+        {"amount"},
+    )
+    transfer = components["TransferRequest"]["properties"]
+    assert transfer["to_account"]["format"] == "uuid"
+    assert transfer["to_account"]["nullable"] is True
+    assert components["TransferKindEnum"]["enum"] == [
+        "transfer",
+        "savings_release",
+    ]
+    assert shape("WithdrawalRequest") == (
+        {"amount", "currency", "category", "description"},
+        {"amount"},
+    )
+    withdrawal = components["WithdrawalRequest"]["properties"]
+    assert withdrawal["category"]["maxLength"] == 100
+    assert withdrawal["description"]["maxLength"] == 500
+    assert shape("ConversionRequest") == (
+        {"from_currency", "to_currency", "amount", "description"},
+        {"from_currency", "to_currency", "amount"},
+    )
+    for name in ("TransferRequest", "WithdrawalRequest", "ConversionRequest"):
+        amount = components[name]["properties"]["amount"]
+        assert amount == components["CreditRequest"]["properties"]["amount"]
 
 
 def test_success_statuses(schema):
@@ -341,7 +569,8 @@ def test_success_statuses(schema):
         successes = {s for s in operation["responses"] if s < "400"}
         expected = {
             ("/api/v1/auth/signup", "post"): {"201"},
-            ("/api/v1/credits", "post"): {"201"},
+            ("/api/v1/accounts", "post"): {"201"},
+            **{(path, "post"): {"201"} for path in MOVES_MONEY},
             ("/api/v1/me", "delete"): {"204"},
         }.get((path, method), {"200"})
         assert successes == expected, (path, method)
