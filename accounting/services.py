@@ -1252,6 +1252,9 @@ def check_distinct_currencies(*, from_currency: str, to_currency: str) -> None:
         raise errors.SameCurrencyError()
 
 
+_CONVERSION_PRECISION = 64
+
+
 def converted_amount(
     *, amount: int, rate: decimal.Decimal, from_currency: str, to_currency: str
 ) -> int:
@@ -1271,8 +1274,11 @@ def converted_amount(
         Minor units of ``to_currency`` (may be 0 for tiny amounts).
     """
     shift = money.exponent(to_currency) - money.exponent(from_currency)
-    exact = decimal.Decimal(amount) * rate * decimal.Decimal(10) ** shift
-    return int(exact.quantize(1, rounding=decimal.ROUND_HALF_EVEN))
+    # Enough digits for the largest amount times the widest rate, so the
+    # product is exact and half-even is the one rounding.
+    with decimal.localcontext(prec=_CONVERSION_PRECISION):
+        exact = decimal.Decimal(amount) * rate * decimal.Decimal(10) ** shift
+        return int(exact.quantize(1, rounding=decimal.ROUND_HALF_EVEN))
 
 
 @transaction.atomic
