@@ -17,9 +17,10 @@ import dataclasses
 import datetime as dt
 import decimal
 import enum
+import functools
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -775,34 +776,84 @@ def _splits(postings: list[Posting], locked: "Locked") -> list[tuple]:
     ]
 
 
-def _finish(
+def _key_store(
     *,
     holder_id: uuid.UUID,
-    key: str | None,
+    key: str,
     request_hash: str,
     body: dict[str, Any],
     header: models.Transaction,
-) -> MovementResult:
-    """Stores the idempotency key with the ledger write; returns the result."""
-    if key is not None:
-        _insert(
-            models.IdempotencyKey,
-            _IDEMPOTENCY_KEY_COLUMNS,
-            [
-                (
-                    holder_id,
-                    key,
-                    request_hash,
-                    201,
-                    body,
-                    header.id,
-                    header.created_at,
-                )
-            ],
-        )
-    return MovementResult(
-        status=201, body=body, replayed=False, transaction=header
+) -> None:
+    """Stores an idempotency key with the ledger write it answered."""
+    _insert(
+        models.IdempotencyKey,
+        _IDEMPOTENCY_KEY_COLUMNS,
+        [
+            (
+                holder_id,
+                key,
+                request_hash,
+                201,
+                body,
+                header.id,
+                header.created_at,
+            )
+        ],
     )
+
+
+Movement = Callable[..., tuple[dict[str, Any], models.Transaction]]
+
+
+def _idempotent(apply: Movement) -> Callable[..., MovementResult]:
+    """Makes a money movement one transaction with its Idempotency-Key.
+
+    The wrapped service takes two more keyword arguments, the caller's
+    ``idempotency_key`` (already validated, or None) and the
+    ``request_hash`` fingerprint of the request. A retry with the same key
+    and request answers the stored response without moving money; a new
+    key is stored with the ledger write, in the same database transaction,
+    so a movement can never apply twice (decision 6).
+
+    Args:
+        apply: The movement; returns its response body and the caller's
+            journal header.
+
+    Returns:
+        The service, answering a :class:`MovementResult`.
+
+    Raises:
+        IdempotencyKeyInFlightError: Same key, first request running.
+        IdempotencyKeyReusedError: Same key, different request.
+    """
+
+    @functools.wraps(apply)
+    def run(
+        *,
+        holder_id: uuid.UUID,
+        idempotency_key: str | None = None,
+        request_hash: str = "",
+        **kwargs: Any,
+    ) -> MovementResult:
+        replay = _replay(
+            holder_id=holder_id, key=idempotency_key, request_hash=request_hash
+        )
+        if replay is not None:
+            return replay
+        body, header = apply(holder_id=holder_id, **kwargs)
+        if idempotency_key is not None:
+            _key_store(
+                holder_id=holder_id,
+                key=idempotency_key,
+                request_hash=request_hash,
+                body=body,
+                header=header,
+            )
+        return MovementResult(
+            status=201, body=body, replayed=False, transaction=header
+        )
+
+    return transaction.atomic(run)
 
 
 def _balances(locked: "Locked", currency: str) -> dict[str, str]:
@@ -811,6 +862,20 @@ def _balances(locked: "Locked", currency: str) -> dict[str, str]:
     return wire.balances_data(
         main=main.balance, savings=savings.balance, currency=currency
     )
+
+
+def _answer(
+    header: models.Transaction, postings: list[Posting], locked: "Locked"
+) -> dict[str, Any]:
+    """Returns ``{transaction, balances}``: the caller's view of a movement.
+
+    ``balances`` are the caller's main and savings in the header's
+    currency, right after the movement.
+    """
+    return {
+        "transaction": wire.transaction_data(header, _splits(postings, locked)),
+        "balances": _balances(locked, header.currency),
+    }
 
 
 # --- Credits ----------------------------------------------------------------
@@ -856,7 +921,7 @@ def credit_savings(*, plan: models.Plan | None, amount: int) -> int:
     return plan.flat_amount
 
 
-@transaction.atomic
+@_idempotent
 def credit_apply(
     *,
     holder_id: uuid.UUID,
@@ -864,9 +929,7 @@ def credit_apply(
     currency: str,
     source: str = "",
     description: str = "",
-    idempotency_key: str | None = None,
-    request_hash: str = "",
-) -> MovementResult:
+) -> tuple[dict[str, Any], models.Transaction]:
     """Credits a holder, splitting between main and savings by plan.
 
     Money enters from the currency's ``world`` account.
@@ -892,11 +955,6 @@ def credit_apply(
         AccountClosedError: Staff closed the wallet.
         AmountNotAboveFlatAmountError: See :func:`credit_savings`.
     """
-    replay = _replay(
-        holder_id=holder_id, key=idempotency_key, request_hash=request_hash
-    )
-    if replay is not None:
-        return replay
     locked = _accounts_lock(holder_id=holder_id, currencies=(currency,))
     main, savings = locked.wallet(currency)
     plan = credit_plan(plan=locked.plan, currency=currency)
@@ -917,23 +975,13 @@ def credit_apply(
             postings.append(_post(account, part))
             moved.append(account)
     _journal_write([(header, postings)], moved)
-    body = {
-        "transaction": wire.transaction_data(header, _splits(postings, locked)),
-        "balances": _balances(locked, currency),
-    }
-    return _finish(
-        holder_id=holder_id,
-        key=idempotency_key,
-        request_hash=request_hash,
-        body=body,
-        header=header,
-    )
+    return _answer(header, postings, locked), header
 
 
 # --- Withdrawals ------------------------------------------------------------
 
 
-@transaction.atomic
+@_idempotent
 def withdrawal_apply(
     *,
     holder_id: uuid.UUID,
@@ -941,9 +989,7 @@ def withdrawal_apply(
     currency: str,
     category: str | None = None,
     description: str = "",
-    idempotency_key: str | None = None,
-    request_hash: str = "",
-) -> MovementResult:
+) -> tuple[dict[str, Any], models.Transaction]:
     """Takes money out of a holder's main account (an expense).
 
     Money leaves to the currency's ``world`` account.
@@ -964,11 +1010,6 @@ def withdrawal_apply(
         InsufficientFundsError: Main holds less than the amount.
         (and the holder, wallet and idempotency errors of credits)
     """
-    replay = _replay(
-        holder_id=holder_id, key=idempotency_key, request_hash=request_hash
-    )
-    if replay is not None:
-        return replay
     locked = _accounts_lock(holder_id=holder_id, currencies=(currency,))
     main, _ = locked.wallet(currency)
     check_funds(account=main, amount=amount)
@@ -985,17 +1026,7 @@ def withdrawal_apply(
         _system(models.Account.Kind.WORLD, currency, amount),
     ]
     _journal_write([(header, postings)], [main])
-    body = {
-        "transaction": wire.transaction_data(header, _splits(postings, locked)),
-        "balances": _balances(locked, currency),
-    }
-    return _finish(
-        holder_id=holder_id,
-        key=idempotency_key,
-        request_hash=request_hash,
-        body=body,
-        header=header,
-    )
+    return _answer(header, postings, locked), header
 
 
 # --- Transfers --------------------------------------------------------------
@@ -1030,7 +1061,7 @@ def _recipient(
     return recipient
 
 
-@transaction.atomic
+@_idempotent
 def transfer_apply(
     *,
     holder_id: uuid.UUID,
@@ -1038,9 +1069,7 @@ def transfer_apply(
     amount: int,
     currency: str,
     description: str = "",
-    idempotency_key: str | None = None,
-    request_hash: str = "",
-) -> MovementResult:
+) -> tuple[dict[str, Any], models.Transaction]:
     """Moves money from a holder's main account to another holder's main.
 
     Two journal headers, one per holder (``transfer_out`` and
@@ -1066,11 +1095,6 @@ def transfer_apply(
         InsufficientFundsError: The sender's main holds less.
         (and the holder, wallet and idempotency errors of credits)
     """
-    replay = _replay(
-        holder_id=holder_id, key=idempotency_key, request_hash=request_hash
-    )
-    if replay is not None:
-        return replay
     locked = _accounts_lock(
         holder_id=holder_id, currencies=(currency,), also=to_account
     )
@@ -1117,19 +1141,7 @@ def transfer_apply(
         ],
         [sender, recipient],
     )
-    body = {
-        "transaction": wire.transaction_data(
-            outgoing, _splits(out_postings, locked)
-        ),
-        "balances": _balances(locked, currency),
-    }
-    return _finish(
-        holder_id=holder_id,
-        key=idempotency_key,
-        request_hash=request_hash,
-        body=body,
-        header=outgoing,
-    )
+    return _answer(outgoing, out_postings, locked), outgoing
 
 
 # --- Savings release --------------------------------------------------------
@@ -1174,16 +1186,14 @@ def savings_held(
     return min(int(inflow), savings.balance)
 
 
-@transaction.atomic
+@_idempotent
 def savings_release_apply(
     *,
     holder_id: uuid.UUID,
     amount: int,
     currency: str,
     description: str = "",
-    idempotency_key: str | None = None,
-    request_hash: str = "",
-) -> MovementResult:
+) -> tuple[dict[str, Any], models.Transaction]:
     """Moves money from a holder's savings back to their main account.
 
     Allowed for what the plan no longer holds (:func:`savings_held`).
@@ -1204,11 +1214,6 @@ def savings_release_apply(
         SavingsLockedError: Enough savings, but part of it still held.
         (and the holder, wallet and idempotency errors of credits)
     """
-    replay = _replay(
-        holder_id=holder_id, key=idempotency_key, request_hash=request_hash
-    )
-    if replay is not None:
-        return replay
     locked = _accounts_lock(holder_id=holder_id, currencies=(currency,))
     main, savings = locked.wallet(currency)
     check_funds(account=savings, amount=amount)
@@ -1230,17 +1235,7 @@ def savings_release_apply(
         )
     postings = [_post(savings, -amount), _post(main, amount)]
     _journal_write([(header, postings)], [main, savings])
-    body = {
-        "transaction": wire.transaction_data(header, _splits(postings, locked)),
-        "balances": _balances(locked, currency),
-    }
-    return _finish(
-        holder_id=holder_id,
-        key=idempotency_key,
-        request_hash=request_hash,
-        body=body,
-        header=header,
-    )
+    return _answer(header, postings, locked), header
 
 
 # --- Conversions ------------------------------------------------------------
@@ -1281,7 +1276,7 @@ def converted_amount(
         return int(exact.quantize(1, rounding=decimal.ROUND_HALF_EVEN))
 
 
-@transaction.atomic
+@_idempotent
 def conversion_apply(
     *,
     holder_id: uuid.UUID,
@@ -1289,9 +1284,7 @@ def conversion_apply(
     to_currency: str,
     amount: int,
     description: str = "",
-    idempotency_key: str | None = None,
-    request_hash: str = "",
-) -> MovementResult:
+) -> tuple[dict[str, Any], models.Transaction]:
     """Converts money between two of a holder's main accounts.
 
     Uses the newest rate valid at the conversion's instant. Four entries:
@@ -1321,11 +1314,6 @@ def conversion_apply(
     check_distinct_currencies(
         from_currency=from_currency, to_currency=to_currency
     )
-    replay = _replay(
-        holder_id=holder_id, key=idempotency_key, request_hash=request_hash
-    )
-    if replay is not None:
-        return replay
     locked = _accounts_lock(
         holder_id=holder_id, currencies=(from_currency, to_currency)
     )
@@ -1366,18 +1354,11 @@ def conversion_apply(
     ]
     _journal_write([(header, postings)], [source, target])
     body = {
-        "transaction": wire.transaction_data(header, _splits(postings, locked)),
+        **_answer(header, postings, locked),
         "rate": wire.rate_data(rate),
-        "balances": _balances(locked, from_currency),
         "to_balances": _balances(locked, to_currency),
     }
-    return _finish(
-        holder_id=holder_id,
-        key=idempotency_key,
-        request_hash=request_hash,
-        body=body,
-        header=header,
-    )
+    return body, header
 
 
 def rate_at(*, base: str, quote: str, at: dt.datetime) -> models.Rate:
