@@ -6,11 +6,13 @@ test runs ``make run`` under ``env -i`` (only ``PATH`` without the venv,
 ``HOME``, a temporary ``VAR_DIR`` so the developer's ``var/`` is untouched,
 and ``VENV`` naming the existing venv so the install step has nothing to
 do), signs up, waits until the user's creation event reached accounting
-through the file-system broker, credits once, reads the balance, and then
-sends SIGINT to make's process group as a terminal does on Ctrl-C: every
-process must be gone and every port closed, within bounds.
+through the file-system broker, credits once, opens a EUR wallet and
+converts at the demo rate, reads the balance, and then sends SIGINT to
+make's process group as a terminal does on Ctrl-C: every process must be
+gone and every port closed, within bounds.
 """
 
+import decimal
 import os
 import subprocess
 import sys
@@ -116,12 +118,33 @@ def test_make_run_serves_the_platform_and_stops_on_ctrl_c(tmp_path):
             headers = {"Authorization": f"Bearer {token.json()['access']}"}
 
             credit = _credit_when_ready(api, headers)
+            # The demo rates make conversions work at once.
+            opened = api.post(
+                "/accounts", json={"currency": "EUR"}, headers=headers
+            )
+            converted = api.post(
+                "/conversions",
+                json={
+                    "from_currency": "USD",
+                    "to_currency": "EUR",
+                    "amount": "10.00",
+                },
+                headers=headers,
+            )
             balance = api.get("/balance", headers=headers)
 
         assert credit.status_code == 201, credit.text
         assert credit.json()["balances"] == {"main": "25.50", "savings": "0.00"}
+        assert opened.status_code == 201, opened.text
+        assert converted.status_code == 201, converted.text
+        assert converted.json()["balances"]["main"] == "15.50"
+        rate = decimal.Decimal(converted.json()["rate"]["rate"])
+        euros = (decimal.Decimal("10.00") * rate).quantize(
+            decimal.Decimal("0.01"), rounding=decimal.ROUND_HALF_EVEN
+        )
+        assert converted.json()["to_balances"]["main"] == str(euros)
         assert balance.status_code == 200, balance.text
-        assert balance.json()["total"] == "25.50"
+        assert balance.json()["total"] == "15.50"
         # The embedded default: SQLite files and secrets in VAR_DIR only.
         assert (var_dir / "local.env").exists()
         assert (var_dir / "users.sqlite3").exists()
