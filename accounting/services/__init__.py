@@ -1,0 +1,74 @@
+"""Every write of the accounting service, one function per use case.
+
+Services are plain functions over the models, called alike from the
+internal API, the Celery task, the admin and management commands. Each runs
+in one database transaction; rules are small named guards (``check_...``,
+in :mod:`.guards`) that raise the domain errors of ``accounting.errors``.
+
+- :mod:`.holders`: user events, wallets, plans, closing wallets.
+- :mod:`.movements`: credits, withdrawals, transfers, savings releases and
+  conversions, written through :mod:`.journal` (locks, entries,
+  idempotency keys).
+- :mod:`.rates`: FX rates.
+
+Callers use the names re-exported here (``services.credit_apply``, ...).
+"""
+
+from accounting.services.guards import (
+    check_amount_above_flat_amount,
+    check_distinct_currencies,
+    check_funds,
+    check_holder_open,
+    check_plan_active,
+    check_same_request,
+)
+from accounting.services.holders import (
+    EventOutcome,
+    UserEvent,
+    account_close,
+    account_open,
+    holder_apply_user_event,
+    plan_assign,
+    plan_set_active,
+)
+from accounting.services.journal import MovementResult
+from accounting.services.movements import (
+    conversion_apply,
+    converted_amount,
+    credit_apply,
+    credit_plan,
+    credit_savings,
+    savings_held,
+    savings_release_apply,
+    transfer_apply,
+    withdrawal_apply,
+)
+from accounting.services.rates import rate_at, rate_create
+
+__all__ = [
+    "EventOutcome",
+    "MovementResult",
+    "UserEvent",
+    "account_close",
+    "account_open",
+    "check_amount_above_flat_amount",
+    "check_distinct_currencies",
+    "check_funds",
+    "check_holder_open",
+    "check_plan_active",
+    "check_same_request",
+    "conversion_apply",
+    "converted_amount",
+    "credit_apply",
+    "credit_plan",
+    "credit_savings",
+    "holder_apply_user_event",
+    "plan_assign",
+    "plan_set_active",
+    "rate_at",
+    "rate_create",
+    "savings_held",
+    "savings_release_apply",
+    "transfer_apply",
+    "withdrawal_apply",
+]

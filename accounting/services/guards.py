@@ -1,0 +1,50 @@
+"""Business rules as small named checks, shared by the services.
+
+Each ``check_...`` raises the domain error of ``accounting.errors`` that
+the internal API renders as a problem document; none writes anything.
+"""
+
+from accounting import errors, models
+from config import money
+
+
+def check_holder_open(holder: models.Holder) -> None:
+    """Raises HolderClosedError if the user was deleted."""
+    if holder.is_closed:
+        raise errors.HolderClosedError()
+
+
+def check_plan_active(plan: models.Plan) -> None:
+    """Raises PlanNotFoundError if the plan is no longer offered."""
+    if not plan.is_active:
+        raise errors.PlanNotFoundError()
+
+
+def check_amount_above_flat_amount(*, plan: models.Plan, amount: int) -> None:
+    """Raises AmountNotAboveFlatAmountError unless ``amount > flat``."""
+    if amount <= plan.flat_amount:
+        raise errors.AmountNotAboveFlatAmountError(
+            f"With the plan {plan.name!r} a credit must be above "
+            f"{plan.value} {plan.currency}."
+        )
+
+
+def check_same_request(*, stored_hash: str, request_hash: str) -> None:
+    """Raises IdempotencyKeyReusedError if a key names another request."""
+    if stored_hash != request_hash:
+        raise errors.IdempotencyKeyReusedError()
+
+
+def check_funds(*, account: models.Account, amount: int) -> None:
+    """Raises InsufficientFundsError if ``account`` holds less than amount."""
+    if account.balance < amount:
+        available = money.format_amount(account.balance, account.currency)
+        raise errors.InsufficientFundsError(
+            f"The {account.kind} account holds {available} {account.currency}."
+        )
+
+
+def check_distinct_currencies(*, from_currency: str, to_currency: str) -> None:
+    """Raises SameCurrencyError for a conversion into its own currency."""
+    if from_currency == to_currency:
+        raise errors.SameCurrencyError()
