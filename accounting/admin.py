@@ -19,7 +19,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounting import errors, models, services
+from accounting import errors, models, selectors, services
 from config import money
 from config.admin import ReadOnlyMixin, ReadOnlyModelAdmin
 
@@ -440,17 +440,34 @@ class AccountAdmin(ReadOnlyModelAdmin):
         "holder",
         "kind",
         "currency",
-        "balance_amount",
+        "balance_now",
         "last_sequence",
         "created_at",
         "closed_at",
     ]
     readonly_fields = fields
-    balance_amount = staticmethod(money_column("balance", "balance"))
     list_filter = ["kind", "currency", ClosedListFilter, "created_at"]
     search_fields = ["holder__email", "id"]
     list_select_related = ["holder"]
     actions = ["close_wallets"]
+
+    @admin.display(description="balance", ordering="balance")
+    def balance_amount(self, account: models.Account) -> str:
+        """A customer's running balance; system balances are derived.
+
+        A system account keeps no running balance (no hot row), and summing
+        its entries for every row of a list would cost a scan each, so the
+        list points to the account's page, which shows the sum.
+        """
+        if account.holder_id is None:
+            return "derived (open the account)"
+        return money.format_amount(account.balance, account.currency)
+
+    @admin.display(description="balance")
+    def balance_now(self, account: models.Account) -> str:
+        """The balance now: stored for customers, summed for system."""
+        balance = selectors.account_balance(account=account)
+        return money.format_amount(balance, account.currency)
 
     def has_close_permission(self, request: HttpRequest) -> bool:
         """Closing needs the change permission on accounts."""

@@ -14,7 +14,15 @@ import json
 import uuid
 
 from django.db import connection
-from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import Coalesce
 
 from accounting import errors, models, wire
@@ -79,6 +87,30 @@ def accounts_list(*, holder: models.Holder) -> QuerySet[models.Account]:
     return models.Account.objects.filter(holder=holder).order_by(
         "currency", "kind"
     )
+
+
+def account_balance(*, account: models.Account) -> int:
+    """Returns an account's balance now, in minor units.
+
+    Customer accounts keep it as a projection; a system account's is the
+    sum of its entries (decision 4: no running balance, no hot row), so
+    this is a scan of that account's entries: for staff pages, not for the
+    money path. A system account's balance is the platform's position:
+    ``world`` is minus what customers hold net of what they took out,
+    ``fx`` what customers sold minus what they bought, ``clearing`` zero.
+
+    Args:
+        account: Any account.
+
+    Returns:
+        The balance (negative for system accounts that paid out).
+    """
+    if account.holder_id is not None:
+        return account.balance
+    total = models.Entry.objects.filter(account=account).aggregate(
+        total=Coalesce(Sum("amount"), 0)
+    )["total"]
+    return int(total)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -182,3 +182,25 @@ def test_the_holder_page_shows_when_a_wallet_closed(staff, holder):
 
     assert closed_at_cells(holder_page) == [shown, shown]  # main, savings
     assert shown.encode() in account_page.content
+
+
+def test_system_balances_are_derived_from_their_entries(staff, holder):
+    services.credit_apply(holder_id=holder.pk, amount=12_345, currency="USD")
+    services.withdrawal_apply(holder_id=holder.pk, amount=345, currency="USD")
+    main = holder.accounts.get(kind="main", currency="USD")
+
+    listing = staff.get(reverse(CHANGELIST), {"currency__exact": "USD"})
+    world_page = staff.get(
+        reverse("admin:accounting_account_change", args=[WORLD_USD])
+    )
+    main_page = staff.get(
+        reverse("admin:accounting_account_change", args=[main.pk])
+    )
+
+    assert listing.status_code == 200
+    text = listing.content.decode()
+    assert "derived (open the account)" in text
+    assert "120.00" in text  # the customer's running balance
+    # World paid 123.45 in and took 3.45 back: -120.00, never 0.00.
+    assert "-120.00" in world_page.content.decode()
+    assert "120.00" in main_page.content.decode()
