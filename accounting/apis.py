@@ -138,16 +138,6 @@ class MovementSerializer(serializers.Serializer):
     balances = BalancesSerializer()
 
 
-class AccountIdField(serializers.UUIDField):
-    """An account id: a UUID string, never the integer DRF would accept."""
-
-    def to_internal_value(self, data: Any) -> uuid.UUID:
-        """Parses the id; anything but a UUID string is invalid."""
-        if not isinstance(data, str):
-            self.fail("invalid", value=data)
-        return super().to_internal_value(data)
-
-
 def amount_in(
     attrs: dict[str, Any], currency: str, field: str = "amount"
 ) -> int:
@@ -492,7 +482,7 @@ class TransferCreateApi(APIView):
         kind = serializers.ChoiceField(
             choices=[TRANSFER, SAVINGS_RELEASE], default=TRANSFER
         )
-        to_account = AccountIdField(
+        to_account = fields.UUIDStringField(
             required=False,
             allow_null=True,
             default=None,

@@ -3,12 +3,14 @@
 ``AmountField`` keeps the exact decimal (its precision is checked against the
 currency by the serializer that knows the currency, with
 :func:`config.money.to_minor`), ``CurrencyField`` checks the supported list,
-and ``InstantField`` reads RFC 3339 instants. Their errors carry the stable
-codes of :class:`config.problems.Code`, which name the whole problem.
+``InstantField`` reads RFC 3339 instants and ``UUIDStringField`` ids. Their
+errors carry the stable codes of :class:`config.problems.Code`, which name
+the whole problem.
 """
 
 import datetime as dt
 import decimal
+import uuid
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
@@ -93,3 +95,17 @@ class InstantField(serializers.Field):
     def to_representation(self, value: dt.datetime) -> str:
         """Renders the instant in UTC with a ``Z``."""
         return timeparse.format_instant(value)
+
+
+class UUIDStringField(serializers.UUIDField):
+    """A UUID sent as a string, never the integer DRF's field accepts.
+
+    ``serializers.UUIDField`` turns an integer into a UUID; an account id
+    sent as a number is a client's mistake, so it is refused.
+    """
+
+    def to_internal_value(self, data: Any) -> uuid.UUID:
+        """Parses the id; anything but a UUID string is invalid."""
+        if not isinstance(data, str):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)

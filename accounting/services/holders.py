@@ -289,9 +289,10 @@ def account_close(*, account: models.Account) -> list[models.Account]:
     """
     if account.holder_id is None:
         raise errors.AccountNotFoundError()
-    wallet = models.Account.objects.select_for_update().filter(
+    wallet = models.Account.objects.filter(
         holder_id=account.holder_id, currency=account.currency
     )
-    now = timezone.now()
-    wallet.filter(closed_at__isnull=True).update(closed_at=now)
+    # The UPDATE locks the rows itself: a movement holding them finishes
+    # first, and later ones find the wallet closed.
+    wallet.filter(closed_at__isnull=True).update(closed_at=timezone.now())
     return list(wallet.order_by("kind"))

@@ -59,3 +59,25 @@ def test_representation():
     assert fields.InstantField().to_representation(instant) == (
         "2026-11-21T08:00:00Z"
     )
+
+
+class RecipientSerializer(serializers.Serializer):
+    to_account = fields.UUIDStringField()
+
+
+@pytest.mark.parametrize(
+    "value", [12345, 3.5, ["3f2e1d0c-9b8a-4f6e-8d5c-4b3a2f1e0d9c"], "nope"]
+)
+def test_an_id_must_be_a_uuid_string(value):
+    serializer = RecipientSerializer(data={"to_account": value})
+
+    assert not serializer.is_valid()
+    assert serializer.errors["to_account"][0].code == "invalid"
+
+
+def test_a_uuid_string_is_parsed():
+    value = "3F2E1D0C-9B8A-4F6E-8D5C-4B3A2F1E0D9C"
+    serializer = RecipientSerializer(data={"to_account": value})
+
+    assert serializer.is_valid(), serializer.errors
+    assert str(serializer.validated_data["to_account"]) == value.lower()

@@ -30,7 +30,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config import money, problems, timeparse
-from config.fields import CurrencyField
+from config.fields import CurrencyField, UUIDStringField
 from config.problems import Code
 from integration import selectors, services
 from integration.api import common
@@ -147,16 +147,6 @@ class _AmountSerializer(serializers.Serializer):
             "amount": _amount_in(attrs["amount"], currency),
             "currency": currency,
         }
-
-
-class _AccountIdField(serializers.UUIDField):
-    """An account id: a UUID string, never the integer DRF would accept."""
-
-    def to_internal_value(self, data: Any) -> uuid.UUID:
-        """Parses the id; anything but a UUID string is invalid."""
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 def _transaction_example(**fields: Any) -> dict[str, Any]:
@@ -378,7 +368,7 @@ class TransferCreateApi(APIView):
                 "savings to my main account."
             ),
         )
-        to_account = _AccountIdField(
+        to_account = UUIDStringField(
             required=False,
             allow_null=True,
             help_text=(
