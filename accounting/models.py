@@ -213,6 +213,11 @@ class Account(models.Model):
     * ``clearing``: the transit account between the two halves of a
       transfer (``transfer_out`` and ``transfer_in``, one journal header
       per holder); it returns to zero with every transfer.
+
+    A ``pot`` is the shared account of a group savings challenge
+    (:class:`SavingsGroup`): no holder, but a running balance like a
+    customer account (members' contributions lock it, its total and its
+    history are index reads) and the same ``balance >= 0`` CHECK.
     """
 
     class Kind(models.TextChoices):
@@ -223,6 +228,7 @@ class Account(models.Model):
         WORLD = "world", "World (money in and out)"
         FX = "fx", "FX (conversions)"
         CLEARING = "clearing", "Clearing (transfers in transit)"
+        POT = "pot", "Group pot"
 
     CUSTOMER_KINDS = (Kind.MAIN, Kind.SAVINGS)
     SYSTEM_KINDS = (Kind.WORLD, Kind.FX, Kind.CLEARING)
@@ -254,21 +260,25 @@ class Account(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["kind", "currency"],
-                condition=Q(holder__isnull=True),
+                condition=Q(
+                    holder__isnull=True, kind__in=["world", "fx", "clearing"]
+                ),
                 name="accounting_account_unique_system",
             ),
             models.CheckConstraint(
                 condition=(
                     Q(
                         holder__isnull=True,
-                        kind__in=["world", "fx", "clearing"],
+                        kind__in=["world", "fx", "clearing", "pot"],
                     )
                     | Q(holder__isnull=False, kind__in=["main", "savings"])
                 ),
                 name="accounting_account_kind_matches_owner",
             ),
             models.CheckConstraint(
-                condition=Q(holder__isnull=True) | Q(balance__gte=0),
+                condition=(
+                    Q(kind__in=["world", "fx", "clearing"]) | Q(balance__gte=0)
+                ),
                 name="accounting_account_balance_not_negative",
             ),
         ]
@@ -357,7 +367,9 @@ class Transaction(AppendOnlyModel):
     never rewrite history. A transfer is two headers, ``transfer_out`` for
     the sender and ``transfer_in`` for the recipient, written together and
     pointing at each other (``related``) through the ``clearing`` account,
-    so that each holder's history is an index range of its own. A
+    so that each holder's history is an index range of its own. A group
+    contribution moves savings into a group's pot, named by
+    ``counterparty_account``; its ``description`` is the member's message. A
     conversion keeps what it bought (``to_amount``, ``to_currency``) and
     the rate it used (``rate`` and its value ``fx_rate``).
     """
@@ -371,6 +383,7 @@ class Transaction(AppendOnlyModel):
         WITHDRAWAL = "withdrawal", "Withdrawal"
         CONVERSION = "conversion", "Conversion"
         SAVINGS_RELEASE = "savings_release", "Savings release"
+        GROUP_CONTRIBUTION = "group_contribution", "Group contribution"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     holder = models.ForeignKey(
@@ -393,7 +406,10 @@ class Transaction(AppendOnlyModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="Transfers: the other side's main account.",
+        help_text=(
+            "Transfers: the other side's main account. Group "
+            "contributions: the group's pot."
+        ),
     )
     related = models.ForeignKey(
         "self",
@@ -463,7 +479,18 @@ class Transaction(AppendOnlyModel):
                         counterparty_account__isnull=False,
                     )
                     | Q(
-                        ~Q(kind__in=["transfer_out", "transfer_in"]),
+                        kind="group_contribution",
+                        related__isnull=True,
+                        counterparty_account__isnull=False,
+                    )
+                    | Q(
+                        ~Q(
+                            kind__in=[
+                                "transfer_out",
+                                "transfer_in",
+                                "group_contribution",
+                            ]
+                        ),
                         related__isnull=True,
                         counterparty_account__isnull=True,
                     )
@@ -567,3 +594,163 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.holder_id} {self.key}"
+
+
+def normalize_label(text: str | None) -> str:
+    """Returns a category or source label in its one stored spelling.
+
+    Labels are free text; grouping them in reports needs one spelling per
+    label, so surrounding and repeated whitespace go and letters are
+    case-folded: ``"  Eating   Out "`` is stored as ``"eating out"``.
+
+    Args:
+        text: The label as the client sent it (None: no label).
+
+    Returns:
+        The normalised label, ``""`` for none.
+    """
+    return " ".join((text or "").split()).casefold()
+
+
+class Category(models.Model):
+    """A suggested expense category, kept by staff in the admin.
+
+    Withdrawals accept any category; these are the ones a client offers
+    first. Names are stored normalised (:func:`normalize_label`), the way
+    withdrawals store theirs, so a report groups both alike.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        """Table options, indexes and constraints."""
+
+        verbose_name_plural = "categories"
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(name=""), name="accounting_category_name_set"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Goal(models.Model):
+    """A savings goal: an amount to reach in a currency, maybe by a date.
+
+    A goal holds no money and no counter: what it has ``saved`` is read
+    from the holder's savings balance in its currency, shared out among
+    the holder's goals in order (see ``accounting.selectors``), so it can
+    never drift from the ledger.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    holder = models.ForeignKey(
+        Holder, on_delete=models.PROTECT, related_name="goals"
+    )
+    name = models.CharField(max_length=100)
+    target_amount = models.BigIntegerField(
+        help_text="In minor units of the currency."
+    )
+    currency = models.CharField(max_length=3)
+    target_date = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        """Table options, indexes and constraints."""
+
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["holder", "currency"], name="accounting_goal_holder"
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(target_amount__gt=0),
+                name="accounting_goal_target_positive",
+            )
+        ]
+
+    def __str__(self) -> str:
+        target = money.format_amount(self.target_amount, self.currency)
+        return f"{self.name} ({target} {self.currency})"
+
+
+class SavingsGroup(models.Model):
+    """A group savings challenge: members pool savings towards a target.
+
+    The money is in ``pot``, a ledger account of kind ``pot``; each
+    contribution is a ``group_contribution`` transaction from a member's
+    savings into it, so the total, the progress and the leaderboard are
+    all read from the journal.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=100)
+    target_amount = models.BigIntegerField(
+        help_text="In minor units of the currency."
+    )
+    currency = models.CharField(max_length=3)
+    target_date = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        Holder, on_delete=models.PROTECT, related_name="+"
+    )
+    pot = models.OneToOneField(
+        Account, on_delete=models.PROTECT, related_name="savings_group"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        """Table options, indexes and constraints."""
+
+        ordering = ["-created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(target_amount__gt=0),
+                name="accounting_group_target_positive",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GroupMember(models.Model):
+    """A holder's membership of a savings group (once per group)."""
+
+    id = models.BigAutoField(primary_key=True)
+    group = models.ForeignKey(
+        SavingsGroup, on_delete=models.PROTECT, related_name="members"
+    )
+    holder = models.ForeignKey(
+        Holder, on_delete=models.PROTECT, related_name="group_memberships"
+    )
+    added_by = models.ForeignKey(
+        Holder,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The member who added this one (empty: the creator).",
+    )
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        """Table options, indexes and constraints."""
+
+        ordering = ["joined_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "holder"],
+                name="accounting_group_member_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.holder_id} in {self.group_id}"

@@ -86,6 +86,7 @@ SPECTACULAR_SETTINGS = {
             "withdrawal",
             "conversion",
             "savings_release",
+            "group_contribution",
         ],
     },
 }

@@ -169,6 +169,7 @@ def test_the_schema_generates_without_warnings(tmp_path):
         "withdrawal",
         "conversion",
         "savings_release",
+        "group_contribution",
     ]
     assert components["TransferInputKindEnum"]["enum"] == [
         "transfer",

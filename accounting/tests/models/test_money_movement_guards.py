@@ -173,6 +173,7 @@ def test_transaction_kinds_and_str():
         "withdrawal",
         "conversion",
         "savings_release",
+        "group_contribution",
     ]
     txn = models.Transaction(kind="conversion", amount=150, currency="JPY")
     assert str(txn) == "conversion 150 JPY"
