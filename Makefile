@@ -17,9 +17,10 @@ USERS := DJANGO_SETTINGS_MODULE=config.users.settings
 ACCOUNTING := DJANGO_SETTINGS_MODULE=config.accounting.settings
 INTEGRATION := DJANGO_SETTINGS_MODULE=config.integration.settings
 
-# The test stack: real PostgreSQL and RabbitMQ (started if they are down).
+# The test stack: real PostgreSQL, RabbitMQ and Redis (started if down).
 PG_URL ?= postgres://postgres@127.0.0.1:5432
 AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672
+REDIS_URL ?= redis://127.0.0.1:6379
 TEST_ENV := USERS_DATABASE_URL=$(PG_URL)/users \
 	ACCOUNTING_DATABASE_URL=$(PG_URL)/accounting \
 	CACHE_URL=locmemcache://
@@ -112,6 +113,7 @@ unit: install-dev bootstrap services  ## pytest per service, with coverage.
 		$(PYTEST) users --ds=config.users.settings \
 		--cov --cov-report= --cov-fail-under=0
 	$(TEST_ENV) CELERY_BROKER_URL=$(AMQP_URL)/savings_test_accounting \
+		CACHE_URL=$(REDIS_URL)/1 \
 		$(PYTEST) accounting --ds=config.accounting.settings \
 		--cov --cov-append --cov-report= --cov-fail-under=0
 	$(TEST_ENV) CELERY_BROKER_URL=$(AMQP_URL)/savings_test \

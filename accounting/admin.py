@@ -6,6 +6,8 @@ rate ``rate_create`` and closing wallets ``account_close``. Plans are never
 deleted (transactions keep snapshots, holders keep choices), rates are
 never edited or deleted (conversions point at the rate they used). The
 ledger (accounts, transactions, entries) is read-only here, as everywhere.
+Suggested expense categories are saved through ``category_save``; holders'
+goals are shown, never edited.
 """
 
 import decimal
@@ -15,9 +17,12 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminSplitDateTime
-from django.db.models import Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from accounting import errors, models, selectors, services
 from config import money
@@ -53,6 +58,27 @@ def money_column(
         return "-" if minor is None else money.format_amount(minor, currency)
 
     return column
+
+
+def admin_link(obj: Any, text: str, query: str = "") -> str:
+    """Returns a link to an object's admin page.
+
+    Args:
+        obj: The object; with ``query``, a model (its list is linked).
+        text: The link's text (escaped).
+        query: A list filter such as ``account__id__exact=...``.
+
+    Returns:
+        The ``<a>`` element, safe to show.
+    """
+    meta = obj._meta
+    if query:
+        url = reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist")
+        return format_html('<a href="{}?{}">{}</a>', url, query, text)
+    url = reverse(
+        f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk]
+    )
+    return format_html('<a href="{}">{}</a>', url, text)
 
 
 class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
@@ -453,13 +479,14 @@ class AccountAdmin(ReadOnlyModelAdmin):
 
     @admin.display(description="balance", ordering="balance")
     def balance_amount(self, account: models.Account) -> str:
-        """A customer's running balance; system balances are derived.
+        """A running balance (customers, pots); system balances are derived.
 
         A system account keeps no running balance (no hot row), and summing
         its entries for every row of a list would cost a scan each, so the
-        list points to the account's page, which shows the sum.
+        list points to the account's page, which shows the sum. A group's
+        pot has no holder either, but keeps a running balance.
         """
-        if account.holder_id is None:
+        if account.holder_id is None and account.kind != account.Kind.POT:
             return "derived (open the account)"
         return money.format_amount(account.balance, account.currency)
 
@@ -586,8 +613,8 @@ class TransactionAdmin(ReadOnlyModelAdmin):
             },
         ),
         (
-            "Transfer",
-            {"fields": ["counterparty_account", "related"]},
+            "Transfer or group contribution",
+            {"fields": ["counterparty_account", "related", "group"]},
         ),
         (
             "Conversion",
@@ -620,6 +647,16 @@ class TransactionAdmin(ReadOnlyModelAdmin):
         rate = transaction.fx_rate
         return "-" if rate is None else models.format_rate(rate)
 
+    @admin.display(description="group")
+    def group(self, transaction: models.Transaction) -> str:
+        """A contribution's group (whose pot is the counterparty), linked."""
+        if transaction.kind != models.Transaction.Kind.GROUP_CONTRIBUTION:
+            return "-"
+        group = models.SavingsGroup.objects.get(
+            pot_id=transaction.counterparty_account_id
+        )
+        return admin_link(group, group.name)
+
 
 @admin.register(models.Entry)
 class EntryAdmin(EntryMoneyColumns, ReadOnlyModelAdmin):
@@ -648,3 +685,226 @@ class EntryAdmin(EntryMoneyColumns, ReadOnlyModelAdmin):
     readonly_fields = fields
     list_filter = ["currency", "account__kind", "occurred_at"]
     list_select_related = ["transaction", "account__holder"]
+
+
+# --- Personal finance -------------------------------------------------------
+
+
+class CategoryForm(forms.ModelForm):
+    """A suggested category: its name is checked as it will be stored.
+
+    The name is normalised before the model's checks run, so "Eating  Out"
+    is refused when "eating out" exists (one category, one spelling), and
+    so are names blank or too long once normalised.
+    """
+
+    class Meta:
+        """What staff edit."""
+
+        model = models.Category
+        fields = ["name", "is_active"]
+        help_texts = {
+            "name": "Stored in lower case with single spaces, like the "
+            "categories clients give withdrawals."
+        }
+
+    def clean_name(self) -> str:
+        """Returns the name normalised (:func:`models.normalize_label`)."""
+        return models.normalize_label(self.cleaned_data["name"])
+
+
+@admin.register(models.Category)
+class CategoryAdmin(admin.ModelAdmin):
+    """Add, rename and (de)activate suggested categories; never delete.
+
+    Withdrawals keep their category as text, so renaming or deactivating
+    a suggestion changes no history; a deactivated one is no longer
+    offered to clients.
+    """
+
+    form = CategoryForm
+    list_display = ["name", "is_active", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["name"]
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: Any = None
+    ) -> bool:
+        """Categories are deactivated, never deleted."""
+        del request, obj
+        return False
+
+    def save_model(
+        self,
+        request: HttpRequest,
+        obj: models.Category,
+        form: forms.ModelForm,
+        change: bool,
+    ) -> None:
+        """Saves through the service (which the signal follows to the cache)."""
+        del request, change
+        services.category_save(
+            category=obj,
+            name=form.cleaned_data["name"],
+            is_active=form.cleaned_data["is_active"],
+        )
+
+
+@admin.register(models.Goal)
+class GoalAdmin(ReadOnlyModelAdmin):
+    """Holders' savings goals, read-only: holders set them in the app."""
+
+    list_display = [
+        "name",
+        "holder",
+        "target",
+        "currency",
+        "target_date",
+        "created_at",
+    ]
+    fields = [
+        "id",
+        "holder",
+        "name",
+        "target",
+        "currency",
+        "target_date",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = fields
+    list_filter = ["currency"]
+    search_fields = ["holder__email", "name"]
+    list_select_related = ["holder"]
+    ordering = ["holder__email", "currency", "target_date"]
+    target = staticmethod(money_column("target_amount", "target"))
+
+
+# --- Savings groups (read-only) ---------------------------------------------
+
+
+class GroupMemberInline(ReadOnlyInline):
+    """A group's members with what each contributed (one query for all)."""
+
+    model = models.GroupMember
+    fields = ["holder", "added_by", "joined_at", "contributed", "count"]
+    readonly_fields = fields
+    show_change_link = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        """Members with their holders and their contributions to the pot."""
+        mine = (
+            models.Transaction.objects.filter(
+                kind=models.Transaction.Kind.GROUP_CONTRIBUTION,
+                holder=OuterRef("holder"),
+                counterparty_account=OuterRef("group__pot"),
+            )
+            .order_by()
+            .values("holder")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("holder", "added_by", "group")
+            .annotate(
+                contributed_minor=Coalesce(
+                    Subquery(mine.annotate(s=Sum("amount")).values("s")), 0
+                ),
+                contribution_count=Coalesce(
+                    Subquery(mine.annotate(n=Count("id")).values("n")), 0
+                ),
+            )
+            .order_by("-contributed_minor", "joined_at", "id")
+        )
+
+    @admin.display(description="contributed")
+    def contributed(self, member: models.GroupMember) -> str:
+        """The sum of the member's contributions, as money."""
+        return money.format_amount(
+            member.contributed_minor, member.group.currency
+        )
+
+    @admin.display(description="contributions")
+    def count(self, member: models.GroupMember) -> int:
+        """How many contributions the member made."""
+        return member.contribution_count
+
+
+@admin.register(models.SavingsGroup)
+class SavingsGroupAdmin(ReadOnlyModelAdmin):
+    """Savings groups, read-only: members create and fill them in the app.
+
+    The total is the pot's running balance; the pot's entries are the
+    group's history, one link away.
+    """
+
+    list_display = [
+        "name",
+        "currency",
+        "target",
+        "total",
+        "progress",
+        "member_count",
+        "created_by",
+        "created_at",
+    ]
+    fields = [
+        "id",
+        "name",
+        "currency",
+        "target",
+        "target_date",
+        "total",
+        "progress",
+        "created_by",
+        "created_at",
+        "pot_link",
+        "pot_entries",
+    ]
+    readonly_fields = fields
+    list_filter = ["currency", "created_at"]
+    search_fields = ["name", "id", "created_by__email"]
+    list_select_related = ["pot", "created_by"]
+    inlines = [GroupMemberInline]
+    target = staticmethod(money_column("target_amount", "target"))
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        """Groups with their pots and how many members each has."""
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("pot", "created_by")
+            .annotate(members_count=Count("members"))
+        )
+
+    @admin.display(description="total", ordering="pot__balance")
+    def total(self, group: models.SavingsGroup) -> str:
+        """The money in the pot (its running balance)."""
+        return money.format_amount(group.pot.balance, group.currency)
+
+    @admin.display(description="progress")
+    def progress(self, group: models.SavingsGroup) -> str:
+        """The total against the target, as the API shows it."""
+        percent = selectors.groups.progress_percent(
+            total=group.pot.balance, target=group.target_amount
+        )
+        return f"{percent}%"
+
+    @admin.display(description="members", ordering="members_count")
+    def member_count(self, group: models.SavingsGroup) -> int:
+        """How many members the group has."""
+        return group.members_count
+
+    @admin.display(description="pot")
+    def pot_link(self, group: models.SavingsGroup) -> str:
+        """The pot's account page."""
+        return admin_link(group.pot, str(group.pot_id))
+
+    @admin.display(description="pot entries")
+    def pot_entries(self, group: models.SavingsGroup) -> str:
+        """The ledger entries of the pot: every contribution."""
+        return admin_link(
+            models.Entry,
+            f"{group.pot.last_sequence} entries",
+            f"account__id__exact={group.pot_id}",
+        )

@@ -9,3 +9,9 @@ class AccountingConfig(AppConfig):
     name = "accounting"
     verbose_name = "Accounting"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        """Connects the cache invalidation signals (accounting/signals.py)."""
+        from accounting import signals  # noqa: PLC0415 - needs the models.
+
+        signals.connect()

@@ -30,6 +30,10 @@ class ErrorCode(enum.StrEnum):
     SAME_CURRENCY = "same_currency"
     RATE_UNAVAILABLE = "rate_unavailable"
     AMOUNT_TOO_SMALL = "amount_too_small"
+    GROUP_NOT_FOUND = "group_not_found"
+    USER_NOT_FOUND = "user_not_found"
+    ALREADY_MEMBER = "already_member"
+    GOAL_NOT_FOUND = "goal_not_found"
 
 
 class AccountingError(ProblemError):
@@ -205,3 +209,58 @@ class InvalidCursorError(AccountingError):
     status_code = 400
     error_code = Code.INVALID_CURSOR
     default_detail = "The cursor is invalid."
+
+
+class GroupNotFoundError(AccountingError):
+    """No savings group with that id among the caller's groups.
+
+    A group the caller is not a member of is unknown to them, so that its
+    existence is not disclosed to strangers.
+    """
+
+    status_code = 404
+    error_code = ErrorCode.GROUP_NOT_FOUND
+    default_detail = "No group with that id."
+
+
+class UserNotFoundError(AccountingError):
+    """No open holder has that email (a group member must have one)."""
+
+    status_code = 404
+    error_code = ErrorCode.USER_NOT_FOUND
+    default_detail = "No user with that email."
+
+
+class AlreadyMemberError(AccountingError):
+    """The user is a member of the group already."""
+
+    status_code = 409
+    error_code = ErrorCode.ALREADY_MEMBER
+    default_detail = "This user is a member of the group already."
+
+
+class GoalNotFoundError(AccountingError):
+    """No goal with that id among the holder's goals.
+
+    Another holder's goal is unknown too, so ids cannot be probed.
+    """
+
+    status_code = 404
+    error_code = ErrorCode.GOAL_NOT_FOUND
+    default_detail = "No goal with that id."
+
+
+class GoalInvalidError(AccountingError):
+    """A goal's field breaks a rule (blank name, target, past date).
+
+    Rendered like a serializer's validation error, with the field named in
+    ``errors``; a target that is not a positive amount of the currency is
+    ``invalid_amount``, as everywhere amounts are refused.
+    """
+
+    def __init__(
+        self, field: str, message: str, *, code: str = Code.VALIDATION_ERROR
+    ) -> None:
+        super().__init__(message)
+        self.code = str(code)
+        self.errors = {field: [message]}

@@ -29,6 +29,7 @@ from typing import Any
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from config import money
 
@@ -178,6 +179,10 @@ class Holder(models.Model):
         """Table options, indexes and constraints."""
 
         ordering = ["email"]
+        indexes = [
+            # Groups add members by email, whatever its case.
+            models.Index(Lower("email"), name="accounting_holder_email_ci")
+        ]
 
     def __str__(self) -> str:
         return self.email

@@ -13,6 +13,7 @@ from drf_spectacular.renderers import (
 from drf_spectacular.views import SpectacularAPIView
 
 from accounting import apis
+from accounting.apis import categories, goals, groups, reports
 from config import contracts, health
 from config.service_auth import IsService
 
@@ -57,6 +58,42 @@ internal_urlpatterns = [
         f"{HOLDER}transactions/<str:transaction_id>",
         apis.TransactionDetailApi.as_view(),
         name="holder-transaction",
+    ),
+    path(
+        f"{HOLDER}groups",
+        groups.GroupListApi.as_view(),
+        name="holder-groups",
+    ),
+    path(
+        f"{HOLDER}groups/<str:group_id>",
+        groups.GroupDetailApi.as_view(),
+        name="holder-group",
+    ),
+    path(
+        f"{HOLDER}groups/<str:group_id>/members",
+        groups.GroupMemberCreateApi.as_view(),
+        name="holder-group-members",
+    ),
+    path(
+        f"{HOLDER}groups/<str:group_id>/contributions",
+        groups.GroupContributionCreateApi.as_view(),
+        name="holder-group-contributions",
+    ),
+    path(
+        "categories",
+        categories.CategoryListApi.as_view(),
+        name="categories",
+    ),
+    path(
+        f"{HOLDER}reports/summary",
+        reports.ReportSummaryApi.as_view(),
+        name="holder-reports-summary",
+    ),
+    path(f"{HOLDER}goals", goals.GoalListApi.as_view(), name="holder-goals"),
+    path(
+        f"{HOLDER}goals/<str:goal_id>",
+        goals.GoalDetailApi.as_view(),
+        name="holder-goal",
     ),
     path(
         "schema/",

@@ -9,10 +9,13 @@ a replay answers with exactly the original body.
 """
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from accounting import models
 from config import money, timeparse
+
+if TYPE_CHECKING:  # The selectors build on this module: no import cycle.
+    from accounting.selectors.reports import Report, ReportGroup
 
 
 def plan_data(plan: models.Plan) -> dict[str, Any]:
@@ -70,7 +73,9 @@ def rate_data(rate: models.Rate) -> dict[str, Any]:
 
 
 def transaction_data(
-    transaction: models.Transaction, splits: Iterable[tuple[str, str, int]]
+    transaction: models.Transaction,
+    splits: Iterable[tuple[str, str, int]],
+    group: models.SavingsGroup | None = None,
 ) -> dict[str, Any]:
     """Returns the wire form of a transaction.
 
@@ -78,10 +83,13 @@ def transaction_data(
         transaction: The journal header.
         splits: ``(account_kind, currency, signed amount)`` of its entries
             on the holder's own accounts.
+        group: A group contribution's group (its pot is the header's
+            ``counterparty_account``); None for other kinds.
 
     Returns:
         ``{id, kind, amount, currency, occurred_at, description, source,
-        category, splits, plan, counterparty_account, conversion}``.
+        category, splits, plan, counterparty_account, conversion, group}``
+        (``group``: ``{id, name}`` or None).
     """
     currency = transaction.currency
     counterparty = transaction.counterparty_account_id
@@ -115,6 +123,7 @@ def transaction_data(
         "plan": transaction.plan_snapshot,
         "counterparty_account": str(counterparty) if counterparty else None,
         "conversion": conversion,
+        "group": {"id": str(group.id), "name": group.name} if group else None,
     }
 
 
@@ -123,4 +132,154 @@ def balances_data(*, main: int, savings: int, currency: str) -> dict[str, str]:
     return {
         "main": money.format_amount(main, currency),
         "savings": money.format_amount(savings, currency),
+    }
+
+
+def member_data(
+    member: models.GroupMember,
+    *,
+    currency: str,
+    contributed: int,
+    contributions: int,
+) -> dict[str, Any]:
+    """Returns one row of a group's leaderboard.
+
+    Args:
+        member: The membership, with its holder loaded.
+        currency: The group's currency.
+        contributed: The sum of the member's contributions, minor units.
+        contributions: How many contributions the member made.
+
+    Returns:
+        ``{user_id, email, first_name, last_name, contributed,
+        contributions, joined_at}``.
+    """
+    holder = member.holder
+    return {
+        "user_id": str(holder.user_id),
+        "email": holder.email,
+        "first_name": holder.first_name,
+        "last_name": holder.last_name,
+        "contributed": money.format_amount(contributed, currency),
+        "contributions": contributions,
+        "joined_at": timeparse.format_instant(member.joined_at),
+    }
+
+
+def group_data(
+    group: models.SavingsGroup,
+    *,
+    total: int,
+    progress_percent: str,
+    members: Iterable[dict[str, Any]],
+) -> dict[str, Any]:
+    """Returns the wire form of a savings group.
+
+    Args:
+        group: The group.
+        total: Its pot's balance, minor units.
+        progress_percent: ``total`` against the target, such as
+            ``"37.50"`` (see ``selectors.groups``).
+        members: The leaderboard, rows of :func:`member_data`, in order.
+
+    Returns:
+        ``{id, name, currency, target_amount, target_date, total,
+        progress_percent, created_at, created_by, members}``.
+    """
+    currency = group.currency
+    target_date = group.target_date
+    return {
+        "id": str(group.id),
+        "name": group.name,
+        "currency": currency,
+        "target_amount": money.format_amount(group.target_amount, currency),
+        "target_date": target_date.isoformat() if target_date else None,
+        "total": money.format_amount(total, currency),
+        "progress_percent": progress_percent,
+        "created_at": timeparse.format_instant(group.created_at),
+        "created_by": str(group.created_by_id),
+        "members": list(members),
+    }
+
+
+def report_group_data(group: "ReportGroup", currency: str) -> dict[str, Any]:
+    """Returns one group of a report.
+
+    Args:
+        group: The group (``selectors.reports``).
+        currency: The report's currency.
+
+    Returns:
+        ``{key, income, expenses, saved, savings_rate, transactions}``.
+    """
+    return {
+        "key": group.key,
+        "income": money.format_amount(group.income, currency),
+        "expenses": money.format_amount(group.expenses, currency),
+        "saved": money.format_amount(group.saved, currency),
+        "savings_rate": group.savings_rate,
+        "transactions": group.transactions,
+    }
+
+
+def report_data(report: "Report") -> dict[str, Any]:
+    """Returns the wire form of a report summary.
+
+    Args:
+        report: The report (``selectors.reports``).
+
+    Returns:
+        ``{from, to, currency, group_by, income, expenses, saved,
+        savings_rate, groups}``.
+    """
+    currency = report.currency
+    start = report.start
+    return {
+        "from": timeparse.format_instant(start) if start else None,
+        "to": timeparse.format_instant(report.end),
+        "currency": currency,
+        "group_by": report.group_by,
+        "income": money.format_amount(report.income, currency),
+        "expenses": money.format_amount(report.expenses, currency),
+        "saved": money.format_amount(report.saved, currency),
+        "savings_rate": report.savings_rate,
+        "groups": [report_group_data(g, currency) for g in report.groups],
+    }
+
+
+def goal_data(
+    goal: models.Goal,
+    *,
+    saved: int,
+    progress_percent: str,
+    on_track: bool | None,
+) -> dict[str, Any]:
+    """Returns the wire form of a savings goal.
+
+    Args:
+        goal: The goal.
+        saved: The part of the savings balance allocated to it, minor
+            units (see ``selectors.goals``).
+        progress_percent: ``saved`` against the target, such as
+            ``"42.50"``.
+        on_track: Whether the saving pace reaches the target by its date
+            (None: no date).
+
+    Returns:
+        ``{id, name, target_amount, currency, saved, progress_percent,
+        target_date, on_track, created_at, updated_at}``.
+    """
+    currency = goal.currency
+    target_date = goal.target_date
+    return {
+        "id": str(goal.id),
+        "name": goal.name,
+        "target_amount": money.format_amount(goal.target_amount, currency),
+        "currency": currency,
+        "saved": money.format_amount(saved, currency),
+        "progress_percent": progress_percent,
+        "target_date": target_date.isoformat() if target_date else None,
+        "on_track": on_track,
+        "created_at": timeparse.format_instant(goal.created_at),
+        "updated_at": timeparse.format_instant(goal.updated_at),
     }

@@ -29,6 +29,7 @@ from accounting import (
     services,
     wire,
 )
+from accounting.selectors import catalog
 from config import fields, money, timeparse
 from config.openapi import problem
 from config.problems import Code
@@ -95,6 +96,13 @@ class ConversionDetailSerializer(serializers.Serializer):
     rate = serializers.CharField(help_text="The rate applied, a decimal.")
 
 
+class TransactionGroupSerializer(serializers.Serializer):
+    """The group a contribution went to."""
+
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+
+
 class TransactionSerializer(serializers.Serializer):
     """A journal transaction as the API shows it."""
 
@@ -110,9 +118,15 @@ class TransactionSerializer(serializers.Serializer):
     plan = PlanSerializer(allow_null=True)
     counterparty_account = serializers.UUIDField(
         allow_null=True,
-        help_text="Transfers: the other side's main account id.",
+        help_text=(
+            "Transfers: the other side's main account id. Group "
+            "contributions: the group's pot."
+        ),
     )
     conversion = ConversionDetailSerializer(allow_null=True)
+    group = TransactionGroupSerializer(
+        allow_null=True, help_text="Group contributions: the group."
+    )
 
 
 class BalancesSerializer(serializers.Serializer):
@@ -153,6 +167,31 @@ def amount_in(
         raise serializers.ValidationError(
             {field: [str(error)]}, code=error.code
         ) from error
+
+
+LABEL_MAX_LENGTH = 100
+
+
+def label_in(value: str | None) -> str:
+    """Returns a credit's source or a withdrawal's category, normalised.
+
+    Labels are stored in one spelling (:func:`models.normalize_label`), so
+    the limit applies to what is stored: surrounding and repeated spaces
+    do not count, and case folding may lengthen a label (``"ß"`` becomes
+    ``"ss"``). Normalising here also makes equivalent bodies share one
+    idempotency fingerprint.
+
+    Raises:
+        ValidationError: ``validation_error``: longer than
+            :data:`LABEL_MAX_LENGTH` once normalised.
+    """
+    label = models.normalize_label(value)
+    if len(label) > LABEL_MAX_LENGTH:
+        raise serializers.ValidationError(
+            f"At most {LABEL_MAX_LENGTH} characters (after removing extra "
+            "spaces)."
+        )
+    return label
 
 
 def movement_hash(operation: str, movement: dict[str, Any]) -> str:
@@ -231,8 +270,7 @@ class PlanListApi(APIView):
     def get(self, request: Request) -> Response:
         """Lists the plans on offer."""
         del request
-        plans = selectors.plans_active()
-        return Response({"results": [wire.plan_data(p) for p in plans]})
+        return Response({"results": catalog.plans_active_data()})
 
 
 class HolderPlanApi(APIView):
@@ -409,7 +447,13 @@ class CreditCreateApi(APIView):
         amount = fields.AmountField()
         currency = fields.CurrencyField(required=False)
         source = serializers.CharField(
-            max_length=100, required=False, allow_blank=True, default=""
+            required=False,
+            allow_blank=True,
+            default="",
+            help_text=(
+                "Where the money came from; stored normalised (spaces "
+                "collapsed, case folded), at most 100 characters."
+            ),
         )
         description = serializers.CharField(
             max_length=500, required=False, allow_blank=True, default=""
@@ -419,6 +463,10 @@ class CreditCreateApi(APIView):
             """Names the schema component."""
 
             ref_name = "CreditInput"
+
+        def validate_source(self, value: str) -> str:
+            """Normalises the label (see :func:`label_in`)."""
+            return label_in(value)
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             """Converts the amount to minor units of the currency."""
@@ -597,12 +645,15 @@ class WithdrawalCreateApi(APIView):
         amount = fields.AmountField()
         currency = fields.CurrencyField(required=False)
         category = serializers.CharField(
-            max_length=100,
             required=False,
             allow_blank=True,
             allow_null=True,
             default=None,
-            help_text="What the money was for; blank or null: none.",
+            help_text=(
+                "What the money was for; blank or null: none. Stored "
+                "normalised (spaces collapsed, case folded), at most 100 "
+                "characters."
+            ),
         )
         description = serializers.CharField(
             max_length=500, required=False, allow_blank=True, default=""
@@ -613,16 +664,15 @@ class WithdrawalCreateApi(APIView):
 
             ref_name = "WithdrawalInput"
 
+        def validate_category(self, value: str | None) -> str | None:
+            """Normalises the label; blank once normalised is none."""
+            return label_in(value) or None
+
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-            """Amount to minor units; a blank category is no category."""
+            """Converts the amount to minor units of the currency."""
             currency = attrs.get("currency") or settings.DEFAULT_CURRENCY
             amount = amount_in(attrs, currency)
-            return {
-                **attrs,
-                "currency": currency,
-                "amount": amount,
-                "category": attrs["category"] or None,
-            }
+            return {**attrs, "currency": currency, "amount": amount}
 
     class OutputSerializer(MovementSerializer):
         """The response."""
@@ -776,15 +826,10 @@ class RateListApi(APIView):
         serializer = self.InputSerializer(data=request.query_params)
         serializer.is_valid(raise_exception=True)
         at = timezone.now()
-        rates = selectors.rates_current(
+        rates = catalog.rates_current_data(
             base=serializer.validated_data.get("base"), at=at
         )
-        return Response(
-            {
-                "at": timeparse.format_instant(at),
-                "results": [wire.rate_data(rate) for rate in rates],
-            }
-        )
+        return Response({"at": timeparse.format_instant(at), "results": rates})
 
 
 # --- Transactions -----------------------------------------------------------

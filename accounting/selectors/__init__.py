@@ -26,6 +26,28 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from accounting import errors, models, wire
+from accounting.selectors.categories import (  # noqa: F401 (re-exported)
+    categories_active,
+)
+from accounting.selectors.goals import (  # noqa: F401 (re-exported)
+    GoalStatus,
+    goal_data,
+    goal_get,
+    goal_of_holder,
+    goals_list,
+)
+from accounting.selectors.groups import (  # noqa: F401 (re-exported)
+    GroupStanding,
+    group_data,
+    group_get,
+    group_of_member,
+    groups_list,
+)
+from accounting.selectors.reports import (  # noqa: F401 (re-exported)
+    Report,
+    ReportGroup,
+    report_summary,
+)
 from config import money
 
 DEFAULT_PAGE_SIZE = 50
@@ -92,12 +114,13 @@ def accounts_list(*, holder: models.Holder) -> QuerySet[models.Account]:
 def account_balance(*, account: models.Account) -> int:
     """Returns an account's balance now, in minor units.
 
-    Customer accounts keep it as a projection; a system account's is the
-    sum of its entries (decision 4: no running balance, no hot row), so
-    this is a scan of that account's entries: for staff pages, not for the
-    money path. A system account's balance is the platform's position:
-    ``world`` is minus what customers hold net of what they took out,
-    ``fx`` what customers sold minus what they bought, ``clearing`` zero.
+    Customer accounts and group pots keep it as a projection; a system
+    account's is the sum of its entries (decision 4: no running balance,
+    no hot row), so this is a scan of that account's entries: for staff
+    pages, not for the money path. A system account's balance is the
+    platform's position: ``world`` is minus what customers hold net of
+    what they took out, ``fx`` what customers sold minus what they bought,
+    ``clearing`` zero.
 
     Args:
         account: Any account.
@@ -105,7 +128,7 @@ def account_balance(*, account: models.Account) -> int:
     Returns:
         The balance (negative for system accounts that paid out).
     """
-    if account.holder_id is not None:
+    if account.holder_id is not None or account.kind == models.Account.Kind.POT:
         return account.balance
     total = models.Entry.objects.filter(account=account).aggregate(
         total=Coalesce(Sum("amount"), 0)
@@ -176,24 +199,39 @@ def balance_at(
 
 
 def _splits() -> Prefetch:
-    """Prefetches a transaction's customer entries with the account kind."""
+    """Prefetches a transaction's customer entries with the account kind.
+
+    By kind, not by sequence: a group's pot keeps a sequence too, but it is
+    nobody's wallet, so a contribution's only split is the savings leg.
+    """
     return Prefetch(
         "entries",
-        queryset=models.Entry.objects.filter(sequence__isnull=False)
+        queryset=models.Entry.objects.filter(
+            account__kind__in=models.Account.CUSTOMER_KINDS
+        )
         .annotate(account_kind=F("account__kind"))
         .order_by("id"),
         to_attr="customer_entries",
     )
 
 
+# A contribution's group, read with the transaction (a join, not a query
+# per row): its pot is the counterparty account.
+_CONTRIBUTION_GROUP = "counterparty_account__savings_group"
+
+
 def transaction_data(transaction: models.Transaction) -> dict:
     """Returns the wire form of a transaction fetched by this module."""
+    group = None
+    if transaction.kind == models.Transaction.Kind.GROUP_CONTRIBUTION:
+        group = transaction.counterparty_account.savings_group
     return wire.transaction_data(
         transaction,
         [
             (e.account_kind, e.currency, e.amount)
             for e in transaction.customer_entries
         ],
+        group,
     )
 
 
@@ -218,6 +256,7 @@ def transaction_get(
         raise errors.TransactionNotFoundError() from error
     found = (
         models.Transaction.objects.filter(holder=holder, pk=pk)
+        .select_related(_CONTRIBUTION_GROUP)
         .prefetch_related(_splits())
         .first()
     )
@@ -325,7 +364,9 @@ def transactions_page(
         query = query.filter(after)
     ordering = ("-occurred_at", "-id") if descending else ("occurred_at", "id")
     rows = list(
-        query.order_by(*ordering).prefetch_related(_splits())[: limit + 1]
+        query.order_by(*ordering)
+        .select_related(_CONTRIBUTION_GROUP)
+        .prefetch_related(_splits())[: limit + 1]
     )
     more = len(rows) > limit
     rows = rows[:limit]
@@ -369,6 +410,11 @@ def rates_current(
 
 # --- Ledger verification ----------------------------------------------------
 
+# Customer accounts (main, savings) and group pots keep a running balance:
+# their entries carry sequence and balance_after, checked alike below. The
+# system kinds (world, fx, clearing) keep none. Checks name accounts by
+# kind, since a pot has no holder, like a system account.
+
 _CUSTOMER_REPLAY = """
     SELECT e.id, e.account_id, e.sequence, e.balance_after, e.occurred_at,
         ROW_NUMBER() OVER (
@@ -383,7 +429,7 @@ _CUSTOMER_REPLAY = """
         ) AS previous_at
     FROM accounting_entry e
     JOIN accounting_account a ON a.id = e.account_id
-    WHERE a.holder_id IS NOT NULL AND e.sequence IS NOT NULL
+    WHERE a.kind IN ('main', 'savings', 'pot') AND e.sequence IS NOT NULL
 """
 
 LEDGER_CHECKS: list[tuple[str, str]] = [
@@ -411,17 +457,17 @@ LEDGER_CHECKS: list[tuple[str, str]] = [
         SELECT e.id, e.sequence, e.balance_after
         FROM accounting_entry e
         JOIN accounting_account a ON a.id = e.account_id
-        WHERE a.holder_id IS NULL
+        WHERE a.kind IN ('world', 'fx', 'clearing')
             AND (e.sequence IS NOT NULL OR e.balance_after IS NOT NULL)
         """,
     ),
     (
-        "customer-account entries without a sequence or balance_after",
+        "customer-account and pot entries without a sequence or balance_after",
         """
         SELECT e.id
         FROM accounting_entry e
         JOIN accounting_account a ON a.id = e.account_id
-        WHERE a.holder_id IS NOT NULL
+        WHERE a.kind IN ('main', 'savings', 'pot')
             AND (e.sequence IS NULL OR e.balance_after IS NULL)
         """,
     ),
@@ -451,8 +497,8 @@ LEDGER_CHECKS: list[tuple[str, str]] = [
         """,
     ),
     (
-        "customer accounts whose balance or last_sequence disagree with "
-        "their last entry",
+        "customer accounts and pots whose balance or last_sequence disagree "
+        "with their last entry",
         """
         SELECT a.id, a.balance, last.balance_after, a.last_sequence,
             totals.max_sequence
@@ -465,7 +511,7 @@ LEDGER_CHECKS: list[tuple[str, str]] = [
         LEFT JOIN accounting_entry last
             ON last.account_id = a.id
             AND last.sequence = totals.max_sequence
-        WHERE a.holder_id IS NOT NULL AND (
+        WHERE a.kind IN ('main', 'savings', 'pot') AND (
             a.balance <> COALESCE(last.balance_after, 0)
             OR a.last_sequence <> COALESCE(totals.max_sequence, 0)
         )
@@ -476,7 +522,8 @@ LEDGER_CHECKS: list[tuple[str, str]] = [
         """
         SELECT id, balance, last_sequence
         FROM accounting_account
-        WHERE holder_id IS NULL AND (balance <> 0 OR last_sequence <> 0)
+        WHERE kind IN ('world', 'fx', 'clearing')
+            AND (balance <> 0 OR last_sequence <> 0)
         """,
     ),
 ]
@@ -516,7 +563,7 @@ LEDGER_CHECKS += [
         FROM accounting_entry e
         JOIN accounting_account a ON a.id = e.account_id
         JOIN accounting_transaction t ON t.id = e.transaction_id
-        WHERE a.holder_id IS NULL AND NOT (
+        WHERE a.kind IN ('world', 'fx', 'clearing') AND NOT (
             (t.kind IN ('credit', 'withdrawal') AND a.kind = 'world')
             OR (t.kind IN ('transfer_out', 'transfer_in')
                 AND a.kind = 'clearing')
@@ -531,7 +578,9 @@ LEDGER_CHECKS += [
         FROM accounting_entry e
         JOIN accounting_account a ON a.id = e.account_id
         JOIN accounting_transaction t ON t.id = e.transaction_id
-        WHERE a.kind = 'savings' AND t.kind NOT IN ('credit', 'savings_release')
+        WHERE a.kind = 'savings' AND t.kind NOT IN (
+            'credit', 'savings_release', 'group_contribution'
+        )
         """,
     ),
     (
@@ -609,6 +658,49 @@ LEDGER_CHECKS += [
                 > 0.5
         )
         """,  # noqa: S608
+    ),
+]
+
+
+LEDGER_CHECKS += [
+    (
+        "pot entries outside group contributions",
+        """
+        SELECT e.id, e.account_id, t.kind
+        FROM accounting_entry e
+        JOIN accounting_account a ON a.id = e.account_id
+        JOIN accounting_transaction t ON t.id = e.transaction_id
+        WHERE a.kind = 'pot' AND t.kind <> 'group_contribution'
+        """,
+    ),
+    (
+        "group contributions that do not move their amount from savings to "
+        "their pot",
+        # Two legs, savings -amount and +amount on the pot the header names
+        # (each leg is non-zero, so that is one of each). Whose savings and
+        # which currency are the holder and currency checks above.
+        """
+        SELECT t.id, t.amount, t.counterparty_account_id, legs.legs,
+            legs.savings, legs.pot
+        FROM accounting_transaction t
+        LEFT JOIN (
+            SELECT e.transaction_id, COUNT(*) AS legs,
+                SUM(CASE WHEN a.kind = 'savings' THEN e.amount ELSE 0 END)
+                    AS savings,
+                SUM(CASE WHEN a.kind = 'pot'
+                    AND a.id = c.counterparty_account_id
+                    THEN e.amount ELSE 0 END) AS pot
+            FROM accounting_entry e
+            JOIN accounting_account a ON a.id = e.account_id
+            JOIN accounting_transaction c ON c.id = e.transaction_id
+            WHERE c.kind = 'group_contribution'
+            GROUP BY e.transaction_id
+        ) legs ON legs.transaction_id = t.id
+        WHERE t.kind = 'group_contribution' AND (
+            legs.transaction_id IS NULL OR legs.legs <> 2
+            OR legs.savings <> -t.amount OR legs.pot <> t.amount
+        )
+        """,
     ),
 ]
 

@@ -10,10 +10,19 @@ in :mod:`.guards`) that raise the domain errors of ``accounting.errors``.
   conversions, written through :mod:`.journal` (locks, entries,
   idempotency keys).
 - :mod:`.rates`: FX rates.
+- :mod:`.groups`: savings groups, their members and contributions.
+- :mod:`.goals`: savings goals; :mod:`.categories`: suggested categories.
 
 Callers use the names re-exported here (``services.credit_apply``, ...).
 """
 
+from accounting.services.categories import category_save
+from accounting.services.goals import goal_create, goal_delete, goal_update
+from accounting.services.groups import (
+    contribution_apply,
+    group_create,
+    member_add,
+)
 from accounting.services.guards import (
     check_amount_above_flat_amount,
     check_distinct_currencies,
@@ -51,18 +60,25 @@ __all__ = [
     "UserEvent",
     "account_close",
     "account_open",
+    "category_save",
     "check_amount_above_flat_amount",
     "check_distinct_currencies",
     "check_funds",
     "check_holder_open",
     "check_plan_active",
     "check_same_request",
+    "contribution_apply",
     "conversion_apply",
     "converted_amount",
     "credit_apply",
     "credit_plan",
     "credit_savings",
+    "goal_create",
+    "goal_delete",
+    "goal_update",
+    "group_create",
     "holder_apply_user_event",
+    "member_add",
     "plan_assign",
     "plan_set_active",
     "rate_at",

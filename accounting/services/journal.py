@@ -61,14 +61,17 @@ _KEY_LOOKUP_SQL = """
 # one more customer account, a transfer's recipient), each with its
 # holder's state and plan, in id order. On PostgreSQL only the account rows
 # are locked (like the ORM's ``select_for_update(of=("self",))``); SQLite
-# has no row locks and serialises writers instead (BEGIN IMMEDIATE).
+# has no row locks and serialises writers instead (BEGIN IMMEDIATE). A
+# group contribution also locks the group's pot, which has no holder: only
+# that query joins holders with a LEFT JOIN (``{join}``), so every other
+# movement keeps its plain inner join.
 _LOCK_SQL = """
     SELECT a."id", a."holder_id", a."kind", a."currency", a."balance",
         a."last_sequence", a."closed_at", h."closed_at",
         p."id", p."name", p."kind", p."currency", p."percentage",
         p."flat_amount", p."description", p."savings_hold_days"
     FROM "accounting_account" a
-    JOIN "accounting_holder" h ON h."user_id" = a."holder_id"
+    {join} "accounting_holder" h ON h."user_id" = a."holder_id"
     LEFT JOIN "accounting_plan" p ON p."id" = h."plan_id"
     WHERE (a."holder_id" = %s AND a."currency" IN ({currencies})){extra}
     ORDER BY a."id"
@@ -253,11 +256,12 @@ def _plan_from_row(values: tuple[Any, ...]) -> models.Plan | None:
 
 @dataclasses.dataclass
 class Locked:
-    """The customer accounts a movement locked, and the caller's plan.
+    """The accounts a movement locked, and the caller's plan.
 
     Attributes:
         holder_id: The caller.
-        accounts: Every locked account by ``(holder_id, kind, currency)``.
+        accounts: Every locked account by ``(holder_id, kind, currency)``
+            (a pot's holder is None).
         by_id: The same accounts by id.
         closed_holders: The holders among them that are closed.
         plan: The caller's plan (None without one).
@@ -284,19 +288,24 @@ def accounts_lock(
     holder_id: uuid.UUID,
     currencies: tuple[str, ...],
     also: uuid.UUID | None = None,
+    pot: uuid.UUID | None = None,
 ) -> Locked:
     """Locks a holder's wallets (and maybe one more account) in id order.
 
     One query: the caller's main and savings accounts in the currencies,
-    plus the customer account ``also`` if given, with their holders' state
-    and the caller's plan. Locking in id order, a fixed order, means two
-    movements touching the same accounts never deadlock.
+    plus the customer account ``also`` or the pot ``pot`` if given, with
+    their holders' state and the caller's plan. Locking in id order, a
+    fixed order, means two movements touching the same accounts never
+    deadlock (a pot is one more row in that order, so members contributing
+    at once queue on it and never deadlock either).
 
     Args:
         holder_id: The caller.
         currencies: The caller's wallets to lock; each must be open.
         also: Another customer account to lock (a transfer's recipient);
             absent from the result if it is not a customer account.
+        pot: A group's pot to lock (a contribution's destination); absent
+            from the result if it is not a pot. Not with ``also``.
 
     Returns:
         The locked accounts.
@@ -308,15 +317,19 @@ def accounts_lock(
         AccountClosedError: One of the caller's wallets is closed.
     """
     marks = ", ".join(["%s"] * len(currencies))
-    extra = ' OR a."id" = %s' if also is not None else ""
-    sql = _LOCK_SQL.format(currencies=marks, extra=extra)
+    join, extra = "JOIN", ""
+    params = [db_value(models.Account, "holder", holder_id), *currencies]
+    if also is not None:
+        extra = ' OR a."id" = %s'
+        params.append(db_value(models.Account, "id", also))
+    elif pot is not None:
+        join, extra = "LEFT JOIN", ' OR (a."id" = %s AND a."kind" = %s)'
+        params += [db_value(models.Account, "id", pot), models.Account.Kind.POT]
+    sql = _LOCK_SQL.format(join=join, currencies=marks, extra=extra)
     # SQLite (the embedded default) has no row locks: it serialises
     # writers instead; the tests run on PostgreSQL only.
     if connection.vendor == "postgresql":  # pragma: no branch
         sql += ' FOR UPDATE OF "a"'
-    params = [db_value(models.Account, "holder", holder_id), *currencies]
-    if also is not None:
-        params.append(db_value(models.Account, "id", also))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -366,7 +379,7 @@ def _check_own_wallets(locked: Locked, currencies: tuple[str, ...]) -> None:
 
 
 def post(account: models.Account, amount: int) -> Posting:
-    """Moves a locked customer account by a signed amount.
+    """Moves a locked customer account (or a group's pot) by an amount.
 
     The database refuses a negative customer balance too (a CHECK); the
     callers check funds first so that the client gets a clear error.
@@ -469,11 +482,16 @@ def header_new(
 
 
 def _splits(postings: list[Posting], locked: Locked) -> list[tuple]:
-    """Returns ``(account_kind, currency, amount)`` of customer postings."""
+    """Returns ``(account_kind, currency, amount)`` of the caller's postings.
+
+    Only the caller's own accounts: not system accounts (never locked),
+    nor a group's pot (locked, with a sequence, but nobody's wallet).
+    """
     return [
-        (locked.by_id[account_id].kind, currency, amount)
-        for account_id, currency, amount, sequence, _ in postings
-        if sequence is not None
+        (account.kind, currency, amount)
+        for account_id, currency, amount, _, _ in postings
+        if (account := locked.by_id.get(account_id)) is not None
+        and account.holder_id == locked.holder_id
     ]
 
 
@@ -566,14 +584,18 @@ def balances(locked: Locked, currency: str) -> dict[str, str]:
 
 
 def answer(
-    header: models.Transaction, postings: list[Posting], locked: Locked
+    header: models.Transaction,
+    postings: list[Posting],
+    locked: Locked,
+    group: models.SavingsGroup | None = None,
 ) -> dict[str, Any]:
     """Returns ``{transaction, balances}``: the caller's view of a movement.
 
     ``balances`` are the caller's main and savings in the header's
-    currency, right after the movement.
+    currency, right after the movement; ``group`` is a contribution's.
     """
+    splits = _splits(postings, locked)
     return {
-        "transaction": wire.transaction_data(header, _splits(postings, locked)),
+        "transaction": wire.transaction_data(header, splits, group),
         "balances": balances(locked, header.currency),
     }

@@ -98,7 +98,9 @@ def credit_apply(
         holder_id: The holder (the user's id).
         amount: The credit in minor units, > 0.
         currency: A supported currency code.
-        source: Where the money came from (free text).
+        source: Where the money came from (free text, stored normalised
+            by :func:`models.normalize_label` so reports group one
+            spelling; at most 100 characters once normalised).
         description: A note shown with the transaction.
         idempotency_key: The caller's key, already validated, or None.
         request_hash: The fingerprint of the request (with a key).
@@ -125,7 +127,7 @@ def credit_apply(
         amount=amount,
         currency=currency,
         description=description,
-        source=source,
+        source=models.normalize_label(source),
         plan_snapshot=wire.plan_data(plan) if plan else None,
     )
     postings = [system_posting(models.Account.Kind.WORLD, currency, -amount)]
@@ -158,7 +160,9 @@ def withdrawal_apply(
         holder_id: The holder.
         amount: Minor units, > 0.
         currency: A supported currency code.
-        category: What the money was spent on, or None.
+        category: What the money was spent on, or None. Stored
+            normalised like a credit's source; blank once normalised is
+            no category (NULL).
         description: A note shown with the transaction.
         idempotency_key: The caller's key, already validated, or None.
         request_hash: The fingerprint of the request (with a key).
@@ -179,7 +183,7 @@ def withdrawal_apply(
         amount=amount,
         currency=currency,
         description=description,
-        category=category,
+        category=models.normalize_label(category) or None,
     )
     postings = [
         post(main, -amount),

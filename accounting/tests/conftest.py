@@ -2,6 +2,7 @@
 
 import contextlib
 import datetime as dt
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -33,6 +34,20 @@ def pytest_configure(config: pytest.Config) -> None:
             "ACCOUNTING_DATABASE_URL (make unit does).",
             returncode=2,
         )
+
+
+@pytest.fixture(autouse=True)
+def cache_isolated(settings) -> None:
+    """Gives each test cache keys of its own (a fresh KEY_PREFIX).
+
+    The cache outlives a test (Redis in ``make unit``), and a test's
+    transaction never commits, so no invalidation runs: without this, an
+    answer cached by one test would be served to the next. Keys left
+    behind expire (accounting/cache.py).
+    """
+    default = settings.CACHES["default"]
+    prefix = f"{default.get('KEY_PREFIX', '')}:test:{uuid.uuid4().hex}"
+    settings.CACHES = {"default": {**default, "KEY_PREFIX": prefix}}
 
 
 @pytest.fixture

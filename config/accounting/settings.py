@@ -6,7 +6,7 @@ behind ``ACCOUNTING_SERVICE_TOKEN``; the back office for staff at
 """
 
 from config.base import *  # noqa: F403
-from config.base import ACCOUNTING_SERVICE_TOKEN, database
+from config.base import ACCOUNTING_SERVICE_TOKEN, VAR_DIR, database, env
 
 # --- Apps -------------------------------------------------------------------
 
@@ -90,3 +90,28 @@ SPECTACULAR_SETTINGS = {
         ],
     },
 }
+
+# --- Cache (read-mostly answers: plans, rates, categories, past reports) ----
+
+# Redis in the real stack (its own database, not the gateway's throttling
+# one). Unset: files in VAR_DIR, not per-process memory: the embedded
+# default runs several web workers, and an invalidation must reach them
+# all. KEY_PREFIX lets several test runs share one Redis. Short socket
+# timeouts: a hung Redis must not hold up requests, the database answers
+# instead (accounting/cache.py).
+_CACHE_DIR = VAR_DIR / "cache" / "accounting"
+CACHES = {
+    "default": {
+        **env.cache_url("CACHE_URL", default=f"filecache://{_CACHE_DIR}"),
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="accounting"),
+    }
+}
+if CACHES["default"]["BACKEND"].endswith(".RedisCache"):
+    CACHES["default"]["OPTIONS"] = {
+        "socket_connect_timeout": 0.5,
+        "socket_timeout": 0.5,
+        **CACHES["default"].get("OPTIONS", {}),
+    }
+# Seconds an answer is kept unless its caller says otherwise; writers
+# invalidate on commit, so this bounds memory, not staleness.
+CACHE_TIMEOUT = env.int("CACHE_TIMEOUT", default=300)

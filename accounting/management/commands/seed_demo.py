@@ -1,4 +1,4 @@
-"""``manage.py seed_demo``: demo plans, FX rates and the staff account.
+"""``manage.py seed_demo``: demo plans, rates, categories and staff account.
 
 Run by ``make run``/``make seed`` (and the end-to-end tests, and the
 containers with ``SEED_DEMO=1``) on every start, so it only adds what is
@@ -50,6 +50,18 @@ DEMO_PLANS = [
     },
 ]
 
+# Suggested expense categories (staff add, rename or deactivate others).
+DEMO_CATEGORIES = [
+    "groceries",
+    "rent",
+    "utilities",
+    "transport",
+    "eating out",
+    "health",
+    "entertainment",
+    "travel",
+]
+
 
 # Units of each currency one US dollar buys: round demo values, not market
 # data. Every other pair is derived from these, so the rates agree with
@@ -98,11 +110,11 @@ def demo_rates(
 
 
 class Command(BaseCommand):
-    """Creates the demo plans, rates and staff superuser if missing."""
+    """Creates the demo plans, rates, categories and staff if missing."""
 
     help = (
-        "Create demo plans, FX rates and the staff account (keeps "
-        "existing data)."
+        "Create demo plans, FX rates, expense categories and the staff "
+        "account (keeps existing data)."
     )
 
     @transaction.atomic
@@ -117,6 +129,7 @@ class Command(BaseCommand):
             created += new
         self.stdout.write(f"accounting plans: {created} created")
         self._seed_rates()
+        self._seed_categories()
         email, password = settings.STAFF_EMAIL, settings.STAFF_PASSWORD
         if not (email and password):
             return
@@ -126,6 +139,21 @@ class Command(BaseCommand):
                 username=email, email=email, password=password
             )
         self.stdout.write(f"accounting admin: {email} / {password}")
+
+    def _seed_categories(self) -> None:
+        """Adds the missing demo categories through ``category_save``.
+
+        One that exists is left alone, even deactivated: staff decided.
+        """
+        existing = set(models.Category.objects.values_list("name", flat=True))
+        created = 0
+        for name in DEMO_CATEGORIES:
+            if name not in existing:
+                services.category_save(
+                    category=models.Category(), name=name, is_active=True
+                )
+                created += 1
+        self.stdout.write(f"accounting categories: {created} created")
 
     def _seed_rates(self) -> None:
         """Publishes the missing demo rates through ``rate_create``."""

@@ -122,7 +122,7 @@ def main_entry(holder, sequence):
                 " balance_after = NULL WHERE id = %s",
                 [main_entry(h, 3).id],
             ),
-            "customer-account entries without a sequence",
+            "customer-account and pot entries without a sequence",
         ),
         (
             lambda h: models.Account.objects.filter(

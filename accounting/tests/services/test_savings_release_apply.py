@@ -57,6 +57,7 @@ def test_savings_move_back_to_main(funded_holder):
         "plan": None,
         "counterparty_account": None,
         "conversion": None,
+        "group": None,
     }
     # No system account takes part: the money stays with the holder.
     assert postings(result.transaction) == [

@@ -56,6 +56,7 @@ def test_a_transfer_writes_one_half_per_holder(funded_holder, recipient):
         "plan": None,
         "counterparty_account": str(recipient_main.id),
         "conversion": None,
+        "group": None,
     }
     outgoing = models.Transaction.objects.get(pk=sent["id"])
     incoming = models.Transaction.objects.get(pk=outgoing.related_id)

@@ -1,0 +1,36 @@
+"""GET /categories: the staff's suggested expense categories."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounting import selectors
+
+
+class CategorySerializer(serializers.Serializer):
+    """A suggested category (withdrawals accept any other too)."""
+
+    name = serializers.CharField(help_text="Normalised: lower case.")
+
+
+class CategoryListApi(APIView):
+    """GET /categories: the active categories, by name."""
+
+    class OutputSerializer(serializers.Serializer):
+        """The response."""
+
+        results = CategorySerializer(many=True)
+
+        class Meta:
+            """Names the schema component."""
+
+            ref_name = "CategoryList"
+
+    @extend_schema(operation_id="categories_list", responses=OutputSerializer)
+    def get(self, request: Request) -> Response:
+        """Lists the categories a client offers first."""
+        del request
+        names = selectors.categories_active()
+        return Response({"results": [{"name": name} for name in names]})

@@ -1,0 +1,227 @@
+"""Savings goals over the internal API: list, create, read, change, delete.
+
+One view per path, as in :mod:`accounting.apis`: parse, call one selector
+or service, render. A goal exists only for its holder: another holder's id
+is ``goal_not_found``, like an unknown one.
+"""
+
+import datetime as dt
+import re
+import uuid
+from typing import Any
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounting import errors, selectors, services
+from accounting.apis import HOLDER_ERRORS, amount_in
+from config import fields
+from config.openapi import problem
+from config.problems import Code
+
+GOAL_NOT_FOUND = {404: problem(errors.ErrorCode.GOAL_NOT_FOUND)}
+GOAL_INPUT_ERRORS = {
+    400: problem(
+        Code.INVALID_AMOUNT, Code.UNSUPPORTED_CURRENCY, Code.VALIDATION_ERROR
+    )
+}
+
+_DAY = re.compile(r"\A\d{4}-\d{2}-\d{2}\Z")
+
+
+class DayField(serializers.DateField):
+    """A calendar day written exactly ``YYYY-MM-DD`` (no time, no zone)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(input_formats=["%Y-%m-%d"], **kwargs)
+
+    def to_internal_value(self, value: Any) -> dt.date:
+        """Parses the day; ``2026-1-5`` or a timestamp is refused."""
+        if not isinstance(value, str) or not _DAY.match(value):
+            self.fail("invalid", format="YYYY-MM-DD")
+        return super().to_internal_value(value)
+
+
+class GoalSerializer(serializers.Serializer):
+    """A savings goal and its progress."""
+
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    target_amount = serializers.CharField()
+    currency = serializers.CharField()
+    saved = serializers.CharField(
+        help_text=(
+            "The goal's share of the savings balance in its currency "
+            "(shared out among the goals in order)."
+        )
+    )
+    progress_percent = serializers.CharField(
+        help_text='saved / target_amount, rounded down: "42.50".'
+    )
+    target_date = serializers.DateField(allow_null=True)
+    on_track = serializers.BooleanField(
+        allow_null=True,
+        help_text=(
+            "Saved at least the share of the target the time elapsed calls "
+            "for; null without a target date."
+        ),
+    )
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    class Meta:
+        """Names the schema component."""
+
+        ref_name = "Goal"
+
+
+class GoalListApi(APIView):
+    """GET and POST /holders/{user_id}/goals: the holder's goals."""
+
+    class InputSerializer(serializers.Serializer):
+        """The request."""
+
+        name = serializers.CharField(max_length=100)
+        target_amount = fields.AmountField()
+        currency = fields.CurrencyField(required=False)
+        target_date = DayField(
+            required=False,
+            allow_null=True,
+            default=None,
+            help_text="YYYY-MM-DD, today (UTC) or later; null: none.",
+        )
+
+        class Meta:
+            """Names the schema component."""
+
+            ref_name = "GoalInput"
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            """Converts the target to minor units of the currency."""
+            currency = attrs.get("currency") or settings.DEFAULT_CURRENCY
+            target = amount_in(attrs, currency, "target_amount")
+            return {**attrs, "currency": currency, "target_amount": target}
+
+    class OutputSerializer(serializers.Serializer):
+        """The response."""
+
+        results = GoalSerializer(many=True)
+
+        class Meta:
+            """Names the schema component."""
+
+            ref_name = "GoalList"
+
+    @extend_schema(
+        operation_id="holder_goals_list",
+        responses={200: OutputSerializer, **HOLDER_ERRORS},
+    )
+    def get(self, request: Request, user_id: uuid.UUID) -> Response:
+        """Lists the goals in allocation order, with their progress."""
+        del request
+        holder = selectors.holder_get(user_id=user_id)
+        statuses = selectors.goals_list(holder=holder)
+        return Response({"results": [selectors.goal_data(s) for s in statuses]})
+
+    @extend_schema(
+        operation_id="holder_goals_create",
+        request=InputSerializer,
+        responses={201: GoalSerializer, **GOAL_INPUT_ERRORS, **HOLDER_ERRORS},
+    )
+    def post(self, request: Request, user_id: uuid.UUID) -> Response:
+        """Sets a new goal."""
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        holder = selectors.holder_get(user_id=user_id)
+        goal = services.goal_create(holder=holder, **serializer.validated_data)
+        status = selectors.goal_get(holder=holder, goal_id=goal.pk)
+        return Response(selectors.goal_data(status), status=201)
+
+
+class GoalDetailApi(APIView):
+    """GET, PATCH and DELETE /holders/{user_id}/goals/{goal_id}."""
+
+    class InputSerializer(serializers.Serializer):
+        """The request: the fields to change."""
+
+        name = serializers.CharField(max_length=100, required=False)
+        target_amount = fields.AmountField(
+            required=False,
+            help_text="In the new currency if one is given, else the goal's.",
+        )
+        currency = fields.CurrencyField(
+            required=False,
+            help_text=(
+                "Without a target_amount the target keeps its value: "
+                '"500.00" USD becomes "500.00" EUR.'
+            ),
+        )
+        target_date = DayField(
+            required=False,
+            allow_null=True,
+            help_text="YYYY-MM-DD, today (UTC) or later; null clears it.",
+        )
+
+        class Meta:
+            """Names the schema component."""
+
+            ref_name = "GoalChange"
+
+    @extend_schema(
+        operation_id="holder_goals_get",
+        responses={200: GoalSerializer, **GOAL_NOT_FOUND, **HOLDER_ERRORS},
+    )
+    def get(
+        self, request: Request, user_id: uuid.UUID, goal_id: str
+    ) -> Response:
+        """Returns the goal and its progress."""
+        del request
+        holder = selectors.holder_get(user_id=user_id)
+        status = selectors.goal_get(holder=holder, goal_id=goal_id)
+        return Response(selectors.goal_data(status))
+
+    @extend_schema(
+        operation_id="holder_goals_update",
+        request=InputSerializer,
+        responses={
+            200: GoalSerializer,
+            **GOAL_INPUT_ERRORS,
+            **GOAL_NOT_FOUND,
+            **HOLDER_ERRORS,
+        },
+    )
+    def patch(
+        self, request: Request, user_id: uuid.UUID, goal_id: str
+    ) -> Response:
+        """Changes the fields given; the others stay as they are."""
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        changes = dict(serializer.validated_data)
+        holder = selectors.holder_get(user_id=user_id)
+        goal = selectors.goal_of_holder(holder=holder, goal_id=goal_id)
+        if "target_amount" in changes:
+            currency = changes.get("currency", goal.currency)
+            changes["target_amount"] = amount_in(
+                changes, currency, "target_amount"
+            )
+        services.goal_update(goal=goal, changes=changes)
+        status = selectors.goal_get(holder=holder, goal_id=goal.pk)
+        return Response(selectors.goal_data(status))
+
+    @extend_schema(
+        operation_id="holder_goals_delete",
+        responses={204: None, **GOAL_NOT_FOUND, **HOLDER_ERRORS},
+    )
+    def delete(
+        self, request: Request, user_id: uuid.UUID, goal_id: str
+    ) -> Response:
+        """Deletes the goal (the savings stay where they are)."""
+        del request
+        holder = selectors.holder_get(user_id=user_id)
+        goal = selectors.goal_of_holder(holder=holder, goal_id=goal_id)
+        services.goal_delete(goal=goal)
+        return Response(status=204)

@@ -1,0 +1,323 @@
+"""Savings groups over the internal API: groups, members, contributions.
+
+One view per path, as in :mod:`accounting.apis`: parse, call one selector
+or service, render. A group exists only for its members: any other caller
+gets ``group_not_found``, whether the group exists or not. A contribution
+is a money movement like a credit (Idempotency-Key, replays, the same
+problems), answered with the member's transaction, balances and the group.
+"""
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounting import errors, idempotency, selectors, services, wire
+from accounting.apis import (
+    HOLDER_ERRORS,
+    IDEMPOTENCY_KEY,
+    BalancesSerializer,
+    TransactionSerializer,
+    amount_in,
+    movement_errors,
+    movement_hash,
+    movement_response,
+)
+from config import fields
+from config.openapi import problem
+from config.problems import Code
+
+GROUP_NOT_FOUND = {404: problem(errors.ErrorCode.GROUP_NOT_FOUND)}
+
+
+class MemberSerializer(serializers.Serializer):
+    """A member's row on the group's leaderboard."""
+
+    user_id = serializers.UUIDField()
+    email = serializers.EmailField()
+    first_name = serializers.CharField(allow_blank=True)
+    last_name = serializers.CharField(allow_blank=True)
+    contributed = serializers.CharField(
+        help_text="The sum of the member's contributions."
+    )
+    contributions = serializers.IntegerField(min_value=0)
+    joined_at = serializers.DateTimeField()
+
+    class Meta:
+        """Names the schema component."""
+
+        ref_name = "GroupMember"
+
+
+class GroupSerializer(serializers.Serializer):
+    """A savings group, its total and its leaderboard."""
+
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    currency = serializers.CharField()
+    target_amount = serializers.CharField()
+    target_date = serializers.DateField(allow_null=True)
+    total = serializers.CharField(help_text="The money in the group's pot.")
+    progress_percent = serializers.CharField(
+        help_text='total / target_amount, rounded down: "37.50".'
+    )
+    created_at = serializers.DateTimeField()
+    created_by = serializers.UUIDField()
+    members = MemberSerializer(
+        many=True, help_text="Most contributed first, then by joining."
+    )
+
+    class Meta:
+        """Names the schema component."""
+
+        ref_name = "Group"
+
+
+class GroupListApi(APIView):
+    """GET and POST /holders/{user_id}/groups: the caller's groups."""
+
+    class InputSerializer(serializers.Serializer):
+        """The request."""
+
+        name = serializers.CharField(max_length=100)
+        target_amount = fields.AmountField()
+        currency = fields.CurrencyField(required=False)
+        target_date = serializers.DateField(
+            required=False,
+            allow_null=True,
+            default=None,
+            input_formats=["%Y-%m-%d"],
+            help_text="YYYY-MM-DD, today (UTC) or later; null: none.",
+        )
+
+        class Meta:
+            """Names the schema component."""
+
+            ref_name = "GroupInput"
+
+        def validate_target_date(self, value: dt.date | None) -> dt.date | None:
+            """Refuses a target date already past (UTC)."""
+            if value is not None and value < timezone.now().date():
+                raise serializers.ValidationError(
+                    "A target date must be today or later."
+                )
+            return value
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            """Converts the target to minor units of the currency."""
+            currency = attrs.get("currency") or settings.DEFAULT_CURRENCY
+            target = amount_in(attrs, currency, "target_amount")
+            return {**attrs, "currency": currency, "target_amount": target}
+
+    class OutputSerializer(serializers.Serializer):
+        """The response."""
+
+        results = GroupSerializer(many=True)
+
+        class Meta:
+            """Names the schema component."""
+
+            ref_name = "GroupList"
+
+    @extend_schema(
+        operation_id="holder_groups_list",
+        responses={200: OutputSerializer, **HOLDER_ERRORS},
+    )
+    def get(self, request: Request, user_id: uuid.UUID) -> Response:
+        """Lists the groups the holder is a member of, newest first."""
+        del request
+        holder = selectors.holder_get(user_id=user_id)
+        standings = selectors.groups_list(holder=holder)
+        return Response(
+            {"results": [selectors.group_data(s) for s in standings]}
+        )
+
+    @extend_schema(
+        operation_id="holder_groups_create",
+        request=InputSerializer,
+        responses={
+            201: GroupSerializer,
+            400: problem(
+                Code.INVALID_AMOUNT,
+                Code.UNSUPPORTED_CURRENCY,
+                Code.VALIDATION_ERROR,
+            ),
+            **HOLDER_ERRORS,
+        },
+    )
+    def post(self, request: Request, user_id: uuid.UUID) -> Response:
+        """Opens a group and its pot, with the holder as first member."""
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        holder = selectors.holder_get(user_id=user_id)
+        group = services.group_create(
+            holder=holder, **serializer.validated_data
+        )
+        standing = selectors.group_get(holder=holder, group_id=group.id)
+        return Response(selectors.group_data(standing), status=201)
+
+
+class GroupDetailApi(APIView):
+    """GET /holders/{user_id}/groups/{group_id}: one of the caller's."""
+
+    @extend_schema(
+        operation_id="holder_groups_get",
+        responses={200: GroupSerializer, **GROUP_NOT_FOUND, **HOLDER_ERRORS},
+    )
+    def get(
+        self, request: Request, user_id: uuid.UUID, group_id: str
+    ) -> Response:
+        """Returns the group, its total and its leaderboard."""
+        del request
+        holder = selectors.holder_get(user_id=user_id)
+        standing = selectors.group_get(holder=holder, group_id=group_id)
+        return Response(selectors.group_data(standing))
+
+
+class GroupMemberCreateApi(APIView):
+    """POST /holders/{user_id}/groups/{group_id}/members: add by email."""
+
+    class InputSerializer(serializers.Serializer):
+        """The request."""
+
+        email = serializers.EmailField(max_length=254)
+
+        class Meta:
+            """Names the schema component."""
+
+            ref_name = "GroupMemberInput"
+
+    @extend_schema(
+        operation_id="holder_group_members_create",
+        request=InputSerializer,
+        responses={
+            201: MemberSerializer,
+            400: problem(Code.VALIDATION_ERROR),
+            401: problem(errors.ErrorCode.USER_INACTIVE),
+            404: problem(
+                errors.ErrorCode.GROUP_NOT_FOUND,
+                errors.ErrorCode.USER_NOT_FOUND,
+            ),
+            409: problem(
+                errors.ErrorCode.ACCOUNT_NOT_READY,
+                errors.ErrorCode.ALREADY_MEMBER,
+            ),
+        },
+    )
+    def post(
+        self, request: Request, user_id: uuid.UUID, group_id: str
+    ) -> Response:
+        """Adds the open user with that email (any case) to the group."""
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        holder = selectors.holder_get(user_id=user_id)
+        member = services.member_add(
+            holder_id=holder.pk,
+            group_id=group_id,
+            email=serializer.validated_data["email"],
+        )
+        # A new member has contributed nothing yet.
+        body = wire.member_data(
+            member,
+            currency=member.group.currency,
+            contributed=0,
+            contributions=0,
+        )
+        return Response(body, status=201)
+
+
+class GroupContributionCreateApi(APIView):
+    """POST /holders/{user_id}/groups/{group_id}/contributions."""
+
+    class InputSerializer(serializers.Serializer):
+        """The request."""
+
+        amount = fields.AmountField()
+        currency = fields.CurrencyField(
+            required=False, help_text="The group's currency (the default)."
+        )
+        message = serializers.CharField(
+            max_length=500,
+            required=False,
+            allow_blank=True,
+            default="",
+            help_text="Shown to the group with the contribution.",
+        )
+
+        class Meta:
+            """Names the schema component."""
+
+            ref_name = "GroupContributionInput"
+
+    class OutputSerializer(serializers.Serializer):
+        """The response: the member's transaction, balances and the group."""
+
+        transaction = TransactionSerializer()
+        balances = BalancesSerializer()
+        group = GroupSerializer(help_text="Right after the contribution.")
+
+        class Meta:
+            """Names the schema component."""
+
+            ref_name = "GroupContribution"
+
+    @extend_schema(
+        operation_id="holder_group_contributions_create",
+        parameters=[IDEMPOTENCY_KEY],
+        request=InputSerializer,
+        responses={
+            201: OutputSerializer,
+            **movement_errors(
+                {
+                    404: (errors.ErrorCode.GROUP_NOT_FOUND,),
+                    422: (
+                        errors.ErrorCode.CURRENCY_MISMATCH,
+                        errors.ErrorCode.INSUFFICIENT_FUNDS,
+                    ),
+                }
+            ),
+        },
+    )
+    def post(
+        self, request: Request, user_id: uuid.UUID, group_id: str
+    ) -> Response:
+        """Moves savings into the group's pot; replays carry the header.
+
+        The amount is read in the currency sent, or the group's: the group
+        is looked up first (``group_not_found`` for non-members).
+        """
+        key = idempotency.key_parse(request.headers.get("Idempotency-Key"))
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        holder = selectors.holder_get(user_id=user_id)
+        group = selectors.group_of_member(
+            holder_id=holder.pk, group_id=group_id
+        )
+        currency = data.get("currency") or group.currency
+        contribution = {
+            "group_id": group.id,
+            "amount": amount_in(data, currency),
+            "currency": currency,
+            "message": data["message"],
+        }
+        request_hash = ""
+        if key:
+            request_hash = movement_hash(
+                "group_contribution",
+                {**contribution, "group_id": str(group.id)},
+            )
+        result = services.contribution_apply(
+            holder_id=holder.pk,
+            idempotency_key=key,
+            request_hash=request_hash,
+            **contribution,
+        )
+        return movement_response(result)

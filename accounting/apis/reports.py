@@ -1,0 +1,135 @@
+"""GET /holders/{user_id}/reports/summary: income, expenses and savings.
+
+The view parses the query like the transaction list (a bare date ``to``
+is the whole UTC day), resolves the holder and renders the report the
+selector computes (``accounting.selectors.reports``).
+"""
+
+import uuid
+
+from django.conf import settings
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounting import selectors, wire
+from accounting.apis import HOLDER_ERRORS
+from accounting.selectors import reports
+from config import fields
+from config.openapi import problem
+from config.problems import Code
+
+
+class ReportGroupSerializer(serializers.Serializer):
+    """One group of a report."""
+
+    key = serializers.CharField(
+        allow_null=True,
+        help_text=(
+            'The category, the source or the month ("YYYY-MM", UTC); null: '
+            "no category or source (and every other kind of transaction)."
+        ),
+    )
+    income = serializers.CharField()
+    expenses = serializers.CharField()
+    saved = serializers.CharField(help_text="Net; may be negative.")
+    savings_rate = serializers.CharField(
+        allow_null=True, help_text='saved / income in percent ("12.50").'
+    )
+    transactions = serializers.IntegerField(min_value=0)
+
+
+class ReportSummaryApi(APIView):
+    """GET /holders/{user_id}/reports/summary: a grouped report."""
+
+    class InputSerializer(serializers.Serializer):
+        """The request."""
+
+        group_by = serializers.ChoiceField(choices=reports.GROUP_BY)
+        to = fields.InstantField(
+            required=False,
+            end_of_day=True,
+            help_text="The last instant included; default: now.",
+        )
+        currency = fields.CurrencyField(required=False)
+
+        class Meta:
+            """Names the schema component."""
+
+            ref_name = "ReportQuery"
+
+        def get_fields(self) -> dict[str, serializers.Field]:
+            """Adds ``from``, a Python keyword, as a field name."""
+            return {
+                "from": fields.InstantField(
+                    required=False,
+                    help_text="The first instant included; default: all.",
+                ),
+                **super().get_fields(),
+            }
+
+    class OutputSerializer(serializers.Serializer):
+        """The response: totals, then the groups that add up to them."""
+
+        to = serializers.DateTimeField()
+        currency = serializers.CharField()
+        group_by = serializers.ChoiceField(choices=reports.GROUP_BY)
+        income = serializers.CharField(help_text="Credits and transfers in.")
+        expenses = serializers.CharField(
+            help_text="Withdrawals and transfers out."
+        )
+        saved = serializers.CharField(
+            help_text=(
+                "Net change of savings (plan splits in, releases out); "
+                "group contributions stay saved. May be negative."
+            )
+        )
+        savings_rate = serializers.CharField(
+            allow_null=True,
+            help_text='saved / income in percent ("12.50"); null: no income.',
+        )
+        groups = ReportGroupSerializer(many=True)
+
+        class Meta:
+            """Names the schema component."""
+
+            ref_name = "ReportSummary"
+
+        def get_fields(self) -> dict[str, serializers.Field]:
+            """Adds ``from``, a Python keyword, as a field name."""
+            return {
+                "from": serializers.DateTimeField(allow_null=True),
+                **super().get_fields(),
+            }
+
+    @extend_schema(
+        operation_id="holder_reports_summary",
+        parameters=[InputSerializer],
+        responses={
+            200: OutputSerializer,
+            400: problem(
+                Code.INVALID_DATETIME,
+                Code.INVALID_RANGE,
+                Code.UNSUPPORTED_CURRENCY,
+                Code.VALIDATION_ERROR,
+            ),
+            **HOLDER_ERRORS,
+        },
+    )
+    def get(self, request: Request, user_id: uuid.UUID) -> Response:
+        """Returns the holder's report over ``from``..``to`` (inclusive)."""
+        serializer = self.InputSerializer(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        query = serializer.validated_data
+        holder = selectors.holder_get(user_id=user_id)
+        report = selectors.report_summary(
+            holder_id=holder.pk,
+            currency=query.get("currency", settings.DEFAULT_CURRENCY),
+            start=query.get("from"),
+            end=query.get("to") or timezone.now(),
+            group_by=query["group_by"],
+        )
+        return Response(wire.report_data(report))

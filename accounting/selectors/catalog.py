@@ -1,0 +1,74 @@
+"""Cached reads of what the platform offers: active plans and current rates.
+
+Both are read on most client screens and change only when staff edit them,
+so their wire documents are kept in the cache (:mod:`accounting.cache`);
+``accounting/signals.py`` invalidates them on every write of the rows
+behind them, once the write commits.
+"""
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Min
+
+from accounting import cache, models, wire
+from accounting.selectors import plans_active, rates_current
+
+PLANS = "plans"
+RATES = "rates"
+
+
+def plans_active_data() -> list[dict[str, Any]]:
+    """Returns the plans on offer as wire documents, by name (cached)."""
+    return cache.cached(
+        PLANS,
+        "active",
+        lambda: [wire.plan_data(plan) for plan in plans_active()],
+    )
+
+
+def _rates_answer(*, base: str | None, at: dt.datetime) -> dict[str, Any]:
+    """Computes the current rates and how long they stay current.
+
+    Returns:
+        ``{"at", "rates": [rate documents], "next_change"}``; the answer
+        holds for every instant in ``[at, next_change)`` (None: until a
+        rate is written), as the next future-dated rate changes it.
+    """
+    future = models.Rate.objects.filter(valid_from__gt=at)
+    if base:
+        future = future.filter(base=base)
+    return {
+        "at": at,
+        "rates": [wire.rate_data(r) for r in rates_current(base=base, at=at)],
+        "next_change": future.aggregate(first=Min("valid_from"))["first"],
+    }
+
+
+def rates_current_data(
+    *, base: str | None = None, at: dt.datetime
+) -> list[dict[str, Any]]:
+    """Returns, per currency pair, the rate valid at an instant (cached).
+
+    A cached answer is used only from the instant it was computed for up
+    to (excluding) the ``valid_from`` of the first future-dated rate, so
+    that rate shows exactly when it becomes valid. Another instant (a
+    process whose clock lags) is computed afresh.
+
+    Args:
+        base: Only pairs selling this currency.
+        at: The instant, normally now.
+
+    Returns:
+        Rate documents ``{base, quote, rate, valid_from}``, sorted by base
+        then quote.
+    """
+    answer = cache.cached(
+        RATES,
+        base or "*",
+        lambda: _rates_answer(base=base, at=at),
+        until=lambda answer: answer["next_change"],
+    )
+    if answer["at"] > at:
+        answer = _rates_answer(base=base, at=at)
+    return answer["rates"]

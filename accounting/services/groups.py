@@ -1,0 +1,190 @@
+"""Savings groups: open a group and its pot, add members, contribute.
+
+A group's money lives in its pot, a ledger account of kind ``pot`` with no
+holder but a running balance like a customer account. A contribution is a
+money movement like the others (:mod:`.movements`): one
+``group_contribution`` journal header for the member, two entries (the
+member's savings ``-amount``, the pot ``+amount``), locks in id order,
+funds checked before posting, and an Idempotency-Key stored with the
+write. So the pot's total, and every member's share of it, are read from
+the journal and can never drift from it.
+"""
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
+
+from accounting import errors, models
+from accounting.selectors.groups import (
+    group_data,
+    group_of_member,
+    group_standings,
+)
+from accounting.services.guards import check_funds, check_holder_open
+from accounting.services.journal import (
+    accounts_lock,
+    answer,
+    header_new,
+    idempotent,
+    journal_write,
+    post,
+)
+
+
+@transaction.atomic
+def group_create(
+    *,
+    holder: models.Holder,
+    name: str,
+    target_amount: int,
+    currency: str,
+    target_date: dt.date | None = None,
+) -> models.SavingsGroup:
+    """Opens a savings group with its pot; the creator is its first member.
+
+    Args:
+        holder: The creator (an open holder).
+        name: The group's name.
+        target_amount: What the group saves towards, minor units, > 0.
+        currency: The group's currency (its pot's, every contribution's).
+        target_date: When the group means to reach it, or None.
+
+    Returns:
+        The group, with its pot.
+
+    Raises:
+        HolderClosedError: The holder is closed.
+    """
+    check_holder_open(holder)
+    pot = models.Account.objects.create(
+        holder=None, kind=models.Account.Kind.POT, currency=currency
+    )
+    group = models.SavingsGroup.objects.create(
+        name=name,
+        target_amount=target_amount,
+        currency=currency,
+        target_date=target_date,
+        created_by=holder,
+        pot=pot,
+    )
+    models.GroupMember.objects.create(group=group, holder=holder)
+    return group
+
+
+@transaction.atomic
+def member_add(
+    *, holder_id: uuid.UUID, group_id: uuid.UUID | str, email: str
+) -> models.GroupMember:
+    """Adds the user with an email to a group the caller is a member of.
+
+    Any member may add another. The email is compared ignoring case, as
+    the users service compares logins; only an open holder can join. The
+    database's unique (group, holder) decides between two concurrent adds
+    of the same user: one row, and the other caller gets
+    ``already_member``.
+
+    Args:
+        holder_id: The caller.
+        group_id: The group id as given.
+        email: The new member's email.
+
+    Returns:
+        The membership, with its holder.
+
+    Raises:
+        GroupNotFoundError: Unknown group, or the caller is not a member.
+        UserNotFoundError: No open holder has that email.
+        AlreadyMemberError: That user is a member already.
+    """
+    group = group_of_member(holder_id=holder_id, group_id=group_id)
+    added = (
+        models.Holder.objects.alias(email_lower=Lower("email"))
+        .filter(email_lower=email.strip().lower(), closed_at__isnull=True)
+        .order_by("created_at", "user_id")
+        .first()
+    )
+    if added is None:
+        raise errors.UserNotFoundError()
+    try:
+        # A savepoint: the caller's transaction survives the refusal.
+        with transaction.atomic():
+            return models.GroupMember.objects.create(
+                group=group, holder=added, added_by_id=holder_id
+            )
+    except IntegrityError as error:
+        raise errors.AlreadyMemberError() from error
+
+
+@idempotent
+def contribution_apply(
+    *,
+    holder_id: uuid.UUID,
+    group_id: uuid.UUID | str,
+    amount: int,
+    currency: str,
+    message: str = "",
+) -> tuple[dict[str, Any], models.Transaction]:
+    """Moves money from a member's savings into their group's pot.
+
+    Locks the member's wallet in the currency and the pot in one query, in
+    id order, so that members contributing at once queue on the pot
+    without deadlocks and its running balance stays exact. The member's
+    main account is locked too: it is not moved, but the answer shows it.
+
+    The plan's savings hold (``savings_hold_days``) does not apply: it
+    keeps savings from going back to main to be spent, and a contribution
+    keeps the money saved, in the pot. Any savings the member has can be
+    contributed.
+
+    Args:
+        holder_id: The member.
+        group_id: The group id as given.
+        amount: Minor units, > 0.
+        currency: Must be the group's.
+        message: The member's note, kept as the transaction's description.
+        idempotency_key: The caller's key, already validated, or None.
+        request_hash: The fingerprint of the request (with a key).
+
+    Returns:
+        ``{transaction, balances, group}``, new or replayed: the member's
+        ``group_contribution``, their balances and the group right after.
+
+    Raises:
+        GroupNotFoundError: Unknown group, or the caller is not a member.
+        CurrencyMismatchError: Another currency than the group's.
+        InsufficientFundsError: Savings hold less than the amount.
+        (and the holder, wallet and idempotency errors of credits)
+    """
+    group = group_of_member(holder_id=holder_id, group_id=group_id)
+    if currency != group.currency:
+        raise errors.CurrencyMismatchError(
+            f"The group saves in {group.currency}, not {currency}."
+        )
+    locked = accounts_lock(
+        holder_id=holder_id, currencies=(currency,), pot=group.pot_id
+    )
+    _, savings = locked.wallet(currency)
+    pot = locked.by_id[group.pot_id]
+    check_funds(account=savings, amount=amount)
+    header = header_new(
+        holder_id=holder_id,
+        kind=models.Transaction.Kind.GROUP_CONTRIBUTION,
+        amount=amount,
+        currency=currency,
+        description=message,
+        counterparty_account_id=pot.id,
+    )
+    postings = [post(savings, -amount), post(pot, amount)]
+    journal_write([(header, postings)], [savings, pot])
+    group.pot = pot  # the locked row, with the new balance
+    # Read in the movement's transaction: the leaderboard sees this
+    # contribution, and the stored body of a key says the same.
+    [standing] = group_standings([group])
+    body = {
+        **answer(header, postings, locked, group=group),
+        "group": group_data(standing),
+    }
+    return body, header
