@@ -1,8 +1,10 @@
 #!/bin/sh
 # Runs one web service: SERVICE=users|accounting|integration (the gateway).
 # Applies migrations (users and accounting own a database; the gateway has
-# none), collects static files, then serves with the same gunicorn command
-# as the Procfile, bound to BIND_HOST (0.0.0.0 in the image) on PORT.
+# none), collects static files, then serves with the same command as the
+# Procfile, bound to BIND_HOST (0.0.0.0 in the image) on PORT: gunicorn for
+# users and accounting, uvicorn (ASGI: HTTP and WebSocket) for the gateway,
+# whose GATEWAY_WORKERS may exceed 1 only with a Redis CHANNEL_LAYER_URL.
 set -eu
 . "$(dirname "$0")/common.sh"
 
@@ -21,6 +23,19 @@ if [ "$SERVICE" != integration ]; then
   fi
 fi
 python manage.py collectstatic --no-input -v 0
+
+if [ "$SERVICE" = integration ]; then
+  exec uvicorn config.integration.asgi:application \
+    --host "${BIND_HOST:-127.0.0.1}" \
+    --port "${PORT:-$default_port}" \
+    --workers "${GATEWAY_WORKERS:-1}" \
+    --ws websockets-sansio \
+    --ws-max-size 65536 \
+    --lifespan off \
+    --no-proxy-headers \
+    --no-use-colors \
+    --timeout-graceful-shutdown "${GRACEFUL_TIMEOUT:-5}"
+fi
 
 exec gunicorn "config.$SERVICE.wsgi:application" \
   --name "$SERVICE" \

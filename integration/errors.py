@@ -41,3 +41,7 @@ class ErrorCode(enum.StrEnum):
     AMOUNT_TOO_SMALL = "amount_too_small"
     AMOUNT_NOT_ABOVE_FLAT_AMOUNT = "amount_not_above_flat_amount"
     TRANSACTION_NOT_FOUND = "transaction_not_found"
+    GOAL_NOT_FOUND = "goal_not_found"
+    GROUP_NOT_FOUND = "group_not_found"
+    USER_NOT_FOUND = "user_not_found"
+    ALREADY_MEMBER = "already_member"

@@ -133,6 +133,102 @@ def transaction_get(*, user_id: str, transaction_id: str) -> UpstreamResponse:
     )
 
 
+def report_summary_get(
+    *, user_id: str, params: dict[str, str]
+) -> UpstreamResponse:
+    """Returns the caller's income, expenses and savings over a range.
+
+    GET accounting ``/internal/v1/holders/{user_id}/reports/summary``.
+
+    Args:
+        user_id: The caller's id, from the token.
+        params: ``group_by`` and, when given, ``from``, ``to`` and
+            ``currency``, normalised.
+
+    Returns:
+        The report: totals and one row per group.
+    """
+    return clients.call(
+        Service.ACCOUNTING,
+        "GET",
+        f"{_ROOT}holders/{user_id}/reports/summary",
+        params=params,
+    )
+
+
+def category_list() -> UpstreamResponse:
+    """Returns the staff's suggested expense categories.
+
+    GET accounting ``/internal/v1/categories``: the same for every user.
+
+    Returns:
+        ``{"results": [{"name"}]}``, active ones, by name.
+    """
+    return clients.call(Service.ACCOUNTING, "GET", f"{_ROOT}categories")
+
+
+def goal_list(*, user_id: str) -> UpstreamResponse:
+    """Returns the caller's goals, in the order savings are allocated.
+
+    Args:
+        user_id: The caller's id, from the token.
+
+    Returns:
+        ``{"results": [goal]}``.
+    """
+    return clients.call(
+        Service.ACCOUNTING, "GET", f"{_ROOT}holders/{user_id}/goals"
+    )
+
+
+def goal_get(*, user_id: str, goal_id: str) -> UpstreamResponse:
+    """Returns one of the caller's goals, with its progress.
+
+    Args:
+        user_id: The caller's id, from the token.
+        goal_id: The goal's UUID.
+
+    Returns:
+        The goal (another holder's id is a 404 upstream).
+    """
+    return clients.call(
+        Service.ACCOUNTING,
+        "GET",
+        f"{_ROOT}holders/{user_id}/goals/{goal_id}",
+    )
+
+
+def group_list(*, user_id: str) -> UpstreamResponse:
+    """Returns the savings groups the caller is a member of, newest first.
+
+    Args:
+        user_id: The caller's id, from the token.
+
+    Returns:
+        ``{"results": [group]}``.
+    """
+    return clients.call(
+        Service.ACCOUNTING, "GET", f"{_ROOT}holders/{user_id}/groups"
+    )
+
+
+def group_get(*, user_id: str, group_id: str) -> UpstreamResponse:
+    """Returns one of the caller's savings groups, with its leaderboard.
+
+    Args:
+        user_id: The caller's id, from the token.
+        group_id: The group's UUID.
+
+    Returns:
+        The group (one the caller is not a member of is a 404 upstream).
+    """
+    return clients.call(
+        Service.ACCOUNTING,
+        "GET",
+        f"{_ROOT}holders/{user_id}/groups/{group_id}",
+    )
+
+
 def service_readiness() -> dict[str, str]:
     """Asks every service behind the gateway whether it is ready.
 

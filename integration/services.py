@@ -245,3 +245,145 @@ def conversion_create(
         body=data,
         idempotency_key=idempotency_key,
     )
+
+
+def goal_create(*, user_id: str, data: dict[str, Any]) -> UpstreamResponse:
+    """Sets the caller a savings goal.
+
+    POST accounting ``/internal/v1/holders/{user_id}/goals``.
+
+    Args:
+        user_id: The caller's id, from the token.
+        data: ``name``, ``target_amount`` (normalised), ``currency`` and the
+            optional ``target_date`` (``YYYY-MM-DD``).
+
+    Returns:
+        The goal with its progress (201).
+    """
+    return clients.call(
+        Service.ACCOUNTING,
+        "POST",
+        f"{_ROOT}holders/{user_id}/goals",
+        body=data,
+    )
+
+
+def goal_update(
+    *, user_id: str, goal_id: str, data: dict[str, Any]
+) -> UpstreamResponse:
+    """Changes one of the caller's goals.
+
+    PATCH accounting ``/internal/v1/holders/{user_id}/goals/{goal_id}``.
+
+    Args:
+        user_id: The caller's id, from the token.
+        goal_id: The goal's UUID.
+        data: Any of ``name``, ``target_amount``, ``currency`` and
+            ``target_date`` (None clears it), as validated.
+
+    Returns:
+        The goal, changed.
+    """
+    return clients.call(
+        Service.ACCOUNTING,
+        "PATCH",
+        f"{_ROOT}holders/{user_id}/goals/{goal_id}",
+        body=data,
+    )
+
+
+def goal_delete(*, user_id: str, goal_id: str) -> UpstreamResponse:
+    """Deletes one of the caller's goals (its savings stay where they are).
+
+    DELETE accounting ``/internal/v1/holders/{user_id}/goals/{goal_id}``.
+
+    Args:
+        user_id: The caller's id, from the token.
+        goal_id: The goal's UUID.
+
+    Returns:
+        The empty 204 answer.
+    """
+    return clients.call(
+        Service.ACCOUNTING,
+        "DELETE",
+        f"{_ROOT}holders/{user_id}/goals/{goal_id}",
+    )
+
+
+def group_create(*, user_id: str, data: dict[str, Any]) -> UpstreamResponse:
+    """Starts a savings group with the caller as its first member.
+
+    POST accounting ``/internal/v1/holders/{user_id}/groups``; accounting
+    opens the group's pot.
+
+    Args:
+        user_id: The caller's id, from the token.
+        data: ``name``, ``target_amount`` (normalised), ``currency`` and the
+            optional ``target_date`` (``YYYY-MM-DD``).
+
+    Returns:
+        The group (201).
+    """
+    return clients.call(
+        Service.ACCOUNTING,
+        "POST",
+        f"{_ROOT}holders/{user_id}/groups",
+        body=data,
+    )
+
+
+def group_member_add(
+    *, user_id: str, group_id: str, email: str
+) -> UpstreamResponse:
+    """Adds a user to one of the caller's savings groups, by email.
+
+    POST accounting ``/internal/v1/holders/{user_id}/groups/{group_id}/
+    members``: only a member may add one.
+
+    Args:
+        user_id: The caller's id, from the token.
+        group_id: The group's UUID.
+        email: The new member's email (matched case-insensitively).
+
+    Returns:
+        The new member, as a row of the leaderboard (201).
+    """
+    return clients.call(
+        Service.ACCOUNTING,
+        "POST",
+        f"{_ROOT}holders/{user_id}/groups/{group_id}/members",
+        body={"email": email},
+    )
+
+
+def group_contribution_create(
+    *,
+    user_id: str,
+    group_id: str,
+    data: dict[str, str],
+    idempotency_key: str | None,
+) -> UpstreamResponse:
+    """Moves money from the caller's savings into a group's pot.
+
+    POST accounting ``/internal/v1/holders/{user_id}/groups/{group_id}/
+    contributions``.
+
+    Args:
+        user_id: The caller's id, from the token.
+        group_id: The group's UUID.
+        data: ``amount``, the optional ``currency`` (the group's, when
+            given) and ``message``.
+        idempotency_key: The caller's ``Idempotency-Key``, if any.
+
+    Returns:
+        ``{transaction, balances, group}`` (201), or the replay of the first
+        answer with ``Idempotent-Replayed: true``.
+    """
+    return clients.call(
+        Service.ACCOUNTING,
+        "POST",
+        f"{_ROOT}holders/{user_id}/groups/{group_id}/contributions",
+        body=data,
+        idempotency_key=idempotency_key,
+    )

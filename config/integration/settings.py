@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "channels",
     "integration",
 ]
 
@@ -34,6 +35,8 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "config.integration.urls"
 WSGI_APPLICATION = "config.integration.wsgi.application"
+# HTTP and the WebSocket events of savings groups (integration.realtime).
+ASGI_APPLICATION = "config.integration.asgi.application"
 APPEND_SLASH = False
 
 TEMPLATES = [
@@ -86,6 +89,38 @@ LOGGING = {
     },
 }
 
+# --- Realtime (WebSocket events of savings groups) --------------------------
+
+
+def channel_layers(url: str) -> dict:
+    """Returns the ``CHANNEL_LAYERS`` setting for a channel layer URL.
+
+    Args:
+        url: ``redis://host:port/db`` for the Redis layer every gateway
+            process shares, or "" for the in-memory layer of one process.
+
+    Returns:
+        The setting. In memory, an event broadcast by one process reaches
+        only that process's sockets: the gateway must then run as ONE
+        process (``GATEWAY_WORKERS=1``, the embedded default's).
+    """
+    if not url:
+        return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    return {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [url], "prefix": "savings"},
+        }
+    }
+
+
+CHANNEL_LAYERS = channel_layers(env.str("CHANNEL_LAYER_URL", default=""))
+# Seconds a broadcast may wait on the channel layer before it is given up
+# (logged): the money has moved already, the HTTP answer must not wait.
+CHANNEL_LAYER_TIMEOUT = env.float("CHANNEL_LAYER_TIMEOUT", default=2.0)
+# Seconds a socket opened without ?token= has to send {"type": "auth"}.
+WEBSOCKET_AUTH_TIMEOUT = env.float("WEBSOCKET_AUTH_TIMEOUT", default=10.0)
+
 # --- Public API -------------------------------------------------------------
 
 AUTH_THROTTLE_RATE = env.str("AUTH_THROTTLE_RATE", default="20/min")
@@ -111,7 +146,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "The public API of the savings and payments platform: identity, "
         "savings plans, wallets in several currencies, credits, transfers, "
-        "withdrawals, FX conversions, balances and transactions."
+        "withdrawals, FX conversions, balances and transactions; reports, "
+        "savings goals and savings groups."
     ),
     "VERSION": "1.0.0",
     "SCHEMA_PATH_PREFIX": "/api/v1",
@@ -124,6 +160,41 @@ SPECTACULAR_SETTINGS = {
             "description": (
                 "Wallets, credits, transfers, withdrawals, conversions, "
                 "rates, balances and transactions."
+            ),
+        },
+        {
+            "name": "Personal finance",
+            "description": (
+                "Where my money goes and what I save: a summary report "
+                "(income, expenses, saved, savings rate) grouped by "
+                "category, source or month; the suggested expense "
+                "categories; savings goals, which are views on my savings "
+                "(my savings balance is allocated to my goals in order, "
+                "earliest target date first) and hold no money of their own."
+            ),
+        },
+        {
+            "name": "Groups",
+            "description": (
+                "Savings challenges with friends: a group has a pot in one "
+                "currency, a target and members; a member contributes from "
+                "their savings and adds other members by email; the group "
+                "shows its total, progress and a leaderboard.\n\n"
+                "Live events: members may open the WebSocket "
+                "`/ws/groups/{id}/` on this host (`wss://` behind TLS). "
+                "Authenticate with the access token either as `?token=` "
+                "(a bad token, or a user who is not a member, is refused at "
+                "the handshake: HTTP 403) or, without it, by sending "
+                '`{"type": "auth", "token": "<access token>"}` as the first '
+                "message within 10 seconds (answered "
+                '`{"type": "auth_ok"}`; a bad or missing token closes the '
+                "socket with 4401, a user who is not a member with 4403, "
+                "accounting unavailable with 1011). Then each contribution "
+                "arrives as a JSON text frame: "
+                '`{"type": "contribution", "group_id", "user_id", "amount", '
+                '"currency", "message", "timestamp", "total"}` (`timestamp`: '
+                "the transaction's `occurred_at`; `total`: the pot after it). "
+                "A replayed request sends no event."
             ),
         },
         {"name": "Operations", "description": "Health and readiness."},

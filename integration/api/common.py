@@ -6,6 +6,7 @@ the pass-through of a service's own problem answers, which must reach the
 caller unchanged (status, every body member, ``Retry-After``, ...).
 """
 
+import decimal
 import functools
 import re
 from http import HTTPStatus
@@ -13,10 +14,11 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config import problems
+from config import money, problems
 from config.problems import Code
 from integration.clients import UpstreamProblemError, UpstreamResponse
 from integration.errors import ErrorCode
@@ -57,6 +59,67 @@ def idempotency_key(request: Request) -> str | None:
             detail="An Idempotency-Key is 1-255 printable ASCII characters.",
         )
     return key
+
+
+def amount_in(
+    amount: decimal.Decimal, currency: str, *, field: str = "amount"
+) -> str:
+    """Checks an amount against its currency and formats it.
+
+    Formatting makes the same request always forward the same body, so
+    that accounting hashes a retry the same for idempotency.
+
+    Args:
+        amount: The exact amount as parsed (positive).
+        currency: Its currency, a supported code.
+        field: The request field that holds it, named in the error.
+
+    Returns:
+        The amount in the currency's precision (``"100.50"``, ``"7"``).
+
+    Raises:
+        ValidationError: ``invalid_amount`` on ``field``: too many decimals
+            for the currency, or above the per-operation maximum.
+    """
+    try:
+        minor = money.to_minor(amount, currency)
+    except money.MoneyError as error:
+        raise serializers.ValidationError(
+            {field: [ErrorDetail(str(error), code=error.code)]}
+        ) from error
+    return money.format_amount(minor, currency)
+
+
+def exact_amount(amount: decimal.Decimal, *, field: str = "amount") -> str:
+    """Checks an amount whose currency only accounting knows; formats it.
+
+    A goal's new target or a group contribution may leave the currency
+    out: it is then the goal's or the group's, which the gateway does not
+    know. The maximum is checked here; the precision, by accounting.
+
+    Args:
+        amount: The exact amount as parsed (positive).
+        field: The request field that holds it, named in the error.
+
+    Returns:
+        The amount as a plain decimal string, exactly as sent.
+
+    Raises:
+        ValidationError: ``invalid_amount`` on ``field``: above the
+            per-operation maximum.
+    """
+    if amount > money.MAX_MAJOR_UNITS:
+        raise serializers.ValidationError(
+            {
+                field: [
+                    ErrorDetail(
+                        f"An amount is at most {money.MAX_MAJOR_UNITS:,}.",
+                        code=Code.INVALID_AMOUNT,
+                    )
+                ]
+            }
+        )
+    return format(amount, "f")
 
 
 @functools.cache

@@ -12,10 +12,8 @@ recipients, rates, holding periods) come back as problems and are passed
 through unchanged.
 """
 
-import decimal
 import uuid
 from http import HTTPStatus
-from typing import Any
 
 from django.conf import settings
 from drf_spectacular.utils import (
@@ -29,14 +27,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config import money, problems, timeparse
+from config import problems, timeparse
 from config.fields import CurrencyField, UUIDStringField
 from config.problems import Code
 from integration import selectors, services
 from integration.api import common
 from integration.api.schema import (
-    IDEMPOTENCY_KEY_PARAMETER,
-    IDEMPOTENT_REPLAYED_HEADER,
+    MOVES_MONEY,
+    MOVES_MONEY_PARAMETERS,
     NOT_READY,
     RETRY_AFTER_HEADER,
     TAG_MONEY,
@@ -45,6 +43,7 @@ from integration.api.schema import (
     problem_responses,
 )
 from integration.api.serializers import (
+    EXAMPLE_AT,
     TRANSACTION_KINDS,
     AccountListSerializer,
     BalanceSerializer,
@@ -54,6 +53,7 @@ from integration.api.serializers import (
     TransactionPageSerializer,
     TransactionResultSerializer,
     TransactionSerializer,
+    transaction_example,
 )
 from integration.errors import ErrorCode
 
@@ -65,50 +65,8 @@ CATEGORY_MAX_LENGTH = 100
 TRANSFER = "transfer"
 SAVINGS_RELEASE = "savings_release"
 
-# What every POST that moves money may answer, besides its own judgements:
-# the gateway's checks of the amount and key, and accounting's of the
-# caller's readiness and of the key.
-_MOVES_MONEY = {
-    400: [
-        Code.INVALID_AMOUNT,
-        Code.UNSUPPORTED_CURRENCY,
-        Code.INVALID_IDEMPOTENCY_KEY,
-    ],
-    409: [ErrorCode.ACCOUNT_NOT_READY, Code.IDEMPOTENCY_KEY_IN_FLIGHT],
-    422: [Code.IDEMPOTENCY_KEY_REUSED],
-}
-_MOVES_MONEY_PARAMETERS = [
-    IDEMPOTENCY_KEY_PARAMETER,
-    IDEMPOTENT_REPLAYED_HEADER,
-    RETRY_AFTER_HEADER,
-]
-
-# Ids and an instant of the examples.
-_EXAMPLE_AT = "2026-11-21T10:00:00.000000Z"
+# An id of the examples.
 _EXAMPLE_RECIPIENT = "3f2e1d0c-9b8a-4f6e-8d5c-4b3a2f1e0d9c"
-
-
-def _amount_in(amount: decimal.Decimal, currency: str) -> str:
-    """Checks an amount against its currency and formats it.
-
-    Args:
-        amount: The exact amount as parsed (positive).
-        currency: Its currency, a supported code.
-
-    Returns:
-        The amount in the currency's precision (``"100.50"``, ``"7"``).
-
-    Raises:
-        ValidationError: ``invalid_amount`` on ``amount``: too many
-            decimals for the currency, or above the per-operation maximum.
-    """
-    try:
-        minor = money.to_minor(amount, currency)
-    except money.MoneyError as error:
-        raise serializers.ValidationError(
-            {"amount": [ErrorDetail(str(error), code=error.code)]}
-        ) from error
-    return money.format_amount(minor, currency)
 
 
 def _description() -> serializers.CharField:
@@ -144,28 +102,9 @@ class _AmountSerializer(serializers.Serializer):
         currency = attrs.get("currency", settings.DEFAULT_CURRENCY)
         return {
             **attrs,
-            "amount": _amount_in(attrs["amount"], currency),
+            "amount": common.amount_in(attrs["amount"], currency),
             "currency": currency,
         }
-
-
-def _transaction_example(**fields: Any) -> dict[str, Any]:
-    """Returns an example transaction: a credit, with ``fields`` changed."""
-    return {
-        "id": "0b7c6d5e-4f3a-4b2c-9d1e-0f9a8b7c6d5e",
-        "kind": "credit",
-        "amount": "100.50",
-        "currency": "USD",
-        "occurred_at": _EXAMPLE_AT,
-        "description": "",
-        "source": "",
-        "category": None,
-        "splits": [],
-        "plan": None,
-        "counterparty_account": None,
-        "conversion": None,
-        **fields,
-    }
 
 
 class AccountsApi(APIView):
@@ -281,7 +220,7 @@ class CreditCreateApi(APIView):
         ),
         tags=[TAG_MONEY],
         request=InputSerializer,
-        parameters=_MOVES_MONEY_PARAMETERS,
+        parameters=MOVES_MONEY_PARAMETERS,
         responses={
             201: OutputSerializer,
             **problem_responses(
@@ -291,7 +230,7 @@ class CreditCreateApi(APIView):
                         ErrorCode.ACCOUNT_NOT_OPEN,
                     ]
                 },
-                _MOVES_MONEY,
+                MOVES_MONEY,
                 json_body=True,
             ),
         },
@@ -309,7 +248,7 @@ class CreditCreateApi(APIView):
             OpenApiExample(
                 "Credited",
                 value={
-                    "transaction": _transaction_example(
+                    "transaction": transaction_example(
                         description="November salary",
                         source="salary",
                         splits=[
@@ -443,7 +382,7 @@ class TransferCreateApi(APIView):
         ),
         tags=[TAG_MONEY],
         request=InputSerializer,
-        parameters=_MOVES_MONEY_PARAMETERS,
+        parameters=MOVES_MONEY_PARAMETERS,
         responses={
             201: OutputSerializer,
             **problem_responses(
@@ -459,7 +398,7 @@ class TransferCreateApi(APIView):
                         ErrorCode.ACCOUNT_CLOSED,
                     ],
                 },
-                _MOVES_MONEY,
+                MOVES_MONEY,
                 json_body=True,
             ),
         },
@@ -486,7 +425,7 @@ class TransferCreateApi(APIView):
             OpenApiExample(
                 "Transferred",
                 value={
-                    "transaction": _transaction_example(
+                    "transaction": transaction_example(
                         kind="transfer_out",
                         amount="25.00",
                         description="Dinner",
@@ -547,7 +486,7 @@ class WithdrawalCreateApi(APIView):
         ),
         tags=[TAG_MONEY],
         request=InputSerializer,
-        parameters=_MOVES_MONEY_PARAMETERS,
+        parameters=MOVES_MONEY_PARAMETERS,
         responses={
             201: OutputSerializer,
             **problem_responses(
@@ -558,7 +497,7 @@ class WithdrawalCreateApi(APIView):
                         ErrorCode.ACCOUNT_CLOSED,
                     ]
                 },
-                _MOVES_MONEY,
+                MOVES_MONEY,
                 json_body=True,
             ),
         },
@@ -576,7 +515,7 @@ class WithdrawalCreateApi(APIView):
             OpenApiExample(
                 "Withdrawn",
                 value={
-                    "transaction": _transaction_example(
+                    "transaction": transaction_example(
                         kind="withdrawal",
                         amount="10.00",
                         description="Market",
@@ -648,7 +587,9 @@ class ConversionCreateApi(APIView):
                 )
             return {
                 **attrs,
-                "amount": _amount_in(attrs["amount"], attrs["from_currency"]),
+                "amount": common.amount_in(
+                    attrs["amount"], attrs["from_currency"]
+                ),
             }
 
     OutputSerializer = ConversionResultSerializer
@@ -670,7 +611,7 @@ class ConversionCreateApi(APIView):
         ),
         tags=[TAG_MONEY],
         request=InputSerializer,
-        parameters=_MOVES_MONEY_PARAMETERS,
+        parameters=MOVES_MONEY_PARAMETERS,
         responses={
             201: OutputSerializer,
             **problem_responses(
@@ -684,7 +625,7 @@ class ConversionCreateApi(APIView):
                         ErrorCode.ACCOUNT_CLOSED,
                     ],
                 },
-                _MOVES_MONEY,
+                MOVES_MONEY,
                 json_body=True,
             ),
         },
@@ -701,7 +642,7 @@ class ConversionCreateApi(APIView):
             OpenApiExample(
                 "Converted",
                 value={
-                    "transaction": _transaction_example(
+                    "transaction": transaction_example(
                         kind="conversion",
                         amount="50.00",
                         splits=[
@@ -781,7 +722,7 @@ class RateListApi(APIView):
             OpenApiExample(
                 "Rates",
                 value={
-                    "at": _EXAMPLE_AT,
+                    "at": EXAMPLE_AT,
                     "results": [
                         {
                             "base": "USD",

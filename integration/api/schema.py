@@ -32,6 +32,8 @@ PROBLEM_MEDIA_TYPE = problems.PROBLEM_CONTENT_TYPE
 TAG_IDENTITY = "Identity"
 TAG_PLANS = "Plans"
 TAG_MONEY = "Money"
+TAG_PERSONAL_FINANCE = "Personal finance"
+TAG_GROUPS = "Groups"
 TAG_OPERATIONS = "Operations"
 
 
@@ -172,6 +174,24 @@ RETRY_AFTER_HEADER = OpenApiParameter(
 # not opened them yet (the user.created event is still on its way).
 NOT_READY = {409: [ErrorCode.ACCOUNT_NOT_READY]}
 
+# What every POST that moves money may answer, besides its own judgements:
+# the gateway's checks of the amount and key, and accounting's of the
+# caller's readiness and of the key.
+MOVES_MONEY = {
+    400: [
+        Code.INVALID_AMOUNT,
+        Code.UNSUPPORTED_CURRENCY,
+        Code.INVALID_IDEMPOTENCY_KEY,
+    ],
+    409: [ErrorCode.ACCOUNT_NOT_READY, Code.IDEMPOTENCY_KEY_IN_FLIGHT],
+    422: [Code.IDEMPOTENCY_KEY_REUSED],
+}
+MOVES_MONEY_PARAMETERS = [
+    IDEMPOTENCY_KEY_PARAMETER,
+    IDEMPOTENT_REPLAYED_HEADER,
+    RETRY_AFTER_HEADER,
+]
+
 # Codes any operation may answer.
 _UPSTREAM_FAILURES = {
     502: [ErrorCode.BAD_GATEWAY],
@@ -211,6 +231,10 @@ _DETAILS = {
     ),
     ErrorCode.RATE_UNAVAILABLE: "No USD/EUR rate is valid now.",
     ErrorCode.AMOUNT_TOO_SMALL: "1 KRW converts to 0.00 USD.",
+    ErrorCode.GOAL_NOT_FOUND: "You have no goal with that id.",
+    ErrorCode.GROUP_NOT_FOUND: "You are not a member of a group with that id.",
+    ErrorCode.USER_NOT_FOUND: "No user with that email.",
+    ErrorCode.ALREADY_MEMBER: "That user is already a member of the group.",
 }
 
 

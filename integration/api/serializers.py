@@ -5,6 +5,8 @@ services already formatted (decimal strings, RFC 3339 UTC with ``Z``), so
 output fields render them as they are: no re-parsing on the money path.
 """
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
@@ -19,7 +21,10 @@ TRANSACTION_KINDS = [
     "withdrawal",
     "conversion",
     "savings_release",
+    "group_contribution",
 ]
+# The instant of the OpenAPI examples.
+EXAMPLE_AT = "2026-11-21T10:00:00.000000Z"
 
 
 @extend_schema_serializer(component_name="User")
@@ -149,6 +154,14 @@ class ConversionDetailSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_serializer(component_name="TransactionGroup")
+class TransactionGroupSerializer(serializers.Serializer):
+    """The savings group a contribution went to."""
+
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+
+
 @extend_schema_serializer(component_name="Transaction")
 class TransactionSerializer(serializers.Serializer):
     """One transaction of the caller's ledger."""
@@ -180,11 +193,17 @@ class TransactionSerializer(serializers.Serializer):
         allow_null=True,
         help_text=(
             "`transfer_out`: the recipient's main account; `transfer_in`: "
-            "the sender's; else null."
+            "the sender's; `group_contribution`: the group's pot; else null."
         ),
     )
     conversion = ConversionDetailSerializer(
         allow_null=True, help_text="Set on conversions, else null."
+    )
+    # Nullable, so a body without it renders null: an idempotent replay
+    # stored before groups existed has no ``group`` key.
+    group = TransactionGroupSerializer(
+        allow_null=True,
+        help_text="The group a `group_contribution` went to, else null.",
     )
 
 
@@ -256,3 +275,212 @@ class TransactionPageSerializer(serializers.Serializer):
     next = serializers.URLField(
         allow_null=True, help_text="The next page, or null on the last."
     )
+
+
+# --- Personal finance -------------------------------------------------------
+
+# How a report may group its transactions (``group_by``).
+REPORT_GROUPINGS = ["category", "source", "month"]
+
+
+@extend_schema_serializer(component_name="ReportGroup")
+class ReportGroupSerializer(serializers.Serializer):
+    """One row of a report: the totals of the transactions of one key."""
+
+    key = serializers.CharField(
+        allow_null=True,
+        help_text=(
+            "The category, the source or the month (`YYYY-MM`, UTC); null "
+            "for transactions without a category (or source), and for the "
+            "kinds that have none."
+        ),
+    )
+    income = DecimalStringField()
+    expenses = DecimalStringField()
+    saved = DecimalStringField(help_text="May be negative.")
+    savings_rate = DecimalStringField(
+        allow_null=True,
+        help_text="`saved / income * 100`, 2 decimals; null if no income.",
+    )
+    transactions = serializers.IntegerField(
+        help_text="How many transactions fell into this row."
+    )
+
+
+@extend_schema_serializer(component_name="Report")
+class ReportSerializer(serializers.Serializer):
+    """Income, expenses and savings over a range, in one currency."""
+
+    to = serializers.DateTimeField(help_text="The range's end (inclusive).")
+    currency = serializers.CharField()
+    group_by = serializers.ChoiceField(choices=REPORT_GROUPINGS)
+    income = DecimalStringField(help_text="Credits and incoming transfers.")
+    expenses = DecimalStringField(
+        help_text="Withdrawals and outgoing transfers."
+    )
+    saved = DecimalStringField(
+        help_text=(
+            "Net change of my savings account, group contributions aside; "
+            'may be negative ("-5.00").'
+        )
+    )
+    savings_rate = DecimalStringField(
+        allow_null=True,
+        help_text="`saved / income * 100`, 2 decimals; null if no income.",
+    )
+    groups = ReportGroupSerializer(
+        many=True,
+        help_text=(
+            "The totals are exactly the sums of these rows. By month: "
+            "oldest first; else by key, null last."
+        ),
+    )
+
+    def get_fields(self) -> dict:
+        """Adds ``from``, a Python keyword, to the declared fields."""
+        return {
+            "from": serializers.DateTimeField(
+                allow_null=True,
+                help_text="The range's start (inclusive); null: the start.",
+            ),
+            **super().get_fields(),
+        }
+
+
+@extend_schema_serializer(component_name="Category")
+class CategorySerializer(serializers.Serializer):
+    """An expense category staff suggest."""
+
+    name = serializers.CharField(
+        help_text="Lower case, single spaces: as withdrawals store it."
+    )
+
+
+@extend_schema_serializer(component_name="CategoryList")
+class CategoryListSerializer(serializers.Serializer):
+    """The suggested categories, by name (never a next page)."""
+
+    results = CategorySerializer(many=True)
+    next = serializers.URLField(
+        allow_null=True, help_text="Always null: there is no next page."
+    )
+
+
+@extend_schema_serializer(component_name="Goal")
+class GoalSerializer(serializers.Serializer):
+    """A savings goal and how much of my savings it has."""
+
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    target_amount = DecimalStringField()
+    currency = serializers.CharField()
+    saved = DecimalStringField(
+        help_text="The part of my savings allocated to this goal."
+    )
+    progress_percent = DecimalStringField(
+        help_text='`saved / target_amount * 100`, rounded down ("42.50").'
+    )
+    target_date = serializers.DateField(allow_null=True)
+    on_track = serializers.BooleanField(
+        allow_null=True, help_text="Null when the goal has no date."
+    )
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+@extend_schema_serializer(component_name="GoalList")
+class GoalListSerializer(serializers.Serializer):
+    """My goals, in the order my savings are allocated to them."""
+
+    results = GoalSerializer(many=True)
+    next = serializers.URLField(
+        allow_null=True, help_text="Always null: there is no next page."
+    )
+
+
+@extend_schema_serializer(component_name="GroupMember")
+class GroupMemberSerializer(serializers.Serializer):
+    """A member of a savings group and what they put in."""
+
+    user_id = serializers.UUIDField()
+    email = serializers.EmailField()
+    first_name = serializers.CharField(allow_blank=True)
+    last_name = serializers.CharField(allow_blank=True)
+    contributed = DecimalStringField(
+        help_text="The sum of their contributions, in the group's currency."
+    )
+    contributions = serializers.IntegerField(
+        help_text="How many contributions they made."
+    )
+    joined_at = serializers.DateTimeField()
+
+
+@extend_schema_serializer(component_name="Group")
+class GroupSerializer(serializers.Serializer):
+    """A savings group: its pot, its progress and its leaderboard."""
+
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    currency = serializers.CharField()
+    target_amount = DecimalStringField()
+    target_date = serializers.DateField(allow_null=True)
+    total = DecimalStringField(help_text="What the group's pot holds.")
+    progress_percent = DecimalStringField(
+        help_text=(
+            "`total / target_amount * 100`, rounded down; may exceed 100."
+        )
+    )
+    created_at = serializers.DateTimeField()
+    created_by = serializers.UUIDField(help_text="The user who started it.")
+    members = GroupMemberSerializer(
+        many=True,
+        help_text=(
+            "The leaderboard: every member, most contributed first, then "
+            "the earliest to join."
+        ),
+    )
+
+
+@extend_schema_serializer(component_name="GroupList")
+class GroupListSerializer(serializers.Serializer):
+    """The groups I am a member of, newest first (never a next page)."""
+
+    results = GroupSerializer(many=True)
+    next = serializers.URLField(
+        allow_null=True, help_text="Always null: there is no next page."
+    )
+
+
+@extend_schema_serializer(component_name="ContributionResult")
+class ContributionResultSerializer(serializers.Serializer):
+    """A contribution, my balances after it and the group after it."""
+
+    transaction = TransactionSerializer()
+    balances = BalancesSerializer(
+        help_text="Mine, in the group's currency, right after it."
+    )
+    group = GroupSerializer(help_text="The group, right after it.")
+
+
+def transaction_example(**fields: Any) -> dict[str, Any]:
+    """Returns an OpenAPI example transaction: a credit, ``fields`` changed.
+
+    Every example of every view starts from here, so that each has the
+    ``Transaction`` component's exact keys.
+    """
+    return {
+        "id": "0b7c6d5e-4f3a-4b2c-9d1e-0f9a8b7c6d5e",
+        "kind": "credit",
+        "amount": "100.50",
+        "currency": "USD",
+        "occurred_at": EXAMPLE_AT,
+        "description": "",
+        "source": "",
+        "category": None,
+        "splits": [],
+        "plan": None,
+        "counterparty_account": None,
+        "conversion": None,
+        "group": None,
+        **fields,
+    }

@@ -5,7 +5,7 @@ Paths have no trailing slash, as written in ``API.md``.
 
 from django.urls import path
 
-from integration.api import identity, money, plans
+from integration.api import groups, identity, money, personal, plans
 
 app_name = "api"
 
@@ -44,5 +44,25 @@ urlpatterns = [
         "transactions/<uuid:id>",
         money.TransactionDetailApi.as_view(),
         name="transaction",
+    ),
+    path(
+        "reports/summary",
+        personal.ReportSummaryApi.as_view(),
+        name="report-summary",
+    ),
+    path("categories", personal.CategoryListApi.as_view(), name="categories"),
+    path("goals", personal.GoalsApi.as_view(), name="goals"),
+    path("goals/<uuid:id>", personal.GoalDetailApi.as_view(), name="goal"),
+    path("groups", groups.GroupsApi.as_view(), name="groups"),
+    path("groups/<uuid:id>", groups.GroupDetailApi.as_view(), name="group"),
+    path(
+        "groups/<uuid:id>/members",
+        groups.GroupMemberCreateApi.as_view(),
+        name="group-members",
+    ),
+    path(
+        "groups/<uuid:id>/contributions",
+        groups.GroupContributionCreateApi.as_view(),
+        name="group-contributions",
     ),
 ]

@@ -115,6 +115,7 @@ class TransactionPayloadFactory(factory.DictFactory):
     plan = factory.SubFactory(PlanPayloadFactory)
     counterparty_account = None
     conversion = None
+    group = None
 
 
 class TransferOutPayloadFactory(TransactionPayloadFactory):
@@ -161,6 +162,82 @@ class BalancePayloadFactory(factory.DictFactory):
     main = "90.45"
     savings = "10.05"
     total = "100.50"
+
+
+class ReportGroupPayloadFactory(factory.DictFactory):
+    key = "groceries"
+    income = "0.00"
+    expenses = "12.50"
+    saved = "0.00"
+    savings_rate = None
+    transactions = 1
+
+
+class ReportPayloadFactory(factory.DictFactory):
+    to = factory.LazyFunction(_instant)
+    currency = "USD"
+    group_by = "category"
+    income = "100.00"
+    expenses = "12.50"
+    saved = "10.00"
+    savings_rate = "10.00"
+    groups = factory.LazyFunction(
+        lambda: [
+            ReportGroupPayloadFactory(),
+            ReportGroupPayloadFactory(
+                key=None,
+                income="100.00",
+                expenses="0.00",
+                saved="10.00",
+                savings_rate="10.00",
+            ),
+        ]
+    )
+
+    from_ = None
+
+    class Meta:
+        """``from`` is a Python keyword: declared as ``from_``."""
+
+        rename = {"from_": "from"}
+
+
+class GoalPayloadFactory(factory.DictFactory):
+    id = factory.LazyFunction(lambda: str(uuid.uuid4()))
+    name = "Holidays"
+    target_amount = "1500.00"
+    currency = "USD"
+    saved = "637.50"
+    progress_percent = "42.50"
+    target_date = "2027-06-30"
+    on_track = True
+    created_at = factory.LazyFunction(_instant)
+    updated_at = factory.LazyFunction(_instant)
+
+
+class MemberPayloadFactory(factory.DictFactory):
+    user_id = factory.LazyFunction(lambda: str(uuid.uuid4()))
+    email = factory.Sequence(lambda n: f"member{n}@example.com")
+    first_name = "Ada"
+    last_name = "Lovelace"
+    contributed = "0.00"
+    contributions = 0
+    joined_at = factory.LazyFunction(_instant)
+
+
+class GroupPayloadFactory(factory.DictFactory):
+    id = factory.LazyFunction(lambda: str(uuid.uuid4()))
+    name = "Summer trip"
+    currency = "USD"
+    target_amount = "1000.00"
+    target_date = None
+    total = "75.00"
+    progress_percent = "7.50"
+    created_at = factory.LazyFunction(_instant)
+    created_by = factory.LazyFunction(lambda: str(uuid.uuid4()))
+    members = factory.LazyFunction(
+        lambda: [MemberPayloadFactory(contributed="75.00", contributions=1)]
+    )
 
 
 def problem(status: int, code: str, detail: str = "") -> dict:

@@ -20,12 +20,31 @@ MONEY = {
     ("get", "/api/v1/transactions"): "200",
     ("get", "/api/v1/transactions/{id}"): "200",
 }
+# API.md's Personal finance table (and GET /categories, an addition),
+# under two tags: (method, path) -> its success status.
+PERSONAL_FINANCE = {
+    ("get", "/api/v1/reports/summary"): "200",
+    ("get", "/api/v1/categories"): "200",
+    ("get", "/api/v1/goals"): "200",
+    ("post", "/api/v1/goals"): "201",
+    ("get", "/api/v1/goals/{id}"): "200",
+    ("patch", "/api/v1/goals/{id}"): "200",
+    ("delete", "/api/v1/goals/{id}"): "204",
+}
+GROUPS = {
+    ("get", "/api/v1/groups"): "200",
+    ("post", "/api/v1/groups"): "201",
+    ("get", "/api/v1/groups/{id}"): "200",
+    ("post", "/api/v1/groups/{id}/members"): "201",
+    ("post", "/api/v1/groups/{id}/contributions"): "201",
+}
 # The POSTs that move money: each takes an Idempotency-Key.
 MOVES_MONEY = (
     "/api/v1/credits",
     "/api/v1/transfers",
     "/api/v1/withdrawals",
     "/api/v1/conversions",
+    "/api/v1/groups/{id}/contributions",
 )
 CONTRACT = {
     "/api/v1/auth/signup": {"post"},
@@ -43,6 +62,14 @@ CONTRACT = {
     "/api/v1/balance": {"get"},
     "/api/v1/transactions": {"get"},
     "/api/v1/transactions/{id}": {"get"},
+    "/api/v1/reports/summary": {"get"},
+    "/api/v1/categories": {"get"},
+    "/api/v1/goals": {"get", "post"},
+    "/api/v1/goals/{id}": {"get", "patch", "delete"},
+    "/api/v1/groups": {"get", "post"},
+    "/api/v1/groups/{id}": {"get"},
+    "/api/v1/groups/{id}/members": {"post"},
+    "/api/v1/groups/{id}/contributions": {"post"},
     "/healthz": {"get"},
     "/readyz": {"get"},
 }
@@ -61,6 +88,15 @@ KINDS = [
     "withdrawal",
     "conversion",
     "savings_release",
+    "group_contribution",
+]
+TAGS = [
+    "Identity",
+    "Plans",
+    "Money",
+    "Personal finance",
+    "Groups",
+    "Operations",
 ]
 
 
@@ -112,23 +148,35 @@ def test_every_money_operation_is_there_under_the_money_tag(schema):
     assert money == set(MONEY)
 
 
-def test_operations_have_ids_and_one_of_the_four_tags(schema):
+@pytest.mark.parametrize(
+    ("tag", "operations"),
+    [("Personal finance", PERSONAL_FINANCE), ("Groups", GROUPS)],
+)
+def test_every_personal_finance_operation_is_there_under_its_tag(
+    schema, tag, operations
+):
+    for (method, path), status in operations.items():
+        operation = schema["paths"][path][method]
+        assert operation["tags"] == [tag], (method, path)
+        assert operation["summary"], (method, path)
+        assert operation["description"], (method, path)
+        assert status in operation["responses"], (method, path)
+    tagged = {
+        (method, path)
+        for path, method, operation in _operations(schema)
+        if operation["tags"] == [tag]
+    }
+    assert tagged == set(operations)
+
+
+def test_operations_have_ids_and_one_of_the_tags(schema):
     ids = [op["operationId"] for _, _, op in _operations(schema)]
     assert len(ids) == len(set(ids))
     for _, _, operation in _operations(schema):
         assert len(operation["tags"]) == 1
-        assert operation["tags"][0] in {
-            "Identity",
-            "Plans",
-            "Money",
-            "Operations",
-        }
-    assert [tag["name"] for tag in schema["tags"]] == [
-        "Identity",
-        "Plans",
-        "Money",
-        "Operations",
-    ]
+        assert operation["tags"][0] in TAGS
+    assert [tag["name"] for tag in schema["tags"]] == TAGS
+    assert all(tag["description"] for tag in schema["tags"])
 
 
 def test_security_is_bearer_jwt_except_public_endpoints(schema):
@@ -340,7 +388,14 @@ def test_idempotency_key_only_where_it_applies(schema):
 
 @pytest.mark.parametrize(
     "path",
-    ["/api/v1/auth/signup", "/api/v1/accounts", *MOVES_MONEY],
+    [
+        "/api/v1/auth/signup",
+        "/api/v1/accounts",
+        *MOVES_MONEY,
+        "/api/v1/goals",
+        "/api/v1/groups",
+        "/api/v1/groups/{id}/members",
+    ],
 )
 def test_posts_have_request_and_response_examples(schema, path):
     operation = schema["paths"][path]["post"]
@@ -388,6 +443,18 @@ def test_query_parameters(schema):
     }
     assert names("/api/v1/balance") == {"at", "currency"}
     assert names("/api/v1/rates") == {"base"}
+    assert names("/api/v1/reports/summary") == {
+        "from",
+        "to",
+        "group_by",
+        "currency",
+    }
+    (group_by,) = [
+        p
+        for p in schema["paths"]["/api/v1/reports/summary"]["get"]["parameters"]
+        if p["name"] == "group_by"
+    ]
+    assert group_by["required"] is True
 
 
 def test_the_kind_filter_lists_every_kind(schema):
@@ -428,6 +495,8 @@ def test_request_amounts_are_decimal_strings_or_numbers(schema):
         ("/api/v1/balance", "at"),
         ("/api/v1/transactions", "from"),
         ("/api/v1/transactions", "to"),
+        ("/api/v1/reports/summary", "from"),
+        ("/api/v1/reports/summary", "to"),
     ],
 )
 def test_instants_in_queries_may_be_dates(schema, path, name):
@@ -498,16 +567,118 @@ def test_response_shapes(schema):
         "plan",
         "counterparty_account",
         "conversion",
+        "group",
     }
     assert shape("Transaction") == (transaction, transaction)
     properties = components["Transaction"]["properties"]
     assert properties["counterparty_account"]["nullable"] is True
     assert properties["conversion"]["nullable"] is True
+    assert properties["group"]["nullable"] is True
+    assert shape("TransactionGroup") == ({"id", "name"}, {"id", "name"})
     assert components["TransactionKindEnum"]["enum"] == KINDS
     split = {"account_kind", "currency", "amount"}
     assert shape("Split") == (split, split)
     detail = {"to_amount", "to_currency", "rate"}
     assert shape("ConversionDetail") == (detail, detail)
+
+
+def test_personal_finance_response_shapes(schema):
+    components = schema["components"]["schemas"]
+
+    def shape(name: str) -> tuple[set[str], set[str]]:
+        component = components[name]
+        return set(component["properties"]), set(component.get("required", []))
+
+    totals = {"income", "expenses", "saved", "savings_rate"}
+    report = {"from", "to", "currency", "group_by", "groups", *totals}
+    assert shape("Report") == (report, report)
+    row = {"key", "transactions", *totals}
+    assert shape("ReportGroup") == (row, row)
+    for name, field in (
+        ("Report", "from"),
+        ("Report", "savings_rate"),
+        ("ReportGroup", "key"),
+        ("ReportGroup", "savings_rate"),
+    ):
+        assert components[name]["properties"][field]["nullable"], field
+    for name in ("Report", "ReportGroup"):
+        for field in totals:
+            prop = components[name]["properties"][field]
+            assert (prop["type"], prop["format"]) == ("string", "decimal")
+    assert components["GroupByEnum"]["enum"] == ["category", "source", "month"]
+    goal = {
+        "id",
+        "name",
+        "target_amount",
+        "currency",
+        "saved",
+        "progress_percent",
+        "target_date",
+        "on_track",
+        "created_at",
+        "updated_at",
+    }
+    assert shape("Goal") == (goal, goal)
+    assert components["Goal"]["properties"]["target_date"]["format"] == "date"
+    assert components["Goal"]["properties"]["on_track"]["nullable"] is True
+    member = {
+        "user_id",
+        "email",
+        "first_name",
+        "last_name",
+        "contributed",
+        "contributions",
+        "joined_at",
+    }
+    assert shape("GroupMember") == (member, member)
+    group = {
+        "id",
+        "name",
+        "currency",
+        "target_amount",
+        "target_date",
+        "total",
+        "progress_percent",
+        "created_at",
+        "created_by",
+        "members",
+    }
+    assert shape("Group") == (group, group)
+    assert shape("Category") == ({"name"}, {"name"})
+    page = {"results", "next"}
+    for name in ("CategoryList", "GoalList", "GroupList"):
+        assert shape(name) == (page, page), name
+    result = {"transaction", "balances", "group"}
+    assert shape("ContributionResult") == (result, result)
+
+
+def test_personal_finance_request_shapes(schema):
+    components = schema["components"]["schemas"]
+
+    def shape(name: str) -> tuple[set[str], set[str]]:
+        component = components[name]
+        return set(component["properties"]), set(component.get("required", []))
+
+    target = {"name", "target_amount", "currency", "target_date"}
+    for name in ("GoalCreateRequest", "GroupCreateRequest"):
+        assert shape(name) == (target, {"name", "target_amount"}), name
+        properties = components[name]["properties"]
+        assert properties["name"]["maxLength"] == 100
+        assert properties["target_date"]["format"] == "date"
+        assert properties["target_date"]["nullable"] is True
+    assert shape("PatchedGoalUpdateRequest") == (target, set())
+    assert shape("GroupMemberAddRequest") == ({"email"}, {"email"})
+    assert shape("GroupContributionRequest") == (
+        {"amount", "currency", "message"},
+        {"amount"},
+    )
+    contribution = components["GroupContributionRequest"]["properties"]
+    assert contribution["message"]["maxLength"] == 500
+    credit_amount = components["CreditRequest"]["properties"]["amount"]
+    assert contribution["amount"] == credit_amount
+    for name in ("GoalCreateRequest", "GroupCreateRequest"):
+        amount = components[name]["properties"]["target_amount"]
+        assert amount == credit_amount, name
 
 
 def test_request_shapes(schema):
@@ -572,6 +743,12 @@ def test_success_statuses(schema):
             ("/api/v1/accounts", "post"): {"201"},
             **{(path, "post"): {"201"} for path in MOVES_MONEY},
             ("/api/v1/me", "delete"): {"204"},
+            **{
+                (path, method): {status}
+                for (method, path), status in (
+                    PERSONAL_FINANCE | GROUPS
+                ).items()
+            },
         }.get((path, method), {"200"})
         assert successes == expected, (path, method)
 
@@ -589,3 +766,179 @@ def test_transaction_paging_parameters(schema):
         "maximum": 500,
         "default": 50,
     }
+
+
+# Per personal finance operation and status, the codes it must document.
+PERSONAL_FINANCE_CODES = {
+    ("get", "/api/v1/reports/summary"): {
+        "400": {
+            "validation_error",
+            "invalid_datetime",
+            "invalid_range",
+            "unsupported_currency",
+        },
+        "401": {"not_authenticated", "invalid_token", "user_inactive"},
+        "409": {"account_not_ready"},
+    },
+    ("get", "/api/v1/categories"): {"401": {"not_authenticated"}},
+    ("get", "/api/v1/goals"): {"409": {"account_not_ready"}},
+    ("post", "/api/v1/goals"): {
+        "400": {
+            "validation_error",
+            "invalid_amount",
+            "unsupported_currency",
+            "malformed_json",
+        },
+        "409": {"account_not_ready"},
+        "415": {"unsupported_media_type"},
+    },
+    ("get", "/api/v1/goals/{id}"): {
+        "404": {"goal_not_found", "not_found"},
+        "409": {"account_not_ready"},
+    },
+    ("patch", "/api/v1/goals/{id}"): {
+        "400": {"validation_error", "invalid_amount", "unsupported_currency"},
+        "404": {"goal_not_found", "not_found"},
+    },
+    ("delete", "/api/v1/goals/{id}"): {
+        "404": {"goal_not_found", "not_found"},
+    },
+    ("get", "/api/v1/groups"): {"409": {"account_not_ready"}},
+    ("post", "/api/v1/groups"): {
+        "400": {"validation_error", "invalid_amount", "unsupported_currency"},
+        "409": {"account_not_ready"},
+    },
+    ("get", "/api/v1/groups/{id}"): {
+        "404": {"group_not_found", "not_found"},
+    },
+    ("post", "/api/v1/groups/{id}/members"): {
+        "400": {"validation_error"},
+        "404": {"group_not_found", "user_not_found", "not_found"},
+        "409": {"already_member", "account_not_ready"},
+    },
+    ("post", "/api/v1/groups/{id}/contributions"): {
+        "400": {
+            "validation_error",
+            "invalid_amount",
+            "unsupported_currency",
+            "invalid_idempotency_key",
+        },
+        "401": {"user_inactive"},
+        "404": {"group_not_found", "not_found"},
+        "409": {"account_not_ready", "idempotency_key_in_flight"},
+        "422": {
+            "currency_mismatch",
+            "insufficient_funds",
+            "account_not_open",
+            "account_closed",
+            "idempotency_key_reused",
+        },
+    },
+}
+
+
+@pytest.mark.parametrize(("method", "path"), list(PERSONAL_FINANCE_CODES))
+def test_documents_the_codes_of_each_personal_finance_operation(
+    schema, method, path
+):
+    operation = schema["paths"][path][method]
+    for status, codes in PERSONAL_FINANCE_CODES[method, path].items():
+        assert codes <= _codes(operation, status), (method, path, status)
+    for status in ("401", "502", "503", "504"):
+        assert status in operation["responses"], (method, path, status)
+
+
+# Per operation, the component its success answer's examples must match.
+_EXAMPLE_COMPONENTS = {
+    ("get", "/api/v1/reports/summary"): "Report",
+    ("get", "/api/v1/categories"): "CategoryList",
+    ("get", "/api/v1/goals"): "GoalList",
+    ("post", "/api/v1/goals"): "Goal",
+    ("get", "/api/v1/goals/{id}"): "Goal",
+    ("patch", "/api/v1/goals/{id}"): "Goal",
+    ("get", "/api/v1/groups"): "GroupList",
+    ("post", "/api/v1/groups"): "Group",
+    ("get", "/api/v1/groups/{id}"): "Group",
+    ("post", "/api/v1/groups/{id}/members"): "GroupMember",
+    ("post", "/api/v1/groups/{id}/contributions"): "ContributionResult",
+}
+
+
+def _keys_match(schema: dict, component: str, value: object) -> None:
+    """Asserts that an example has exactly a component's keys, deeply."""
+    properties = schema["components"]["schemas"][component].get("properties")
+    if properties is None:  # An enum.
+        return
+    assert set(value) == set(properties), component
+    for name, prop in properties.items():
+        ref = prop.get("$ref") or next(
+            (part["$ref"] for part in prop.get("allOf", [])), None
+        )
+        items = prop.get("items", {}).get("$ref")
+        if ref and value[name] is not None:
+            _keys_match(schema, ref.rsplit("/", 1)[1], value[name])
+        if items:
+            for item in value[name]:
+                _keys_match(schema, items.rsplit("/", 1)[1], item)
+
+
+@pytest.mark.parametrize(("method", "path"), list(_EXAMPLE_COMPONENTS))
+def test_personal_finance_examples_have_the_documented_shape(
+    schema, method, path
+):
+    operation = schema["paths"][path][method]
+    status = (PERSONAL_FINANCE | GROUPS)[method, path]
+    content = operation["responses"][status]["content"]["application/json"]
+    assert content["examples"], (method, path)
+    for example in content["examples"].values():
+        _keys_match(schema, _EXAMPLE_COMPONENTS[method, path], example["value"])
+
+
+def test_a_goal_change_has_a_request_example(schema):
+    operation = schema["paths"]["/api/v1/goals/{id}"]["patch"]
+    assert operation["requestBody"]["content"]["application/json"]["examples"]
+
+
+def test_personal_finance_documents_its_rules(schema):
+    report = schema["paths"]["/api/v1/reports/summary"]["get"]["description"]
+    for words in (
+        "`income`",
+        "`credit` and `transfer_in`",
+        "`expenses`",
+        "`withdrawal` and `transfer_out`",
+        "`saved`",
+        "`savings_release`",
+        "`group_contribution` does not",
+        "`savings_rate`: `saved / income * 100`",
+        "rounded half to even",
+        "null when `income` is zero",
+        "`month`",
+    ):
+        assert words in report, words
+    for method, path in (
+        ("get", "/api/v1/goals"),
+        ("post", "/api/v1/goals"),
+        ("get", "/api/v1/goals/{id}"),
+    ):
+        description = schema["paths"][path][method]["description"]
+        for words in (
+            "views on my savings",
+            "allocated to my goals in order",
+            "`min(target_amount, what is left)`",
+            "`on_track`",
+        ):
+            assert words in description, (method, path, words)
+    contribution = schema["paths"]["/api/v1/groups/{id}/contributions"]
+    assert "`/ws/groups/{id}/`" in contribution["post"]["description"]
+    tags = {tag["name"]: tag["description"] for tag in schema["tags"]}
+    for words in (
+        "`/ws/groups/{id}/`",
+        "`?token=`",
+        "HTTP 403",
+        '{"type": "auth", "token": "<access token>"}',
+        "4401",
+        "4403",
+        '{"type": "contribution", "group_id", "user_id", "amount"',
+    ):
+        assert words in tags["Groups"], words
+    assert "views on my savings" in tags["Personal finance"]

@@ -1,0 +1,299 @@
+"""Live events of savings groups: WebSocket ``/ws/groups/{id}/``.
+
+A member of a group who keeps this socket open sees every contribution to
+the group as it happens, without polling ``GET /groups/{id}``. Events go
+through the Django Channels layer group ``savings_group.<group_id>``: Redis
+(``CHANNEL_LAYER_URL``) when several gateway processes must reach each
+other's sockets, in memory for the one process of the embedded default.
+
+Who may listen is decided as for HTTP, with the access token, in one of
+two ways:
+
+- ``?token=<access token>``: checked before the handshake completes; a
+  refusal closes the socket before accepting it, which the client sees as
+  HTTP 403.
+- No ``token`` parameter: the socket is accepted and the first message
+  must be ``{"type": "auth", "token": "<access token>"}`` within
+  ``WEBSOCKET_AUTH_TIMEOUT`` seconds (10). A bad, expired or missing token,
+  or a deleted user, closes with 4401; a user who is not a member, with
+  4403. Once admitted the client receives ``{"type": "auth_ok"}``, and
+  every event after it.
+
+The token travels in the URL or in a message because browsers' WebSocket
+API cannot set an ``Authorization`` header; the URL form ends up in the
+server's log, the message form does not. Membership is accounting's to
+say (``GET /internal/v1/holders/{user_id}/groups/{id}``): 200 admits, any
+refusal refuses; when accounting cannot answer, the socket is accepted and
+closed with 1011 (retry later). The socket joins the group before it is
+told it is in, so it misses no event after that.
+
+Events are JSON text frames; the client has nothing more to say once
+admitted, and what it sends is ignored. A contribution event::
+
+    {"type": "contribution", "group_id", "user_id", "amount", "currency",
+     "message", "timestamp", "total"}
+"""
+
+import asyncio
+import enum
+import json
+import logging
+import uuid
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import parse_qs
+
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.urls import path, re_path
+from rest_framework import exceptions
+
+from config import problems
+from config.contracts import INTERNAL_API_PREFIX
+from integration import clients
+from integration.authentication import verify_access_token
+from integration.clients import Service
+
+logger = logging.getLogger(__name__)
+
+GROUP_PREFIX = "savings_group."
+# The layer message that carries one event, already encoded as JSON text:
+# it is encoded once per broadcast, not once per socket, and any JSON
+# survives the Redis layer's msgpack.
+EVENT_MESSAGE = "group.event"
+AUTH_MESSAGE = "auth"
+AUTH_OK = json.dumps({"type": "auth_ok"})
+
+
+class CloseCode(enum.IntEnum):
+    """Close codes of the socket after it was accepted."""
+
+    # Accounting could not say whether the user is a member: retry later.
+    INTERNAL_ERROR = 1011
+    # No valid access token, or the user is deleted.
+    UNAUTHORIZED = 4401
+    # Authenticated, but not a member of the group.
+    FORBIDDEN = 4403
+
+
+def group_name(group_id: str) -> str:
+    """Returns the channel layer group of a savings group.
+
+    Args:
+        group_id: The group's UUID, in any form ``uuid.UUID`` reads.
+
+    Returns:
+        ``savings_group.<canonical uuid>``, the same for every spelling of
+        the id.
+
+    Raises:
+        ValueError: The id is not a UUID.
+    """
+    return f"{GROUP_PREFIX}{uuid.UUID(str(group_id))}"
+
+
+def contribution_broadcast(group_id: str, event: dict[str, Any]) -> None:
+    """Sends an event to every socket listening to a group.
+
+    Called from the (sync) contribution view after the money has moved. A
+    failure of the channel layer is logged and swallowed: the contribution
+    is committed and ``GET /groups/{id}`` shows it, so the HTTP answer must
+    not fail or wait for the live feed (the wait is bounded by
+    ``CHANNEL_LAYER_TIMEOUT``).
+
+    Args:
+        group_id: The group's UUID.
+        event: The event, JSON-serialisable (decimals allowed).
+    """
+    try:
+        async_to_sync(_group_send)(
+            group_name(group_id), json.dumps(event, cls=DjangoJSONEncoder)
+        )
+    except Exception:
+        logger.exception("Event to savings group %s was not sent", group_id)
+
+
+async def _group_send(name: str, text: str) -> None:
+    """Sends one encoded event to a layer group, within the timeout."""
+    await asyncio.wait_for(
+        get_channel_layer().group_send(
+            name, {"type": EVENT_MESSAGE, "text": text}
+        ),
+        timeout=settings.CHANNEL_LAYER_TIMEOUT,
+    )
+
+
+def _membership_refusal(user_id: str, group_id: str) -> CloseCode | None:
+    """Asks accounting whether a user is a member of a group.
+
+    Args:
+        user_id: The user's id, from the verified token.
+        group_id: The group's UUID.
+
+    Returns:
+        None for a member; otherwise the close code refusing: 4401 for a
+        deleted user (401), 4403 for any other refusal (404 not a member,
+        409 no holder yet), 1011 when accounting could not be asked.
+    """
+    try:
+        clients.call(
+            Service.ACCOUNTING,
+            "GET",
+            f"/{INTERNAL_API_PREFIX}holders/{user_id}/groups/{group_id}",
+        )
+    except clients.UpstreamProblemError as error:
+        if error.status == HTTPStatus.UNAUTHORIZED:
+            return CloseCode.UNAUTHORIZED
+        return CloseCode.FORBIDDEN
+    except problems.ProblemError:
+        return CloseCode.INTERNAL_ERROR
+    return None
+
+
+async def admission(token: object, group_id: str) -> CloseCode | None:
+    """Decides whether the bearer of a token may listen to a group.
+
+    Args:
+        token: The access token as the client sent it (any JSON value).
+        group_id: The group's UUID.
+
+    Returns:
+        None to admit; otherwise the close code refusing.
+    """
+    if not isinstance(token, str) or not token:
+        return CloseCode.UNAUTHORIZED
+    try:
+        user = verify_access_token(token)
+    except exceptions.AuthenticationFailed:
+        return CloseCode.UNAUTHORIZED
+    # Off the event loop, and not on the one thread shared by
+    # thread-sensitive code: checks of many sockets run side by side.
+    return await sync_to_async(_membership_refusal, thread_sensitive=False)(
+        str(user.id), group_id
+    )
+
+
+class _State(enum.Enum):
+    AWAITING_AUTH = "awaiting_auth"
+    ADMITTED = "admitted"
+    CLOSED = "closed"
+
+
+class GroupEventsConsumer(AsyncWebsocketConsumer):
+    """One socket listening to one savings group's events."""
+
+    async def connect(self) -> None:
+        """Admits a ``?token=`` socket, or waits for its auth message."""
+        self.group_id = str(self.scope["url_route"]["kwargs"]["group_id"])
+        self.group = group_name(self.group_id)
+        self.state = _State.CLOSED
+        self.auth_timer: asyncio.Task | None = None
+        query = parse_qs(
+            self.scope["query_string"].decode("latin-1"),
+            keep_blank_values=True,
+        )
+        if "token" not in query:
+            await self.accept()
+            self.state = _State.AWAITING_AUTH
+            self.auth_timer = asyncio.create_task(self._auth_deadline())
+            return
+        refusal = await admission(query["token"][-1], self.group_id)
+        if refusal is CloseCode.INTERNAL_ERROR:
+            await self.accept()
+            await self.close(code=int(refusal))
+        elif refusal is not None:
+            await self.close()  # Before accept: HTTP 403.
+        else:
+            await self._join()
+            await self.accept()
+
+    async def receive(
+        self, text_data: str | None = None, bytes_data: bytes | None = None
+    ) -> None:
+        """Takes the auth message; ignores anything after admission.
+
+        Args:
+            text_data: A text frame.
+            bytes_data: A binary frame (never valid auth).
+        """
+        del bytes_data
+        if self.state is not _State.AWAITING_AUTH:
+            return
+        self._cancel_auth_timer()
+        self.state = _State.CLOSED
+        token = _auth_token(text_data)
+        refusal = await admission(token, self.group_id)
+        if refusal is not None:
+            await self.close(code=int(refusal))
+            return
+        await self._join()
+        await self.send(text_data=AUTH_OK)
+
+    async def disconnect(self, code: int) -> None:
+        """Leaves the group when the socket is gone.
+
+        Args:
+            code: The close code.
+        """
+        del code
+        self._cancel_auth_timer()
+        if self.state is _State.ADMITTED:
+            self.state = _State.CLOSED
+            await self.channel_layer.group_discard(
+                self.group, self.channel_name
+            )
+
+    async def group_event(self, message: dict[str, Any]) -> None:
+        """Forwards one event of the group to the client.
+
+        Args:
+            message: ``{"type": "group.event", "text": <event as JSON>}``.
+        """
+        await self.send(text_data=message["text"])
+
+    async def _join(self) -> None:
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.state = _State.ADMITTED
+
+    async def _auth_deadline(self) -> None:
+        await asyncio.sleep(settings.WEBSOCKET_AUTH_TIMEOUT)
+        self.auth_timer = None
+        self.state = _State.CLOSED
+        await self.close(code=int(CloseCode.UNAUTHORIZED))
+
+    def _cancel_auth_timer(self) -> None:
+        if self.auth_timer is not None:
+            self.auth_timer.cancel()
+            self.auth_timer = None
+
+
+def _auth_token(text_data: str | None) -> object:
+    """Returns the token of an auth message, or None if it is not one."""
+    try:
+        content = json.loads(text_data or "")
+    except ValueError:
+        return None
+    if isinstance(content, dict) and content.get("type") == AUTH_MESSAGE:
+        return content.get("token")
+    return None
+
+
+class NotFoundConsumer(AsyncWebsocketConsumer):
+    """Refuses a socket to any other path (HTTP 403), quietly.
+
+    Without it the router raises on an unknown path, and the server logs
+    a traceback for every probe.
+    """
+
+    async def connect(self) -> None:
+        """Closes the socket before accepting it."""
+        await self.close()
+
+
+websocket_urlpatterns = [
+    path("ws/groups/<uuid:group_id>/", GroupEventsConsumer.as_asgi()),
+    re_path(r"", NotFoundConsumer.as_asgi()),
+]
