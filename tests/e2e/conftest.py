@@ -2,8 +2,9 @@
 
 One session starts the platform as it runs in production, minus Docker:
 PostgreSQL databases ``e2e_users`` and ``e2e_accounting`` (dropped and
-created again), a RabbitMQ vhost ``savings_e2e`` (deleted and created again,
-so no message of an earlier run is left), migrations and demo data, then
+created again), two Redis databases (emptied), a RabbitMQ vhost
+``savings_e2e`` (deleted and created again, so no message of an earlier run
+is left), migrations and demo data, then
 ``honcho -f Procfile start`` in a process group of its own on ports
 18000-18002. Tests talk to the gateway only, as a client would; at the end
 the stack gets SIGINT, as a developer's Ctrl-C, and must stop by itself.
@@ -12,6 +13,8 @@ Where the servers are comes from the environment the Makefile and CI use:
 
 - ``PG_URL``: PostgreSQL server, default ``postgres://postgres@127.0.0.1:5432``;
 - ``AMQP_URL``: RabbitMQ, default ``amqp://guest:guest@127.0.0.1:5672``;
+- ``REDIS_URL``: Redis, default ``redis://127.0.0.1:6379`` (databases 6, the
+  cache, and 7, the gateway's channel layer, are emptied first);
 - ``RABBITMQ_API_URL``: the management HTTP API of a RabbitMQ this machine
   cannot run ``rabbitmqctl`` against (a CI service container). Unset, the
   vhost is reset and the broker restarted with ``rabbitmqctl``.
@@ -33,6 +36,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 import psycopg
 import pytest
+import redis
 from psycopg import sql
 
 from tests.conftest import (
@@ -48,6 +52,9 @@ from tests.conftest import (
 PG_URL = os.environ.get("PG_URL", "postgres://postgres@127.0.0.1:5432")
 AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672")
 RABBITMQ_API_URL = os.environ.get("RABBITMQ_API_URL", "")
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379")
+REDIS_CACHE_URL = f"{REDIS_URL}/6"
+REDIS_CHANNELS_URL = f"{REDIS_URL}/7"
 
 USERS_DB = "e2e_users"
 ACCOUNTING_DB = "e2e_accounting"
@@ -136,6 +143,13 @@ class RabbitMQ:
                 time.sleep(0.2)
 
 
+def reset_redis(*urls: str) -> None:
+    """Empties the Redis databases of the stack (cache, channel layer)."""
+    for url in urls:
+        with redis.Redis.from_url(url) as client:
+            client.flushdb()
+
+
 def reset_database(name: str) -> None:
     """Drops the database (closing its sessions) and creates it empty."""
     with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as conn:
@@ -203,7 +217,11 @@ def _stack_env(marker: str) -> dict[str, str]:
         "USERS_DATABASE_URL": f"{PG_URL}/{USERS_DB}",
         "ACCOUNTING_DATABASE_URL": f"{PG_URL}/{ACCOUNTING_DB}",
         "CELERY_BROKER_URL": f"{AMQP_URL}/{VHOST}",
-        "CACHE_URL": "locmemcache://",
+        # The real stack's shared stores: a staff change in one process
+        # is seen by all, and sockets of every gateway worker get events.
+        "CACHE_URL": REDIS_CACHE_URL,
+        "CHANNEL_LAYER_URL": REDIS_CHANNELS_URL,
+        "GATEWAY_WORKERS": "2",
         "OUTBOX_SWEEP_INTERVAL": "2",
         "AUTH_THROTTLE_RATE": "1000/min",
         "GATEWAY_PORT": str(GATEWAY_PORT),
@@ -299,6 +317,7 @@ def stack() -> Iterator[Stack]:
     reset_database(USERS_DB)
     reset_database(ACCOUNTING_DB)
     stack.broker.reset_vhost(VHOST)
+    reset_redis(REDIS_CACHE_URL, REDIS_CHANNELS_URL)
     _prepare(stack)
 
     with HONCHO_LOG.open("wb") as log:
