@@ -19,6 +19,10 @@ two ways:
   4403. Once admitted the client receives ``{"type": "auth_ok"}``, and
   every event after it.
 
+Either way the socket is closed with 4401 when the access token expires:
+a revoked session or a deleted user stops receiving events within the
+token's lifetime, as on HTTP. The client reconnects with a fresh token.
+
 The token travels in the URL or in a message because browsers' WebSocket
 API cannot set an ``Authorization`` header; the URL form ends up in the
 server's log, the message form does not. Membership is accounting's to
@@ -38,6 +42,7 @@ import asyncio
 import enum
 import json
 import logging
+import time
 import uuid
 from http import HTTPStatus
 from typing import Any
@@ -153,7 +158,9 @@ def _membership_refusal(user_id: str, group_id: str) -> CloseCode | None:
     return None
 
 
-async def admission(token: object, group_id: str) -> CloseCode | None:
+async def admission(
+    token: object, group_id: str
+) -> tuple[CloseCode | None, float]:
     """Decides whether the bearer of a token may listen to a group.
 
     Args:
@@ -161,19 +168,23 @@ async def admission(token: object, group_id: str) -> CloseCode | None:
         group_id: The group's UUID.
 
     Returns:
-        None to admit; otherwise the close code refusing.
+        ``(None, expiry)`` to admit until the token's ``exp`` (seconds
+        since the epoch); otherwise ``(close code refusing, 0)``.
     """
     if not isinstance(token, str) or not token:
-        return CloseCode.UNAUTHORIZED
+        return CloseCode.UNAUTHORIZED, 0.0
     try:
         user = verify_access_token(token)
     except exceptions.AuthenticationFailed:
-        return CloseCode.UNAUTHORIZED
+        return CloseCode.UNAUTHORIZED, 0.0
     # Off the event loop, and not on the one thread shared by
     # thread-sensitive code: checks of many sockets run side by side.
-    return await sync_to_async(_membership_refusal, thread_sensitive=False)(
+    refusal = await sync_to_async(_membership_refusal, thread_sensitive=False)(
         str(user.id), group_id
     )
+    if refusal is not None:
+        return refusal, 0.0
+    return None, float(user.token["exp"])
 
 
 class _State(enum.Enum):
@@ -191,6 +202,7 @@ class GroupEventsConsumer(AsyncWebsocketConsumer):
         self.group = group_name(self.group_id)
         self.state = _State.CLOSED
         self.auth_timer: asyncio.Task | None = None
+        self.expiry_timer: asyncio.Task | None = None
         query = parse_qs(
             self.scope["query_string"].decode("latin-1"),
             keep_blank_values=True,
@@ -200,14 +212,14 @@ class GroupEventsConsumer(AsyncWebsocketConsumer):
             self.state = _State.AWAITING_AUTH
             self.auth_timer = asyncio.create_task(self._auth_deadline())
             return
-        refusal = await admission(query["token"][-1], self.group_id)
+        refusal, expires_at = await admission(query["token"][-1], self.group_id)
         if refusal is CloseCode.INTERNAL_ERROR:
             await self.accept()
             await self.close(code=int(refusal))
         elif refusal is not None:
             await self.close()  # Before accept: HTTP 403.
         else:
-            await self._join()
+            await self._join(expires_at)
             await self.accept()
 
     async def receive(
@@ -225,11 +237,11 @@ class GroupEventsConsumer(AsyncWebsocketConsumer):
         self._cancel_auth_timer()
         self.state = _State.CLOSED
         token = _auth_token(text_data)
-        refusal = await admission(token, self.group_id)
+        refusal, expires_at = await admission(token, self.group_id)
         if refusal is not None:
             await self.close(code=int(refusal))
             return
-        await self._join()
+        await self._join(expires_at)
         await self.send(text_data=AUTH_OK)
 
     async def disconnect(self, code: int) -> None:
@@ -240,11 +252,7 @@ class GroupEventsConsumer(AsyncWebsocketConsumer):
         """
         del code
         self._cancel_auth_timer()
-        if self.state is _State.ADMITTED:
-            self.state = _State.CLOSED
-            await self.channel_layer.group_discard(
-                self.group, self.channel_name
-            )
+        await self._leave()
 
     async def group_event(self, message: dict[str, Any]) -> None:
         """Forwards one event of the group to the client.
@@ -254,9 +262,32 @@ class GroupEventsConsumer(AsyncWebsocketConsumer):
         """
         await self.send(text_data=message["text"])
 
-    async def _join(self) -> None:
+    async def _join(self, expires_at: float) -> None:
         await self.channel_layer.group_add(self.group, self.channel_name)
         self.state = _State.ADMITTED
+        self.expiry_timer = asyncio.create_task(self._token_expiry(expires_at))
+
+    async def _leave(self) -> None:
+        if self.expiry_timer is not None:
+            self.expiry_timer.cancel()
+            self.expiry_timer = None
+        if self.state is _State.ADMITTED:
+            self.state = _State.CLOSED
+            await self.channel_layer.group_discard(
+                self.group, self.channel_name
+            )
+
+    async def _token_expiry(self, expires_at: float) -> None:
+        """Closes the socket (4401) when its access token expires.
+
+        An admitted socket would otherwise keep receiving events after its
+        user was deleted or its session revoked; access tokens are short,
+        so a client reconnects with a fresh one.
+        """
+        await asyncio.sleep(max(0.0, expires_at - time.time()))
+        self.expiry_timer = None
+        await self._leave()
+        await self.close(code=int(CloseCode.UNAUTHORIZED))
 
     async def _auth_deadline(self) -> None:
         await asyncio.sleep(settings.WEBSOCKET_AUTH_TIMEOUT)

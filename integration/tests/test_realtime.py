@@ -590,3 +590,28 @@ async def test_an_event_from_another_process_arrives_through_redis(
         finally:
             await layer.flush()
             await layer.close_pools()
+
+
+# --- the token's lifetime ---------------------------------------------------
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("by_message", [False, True])
+async def test_a_socket_is_closed_when_its_token_expires(
+    upstream, user_id, group_id, sockets, by_message
+):
+    _member(upstream, user_id, group_id)
+    token = factories.access_token(user_id=user_id, exp=int(time.time()) + 1)
+    if by_message:
+        communicator, _, _ = await _open(sockets, group_id)
+        await communicator.send_json_to({"type": "auth", "token": token})
+        assert await communicator.receive_json_from() == {"type": "auth_ok"}
+    else:
+        communicator, connected, _ = await _open(sockets, group_id, token)
+        assert connected
+
+    output = await communicator.receive_output(timeout=3)
+    assert output == {"type": "websocket.close", "code": 4401}
+    # Out of the group: a later event reaches nobody.
+    await _broadcast(group_id, _event(group_id))
+    assert await communicator.receive_nothing()
