@@ -194,7 +194,9 @@ SPECTACULAR_SETTINGS = {
                 '`{"type": "contribution", "group_id", "user_id", "amount", '
                 '"currency", "message", "timestamp", "total"}` (`timestamp`: '
                 "the transaction's `occurred_at`; `total`: the pot after it). "
-                "A replayed request sends no event."
+                "A replayed request sends no event. The socket closes with "
+                "4401 when its access token expires; reconnect with a fresh "
+                "one and read `GET /groups/{id}` for what came meanwhile."
             ),
         },
         {"name": "Operations", "description": "Health and readiness."},
