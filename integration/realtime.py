@@ -24,8 +24,9 @@ a revoked session or a deleted user stops receiving events within the
 token's lifetime, as on HTTP. The client reconnects with a fresh token.
 
 The token travels in the URL or in a message because browsers' WebSocket
-API cannot set an ``Authorization`` header; the URL form ends up in the
-server's log, the message form does not. Membership is accounting's to
+API cannot set an ``Authorization`` header. The server logs the URL form,
+with its token masked (``config.log_filters``); the message form is never
+logged at all. Membership is accounting's to
 say (``GET /internal/v1/holders/{user_id}/groups/{id}``): 200 admits, any
 refusal refuses; when accounting cannot answer, the socket is accepted and
 closed with 1011 (retry later). The socket joins the group before it is

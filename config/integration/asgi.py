@@ -6,6 +6,10 @@ thread). WebSocket goes to the live events of savings groups,
 is authenticated by the access token it presents, never by cookies, so a
 page on another site gains nothing by opening one.
 
+uvicorn logs each request's and each handshake's URL, query string
+included: the filter masks a ``?token=`` access token there (its
+``uvicorn.access`` and ``uvicorn.error`` loggers).
+
 The routes are named by dotted path, as ``urls.py`` does: config never
 imports a service app. Django is set up (``get_asgi_application``) before
 they are loaded, since they import the gateway's code.
@@ -17,8 +21,11 @@ from channels.routing import ProtocolTypeRouter, URLRouter
 from django.core.asgi import get_asgi_application
 from django.utils.module_loading import import_string
 
+from config.log_filters import redact_query_tokens
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.integration.settings")
 http_application = get_asgi_application()
+redact_query_tokens("uvicorn.access", "uvicorn.error")
 
 application = ProtocolTypeRouter(
     {
