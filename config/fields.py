@@ -3,13 +3,15 @@
 ``AmountField`` keeps the exact decimal (its precision is checked against the
 currency by the serializer that knows the currency, with
 :func:`config.money.to_minor`), ``CurrencyField`` checks the supported list,
-``InstantField`` reads RFC 3339 instants and ``UUIDStringField`` ids. Their
+``InstantField`` reads RFC 3339 instants, ``DayField`` calendar days and
+``UUIDStringField`` ids. Their
 errors carry the stable codes of :class:`config.problems.Code`, which name
 the whole problem.
 """
 
 import datetime as dt
 import decimal
+import re
 import uuid
 from typing import Any
 
@@ -95,6 +97,27 @@ class InstantField(serializers.Field):
     def to_representation(self, value: dt.datetime) -> str:
         """Renders the instant in UTC with a ``Z``."""
         return timeparse.format_instant(value)
+
+
+_DAY = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+
+
+class DayField(serializers.DateField):
+    """A calendar day written exactly ``YYYY-MM-DD`` (no time, no zone).
+
+    DRF's date field also takes ``20261121``, ``2026-1-5`` and other ISO
+    8601 forms; a day on the wire (a goal's or a group's target date) has
+    one form only.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(input_formats=["%Y-%m-%d"], **kwargs)
+
+    def to_internal_value(self, value: Any) -> dt.date:
+        """Parses the day; ``2026-1-5`` or a timestamp is refused."""
+        if not isinstance(value, str) or not _DAY.match(value):
+            self.fail("invalid", format="YYYY-MM-DD")
+        return super().to_internal_value(value)
 
 
 class UUIDStringField(serializers.UUIDField):

@@ -5,8 +5,6 @@ or service, render. A goal exists only for its holder: another holder's id
 is ``goal_not_found``, like an unknown one.
 """
 
-import datetime as dt
-import re
 import uuid
 from typing import Any
 
@@ -29,21 +27,6 @@ GOAL_INPUT_ERRORS = {
         Code.INVALID_AMOUNT, Code.UNSUPPORTED_CURRENCY, Code.VALIDATION_ERROR
     )
 }
-
-_DAY = re.compile(r"\A\d{4}-\d{2}-\d{2}\Z")
-
-
-class DayField(serializers.DateField):
-    """A calendar day written exactly ``YYYY-MM-DD`` (no time, no zone)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(input_formats=["%Y-%m-%d"], **kwargs)
-
-    def to_internal_value(self, value: Any) -> dt.date:
-        """Parses the day; ``2026-1-5`` or a timestamp is refused."""
-        if not isinstance(value, str) or not _DAY.match(value):
-            self.fail("invalid", format="YYYY-MM-DD")
-        return super().to_internal_value(value)
 
 
 class GoalSerializer(serializers.Serializer):
@@ -88,7 +71,7 @@ class GoalListApi(APIView):
         name = serializers.CharField(max_length=100)
         target_amount = fields.AmountField()
         currency = fields.CurrencyField(required=False)
-        target_date = DayField(
+        target_date = fields.DayField(
             required=False,
             allow_null=True,
             default=None,
@@ -160,7 +143,7 @@ class GoalDetailApi(APIView):
                 '"500.00" USD becomes "500.00" EUR.'
             ),
         )
-        target_date = DayField(
+        target_date = fields.DayField(
             required=False,
             allow_null=True,
             help_text="YYYY-MM-DD, today (UTC) or later; null clears it.",

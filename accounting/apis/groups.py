@@ -89,11 +89,10 @@ class GroupListApi(APIView):
         name = serializers.CharField(max_length=100)
         target_amount = fields.AmountField()
         currency = fields.CurrencyField(required=False)
-        target_date = serializers.DateField(
+        target_date = fields.DayField(
             required=False,
             allow_null=True,
             default=None,
-            input_formats=["%Y-%m-%d"],
             help_text="YYYY-MM-DD, today (UTC) or later; null: none.",
         )
 

@@ -11,7 +11,6 @@ accounting allocates to them in order (see ``GOALS_ALLOCATION``).
 """
 
 import datetime as dt
-import re
 import uuid
 from http import HTTPStatus
 from typing import Any
@@ -28,7 +27,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config import timeparse
-from config.fields import CurrencyField
+from config.fields import CurrencyField, DayField
 from config.problems import Code
 from integration import selectors, services
 from integration.api import common
@@ -52,7 +51,6 @@ from integration.errors import ErrorCode
 
 # Accounting's limit on a goal's or a group's name.
 NAME_MAX_LENGTH = 100
-_DATE = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 
 # How goals share savings: every goal operation's description says it.
 GOALS_ALLOCATION = (
@@ -76,7 +74,7 @@ _GOAL_INPUT = {
 _EXAMPLE_GOAL = "4e3d2c1b-0a9f-4e8d-9c7b-6a5f4e3d2c1b"
 
 
-class TargetDateField(serializers.DateField):
+class TargetDateField(DayField):
     """A ``YYYY-MM-DD`` date that is today (UTC) or later.
 
     DRF's field also takes ``20261121`` and other ISO 8601 forms; a target
@@ -100,8 +98,6 @@ class TargetDateField(serializers.DateField):
             ValidationError: ``validation_error``: not ``YYYY-MM-DD``, not
                 a date, or before today (UTC).
         """
-        if not isinstance(value, str) or not _DATE.match(value):
-            self.fail("invalid", format="YYYY-MM-DD")
         date = super().to_internal_value(value)
         if date < dt.datetime.now(dt.UTC).date():
             self.fail("past")
@@ -113,7 +109,6 @@ def _target_date() -> TargetDateField:
     return TargetDateField(
         required=False,
         allow_null=True,
-        input_formats=["%Y-%m-%d"],
         help_text="`YYYY-MM-DD`, today (UTC) or later; null: no date.",
     )
 

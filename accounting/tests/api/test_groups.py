@@ -170,6 +170,10 @@ YESTERDAY = "yesterday"  # replaced by the date when the test runs
             "validation_error",
         ),
         (
+            {"name": "G", "target_amount": "1", "target_date": "2030-1-5"},
+            "validation_error",
+        ),
+        (
             {"name": "G", "target_amount": "1", "target_date": YESTERDAY},
             "validation_error",
         ),
