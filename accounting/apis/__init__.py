@@ -169,6 +169,19 @@ def amount_in(
         ) from error
 
 
+def target_in(attrs: dict[str, Any]) -> dict[str, Any]:
+    """Returns a goal's or a group's fields with its target in minor units.
+
+    The currency defaults to the deployment's; the target is read in it.
+
+    Raises:
+        ValidationError: ``invalid_amount`` (see :func:`amount_in`).
+    """
+    currency = attrs.get("currency") or settings.DEFAULT_CURRENCY
+    target = amount_in(attrs, currency, "target_amount")
+    return {**attrs, "currency": currency, "target_amount": target}
+
+
 LABEL_MAX_LENGTH = 100
 
 

@@ -8,7 +8,6 @@ is ``goal_not_found``, like an unknown one.
 import uuid
 from typing import Any
 
-from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -16,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounting import errors, selectors, services
-from accounting.apis import HOLDER_ERRORS, amount_in
+from accounting.apis import HOLDER_ERRORS, amount_in, target_in
 from config import fields
 from config.openapi import problem
 from config.problems import Code
@@ -85,9 +84,7 @@ class GoalListApi(APIView):
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             """Converts the target to minor units of the currency."""
-            currency = attrs.get("currency") or settings.DEFAULT_CURRENCY
-            target = amount_in(attrs, currency, "target_amount")
-            return {**attrs, "currency": currency, "target_amount": target}
+            return target_in(attrs)
 
     class OutputSerializer(serializers.Serializer):
         """The response."""

@@ -11,7 +11,6 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -29,6 +28,7 @@ from accounting.apis import (
     movement_errors,
     movement_hash,
     movement_response,
+    target_in,
 )
 from config import fields
 from config.openapi import problem
@@ -111,9 +111,7 @@ class GroupListApi(APIView):
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             """Converts the target to minor units of the currency."""
-            currency = attrs.get("currency") or settings.DEFAULT_CURRENCY
-            target = amount_in(attrs, currency, "target_amount")
-            return {**attrs, "currency": currency, "target_amount": target}
+            return target_in(attrs)
 
     class OutputSerializer(serializers.Serializer):
         """The response."""
