@@ -162,6 +162,9 @@ CELERY_TASK_QUEUES = [
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["config.parsers.DecimalJSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": (
+        "config.parsers.ExactContentNegotiation"
+    ),
     "EXCEPTION_HANDLER": "config.problems.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,

@@ -92,6 +92,12 @@ LOGGING = {
 # --- Realtime (WebSocket events of savings groups) --------------------------
 
 
+# Seconds a read from the Redis channel layer may take: above the 5 s
+# blocking pop of an idle socket, yet bounded, so a hung Redis is noticed.
+REDIS_SOCKET_TIMEOUT = 15.0
+REDIS_CONNECT_TIMEOUT = 2.0
+
+
 def channel_layers(url: str) -> dict:
     """Returns the ``CHANNEL_LAYERS`` setting for a channel layer URL.
 
@@ -109,7 +115,20 @@ def channel_layers(url: str) -> dict:
     return {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [url], "prefix": "savings"},
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": url,
+                        # Each socket's receive loop blocks on Redis for up
+                        # to 5 s (BZPOPMIN, channels_redis' brpop_timeout);
+                        # redis-py's default 5 s read timeout would cut
+                        # that pop and drop every socket idle for 5 s.
+                        "socket_timeout": REDIS_SOCKET_TIMEOUT,
+                        "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+                    }
+                ],
+                "prefix": "savings",
+            },
         }
     }
 

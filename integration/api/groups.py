@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 
 from config.fields import CurrencyField
 from config.problems import Code
+from config.serializers import StrictInputSerializer
 from integration import realtime, selectors, services
 from integration.api import common
 from integration.api.money import DESCRIPTION_MAX_LENGTH
@@ -273,7 +274,7 @@ class GroupMemberCreateApi(APIView):
     """POST /groups/{id}/members: a member adds someone, by email."""
 
     @extend_schema_serializer(component_name="GroupMemberAdd")
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         """The user to add."""
 
         email = serializers.EmailField(
@@ -343,7 +344,7 @@ class GroupContributionCreateApi(APIView):
     """POST /groups/{id}/contributions: from my savings into the pot."""
 
     @extend_schema_serializer(component_name="GroupContribution")
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         """A contribution as the caller sends it."""
 
         amount = RequestAmountField()

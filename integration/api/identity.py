@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.problems import Code
+from config.serializers import StrictInputSerializer
 from integration import selectors, services
 from integration.api import common
 from integration.api.schema import (
@@ -56,7 +57,7 @@ class SignupApi(_PublicApi):
     """POST /auth/signup: creates a user."""
 
     @extend_schema_serializer(component_name="Signup")
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         """The sign-up form."""
 
         email = serializers.EmailField(max_length=254)
@@ -203,7 +204,7 @@ class TokenObtainApi(_TokenApi):
     """POST /auth/token: logs in with email and password."""
 
     @extend_schema_serializer(component_name="TokenObtain")
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         """Log-in credentials."""
 
         email = serializers.CharField(max_length=254)
@@ -235,7 +236,7 @@ class TokenRefreshApi(_TokenApi):
     """POST /auth/token/refresh: renews an access token."""
 
     @extend_schema_serializer(component_name="TokenRefresh")
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         """A refresh token."""
 
         refresh = serializers.CharField(max_length=4096)
@@ -262,7 +263,7 @@ class MeApi(APIView):
     """
 
     @extend_schema_serializer(component_name="MeUpdate")
-    class UpdateInputSerializer(serializers.Serializer):
+    class UpdateInputSerializer(StrictInputSerializer):
         """The profile fields to change; all optional."""
 
         email = serializers.EmailField(max_length=254, required=False)

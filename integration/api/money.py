@@ -30,6 +30,7 @@ from rest_framework.views import APIView
 from config import problems, timeparse
 from config.fields import CurrencyField, UUIDStringField
 from config.problems import Code
+from config.serializers import StrictInputSerializer
 from integration import selectors, services
 from integration.api import common
 from integration.api.schema import (
@@ -76,7 +77,7 @@ def _description() -> serializers.CharField:
     )
 
 
-class _AmountSerializer(serializers.Serializer):
+class _AmountSerializer(StrictInputSerializer):
     """An amount in a currency, the deployment's default if omitted."""
 
     amount = RequestAmountField()
@@ -113,7 +114,7 @@ class AccountsApi(APIView):
     ListOutputSerializer = AccountListSerializer
 
     @extend_schema_serializer(component_name="AccountOpen")
-    class OpenInputSerializer(serializers.Serializer):
+    class OpenInputSerializer(StrictInputSerializer):
         """The currency to open accounts in."""
 
         currency = CurrencyField(help_text="ISO 4217, a supported currency.")
@@ -552,7 +553,7 @@ class ConversionCreateApi(APIView):
     """POST /conversions: money from one currency into another."""
 
     @extend_schema_serializer(component_name="Conversion")
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         """A conversion as the caller sends it."""
 
         from_currency = CurrencyField(help_text="ISO 4217: what I sell.")
@@ -694,7 +695,7 @@ class RateListApi(APIView):
     """GET /rates: the exchange rates valid now."""
 
     @extend_schema_serializer(component_name="RateQuery")
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         """The query string of /rates."""
 
         base = CurrencyField(
@@ -755,7 +756,7 @@ class BalanceApi(APIView):
     """GET /balance: balances now or exactly as of an instant."""
 
     @extend_schema_serializer(component_name="BalanceQuery")
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         """The query string of /balance."""
 
         at = QueryInstantField(
@@ -808,7 +809,7 @@ class TransactionListApi(APIView):
     """GET /transactions: the caller's transactions, a page at a time."""
 
     @extend_schema_serializer(component_name="TransactionQuery")
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         """The query string of /transactions."""
 
         to = QueryInstantField(

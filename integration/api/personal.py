@@ -29,6 +29,7 @@ from rest_framework.views import APIView
 from config import timeparse
 from config.fields import CurrencyField, DayField
 from config.problems import Code
+from config.serializers import StrictInputSerializer
 from integration import selectors, services
 from integration.api import common
 from integration.api.schema import (
@@ -120,7 +121,7 @@ def _dated(attrs: dict[str, Any]) -> dict[str, Any]:
     return {**attrs, "target_date": attrs["target_date"].isoformat()}
 
 
-class TargetInputSerializer(serializers.Serializer):
+class TargetInputSerializer(StrictInputSerializer):
     """A savings target as the caller sets it: a goal's or a group's."""
 
     name = serializers.CharField(max_length=NAME_MAX_LENGTH)
@@ -178,7 +179,7 @@ class ReportSummaryApi(APIView):
     """GET /reports/summary: income, expenses and savings over a range."""
 
     @extend_schema_serializer(component_name="ReportQuery")
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         """The query string of /reports/summary."""
 
         to = QueryInstantField(
@@ -463,7 +464,7 @@ class GoalDetailApi(APIView):
     """GET, PATCH and DELETE /goals/{id}: one of my goals."""
 
     @extend_schema_serializer(component_name="GoalUpdate")
-    class UpdateInputSerializer(serializers.Serializer):
+    class UpdateInputSerializer(StrictInputSerializer):
         """The goal's fields to change; all optional."""
 
         name = serializers.CharField(max_length=NAME_MAX_LENGTH, required=False)

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.serializers import StrictInputSerializer
 from integration import selectors, services
 from integration.api import common
 from integration.api.schema import (
@@ -51,7 +52,7 @@ class MyPlanApi(APIView):
     """GET and PUT /me/plan: the caller's savings plan."""
 
     @extend_schema_serializer(component_name="PlanSelect")
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         """The plan to select, or null."""
 
         plan_id = serializers.UUIDField(

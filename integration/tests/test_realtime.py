@@ -592,6 +592,39 @@ async def test_an_event_from_another_process_arrives_through_redis(
             await layer.close_pools()
 
 
+@pytest.mark.anyio
+async def test_an_idle_socket_outlives_the_redis_blocking_pop(
+    upstream, user_id, group_id, sockets
+):
+    """Silence longer than the layer's blocking pop must not drop a socket.
+
+    redis-py's own 5 s read timeout once cut channels_redis' 5 s BZPOPMIN:
+    every socket idle for 5 s was dropped (1006) with a TimeoutError.
+    """
+    _member(upstream, user_id, group_id)
+    with override_settings(CHANNEL_LAYERS=channel_layers(REDIS_CHANNELS_URL)):
+        layer = get_channel_layer()
+        try:
+            communicator, connected, _ = await _open(
+                sockets, group_id, factories.access_token(user_id=user_id)
+            )
+            assert connected
+
+            # Two full blocking pops with nothing to read.
+            assert await communicator.receive_nothing(
+                timeout=2 * layer.brpop_timeout + 1
+            )
+            event = _event(group_id)
+            await _broadcast(group_id, event)
+
+            assert await communicator.receive_json_from(timeout=5) == event
+            await communicator.disconnect()
+            sockets.remove(communicator)
+        finally:
+            await layer.flush()
+            await layer.close_pools()
+
+
 # --- the token's lifetime ---------------------------------------------------
 
 

@@ -1,0 +1,173 @@
+"""A sweep of hostile input over every operation of the public schema.
+
+Each operation that reads a JSON body, and each that reads a query
+string, is sent the shapes a fuzzer, an attacker or a buggy client sends.
+Every one must be answered with a 4xx problem with a stable code, name the
+offending member where there is one, and reach no service (so it changes
+nothing).
+"""
+
+import json
+import uuid
+from typing import Any
+
+import pytest
+from drf_spectacular.generators import SchemaGenerator
+
+from config.parsers import MAX_DEPTH
+from config.testing import assert_problem
+
+_ID = str(uuid.uuid4())
+_METHODS_WITH_BODY = ("post", "put", "patch")
+
+
+# The public schema, as served (parametrising needs it at collection).
+_SCHEMA = SchemaGenerator().get_schema(request=None, public=True)
+
+
+def _operations() -> list[tuple[str, str, dict[str, Any]]]:
+    """Returns (method, concrete path, operation) for every operation."""
+    found = []
+    for path, item in _SCHEMA["paths"].items():
+        concrete = path.replace("{id}", _ID)
+        for method, operation in item.items():
+            if method in ("get", "post", "put", "patch", "delete"):
+                found.append((method, concrete, operation))
+    return found
+
+
+def _request_schema(operation: dict[str, Any]) -> dict[str, Any]:
+    content = operation["requestBody"]["content"]["application/json"]
+    schema = content["schema"]
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[1]
+        schema = _SCHEMA["components"]["schemas"][name]
+    return schema
+
+
+def _json_operations() -> list[Any]:
+    return [
+        pytest.param(method, path, operation, id=f"{method} {path}")
+        for method, path, operation in _operations()
+        if method in _METHODS_WITH_BODY and "requestBody" in operation
+    ]
+
+
+def _query_operations() -> list[Any]:
+    return [
+        pytest.param(method, path, operation, id=f"{method} {path}")
+        for method, path, operation in _operations()
+        if any(p["in"] == "query" for p in operation.get("parameters", []))
+    ]
+
+
+def _send(client, method: str, path: str, body: str, **extra: Any):
+    content_type = extra.pop("content_type", "application/json")
+    return getattr(client, method)(
+        path, body, content_type=content_type, **extra
+    )
+
+
+_MALFORMED = {
+    "nested 1,000 levels": '{"a": ' * 999 + "1" + "}" * 999,
+    "nested past the limit": "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1),
+    "a key twice": '{"amount": "1.00", "amount": "2.00"}',
+    "a lone surrogate": '{"kind": "\\ud800", "email": "\\udfff"}',
+    "not JSON": "{'amount': 1}",
+    "truncated": '{"amount": "1',
+    "NaN": '{"amount": NaN}',
+    "invalid UTF-8": b'{"a": "\xff\xfe"}',
+}
+
+
+@pytest.mark.parametrize("shape", list(_MALFORMED))
+@pytest.mark.parametrize(("method", "path", "operation"), _json_operations())
+def test_malformed_bodies_are_refused_before_any_service(
+    auth_api, upstream, method, path, operation, shape
+):
+    body = _MALFORMED[shape]
+    response = getattr(auth_api, method)(
+        path, body, content_type="application/json"
+    )
+
+    assert_problem(response, 400, "malformed_json")
+    assert upstream.sent == []
+
+
+@pytest.mark.parametrize(
+    "body", ["[]", '"text"', "1", "null", "true", '[{"amount": "1.00"}]']
+)
+@pytest.mark.parametrize(("method", "path", "operation"), _json_operations())
+def test_a_body_that_is_not_an_object_is_refused(
+    auth_api, upstream, method, path, operation, body
+):
+    response = _send(auth_api, method, path, body)
+
+    assert_problem(response, 400, "validation_error")
+    assert upstream.sent == []
+
+
+@pytest.mark.parametrize(("method", "path", "operation"), _json_operations())
+def test_unknown_members_are_refused_by_name(
+    auth_api, upstream, method, path, operation
+):
+    body = {"date": "2026-01-01", "zzz unknown": 1}
+    response = _send(auth_api, method, path, json.dumps(body))
+
+    problem = assert_problem(response, 400, response.json()["code"])
+    assert problem["code"] in ("validation_error", "invalid_amount")
+    assert set(body) <= set(problem["errors"])
+    assert upstream.sent == []
+
+
+@pytest.mark.parametrize(("method", "path", "operation"), _json_operations())
+def test_a_wrong_json_type_is_refused_for_every_text_member(
+    auth_api, upstream, method, path, operation
+):
+    properties = _request_schema(operation).get("properties", {})
+    text = [
+        name
+        for name, spec in properties.items()
+        if spec.get("type") == "string" and not spec.get("readOnly")
+    ]
+    for name in text:
+        for wrong in (0, 12.5, True, ["x"], {"x": "y"}):
+            response = _send(auth_api, method, path, json.dumps({name: wrong}))
+
+            problem = assert_problem(response, 400, response.json()["code"])
+            assert name in problem["errors"], (name, wrong, problem)
+    assert upstream.sent == []
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["*/*", "application/*", "text/plain", "application/x-www-form-urlencoded"],
+)
+@pytest.mark.parametrize(("method", "path", "operation"), _json_operations())
+def test_a_body_that_is_not_declared_json_is_unsupported(
+    auth_api, upstream, method, path, operation, content_type
+):
+    response = _send(
+        auth_api, method, path, '{"amount": "1.00"}', content_type=content_type
+    )
+
+    assert_problem(response, 415, "unsupported_media_type")
+    assert upstream.sent == []
+
+
+
+@pytest.mark.parametrize(("method", "path", "operation"), _query_operations())
+def test_empty_repeated_and_unknown_query_parameters_are_refused(
+    auth_api, upstream, method, path, operation
+):
+    names = [p["name"] for p in operation["parameters"] if p["in"] == "query"]
+    for name in names:
+        for query in (f"{name}=", f"{name}=a&{name}=b"):
+            response = getattr(auth_api, method)(f"{path}?{query}")
+
+            problem = assert_problem(response, 400, "validation_error")
+            assert name in problem["errors"], (query, problem)
+    response = getattr(auth_api, method)(f"{path}?form=2026-01-01")
+    problem = assert_problem(response, 400, "validation_error")
+    assert "form" in problem["errors"]
+    assert upstream.sent == []
