@@ -87,4 +87,3 @@ def test_lone_surrogates_are_malformed(raw):
 
 def test_surrogate_pairs_are_characters_and_accepted():
     assert parse(b'{"note": "\\ud83d\\ude00"}') == {"note": "\U0001f600"}
-

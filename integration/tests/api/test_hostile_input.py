@@ -47,17 +47,17 @@ def _request_schema(operation: dict[str, Any]) -> dict[str, Any]:
 
 def _json_operations() -> list[Any]:
     return [
-        pytest.param(method, path, operation, id=f"{method} {path}")
-        for method, path, operation in _operations()
-        if method in _METHODS_WITH_BODY and "requestBody" in operation
+        pytest.param(found, id=f"{found[0]} {found[1]}")
+        for found in _operations()
+        if found[0] in _METHODS_WITH_BODY and "requestBody" in found[2]
     ]
 
 
 def _query_operations() -> list[Any]:
     return [
-        pytest.param(method, path, operation, id=f"{method} {path}")
-        for method, path, operation in _operations()
-        if any(p["in"] == "query" for p in operation.get("parameters", []))
+        pytest.param(found, id=f"{found[0]} {found[1]}")
+        for found in _operations()
+        if any(p["in"] == "query" for p in found[2].get("parameters", []))
     ]
 
 
@@ -81,10 +81,11 @@ _MALFORMED = {
 
 
 @pytest.mark.parametrize("shape", list(_MALFORMED))
-@pytest.mark.parametrize(("method", "path", "operation"), _json_operations())
+@pytest.mark.parametrize("endpoint", _json_operations())
 def test_malformed_bodies_are_refused_before_any_service(
-    auth_api, upstream, method, path, operation, shape
+    auth_api, upstream, endpoint, shape
 ):
+    method, path, _operation = endpoint
     body = _MALFORMED[shape]
     response = getattr(auth_api, method)(
         path, body, content_type="application/json"
@@ -97,20 +98,20 @@ def test_malformed_bodies_are_refused_before_any_service(
 @pytest.mark.parametrize(
     "body", ["[]", '"text"', "1", "null", "true", '[{"amount": "1.00"}]']
 )
-@pytest.mark.parametrize(("method", "path", "operation"), _json_operations())
+@pytest.mark.parametrize("endpoint", _json_operations())
 def test_a_body_that_is_not_an_object_is_refused(
-    auth_api, upstream, method, path, operation, body
+    auth_api, upstream, endpoint, body
 ):
+    method, path, _operation = endpoint
     response = _send(auth_api, method, path, body)
 
     assert_problem(response, 400, "validation_error")
     assert upstream.sent == []
 
 
-@pytest.mark.parametrize(("method", "path", "operation"), _json_operations())
-def test_unknown_members_are_refused_by_name(
-    auth_api, upstream, method, path, operation
-):
+@pytest.mark.parametrize("endpoint", _json_operations())
+def test_unknown_members_are_refused_by_name(auth_api, upstream, endpoint):
+    method, path, _operation = endpoint
     body = {"date": "2026-01-01", "zzz unknown": 1}
     response = _send(auth_api, method, path, json.dumps(body))
 
@@ -120,10 +121,11 @@ def test_unknown_members_are_refused_by_name(
     assert upstream.sent == []
 
 
-@pytest.mark.parametrize(("method", "path", "operation"), _json_operations())
+@pytest.mark.parametrize("endpoint", _json_operations())
 def test_a_wrong_json_type_is_refused_for_every_text_member(
-    auth_api, upstream, method, path, operation
+    auth_api, upstream, endpoint
 ):
+    method, path, operation = endpoint
     properties = _request_schema(operation).get("properties", {})
     text = [
         name
@@ -143,10 +145,11 @@ def test_a_wrong_json_type_is_refused_for_every_text_member(
     "content_type",
     ["*/*", "application/*", "text/plain", "application/x-www-form-urlencoded"],
 )
-@pytest.mark.parametrize(("method", "path", "operation"), _json_operations())
+@pytest.mark.parametrize("endpoint", _json_operations())
 def test_a_body_that_is_not_declared_json_is_unsupported(
-    auth_api, upstream, method, path, operation, content_type
+    auth_api, upstream, endpoint, content_type
 ):
+    method, path, _operation = endpoint
     response = _send(
         auth_api, method, path, '{"amount": "1.00"}', content_type=content_type
     )
@@ -155,11 +158,11 @@ def test_a_body_that_is_not_declared_json_is_unsupported(
     assert upstream.sent == []
 
 
-
-@pytest.mark.parametrize(("method", "path", "operation"), _query_operations())
+@pytest.mark.parametrize("endpoint", _query_operations())
 def test_empty_repeated_and_unknown_query_parameters_are_refused(
-    auth_api, upstream, method, path, operation
+    auth_api, upstream, endpoint
 ):
+    method, path, operation = endpoint
     names = [p["name"] for p in operation["parameters"] if p["in"] == "query"]
     for name in names:
         for query in (f"{name}=", f"{name}=a&{name}=b"):
