@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.openapi import problem
-from config.problems import Code, ProblemError
+from config.problems import Code, outage
 
 _STATUS = inline_serializer("Health", {"status": serializers.CharField()})
 _READY = inline_serializer(
@@ -65,9 +65,5 @@ class ReadyzApi(APIView):
             with connection.cursor() as cursor:
                 cursor.execute("SELECT 1")
         except DatabaseError as error:
-            raise ProblemError(
-                status=503,
-                code=Code.DATABASE_UNAVAILABLE,
-                detail="The database is unavailable.",
-            ) from error
+            raise outage(Code.DATABASE_UNAVAILABLE, "The database") from error
         return Response({"status": "ok", "checks": {"database": "ok"}})

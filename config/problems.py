@@ -18,12 +18,16 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:savings:problem:"
+# Seconds a client is told to wait (``Retry-After``) when a dependency (a
+# database, a service behind the gateway) is out for a moment.
+OUTAGE_RETRY_AFTER = 5
 
 logger = logging.getLogger(__name__)
 
@@ -203,6 +207,37 @@ _API_EXCEPTION_CODES: dict[type[exceptions.APIException], str] = {
 }
 
 
+def outage(code: str, what: str) -> ProblemError:
+    """Returns the 503 of a dependency that is out for a moment.
+
+    Args:
+        code: The stable code naming the dependency.
+        what: The dependency, as the detail names it.
+
+    Returns:
+        503 with ``Retry-After``: nothing was done, the same request may be
+        sent again (with the same ``Idempotency-Key`` for a money POST).
+    """
+    return ProblemError(
+        status=HTTPStatus.SERVICE_UNAVAILABLE,
+        code=code,
+        detail=f"{what} is unavailable for a moment; retry later.",
+        headers={"Retry-After": str(OUTAGE_RETRY_AFTER)},
+    )
+
+
+def _outage_problem(exc: Exception) -> ProblemError | None:
+    """Maps a lost or refused database connection to its 503, logged.
+
+    Redis is no such dependency: the caches that use it fall back to the
+    database, and the gateway's limits let requests through.
+    """
+    if isinstance(exc, OperationalError | InterfaceError):
+        logger.warning("The database is unavailable: %r", exc)
+        return outage(Code.DATABASE_UNAVAILABLE, "The database")
+    return None
+
+
 def to_problem(exc: Exception) -> ProblemError | None:
     """Maps any exception a view may raise to a problem, if it is known.
 
@@ -214,6 +249,8 @@ def to_problem(exc: Exception) -> ProblemError | None:
     """
     if isinstance(exc, ProblemError):
         return exc
+    if (problem := _outage_problem(exc)) is not None:
+        return problem
     if isinstance(exc, RequestDataTooBig):
         # Django refuses the body before any parser sees it.
         exc = PayloadTooLargeError()
@@ -261,12 +298,32 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     return problem_response(problem)
 
 
-def _json_problem(status: int, code: str, detail: str = "") -> JsonResponse:
-    """Builds a problem response outside DRF (Django's error handlers)."""
+def problem_json_response(error: ProblemError) -> JsonResponse:
+    """Renders a problem outside DRF (middleware, Django's error handlers).
+
+    Args:
+        error: The problem.
+
+    Returns:
+        The ``application/problem+json`` response, with its headers.
+    """
     return JsonResponse(
-        problem_body(status=status, code=code, detail=detail),
-        status=status,
+        problem_body(
+            status=error.status,
+            code=error.code,
+            detail=error.detail,
+            errors=error.errors,
+        ),
+        status=error.status,
         content_type=PROBLEM_CONTENT_TYPE,
+        headers=error.headers,
+    )
+
+
+def _json_problem(status: int, code: str, detail: str = "") -> JsonResponse:
+    """Builds a problem response for one of Django's error handlers."""
+    return problem_json_response(
+        ProblemError(status=status, code=code, detail=detail)
     )
 
 

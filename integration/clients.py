@@ -9,7 +9,9 @@ Whatever goes wrong on the way is turned into a problem the public can act
 on, and logged here, once:
 
 - the service cannot be reached (refused, unreachable): 503
-  ``upstream_unavailable``;
+  ``upstream_unavailable`` with ``Retry-After``;
+- it is out for a moment itself (503 problem, e.g. ``database_unavailable``
+  while its database restarts): passed through with its ``Retry-After``;
 - it does not answer in time: 504 ``upstream_timeout``;
 - it fails (5xx) or answers something that is not the JSON of the
   contract: 502 ``bad_gateway``;
@@ -30,7 +32,7 @@ import logging
 import threading
 from collections.abc import Mapping
 from http import HTTPStatus
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 from django.conf import settings
@@ -224,14 +226,61 @@ def _send(
         ) from error
     except httpx.ConnectError as error:
         logger.warning("%s %s %s unreachable: %r", service, method, path, error)
-        raise problems.ProblemError(
-            status=HTTPStatus.SERVICE_UNAVAILABLE,
-            code=ErrorCode.UPSTREAM_UNAVAILABLE,
-            detail=f"The {service} service is unavailable; retry later.",
+        raise problems.outage(
+            ErrorCode.UPSTREAM_UNAVAILABLE, f"The {service} service"
         ) from error
     except httpx.TransportError as error:
         logger.warning("%s %s %s failed: %r", service, method, path, error)
         raise _bad_gateway(service, "the connection broke.") from error
+
+
+def _document(
+    service: Service, method: str, path: str, response: httpx.Response
+) -> Any:
+    """Decodes a service's JSON answer; anything else is a 502."""
+    try:
+        return _decode(response)
+    except (ValueError, UnicodeDecodeError) as error:
+        logger.error(
+            "%s %s %s answered %s with a body that is not JSON",
+            service,
+            method,
+            path,
+            response.status_code,
+        )
+        raise _bad_gateway(service, "the body is not JSON.") from error
+
+
+def _raise_problem(
+    service: Service,
+    method: str,
+    path: str,
+    response: httpx.Response,
+    document: Any = None,
+) -> NoReturn:
+    """Raises a service's problem answer, to pass it through unchanged.
+
+    Raises:
+        UpstreamProblemError: The answer is a problem document.
+        ProblemError: 502 ``bad_gateway``: it is not.
+    """
+    status = response.status_code
+    if document is None:
+        document = _document(service, method, path, response)
+    if not isinstance(document, dict) or not isinstance(
+        document.get("code"), str
+    ):
+        logger.error(
+            "%s %s %s answered %s without a problem document",
+            service,
+            method,
+            path,
+            status,
+        )
+        raise _bad_gateway(service, f"status {status} without a problem.")
+    raise UpstreamProblemError(
+        status=status, body=document, headers=_forwarded(response)
+    )
 
 
 def call(
@@ -277,6 +326,10 @@ def call(
         timeout=timeout,
     )
     status = response.status_code
+    if status == HTTPStatus.SERVICE_UNAVAILABLE:
+        # The service's own outage answer (its database is out...): passed
+        # through with its Retry-After when it is a problem document.
+        _raise_problem(service, method, path, response)
     if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
         logger.error("%s %s %s answered %s", service, method, path, status)
         raise _bad_gateway(service, f"status {status}.")
@@ -287,32 +340,9 @@ def call(
         # error, not the caller's; never shown as the caller's 401.
         logger.error("%s refused the gateway's service credential", service)
         raise _bad_gateway(service, "the gateway's credential was refused.")
-    try:
-        document = _decode(response)
-    except (ValueError, UnicodeDecodeError) as error:
-        logger.error(
-            "%s %s %s answered %s with a body that is not JSON",
-            service,
-            method,
-            path,
-            status,
-        )
-        raise _bad_gateway(service, "the body is not JSON.") from error
+    document = _document(service, method, path, response)
     if status >= HTTPStatus.BAD_REQUEST:
-        if not isinstance(document, dict) or not isinstance(
-            document.get("code"), str
-        ):
-            logger.error(
-                "%s %s %s answered %s without a problem document",
-                service,
-                method,
-                path,
-                status,
-            )
-            raise _bad_gateway(service, f"status {status} without a problem.")
-        raise UpstreamProblemError(
-            status=status, body=document, headers=_forwarded(response)
-        )
+        _raise_problem(service, method, path, response, document)
     if status >= HTTPStatus.MULTIPLE_CHOICES:
         logger.error("%s %s %s redirected (%s)", service, method, path, status)
         raise _bad_gateway(service, f"unexpected status {status}.")

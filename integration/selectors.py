@@ -28,9 +28,19 @@ def user_get(*, user_id: str) -> UpstreamResponse:
     return clients.call(Service.USERS, "GET", f"{_ROOT}users/{user_id}")
 
 
-def plan_list() -> UpstreamResponse:
-    """Returns the active plans (GET accounting ``/internal/v1/plans``)."""
-    return clients.call(Service.ACCOUNTING, "GET", f"{_ROOT}plans")
+def plan_list(*, user_id: str) -> UpstreamResponse:
+    """Returns the active plans (GET accounting ``/internal/v1/plans``).
+
+    Args:
+        user_id: The caller: accounting refuses a deleted or suspended one
+            (401 ``user_inactive``), as for every other call.
+
+    Returns:
+        ``{"results": [plan]}``.
+    """
+    return clients.call(
+        Service.ACCOUNTING, "GET", f"{_ROOT}plans", params={"holder": user_id}
+    )
 
 
 def plan_selection_get(*, user_id: str) -> UpstreamResponse:
@@ -79,20 +89,24 @@ def balance_get(*, user_id: str, params: dict[str, str]) -> UpstreamResponse:
     )
 
 
-def rate_list(*, params: dict[str, str]) -> UpstreamResponse:
+def rate_list(*, user_id: str, params: dict[str, str]) -> UpstreamResponse:
     """Returns the exchange rates valid now (GET accounting ``/rates``).
 
     Rates are not the caller's: staff maintain them, every user reads the
-    same ones.
+    same ones; a deleted or suspended caller is refused all the same.
 
     Args:
+        user_id: The caller.
         params: ``base``, upper case, when given.
 
     Returns:
         ``{"at", "results": [rate]}``, one rate per pair.
     """
     return clients.call(
-        Service.ACCOUNTING, "GET", f"{_ROOT}rates", params=params
+        Service.ACCOUNTING,
+        "GET",
+        f"{_ROOT}rates",
+        params={**params, "holder": user_id},
     )
 
 
@@ -156,15 +170,23 @@ def report_summary_get(
     )
 
 
-def category_list() -> UpstreamResponse:
+def category_list(*, user_id: str) -> UpstreamResponse:
     """Returns the staff's suggested expense categories.
 
     GET accounting ``/internal/v1/categories``: the same for every user.
 
+    Args:
+        user_id: The caller; a deleted or suspended one is refused.
+
     Returns:
         ``{"results": [{"name"}]}``, active ones, by name.
     """
-    return clients.call(Service.ACCOUNTING, "GET", f"{_ROOT}categories")
+    return clients.call(
+        Service.ACCOUNTING,
+        "GET",
+        f"{_ROOT}categories",
+        params={"holder": user_id},
+    )
 
 
 def goal_list(*, user_id: str) -> UpstreamResponse:

@@ -29,6 +29,7 @@ from accounting import (
     services,
     wire,
 )
+from accounting.apis import callers
 from accounting.selectors import catalog
 from config import fields, money, timeparse
 from config.openapi import problem
@@ -279,10 +280,14 @@ class PlanListApi(APIView):
 
             ref_name = "PlanList"
 
-    @extend_schema(operation_id="plans_list", responses=OutputSerializer)
+    @extend_schema(
+        operation_id="plans_list",
+        parameters=[callers.HOLDER_PARAMETER],
+        responses={200: OutputSerializer, **callers.CALLER_ERRORS},
+    )
     def get(self, request: Request) -> Response:
         """Lists the plans on offer."""
-        del request
+        callers.caller_check(request)
         return Response({"results": catalog.plans_active_data()})
 
 
@@ -809,6 +814,7 @@ class RateListApi(APIView):
         """The request."""
 
         base = fields.CurrencyField(required=False)
+        holder = serializers.UUIDField(required=False)
 
         class Meta:
             """Names the schema component."""
@@ -832,12 +838,14 @@ class RateListApi(APIView):
         responses={
             200: OutputSerializer,
             400: problem(Code.UNSUPPORTED_CURRENCY),
+            **callers.CALLER_ERRORS,
         },
     )
     def get(self, request: Request) -> Response:
         """Returns the rates valid now, sorted by base then quote."""
         serializer = self.InputSerializer(data=request.query_params)
         serializer.is_valid(raise_exception=True)
+        callers.caller_check(request)
         at = timezone.now()
         rates = catalog.rates_current_data(
             base=serializer.validated_data.get("base"), at=at

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounting import selectors
+from accounting.apis import callers
 
 
 class CategorySerializer(serializers.Serializer):
@@ -28,9 +29,13 @@ class CategoryListApi(APIView):
 
             ref_name = "CategoryList"
 
-    @extend_schema(operation_id="categories_list", responses=OutputSerializer)
+    @extend_schema(
+        operation_id="categories_list",
+        parameters=[callers.HOLDER_PARAMETER],
+        responses={200: OutputSerializer, **callers.CALLER_ERRORS},
+    )
     def get(self, request: Request) -> Response:
         """Lists the categories a client offers first."""
-        del request
+        callers.caller_check(request)
         names = selectors.categories_active()
         return Response({"results": [{"name": name} for name in names]})

@@ -77,6 +77,21 @@ def holder_get(*, user_id: uuid.UUID) -> models.Holder:
     return holder
 
 
+def holder_check_open(*, user_id: uuid.UUID) -> None:
+    """Refuses a closed holder (deleted or suspended); unknown ones pass.
+
+    Args:
+        user_id: The user's id.
+
+    Raises:
+        HolderClosedError: The holder is closed.
+    """
+    if models.Holder.objects.filter(
+        pk=user_id, closed_at__isnull=False
+    ).exists():
+        raise errors.HolderClosedError()
+
+
 def plans_active() -> QuerySet[models.Plan]:
     """Returns the plans on offer, by name."""
     return models.Plan.objects.filter(is_active=True).order_by("name", "id")

@@ -31,6 +31,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Per user and per address, before any view runs (integration.limits).
+    "integration.limits.RequestLimitMiddleware",
 ]
 
 ROOT_URLCONF = "config.integration.urls"
@@ -142,7 +144,16 @@ WEBSOCKET_AUTH_TIMEOUT = env.float("WEBSOCKET_AUTH_TIMEOUT", default=10.0)
 
 # --- Public API -------------------------------------------------------------
 
-AUTH_THROTTLE_RATE = env.str("AUTH_THROTTLE_RATE", default="20/min")
+# Requests per scope and window, counted per user (per client address
+# without a token; always per address for ``auth``): integration.limits.
+API_RATE_LIMITS = {
+    "auth": env.str("AUTH_THROTTLE_RATE", default="20/min"),
+    "read": env.str("API_READ_RATE", default="1200/min"),
+    "write": env.str("API_WRITE_RATE", default="300/min"),
+    "money": env.str("API_MONEY_RATE", default="300/min"),
+}
+# Requests of one user (or address) being served at once, all processes.
+API_MAX_IN_FLIGHT = env.int("API_MAX_IN_FLIGHT", default=4)
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405
     # simplejwt's stateless JWT check, with clean problem+json failures.
@@ -151,13 +162,12 @@ REST_FRAMEWORK = {
     ],
     # The shared handler, plus the pass-through of services' problems.
     "EXCEPTION_HANDLER": "integration.api.common.exception_handler",
-    # Throttling counts per client address: trust X-Forwarded-For only
-    # from as many proxies as the deployment puts in front.
+    # Limits count per client address: trust X-Forwarded-For only from as
+    # many proxies as the deployment puts in front.
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated"
     ],
-    "DEFAULT_THROTTLE_RATES": {"auth": AUTH_THROTTLE_RATE},
 }
 SPECTACULAR_SETTINGS = {
     **SPECTACULAR_SETTINGS,  # noqa: F405
@@ -166,7 +176,22 @@ SPECTACULAR_SETTINGS = {
         "The public API of the savings and payments platform: identity, "
         "savings plans, wallets in several currencies, credits, transfers, "
         "withdrawals, FX conversions, balances and transactions; reports, "
-        "savings goals and savings groups."
+        "savings goals and savings groups.\n\n"
+        "Errors are RFC 9457 problem details with a stable `code`. A body "
+        "member the operation does not declare, a value of the wrong JSON "
+        "type, an object with a key twice, and a query parameter that is "
+        "unknown, repeated or empty are refused (400, naming each in "
+        "`errors`); a body must be sent as `application/json`.\n\n"
+        "Limits: each user (each client address without a token) has a "
+        "quota of requests per minute in each scope (`read`: GET; `write`; "
+        "`money`: the POSTs that move money; `auth`: sign-up and log-in, "
+        "per address) and a bound on requests in progress at once. Each "
+        'answer carries `RateLimit-Policy` (`"read";q=1200;w=60`) and '
+        '`RateLimit` (`"read";r=1187;t=42`: remaining, seconds to the '
+        "reset); over a limit the answer is 429 `rate_limited` with "
+        "`Retry-After`. A 503 carries `Retry-After` too: a dependency is out "
+        "for a moment, and the same request (same `Idempotency-Key`) may be "
+        "sent again."
     ),
     "VERSION": "1.0.0",
     "SCHEMA_PATH_PREFIX": "/api/v1",

@@ -25,7 +25,7 @@ from rest_framework.views import APIView
 from config.fields import CurrencyField
 from config.problems import Code
 from config.serializers import StrictInputSerializer
-from integration import realtime, selectors, services
+from integration import limits, realtime, selectors, services
 from integration.api import common
 from integration.api.money import DESCRIPTION_MAX_LENGTH
 from integration.api.personal import TargetInputSerializer
@@ -342,6 +342,8 @@ class GroupMemberCreateApi(APIView):
 
 class GroupContributionCreateApi(APIView):
     """POST /groups/{id}/contributions: from my savings into the pot."""
+
+    rate_limit_scope = limits.MONEY
 
     @extend_schema_serializer(component_name="GroupContribution")
     class InputSerializer(StrictInputSerializer):

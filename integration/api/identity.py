@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from config.problems import Code
 from config.serializers import StrictInputSerializer
-from integration import selectors, services
+from integration import limits, selectors, services
 from integration.api import common
 from integration.api.schema import (
     IDEMPOTENCY_KEY_PARAMETER,
@@ -36,9 +36,7 @@ from integration.api.serializers import (
     UserSerializer,
 )
 from integration.errors import ErrorCode
-from integration.throttling import AUTH_SCOPE, AuthRateThrottle
 
-_THROTTLED = {429: [Code.RATE_LIMITED]}
 # The users service's own bound: a longer password here than there would
 # turn a wrong log-in into a 400 that names the password, not a 401.
 PASSWORD_MAX_LENGTH = 1024
@@ -49,8 +47,7 @@ class _PublicApi(APIView):
 
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
-    throttle_classes = [AuthRateThrottle]
-    throttle_scope = AUTH_SCOPE
+    rate_limit_scope = limits.AUTH
 
 
 class SignupApi(_PublicApi):
@@ -100,7 +97,6 @@ class SignupApi(_PublicApi):
                     ],
                     422: [Code.IDEMPOTENCY_KEY_REUSED],
                 },
-                _THROTTLED,
                 authenticated=False,
                 json_body=True,
             ),
@@ -168,7 +164,6 @@ def _token_schema(
             200: response,
             **problem_responses(
                 {401: [unauthorized]},
-                _THROTTLED,
                 authenticated=False,
                 json_body=True,
             ),

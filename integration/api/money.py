@@ -31,7 +31,7 @@ from config import problems, timeparse
 from config.fields import CurrencyField, UUIDStringField
 from config.problems import Code
 from config.serializers import StrictInputSerializer
-from integration import selectors, services
+from integration import limits, selectors, services
 from integration.api import common
 from integration.api.schema import (
     MOVES_MONEY,
@@ -198,6 +198,8 @@ class AccountsApi(APIView):
 class CreditCreateApi(APIView):
     """POST /credits: money in, split between main and savings by plan."""
 
+    rate_limit_scope = limits.MONEY
+
     @extend_schema_serializer(component_name="Credit")
     class InputSerializer(_AmountSerializer):
         """A credit as the caller sends it."""
@@ -295,6 +297,8 @@ class CreditCreateApi(APIView):
 
 class TransferCreateApi(APIView):
     """POST /transfers: to a recipient's main account, or savings to main."""
+
+    rate_limit_scope = limits.MONEY
 
     @extend_schema_serializer(component_name="Transfer")
     class InputSerializer(_AmountSerializer):
@@ -462,6 +466,8 @@ class TransferCreateApi(APIView):
 class WithdrawalCreateApi(APIView):
     """POST /withdrawals: money out of the caller's main account."""
 
+    rate_limit_scope = limits.MONEY
+
     @extend_schema_serializer(component_name="Withdrawal")
     class InputSerializer(_AmountSerializer):
         """A withdrawal as the caller sends it."""
@@ -551,6 +557,8 @@ class WithdrawalCreateApi(APIView):
 
 class ConversionCreateApi(APIView):
     """POST /conversions: money from one currency into another."""
+
+    rate_limit_scope = limits.MONEY
 
     @extend_schema_serializer(component_name="Conversion")
     class InputSerializer(StrictInputSerializer):
@@ -748,7 +756,10 @@ class RateListApi(APIView):
         """Returns the current rates, from one base if asked."""
         serializer = self.InputSerializer(data=request.query_params)
         serializer.is_valid(raise_exception=True)
-        upstream = selectors.rate_list(params=serializer.validated_data)
+        upstream = selectors.rate_list(
+            user_id=common.caller_id(request),
+            params=serializer.validated_data,
+        )
         return common.render(self.OutputSerializer, upstream)
 
 

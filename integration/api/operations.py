@@ -29,10 +29,11 @@ from integration.errors import ErrorCode
 
 
 class _OperationsApi(APIView):
-    """An endpoint for machines and operators: no token, no throttle."""
+    """An endpoint for machines and operators: no token, no limit."""
 
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
+    rate_limit_scope = None
 
 
 class HealthzApi(_OperationsApi):

@@ -361,10 +361,9 @@ class CategoryListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         """Returns the suggested categories."""
-        del request
         return common.render(
             self.OutputSerializer,
-            selectors.category_list(),
+            selectors.category_list(user_id=common.caller_id(request)),
             extra=common.NO_NEXT_PAGE,
         )
 

@@ -40,10 +40,9 @@ class PlanListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         """Returns the active plans."""
-        del request
         return common.render(
             self.OutputSerializer,
-            selectors.plan_list(),
+            selectors.plan_list(user_id=common.caller_id(request)),
             extra=common.NO_NEXT_PAGE,
         )
 

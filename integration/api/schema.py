@@ -192,10 +192,15 @@ MOVES_MONEY_PARAMETERS = [
     RETRY_AFTER_HEADER,
 ]
 
-# Codes any operation may answer.
-_UPSTREAM_FAILURES = {
+# Codes any operation may answer: its limits (integration.limits) and the
+# failures of the services behind the gateway.
+_ANY_OPERATION = {
+    429: [Code.RATE_LIMITED],
     502: [ErrorCode.BAD_GATEWAY],
-    503: [ErrorCode.UPSTREAM_UNAVAILABLE],
+    503: [
+        ErrorCode.UPSTREAM_UNAVAILABLE,
+        Code.DATABASE_UNAVAILABLE,
+    ],
     504: [ErrorCode.UPSTREAM_TIMEOUT],
 }
 _AUTHENTICATED = {
@@ -275,14 +280,15 @@ def problem_responses(
     Returns:
         ``extend_schema`` responses: per status, the ``Problem`` component
         in ``application/problem+json`` listing its codes, with one example
-        per code. The upstream failures (502, 503, 504) are always there.
+        per code. The rate limits (429) and the upstream failures (502,
+        503, 504) are always there.
     """
     merged = _merge(
         [
             *([_JSON_BODY] if json_body else []),
             *([_AUTHENTICATED] if authenticated else []),
             *groups,
-            _UPSTREAM_FAILURES,
+            _ANY_OPERATION,
         ]
     )
     return {

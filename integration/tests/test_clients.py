@@ -6,7 +6,7 @@ import httpx
 import pytest
 from django.test import override_settings
 
-from config.problems import ProblemError
+from config.problems import OUTAGE_RETRY_AFTER, ProblemError
 from integration import clients
 from integration.clients import Service, UpstreamProblemError
 from integration.tests import factories
@@ -148,7 +148,8 @@ def _problem(call) -> ProblemError:
     "response",
     [
         httpx.Response(500, json={"code": "internal_error"}),
-        httpx.Response(503, json={"code": "database_unavailable"}),
+        httpx.Response(503, content=b"<h1>Service Unavailable</h1>"),
+        httpx.Response(503),
         httpx.Response(200, content=b"<html>oops</html>"),
         httpx.Response(200, content=b"\xff\xfe garbled"),
         httpx.Response(200),
@@ -164,7 +165,8 @@ def _problem(call) -> ProblemError:
     ],
     ids=[
         "500",
-        "503",
+        "html-503",
+        "empty-503",
         "html",
         "garbled",
         "empty-200",
@@ -185,11 +187,30 @@ def test_unusable_answers_are_bad_gateway(upstream, caplog, response):
     assert caplog.records, "upstream failures are logged"
 
 
+def test_a_services_own_outage_passes_through_with_its_retry_after(upstream):
+    body = {"status": 503, "code": "database_unavailable", "detail": "Out."}
+    upstream.add(
+        Service.ACCOUNTING,
+        "GET",
+        "/x",
+        responder=lambda r: httpx.Response(
+            503, json=body, headers={"Retry-After": "5"}
+        ),
+    )
+
+    with pytest.raises(UpstreamProblemError) as caught:
+        clients.call(Service.ACCOUNTING, "GET", "/x")
+
+    assert (caught.value.status, caught.value.body) == (503, body)
+    assert caught.value.headers == {"Retry-After": "5"}
+
+
 def test_a_refused_connection_is_unavailable(settings, closed_url, caplog):
     settings.USERS_SERVICE_URL = closed_url
     with caplog.at_level(logging.WARNING, logger="integration.clients"):
         error = _problem(lambda: clients.call(Service.USERS, "GET", "/x"))
     assert (error.status, error.code) == (503, "upstream_unavailable")
+    assert error.headers == {"Retry-After": str(OUTAGE_RETRY_AFTER)}
     assert "unreachable" in caplog.text
 
 

@@ -7,9 +7,11 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 from rest_framework import serializers
 
-from accounting import apis, selectors, services, wire
+from accounting import apis, models, selectors, services, wire
 from accounting.tests import factories
 from accounting.tests.api.conftest import main_account
+from config.problems import OUTAGE_RETRY_AFTER
+from config.testing import assert_problem
 
 
 def test_healthz_needs_nothing(client):
@@ -159,8 +161,8 @@ def test_the_schema_generates_without_warnings(tmp_path):
             p["name"] == "Idempotency-Key" for p in operation["parameters"]
         )
     rates = schema["paths"]["/internal/v1/rates"]["get"]
-    assert set(rates["responses"]) == {"200", "400"}
-    assert [p["name"] for p in rates["parameters"]] == ["base"]
+    assert set(rates["responses"]) == {"200", "400", "401"}
+    assert [p["name"] for p in rates["parameters"]] == ["base", "holder"]
     components = schema["components"]["schemas"]
     assert components["TransactionKindEnum"]["enum"] == [
         "credit",
@@ -248,3 +250,31 @@ def test_wire_documents_match_the_documented_serializers(holder, rates):
     assert transfer.body["transaction"]["counterparty_account"] is not None
     assert credit.body["transaction"]["plan"] is not None
     assert recipient.accounts.get(kind="main").closed_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_credit_while_the_database_is_out_is_503_and_retryable(
+    api_client, holder, monkeypatch
+):
+    url = f"/internal/v1/holders/{holder.pk}/credits"
+    connection.close()
+    monkeypatch.setitem(connection.settings_dict, "PORT", "1")
+    try:
+        response = api_client.post(
+            url, {"amount": "5.00"}, format="json", HTTP_IDEMPOTENCY_KEY="k"
+        )
+    finally:
+        connection.close()
+        monkeypatch.undo()
+
+    body = assert_problem(response, 503, "database_unavailable")
+    assert response["Retry-After"] == str(OUTAGE_RETRY_AFTER)
+    assert "retry later" in body["detail"]
+    # Nothing was written; the same request, once the database is back,
+    # applies once.
+    assert not models.Transaction.objects.exists()
+    again = api_client.post(
+        url, {"amount": "5.00"}, format="json", HTTP_IDEMPOTENCY_KEY="k"
+    )
+    assert again.status_code == 201
+    assert models.Transaction.objects.count() == 1

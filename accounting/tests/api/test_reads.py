@@ -286,6 +286,25 @@ def test_holder_state_is_checked_everywhere(api_client, holder, suffix):
     )
 
 
+@pytest.mark.parametrize("path", ["plans", "rates", "categories"])
+def test_the_catalog_refuses_a_closed_caller_and_admits_a_new_one(
+    api_client, holder, path
+):
+    url = f"/internal/v1/{path}"
+    new_user = api_client.get(url, {"holder": str(uuid.uuid4())})
+    open_holder = api_client.get(url, {"holder": str(holder.pk)})
+    holder.closed_at = holder.created_at
+    holder.save()
+    closed = api_client.get(url, {"holder": str(holder.pk)})
+    anonymous = api_client.get(url)
+    malformed = api_client.get(url, {"holder": "42"})
+
+    assert new_user.status_code == open_holder.status_code == 200
+    assert anonymous.status_code == 200
+    assert_problem(closed, 401, "user_inactive")
+    assert_problem(malformed, 400, "validation_error")
+
+
 def test_internal_routes_need_the_service_credential(client, holder):
     for path in (
         "/internal/v1/plans",

@@ -1122,18 +1122,21 @@ class TestRates:
         upstream.add(Service.ACCOUNTING, "GET", "/internal/v1/rates", json=body)
         return body
 
-    def test_lists_every_current_rate(self, auth_api, upstream):
+    def test_lists_every_current_rate(self, auth_api, upstream, user_id):
         body = self._rates(upstream)
         response = auth_api.get(self.url)
         assert response.status_code == 200
         assert response.json() == body
-        assert upstream.last.request.url.query == b""
+        assert dict(upstream.last.request.url.params) == {"holder": user_id}
 
-    def test_from_one_base(self, auth_api, upstream):
+    def test_from_one_base(self, auth_api, upstream, user_id):
         self._rates(upstream)
         response = auth_api.get(self.url, {"base": "usd"})
         assert response.status_code == 200
-        assert dict(upstream.last.request.url.params) == {"base": "USD"}
+        assert dict(upstream.last.request.url.params) == {
+            "base": "USD",
+            "holder": user_id,
+        }
 
     @pytest.mark.parametrize("base", ["XYZ", "usdollar", "840"])
     def test_an_unsupported_base_is_refused_here(

@@ -53,7 +53,11 @@ def test_readyz_says_which_service_is_down(api, upstream):
     assert response["Content-Type"] == "application/problem+json"
     body = response.json()
     assert body["code"] == "not_ready"
-    assert body["checks"] == {"users": "ok", "accounting": "bad_gateway"}
+    # The service's own outage code comes through.
+    assert body["checks"] == {
+        "users": "ok",
+        "accounting": "database_unavailable",
+    }
     assert body["detail"] == "Not ready: accounting unavailable."
 
 

@@ -217,7 +217,7 @@ class TestReport:
 class TestCategories:
     url = "/api/v1/categories"
 
-    def test_lists_the_suggested_categories(self, auth_api, upstream):
+    def test_lists_the_suggested_categories(self, auth_api, upstream, user_id):
         results = [{"name": "groceries"}, {"name": "rent"}]
         upstream.add(
             Service.ACCOUNTING,
@@ -228,6 +228,7 @@ class TestCategories:
         response = auth_api.get(self.url)
         assert response.status_code == 200
         assert response.json() == {"results": results, "next": None}
+        assert dict(upstream.last.request.url.params) == {"holder": user_id}
 
     def test_a_category_without_a_name_is_bad_gateway(self, auth_api, upstream):
         upstream.add(

@@ -2,11 +2,14 @@
 
 import uuid
 
+import pytest
+
+from config.testing import assert_problem
 from integration.clients import Service
 from integration.tests import factories
 
 
-def test_lists_the_active_plans(auth_api, upstream):
+def test_lists_the_active_plans(auth_api, upstream, user_id):
     plans = [
         factories.PlanPayloadFactory(),
         factories.PlanPayloadFactory(
@@ -21,6 +24,8 @@ def test_lists_the_active_plans(auth_api, upstream):
 
     assert response.status_code == 200
     assert response.json() == {"results": plans, "next": None}
+    # Accounting refuses a deleted or suspended caller.
+    assert dict(upstream.last.request.url.params) == {"holder": user_id}
 
 
 def test_plans_need_a_token(api, upstream):
@@ -139,3 +144,25 @@ def test_a_plan_snapshot_from_before_holding_periods_holds_nothing(
     results = auth_api.get("/api/v1/plans").json()["results"]
 
     assert [p["savings_hold_days"] for p in results] == [30, 0]
+
+
+@pytest.mark.parametrize(
+    ("public", "internal"),
+    [
+        ("/api/v1/plans", "/internal/v1/plans"),
+        ("/api/v1/rates", "/internal/v1/rates"),
+        ("/api/v1/categories", "/internal/v1/categories"),
+    ],
+)
+def test_a_deleted_users_token_is_refused_on_the_catalog_too(
+    auth_api, upstream, public, internal
+):
+    upstream.add(
+        Service.ACCOUNTING,
+        "GET",
+        internal,
+        status=401,
+        json=factories.problem(401, "user_inactive"),
+    )
+
+    assert_problem(auth_api.get(public), 401, "user_inactive")

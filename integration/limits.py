@@ -1,0 +1,259 @@
+"""Request limits of the public API: per user, per address, every process.
+
+One client must not slow every other, so each request is counted before
+its view runs, in the cache named by ``CACHE_URL`` (Redis in the real
+stack: every gateway process shares the counts; local memory for the one
+process of the embedded default):
+
+- a **rate** per scope and fixed window (``API_RATE_LIMITS``): ``auth``
+  (sign-up, log-in, refresh) per client address; ``read`` (GET), ``write``
+  (other methods) and ``money`` (the POSTs that move money) per user, or
+  per address for a request without a valid token;
+- **requests in flight**: at most ``API_MAX_IN_FLIGHT`` of one user (or
+  address) at once, so that a client holding many connections on slow
+  requests cannot occupy every worker behind the gateway.
+
+Over either limit the answer is 429 ``rate_limited`` with ``Retry-After``;
+the view does not run, so nothing changes. Every counted answer carries the
+IETF draft's ``RateLimit-Policy`` (``"money";q=300;w=60``: the quota and
+its window) and ``RateLimit`` (``"money";r=12;t=41``: what remains, and
+the seconds until the window resets).
+
+A cache that cannot be reached lets requests through (logged): limits
+protect the platform's capacity, and must not take it down.
+"""
+
+import dataclasses
+import logging
+import math
+import time
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest, HttpResponse
+from redis import exceptions as redis_exceptions
+from rest_framework import exceptions
+from rest_framework.throttling import BaseThrottle
+
+from config import problems
+from config.problems import Code
+from integration.authentication import verify_access_token
+
+logger = logging.getLogger(__name__)
+
+AUTH = "auth"
+READ = "read"
+WRITE = "write"
+MONEY = "money"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# A counter of requests in flight outlives no request by more than this: a
+# process killed mid-request cannot hold a slot for longer.
+IN_FLIGHT_TTL = 60
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# What an unreachable cache raises.
+_CACHE_ERRORS = (
+    redis_exceptions.ConnectionError,
+    redis_exceptions.TimeoutError,
+    OSError,
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Rate:
+    """A quota of requests per window of seconds."""
+
+    quota: int
+    window: int
+
+
+def parse_rate(text: str) -> Rate:
+    """Parses ``"300/min"`` (``s``, ``min``, ``hour``, ``day``).
+
+    Args:
+        text: The rate, as the settings write it.
+
+    Returns:
+        The rate.
+
+    Raises:
+        ImproperlyConfigured: Not a rate.
+    """
+    count, _, period = text.partition("/")
+    if not count.isdigit() or period[:1] not in _PERIODS:
+        raise ImproperlyConfigured(f"Not a rate: {text!r}")
+    return Rate(quota=int(count), window=_PERIODS[period[0]])
+
+
+@dataclasses.dataclass(frozen=True)
+class Quota:
+    """Where a client stands in one scope's window, for the headers."""
+
+    scope: str
+    rate: Rate
+    remaining: int
+    reset: int
+
+    def headers(self) -> dict[str, str]:
+        """Returns the ``RateLimit-Policy`` and ``RateLimit`` headers."""
+        return {
+            "RateLimit-Policy": (
+                f'"{self.scope}";q={self.rate.quota};w={self.rate.window}'
+            ),
+            "RateLimit": f'"{self.scope}";r={self.remaining};t={self.reset}',
+        }
+
+
+def _count(key: str, timeout: int) -> int:
+    """Adds one to a counter that lives ``timeout`` seconds; returns it.
+
+    Raises:
+        ValueError: The counter expired between creation and increment
+            (the request is then not counted).
+    """
+    cache.add(key, 0, timeout=timeout)
+    count = cache.incr(key)
+    if count == 1:
+        # Redis' INCR re-creates an expired key without a lifetime.
+        cache.touch(key, timeout)
+    return count
+
+
+def release_slot(key: str) -> None:
+    """Gives back a slot of requests in flight."""
+    try:
+        cache.decr(key)
+    except (ValueError, *_CACHE_ERRORS) as error:
+        # Expired meanwhile (nothing to give back), or the cache is out.
+        logger.warning("Request slot %s not released: %r", key, error)
+
+
+def scope_of(request: HttpRequest, view_class: type | None) -> str | None:
+    """Returns the scope a request counts in, or None if it is not limited.
+
+    A view names its scope with ``rate_limit_scope`` (None: not limited,
+    for health checks); otherwise safe methods read and the others write.
+    """
+    if view_class is not None and hasattr(view_class, "rate_limit_scope"):
+        return view_class.rate_limit_scope
+    return READ if request.method in _SAFE_METHODS else WRITE
+
+
+def client_identity(request: HttpRequest, scope: str) -> str:
+    """Returns who a request is counted for: its user, else its address.
+
+    The ``auth`` scope always counts per address: its requests carry no
+    token. Otherwise a valid bearer token names the user; a missing or
+    invalid one falls back to the address (the view will answer 401).
+    """
+    if scope != AUTH:
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        kind, _, token = header.partition(" ")
+        if kind.lower() == "bearer" and token:
+            try:
+                return f"user:{verify_access_token(token.strip()).id}"
+            except exceptions.AuthenticationFailed:
+                pass
+    return f"address:{BaseThrottle().get_ident(request)}"
+
+
+def _refusal(detail: str, wait: int, quota: Quota | None) -> HttpResponse:
+    """Returns the 429 problem answer, with its headers."""
+    problem = problems.ProblemError(
+        status=HTTPStatus.TOO_MANY_REQUESTS,
+        code=Code.RATE_LIMITED,
+        detail=detail,
+        headers={
+            "Retry-After": str(max(1, wait)),
+            **(quota.headers() if quota else {}),
+        },
+    )
+    return problems.problem_json_response(problem)
+
+
+class RequestLimitMiddleware:
+    """Counts every request of the public API and refuses the excess.
+
+    Args:
+        get_response: The next handler.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        """Serves the request, then gives back its slot and adds headers."""
+        try:
+            response = self.get_response(request)
+        finally:
+            release = getattr(request, "limit_release", None)
+            if release is not None:
+                release()
+        quota = getattr(request, "limit_quota", None)
+        if quota is not None:
+            for name, value in quota.headers().items():
+                response.headers.setdefault(name, value)
+        return response
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., Any],
+        view_args: tuple,
+        view_kwargs: dict,
+    ) -> HttpResponse | None:
+        """Counts the request against its scope; refuses it over a limit.
+
+        Args:
+            request: The request, its URL resolved.
+            view_func: The view; DRF's carry their class as ``cls``.
+            view_args: Unused.
+            view_kwargs: Unused.
+
+        Returns:
+            None to serve the request, or the 429 answer.
+        """
+        del view_args, view_kwargs
+        scope = scope_of(request, getattr(view_func, "cls", None))
+        if scope is None:
+            return None
+        try:
+            return self._admit(request, scope)
+        except (ValueError, *_CACHE_ERRORS) as error:
+            logger.warning("Request limits not applied: %r", error)
+            return None
+
+    def _admit(self, request: HttpRequest, scope: str) -> HttpResponse | None:
+        rate = parse_rate(settings.API_RATE_LIMITS[scope])
+        identity = client_identity(request, scope)
+        now = time.time()
+        window = int(now // rate.window) * rate.window
+        count = _count(
+            f"limits:rate:{scope}:{identity}:{window}", timeout=rate.window
+        )
+        reset = math.ceil(window + rate.window - now)
+        quota = Quota(scope, rate, max(0, rate.quota - count), reset)
+        request.limit_quota = quota
+        if count > rate.quota:
+            return _refusal(
+                f"Over {rate.quota} requests in {rate.window} s; retry "
+                f"after {reset} s.",
+                reset,
+                quota,
+            )
+        if scope == AUTH:
+            return None
+        key = f"limits:in_flight:{identity}"
+        if _count(key, timeout=IN_FLIGHT_TTL) > settings.API_MAX_IN_FLIGHT:
+            release_slot(key)
+            return _refusal(
+                f"Over {settings.API_MAX_IN_FLIGHT} requests in progress at "
+                "once; retry when one has finished.",
+                1,
+                quota,
+            )
+        request.limit_release = lambda: release_slot(key)
+        return None
