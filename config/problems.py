@@ -37,6 +37,8 @@ class Code(enum.StrEnum):
 
     VALIDATION_ERROR = "validation_error"
     MALFORMED_JSON = "malformed_json"
+    MALFORMED_REQUEST = "malformed_request"
+    HEADERS_TOO_LARGE = "request_header_fields_too_large"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     PAYLOAD_TOO_LARGE = "payload_too_large"
     NOT_AUTHENTICATED = "not_authenticated"

@@ -29,8 +29,11 @@ if [ "$SERVICE" = integration ]; then
     --host "${BIND_HOST:-127.0.0.1}" \
     --port "${PORT:-$default_port}" \
     --workers "${GATEWAY_WORKERS:-1}" \
+    --http config.http11:ProblemH11Protocol \
     --ws websockets-sansio \
     --ws-max-size 65536 \
+    --ws-ping-interval "${WS_PING_INTERVAL:-20}" \
+    --ws-ping-timeout "${WS_PING_TIMEOUT:-20}" \
     --lifespan off \
     --no-proxy-headers \
     --no-use-colors \

@@ -11,7 +11,10 @@ process of the embedded default):
   per address for a request without a valid token;
 - **requests in flight**: at most ``API_MAX_IN_FLIGHT`` of one user (or
   address) at once, so that a client holding many connections on slow
-  requests cannot occupy every worker behind the gateway.
+  requests cannot occupy every worker behind the gateway;
+- **header size**: at most ``config.http11.MAX_HEADER_BYTES`` (431
+  ``request_header_fields_too_large``), whether the headers came in one
+  read or several (the protocol refuses the latter itself).
 
 Over either limit the answer is 429 ``rate_limited`` with ``Retry-After``;
 the view does not run, so nothing changes. Every counted answer carries the
@@ -39,7 +42,7 @@ from redis import exceptions as redis_exceptions
 from rest_framework import exceptions
 from rest_framework.throttling import BaseThrottle
 
-from config import problems
+from config import http11, problems
 from config.problems import Code
 from integration.authentication import verify_access_token
 
@@ -160,6 +163,15 @@ def client_identity(request: HttpRequest, scope: str) -> str:
     return f"address:{BaseThrottle().get_ident(request)}"
 
 
+def _header_bytes(request: HttpRequest) -> int:
+    """Returns about how many bytes a request's headers took."""
+    return sum(
+        len(name) + len(value)
+        for name, value in request.META.items()
+        if name.startswith("HTTP_") and isinstance(value, str)
+    )
+
+
 def _refusal(detail: str, wait: int, quota: Quota | None) -> HttpResponse:
     """Returns the 429 problem answer, with its headers."""
     problem = problems.ProblemError(
@@ -186,6 +198,14 @@ class RequestLimitMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         """Serves the request, then gives back its slot and adds headers."""
+        if _header_bytes(request) > http11.MAX_HEADER_BYTES:
+            return problems.problem_json_response(
+                problems.ProblemError(
+                    status=HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                    code=Code.HEADERS_TOO_LARGE,
+                    detail=http11.HEADERS_TOO_LARGE_DETAIL,
+                )
+            )
         try:
             response = self.get_response(request)
         finally:

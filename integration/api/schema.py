@@ -196,6 +196,7 @@ MOVES_MONEY_PARAMETERS = [
 # failures of the services behind the gateway.
 _ANY_OPERATION = {
     429: [Code.RATE_LIMITED],
+    431: [Code.HEADERS_TOO_LARGE],
     502: [ErrorCode.BAD_GATEWAY],
     503: [
         ErrorCode.UPSTREAM_UNAVAILABLE,

@@ -11,6 +11,7 @@ from django.core.cache import cache, caches
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
+from config.http11 import MAX_HEADER_BYTES
 from config.testing import assert_problem
 from integration import limits
 from integration.clients import Service
@@ -306,3 +307,19 @@ def test_counts_live_in_redis_shared_by_every_gateway_process(
         store.close()
         caches.close_all()
         cache.clear()
+
+
+@pytest.mark.parametrize("size", [MAX_HEADER_BYTES + 1, 200 * 1024])
+def test_headers_too_large_are_431_before_anything_else(
+    auth_api, upstream, size
+):
+    response = auth_api.get("/api/v1/me", HTTP_X_PADDING="a" * size)
+
+    assert_problem(response, 431, "request_header_fields_too_large")
+    assert upstream.sent == []
+
+
+def test_headers_just_under_the_limit_are_served(auth_api, upstream, user_id):
+    _me(upstream, user_id)
+    response = auth_api.get("/api/v1/me", HTTP_X_PADDING="a" * 8000)
+    assert response.status_code == 200

@@ -242,7 +242,6 @@ def test_documents_the_codes_of_each_endpoint(schema):
             {
                 "upstream_unavailable",
                 "database_unavailable",
-                "cache_unavailable",
             },
         ),
         ("504", {"upstream_timeout"}),
