@@ -40,7 +40,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from redis import exceptions as redis_exceptions
 from rest_framework import exceptions
-from rest_framework.throttling import BaseThrottle
+from rest_framework.settings import api_settings
 
 from config import http11, problems
 from config.problems import Code
@@ -125,6 +125,33 @@ def _count(key: str, timeout: int) -> int:
     return count
 
 
+def acquire_slot(key: str, *, limit: int, ttl: int) -> bool:
+    """Takes one of ``limit`` slots (requests in flight, open sockets).
+
+    A counter whose holder died without giving its slot back (a killed
+    process) is forgotten ``ttl`` seconds after it was created.
+
+    Args:
+        key: The counter, per client.
+        limit: How many slots there are.
+        ttl: Seconds the counter lives: longer than any holder.
+
+    Returns:
+        True if a slot was taken (give it back with :func:`release_slot`);
+        False if all were taken. True, logged, if the cache is out.
+
+    """
+    try:
+        if _count(key, timeout=ttl) <= limit:
+            return True
+    except (ValueError, *_CACHE_ERRORS) as error:
+        # Out, or the counter expired while it was counted.
+        logger.warning("Slot %s not counted: %r", key, error)
+        return True
+    release_slot(key)
+    return False
+
+
 def release_slot(key: str) -> None:
     """Gives back a slot of requests in flight."""
     try:
@@ -145,6 +172,26 @@ def scope_of(request: HttpRequest, view_class: type | None) -> str | None:
     return READ if request.method in _SAFE_METHODS else WRITE
 
 
+def address_identity(remote_addr: str, forwarded_for: str | None) -> str:
+    """Returns the identity of a client's address.
+
+    ``X-Forwarded-For`` is trusted only as far as ``NUM_PROXIES`` proxies
+    of the deployment added to it: the client cannot pick its address.
+
+    Args:
+        remote_addr: The socket's peer.
+        forwarded_for: The ``X-Forwarded-For`` header, if any.
+
+    Returns:
+        ``address:<ip>``.
+    """
+    proxies = api_settings.NUM_PROXIES
+    if not proxies or not forwarded_for:
+        return f"address:{remote_addr}"
+    hops = forwarded_for.split(",")
+    return f"address:{hops[-min(proxies, len(hops))].strip()}"
+
+
 def client_identity(request: HttpRequest, scope: str) -> str:
     """Returns who a request is counted for: its user, else its address.
 
@@ -160,7 +207,10 @@ def client_identity(request: HttpRequest, scope: str) -> str:
                 return f"user:{verify_access_token(token.strip()).id}"
             except exceptions.AuthenticationFailed:
                 pass
-    return f"address:{BaseThrottle().get_ident(request)}"
+    return address_identity(
+        request.META.get("REMOTE_ADDR", ""),
+        request.META.get("HTTP_X_FORWARDED_FOR"),
+    )
 
 
 def _header_bytes(request: HttpRequest) -> int:
@@ -267,8 +317,9 @@ class RequestLimitMiddleware:
         if scope == AUTH:
             return None
         key = f"limits:in_flight:{identity}"
-        if _count(key, timeout=IN_FLIGHT_TTL) > settings.API_MAX_IN_FLIGHT:
-            release_slot(key)
+        if not acquire_slot(
+            key, limit=settings.API_MAX_IN_FLIGHT, ttl=IN_FLIGHT_TTL
+        ):
             return _refusal(
                 f"Over {settings.API_MAX_IN_FLIGHT} requests in progress at "
                 "once; retry when one has finished.",

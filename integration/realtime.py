@@ -40,9 +40,11 @@ admitted, and what it sends is ignored. A contribution event::
 """
 
 import asyncio
+import dataclasses
 import enum
 import json
 import logging
+import math
 import time
 import uuid
 from http import HTTPStatus
@@ -59,7 +61,7 @@ from rest_framework import exceptions
 
 from config import problems
 from config.contracts import INTERNAL_API_PREFIX
-from integration import clients
+from integration import clients, limits
 from integration.authentication import verify_access_token
 from integration.clients import Service
 
@@ -83,6 +85,8 @@ class CloseCode(enum.IntEnum):
     UNAUTHORIZED = 4401
     # Authenticated, but not a member of the group.
     FORBIDDEN = 4403
+    # Over the sockets one user (or one address awaiting auth) may open.
+    TOO_MANY_SOCKETS = 4429
 
 
 def group_name(group_id: str) -> str:
@@ -159,9 +163,22 @@ def _membership_refusal(user_id: str, group_id: str) -> CloseCode | None:
     return None
 
 
-async def admission(
-    token: object, group_id: str
-) -> tuple[CloseCode | None, float]:
+@dataclasses.dataclass(frozen=True)
+class Admission:
+    """Whether a socket may listen, and for whom until when.
+
+    Attributes:
+        refusal: None to admit; otherwise the close code refusing.
+        user_id: The admitted user's id ("" when refused).
+        expires_at: The token's ``exp`` (seconds since the epoch).
+    """
+
+    refusal: CloseCode | None
+    user_id: str = ""
+    expires_at: float = 0.0
+
+
+async def admission(token: object, group_id: str) -> Admission:
     """Decides whether the bearer of a token may listen to a group.
 
     Args:
@@ -169,23 +186,43 @@ async def admission(
         group_id: The group's UUID.
 
     Returns:
-        ``(None, expiry)`` to admit until the token's ``exp`` (seconds
-        since the epoch); otherwise ``(close code refusing, 0)``.
+        The decision: admitted until the token expires, or refused.
     """
     if not isinstance(token, str) or not token:
-        return CloseCode.UNAUTHORIZED, 0.0
+        return Admission(CloseCode.UNAUTHORIZED)
     try:
         user = verify_access_token(token)
     except exceptions.AuthenticationFailed:
-        return CloseCode.UNAUTHORIZED, 0.0
+        return Admission(CloseCode.UNAUTHORIZED)
     # Off the event loop, and not on the one thread shared by
     # thread-sensitive code: checks of many sockets run side by side.
     refusal = await sync_to_async(_membership_refusal, thread_sensitive=False)(
         str(user.id), group_id
     )
     if refusal is not None:
-        return refusal, 0.0
-    return None, float(user.token["exp"])
+        return Admission(refusal)
+    return Admission(None, str(user.id), float(user.token["exp"]))
+
+
+def _socket_ttl() -> int:
+    """Seconds a socket can live at most: its token's, plus the auth wait."""
+    return settings.JWT_ACCESS_TOKEN_LIFETIME + math.ceil(
+        settings.WEBSOCKET_AUTH_TIMEOUT
+    )
+
+
+async def _acquire(key: str, limit: int, ttl: int) -> bool:
+    """Takes a socket slot, off the event loop (the cache is sync)."""
+    return await sync_to_async(limits.acquire_slot, thread_sensitive=False)(
+        key, limit=limit, ttl=ttl
+    )
+
+
+# Refusals told by a close code after accepting, not by a 403 handshake:
+# the client must know to retry later, not that it is refused.
+_SAID_AFTER_ACCEPT = frozenset(
+    {CloseCode.INTERNAL_ERROR, CloseCode.TOO_MANY_SOCKETS}
+)
 
 
 class _State(enum.Enum):
@@ -204,24 +241,37 @@ class GroupEventsConsumer(AsyncWebsocketConsumer):
         self.state = _State.CLOSED
         self.auth_timer: asyncio.Task | None = None
         self.expiry_timer: asyncio.Task | None = None
+        self.slots: list[str] = []
         query = parse_qs(
             self.scope["query_string"].decode("latin-1"),
             keep_blank_values=True,
         )
         if "token" not in query:
+            waiting = await self._take_slot(
+                f"pending:{self._address()}",
+                settings.WEBSOCKET_MAX_PENDING_PER_ADDRESS,
+                math.ceil(settings.WEBSOCKET_AUTH_TIMEOUT) + 1,
+            )
             await self.accept()
+            if not waiting:
+                await self.close(code=int(CloseCode.TOO_MANY_SOCKETS))
+                return
             self.state = _State.AWAITING_AUTH
             self.auth_timer = asyncio.create_task(self._auth_deadline())
             return
-        refusal, expires_at = await admission(query["token"][-1], self.group_id)
-        if refusal is CloseCode.INTERNAL_ERROR:
+        decision = await admission(query["token"][-1], self.group_id)
+        if decision.refusal is None and not await self._take_user_slot(
+            decision.user_id
+        ):
+            decision = Admission(CloseCode.TOO_MANY_SOCKETS)
+        if decision.refusal is None:
+            await self._join(decision.expires_at)
             await self.accept()
-            await self.close(code=int(refusal))
-        elif refusal is not None:
-            await self.close()  # Before accept: HTTP 403.
+        elif decision.refusal in _SAID_AFTER_ACCEPT:
+            await self.accept()
+            await self.close(code=int(decision.refusal))
         else:
-            await self._join(expires_at)
-            await self.accept()
+            await self.close()  # Before accept: HTTP 403.
 
     async def receive(
         self, text_data: str | None = None, bytes_data: bytes | None = None
@@ -237,12 +287,16 @@ class GroupEventsConsumer(AsyncWebsocketConsumer):
             return
         self._cancel_auth_timer()
         self.state = _State.CLOSED
-        token = _auth_token(text_data)
-        refusal, expires_at = await admission(token, self.group_id)
-        if refusal is not None:
-            await self.close(code=int(refusal))
+        await self._give_back_slots()
+        decision = await admission(_auth_token(text_data), self.group_id)
+        if decision.refusal is None and not await self._take_user_slot(
+            decision.user_id
+        ):
+            decision = Admission(CloseCode.TOO_MANY_SOCKETS)
+        if decision.refusal is not None:
+            await self.close(code=int(decision.refusal))
             return
-        await self._join(expires_at)
+        await self._join(decision.expires_at)
         await self.send(text_data=AUTH_OK)
 
     async def disconnect(self, code: int) -> None:
@@ -254,6 +308,7 @@ class GroupEventsConsumer(AsyncWebsocketConsumer):
         del code
         self._cancel_auth_timer()
         await self._leave()
+        await self._give_back_slots()
 
     async def group_event(self, message: dict[str, Any]) -> None:
         """Forwards one event of the group to the client.
@@ -262,6 +317,35 @@ class GroupEventsConsumer(AsyncWebsocketConsumer):
             message: ``{"type": "group.event", "text": <event as JSON>}``.
         """
         await self.send(text_data=message["text"])
+
+    def _address(self) -> str:
+        """Returns the identity of the client's address."""
+        forwarded = dict(self.scope.get("headers", [])).get(b"x-forwarded-for")
+        return limits.address_identity(
+            (self.scope.get("client") or ("",))[0],
+            None if forwarded is None else forwarded.decode("latin-1"),
+        )
+
+    async def _take_slot(self, key: str, limit: int, ttl: int) -> bool:
+        """Takes one of ``limit`` socket slots of a client, if one is free."""
+        full_key = f"limits:sockets:{key}"
+        if not await _acquire(full_key, limit, ttl):
+            return False
+        self.slots.append(full_key)
+        return True
+
+    async def _take_user_slot(self, user_id: str) -> bool:
+        return await self._take_slot(
+            f"user:{user_id}",
+            settings.WEBSOCKET_MAX_PER_USER,
+            _socket_ttl(),
+        )
+
+    async def _give_back_slots(self) -> None:
+        while self.slots:
+            await sync_to_async(limits.release_slot, thread_sensitive=False)(
+                self.slots.pop()
+            )
 
     async def _join(self, expires_at: float) -> None:
         await self.channel_layer.group_add(self.group, self.channel_name)

@@ -141,6 +141,12 @@ CHANNEL_LAYERS = channel_layers(env.str("CHANNEL_LAYER_URL", default=""))
 CHANNEL_LAYER_TIMEOUT = env.float("CHANNEL_LAYER_TIMEOUT", default=2.0)
 # Seconds a socket opened without ?token= has to send {"type": "auth"}.
 WEBSOCKET_AUTH_TIMEOUT = env.float("WEBSOCKET_AUTH_TIMEOUT", default=10.0)
+# Open sockets per user, and sockets still awaiting their auth message per
+# client address, over every gateway process (4429 beyond).
+WEBSOCKET_MAX_PER_USER = env.int("WEBSOCKET_MAX_PER_USER", default=10)
+WEBSOCKET_MAX_PENDING_PER_ADDRESS = env.int(
+    "WEBSOCKET_MAX_PENDING_PER_ADDRESS", default=20
+)
 
 # --- Public API -------------------------------------------------------------
 

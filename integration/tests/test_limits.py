@@ -86,6 +86,38 @@ def test_a_slot_whose_counter_expired_is_given_back_quietly(caplog):
     assert "not released" in caplog.text
 
 
+def test_a_slot_is_granted_when_the_cache_is_out(caplog):
+    with (
+        override_settings(CACHES=UNREACHABLE),
+        caplog.at_level(logging.WARNING, logger="integration.limits"),
+    ):
+        caches.close_all()
+        granted = limits.acquire_slot("limits:x", limit=1, ttl=5)
+    caches.close_all()
+    assert granted
+    assert "not counted" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (0, "203.0.113.9", "address:10.0.0.1"),
+        (1, None, "address:10.0.0.1"),
+        (1, "198.51.100.7, 203.0.113.9", "address:203.0.113.9"),
+        (2, "198.51.100.7, 203.0.113.9", "address:198.51.100.7"),
+        (3, "203.0.113.9", "address:203.0.113.9"),
+    ],
+)
+def test_forwarded_for_is_trusted_as_far_as_the_proxies_go(
+    settings, proxies, forwarded, expected
+):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "NUM_PROXIES": proxies,
+    }
+    assert limits.address_identity("10.0.0.1", forwarded) == expected
+
+
 def test_a_slot_is_not_lost_in_an_error_when_the_cache_is_out(caplog):
     with (
         override_settings(CACHES=UNREACHABLE),

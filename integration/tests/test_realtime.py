@@ -648,3 +648,71 @@ async def test_a_socket_is_closed_when_its_token_expires(
     # Out of the group: a later event reaches nobody.
     await _broadcast(group_id, _event(group_id))
     assert await communicator.receive_nothing()
+
+
+# --- limits: sockets per user, sockets awaiting auth per address -------------
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("by_message", [False, True])
+@override_settings(WEBSOCKET_MAX_PER_USER=2)
+async def test_a_user_past_the_socket_limit_is_closed_4429(
+    upstream, user_id, group_id, sockets, by_message
+):
+    _member(upstream, user_id, group_id)
+    token = factories.access_token(user_id=user_id)
+
+    async def open_one() -> tuple[WebsocketCommunicator, int | None]:
+        if not by_message:
+            communicator, connected, _ = await _open(sockets, group_id, token)
+            assert connected, "over the limit is said with a close code"
+            if await communicator.receive_nothing(timeout=0.2):
+                return communicator, None  # Admitted: nothing to say.
+        else:
+            communicator, _, _ = await _open(sockets, group_id)
+            await communicator.send_json_to({"type": "auth", "token": token})
+        output = await communicator.receive_output(timeout=1)
+        if output["type"] == "websocket.close":
+            return communicator, output["code"]
+        assert json.loads(output["text"]) == {"type": "auth_ok"}
+        return communicator, None
+
+    async def admitted_one() -> WebsocketCommunicator:
+        communicator, connected, _ = await _open(sockets, group_id, token)
+        assert connected
+        return communicator
+
+    first = await admitted_one()
+    await admitted_one()
+    _, code = await open_one()
+    assert code == 4429
+
+    await first.disconnect()
+    sockets.remove(first)
+    again, code = await open_one()
+    assert code is None, "a closed socket gave its slot back"
+    event = _event(group_id)
+    await _broadcast(group_id, event)
+    assert await again.receive_json_from() == event
+
+
+@pytest.mark.anyio
+async def test_sockets_awaiting_auth_are_bounded_per_address(
+    upstream, user_id, group_id, sockets, settings
+):
+    settings.WEBSOCKET_MAX_PENDING_PER_ADDRESS = 2
+    _member(upstream, user_id, group_id)
+    waiting, _, _ = await _open(sockets, group_id)
+    await _open(sockets, group_id)
+
+    refused, connected, _ = await _open(sockets, group_id)
+    assert connected
+    assert await _closed_with(refused) == 4429
+
+    # Authenticating frees the address's slot for another socket.
+    await waiting.send_json_to(
+        {"type": "auth", "token": factories.access_token(user_id=user_id)}
+    )
+    assert await waiting.receive_json_from() == {"type": "auth_ok"}
+    another, _, _ = await _open(sockets, group_id)
+    assert await another.receive_nothing(timeout=0.2)
