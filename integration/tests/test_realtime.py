@@ -650,6 +650,28 @@ async def test_a_socket_is_closed_when_its_token_expires(
     assert await communicator.receive_nothing()
 
 
+@pytest.mark.anyio
+async def test_on_the_redis_layer_too_an_expired_token_closes_4401(
+    upstream, user_id, group_id, sockets
+):
+    _member(upstream, user_id, group_id)
+    token = factories.access_token(user_id=user_id, exp=int(time.time()) + 1)
+    with override_settings(CHANNEL_LAYERS=channel_layers(REDIS_CHANNELS_URL)):
+        layer = get_channel_layer()
+        try:
+            communicator, connected, _ = await _open(sockets, group_id, token)
+            assert connected
+
+            output = await communicator.receive_output(timeout=3)
+            assert output == {"type": "websocket.close", "code": 4401}
+            await _broadcast(group_id, _event(group_id))
+            assert await communicator.receive_nothing()
+            sockets.remove(communicator)
+        finally:
+            await layer.flush()
+            await layer.close_pools()
+
+
 # --- limits: sockets per user, sockets awaiting auth per address -------------
 
 

@@ -1,7 +1,7 @@
 """Client-side steps the scenarios repeat: sign up, log in, retry, check.
 
-Everything here speaks the public contract (``/work/shared/API.md``) and
-nothing else, so the tests hold whatever the services look like inside.
+Everything here speaks the public contract (the gateway's OpenAPI schema)
+and nothing else, so the tests hold whatever the services look like inside.
 """
 
 import dataclasses
@@ -98,32 +98,41 @@ def problem(response: httpx.Response, status: int, code: str | None) -> dict:
     return body
 
 
+# Answers that mean "the same request, a little later".
+_NOT_YET = {(409, "account_not_ready"), (429, "rate_limited")}
+
+
+def _code(response: httpx.Response) -> str | None:
+    """Returns a problem's code, or None for any other answer."""
+    if not response.headers.get("content-type", "").startswith(PROBLEM_JSON):
+        return None
+    return response.json().get("code")
+
+
 def when_ready(
     send: Callable[[], httpx.Response], *, timeout: float = READY_TIMEOUT
 ) -> httpx.Response:
-    """Repeats a request while the caller's accounts are still being made.
+    """Repeats a request while the platform says "not yet", as a client would.
 
     Right after sign-up the user's creation event may still be on its way to
     accounting: the contract answers 409 ``account_not_ready`` with
-    ``Retry-After``. This backs off (honouring Retry-After, at most 2 s a
-    time) until another answer comes, within ``timeout``.
+    ``Retry-After``. A client over its limits (many requests at once) is
+    answered 429 ``rate_limited`` with ``Retry-After``; neither request
+    ran. This backs off (honouring Retry-After, at most 2 s a time) until
+    another answer comes, within ``timeout``.
 
     Args:
         send: Sends the request once.
         timeout: Seconds before giving up.
 
     Returns:
-        The first response that is not ``account_not_ready``.
+        The first response that is neither.
     """
     deadline = time.monotonic() + timeout
     delay = 0.1
     while True:
         response = send()
-        not_ready = (
-            response.status_code == 409
-            and response.json().get("code") == "account_not_ready"
-        )
-        if not not_ready:
+        if (response.status_code, _code(response)) not in _NOT_YET:
             return response
         assert time.monotonic() < deadline, (
             f"accounts still not ready after {timeout}s: {response.text}"
@@ -165,3 +174,24 @@ def rfc3339(moment: dt.datetime) -> str:
 def amounts(splits: list[dict]) -> dict[str, str]:
     """Maps a transaction's splits to ``{account_kind: amount}``."""
     return {part["account_kind"]: part["amount"] for part in splits}
+
+
+def ledger_snapshot(api: httpx.Client, member: Member) -> dict:
+    """What bad input must leave alone: balances, accounts and history."""
+    balance = api.get("/balance", headers=member.auth)
+    accounts = api.get("/accounts", headers=member.auth)
+    history = api.get(
+        "/transactions", params={"limit": 500}, headers=member.auth
+    )
+    for response in (balance, accounts, history):
+        assert response.status_code == 200, response.text
+    now = balance.json()
+    listed = accounts.json()
+    listed = listed["results"] if isinstance(listed, dict) else listed
+    return {
+        "balance": (now["currency"], now["main"], now["savings"], now["total"]),
+        "accounts": sorted(
+            (a["id"], a["kind"], a["currency"], a["balance"]) for a in listed
+        ),
+        "transactions": [t["id"] for t in history.json()["results"]],
+    }

@@ -10,6 +10,7 @@ from tests.e2e.helpers import (
     Member,
     amounts,
     instant,
+    ledger_snapshot,
     problem,
     rfc3339,
     sign_up,
@@ -176,31 +177,10 @@ def test_balance_now_and_as_of_a_past_instant(api):
     assert before.json()["total"] == "0.00"
 
 
-def _ledger(api: httpx.Client, member: Member) -> dict:
-    """What bad input must leave alone: balances, accounts and history."""
-    balance = api.get("/balance", headers=member.auth)
-    accounts = api.get("/accounts", headers=member.auth)
-    history = api.get(
-        "/transactions", params={"limit": 500}, headers=member.auth
-    )
-    for response in (balance, accounts, history):
-        assert response.status_code == 200, response.text
-    now = balance.json()
-    listed = accounts.json()
-    listed = listed["results"] if isinstance(listed, dict) else listed
-    return {
-        "balance": (now["currency"], now["main"], now["savings"], now["total"]),
-        "accounts": sorted(
-            (a["id"], a["kind"], a["currency"], a["balance"]) for a in listed
-        ),
-        "transactions": [t["id"] for t in history.json()["results"]],
-    }
-
-
 def test_bad_money_input_is_refused_and_changes_nothing(api):
     member = sign_up(api)
     _credit(api, member, "1.00")
-    before = _ledger(api, member)
+    before = ledger_snapshot(api, member)
 
     def send(content: bytes, content_type: str = "application/json"):
         return api.post(
@@ -273,7 +253,7 @@ def test_bad_money_input_is_refused_and_changes_nothing(api):
     for answer in bad_at + bad_window:
         problem(answer, 400, "invalid_datetime")
     problem(reversed_window, 400, "invalid_range")
-    after = _ledger(api, member)
+    after = ledger_snapshot(api, member)
     assert after == before
     assert after["balance"][3] == "1.00"
     assert len(after["transactions"]) == 1
