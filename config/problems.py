@@ -140,15 +140,20 @@ def problem_body(
     return body
 
 
+def problem_document(error: ProblemError) -> dict[str, Any]:
+    """Returns the body of a :class:`ProblemError`'s response."""
+    return problem_body(
+        status=error.status,
+        code=error.code,
+        detail=error.detail,
+        errors=error.errors,
+    )
+
+
 def problem_response(error: ProblemError) -> Response:
     """Renders a :class:`ProblemError` as a DRF response."""
     return Response(
-        problem_body(
-            status=error.status,
-            code=error.code,
-            detail=error.detail,
-            errors=error.errors,
-        ),
+        problem_document(error),
         status=error.status,
         headers=error.headers,
         content_type=PROBLEM_CONTENT_TYPE,
@@ -310,12 +315,7 @@ def problem_json_response(error: ProblemError) -> JsonResponse:
         The ``application/problem+json`` response, with its headers.
     """
     return JsonResponse(
-        problem_body(
-            status=error.status,
-            code=error.code,
-            detail=error.detail,
-            errors=error.errors,
-        ),
+        problem_document(error),
         status=error.status,
         content_type=PROBLEM_CONTENT_TYPE,
         headers=error.headers,

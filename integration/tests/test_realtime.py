@@ -17,6 +17,7 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -550,51 +551,56 @@ contribution_broadcast(sys.argv[1], json.loads(sys.argv[2]))
 """
 
 
-@pytest.mark.anyio
-async def test_an_event_from_another_process_arrives_through_redis(
-    upstream, user_id, group_id, sockets
-):
-    _member(upstream, user_id, group_id)
+@pytest.fixture
+async def redis_layer() -> AsyncIterator[Any]:
+    """The real stack's Redis channel layer, emptied after the test.
+
+    Request it before ``sockets``: the sockets close before its pools.
+    """
     with override_settings(CHANNEL_LAYERS=channel_layers(REDIS_CHANNELS_URL)):
         layer = get_channel_layer()
         assert type(layer).__name__ == "RedisChannelLayer"
-        try:
-            communicator, connected, _ = await _open(
-                sockets, group_id, factories.access_token(user_id=user_id)
-            )
-            assert connected
-            event = _event(group_id)
+        yield layer
+        await layer.flush()
+        await layer.close_pools()
 
-            # Another gateway process: its own interpreter, its own layer.
-            process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-c",
-                _BROADCAST_SCRIPT,
-                group_id,
-                json.dumps(event),
-                cwd=settings.BASE_DIR,
-                env={
-                    **os.environ,
-                    "DJANGO_SETTINGS_MODULE": "config.integration.settings",
-                    "CHANNEL_LAYER_URL": REDIS_CHANNELS_URL,
-                },
-                stderr=subprocess.PIPE,
-            )
-            _, stderr = await asyncio.wait_for(process.communicate(), 60)
-            assert process.returncode == 0, stderr.decode()
-            assert b"was not sent" not in stderr, stderr.decode()
 
-            assert await communicator.receive_json_from(timeout=5) == event
-            await communicator.disconnect()
-            sockets.remove(communicator)
-        finally:
-            await layer.flush()
-            await layer.close_pools()
+@pytest.mark.anyio
+async def test_an_event_from_another_process_arrives_through_redis(
+    redis_layer, upstream, user_id, group_id, sockets
+):
+    _member(upstream, user_id, group_id)
+    communicator, connected, _ = await _open(
+        sockets, group_id, factories.access_token(user_id=user_id)
+    )
+    assert connected
+    event = _event(group_id)
+
+    # Another gateway process: its own interpreter, its own layer.
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        _BROADCAST_SCRIPT,
+        group_id,
+        json.dumps(event),
+        cwd=settings.BASE_DIR,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.integration.settings",
+            "CHANNEL_LAYER_URL": REDIS_CHANNELS_URL,
+        },
+        stderr=subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, stderr.decode()
+    assert b"was not sent" not in stderr, stderr.decode()
+
+    assert await communicator.receive_json_from(timeout=5) == event
 
 
 @pytest.mark.anyio
 async def test_an_idle_socket_outlives_the_redis_blocking_pop(
-    upstream, user_id, group_id, sockets
+    redis_layer, upstream, user_id, group_id, sockets
 ):
     """Silence longer than the layer's blocking pop must not drop a socket.
 
@@ -602,27 +608,19 @@ async def test_an_idle_socket_outlives_the_redis_blocking_pop(
     every socket idle for 5 s was dropped (1006) with a TimeoutError.
     """
     _member(upstream, user_id, group_id)
-    with override_settings(CHANNEL_LAYERS=channel_layers(REDIS_CHANNELS_URL)):
-        layer = get_channel_layer()
-        try:
-            communicator, connected, _ = await _open(
-                sockets, group_id, factories.access_token(user_id=user_id)
-            )
-            assert connected
+    communicator, connected, _ = await _open(
+        sockets, group_id, factories.access_token(user_id=user_id)
+    )
+    assert connected
 
-            # Two full blocking pops with nothing to read.
-            assert await communicator.receive_nothing(
-                timeout=2 * layer.brpop_timeout + 1
-            )
-            event = _event(group_id)
-            await _broadcast(group_id, event)
+    # Two full blocking pops with nothing to read.
+    assert await communicator.receive_nothing(
+        timeout=2 * redis_layer.brpop_timeout + 1
+    )
+    event = _event(group_id)
+    await _broadcast(group_id, event)
 
-            assert await communicator.receive_json_from(timeout=5) == event
-            await communicator.disconnect()
-            sockets.remove(communicator)
-        finally:
-            await layer.flush()
-            await layer.close_pools()
+    assert await communicator.receive_json_from(timeout=5) == event
 
 
 # --- the token's lifetime ---------------------------------------------------
@@ -652,24 +650,17 @@ async def test_a_socket_is_closed_when_its_token_expires(
 
 @pytest.mark.anyio
 async def test_on_the_redis_layer_too_an_expired_token_closes_4401(
-    upstream, user_id, group_id, sockets
+    redis_layer, upstream, user_id, group_id, sockets
 ):
     _member(upstream, user_id, group_id)
     token = factories.access_token(user_id=user_id, exp=int(time.time()) + 1)
-    with override_settings(CHANNEL_LAYERS=channel_layers(REDIS_CHANNELS_URL)):
-        layer = get_channel_layer()
-        try:
-            communicator, connected, _ = await _open(sockets, group_id, token)
-            assert connected
+    communicator, connected, _ = await _open(sockets, group_id, token)
+    assert connected
 
-            output = await communicator.receive_output(timeout=3)
-            assert output == {"type": "websocket.close", "code": 4401}
-            await _broadcast(group_id, _event(group_id))
-            assert await communicator.receive_nothing()
-            sockets.remove(communicator)
-        finally:
-            await layer.flush()
-            await layer.close_pools()
+    output = await communicator.receive_output(timeout=3)
+    assert output == {"type": "websocket.close", "code": 4401}
+    await _broadcast(group_id, _event(group_id))
+    assert await communicator.receive_nothing()
 
 
 # --- limits: sockets per user, sockets awaiting auth per address -------------

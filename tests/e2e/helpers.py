@@ -195,3 +195,26 @@ def ledger_snapshot(api: httpx.Client, member: Member) -> dict:
         ),
         "transactions": [t["id"] for t in history.json()["results"]],
     }
+
+
+def group_create(
+    api: httpx.Client, owner: Member, *others: Member, name: str = "Group"
+) -> str:
+    """Creates a savings group of 500.00 USD with members; returns its id."""
+    created = when_ready(
+        lambda: api.post(
+            "/groups",
+            json={"name": name, "target_amount": "500.00"},
+            headers=owner.auth,
+        )
+    )
+    assert created.status_code == 201, created.text
+    group_id = created.json()["id"]
+    for other in others:
+        added = api.post(
+            f"/groups/{group_id}/members",
+            json={"email": other.email},
+            headers=owner.auth,
+        )
+        assert added.status_code == 201, added.text
+    return group_id

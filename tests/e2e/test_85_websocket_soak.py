@@ -24,7 +24,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from tests.conftest import REPO_DIR, port_open, wait_until
 from tests.e2e.conftest import SOAK_SECONDS, Stack
-from tests.e2e.helpers import Member, sign_up, when_ready
+from tests.e2e.helpers import Member, group_create, sign_up, when_ready
 
 IDLE_PER_MEMBER = 4
 BUSY_EVERY = 3.0
@@ -70,26 +70,6 @@ def _contribute(api: httpx.Client, member: Member, group_id: str, key: str):
     return response.json()
 
 
-def _group(api: httpx.Client, owner: Member, *others: Member) -> str:
-    created = when_ready(
-        lambda: api.post(
-            "/groups",
-            json={"name": "Soak", "target_amount": "500.00"},
-            headers=owner.auth,
-        )
-    )
-    assert created.status_code == 201, created.text
-    group_id = created.json()["id"]
-    for other in others:
-        added = api.post(
-            f"/groups/{group_id}/members",
-            json={"email": other.email},
-            headers=owner.auth,
-        )
-        assert added.status_code == 201, added.text
-    return group_id
-
-
 def test_idle_and_busy_sockets_hold_for_the_whole_soak(
     api: httpx.Client, stack: Stack
 ) -> None:
@@ -107,8 +87,8 @@ def test_idle_and_busy_sockets_hold_for_the_whole_soak(
     )
     assert funded.status_code == 201, funded.text  # 1,000.00 saved
     sockets = contextlib.ExitStack()
-    quiet = _group(api, ana, ben, cai)
-    busy = _group(api, cai, ana, ben)
+    quiet = group_create(api, ana, ben, cai)
+    busy = group_create(api, cai, ana, ben)
     idle = [
         _open(sockets, stack.origin, quiet, member, by_message=by_message)
         for member in (ana, ben)
@@ -176,7 +156,7 @@ def test_a_stopping_gateway_closes_its_sockets_with_1012(
     api: httpx.Client, stack: Stack
 ) -> None:
     ana = sign_up(api)
-    group_id = _group(api, ana)
+    group_id = group_create(api, ana)
     env = {
         **stack.env,
         "GATEWAY_PORT": str(EXTRA_GATEWAY_PORT),

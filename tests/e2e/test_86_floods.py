@@ -21,7 +21,7 @@ from websockets.sync.client import connect
 
 from tests.conftest import wait_until
 from tests.e2e.conftest import Stack
-from tests.e2e.helpers import sign_up, when_ready
+from tests.e2e.helpers import group_create, sign_up, when_ready
 
 # The victim's p50 under the flood, at most this many times its p50 alone.
 FLOOD_P50_BOUND = 5.0
@@ -123,15 +123,7 @@ def test_sockets_are_bounded_per_user_and_per_waiting_address(
     api: httpx.Client, stack: Stack
 ) -> None:
     owner = sign_up(api)
-    created = when_ready(
-        lambda: api.post(
-            "/groups",
-            json={"name": "Crowd", "target_amount": "10.00"},
-            headers=owner.auth,
-        )
-    )
-    assert created.status_code == 201, created.text
-    group_id = created.json()["id"]
+    group_id = group_create(api, owner, name="Crowd")
 
     sockets = contextlib.ExitStack()
     opened = [
