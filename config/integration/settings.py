@@ -155,7 +155,7 @@ WEBSOCKET_MAX_PENDING_PER_ADDRESS = env.int(
 API_RATE_LIMITS = {
     "auth": env.str("AUTH_THROTTLE_RATE", default="20/min"),
     "read": env.str("API_READ_RATE", default="1200/min"),
-    "write": env.str("API_WRITE_RATE", default="300/min"),
+    "write": env.str("API_WRITE_RATE", default="600/min"),
     "money": env.str("API_MONEY_RATE", default="300/min"),
 }
 # Requests of one user (or address) being served at once, all processes.
