@@ -29,7 +29,7 @@ PYTEST := $(PY) -m pytest -p no:cacheprovider
 
 .PHONY: help run test install install-dev bootstrap migrate seed static \
 	services lint format migrations-check validate unit coverage e2e smoke \
-	bench-balance clean
+	faults bench-balance clean
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -81,7 +81,7 @@ static: install bootstrap
 # --- make test --------------------------------------------------------------
 
 test: install-dev bootstrap services lint migrations-check validate unit \
-	coverage e2e smoke  ## Every check CI runs.
+	coverage e2e smoke faults  ## Every check CI runs.
 	@echo "make test: all checks passed"
 
 services:  ## Start PostgreSQL, RabbitMQ and Redis if down; create test DBs.
@@ -129,6 +129,9 @@ e2e: install-dev bootstrap services  ## Real processes on PostgreSQL + RabbitMQ.
 
 smoke: install-dev  ## `make run` with no environment: sign up, credit once.
 	$(PYTEST) tests/smoke
+
+faults: install-dev  ## Killed processes come back (scripts/procs.py).
+	$(PYTEST) tests/faults
 
 bench-balance: install-dev bootstrap services  ## Balance-as-of latency, 1k/1M.
 	$(ACCOUNTING) ACCOUNTING_DATABASE_URL=$(PG_URL)/bench_accounting \

@@ -1,10 +1,11 @@
 """What the process-level tests share: starting, watching, stopping.
 
-These tests start the platform's real processes (``make run``, ``honcho``)
-rather than Django's test client, so they need no Django settings. The
-helpers here wait with a deadline, find every process a run started (by a
-marker in its environment, since honcho puts each child in a session of its
-own) and stop them the way a developer does: SIGINT first.
+These tests start the platform's real processes (``make run``, the
+supervisor ``scripts/procs.py``) rather than Django's test client, so they
+need no Django settings. The helpers here wait with a deadline, find every
+process a run started (by a marker in its environment, since the supervisor
+puts each child in a session of its own) and stop them the way a developer
+does: SIGINT first.
 """
 
 import contextlib

@@ -4,10 +4,11 @@ One session starts the platform as it runs in production, minus Docker:
 PostgreSQL databases ``e2e_users`` and ``e2e_accounting`` (dropped and
 created again), two Redis databases (emptied), a RabbitMQ vhost
 ``savings_e2e`` (deleted and created again, so no message of an earlier run
-is left), migrations and demo data, then
-``honcho -f Procfile start`` in a process group of its own on ports
-18000-18002. Tests talk to the gateway only, as a client would; at the end
-the stack gets SIGINT, as a developer's Ctrl-C, and must stop by itself.
+is left), migrations and demo data, then the Procfile under the
+supervisor ``scripts/procs.py`` (as ``make run``) in a process group of its
+own on ports 18000-18002. Tests talk to the gateway only, as a client would;
+at the end the stack gets SIGINT, as a developer's Ctrl-C, and must stop by
+itself.
 
 Where the servers are comes from the environment the Makefile and CI use:
 
@@ -19,7 +20,7 @@ Where the servers are comes from the environment the Makefile and CI use:
   cannot run ``rabbitmqctl`` against (a CI service container). Unset, the
   vhost is reset and the broker restarted with ``rabbitmqctl``.
 
-Process output goes to ``$VAR_DIR/e2e/honcho.log``; a failing test shows its
+Process output goes to ``$VAR_DIR/e2e/procs.log``; a failing test shows its
 tail.
 """
 
@@ -62,7 +63,7 @@ VHOST = "savings_e2e"
 GATEWAY_PORT, USERS_PORT, ACCOUNTING_PORT = 18000, 18001, 18002
 
 RUN_DIR = Path(os.environ.get("VAR_DIR", REPO_DIR / "var")).resolve() / "e2e"
-HONCHO_LOG = RUN_DIR / "honcho.log"
+PROCS_LOG = RUN_DIR / "procs.log"
 SETUP_LOG = RUN_DIR / "setup.log"
 
 START_TIMEOUT = 90
@@ -267,8 +268,8 @@ def _wait_ready(process: subprocess.Popen, origin: str) -> None:
     def ready() -> bool:
         if process.poll() is not None:
             pytest.fail(
-                f"honcho exited with {process.returncode} while starting:\n"
-                + log_tail(HONCHO_LOG)
+                f"the supervisor exited with {process.returncode} while "
+                "starting:\n" + log_tail(PROCS_LOG)
             )
         try:
             return httpx.get(f"{origin}/readyz", timeout=2).status_code == 200
@@ -289,8 +290,8 @@ def _stop(process: subprocess.Popen, marker: str) -> None:
         process.kill()
         process.wait()
         pytest.fail(
-            f"the stack did not stop on SIGINT (honcho status {status}, "
-            f"killed {leftovers}):\n{log_tail(HONCHO_LOG)}"
+            f"the stack did not stop on SIGINT (supervisor status {status}, "
+            f"killed {leftovers}):\n{log_tail(PROCS_LOG)}"
         )
 
 
@@ -320,7 +321,7 @@ def stack() -> Iterator[Stack]:
     reset_redis(REDIS_CACHE_URL, REDIS_CHANNELS_URL)
     _prepare(stack)
 
-    with HONCHO_LOG.open("wb") as log:
+    with PROCS_LOG.open("wb") as log:
         # -e /dev/null: a developer's .env must not redirect the e2e run.
         process = subprocess.Popen(
             [
@@ -356,6 +357,6 @@ def api(stack: Stack) -> Iterator[httpx.Client]:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     """Adds the tail of the processes' log to every failing test's report."""
     report = yield
-    if report.failed and HONCHO_LOG.exists():
-        report.sections.append(("platform log (tail)", log_tail(HONCHO_LOG)))
+    if report.failed and PROCS_LOG.exists():
+        report.sections.append(("platform log (tail)", log_tail(PROCS_LOG)))
     return report
