@@ -27,7 +27,7 @@ TEST_ENV := USERS_DATABASE_URL=$(PG_URL)/users \
 
 PYTEST := $(PY) -m pytest -p no:cacheprovider
 
-.PHONY: help run test install install-dev bootstrap migrate seed static \
+.PHONY: help run test test-long install install-dev bootstrap migrate seed static \
 	services lint format migrations-check validate unit coverage e2e smoke \
 	faults bench-balance clean
 
@@ -130,8 +130,11 @@ e2e: install-dev bootstrap services  ## Real processes on PostgreSQL + RabbitMQ.
 smoke: install-dev  ## `make run` with no environment: sign up, credit once.
 	$(PYTEST) tests/smoke
 
-faults: install-dev  ## Killed processes come back (scripts/procs.py).
+faults: install-dev  ## Kill, freeze, restart under load: money stays exact.
 	$(PYTEST) tests/faults
+
+test-long:  ## `make test` with 3 rounds of faults and 16 bank clients.
+	FAULTS_ROUNDS=3 FAULTS_CLIENTS=16 $(MAKE) test
 
 bench-balance: install-dev bootstrap services  ## Balance-as-of latency, 1k/1M.
 	$(ACCOUNTING) ACCOUNTING_DATABASE_URL=$(PG_URL)/bench_accounting \

@@ -22,19 +22,15 @@ import pytest
 from scripts import procs
 from tests.conftest import (
     REPO_DIR,
+    alive,
     interrupt,
     kill_marked,
     log_tail,
     marked_pids,
     wait_until,
 )
-
-STARTED = re.compile(r"\| (\w+) (?:started|restarted) \(pid=(\d+)")
-DIED = re.compile(
-    r"\| (\w+) \(pid=(\d+)\) died: (.+) after [\d.]+s up; "
-    r"restarting in ([\d.]+)s"
-)
-STOPPING = "received: stopping"
+from tests.faults import supervision
+from tests.faults.supervision import DIED, STARTED, STOPPING
 
 # One child for the cases a shell line cannot express briefly.
 CHILD = """
@@ -98,16 +94,10 @@ class Run:
         return self.log_path.read_text()
 
     def pids(self, name: str) -> list[int]:
-        """Every pid the process ``name`` had, in start order."""
-        return [int(p) for n, p in STARTED.findall(self.log) if n == name]
+        return supervision.pids(self.log, name)
 
     def deaths(self, name: str) -> list[tuple[int, str, float]]:
-        """``(pid, how, delay)`` of each death of ``name``, in order."""
-        return [
-            (int(pid), how, float(delay))
-            for n, pid, how, delay in DIED.findall(self.log)
-            if n == name
-        ]
+        return supervision.deaths(self.log, name)
 
     def said(self, name: str, text: str) -> bool:
         """Whether process ``name`` printed ``text`` (a regex)."""
@@ -142,15 +132,6 @@ def start(tmp_path: Path) -> Iterator:
         assert not leftovers, (
             f"left running: {leftovers}\n{log_tail(run.log_path)}"
         )
-
-
-def alive(pid: int) -> bool:
-    """Whether the process exists and is not a zombie."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def test_a_killed_process_comes_back_and_the_others_keep_running(
