@@ -27,9 +27,9 @@ TEST_ENV := USERS_DATABASE_URL=$(PG_URL)/users \
 
 PYTEST := $(PY) -m pytest -p no:cacheprovider
 
-.PHONY: help run test install install-dev bootstrap migrate seed static \
+.PHONY: help run test test-long install install-dev bootstrap migrate seed static \
 	services lint format migrations-check validate unit coverage e2e smoke \
-	bench-balance clean
+	faults bench-balance clean
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -81,7 +81,7 @@ static: install bootstrap
 # --- make test --------------------------------------------------------------
 
 test: install-dev bootstrap services lint migrations-check validate unit \
-	coverage e2e smoke  ## Every check CI runs.
+	coverage e2e smoke faults  ## Every check CI runs.
 	@echo "make test: all checks passed"
 
 services:  ## Start PostgreSQL, RabbitMQ and Redis if down; create test DBs.
@@ -129,6 +129,12 @@ e2e: install-dev bootstrap services  ## Real processes on PostgreSQL + RabbitMQ.
 
 smoke: install-dev  ## `make run` with no environment: sign up, credit once.
 	$(PYTEST) tests/smoke
+
+faults: install-dev  ## Kill, freeze, restart under load: money stays exact.
+	$(PYTEST) tests/faults
+
+test-long:  ## `make test`, faults x3 with 16 clients, an 11-minute soak.
+	FAULTS_ROUNDS=3 FAULTS_CLIENTS=16 E2E_SOAK_SECONDS=660 $(MAKE) test
 
 bench-balance: install-dev bootstrap services  ## Balance-as-of latency, 1k/1M.
 	$(ACCOUNTING) ACCOUNTING_DATABASE_URL=$(PG_URL)/bench_accounting \

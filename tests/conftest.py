@@ -1,10 +1,13 @@
 """What the process-level tests share: starting, watching, stopping.
 
-These tests start the platform's real processes (``make run``, ``honcho``)
-rather than Django's test client, so they need no Django settings. The
-helpers here wait with a deadline, find every process a run started (by a
-marker in its environment, since honcho puts each child in a session of its
-own) and stop them the way a developer does: SIGINT first.
+These tests start the platform's real processes (``make run``, the
+supervisor ``scripts/procs.py``) rather than Django's test client, so they
+need no Django settings. The helpers here wait with a deadline, find every
+process a run started (by a marker in its environment, since the supervisor
+puts each child in a session of its own) and stop them the way a developer
+does: SIGINT first. The ``platform_*`` helpers start the whole Procfile on
+stores and ports of the caller's (the e2e and fault suites): environment,
+migrations and demo data, the supervisor, readiness, Ctrl-C.
 """
 
 import contextlib
@@ -12,12 +15,16 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+import httpx
+import psycopg
 import pytest
+from psycopg import sql
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 
@@ -82,6 +89,30 @@ def marked_pids(marker: str) -> list[int]:
     return pids
 
 
+def alive(pid: int) -> bool:
+    """Whether the process exists and is not a zombie (Linux ``/proc``)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def children(pid: int) -> list[int]:
+    """The live child processes of ``pid`` (Linux ``/proc``)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(proc.name))
+    return found
+
+
 def kill_marked(marker: str) -> list[int]:
     """SIGKILLs every process of a run that is still there.
 
@@ -122,3 +153,201 @@ def log_tail(path: Path, lines: int = 120) -> str:
         return f"(no log at {path})"
     text = path.read_text(errors="replace").splitlines()
     return "\n".join(text[-lines:]) or f"(empty log at {path})"
+
+
+def reset_database(server_url: str, name: str) -> None:
+    """Drops a database (closing its sessions) and creates it empty.
+
+    Args:
+        server_url: The PostgreSQL server, ``postgres://user@host:port``.
+        name: The database.
+    """
+    with psycopg.connect(f"{server_url}/postgres", autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(name)
+            )
+        )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def platform_env(
+    marker: str, *, run_dir: Path, ports: tuple[int, int, int], **settings: str
+) -> dict[str, str]:
+    """The environment of every process: nothing inherited but the basics.
+
+    Args:
+        marker: The run's ``NAME=value`` environment marker.
+        run_dir: ``VAR_DIR`` of the run (secrets, static files).
+        ports: The gateway's, users' and accounting's ports.
+        **settings: The stores and whatever else the run sets
+            (``USERS_DATABASE_URL``, ``CELERY_BROKER_URL``, ...).
+
+    Returns:
+        The environment, with sign-ups unthrottled and the outbox swept
+        every 2 seconds.
+    """
+    venv_bin = str(Path(sys.executable).parent)
+    name, value = marker.split("=", 1)
+    gateway, users, accounting = ports
+    return {
+        "PATH": os.pathsep.join([venv_bin, os.environ.get("PATH", "")]),
+        "HOME": os.environ.get("HOME", "/tmp"),  # noqa: S108
+        "LANG": os.environ.get("LANG", "C.UTF-8"),
+        name: value,
+        "VAR_DIR": str(run_dir),
+        "OUTBOX_SWEEP_INTERVAL": "2",
+        "AUTH_THROTTLE_RATE": "1000/min",
+        "GATEWAY_PORT": str(gateway),
+        "USERS_PORT": str(users),
+        "ACCOUNTING_PORT": str(accounting),
+        "USERS_SERVICE_URL": f"http://127.0.0.1:{users}",
+        "ACCOUNTING_SERVICE_URL": f"http://127.0.0.1:{accounting}",
+        **settings,
+    }
+
+
+def manage(
+    env: dict[str, str], settings: str, *args: str
+) -> subprocess.CompletedProcess:
+    """Runs ``manage.py`` for one service in a run's environment.
+
+    Args:
+        env: The run's environment (:func:`platform_env`).
+        settings: ``users``, ``accounting`` or ``integration``.
+        *args: The command and its arguments.
+
+    Returns:
+        The finished process, with its output captured.
+    """
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        check=False,
+        cwd=REPO_DIR,
+        env={**env, "DJANGO_SETTINGS_MODULE": f"config.{settings}.settings"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def platform_prepare(env: dict[str, str], log_path: Path) -> None:
+    """Secrets, migrations, demo data and static files, logged to a file.
+
+    Args:
+        env: The run's environment; its ``VAR_DIR`` gets the secrets.
+        log_path: Where the commands' output goes.
+    """
+    steps = [
+        ("users", "migrate", "--no-input"),
+        ("accounting", "migrate", "--no-input"),
+        ("users", "seed_demo"),
+        ("accounting", "seed_demo"),
+        ("integration", "collectstatic", "--no-input", "-v", "0"),
+        ("users", "collectstatic", "--no-input", "-v", "0"),
+        ("accounting", "collectstatic", "--no-input", "-v", "0"),
+    ]
+    subprocess.run(
+        [sys.executable, "-m", "config.bootstrap", env["VAR_DIR"]],
+        cwd=REPO_DIR,
+        env=env,
+        check=True,
+    )
+    with log_path.open("w") as log:
+        for settings, *args in steps:
+            done = manage(env, settings, *args)
+            log.write(f"$ {settings}: manage.py {' '.join(args)}\n")
+            log.write(done.stdout + done.stderr)
+            if done.returncode:
+                pytest.fail(
+                    f"{settings} manage.py {' '.join(args)} failed:\n"
+                    f"{done.stdout}{done.stderr}"
+                )
+
+
+def platform_start(env: dict[str, str], log_path: Path) -> subprocess.Popen:
+    """Starts the Procfile under the supervisor, as ``make run`` does.
+
+    Args:
+        env: The run's environment.
+        log_path: Where every process's output goes.
+
+    Returns:
+        The supervisor, leader of a process group of its own.
+    """
+    with log_path.open("wb") as log:
+        # -e /dev/null: a developer's .env must not redirect the run.
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "scripts/procs.py",
+                "-f",
+                "Procfile",
+                "-e",
+                "/dev/null",
+                "start",
+            ],
+            cwd=REPO_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def gateway_ready(origin: str) -> bool:
+    """Whether the gateway says users and accounting are ready."""
+    try:
+        response = httpx.get(f"{origin}/readyz", timeout=2)
+    except httpx.TransportError:
+        return False
+    return response.status_code == 200
+
+
+def platform_wait_ready(
+    process: subprocess.Popen, origin: str, log_path: Path, *, timeout: float
+) -> None:
+    """Waits until the gateway says every service is ready.
+
+    Args:
+        process: The supervisor; the test fails at once if it exits.
+        origin: Scheme, host and port of the gateway.
+        log_path: The processes' log, shown on failure.
+        timeout: Seconds before the test fails.
+    """
+
+    def ready() -> bool:
+        if process.poll() is not None:
+            pytest.fail(
+                f"the supervisor exited with {process.returncode} while "
+                "starting:\n" + log_tail(log_path)
+            )
+        return gateway_ready(origin)
+
+    wait_until(ready, timeout=timeout, what="the gateway's /readyz")
+
+
+def platform_stop(
+    process: subprocess.Popen, marker: str, log_path: Path, *, timeout: float
+) -> None:
+    """Ctrl-C for the platform; fails unless all stopped in the grace time.
+
+    Args:
+        process: The supervisor.
+        marker: The run's environment marker.
+        log_path: The processes' log, shown on failure.
+        timeout: Seconds the supervisor has to exit.
+    """
+    status = interrupt(process, timeout=timeout)
+    deadline = time.monotonic() + 15
+    while marked_pids(marker) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    leftovers = kill_marked(marker)
+    if status != 0 or leftovers:
+        if status is None:
+            process.kill()
+            process.wait()
+        pytest.fail(
+            f"the platform did not stop cleanly on SIGINT (supervisor status "
+            f"{status}, killed {leftovers}):\n{log_tail(log_path)}"
+        )

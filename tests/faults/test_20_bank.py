@@ -1,0 +1,245 @@
+"""Money stays exact while processes die and servers restart under load.
+
+``FAULTS_CLIENTS`` customers (8 by default; half of them on the "Save 10%"
+plan) each run a thread of random credits, transfers to one another and
+withdrawals through the gateway, every one with its own Idempotency-Key,
+retried with the same key and body until the answer is definitive
+(:mod:`tests.faults.bank`); a sign-up thread keeps adding users. Meanwhile
+the fixed schedule of :mod:`tests.faults.injector` kills Celery workers,
+gunicorn and uvicorn processes, freezes accounting, and restarts the
+private PostgreSQL and RabbitMQ, ``FAULTS_ROUNDS`` times (1 by default;
+``make test-long`` runs more, with more clients), waiting after each until
+the platform serves again.
+
+Then, with everything quiet, the platform must agree with what the clients
+were told, exactly: each customer's balance is what the 2xx answers add up
+to (credits split by plan, transfers, withdrawals), no balance is negative,
+every applied operation is one ledger transaction under its key and no
+refused one left any, ``verify_ledger`` holds, and every user signed up
+during the faults has its accounts.
+"""
+
+import collections
+import os
+import random
+import threading
+import time
+from decimal import Decimal
+
+import httpx
+import psycopg
+
+from tests.conftest import manage
+from tests.e2e.helpers import CENT, sign_up, when_ready
+from tests.faults import injector
+from tests.faults.bank import (
+    Books,
+    Client,
+    Customer,
+    credit_split,
+    plan_split,
+)
+from tests.faults.signups import SignUps
+
+CLIENTS = int(os.environ.get("FAULTS_CLIENTS", "8"))
+ROUNDS = int(os.environ.get("FAULTS_ROUNDS", "1"))
+# The clients' random choices; the report names it (timing still varies).
+SEED = int(os.environ.get("FAULTS_SEED") or random.randrange(2**32))  # noqa: S311
+GAP = 4.0  # seconds of calm traffic before each fault
+PLAN = "Save 10%"
+PROPAGATION_TIMEOUT = 120
+
+
+def _customers(gateway: str, count: int) -> list[Customer]:
+    """Signs ``count`` users up; every other one takes the 10% plan."""
+    customers = []
+    with httpx.Client(base_url=gateway, timeout=30) as api:
+        for index in range(count):
+            member = sign_up(api)
+            accounts = when_ready(
+                lambda m=member: api.get("/accounts", headers=m.auth)
+            )
+            assert accounts.status_code == 200, accounts.text
+            main = next(
+                a["id"]
+                for a in accounts.json()["results"]
+                if a["kind"] == "main" and a["currency"] == "USD"
+            )
+            percent = None
+            if index % 2 == 0:
+                plans = api.get("/plans", headers=member.auth).json()["results"]
+                plan = next(p for p in plans if p["name"] == PLAN)
+                chosen = api.put(
+                    "/me/plan",
+                    json={"plan_id": plan["id"]},
+                    headers=member.auth,
+                )
+                assert chosen.status_code == 200, chosen.text
+                percent = plan["value"]
+            customers.append(Customer(member, main, percent))
+    return customers
+
+
+def _balances(gateway: str, customers: list[Customer]) -> list[dict[str, int]]:
+    """Every customer's USD balances as the public API shows them now."""
+    found = []
+    with httpx.Client(base_url=gateway, timeout=30) as api:
+        for customer in customers:
+            response = api.get("/balance", headers=customer.member.auth)
+            assert response.status_code == 200, response.text
+            body = response.json()
+            found.append(
+                {
+                    kind: int(Decimal(body[kind]) / CENT)
+                    for kind in ("main", "savings")
+                }
+            )
+    return found
+
+
+def _ledger(accounting_db: str, holders: list[str]) -> dict:
+    """What the accounting database holds for the customers."""
+    with psycopg.connect(accounting_db) as conn:
+        keyed = conn.execute(
+            """
+            SELECT k.key, t.kind, t.amount, count(*) OVER (PARTITION BY t.id)
+            FROM accounting_idempotencykey k
+            JOIN accounting_transaction t ON t.id = k.transaction_id
+            WHERE k.holder_id = ANY(%s::uuid[])
+            """,
+            [holders],
+        ).fetchall()
+        unkeyed = conn.execute(
+            """
+            SELECT t.id, t.kind, t.amount
+            FROM accounting_transaction t
+            LEFT JOIN accounting_idempotencykey k ON k.transaction_id = t.id
+            WHERE t.holder_id = ANY(%s::uuid[]) AND t.kind <> 'transfer_in'
+              AND k.id IS NULL
+            """,
+            [holders],
+        ).fetchall()
+        transfers_in = conn.execute(
+            """
+            SELECT count(*) FROM accounting_transaction
+            WHERE holder_id = ANY(%s::uuid[]) AND kind = 'transfer_in'
+            """,
+            [holders],
+        ).fetchone()[0]
+        negative = conn.execute(
+            "SELECT id, kind, balance FROM accounting_account "
+            "WHERE kind IN ('main', 'savings', 'pot') AND balance < 0"
+        ).fetchall()
+    return {
+        "keyed": {key: (kind, amount, n) for key, kind, amount, n in keyed},
+        "unkeyed": unkeyed,
+        "transfers_in": transfers_in,
+        "negative": negative,
+    }
+
+
+def _report(books: Books, recoveries: list, signups: SignUps) -> str:
+    applied = [o for o in books.outcomes if o.applied]
+    by_kind = collections.Counter(
+        f"{o.kind} {'applied' if o.applied else o.status}"
+        for o in books.outcomes
+    )
+    lines = [
+        f"seed {SEED}, {CLIENTS} clients, {ROUNDS} round(s)",
+        ", ".join(f"{n} {what}" for what, n in sorted(by_kind.items())),
+        f"operations: {len(books.outcomes)} answered, {len(applied)} applied,"
+        f" {sum(o.replayed for o in applied)} applied answers were replays,"
+        f" {sum(o.attempts > 1 for o in books.outcomes)} needed retries",
+        f"sign-ups: {len(signups.created)} users, "
+        f"{len(signups.retried)} retried attempts:",
+        *(
+            f"  {n:6d}  {why}"
+            for why, n in collections.Counter(signups.retried).most_common()
+        ),
+        "faults (seconds from the fault, outage included, until money moved"
+        " again):",
+        *(f"  {name}: {seconds:.1f}" for name, seconds in recoveries),
+        "answers retried, by reason:",
+        *(f"  {n:6d}  {why}" for why, n in books.retried.most_common()),
+    ]
+    return "\n".join(lines)
+
+
+def test_money_is_exact_through_crashes_and_restarts(platform):
+    customers = _customers(platform.gateway, CLIENTS)
+    books = Books()
+    signups = SignUps(platform.gateway)
+    stop = threading.Event()
+    threads = [
+        threading.Thread(
+            target=Client(
+                platform.gateway, customers, index, books, SEED + index
+            ).run,
+            args=(stop,),
+        )
+        for index in range(len(customers))
+    ]
+    threads.append(threading.Thread(target=signups.run, args=(stop,)))
+    for thread in threads:
+        thread.start()
+    try:
+        recoveries = injector.run_schedule(
+            platform,
+            injector.SCHEDULE * ROUNDS,
+            gap=GAP,
+            progress=books.applied_count,
+        )
+        time.sleep(GAP)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=injector.RECOVERY_TIMEOUT + 60)
+    report = _report(books, recoveries, signups)
+    (platform.run_dir / "report.txt").write_text(report + "\n")
+    print(report)
+
+    assert not any(thread.is_alive() for thread in threads)
+    assert not books.crashed, books.crashed[0]
+    assert not books.undecided, books.undecided
+    assert not books.not_problems, books.not_problems
+    refused = [o for o in books.outcomes if not o.applied]
+    unexpected = [
+        (o.kind, o.status, o.body)
+        for o in refused
+        if o.status != 422 or o.body.get("code") != "insufficient_funds"
+    ]
+    assert not unexpected, unexpected
+    applied = [o for o in books.outcomes if o.applied]
+    assert applied
+    for outcome in applied:  # each credit answer shows its plan's split
+        if outcome.kind == "credit":
+            parts = plan_split(
+                outcome.amount, customers[outcome.payer].plan_percent
+            )
+            shown = {kind: part for kind, part in parts.items() if part}
+            assert credit_split(outcome) == shown, outcome
+
+    # Every balance is what the answers add up to, exactly.
+    expected = books.expected_balances(customers)
+    assert _balances(platform.gateway, customers) == expected
+
+    # One ledger transaction per applied key; none for a refused key; no
+    # transaction the clients were not told about.
+    holders = [customer.member.id for customer in customers]
+    ledger = _ledger(platform.accounting_db, holders)
+    journal_kind = {"transfer": "transfer_out"}  # its sender's half
+    assert ledger["keyed"] == {
+        o.key: (journal_kind.get(o.kind, o.kind), o.amount, 1) for o in applied
+    }
+    assert ledger["unkeyed"] == []
+    assert ledger["transfers_in"] == sum(o.kind == "transfer" for o in applied)
+    assert ledger["negative"] == []
+
+    verified = manage(platform.env, "accounting", "verify_ledger")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "all hold" in verified.stdout
+
+    assert not signups.problems, signups.problems
+    assert signups.created
+    missing = signups.missing_accounts(timeout=PROPAGATION_TIMEOUT)
+    assert not missing, missing
