@@ -2,8 +2,10 @@
 
 Signs up one user per client thread, waits until each has its accounts,
 then has every client POST /credits (1.00, a fresh Idempotency-Key each)
-for a fixed time. Start the stack first, with a sign-up throttle that lets
-the users in (``AUTH_THROTTLE_RATE=1000/min make run``), then::
+for a fixed time. Start the stack first, with limits that let the users in
+and let one user credit faster than a person would
+(``AUTH_THROTTLE_RATE=1000/min API_MONEY_RATE=1000000/min make run``),
+then::
 
     .venv/bin/python scripts/load_credits.py CLIENTS SECONDS [GATEWAY_URL]
 
