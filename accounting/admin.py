@@ -784,10 +784,21 @@ class GoalAdmin(ReadOnlyModelAdmin):
 
 
 class GroupMemberInline(ReadOnlyInline):
-    """A group's members with what each contributed (one query for all)."""
+    """A group's members with what each contributed (one query for all).
+
+    Former members too, with when they left, whether they contributed or
+    not: staff see every membership row.
+    """
 
     model = models.GroupMember
-    fields = ["holder", "added_by", "joined_at", "contributed", "count"]
+    fields = [
+        "holder",
+        "added_by",
+        "joined_at",
+        "left_at",
+        "contributed",
+        "count",
+    ]
     readonly_fields = fields
     show_change_link = False
 
@@ -869,12 +880,16 @@ class SavingsGroupAdmin(ReadOnlyModelAdmin):
     target = staticmethod(money_column("target_amount", "target"))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        """Groups with their pots and how many members each has."""
+        """Groups with their pots and how many members each has now."""
         return (
             super()
             .get_queryset(request)
             .select_related("pot", "created_by")
-            .annotate(members_count=Count("members"))
+            .annotate(
+                members_count=Count(
+                    "members", filter=Q(members__left_at__isnull=True)
+                )
+            )
         )
 
     @admin.display(description="total", ordering="pot__balance")
@@ -892,7 +907,7 @@ class SavingsGroupAdmin(ReadOnlyModelAdmin):
 
     @admin.display(description="members", ordering="members_count")
     def member_count(self, group: models.SavingsGroup) -> int:
-        """How many members the group has."""
+        """How many members the group has (former ones not counted)."""
         return group.members_count
 
     @admin.display(description="pot")

@@ -726,8 +726,27 @@ class SavingsGroup(models.Model):
         return self.name
 
 
+class GroupMemberQuerySet(models.QuerySet):
+    """Memberships, told apart by whether the member is still in."""
+
+    def current(self) -> "GroupMemberQuerySet":
+        """Members who are in their group: they have not left it."""
+        return self.filter(left_at__isnull=True)
+
+    def former(self) -> "GroupMemberQuerySet":
+        """Members who left their group."""
+        return self.filter(left_at__isnull=False)
+
+
 class GroupMember(models.Model):
-    """A holder's membership of a savings group (once per group)."""
+    """A holder's membership of a savings group (once per group).
+
+    Leaving keeps the row and sets ``left_at``: what the member put in the
+    pot stays the group's, the ledger still names them, and the
+    leaderboard still shows what they gave. Being added back clears
+    ``left_at`` on the same row (one row per group and holder), so
+    ``joined_at`` and ``added_by`` keep saying how they first joined.
+    """
 
     id = models.BigAutoField(primary_key=True)
     group = models.ForeignKey(
@@ -745,6 +764,13 @@ class GroupMember(models.Model):
         help_text="The member who added this one (empty: the creator).",
     )
     joined_at = models.DateTimeField(auto_now_add=True)
+    left_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the member left (empty: a current member).",
+    )
+
+    objects = GroupMemberQuerySet.as_manager()
 
     class Meta:
         """Table options, indexes and constraints."""
@@ -759,3 +785,8 @@ class GroupMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.holder_id} in {self.group_id}"
+
+    @property
+    def is_current(self) -> bool:
+        """Whether the member is in the group (has not left it)."""
+        return self.left_at is None

@@ -75,6 +75,11 @@ internal_urlpatterns = [
         name="holder-group-members",
     ),
     path(
+        f"{HOLDER}groups/<str:group_id>/membership",
+        groups.GroupMembershipApi.as_view(),
+        name="holder-group-membership",
+    ),
+    path(
         f"{HOLDER}groups/<str:group_id>/contributions",
         groups.GroupContributionCreateApi.as_view(),
         name="holder-group-contributions",

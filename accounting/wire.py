@@ -152,9 +152,11 @@ def member_data(
 
     Returns:
         ``{user_id, email, first_name, last_name, contributed,
-        contributions, joined_at}``.
+        contributions, joined_at, left_at}`` (``left_at``: null for a
+        current member).
     """
     holder = member.holder
+    left_at = member.left_at
     return {
         "user_id": str(holder.user_id),
         "email": holder.email,
@@ -163,6 +165,7 @@ def member_data(
         "contributed": money.format_amount(contributed, currency),
         "contributions": contributions,
         "joined_at": timeparse.format_instant(member.joined_at),
+        "left_at": timeparse.format_instant(left_at) if left_at else None,
     }
 
 

@@ -22,6 +22,8 @@ two ways:
 Either way the socket is closed with 4401 when the access token expires:
 a revoked session or a deleted user stops receiving events within the
 token's lifetime, as on HTTP. The client reconnects with a fresh token.
+A member who leaves the group (``DELETE /groups/{id}/members/me``) has
+their sockets on it closed with 4403, as a non-member's.
 
 The token travels in the URL or in a message because browsers' WebSocket
 API cannot set an ``Authorization`` header. The server logs the URL form,
@@ -29,14 +31,18 @@ with its token masked (``config.log_filters``); the message form is never
 logged at all. Membership is accounting's to
 say (``GET /internal/v1/holders/{user_id}/groups/{id}``): 200 admits, any
 refusal refuses; when accounting cannot answer, the socket is accepted and
-closed with 1011 (retry later). The socket joins the group before it is
-told it is in, so it misses no event after that.
+closed with 1011 (retry later). The socket joins the layer group before
+accounting is asked, so it misses no event after the answer: in
+particular, a member who leaves right after accounting said yes still has
+this socket closed.
 
 Events are JSON text frames; the client has nothing more to say once
-admitted, and what it sends is ignored. A contribution event::
+admitted, and what it sends is ignored. A contribution, and a member
+leaving (sent to the others; the leaver's sockets are closed instead)::
 
     {"type": "contribution", "group_id", "user_id", "amount", "currency",
      "message", "timestamp", "total"}
+    {"type": "member_left", "group_id", "user_id", "timestamp"}
 """
 
 import asyncio
@@ -47,6 +53,7 @@ import logging
 import math
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs
@@ -72,6 +79,9 @@ GROUP_PREFIX = "savings_group."
 # it is encoded once per broadcast, not once per socket, and any JSON
 # survives the Redis layer's msgpack.
 EVENT_MESSAGE = "group.event"
+# The layer message of a member leaving: the event for the others, a close
+# for the sockets of ``user_id``.
+MEMBER_LEFT_MESSAGE = "group.member_left"
 AUTH_MESSAGE = "auth"
 AUTH_OK = json.dumps({"type": "auth_ok"})
 
@@ -83,7 +93,7 @@ class CloseCode(enum.IntEnum):
     INTERNAL_ERROR = 1011
     # No valid access token, or the user is deleted.
     UNAUTHORIZED = 4401
-    # Authenticated, but not a member of the group.
+    # Authenticated, but not a member of the group (or no longer).
     FORBIDDEN = 4403
     # Over the sockets one user (or one address awaiting auth) may open.
     TOO_MANY_SOCKETS = 4429
@@ -108,30 +118,62 @@ def group_name(group_id: str) -> str:
 def contribution_broadcast(group_id: str, event: dict[str, Any]) -> None:
     """Sends an event to every socket listening to a group.
 
-    Called from the (sync) contribution view after the money has moved. A
-    failure of the channel layer is logged and swallowed: the contribution
-    is committed and ``GET /groups/{id}`` shows it, so the HTTP answer must
-    not fail or wait for the live feed (the wait is bounded by
-    ``CHANNEL_LAYER_TIMEOUT``).
+    Called from the (sync) contribution view after the money has moved.
 
     Args:
         group_id: The group's UUID.
         event: The event, JSON-serialisable (decimals allowed).
     """
+    _broadcast(group_id, {"type": EVENT_MESSAGE}, event)
+
+
+def member_left_broadcast(group_id: str, event: dict[str, Any]) -> None:
+    """Tells a group that a member left, and closes the leaver's sockets.
+
+    Called from the (sync) leave view once accounting has said the member
+    left. Every socket on the group gets the event, but the leaver's
+    (``event["user_id"]``), which are closed with 4403: they are no member
+    any more.
+
+    Args:
+        group_id: The group's UUID.
+        event: The ``member_left`` event, JSON-serialisable.
+    """
+    _broadcast(
+        group_id,
+        {"type": MEMBER_LEFT_MESSAGE, "user_id": event["user_id"]},
+        event,
+    )
+
+
+def _broadcast(
+    group_id: str, message: dict[str, str], event: dict[str, Any]
+) -> None:
+    """Sends a layer message carrying an event to a group's sockets.
+
+    A failure of the channel layer is logged and swallowed: what the event
+    tells is committed and ``GET /groups/{id}`` shows it, so the HTTP
+    answer must not fail or wait for the live feed (the wait is bounded by
+    ``CHANNEL_LAYER_TIMEOUT``).
+
+    Args:
+        group_id: The group's UUID.
+        message: The layer message, without the event's ``text``.
+        event: The event, JSON-serialisable (decimals allowed).
+    """
     try:
         async_to_sync(_group_send)(
-            group_name(group_id), json.dumps(event, cls=DjangoJSONEncoder)
+            group_name(group_id),
+            {**message, "text": json.dumps(event, cls=DjangoJSONEncoder)},
         )
     except Exception:
         logger.exception("Event to savings group %s was not sent", group_id)
 
 
-async def _group_send(name: str, text: str) -> None:
-    """Sends one encoded event to a layer group, within the timeout."""
+async def _group_send(name: str, message: dict[str, str]) -> None:
+    """Sends one message to a layer group, within the timeout."""
     await asyncio.wait_for(
-        get_channel_layer().group_send(
-            name, {"type": EVENT_MESSAGE, "text": text}
-        ),
+        get_channel_layer().group_send(name, message),
         timeout=settings.CHANNEL_LAYER_TIMEOUT,
     )
 
@@ -178,12 +220,17 @@ class Admission:
     expires_at: float = 0.0
 
 
-async def admission(token: object, group_id: str) -> Admission:
+async def admission(
+    token: object, group_id: str, listen: Callable[[], Awaitable[None]]
+) -> Admission:
     """Decides whether the bearer of a token may listen to a group.
 
     Args:
         token: The access token as the client sent it (any JSON value).
         group_id: The group's UUID.
+        listen: Joins the socket to the group; awaited once the token is
+            good, before accounting is asked, so that a member who leaves
+            after the answer is told to this socket (it is closed).
 
     Returns:
         The decision: admitted until the token expires, or refused.
@@ -194,6 +241,7 @@ async def admission(token: object, group_id: str) -> Admission:
         user = verify_access_token(token)
     except exceptions.AuthenticationFailed:
         return Admission(CloseCode.UNAUTHORIZED)
+    await listen()
     # Off the event loop, and not on the one thread shared by
     # thread-sensitive code: checks of many sockets run side by side.
     refusal = await sync_to_async(_membership_refusal, thread_sensitive=False)(
@@ -239,6 +287,8 @@ class GroupEventsConsumer(AsyncWebsocketConsumer):
         self.group_id = str(self.scope["url_route"]["kwargs"]["group_id"])
         self.group = group_name(self.group_id)
         self.state = _State.CLOSED
+        self.user_id = ""
+        self.listening = False
         self.auth_timer: asyncio.Task | None = None
         self.expiry_timer: asyncio.Task | None = None
         self.slots: list[str] = []
@@ -259,17 +309,12 @@ class GroupEventsConsumer(AsyncWebsocketConsumer):
             self.state = _State.AWAITING_AUTH
             self.auth_timer = asyncio.create_task(self._auth_deadline())
             return
-        decision = await admission(query["token"][-1], self.group_id)
-        if decision.refusal is None and not await self._take_user_slot(
-            decision.user_id
-        ):
-            decision = Admission(CloseCode.TOO_MANY_SOCKETS)
-        if decision.refusal is None:
-            await self._join(decision.expires_at)
+        refusal = await self._admit(query["token"][-1])
+        if refusal is None:
             await self.accept()
-        elif decision.refusal in _SAID_AFTER_ACCEPT:
+        elif refusal in _SAID_AFTER_ACCEPT:
             await self.accept()
-            await self.close(code=int(decision.refusal))
+            await self.close(code=int(refusal))
         else:
             await self.close()  # Before accept: HTTP 403.
 
@@ -288,15 +333,10 @@ class GroupEventsConsumer(AsyncWebsocketConsumer):
         self._cancel_auth_timer()
         self.state = _State.CLOSED
         await self._give_back_slots()
-        decision = await admission(_auth_token(text_data), self.group_id)
-        if decision.refusal is None and not await self._take_user_slot(
-            decision.user_id
-        ):
-            decision = Admission(CloseCode.TOO_MANY_SOCKETS)
-        if decision.refusal is not None:
-            await self.close(code=int(decision.refusal))
+        refusal = await self._admit(_auth_token(text_data))
+        if refusal is not None:
+            await self.close(code=int(refusal))
             return
-        await self._join(decision.expires_at)
         await self.send(text_data=AUTH_OK)
 
     async def disconnect(self, code: int) -> None:
@@ -311,12 +351,29 @@ class GroupEventsConsumer(AsyncWebsocketConsumer):
         await self._give_back_slots()
 
     async def group_event(self, message: dict[str, Any]) -> None:
-        """Forwards one event of the group to the client.
+        """Forwards one event of the group to an admitted client.
+
+        A socket listens from before its admission, and a refused one may
+        have messages queued: only an admitted socket is sent them.
 
         Args:
             message: ``{"type": "group.event", "text": <event as JSON>}``.
         """
-        await self.send(text_data=message["text"])
+        if self.state is _State.ADMITTED:
+            await self.send(text_data=message["text"])
+
+    async def group_member_left(self, message: dict[str, Any]) -> None:
+        """Tells the client a member left; closes the leaver's (4403).
+
+        Args:
+            message: ``{"type": "group.member_left", "user_id": <leaver>,
+                "text": <event as JSON>}``.
+        """
+        if message["user_id"] != self.user_id:
+            await self.group_event(message)
+        elif self.state is _State.ADMITTED:
+            await self._leave()
+            await self.close(code=int(CloseCode.FORBIDDEN))
 
     def _address(self) -> str:
         """Returns the identity of the client's address."""
@@ -347,17 +404,42 @@ class GroupEventsConsumer(AsyncWebsocketConsumer):
                 self.slots.pop()
             )
 
-    async def _join(self, expires_at: float) -> None:
-        await self.channel_layer.group_add(self.group, self.channel_name)
+    async def _admit(self, token: object) -> CloseCode | None:
+        """Admits the bearer of a token, or says the close code refusing.
+
+        Args:
+            token: The access token as the client sent it.
+
+        Returns:
+            None once admitted (listening, until the token expires); the
+            refusal otherwise (not listening).
+        """
+        decision = await admission(token, self.group_id, self._listen)
+        if decision.refusal is None and not await self._take_user_slot(
+            decision.user_id
+        ):
+            decision = Admission(CloseCode.TOO_MANY_SOCKETS)
+        if decision.refusal is not None:
+            await self._leave()
+            return decision.refusal
+        self.user_id = decision.user_id
         self.state = _State.ADMITTED
-        self.expiry_timer = asyncio.create_task(self._token_expiry(expires_at))
+        self.expiry_timer = asyncio.create_task(
+            self._token_expiry(decision.expires_at)
+        )
+        return None
+
+    async def _listen(self) -> None:
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.listening = True
 
     async def _leave(self) -> None:
         if self.expiry_timer is not None:
             self.expiry_timer.cancel()
             self.expiry_timer = None
-        if self.state is _State.ADMITTED:
-            self.state = _State.CLOSED
+        self.state = _State.CLOSED
+        if self.listening:
+            self.listening = False
             await self.channel_layer.group_discard(
                 self.group, self.channel_name
             )

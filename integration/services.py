@@ -357,6 +357,27 @@ def group_member_add(
     )
 
 
+def group_leave(*, user_id: str, group_id: str) -> UpstreamResponse:
+    """Takes the caller out of one of their savings groups.
+
+    DELETE accounting ``/internal/v1/holders/{user_id}/groups/{group_id}/
+    membership``: no money moves; what the caller contributed stays in
+    the group's pot.
+
+    Args:
+        user_id: The caller's id, from the token.
+        group_id: The group's UUID.
+
+    Returns:
+        The empty 204 answer.
+    """
+    return clients.call(
+        Service.ACCOUNTING,
+        "DELETE",
+        f"{_ROOT}holders/{user_id}/groups/{group_id}/membership",
+    )
+
+
 def group_contribution_create(
     *,
     user_id: str,

@@ -1,10 +1,11 @@
 """Savings groups over the internal API: groups, members, contributions.
 
 One view per path, as in :mod:`accounting.apis`: parse, call one selector
-or service, render. A group exists only for its members: any other caller
-gets ``group_not_found``, whether the group exists or not. A contribution
-is a money movement like a credit (Idempotency-Key, replays, the same
-problems), answered with the member's transaction, balances and the group.
+or service, render. A group exists only for its current members: any other
+caller (a former member too) gets ``group_not_found``, whether the group
+exists or not. A contribution is a money movement like a credit
+(Idempotency-Key, replays, the same problems), answered with the member's
+transaction, balances and the group.
 """
 
 import datetime as dt
@@ -18,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounting import errors, idempotency, selectors, services, wire
+from accounting import errors, idempotency, selectors, services
 from accounting.apis import (
     HOLDER_ERRORS,
     IDEMPOTENCY_KEY,
@@ -49,6 +50,13 @@ class MemberSerializer(serializers.Serializer):
     )
     contributions = serializers.IntegerField(min_value=0)
     joined_at = serializers.DateTimeField()
+    left_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text=(
+            "When a former member left (null: a current member). Former "
+            "members are listed only if they contributed."
+        ),
+    )
 
     class Meta:
         """Names the schema component."""
@@ -71,7 +79,11 @@ class GroupSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     created_by = serializers.UUIDField()
     members = MemberSerializer(
-        many=True, help_text="Most contributed first, then by joining."
+        many=True,
+        help_text=(
+            "Current members and former members who contributed, most "
+            "contributed first, then by joining."
+        ),
     )
 
     class Meta:
@@ -211,7 +223,10 @@ class GroupMemberCreateApi(APIView):
     def post(
         self, request: Request, user_id: uuid.UUID, group_id: str
     ) -> Response:
-        """Adds the open user with that email (any case) to the group."""
+        """Adds the open user with that email (any case) to the group.
+
+        A former member added back shows what they contributed before.
+        """
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         holder = selectors.holder_get(user_id=user_id)
@@ -220,14 +235,26 @@ class GroupMemberCreateApi(APIView):
             group_id=group_id,
             email=serializer.validated_data["email"],
         )
-        # A new member has contributed nothing yet.
-        body = wire.member_data(
-            member,
-            currency=member.group.currency,
-            contributed=0,
-            contributions=0,
-        )
+        standing = selectors.member_standing(member)
+        [body] = selectors.members_data([standing], member.group.currency)
         return Response(body, status=201)
+
+
+class GroupMembershipApi(APIView):
+    """DELETE /holders/{user_id}/groups/{group_id}/membership: leave."""
+
+    @extend_schema(
+        operation_id="holder_group_membership_delete",
+        responses={204: None, **GROUP_NOT_FOUND, **HOLDER_ERRORS},
+    )
+    def delete(
+        self, request: Request, user_id: uuid.UUID, group_id: str
+    ) -> Response:
+        """Leaves the group; what the holder contributed stays in its pot."""
+        del request
+        holder = selectors.holder_get(user_id=user_id)
+        services.member_leave(holder_id=holder.pk, group_id=group_id)
+        return Response(status=204)
 
 
 class GroupContributionCreateApi(APIView):

@@ -42,6 +42,10 @@ from accounting.selectors.groups import (  # noqa: F401 (re-exported)
     group_get,
     group_of_member,
     groups_list,
+    member_standing,
+    members_data,
+    membership_of,
+    memberships_of,
 )
 from accounting.selectors.reports import (  # noqa: F401 (re-exported)
     Report,

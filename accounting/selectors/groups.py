@@ -4,8 +4,14 @@ Everything a group shows comes from the ledger: its ``total`` is its pot's
 running balance (a projection of the pot's entries, like a customer
 balance) and each member's ``contributed`` is the sum of their
 ``group_contribution`` transactions into the pot, one aggregate query for
-every group on a page. A group is visible to its members only; to anyone
-else it does not exist (``group_not_found``), so ids cannot be probed.
+every group on a page. A group is visible to its current members only;
+to anyone else, a member who left included, it does not exist
+(``group_not_found``), so ids cannot be probed.
+
+The leaderboard lists every current member and every former member who
+contributed (their row says ``left_at``): their money is still in the pot,
+so the rows always add up to the total. A former member who gave nothing
+is not listed: nothing of theirs is in the group, and they chose to go.
 """
 
 import dataclasses
@@ -13,9 +19,60 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Count, QuerySet, Sum
 
 from accounting import errors, models, wire
+
+
+def memberships_of(
+    *, holder_id: uuid.UUID, group_id: uuid.UUID | str
+) -> QuerySet[models.GroupMember]:
+    """Returns the query of a holder's current membership of a group.
+
+    A former member is no member: the group is unknown to them, as to
+    anyone else. Services that write on the strength of a membership lock
+    this query's row (selectors never lock).
+
+    Args:
+        holder_id: The caller.
+        group_id: The group id as given (anything but a UUID is unknown).
+
+    Returns:
+        At most one membership, with its group and the group's pot.
+
+    Raises:
+        GroupNotFoundError: The id is not a UUID.
+    """
+    try:
+        pk = uuid.UUID(str(group_id))
+    except ValueError as error:
+        raise errors.GroupNotFoundError() from error
+    return (
+        models.GroupMember.objects.current()
+        .filter(group_id=pk, holder_id=holder_id)
+        .select_related("group__pot")
+    )
+
+
+def membership_of(
+    *, holder_id: uuid.UUID, group_id: uuid.UUID | str
+) -> models.GroupMember:
+    """Returns a holder's current membership of a group, with the group.
+
+    Args:
+        holder_id: The caller.
+        group_id: The group id as given.
+
+    Returns:
+        The membership, with its group and the group's pot.
+
+    Raises:
+        GroupNotFoundError: Unknown, or the holder is not a member.
+    """
+    member = memberships_of(holder_id=holder_id, group_id=group_id).first()
+    if member is None:
+        raise errors.GroupNotFoundError()
+    return member
 
 
 def group_of_member(
@@ -33,18 +90,7 @@ def group_of_member(
     Raises:
         GroupNotFoundError: Unknown, or the holder is not a member.
     """
-    try:
-        pk = uuid.UUID(str(group_id))
-    except ValueError as error:
-        raise errors.GroupNotFoundError() from error
-    group = (
-        models.SavingsGroup.objects.filter(pk=pk, members__holder_id=holder_id)
-        .select_related("pot")
-        .first()
-    )
-    if group is None:
-        raise errors.GroupNotFoundError()
-    return group
+    return membership_of(holder_id=holder_id, group_id=group_id).group
 
 
 def progress_percent(*, total: int, target: int) -> str:
@@ -86,7 +132,8 @@ class GroupStanding:
 
     Attributes:
         group: The group, with its pot.
-        members: Every member, most contributed first, then by joining.
+        members: Current members and former members who contributed,
+            most contributed first, then by joining.
     """
 
     group: models.SavingsGroup
@@ -113,6 +160,8 @@ def group_standings(groups: list[models.SavingsGroup]) -> list[GroupStanding]:
     """
     if not groups:
         return []
+    # Former members too: those who contributed keep their row, so the
+    # rows still add up to the total.
     members = models.GroupMember.objects.filter(
         group__in=groups
     ).select_related("holder")
@@ -138,7 +187,8 @@ def group_standings(groups: list[models.SavingsGroup]) -> list[GroupStanding]:
         total, count = contributed.get(
             (pots[member.group_id], member.holder_id), (0, 0)
         )
-        boards[member.group_id].append(Standing(member, total, count))
+        if member.is_current or count:
+            boards[member.group_id].append(Standing(member, total, count))
     for board in boards.values():
         board.sort(
             key=lambda s: (-s.contributed, s.member.joined_at, s.member.id)
@@ -155,8 +205,9 @@ def groups_list(*, holder: models.Holder) -> list[GroupStanding]:
     Returns:
         Each group with its total and leaderboard (three queries in all).
     """
+    current = models.GroupMember.objects.current().filter(holder=holder)
     groups = list(
-        models.SavingsGroup.objects.filter(members__holder=holder)
+        models.SavingsGroup.objects.filter(pk__in=current.values("group_id"))
         .select_related("pot")
         .order_by("-created_at", "id")
     )
@@ -180,6 +231,19 @@ def group_get(
     """
     group = group_of_member(holder_id=holder.pk, group_id=group_id)
     return group_standings([group])[0]
+
+
+def member_standing(member: models.GroupMember) -> Standing:
+    """Returns a member's row of their group's leaderboard (two queries).
+
+    Args:
+        member: A current membership, with its group.
+
+    Returns:
+        What they contributed, the same as the group's leaderboard says.
+    """
+    [standing] = group_standings([member.group])
+    return next(s for s in standing.members if s.member.pk == member.pk)
 
 
 def members_data(

@@ -10,7 +10,8 @@ in :mod:`.guards`) that raise the domain errors of ``accounting.errors``.
   conversions, written through :mod:`.journal` (locks, entries,
   idempotency keys).
 - :mod:`.rates`: FX rates.
-- :mod:`.groups`: savings groups, their members and contributions.
+- :mod:`.groups`: savings groups, their members (joining, leaving) and
+  contributions.
 - :mod:`.goals`: savings goals; :mod:`.categories`: suggested categories.
 
 Callers use the names re-exported here (``services.credit_apply``, ...).
@@ -22,6 +23,7 @@ from accounting.services.groups import (
     contribution_apply,
     group_create,
     member_add,
+    member_leave,
 )
 from accounting.services.guards import (
     check_amount_above_flat_amount,
@@ -79,6 +81,7 @@ __all__ = [
     "group_create",
     "holder_apply_user_event",
     "member_add",
+    "member_leave",
     "plan_assign",
     "plan_set_active",
     "rate_at",

@@ -1,4 +1,4 @@
-"""Savings groups: open a group and its pot, add members, contribute.
+"""Savings groups: open a group and its pot, add members, contribute, leave.
 
 A group's money lives in its pot, a ledger account of kind ``pot`` with no
 holder but a running balance like a customer account. A contribution is a
@@ -8,6 +8,9 @@ member's savings ``-amount``, the pot ``+amount``), locks in id order,
 funds checked before posting, and an Idempotency-Key stored with the
 write. So the pot's total, and every member's share of it, are read from
 the journal and can never drift from it.
+
+Leaving moves no money: what a member contributed is the group's and
+stays in the pot, and their membership row stays too, with ``left_at``.
 """
 
 import datetime as dt
@@ -16,12 +19,14 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from accounting import errors, models
 from accounting.selectors.groups import (
     group_data,
     group_of_member,
     group_standings,
+    memberships_of,
 )
 from accounting.services.guards import check_funds, check_holder_open
 from accounting.services.journal import (
@@ -81,10 +86,12 @@ def member_add(
     """Adds the user with an email to a group the caller is a member of.
 
     Any member may add another. The email is compared ignoring case, as
-    the users service compares logins; only an open holder can join. The
+    the users service compares logins; only an open holder can join. A
+    former member is added back on their own row (``left_at`` cleared;
+    ``joined_at`` and ``added_by`` stay as they first joined). The
     database's unique (group, holder) decides between two concurrent adds
-    of the same user: one row, and the other caller gets
-    ``already_member``.
+    of the same user, and the row's lock between two concurrent adds back:
+    one membership, and the other caller gets ``already_member``.
 
     Args:
         holder_id: The caller.
@@ -92,7 +99,7 @@ def member_add(
         email: The new member's email.
 
     Returns:
-        The membership, with its holder.
+        The membership, with its holder and group.
 
     Raises:
         GroupNotFoundError: Unknown group, or the caller is not a member.
@@ -115,7 +122,69 @@ def member_add(
                 group=group, holder=added, added_by_id=holder_id
             )
     except IntegrityError as error:
-        raise errors.AlreadyMemberError() from error
+        former = models.GroupMember.objects.former().filter(
+            group=group, holder=added
+        )
+        # Under READ COMMITTED a second concurrent update waits for the
+        # first, then finds the row current: it updates nothing.
+        if not former.update(left_at=None):
+            raise errors.AlreadyMemberError() from error
+    return models.GroupMember.objects.select_related("holder", "group").get(
+        group=group, holder=added
+    )
+
+
+@transaction.atomic
+def member_leave(
+    *, holder_id: uuid.UUID, group_id: uuid.UUID | str
+) -> models.GroupMember:
+    """Takes the caller out of a group; their money stays in its pot.
+
+    Nothing financial changes and nothing is deleted: the membership row
+    keeps ``left_at``, and the caller's contributions stay the group's
+    (the leaderboard still shows them). From then on the group is unknown
+    to them, until a member adds them back. Any member may leave, the
+    creator and the last one included: the group and its pot stay.
+
+    Args:
+        holder_id: The caller.
+        group_id: The group id as given.
+
+    Returns:
+        The membership, now with ``left_at``.
+
+    Raises:
+        GroupNotFoundError: Unknown group, or the caller is not a member.
+    """
+    member = _membership_lock(holder_id=holder_id, group_id=group_id)
+    member.left_at = timezone.now()
+    member.save(update_fields=["left_at"])
+    return member
+
+
+def _membership_lock(
+    *, holder_id: uuid.UUID, group_id: uuid.UUID | str
+) -> models.GroupMember:
+    """Returns the caller's membership of a group, locked until commit.
+
+    A contribution and leaving both take this lock (``FOR NO KEY
+    UPDATE``), so they queue: a contribution either commits before its
+    member leaves, or, having waited, finds them gone (PostgreSQL reads
+    the changed row again and it no longer matches). No contribution is
+    ever written after its member's ``left_at``. Nothing else locks a
+    membership after the accounts of a movement, so there is no deadlock.
+
+    Raises:
+        GroupNotFoundError: Unknown group, or the caller is not a member.
+    """
+    member = (
+        memberships_of(holder_id=holder_id, group_id=group_id)
+        .select_for_update(no_key=True, of=("self",))
+        .first()
+    )
+    if member is None:
+        raise errors.GroupNotFoundError()
+    return member
 
 
 @idempotent
@@ -129,10 +198,12 @@ def contribution_apply(
 ) -> tuple[dict[str, Any], models.Transaction]:
     """Moves money from a member's savings into their group's pot.
 
-    Locks the member's wallet in the currency and the pot in one query, in
-    id order, so that members contributing at once queue on the pot
-    without deadlocks and its running balance stays exact. The member's
-    main account is locked too: it is not moved, but the answer shows it.
+    Locks the caller's membership first (they cannot leave while their
+    money moves), then the member's wallet in the currency and the pot in
+    one query, in id order, so that members contributing at once queue on
+    the pot without deadlocks and its running balance stays exact. The
+    member's main account is locked too: it is not moved, but the answer
+    shows it.
 
     The plan's savings hold (``savings_hold_days``) does not apply: it
     keeps savings from going back to main to be spent, and a contribution
@@ -158,7 +229,7 @@ def contribution_apply(
         InsufficientFundsError: Savings hold less than the amount.
         (and the holder, wallet and idempotency errors of credits)
     """
-    group = group_of_member(holder_id=holder_id, group_id=group_id)
+    group = _membership_lock(holder_id=holder_id, group_id=group_id).group
     if currency != group.currency:
         raise errors.CurrencyMismatchError(
             f"The group saves in {group.currency}, not {currency}."

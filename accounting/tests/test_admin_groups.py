@@ -5,6 +5,7 @@ import decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import formats, timezone
 
 from accounting import models, services
 from accounting.tests import factories
@@ -151,3 +152,33 @@ def test_a_contribution_shows_its_group(staff, summer):
     pot_url = reverse("admin:accounting_account_change", args=[summer.pot_id])
     assert pot_url in shown(page, "counterparty_account")
     assert shown(other, "group") == "-"
+
+
+def test_the_members_inline_shows_who_left_and_when(staff, summer):
+    ben = models.Holder.objects.get(email="ben@example.com")
+    left = services.member_leave(holder_id=ben.pk, group_id=summer.id)
+
+    page = staff.get(
+        reverse("admin:accounting_savingsgroup_change", args=[summer.pk])
+    )
+    listing = staff.get(reverse(GROUPS))
+
+    inline = page.context["inline_admin_formsets"][0]
+    rows = {
+        form.original.holder.email: {
+            field.field["name"]: field.contents()
+            for fieldset in form
+            for line in fieldset
+            for field in line
+            if field.field["name"] in {"left_at", "contributed"}
+        }
+        for form in inline
+    }
+    assert rows["ben@example.com"]["contributed"] == "45.00"
+    assert rows["ben@example.com"]["left_at"] == formats.localize(
+        timezone.template_localtime(left.left_at)
+    )
+    assert rows["ana@example.com"] == {"left_at": "-", "contributed": "0.00"}
+    # The list counts the members the group has now.
+    [row] = listing.context["cl"].result_list
+    assert listing.context["cl"].model_admin.member_count(row) == 1

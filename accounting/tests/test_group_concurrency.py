@@ -2,15 +2,17 @@
 
 Threads with their own connections, committing for real: the pot is one
 row that every member's contribution locks, so members racing each other
-must add up exactly and never overdraw anyone's savings.
+must add up exactly and never overdraw anyone's savings; and a member's
+membership row queues their contributions and their leaving.
 """
 
 import concurrent.futures
 import decimal
 import threading
+import time
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Min
 
 from accounting import errors, models, selectors, services
@@ -123,3 +125,129 @@ def test_the_same_member_added_twice_at_once_is_one_row():
     assert (len(added), len(refused)) == (1, 1)
     assert refused[0].status == 409
     assert group.members.filter(holder=cai).count() == 1
+
+
+def wait_for_a_lock_waiter():
+    """Returns once another connection of this database waits on a lock.
+
+    Called inside a transaction: the statistics snapshot is dropped before
+    each look, or the first one would be read again.
+    """
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT COUNT(*) FROM pg_stat_activity "
+                "WHERE wait_event_type = 'Lock' "
+                "AND datname = current_database()"
+            )
+            if cursor.fetchone()[0]:
+                return
+        time.sleep(0.01)
+    pytest.fail("nobody waited on a lock")
+
+
+@pytest.fixture
+def pair():
+    """Ana's group with Ben, each with 10.00 USD saved."""
+    ana, ben = (saver(f"{n}@example.com") for n in ("ana", "ben"))
+    group = services.group_create(
+        holder=ana, name="Pair", target_amount=1_000, currency="USD"
+    )
+    services.member_add(
+        holder_id=ana.pk, group_id=group.id, email="ben@example.com"
+    )
+    return group, ana, ben
+
+
+def test_leaving_waits_for_a_contribution_in_progress(pair):
+    group, _, ben = pair
+
+    @in_thread
+    def leave():
+        return services.member_leave(holder_id=ben.pk, group_id=group.id)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        with transaction.atomic():
+            made = services.contribution_apply(
+                holder_id=ben.pk, group_id=group.id, amount=300, currency="USD"
+            )
+            leaving = pool.submit(leave)
+            wait_for_a_lock_waiter()
+            assert not leaving.done()
+        left = leaving.result(timeout=30)
+
+    # The contribution committed first: it is in the pot and before left_at.
+    assert made.transaction.occurred_at < left.left_at
+    assert models.Account.objects.get(pk=group.pot_id).balance == 300
+    standing = selectors.group_get(holder=group.created_by, group_id=group.id)
+    assert [
+        (s.member.holder_id, s.contributed, s.member.is_current)
+        for s in standing.members
+    ] == [(ben.pk, 300, False), (group.created_by_id, 0, True)]
+
+
+def test_a_contribution_waiting_on_a_leave_finds_the_member_gone(pair):
+    group, _, ben = pair
+    pot_before = models.Account.objects.get(pk=group.pot_id).balance
+
+    @in_thread
+    def contribute():
+        try:
+            return services.contribution_apply(
+                holder_id=ben.pk,
+                group_id=group.id,
+                amount=300,
+                currency="USD",
+                idempotency_key="late",
+                request_hash="late",
+            )
+        except errors.GroupNotFoundError as error:
+            return error
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        with transaction.atomic():
+            services.member_leave(holder_id=ben.pk, group_id=group.id)
+            contributing = pool.submit(contribute)
+            wait_for_a_lock_waiter()
+            assert not contributing.done()
+        outcome = contributing.result(timeout=30)
+
+    assert isinstance(outcome, errors.GroupNotFoundError)
+    assert models.Account.objects.get(pk=group.pot_id).balance == pot_before
+    assert ben.accounts.get(kind="savings").balance == 1_000
+    assert not models.IdempotencyKey.objects.filter(key="late").exists()
+    assert not models.Transaction.objects.filter(
+        kind="group_contribution"
+    ).exists()
+
+
+def test_a_former_member_added_back_twice_at_once_is_one_row(pair):
+    group, ana, ben = pair
+    cai = factories.HolderFactory(email="cai@example.com")
+    services.member_add(
+        holder_id=ana.pk, group_id=group.id, email="cai@example.com"
+    )
+    services.member_leave(holder_id=cai.pk, group_id=group.id)
+    start = threading.Barrier(2)
+
+    @in_thread
+    def add(holder):
+        start.wait(10)
+        try:
+            return services.member_add(
+                holder_id=holder.pk, group_id=group.id, email="CAI@example.com"
+            )
+        except errors.AlreadyMemberError as error:
+            return error
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = list(pool.map(add, [ana, ben]))
+
+    added = [o for o in outcomes if isinstance(o, models.GroupMember)]
+    refused = [o for o in outcomes if isinstance(o, errors.AlreadyMemberError)]
+    assert (len(added), len(refused)) == (1, 1)
+    [row] = group.members.filter(holder=cai)
+    assert row.is_current
+    assert row.pk == added[0].pk

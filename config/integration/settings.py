@@ -228,8 +228,9 @@ SPECTACULAR_SETTINGS = {
             "description": (
                 "Savings challenges with friends: a group has a pot in one "
                 "currency, a target and members; a member contributes from "
-                "their savings and adds other members by email; the group "
-                "shows its total, progress and a leaderboard.\n\n"
+                "their savings, adds other members by email and may leave "
+                "(their money stays in the pot); the group shows its total, "
+                "progress and a leaderboard.\n\n"
                 "Live events: members may open the WebSocket "
                 "`/ws/groups/{id}/` on this host (`wss://` behind TLS). "
                 "Authenticate with the access token either as `?token=` "
@@ -237,16 +238,24 @@ SPECTACULAR_SETTINGS = {
                 "the handshake: HTTP 403) or, without it, by sending "
                 '`{"type": "auth", "token": "<access token>"}` as the first '
                 "message within 10 seconds (answered "
-                '`{"type": "auth_ok"}`; a bad or missing token closes the '
-                "socket with 4401, a user who is not a member with 4403, "
-                "accounting unavailable with 1011). Then each contribution "
+                '`{"type": "auth_ok"}`). Then each contribution '
                 "arrives as a JSON text frame: "
                 '`{"type": "contribution", "group_id", "user_id", "amount", '
                 '"currency", "message", "timestamp", "total"}` (`timestamp`: '
-                "the transaction's `occurred_at`; `total`: the pot after it). "
-                "A replayed request sends no event. The socket closes with "
-                "4401 when its access token expires; reconnect with a fresh "
-                "one and read `GET /groups/{id}` for what came meanwhile."
+                "the transaction's `occurred_at`; `total`: the pot after it), "
+                "and each member who leaves as "
+                '`{"type": "member_left", "group_id", "user_id", '
+                '"timestamp"}`. A replayed request sends no event; read '
+                "`GET /groups/{id}` for what came while you were away.\n\n"
+                "Close codes: 4401, no valid access token (a bad or missing "
+                "one in the auth message, a deleted user, or the token "
+                "expired: reconnect with a fresh one); 4403, not a member "
+                "of the group, or no longer (you left it); 4429, too many "
+                f"sockets ({WEBSOCKET_MAX_PER_USER} per user, "
+                f"{WEBSOCKET_MAX_PENDING_PER_ADDRESS} awaiting their auth "
+                "message per address); 1011, membership could not be "
+                "checked (retry later); 1012, the gateway is restarting "
+                "(reconnect)."
             ),
         },
         {"name": "Operations", "description": "Health and readiness."},

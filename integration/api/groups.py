@@ -2,16 +2,20 @@
 
 Accounting owns groups, their members and their pots (an account of the
 group, not of a member). A member contributes from their own savings into
-the pot; only members see a group or add members. Every judgement about a
-group (membership, the pot's currency, the contributor's savings) is
+the pot; only members see a group or add members, and a member may leave
+(their money stays in the pot). Every judgement about a group
+(membership, the pot's currency, the contributor's savings) is
 accounting's and passes through; the gateway checks the input it can
-judge and, once a contribution has moved money, tells the group's open
-sockets (``integration.realtime``, WebSocket ``/ws/groups/{id}/``).
+judge and, once a contribution has moved money or a member has left, tells
+the group's open sockets (``integration.realtime``, WebSocket
+``/ws/groups/{id}/``).
 """
 
 import uuid
+from http import HTTPStatus
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.utils import (
     OpenApiExample,
     extend_schema,
@@ -22,6 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config import timeparse
 from config.fields import CurrencyField
 from config.problems import Code
 from config.serializers import StrictInputSerializer
@@ -50,11 +55,13 @@ from integration.clients import UpstreamResponse
 from integration.errors import ErrorCode
 
 CONTRIBUTION_EVENT = "contribution"
+MEMBER_LEFT_EVENT = "member_left"
 _REPLAYED = "Idempotent-Replayed"
 _GROUP_NOT_FOUND = {404: [ErrorCode.GROUP_NOT_FOUND, Code.NOT_FOUND]}
 _NOT_A_MEMBER = (
-    "A group the caller is not a member of answers 404 `group_not_found`, "
-    "as an unknown one does; an id that is not a UUID, 404 `not_found`."
+    "A group the caller is not a member of (or has left) answers 404 "
+    "`group_not_found`, as an unknown one does; an id that is not a UUID, "
+    "404 `not_found`."
 )
 
 # Ids of the examples.
@@ -62,6 +69,8 @@ _EXAMPLE_GROUP = "6a5b4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d"
 _EXAMPLE_POT = "7b6c5d4e-3f2a-4b1c-8d9e-0f1a2b3c4d5e"
 _EXAMPLE_ADA = "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
 _EXAMPLE_BOB = "2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e"
+_EXAMPLE_CAI = "3c4d5e6f-7a8b-4c9d-8e0f-2a3b4c5d6e7f"
+_EXAMPLE_LEFT_AT = "2026-11-22T09:30:00.000000Z"
 
 
 def _member_example(**fields: Any) -> dict[str, Any]:
@@ -74,6 +83,7 @@ def _member_example(**fields: Any) -> dict[str, Any]:
         "contributed": "150.00",
         "contributions": 3,
         "joined_at": EXAMPLE_AT,
+        "left_at": None,
         **fields,
     }
 
@@ -86,8 +96,8 @@ def _group_example(**fields: Any) -> dict[str, Any]:
         "currency": "USD",
         "target_amount": "1000.00",
         "target_date": "2027-06-30",
-        "total": "225.00",
-        "progress_percent": "22.50",
+        "total": "250.00",
+        "progress_percent": "25.00",
         "created_at": EXAMPLE_AT,
         "created_by": _EXAMPLE_ADA,
         "members": [
@@ -99,6 +109,15 @@ def _group_example(**fields: Any) -> dict[str, Any]:
                 last_name="",
                 contributed="75.00",
                 contributions=1,
+            ),
+            _member_example(
+                user_id=_EXAMPLE_CAI,
+                email="cai@example.com",
+                first_name="Cai",
+                last_name="",
+                contributed="25.00",
+                contributions=1,
+                left_at=_EXAMPLE_LEFT_AT,
             ),
         ],
         **fields,
@@ -130,6 +149,25 @@ def contribution_event(
         "message": transaction["description"],
         "timestamp": transaction["occurred_at"],
         "total": result["group"]["total"],
+    }
+
+
+def member_left_event(*, group_id: str, user_id: str) -> dict[str, Any]:
+    """Returns the live event of a member leaving (``integration.realtime``).
+
+    Args:
+        group_id: The group's id.
+        user_id: The id of the member who left.
+
+    Returns:
+        ``{type, group_id, user_id, timestamp}``; ``timestamp`` is when the
+        gateway heard accounting say so (its answer has no body).
+    """
+    return {
+        "type": MEMBER_LEFT_EVENT,
+        "group_id": group_id,
+        "user_id": user_id,
+        "timestamp": timeparse.format_instant(timezone.now()),
     }
 
 
@@ -288,9 +326,11 @@ class GroupMemberCreateApi(APIView):
         operation_id="groups_members_create",
         summary="Add a member to one of my savings groups",
         description=(
-            "Only a member may add one. No user with that email (or a "
-            "deleted one): 404 `user_not_found`; already a member: 409 "
-            "`already_member`. " + _NOT_A_MEMBER
+            "Only a member may add one. A former member may be added "
+            "back: their membership is restored, with what they "
+            "contributed. No user with that email (or a deleted one): 404 "
+            "`user_not_found`; already a member: 409 `already_member`. "
+            + _NOT_A_MEMBER
         ),
         tags=[TAG_GROUPS],
         request=InputSerializer,
@@ -338,6 +378,38 @@ class GroupMemberCreateApi(APIView):
             email=serializer.validated_data["email"],
         )
         return common.render(self.OutputSerializer, upstream)
+
+
+class GroupMembershipApi(APIView):
+    """DELETE /groups/{id}/members/me: I leave one of my groups."""
+
+    @extend_schema(
+        operation_id="groups_members_leave",
+        summary="Leave one of my savings groups",
+        description=(
+            "No money moves: what I contributed stays in the pot (it is "
+            "the group's) and on the leaderboard, marked with `left_at`. "
+            "The group is then unknown to me (404 `group_not_found`) until "
+            "a member adds me back by email. The members' open sockets get "
+            '`{"type": "member_left", "group_id", "user_id", "timestamp"}`'
+            "; mine on the group are closed with 4403. Leaving again: 404. "
+            + _NOT_A_MEMBER
+        ),
+        tags=[TAG_GROUPS],
+        parameters=[RETRY_AFTER_HEADER],
+        responses={
+            204: None,
+            **problem_responses(_GROUP_NOT_FOUND, NOT_READY),
+        },
+    )
+    def delete(self, request: Request, id: uuid.UUID) -> Response:
+        """Asks accounting to take the caller out; tells the group's sockets."""
+        user_id, group_id = common.caller_id(request), str(id)
+        services.group_leave(user_id=user_id, group_id=group_id)
+        realtime.member_left_broadcast(
+            group_id, member_left_event(group_id=group_id, user_id=user_id)
+        )
+        return Response(status=HTTPStatus.NO_CONTENT)
 
 
 class GroupContributionCreateApi(APIView):

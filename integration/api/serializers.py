@@ -413,6 +413,14 @@ class GroupMemberSerializer(serializers.Serializer):
         help_text="How many contributions they made."
     )
     joined_at = serializers.DateTimeField()
+    left_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text=(
+            "When a former member left; null for a current member. A "
+            "former member is listed only if they contributed: their "
+            "money stays in the pot."
+        ),
+    )
 
 
 @extend_schema_serializer(component_name="Group")
@@ -435,8 +443,9 @@ class GroupSerializer(serializers.Serializer):
     members = GroupMemberSerializer(
         many=True,
         help_text=(
-            "The leaderboard: every member, most contributed first, then "
-            "the earliest to join."
+            "The leaderboard: every member, and every former member who "
+            "contributed (so the rows add up to `total`), most contributed "
+            "first, then the earliest to join."
         ),
     )
 

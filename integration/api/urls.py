@@ -61,6 +61,11 @@ urlpatterns = [
         name="group-members",
     ),
     path(
+        "groups/<uuid:id>/members/me",
+        groups.GroupMembershipApi.as_view(),
+        name="group-membership",
+    ),
+    path(
         "groups/<uuid:id>/contributions",
         groups.GroupContributionCreateApi.as_view(),
         name="group-contributions",

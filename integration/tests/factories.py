@@ -223,6 +223,7 @@ class MemberPayloadFactory(factory.DictFactory):
     contributed = "0.00"
     contributions = 0
     joined_at = factory.LazyFunction(_instant)
+    left_at = None
 
 
 class GroupPayloadFactory(factory.DictFactory):

@@ -3,8 +3,9 @@
 Sockets are driven with Channels' ``WebsocketCommunicator`` against the
 gateway's real ASGI application; accounting's membership answer comes from
 the ``upstream`` mock (or a closed port, for an outage). The channel layer
-is the in-memory one, fresh per test, except for one test that proves that
-an event broadcast by another process reaches a socket through Redis.
+is the in-memory one, fresh per test, except for the tests that prove that
+what another process broadcasts (a contribution, a member leaving) reaches
+the sockets through Redis.
 """
 
 import asyncio
@@ -16,9 +17,10 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
+import httpx
 import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
@@ -108,6 +110,22 @@ async def _broadcast(group_id: str, event: dict) -> None:
     await sync_to_async(realtime.contribution_broadcast)(group_id, event)
 
 
+def _left(group_id: str, user_id: str) -> dict:
+    return {
+        "type": "member_left",
+        "group_id": group_id,
+        "user_id": user_id,
+        "timestamp": "2026-11-22T09:30:00.000000Z",
+    }
+
+
+async def _broadcast_left(group_id: str, user_id: str) -> dict:
+    """Broadcasts as the leave view does; returns the event."""
+    event = _left(group_id, user_id)
+    await sync_to_async(realtime.member_left_broadcast)(group_id, event)
+    return event
+
+
 def _socket(group_id: str, token: str | None = None) -> WebsocketCommunicator:
     query = "" if token is None else f"?token={token}"
     return WebsocketCommunicator(
@@ -135,7 +153,14 @@ async def _open(
 
 async def _closed_with(communicator: WebsocketCommunicator) -> int:
     """Returns the close code of the next thing the server sends."""
-    output = await communicator.receive_output(timeout=1)
+    return await _closed_with_within(communicator, 1)
+
+
+async def _closed_with_within(
+    communicator: WebsocketCommunicator, timeout: float
+) -> int:
+    """Returns the close code of the next thing sent, waiting as long."""
+    output = await communicator.receive_output(timeout=timeout)
     assert output["type"] == "websocket.close"
     return output["code"]
 
@@ -477,6 +502,170 @@ async def test_a_socket_closed_before_auth_stops_its_deadline(group_id):
     assert not get_channel_layer().groups
 
 
+# --- A member leaves: the others are told, the leaver's sockets close ------
+
+
+async def _admitted(
+    sockets: list, group_id: str, token: str, *, by_message: bool
+) -> WebsocketCommunicator:
+    if not by_message:
+        communicator, connected, _ = await _open(sockets, group_id, token)
+        assert connected
+        return communicator
+    communicator, _, _ = await _open(sockets, group_id)
+    await communicator.send_json_to({"type": "auth", "token": token})
+    assert await communicator.receive_json_from() == {"type": "auth_ok"}
+    return communicator
+
+
+@pytest.mark.anyio
+async def test_the_others_are_told_and_the_leavers_sockets_close_4403(
+    upstream, user_id, group_id, sockets
+):
+    other = str(uuid.uuid4())
+    for member in (user_id, other):
+        _member(upstream, member, group_id)
+    mine = [
+        await _admitted(
+            sockets,
+            group_id,
+            factories.access_token(user_id=user_id),
+            by_message=by_message,
+        )
+        for by_message in (False, True)
+    ]
+    theirs = await _admitted(
+        sockets,
+        group_id,
+        factories.access_token(user_id=other),
+        by_message=False,
+    )
+    elsewhere = str(uuid.uuid4())
+    _member(upstream, user_id, elsewhere)
+    mine_elsewhere = await _admitted(
+        sockets,
+        elsewhere,
+        factories.access_token(user_id=user_id),
+        by_message=False,
+    )
+
+    event = await _broadcast_left(group_id, user_id)
+
+    assert await theirs.receive_json_from(timeout=1) == event
+    for communicator in mine:
+        assert await _closed_with(communicator) == 4403
+    # Out of the group: later events reach the others only.
+    layer = get_channel_layer()
+    assert len(layer.groups[realtime.group_name(group_id)]) == 1
+    contribution = _event(group_id)
+    await _broadcast(group_id, contribution)
+    assert await theirs.receive_json_from(timeout=1) == contribution
+    for communicator in mine:
+        assert await communicator.receive_nothing()
+    # Another group of the leaver's is not touched.
+    assert await mine_elsewhere.receive_nothing()
+    assert len(layer.groups[realtime.group_name(elsewhere)]) == 1
+
+
+@pytest.mark.anyio
+async def test_leaving_twice_in_a_row_closes_a_socket_once(
+    upstream, user_id, group_id, sockets
+):
+    """Left, added back, left again before the socket saw the first."""
+    _member(upstream, user_id, group_id)
+    communicator = await _admitted(
+        sockets,
+        group_id,
+        factories.access_token(user_id=user_id),
+        by_message=False,
+    )
+    layer = get_channel_layer()
+    name = realtime.group_name(group_id)
+    for _ in range(2):
+        await layer.group_send(
+            name,
+            {
+                "type": realtime.MEMBER_LEFT_MESSAGE,
+                "user_id": user_id,
+                "text": json.dumps(_left(group_id, user_id)),
+            },
+        )
+
+    assert await _closed_with(communicator) == 4403
+    assert await communicator.receive_nothing()
+
+
+def _asked_then(
+    do: Callable[[], None], status: int, body: dict
+) -> Callable[[httpx.Request], httpx.Response]:
+    """Accounting's membership answer, with ``do`` happening meanwhile."""
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        del request
+        do()
+        return httpx.Response(status, json=body)
+
+    return respond
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("by_message", [False, True])
+async def test_leaving_while_accounting_is_asked_still_closes_the_socket(
+    upstream, user_id, group_id, sockets, by_message
+):
+    """Accounting says "member"; the member leaves before the socket is in.
+
+    The socket listens from before accounting is asked, so the event of
+    the leave is not missed: the socket is admitted, then closed.
+    """
+    upstream.add(
+        Service.ACCOUNTING,
+        "GET",
+        _membership_path(user_id, group_id),
+        responder=_asked_then(
+            lambda: realtime.member_left_broadcast(
+                group_id, _left(group_id, user_id)
+            ),
+            200,
+            {"id": group_id, "name": "Trip", "members": []},
+        ),
+    )
+
+    communicator = await _admitted(
+        sockets,
+        group_id,
+        factories.access_token(user_id=user_id),
+        by_message=by_message,
+    )
+
+    assert await _closed_with(communicator) == 4403
+    assert not get_channel_layer().groups.get(realtime.group_name(group_id))
+
+
+@pytest.mark.anyio
+async def test_a_refused_socket_gets_nothing_sent_while_it_was_asked_about(
+    upstream, user_id, group_id, sockets
+):
+    upstream.add(
+        Service.ACCOUNTING,
+        "GET",
+        _membership_path(user_id, group_id),
+        responder=_asked_then(
+            lambda: realtime.contribution_broadcast(group_id, _event(group_id)),
+            404,
+            factories.problem(404, "group_not_found"),
+        ),
+    )
+
+    communicator, connected, _ = await _open(
+        sockets, group_id, factories.access_token(user_id=user_id)
+    )
+
+    assert not connected
+    assert await communicator.receive_nothing()
+    assert not get_channel_layer().groups.get(realtime.group_name(group_id))
+
+
 # --- Broadcast failures: logged, never raised --------------------------------
 
 
@@ -493,15 +682,27 @@ class _StuckLayer:
 @pytest.mark.parametrize(
     "layer", [_BrokenLayer(), _StuckLayer()], ids=["broken", "stuck"]
 )
+@pytest.mark.parametrize(
+    "broadcast",
+    [
+        lambda group_id: realtime.contribution_broadcast(
+            group_id, _event(group_id)
+        ),
+        lambda group_id: realtime.member_left_broadcast(
+            group_id, _left(group_id, str(uuid.uuid4()))
+        ),
+    ],
+    ids=["contribution", "member_left"],
+)
 def test_a_failed_broadcast_is_logged_not_raised(
-    monkeypatch, caplog, group_id, layer
+    monkeypatch, caplog, group_id, layer, broadcast
 ):
     monkeypatch.setattr(realtime, "get_channel_layer", lambda: layer)
     caplog.set_level(logging.ERROR, logger="integration.realtime")
 
     started = time.monotonic()
     with override_settings(CHANNEL_LAYER_TIMEOUT=0.1):
-        realtime.contribution_broadcast(group_id, _event(group_id))
+        broadcast(group_id)
 
     assert time.monotonic() - started < 5
     assert [record.getMessage() for record in caplog.records] == [
@@ -546,9 +747,34 @@ _BROADCAST_SCRIPT = """
 import json, sys
 import django
 django.setup()
-from integration.realtime import contribution_broadcast
-contribution_broadcast(sys.argv[1], json.loads(sys.argv[2]))
+from integration import realtime
+broadcast = getattr(realtime, sys.argv[1])
+broadcast(sys.argv[2], json.loads(sys.argv[3]))
 """
+
+
+async def _broadcast_from_another_process(
+    function: str, group_id: str, event: dict
+) -> None:
+    """Broadcasts as another gateway process: its own layer, on Redis."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        _BROADCAST_SCRIPT,
+        function,
+        group_id,
+        json.dumps(event),
+        cwd=settings.BASE_DIR,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.integration.settings",
+            "CHANNEL_LAYER_URL": REDIS_CHANNELS_URL,
+        },
+        stderr=subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, stderr.decode()
+    assert b"was not sent" not in stderr, stderr.decode()
 
 
 @pytest.fixture
@@ -576,26 +802,44 @@ async def test_an_event_from_another_process_arrives_through_redis(
     assert connected
     event = _event(group_id)
 
-    # Another gateway process: its own interpreter, its own layer.
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-c",
-        _BROADCAST_SCRIPT,
-        group_id,
-        json.dumps(event),
-        cwd=settings.BASE_DIR,
-        env={
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.integration.settings",
-            "CHANNEL_LAYER_URL": REDIS_CHANNELS_URL,
-        },
-        stderr=subprocess.PIPE,
+    await _broadcast_from_another_process(
+        "contribution_broadcast", group_id, event
     )
-    _, stderr = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode == 0, stderr.decode()
-    assert b"was not sent" not in stderr, stderr.decode()
 
     assert await communicator.receive_json_from(timeout=5) == event
+
+
+@pytest.mark.anyio
+async def test_a_leave_from_another_process_arrives_through_redis(
+    redis_layer, upstream, user_id, group_id, sockets
+):
+    other = str(uuid.uuid4())
+    for member in (user_id, other):
+        _member(upstream, member, group_id)
+    mine = await _admitted(
+        sockets,
+        group_id,
+        factories.access_token(user_id=user_id),
+        by_message=True,
+    )
+    theirs = await _admitted(
+        sockets,
+        group_id,
+        factories.access_token(user_id=other),
+        by_message=False,
+    )
+    event = _left(group_id, user_id)
+
+    await _broadcast_from_another_process(
+        "member_left_broadcast", group_id, event
+    )
+
+    assert await theirs.receive_json_from(timeout=5) == event
+    assert await _closed_with_within(mine, 5) == 4403
+    contribution = _event(group_id)
+    await _broadcast(group_id, contribution)
+    assert await theirs.receive_json_from(timeout=5) == contribution
+    assert await mine.receive_nothing()
 
 
 @pytest.mark.anyio

@@ -116,6 +116,7 @@ def test_a_holder_creates_a_group_and_is_its_first_member(api_client, ana):
                 "contributed": "0",
                 "contributions": 0,
                 "joined_at": instant(member.joined_at),
+                "left_at": None,
             }
         ],
     }
@@ -248,8 +249,10 @@ def test_an_unknown_or_closed_holder(api_client, group, ana):
             {"email": "ben@example.com"},
         ),
         contribute(api_client, ana, group["id"], {"amount": "1"}),
+        api_client.delete(groups_url(ana.pk, group["id"], "membership")),
     ):
         assert_problem(response, 401, "user_inactive")
+    assert not models.GroupMember.objects.former().exists()
 
 
 # --- Members ----------------------------------------------------------------
@@ -274,6 +277,7 @@ def test_a_member_adds_another_by_email(api_client, group, ben):
         "contributed": "0.00",
         "contributions": 0,
         "joined_at": instant(member.joined_at),
+        "left_at": None,
     }
     assert member.added_by_id == ben.pk
 
@@ -303,6 +307,108 @@ def test_refused_members(api_client, group, ben, case):
 
     assert_problem(response, status, code)
     assert models.GroupMember.objects.count() == 2
+
+
+# --- Leaving ----------------------------------------------------------------
+
+
+def leave(api_client, holder, group_id):
+    return api_client.delete(groups_url(holder.pk, group_id, "membership"))
+
+
+def test_a_member_leaves_and_the_group_is_gone_for_them(
+    api_client, group, ana, ben
+):
+    contribute(api_client, ben, group["id"], {"amount": "20"})
+    cai = factories.HolderFactory(email="cai@example.com")
+    before = ledger_state()
+
+    response = leave(api_client, ben, group["id"])
+
+    assert response.status_code == 204
+    assert response.content == b""
+    assert ledger_state() == before
+    assert api_client.get(groups_url(ben.pk)).json() == {"results": []}
+    for refused in (
+        api_client.get(groups_url(ben.pk, group["id"])),
+        contribute(api_client, ben, group["id"], {"amount": "1"}, key="k"),
+        api_client.post(
+            groups_url(ben.pk, group["id"], "members"),
+            {"email": cai.email},
+            format="json",
+        ),
+        leave(api_client, ben, group["id"]),
+    ):
+        assert_problem(refused, 404, "group_not_found")
+    assert ledger_state() == before
+    assert not models.GroupMember.objects.filter(holder=cai).exists()
+    # Ana still sees Ben on the leaderboard, with what he gave.
+    shown = api_client.get(groups_url(ana.pk, group["id"])).json()
+    left_at = models.GroupMember.objects.get(holder=ben).left_at
+    assert shown["total"] == "20.00"
+    assert [
+        (m["email"], m["contributed"], m["left_at"]) for m in shown["members"]
+    ] == [
+        ("ben@example.com", "20.00", instant(left_at)),
+        ("ana@example.com", "0.00", None),
+    ]
+
+
+@pytest.mark.parametrize("group_id", ["another's", "unknown", "malformed"])
+def test_leaving_a_group_one_is_not_in_is_not_found(
+    api_client, group, group_id
+):
+    stranger = saver("eve@example.com")
+    given = {
+        "another's": group["id"],
+        "unknown": uuid.uuid4(),
+        "malformed": "not-a-group",
+    }[group_id]
+
+    assert_problem(leave(api_client, stranger, given), 404, "group_not_found")
+    assert not models.GroupMember.objects.former().exists()
+
+
+def test_leaving_needs_an_open_holder(api_client):
+    assert_problem(
+        leave(api_client, factories.HolderFactory.build(), uuid.uuid4()),
+        409,
+        "account_not_ready",
+    )
+
+
+def test_a_former_member_is_added_back_with_what_they_gave(
+    api_client, group, ana, ben
+):
+    contribute(api_client, ben, group["id"], {"amount": "20"})
+    leave(api_client, ben, group["id"])
+    membership = models.GroupMember.objects.get(holder=ben)
+
+    response = api_client.post(
+        groups_url(ana.pk, group["id"], "members"),
+        {"email": "ben@example.com"},
+        format="json",
+    )
+
+    assert response.status_code == 201, response.content
+    assert response.json() == {
+        "user_id": str(ben.pk),
+        "email": "ben@example.com",
+        "first_name": "Ben",
+        "last_name": "Lovelace",
+        "contributed": "20.00",
+        "contributions": 1,
+        "joined_at": instant(membership.joined_at),
+        "left_at": None,
+    }
+    assert models.GroupMember.objects.filter(holder=ben).count() == 1
+    assert api_client.get(groups_url(ben.pk, group["id"])).status_code == 200
+    again = api_client.post(
+        groups_url(ana.pk, group["id"], "members"),
+        {"email": "ben@example.com"},
+        format="json",
+    )
+    assert_problem(again, 409, "already_member")
 
 
 # --- Contributions ----------------------------------------------------------
@@ -440,8 +546,10 @@ def test_the_amount_is_read_in_the_groups_currency(api_client, ana):
     )
 
 
-def test_the_documents_match_their_serializers(api_client, group, ben):
+def test_the_documents_match_their_serializers(api_client, group, ana, ben):
     contribution = contribute(api_client, ben, group["id"], {"amount": "2"})
+    contribute(api_client, ana, group["id"], {"amount": "1"})
+    leave(api_client, ana, group["id"])
     member = api_client.post(
         groups_url(ben.pk, group["id"], "members"),
         {"email": factories.HolderFactory().email},
@@ -465,6 +573,13 @@ def test_the_documents_match_their_serializers(api_client, group, ben):
         assert serializer.is_valid(), (serializer.errors, document)
         assert_same_shape(serializer_class(), document)
     assert contribution.json()["transaction"]["group"] is not None
+    # A former member's row, with its left_at, was among them.
+    shown = api_client.get(groups_url(ben.pk, group["id"])).json()
+    assert [m["left_at"] is not None for m in shown["members"]] == [
+        False,
+        True,
+        False,
+    ]
 
 
 def test_a_bad_idempotency_key_is_refused(api_client, group, ben):
@@ -484,8 +599,20 @@ def test_the_schema_documents_every_group_problem(api_client):
     contribution = paths[f"{base}/{{group_id}}/contributions"]["post"]
     member = paths[f"{base}/{{group_id}}/members"]["post"]
 
+    membership = paths[f"{base}/{{group_id}}/membership"]
+
     assert set(paths[base]) == {"get", "post"}
     assert set(paths[f"{base}/{{group_id}}"]) == {"get"}
+    assert set(membership) == {"delete"}
+    assert set(membership["delete"]["responses"]) == {
+        "204",
+        "401",
+        "404",
+        "409",
+    }
+    assert documented_codes(membership["delete"]["responses"]["404"]) == {
+        "group_not_found"
+    }
     assert documented_codes(contribution["responses"]["404"]) == {
         "group_not_found"
     }

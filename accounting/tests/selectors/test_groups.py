@@ -129,6 +129,92 @@ def test_contributions_to_other_groups_do_not_count(trio):
     ]
 
 
+def leave(holder, group):
+    return services.member_leave(holder_id=holder.pk, group_id=group.id)
+
+
+def test_a_former_member_who_contributed_stays_on_the_leaderboard(trio):
+    ana, ben, cai = trio
+    group = group_of(ana, ben, cai)
+    contribute(ben, group, 700)
+    contribute(cai, group, 300)
+    contribute(ana, group, 50)
+    left = leave(ben, group)
+
+    standing = selectors.group_get(holder=ana, group_id=group.id)
+
+    assert board(standing) == [
+        ("ben@example.com", 700, 1),
+        ("cai@example.com", 300, 1),
+        ("ana@example.com", 50, 1),
+    ]
+    assert sum(s.contributed for s in standing.members) == standing.total
+    rows = selectors.group_data(standing)["members"]
+    assert [row["left_at"] for row in rows] == [
+        left.left_at.isoformat().replace("+00:00", "Z"),
+        None,
+        None,
+    ]
+    assert selectors.group_data(standing)["total"] == "10.50"
+
+
+def test_a_former_member_who_gave_nothing_is_not_listed(trio):
+    ana, ben, cai = trio
+    group = group_of(ana, ben, cai)
+    contribute(ana, group, 100)
+    leave(cai, group)
+
+    standing = selectors.group_get(holder=ben, group_id=group.id)
+
+    assert board(standing) == [
+        ("ana@example.com", 100, 1),
+        ("ben@example.com", 0, 0),
+    ]
+    assert sum(s.contributed for s in standing.members) == standing.total
+
+
+def test_a_member_added_back_is_current_with_what_they_gave(trio):
+    ana, ben, cai = trio
+    group = group_of(ana, ben, cai)
+    contribute(ben, group, 400)
+    leave(ben, group)
+    contribute(cai, group, 100)
+    back = services.member_add(
+        holder_id=cai.pk, group_id=group.id, email=ben.email
+    )
+    contribute(ben, group, 5)
+
+    standing = selectors.member_standing(back)
+    data = selectors.group_data(
+        selectors.group_get(holder=ben, group_id=group.id)
+    )
+
+    assert (standing.contributed, standing.contributions) == (405, 2)
+    assert standing.member.is_current
+    assert [
+        (m["email"], m["contributed"], m["left_at"]) for m in data["members"]
+    ] == [
+        ("ben@example.com", "4.05", None),
+        ("cai@example.com", "1.00", None),
+        ("ana@example.com", "0.00", None),
+    ]
+
+
+def test_a_former_member_no_longer_sees_the_group(trio):
+    ana, ben, cai = trio
+    group = group_of(ana, ben)
+    other = group_of(ben, cai, name="Other")
+    contribute(ben, group, 100)
+    leave(ben, group)
+
+    assert [s.group.id for s in selectors.groups_list(holder=ben)] == [other.id]
+    with pytest.raises(errors.GroupNotFoundError):
+        selectors.group_get(holder=ben, group_id=group.id)
+    with pytest.raises(errors.GroupNotFoundError):
+        selectors.membership_of(holder_id=ben.pk, group_id=group.id)
+    assert [s.group.id for s in selectors.groups_list(holder=ana)] == [group.id]
+
+
 def test_a_holder_lists_their_groups_newest_first(trio):
     ana, ben, cai = trio
     first = group_of(ana, ben, name="First")

@@ -206,6 +206,112 @@ def test_only_a_member_adds_members(group, group_id):
     assert group.members.count() == 2
 
 
+# --- member_leave -----------------------------------------------------------
+
+
+def test_leaving_keeps_the_row_and_moves_no_money(group, ana, ben):
+    contribute(ben, group, 1_500)
+    membership = group.members.get(holder=ben)
+    before = ledger_state()
+
+    left = services.member_leave(holder_id=ben.pk, group_id=str(group.id))
+
+    assert left.pk == membership.pk
+    membership.refresh_from_db()
+    assert membership.left_at is not None
+    assert membership.left_at == left.left_at
+    assert not membership.is_current
+    assert (membership.joined_at, membership.added_by_id) == (
+        left.joined_at,
+        ana.pk,
+    )
+    # The ledger, the pot and Ben's savings are as they were.
+    assert ledger_state() == before
+    assert models.Account.objects.get(pk=group.pot_id).balance == 1_500
+    assert group.members.count() == 2
+    assert list(models.GroupMember.objects.current()) == [
+        group.members.get(holder=ana)
+    ]
+    assert list(models.GroupMember.objects.former()) == [membership]
+    assert failed_checks() == []
+
+
+def test_after_leaving_the_group_is_unknown_to_the_leaver(group, ana, ben):
+    factories.HolderFactory(email="cai@example.com")
+    services.member_leave(holder_id=ben.pk, group_id=group.id)
+    before = ledger_state()
+
+    with pytest.raises(errors.GroupNotFoundError):
+        contribute(ben, group, 100, idempotency_key="k", request_hash="h")
+    with pytest.raises(errors.GroupNotFoundError):
+        services.member_add(
+            holder_id=ben.pk, group_id=group.id, email="cai@example.com"
+        )
+    with pytest.raises(errors.GroupNotFoundError):
+        services.member_leave(holder_id=ben.pk, group_id=group.id)
+
+    assert ledger_state() == before
+    assert group.members.count() == 2
+    # Ana, still in, goes on.
+    assert contribute(ana, group, 100).status == 201
+
+
+@pytest.mark.parametrize("group_id", ["stranger's", "unknown", "malformed"])
+def test_only_a_member_can_leave(group, group_id):
+    stranger = factories.HolderFactory(email="eve@example.com")
+    given = {
+        "stranger's": group.id,
+        "unknown": uuid.uuid4(),
+        "malformed": "not-a-uuid",
+    }[group_id]
+
+    with pytest.raises(errors.GroupNotFoundError):
+        services.member_leave(holder_id=stranger.pk, group_id=given)
+
+    assert not models.GroupMember.objects.former().exists()
+
+
+def test_the_creator_and_then_the_last_member_may_leave(group, ana, ben):
+    contribute(ben, group, 200)
+
+    services.member_leave(holder_id=ana.pk, group_id=group.id)
+    services.member_leave(holder_id=ben.pk, group_id=group.id)
+
+    # The group and its pot stay, with the money in it.
+    group.refresh_from_db()
+    assert group.created_by_id == ana.pk
+    assert models.Account.objects.get(pk=group.pot_id).balance == 200
+    assert not models.GroupMember.objects.current().exists()
+    assert failed_checks() == []
+
+
+def test_any_member_adds_a_former_member_back_on_the_same_row(group, ana, ben):
+    cai = saver("cai@example.com")
+    services.member_add(
+        holder_id=ana.pk, group_id=group.id, email="cai@example.com"
+    )
+    first = group.members.get(holder=ben)
+    services.member_leave(holder_id=ben.pk, group_id=group.id)
+
+    back = services.member_add(
+        holder_id=cai.pk, group_id=group.id, email="BEN@example.com"
+    )
+
+    assert back.pk == first.pk
+    assert (back.holder, back.group) == (ben, group)
+    assert back.is_current
+    # How Ben first joined stays: Ana added him, then.
+    assert (back.joined_at, back.added_by_id) == (first.joined_at, ana.pk)
+    assert group.members.filter(holder=ben).count() == 1
+    assert contribute(ben, group, 100).status == 201
+    # Back in: adding him again is refused, on the same row.
+    with pytest.raises(errors.AlreadyMemberError):
+        services.member_add(
+            holder_id=ana.pk, group_id=group.id, email="ben@example.com"
+        )
+    assert group.members.filter(holder=ben).count() == 1
+
+
 # --- contribution_apply -----------------------------------------------------
 
 

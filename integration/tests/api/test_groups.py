@@ -8,6 +8,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.test import override_settings
 
+from config import timeparse
 from config.testing import assert_problem
 from integration import realtime
 from integration.clients import Service
@@ -38,6 +39,18 @@ def broadcasts(monkeypatch) -> list[tuple[str, dict]]:
     monkeypatch.setattr(
         realtime,
         "contribution_broadcast",
+        lambda group_id, event: sent.append((group_id, event)),
+    )
+    return sent
+
+
+@pytest.fixture
+def departures(monkeypatch) -> list[tuple[str, dict]]:
+    """Records every member_left event the views broadcast, instead."""
+    sent: list[tuple[str, dict]] = []
+    monkeypatch.setattr(
+        realtime,
+        "member_left_broadcast",
         lambda group_id, event: sent.append((group_id, event)),
     )
     return sent
@@ -194,6 +207,50 @@ class TestGroupDetail:
         assert response.status_code == 200
         assert response.json() == group
 
+    def test_a_former_member_who_contributed_shows_when_they_left(
+        self, auth_api, upstream, user_id
+    ):
+        group = factories.GroupPayloadFactory(
+            members=[
+                factories.MemberPayloadFactory(
+                    contributed="75.00",
+                    contributions=1,
+                    left_at="2026-11-22T09:30:00.000000Z",
+                ),
+            ]
+        )
+        upstream.add(
+            Service.ACCOUNTING,
+            "GET",
+            _holder(user_id, f"groups/{group['id']}"),
+            json=group,
+        )
+        response = auth_api.get(f"/api/v1/groups/{group['id']}")
+        assert response.status_code == 200
+        assert response.json()["members"][0]["left_at"] == (
+            "2026-11-22T09:30:00.000000Z"
+        )
+
+    def test_an_accounting_without_left_at_renders_it_null(
+        self, auth_api, upstream, user_id
+    ):
+        """An accounting that predates ``left_at`` is still rendered.
+
+        The field is additive: during a rolling deploy nobody has left yet.
+        """
+        group = factories.GroupPayloadFactory()
+        for member in group["members"]:
+            del member["left_at"]
+        upstream.add(
+            Service.ACCOUNTING,
+            "GET",
+            _holder(user_id, f"groups/{group['id']}"),
+            json=group,
+        )
+        response = auth_api.get(f"/api/v1/groups/{group['id']}")
+        assert response.status_code == 200
+        assert [m["left_at"] for m in response.json()["members"]] == [None]
+
     def test_only_the_public_fields_are_rendered(
         self, auth_api, upstream, user_id
     ):
@@ -230,7 +287,12 @@ class TestGroupDetail:
 
     @pytest.mark.parametrize(
         ("method", "suffix"),
-        [("get", ""), ("post", "/members"), ("post", "/contributions")],
+        [
+            ("get", ""),
+            ("post", "/members"),
+            ("delete", "/members/me"),
+            ("post", "/contributions"),
+        ],
     )
     def test_a_malformed_id_is_not_found_here(
         self, auth_api, upstream, method, suffix
@@ -324,6 +386,119 @@ class TestMemberAdd:
         assert assert_problem(response, status, code) == body
         for name, value in headers.items():
             assert response[name] == value
+
+
+class TestLeave:
+    def _url(self, group_id: str) -> str:
+        return f"/api/v1/groups/{group_id}/members/me"
+
+    def _answer(self, upstream, user_id, group_id, **answer) -> None:
+        upstream.add(
+            Service.ACCOUNTING,
+            "DELETE",
+            _holder(user_id, f"groups/{group_id}/membership"),
+            **{"status": 204, **answer},
+        )
+
+    def test_leaves_and_tells_the_group(
+        self, auth_api, upstream, user_id, group_id, *, departures, settings
+    ):
+        self._answer(upstream, user_id, group_id)
+
+        response = auth_api.delete(self._url(group_id))
+
+        assert response.status_code == 204
+        assert response.content == b""
+        sent = upstream.last
+        assert (sent.request.method, sent.path) == (
+            "DELETE",
+            _holder(user_id, f"groups/{group_id}/membership"),
+        )
+        assert sent.request.content == b""
+        assert sent.request.headers["Authorization"] == (
+            f"Service {settings.ACCOUNTING_SERVICE_TOKEN}"
+        )
+        [(to, event)] = departures
+        assert to == group_id
+        assert event == {
+            "type": "member_left",
+            "group_id": group_id,
+            "user_id": user_id,
+            "timestamp": event["timestamp"],
+        }
+        assert timeparse.parse_instant(event["timestamp"]) is not None
+
+    def test_the_event_reaches_the_groups_channel_layer_group(
+        self, auth_api, upstream, user_id, group_id
+    ):
+        self._answer(upstream, user_id, group_id)
+        with override_settings(CHANNEL_LAYERS=IN_MEMORY):
+            layer = get_channel_layer()
+            listener = async_to_sync(layer.new_channel)()
+            async_to_sync(layer.group_add)(
+                f"savings_group.{group_id}", listener
+            )
+
+            response = auth_api.delete(self._url(group_id))
+
+            message = async_to_sync(layer.receive)(listener)
+        assert response.status_code == 204
+        assert (message["type"], message["user_id"]) == (
+            "group.member_left",
+            user_id,
+        )
+        event = json.loads(message["text"])
+        assert (event["type"], event["group_id"], event["user_id"]) == (
+            "member_left",
+            group_id,
+            user_id,
+        )
+
+    @pytest.mark.parametrize(
+        ("status", "code", "headers"),
+        [(404, "group_not_found", {}), *HOLDER_JUDGEMENTS],
+    )
+    def test_accounting_judgements_pass_through_unannounced(
+        self,
+        auth_api,
+        upstream,
+        user_id,
+        group_id,
+        departures,
+        *,
+        status,
+        code,
+        headers,
+    ):
+        body = factories.problem(status, code, "From accounting.")
+        self._answer(
+            upstream,
+            user_id,
+            group_id,
+            status=status,
+            json=body,
+            headers=headers,
+        )
+        response = auth_api.delete(self._url(group_id))
+        assert assert_problem(response, status, code) == body
+        for name, value in headers.items():
+            assert response[name] == value
+        assert departures == []
+
+    def test_an_unreachable_accounting_announces_nothing(
+        self, auth_api, settings, closed_url, group_id, departures
+    ):
+        settings.ACCOUNTING_SERVICE_URL = closed_url
+        response = auth_api.delete(self._url(group_id))
+        assert_problem(response, 503, "upstream_unavailable")
+        assert departures == []
+
+    def test_only_me_can_leave(self, auth_api, upstream, group_id):
+        response = auth_api.delete(
+            f"/api/v1/groups/{group_id}/members/{uuid.uuid4()}"
+        )
+        assert_problem(response, 404, "not_found")
+        assert upstream.sent == []
 
 
 def _contribution(group_id: str, **fields) -> dict:
@@ -614,11 +789,14 @@ class TestContribution:
         ("get", "/{id}"),
         ("post", "/{id}/members"),
         ("post", "/{id}/contributions"),
+        ("delete", "/{id}/members/me"),
     ],
 )
-def test_needs_a_token(api, upstream, broadcasts, method, suffix):
+def test_needs_a_token(
+    api, upstream, broadcasts, departures, *, method, suffix
+):
     url = "/api/v1/groups" + suffix.format(id=uuid.uuid4())
     response = getattr(api, method)(url)
     assert_problem(response, 401, "not_authenticated")
     assert upstream.sent == []
-    assert broadcasts == []
+    assert broadcasts == departures == []

@@ -36,6 +36,7 @@ GROUPS = {
     ("post", "/api/v1/groups"): "201",
     ("get", "/api/v1/groups/{id}"): "200",
     ("post", "/api/v1/groups/{id}/members"): "201",
+    ("delete", "/api/v1/groups/{id}/members/me"): "204",
     ("post", "/api/v1/groups/{id}/contributions"): "201",
 }
 # The POSTs that move money: each takes an Idempotency-Key.
@@ -69,6 +70,7 @@ CONTRACT = {
     "/api/v1/groups": {"get", "post"},
     "/api/v1/groups/{id}": {"get"},
     "/api/v1/groups/{id}/members": {"post"},
+    "/api/v1/groups/{id}/members/me": {"delete"},
     "/api/v1/groups/{id}/contributions": {"post"},
     "/healthz": {"get"},
     "/readyz": {"get"},
@@ -635,6 +637,7 @@ def test_personal_finance_response_shapes(schema):
         "contributed",
         "contributions",
         "joined_at",
+        "left_at",
     }
     assert shape("GroupMember") == (member, member)
     group = {
@@ -822,6 +825,11 @@ PERSONAL_FINANCE_CODES = {
         "404": {"group_not_found", "user_not_found", "not_found"},
         "409": {"already_member", "account_not_ready"},
     },
+    ("delete", "/api/v1/groups/{id}/members/me"): {
+        "401": {"not_authenticated", "invalid_token", "user_inactive"},
+        "404": {"group_not_found", "not_found"},
+        "409": {"account_not_ready"},
+    },
     ("post", "/api/v1/groups/{id}/contributions"): {
         "400": {
             "validation_error",
@@ -944,7 +952,17 @@ def test_personal_finance_documents_its_rules(schema):
         '{"type": "auth", "token": "<access token>"}',
         "4401",
         "4403",
+        "4429",
+        "1011",
+        "1012",
+        "no longer (you left it)",
         '{"type": "contribution", "group_id", "user_id", "amount"',
+        '{"type": "member_left", "group_id", "user_id", "timestamp"}',
     ):
         assert words in tags["Groups"], words
+    leave = schema["paths"]["/api/v1/groups/{id}/members/me"]["delete"]
+    for words in ("No money moves", "`left_at`", "4403", '"member_left"'):
+        assert words in leave["description"], words
+    member = schema["components"]["schemas"]["GroupMember"]["properties"]
+    assert member["left_at"]["nullable"] is True
     assert "views on my savings" in tags["Personal finance"]
