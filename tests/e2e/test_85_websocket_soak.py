@@ -192,3 +192,40 @@ def test_a_stopping_gateway_closes_its_sockets_with_1012(
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_a_member_who_leaves_is_closed_4403_and_the_others_are_told(
+    api: httpx.Client, stack: Stack
+) -> None:
+    ana, ben = sign_up(api), sign_up(api)
+    group_id = group_create(api, ana, ben, name="Leavers")
+    with contextlib.ExitStack() as sockets:
+        # Several sockets each, spread over both gateway workers.
+        stays = [
+            _open(sockets, stack.origin, group_id, ana, by_message=False)
+            for _ in range(3)
+        ]
+        leaves = [
+            _open(sockets, stack.origin, group_id, ben, by_message=n % 2 == 0)
+            for n in range(3)
+        ]
+
+        left = api.delete(f"/groups/{group_id}/members/me", headers=ben.auth)
+        assert left.status_code == 204, left.text
+
+        for socket in leaves:
+            with pytest.raises(ConnectionClosed) as closed:
+                socket.recv(timeout=5)
+            assert closed.value.rcvd is not None
+            assert closed.value.rcvd.code == 4403
+        for socket in stays:
+            event = json.loads(socket.recv(timeout=5))
+            assert (event["type"], event["user_id"], event["group_id"]) == (
+                "member_left",
+                ben.id,
+                group_id,
+            )
+    gone = api.get(f"/groups/{group_id}", headers=ben.auth)
+    assert gone.status_code == 404
+    members = api.get(f"/groups/{group_id}", headers=ana.auth).json()
+    assert [m["user_id"] for m in members["members"]] == [ana.id]
