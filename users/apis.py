@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.fields import InstantField
-from config.openapi import problem
+from config.openapi import UNKNOWN_PATH, internal_problems
 from config.problems import Code, ProblemError
 from users import selectors, services
 from users.errors import ErrorCode
@@ -29,6 +29,9 @@ from users.errors import ErrorCode
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 _IDEMPOTENCY_KEY = re.compile(r"\A[\x20-\x7e]{1,255}\Z")
+# What an operation on one user answers for an id that names no live,
+# active user (unknown, deleted or suspended), or is not a UUID.
+_USER_UNKNOWN = {401: [ErrorCode.USER_INACTIVE], **UNKNOWN_PATH}
 
 
 class UserOutputSerializer(serializers.Serializer):
@@ -100,13 +103,20 @@ class UserCreateApi(APIView):
         ],
         responses={
             201: UserOutputSerializer,
-            400: problem(
-                ErrorCode.WEAK_PASSWORD,
-                Code.VALIDATION_ERROR,
-                Code.INVALID_IDEMPOTENCY_KEY,
+            **internal_problems(
+                {
+                    400: [
+                        ErrorCode.WEAK_PASSWORD,
+                        Code.INVALID_IDEMPOTENCY_KEY,
+                    ],
+                    409: [
+                        ErrorCode.EMAIL_TAKEN,
+                        Code.IDEMPOTENCY_KEY_IN_FLIGHT,
+                    ],
+                    422: [Code.IDEMPOTENCY_KEY_REUSED],
+                },
+                json_body=True,
             ),
-            409: problem(ErrorCode.EMAIL_TAKEN, Code.IDEMPOTENCY_KEY_IN_FLIGHT),
-            422: problem(Code.IDEMPOTENCY_KEY_REUSED),
         },
     )
     def post(self, request: Request) -> Response:
@@ -150,7 +160,7 @@ class UserApi(APIView):
         operation_id="users_retrieve",
         responses={
             200: UserOutputSerializer,
-            401: problem(ErrorCode.USER_INACTIVE),
+            **internal_problems(_USER_UNKNOWN),
         },
     )
     def get(self, request: Request, user_id: uuid.UUID) -> Response:
@@ -164,14 +174,18 @@ class UserApi(APIView):
         request=UpdateInputSerializer,
         responses={
             200: UserOutputSerializer,
-            400: problem(
-                ErrorCode.WEAK_PASSWORD,
-                ErrorCode.CURRENT_PASSWORD_REQUIRED,
-                ErrorCode.INVALID_CURRENT_PASSWORD,
-                Code.VALIDATION_ERROR,
+            **internal_problems(
+                {
+                    400: [
+                        ErrorCode.WEAK_PASSWORD,
+                        ErrorCode.CURRENT_PASSWORD_REQUIRED,
+                        ErrorCode.INVALID_CURRENT_PASSWORD,
+                    ],
+                    409: [ErrorCode.EMAIL_TAKEN],
+                },
+                _USER_UNKNOWN,
+                json_body=True,
             ),
-            401: problem(ErrorCode.USER_INACTIVE),
-            409: problem(ErrorCode.EMAIL_TAKEN),
         },
     )
     def patch(self, request: Request, user_id: uuid.UUID) -> Response:
@@ -185,7 +199,7 @@ class UserApi(APIView):
 
     @extend_schema(
         operation_id="users_destroy",
-        responses={204: None, 401: problem(ErrorCode.USER_INACTIVE)},
+        responses={204: None, **internal_problems(_USER_UNKNOWN)},
     )
     def delete(self, request: Request, user_id: uuid.UUID) -> Response:
         """Soft-deletes a user."""
@@ -212,8 +226,9 @@ class TokenCreateApi(APIView):
         request=InputSerializer,
         responses={
             200: TokensOutputSerializer,
-            400: problem(Code.VALIDATION_ERROR),
-            401: problem(ErrorCode.INVALID_CREDENTIALS),
+            **internal_problems(
+                {401: [ErrorCode.INVALID_CREDENTIALS]}, json_body=True
+            ),
         },
     )
     def post(self, request: Request) -> Response:
@@ -240,8 +255,7 @@ class TokenRefreshApi(APIView):
         request=InputSerializer,
         responses={
             200: TokensOutputSerializer,
-            400: problem(Code.VALIDATION_ERROR),
-            401: problem(Code.INVALID_TOKEN),
+            **internal_problems(json_body=True),
         },
     )
     def post(self, request: Request) -> Response:

@@ -32,12 +32,16 @@ from accounting import (
 from accounting.apis import callers
 from accounting.selectors import catalog
 from config import fields, money, timeparse
-from config.openapi import problem
+from config.openapi import UNKNOWN_PATH, StatusCodes, internal_problems
 from config.problems import Code
 
-HOLDER_ERRORS = {
-    401: problem(errors.ErrorCode.USER_INACTIVE),
-    409: problem(errors.ErrorCode.ACCOUNT_NOT_READY),
+# What every operation on a holder (``holders/{user_id}/...``) may answer:
+# the holder is closed, not created yet (its user's event is on its way),
+# or the id is not a UUID.
+HOLDER = {
+    401: [errors.ErrorCode.USER_INACTIVE],
+    409: [errors.ErrorCode.ACCOUNT_NOT_READY],
+    **UNKNOWN_PATH,
 }
 
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -228,40 +232,31 @@ def movement_response(result: services.MovementResult) -> Response:
 
 
 # Every POST that moves money may answer these, besides its own judgements.
-MOVEMENT_ERRORS = {
-    400: (
+MOVEMENT = {
+    400: [
         Code.INVALID_AMOUNT,
         Code.UNSUPPORTED_CURRENCY,
         Code.INVALID_IDEMPOTENCY_KEY,
-        Code.VALIDATION_ERROR,
-    ),
-    401: (errors.ErrorCode.USER_INACTIVE,),
-    409: (
-        errors.ErrorCode.ACCOUNT_NOT_READY,
-        Code.IDEMPOTENCY_KEY_IN_FLIGHT,
-    ),
-    422: (
+    ],
+    409: [Code.IDEMPOTENCY_KEY_IN_FLIGHT],
+    422: [
         errors.ErrorCode.ACCOUNT_NOT_OPEN,
         errors.ErrorCode.ACCOUNT_CLOSED,
         Code.IDEMPOTENCY_KEY_REUSED,
-    ),
+    ],
 }
 
 
-def movement_errors(own: dict[int, tuple[str, ...]]) -> dict[int, Any]:
+def movement_errors(own: StatusCodes) -> dict[tuple[int, str], Any]:
     """Documents a movement's problems: its own codes, then the shared ones.
 
     Args:
         own: The codes only this movement answers, per status.
 
     Returns:
-        ``{status: problem(...)}`` for ``extend_schema(responses=...)``.
+        The error responses for ``extend_schema(responses=...)``.
     """
-    statuses = sorted({*own, *MOVEMENT_ERRORS})
-    return {
-        status: problem(*own.get(status, ()), *MOVEMENT_ERRORS.get(status, ()))
-        for status in statuses
-    }
+    return internal_problems(own, MOVEMENT, HOLDER, json_body=True)
 
 
 # --- Plans ------------------------------------------------------------------
@@ -283,7 +278,7 @@ class PlanListApi(APIView):
     @extend_schema(
         operation_id="plans_list",
         parameters=[callers.HOLDER_PARAMETER],
-        responses={200: OutputSerializer, **callers.CALLER_ERRORS},
+        responses={200: OutputSerializer, **internal_problems(callers.CALLER)},
     )
     def get(self, request: Request) -> Response:
         """Lists the plans on offer."""
@@ -306,7 +301,7 @@ class HolderPlanApi(APIView):
 
     @extend_schema(
         operation_id="holder_plan_get",
-        responses={200: HolderPlanSerializer, **HOLDER_ERRORS},
+        responses={200: HolderPlanSerializer, **internal_problems(HOLDER)},
     )
     def get(self, request: Request, user_id: uuid.UUID) -> Response:
         """Returns the holder's plan and when it was selected."""
@@ -319,9 +314,9 @@ class HolderPlanApi(APIView):
         request=InputSerializer,
         responses={
             200: HolderPlanSerializer,
-            400: problem(Code.VALIDATION_ERROR),
-            404: problem(errors.ErrorCode.PLAN_NOT_FOUND),
-            **HOLDER_ERRORS,
+            **internal_problems(
+                {404: [errors.ErrorCode.PLAN_NOT_FOUND]}, HOLDER, json_body=True
+            ),
         },
     )
     def put(self, request: Request, user_id: uuid.UUID) -> Response:
@@ -365,7 +360,7 @@ class AccountListApi(APIView):
 
     @extend_schema(
         operation_id="holder_accounts_list",
-        responses={200: OutputSerializer, **HOLDER_ERRORS},
+        responses={200: OutputSerializer, **internal_problems(HOLDER)},
     )
     def get(self, request: Request, user_id: uuid.UUID) -> Response:
         """Lists the holder's accounts."""
@@ -379,8 +374,9 @@ class AccountListApi(APIView):
         request=InputSerializer,
         responses={
             201: OutputSerializer,
-            400: problem(Code.UNSUPPORTED_CURRENCY),
-            **HOLDER_ERRORS,
+            **internal_problems(
+                {400: [Code.UNSUPPORTED_CURRENCY]}, HOLDER, json_body=True
+            ),
         },
     )
     def post(self, request: Request, user_id: uuid.UUID) -> Response:
@@ -429,8 +425,10 @@ class BalanceApi(APIView):
         parameters=[InputSerializer],
         responses={
             200: OutputSerializer,
-            400: problem(Code.INVALID_DATETIME, Code.UNSUPPORTED_CURRENCY),
-            **HOLDER_ERRORS,
+            **internal_problems(
+                {400: [Code.INVALID_DATETIME, Code.UNSUPPORTED_CURRENCY]},
+                HOLDER,
+            ),
         },
     )
     def get(self, request: Request, user_id: uuid.UUID) -> Response:
@@ -837,8 +835,9 @@ class RateListApi(APIView):
         parameters=[InputSerializer],
         responses={
             200: OutputSerializer,
-            400: problem(Code.UNSUPPORTED_CURRENCY),
-            **callers.CALLER_ERRORS,
+            **internal_problems(
+                {400: [Code.UNSUPPORTED_CURRENCY]}, callers.CALLER
+            ),
         },
     )
     def get(self, request: Request) -> Response:
@@ -903,13 +902,17 @@ class TransactionListApi(APIView):
         parameters=[InputSerializer],
         responses={
             200: OutputSerializer,
-            400: problem(
-                Code.INVALID_DATETIME,
-                Code.INVALID_RANGE,
-                Code.INVALID_CURSOR,
-                Code.VALIDATION_ERROR,
+            **internal_problems(
+                {
+                    400: [
+                        Code.INVALID_DATETIME,
+                        Code.INVALID_RANGE,
+                        Code.INVALID_CURSOR,
+                        Code.VALIDATION_ERROR,
+                    ]
+                },
+                HOLDER,
             ),
-            **HOLDER_ERRORS,
         },
     )
     def get(self, request: Request, user_id: uuid.UUID) -> Response:
@@ -945,8 +948,9 @@ class TransactionDetailApi(APIView):
         operation_id="holder_transactions_get",
         responses={
             200: TransactionSerializer,
-            404: problem(errors.ErrorCode.TRANSACTION_NOT_FOUND),
-            **HOLDER_ERRORS,
+            **internal_problems(
+                {404: [errors.ErrorCode.TRANSACTION_NOT_FOUND]}, HOLDER
+            ),
         },
     )
     def get(

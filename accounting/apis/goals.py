@@ -15,17 +15,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounting import errors, selectors, services
-from accounting.apis import HOLDER_ERRORS, amount_in, target_in
+from accounting.apis import HOLDER, amount_in, target_in
 from config import fields
-from config.openapi import problem
+from config.openapi import internal_problems
 from config.problems import Code
 
-GOAL_NOT_FOUND = {404: problem(errors.ErrorCode.GOAL_NOT_FOUND)}
-GOAL_INPUT_ERRORS = {
-    400: problem(
-        Code.INVALID_AMOUNT, Code.UNSUPPORTED_CURRENCY, Code.VALIDATION_ERROR
-    )
-}
+GOAL_NOT_FOUND = {404: [errors.ErrorCode.GOAL_NOT_FOUND]}
+GOAL_INPUT = {400: [Code.INVALID_AMOUNT, Code.UNSUPPORTED_CURRENCY]}
 
 
 class GoalSerializer(serializers.Serializer):
@@ -98,7 +94,7 @@ class GoalListApi(APIView):
 
     @extend_schema(
         operation_id="holder_goals_list",
-        responses={200: OutputSerializer, **HOLDER_ERRORS},
+        responses={200: OutputSerializer, **internal_problems(HOLDER)},
     )
     def get(self, request: Request, user_id: uuid.UUID) -> Response:
         """Lists the goals in allocation order, with their progress."""
@@ -110,7 +106,10 @@ class GoalListApi(APIView):
     @extend_schema(
         operation_id="holder_goals_create",
         request=InputSerializer,
-        responses={201: GoalSerializer, **GOAL_INPUT_ERRORS, **HOLDER_ERRORS},
+        responses={
+            201: GoalSerializer,
+            **internal_problems(GOAL_INPUT, HOLDER, json_body=True),
+        },
     )
     def post(self, request: Request, user_id: uuid.UUID) -> Response:
         """Sets a new goal."""
@@ -153,7 +152,10 @@ class GoalDetailApi(APIView):
 
     @extend_schema(
         operation_id="holder_goals_get",
-        responses={200: GoalSerializer, **GOAL_NOT_FOUND, **HOLDER_ERRORS},
+        responses={
+            200: GoalSerializer,
+            **internal_problems(GOAL_NOT_FOUND, HOLDER),
+        },
     )
     def get(
         self, request: Request, user_id: uuid.UUID, goal_id: str
@@ -169,9 +171,9 @@ class GoalDetailApi(APIView):
         request=InputSerializer,
         responses={
             200: GoalSerializer,
-            **GOAL_INPUT_ERRORS,
-            **GOAL_NOT_FOUND,
-            **HOLDER_ERRORS,
+            **internal_problems(
+                GOAL_INPUT, GOAL_NOT_FOUND, HOLDER, json_body=True
+            ),
         },
     )
     def patch(
@@ -194,7 +196,10 @@ class GoalDetailApi(APIView):
 
     @extend_schema(
         operation_id="holder_goals_delete",
-        responses={204: None, **GOAL_NOT_FOUND, **HOLDER_ERRORS},
+        responses={
+            204: None,
+            **internal_problems(GOAL_NOT_FOUND, HOLDER),
+        },
     )
     def delete(
         self, request: Request, user_id: uuid.UUID, goal_id: str

@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from accounting import errors, idempotency, selectors, services, wire
 from accounting.apis import (
-    HOLDER_ERRORS,
+    HOLDER,
     IDEMPOTENCY_KEY,
     BalancesSerializer,
     TransactionSerializer,
@@ -31,10 +31,10 @@ from accounting.apis import (
     target_in,
 )
 from config import fields
-from config.openapi import problem
+from config.openapi import internal_problems
 from config.problems import Code
 
-GROUP_NOT_FOUND = {404: problem(errors.ErrorCode.GROUP_NOT_FOUND)}
+GROUP_NOT_FOUND = {404: [errors.ErrorCode.GROUP_NOT_FOUND]}
 
 
 class MemberSerializer(serializers.Serializer):
@@ -125,7 +125,7 @@ class GroupListApi(APIView):
 
     @extend_schema(
         operation_id="holder_groups_list",
-        responses={200: OutputSerializer, **HOLDER_ERRORS},
+        responses={200: OutputSerializer, **internal_problems(HOLDER)},
     )
     def get(self, request: Request, user_id: uuid.UUID) -> Response:
         """Lists the groups the holder is a member of, newest first."""
@@ -141,12 +141,11 @@ class GroupListApi(APIView):
         request=InputSerializer,
         responses={
             201: GroupSerializer,
-            400: problem(
-                Code.INVALID_AMOUNT,
-                Code.UNSUPPORTED_CURRENCY,
-                Code.VALIDATION_ERROR,
+            **internal_problems(
+                {400: [Code.INVALID_AMOUNT, Code.UNSUPPORTED_CURRENCY]},
+                HOLDER,
+                json_body=True,
             ),
-            **HOLDER_ERRORS,
         },
     )
     def post(self, request: Request, user_id: uuid.UUID) -> Response:
@@ -166,7 +165,10 @@ class GroupDetailApi(APIView):
 
     @extend_schema(
         operation_id="holder_groups_get",
-        responses={200: GroupSerializer, **GROUP_NOT_FOUND, **HOLDER_ERRORS},
+        responses={
+            200: GroupSerializer,
+            **internal_problems(GROUP_NOT_FOUND, HOLDER),
+        },
     )
     def get(
         self, request: Request, user_id: uuid.UUID, group_id: str
@@ -196,15 +198,16 @@ class GroupMemberCreateApi(APIView):
         request=InputSerializer,
         responses={
             201: MemberSerializer,
-            400: problem(Code.VALIDATION_ERROR),
-            401: problem(errors.ErrorCode.USER_INACTIVE),
-            404: problem(
-                errors.ErrorCode.GROUP_NOT_FOUND,
-                errors.ErrorCode.USER_NOT_FOUND,
-            ),
-            409: problem(
-                errors.ErrorCode.ACCOUNT_NOT_READY,
-                errors.ErrorCode.ALREADY_MEMBER,
+            **internal_problems(
+                {
+                    404: [
+                        errors.ErrorCode.GROUP_NOT_FOUND,
+                        errors.ErrorCode.USER_NOT_FOUND,
+                    ],
+                    409: [errors.ErrorCode.ALREADY_MEMBER],
+                },
+                HOLDER,
+                json_body=True,
             ),
         },
     )
