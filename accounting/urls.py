@@ -9,7 +9,7 @@ from django.urls import include, path
 
 from accounting import apis
 from accounting.apis import categories, goals, groups, reports
-from config import contracts, health, openapi
+from config import contracts, health, schema
 
 HOLDER = "holders/<uuid:user_id>/"
 
@@ -89,7 +89,7 @@ internal_urlpatterns = [
         goals.GoalDetailApi.as_view(),
         name="holder-goal",
     ),
-    path("schema/", openapi.internal_schema_view(), name="schema"),
+    path("schema/", schema.internal_schema_view(), name="schema"),
 ]
 
 urlpatterns = [

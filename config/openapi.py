@@ -7,33 +7,34 @@ codes it may answer, with one example each, so a client can branch on
 operations share (the credential it checks, the failures any call may
 meet) in a :class:`ProblemDocs`; each operation adds its own codes. The
 internal APIs of users and accounting share :data:`internal_problems`;
-the gateway builds its own from the same class. Both internal APIs serve
-their schema through :func:`internal_schema_view`.
+the gateway builds its own from the same class.
+
+Operations that feed others (a goal created, then read by its id) say so
+with :func:`links`: OpenAPI links, which clients and Schemathesis's stateful
+tests follow from one call to the next.
 """
 
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
-from drf_spectacular.renderers import (
-    OpenApiJsonRenderer,
-    OpenApiJsonRenderer2,
-    OpenApiYamlRenderer,
-    OpenApiYamlRenderer2,
-)
+from drf_spectacular import openapi
 from drf_spectacular.utils import (
     OpenApiExample,
+    OpenApiParameter,
     OpenApiResponse,
+    PolymorphicProxySerializer,
     extend_schema_serializer,
 )
-from drf_spectacular.views import SpectacularAPIView
 from rest_framework import serializers
 
 from config import problems
 from config.problems import Code
-from config.service_auth import IsService
+from config.serializers import StrictInputSerializer
 
 PROBLEM_MEDIA_TYPE = problems.PROBLEM_CONTENT_TYPE
+
+_LINKS = "openapi_links"
 
 # Per HTTP status, the problem codes an operation may answer with it.
 StatusCodes = Mapping[int, Iterable[str]]
@@ -60,6 +61,35 @@ DETAILS: Mapping[str, str] = {
     Code.INVALID_RANGE: "`from` is after `to`.",
     Code.RATE_LIMITED: "Request was throttled.",
 }
+
+
+# The Idempotency-Key of every POST that creates something (money moved, a
+# user, a goal, a group), and the header of a replayed answer.
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    name="Idempotency-Key",
+    type={
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 255,
+        "pattern": "^[ -~]+$",
+    },
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "1-255 printable ASCII characters, scoped to the caller. The same key "
+        "with the same body answers the original status and body again "
+        "(with `Idempotent-Replayed: true`) and applies nothing twice; with "
+        "another body: 422 `idempotency_key_reused`; while the first request "
+        "runs: 409 `idempotency_key_in_flight`. Kept at least 24 hours."
+    ),
+)
+IDEMPOTENT_REPLAYED_HEADER = OpenApiParameter(
+    name="Idempotent-Replayed",
+    type={"type": "string", "enum": ["true"]},
+    location=OpenApiParameter.HEADER,
+    response=[201],
+    description="`true` when this answer replays an earlier request.",
+)
 
 
 @extend_schema_serializer(component_name="Problem")
@@ -173,20 +203,101 @@ internal_problems = ProblemDocs(
 )
 
 
-def internal_schema_view() -> Callable[..., Any]:
-    """Returns the view serving an internal API's OpenAPI schema.
+Handler = TypeVar("Handler", bound=Callable[..., Any])
 
-    Only the gateway reads it, with the service credential. JSON unless
-    YAML is asked for (``?format=yaml``, ``Accept: application/yaml``);
-    ``Accept: application/json`` is answered too, not only the OpenAPI
-    media types (``application/vnd.oai.openapi+json``).
+
+def links(status: int, **targets: Mapping[str, Any]) -> Callable[..., Any]:
+    """Declares the OpenAPI links of a view method's response.
+
+    Args:
+        status: The response the links start from (201, 200, ...).
+        **targets: Per link name, an OpenAPI Link object: the target
+            ``operationId`` and its ``parameters`` (``requestBody``)
+            as runtime expressions, such as ``$response.body#/id`` or
+            ``$request.path.user_id``.
+
+    Returns:
+        A decorator for the view method (with or without
+        ``extend_schema``, in any order).
     """
-    return SpectacularAPIView.as_view(
-        permission_classes=[IsService],
-        renderer_classes=[
-            OpenApiJsonRenderer,
-            OpenApiJsonRenderer2,
-            OpenApiYamlRenderer,
-            OpenApiYamlRenderer2,
-        ],
-    )
+
+    def declare(handler: Handler) -> Handler:
+        declared = getattr(handler, _LINKS, {})
+        setattr(handler, _LINKS, {**declared, str(status): targets})
+        return handler
+
+    return declare
+
+
+# What a DRF text field reads: no NUL character (PostgreSQL text holds
+# none), and, unless blank is allowed, a character that is not whitespace
+# (surrounding whitespace is stripped before the checks).
+_TEXT = "^[^\\u0000]*$"
+_NOT_BLANK = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$"
+
+
+class AutoSchema(openapi.AutoSchema):
+    """drf-spectacular's schema, as exact as the fields it describes.
+
+    Adds what drf-spectacular leaves out: the links declared by
+    :func:`links`, the members a strict request refuses, what a DRF text
+    field refuses (a NUL character; unless blank is allowed, nothing but
+    whitespace) and that a body of several shapes is required.
+    """
+
+    def _map_basic_serializer(
+        self, serializer: serializers.Serializer, direction: str
+    ) -> dict[str, Any]:
+        """Maps a serializer, with what it refuses.
+
+        Only requests (a response states what was stored): a strict
+        serializer takes no other member than its fields
+        (``config.serializers``), and a plain text field gets its pattern,
+        added after drf-spectacular's validators, which would wrap a
+        blank-allowing field that has one in a ``oneOf`` matching ``""``
+        twice.
+        """
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction != "request":
+            return schema
+        if isinstance(serializer, StrictInputSerializer):
+            schema["additionalProperties"] = False
+        for name, field in serializer.fields.items():
+            prop = schema["properties"].get(name, {})
+            plain_text = (
+                type(field) is serializers.CharField
+                and prop.get("type") == "string"
+                and not {"pattern", "enum", "format"} & set(prop)
+            )
+            if plain_text:
+                blank = field.allow_blank or not field.trim_whitespace
+                prop["pattern"] = _TEXT if blank else _NOT_BLANK
+        return schema
+
+    def _get_request_for_media_type(
+        self, serializer: Any, direction: str = "request"
+    ) -> tuple[Any, bool]:
+        """Maps a request body; one of several shapes is required too.
+
+        drf-spectacular marks a body required when its serializer has a
+        required field, but not a body of several shapes: it is required
+        when each shape has one.
+        """
+        schema, required = super()._get_request_for_media_type(
+            serializer, direction
+        )
+        if isinstance(serializer, PolymorphicProxySerializer):
+            required = all(
+                any(field.required for field in shape().fields.values())
+                for shape in serializer.serializers
+            )
+        return schema, required
+
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict | None:
+        """Returns the operation, its responses carrying their links."""
+        operation = super().get_operation(*args, **kwargs)
+        handler = getattr(self.view, self.method.lower(), None)
+        declared = getattr(handler, _LINKS, {})
+        for status, targets in declared.items():
+            operation["responses"][status]["links"] = dict(targets)
+        return operation

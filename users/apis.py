@@ -9,9 +9,8 @@ document with a stable code (``users.errors``, ``config.problems``).
 import re
 import uuid
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter,
+    OpenApiExample,
     extend_schema,
     extend_schema_serializer,
 )
@@ -21,14 +20,31 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.fields import InstantField
-from config.openapi import UNKNOWN_PATH, internal_problems
+from config.openapi import (
+    IDEMPOTENCY_KEY_PARAMETER,
+    IDEMPOTENT_REPLAYED_HEADER,
+    UNKNOWN_PATH,
+    internal_problems,
+    links,
+)
 from config.problems import Code, ProblemError
+from config.serializers import StrictInputSerializer
 from users import selectors, services
 from users.errors import ErrorCode
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 _IDEMPOTENCY_KEY = re.compile(r"\A[\x20-\x7e]{1,255}\Z")
+# The links from an answer holding a user to the operations on that user.
+_ONE_USER = {"parameters": {"user_id": "$response.body#/id"}}
+# The link from an answer holding tokens to their renewal.
+_RENEW = {
+    "Refresh": {
+        "operationId": "tokens_refresh",
+        "requestBody": {"refresh": "$response.body#/refresh"},
+    }
+}
+
 # What an operation on one user answers for an id that names no live,
 # active user (unknown, deleted or suspended), or is not a UUID.
 _USER_UNKNOWN = {401: [ErrorCode.USER_INACTIVE], **UNKNOWN_PATH}
@@ -76,7 +92,7 @@ class UserCreateApi(APIView):
     """POST /internal/v1/users: sign up."""
 
     @extend_schema_serializer(component_name="UserCreateInput")
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         """The request body."""
 
         email = serializers.EmailField(max_length=254)
@@ -90,17 +106,35 @@ class UserCreateApi(APIView):
 
     OutputSerializer = UserOutputSerializer
 
+    @links(
+        201,
+        GetUser=_ONE_USER | {"operationId": "users_retrieve"},
+        UpdateUser=_ONE_USER | {"operationId": "users_update"},
+        DeleteUser=_ONE_USER | {"operationId": "users_destroy"},
+        LogIn={
+            "operationId": "tokens_create",
+            "requestBody": {
+                "email": "$request.body#/email",
+                "password": "$request.body#/password",
+            },
+        },
+    )
     @extend_schema(
         operation_id="users_create",
         request=InputSerializer,
-        parameters=[
-            OpenApiParameter(
-                IDEMPOTENCY_HEADER,
-                OpenApiTypes.STR,
-                OpenApiParameter.HEADER,
-                description="1-255 printable ASCII characters.",
+        examples=[
+            OpenApiExample(
+                "Sign-up",
+                value={
+                    "email": "grace@example.com",
+                    "password": "a long and rather rare passphrase",
+                    "first_name": "Grace",
+                    "last_name": "Hopper",
+                },
+                request_only=True,
             )
         ],
+        parameters=[IDEMPOTENCY_KEY_PARAMETER, IDEMPOTENT_REPLAYED_HEADER],
         responses={
             201: UserOutputSerializer,
             **internal_problems(
@@ -137,7 +171,7 @@ class UserApi(APIView):
     """GET, PATCH, DELETE /internal/v1/users/{user_id}."""
 
     @extend_schema_serializer(component_name="UserUpdateInput")
-    class UpdateInputSerializer(serializers.Serializer):
+    class UpdateInputSerializer(StrictInputSerializer):
         """The PATCH body: only the fields to change."""
 
         email = serializers.EmailField(max_length=254, required=False)
@@ -212,7 +246,7 @@ class TokenCreateApi(APIView):
     """POST /internal/v1/tokens: log in."""
 
     @extend_schema_serializer(component_name="TokenCreateInput")
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         """The request body."""
 
         # Not an EmailField: a malformed email is a wrong credential too.
@@ -221,6 +255,7 @@ class TokenCreateApi(APIView):
 
     OutputSerializer = TokensOutputSerializer
 
+    @links(200, **_RENEW)
     @extend_schema(
         operation_id="tokens_create",
         request=InputSerializer,
@@ -243,13 +278,14 @@ class TokenRefreshApi(APIView):
     """POST /internal/v1/tokens/refresh: renew tokens."""
 
     @extend_schema_serializer(component_name="TokenRefreshInput")
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         """The request body."""
 
         refresh = serializers.CharField(max_length=4096)
 
     OutputSerializer = TokensOutputSerializer
 
+    @links(200, **_RENEW)
     @extend_schema(
         operation_id="tokens_refresh",
         request=InputSerializer,

@@ -6,7 +6,7 @@ settings' default authentication); ``/healthz`` and ``/readyz`` need none.
 
 from django.urls import path
 
-from config import health, openapi
+from config import health, schema
 from config.contracts import INTERNAL_API_PREFIX
 from users import apis
 
@@ -17,7 +17,7 @@ urlpatterns = [
     path("readyz", health.ReadyzApi.as_view(), name="readyz"),
     path(
         f"{INTERNAL_API_PREFIX}schema/",
-        openapi.internal_schema_view(),
+        schema.internal_schema_view(),
         name="schema",
     ),
     path(

@@ -15,11 +15,23 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounting import errors, selectors, services
-from accounting.apis import HOLDER, amount_in, target_in
+from accounting.apis import HOLDER, amount_in, holder_link, target_in
 from config import fields
-from config.openapi import internal_problems
+from config.openapi import internal_problems, links
 from config.problems import Code
+from config.serializers import StrictInputSerializer
 
+# From an answer holding a goal to the operations on it.
+GOAL_LINKS = {
+    f"{name}Goal": holder_link(
+        f"holder_goals_{operation}", goal_id="$response.body#/id"
+    )
+    for name, operation in (
+        ("Get", "get"),
+        ("Update", "update"),
+        ("Delete", "delete"),
+    )
+}
 GOAL_NOT_FOUND = {404: [errors.ErrorCode.GOAL_NOT_FOUND]}
 GOAL_INPUT = {400: [Code.INVALID_AMOUNT, Code.UNSUPPORTED_CURRENCY]}
 
@@ -60,7 +72,7 @@ class GoalSerializer(serializers.Serializer):
 class GoalListApi(APIView):
     """GET and POST /holders/{user_id}/goals: the holder's goals."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         """The request."""
 
         name = serializers.CharField(max_length=100)
@@ -103,6 +115,7 @@ class GoalListApi(APIView):
         statuses = selectors.goals_list(holder=holder)
         return Response({"results": [selectors.goal_data(s) for s in statuses]})
 
+    @links(201, **GOAL_LINKS)
     @extend_schema(
         operation_id="holder_goals_create",
         request=InputSerializer,
@@ -124,7 +137,7 @@ class GoalListApi(APIView):
 class GoalDetailApi(APIView):
     """GET, PATCH and DELETE /holders/{user_id}/goals/{goal_id}."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         """The request: the fields to change."""
 
         name = serializers.CharField(max_length=100, required=False)
@@ -166,6 +179,7 @@ class GoalDetailApi(APIView):
         status = selectors.goal_get(holder=holder, goal_id=goal_id)
         return Response(selectors.goal_data(status))
 
+    @links(200, **GOAL_LINKS)
     @extend_schema(
         operation_id="holder_goals_update",
         request=InputSerializer,

@@ -21,19 +21,31 @@ from rest_framework.views import APIView
 from accounting import errors, idempotency, selectors, services, wire
 from accounting.apis import (
     HOLDER,
-    IDEMPOTENCY_KEY,
+    IDEMPOTENT,
+    TRANSACTION_LINKS,
     BalancesSerializer,
     TransactionSerializer,
     amount_in,
+    holder_link,
     movement_errors,
     movement_hash,
     movement_response,
     target_in,
 )
 from config import fields
-from config.openapi import internal_problems
+from config.openapi import internal_problems, links
 from config.problems import Code
+from config.serializers import StrictInputSerializer
 
+# From an answer holding a group to the operations on it. Not to adding a
+# member: that needs another user's email, which no answer here gives.
+GROUP_LINKS = {
+    name: holder_link(operation, group_id="$response.body#/id")
+    for name, operation in (
+        ("GetGroup", "holder_groups_get"),
+        ("Contribute", "holder_group_contributions_create"),
+    )
+}
 GROUP_NOT_FOUND = {404: [errors.ErrorCode.GROUP_NOT_FOUND]}
 
 
@@ -83,7 +95,7 @@ class GroupSerializer(serializers.Serializer):
 class GroupListApi(APIView):
     """GET and POST /holders/{user_id}/groups: the caller's groups."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         """The request."""
 
         name = serializers.CharField(max_length=100)
@@ -136,6 +148,7 @@ class GroupListApi(APIView):
             {"results": [selectors.group_data(s) for s in standings]}
         )
 
+    @links(201, **GROUP_LINKS)
     @extend_schema(
         operation_id="holder_groups_create",
         request=InputSerializer,
@@ -183,7 +196,7 @@ class GroupDetailApi(APIView):
 class GroupMemberCreateApi(APIView):
     """POST /holders/{user_id}/groups/{group_id}/members: add by email."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         """The request."""
 
         email = serializers.EmailField(max_length=254)
@@ -236,7 +249,7 @@ class GroupMemberCreateApi(APIView):
 class GroupContributionCreateApi(APIView):
     """POST /holders/{user_id}/groups/{group_id}/contributions."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         """The request."""
 
         amount = fields.AmountField()
@@ -268,9 +281,10 @@ class GroupContributionCreateApi(APIView):
 
             ref_name = "GroupContribution"
 
+    @links(201, **TRANSACTION_LINKS)
     @extend_schema(
         operation_id="holder_group_contributions_create",
-        parameters=[IDEMPOTENCY_KEY],
+        parameters=IDEMPOTENT,
         request=InputSerializer,
         responses={
             201: OutputSerializer,

@@ -21,6 +21,7 @@ from accounting.selectors import reports
 from config import fields
 from config.openapi import internal_problems
 from config.problems import Code
+from config.serializers import StrictInputSerializer
 
 
 class ReportGroupSerializer(serializers.Serializer):
@@ -45,7 +46,7 @@ class ReportGroupSerializer(serializers.Serializer):
 class ReportSummaryApi(APIView):
     """GET /holders/{user_id}/reports/summary: a grouped report."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         """The request."""
 
         group_by = serializers.ChoiceField(choices=reports.GROUP_BY)

@@ -22,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.fields import CurrencyField
+from config.fields import AmountField, CurrencyField
 from config.problems import Code
 from config.serializers import StrictInputSerializer
 from integration import limits, realtime, selectors, services
@@ -35,7 +35,6 @@ from integration.api.schema import (
     NOT_READY,
     RETRY_AFTER_HEADER,
     TAG_GROUPS,
-    RequestAmountField,
     problem_responses,
 )
 from integration.api.serializers import (
@@ -349,7 +348,7 @@ class GroupContributionCreateApi(APIView):
     class InputSerializer(StrictInputSerializer):
         """A contribution as the caller sends it."""
 
-        amount = RequestAmountField()
+        amount = AmountField()
         currency = CurrencyField(
             required=False,
             help_text="ISO 4217; the group's currency, which it must be.",

@@ -14,8 +14,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import serializers
 
-from config import money, openapi
-from config.fields import AmountField, InstantField
+from config import openapi
+from config.openapi import IDEMPOTENCY_KEY_PARAMETER, IDEMPOTENT_REPLAYED_HEADER
 from config.problems import Code
 from integration.errors import ErrorCode
 
@@ -56,80 +56,6 @@ class DecimalStringField(serializers.CharField):
     """An amount or a rate as the services render it: a decimal string."""
 
 
-@extend_schema_field(
-    {
-        "oneOf": [
-            {
-                "type": "string",
-                "pattern": r"^[0-9]{1,20}(\.[0-9]{1,20})?$",
-                "example": "100.50",
-            },
-            {
-                "type": "number",
-                "minimum": 0,
-                "exclusiveMinimum": True,
-                "maximum": money.MAX_MAJOR_UNITS,
-                "example": 100.5,
-            },
-        ],
-        "description": (
-            "Above zero, at most 1,000,000,000 major units, with no more "
-            "decimal places than the currency has: a decimal string "
-            '("100.50") or a JSON number (100.5), parsed as an exact '
-            "decimal, never through a float."
-        ),
-    }
-)
-class RequestAmountField(AmountField):
-    """The shared amount field, documented as what it accepts.
-
-    ``config.fields.AmountField`` is documented as a string, the shape
-    services answer; a request may also send a JSON number (``API.md``).
-    """
-
-
-@extend_schema_field(
-    {
-        "oneOf": [
-            {"type": "string", "format": "date-time"},
-            {"type": "string", "format": "date"},
-        ],
-        "example": "2026-11-21T10:00:00Z",
-    }
-)
-class QueryInstantField(InstantField):
-    """The shared instant field, documented as what it accepts.
-
-    ``config.fields.InstantField`` is documented as a date-time only; a
-    bare date (the whole UTC day) is accepted too (``API.md``).
-    """
-
-
-IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
-    name="Idempotency-Key",
-    type={
-        "type": "string",
-        "minLength": 1,
-        "maxLength": 255,
-        "pattern": "^[ -~]+$",
-    },
-    location=OpenApiParameter.HEADER,
-    required=False,
-    description=(
-        "1-255 printable ASCII characters, scoped to the caller. The same key "
-        "with the same body answers the original status and body again "
-        "(with `Idempotent-Replayed: true`) and applies nothing twice; with "
-        "another body: 422 `idempotency_key_reused`; while the first request "
-        "runs: 409 `idempotency_key_in_flight`. Kept at least 24 hours."
-    ),
-)
-IDEMPOTENT_REPLAYED_HEADER = OpenApiParameter(
-    name="Idempotent-Replayed",
-    type={"type": "string", "enum": ["true"]},
-    location=OpenApiParameter.HEADER,
-    response=[201],
-    description="`true` when this answer replays an earlier request.",
-)
 RETRY_AFTER_HEADER = OpenApiParameter(
     name="Retry-After",
     type=OpenApiTypes.INT,

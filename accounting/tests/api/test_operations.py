@@ -139,10 +139,25 @@ def test_the_schema_generates_without_warnings(tmp_path, schema):
         "savings_release",
         "group_contribution",
     ]
-    assert components["TransferInputKindEnum"]["enum"] == [
-        "transfer",
-        "savings_release",
+    # A transfer names its recipient; a savings release names none.
+    transfer, release = (
+        components[ref.split("/")[-1]]
+        for ref in (
+            each["$ref"] for each in components["TransferInputRequest"]["oneOf"]
+        )
+    )
+    assert components["TransferToInputKindEnum"]["enum"] == ["transfer"]
+    assert "to_account" in transfer["required"]
+    assert components["SavingsReleaseInputKindEnum"]["enum"] == [
+        "savings_release"
     ]
+    assert release["required"] == ["amount", "kind"]
+    assert release["properties"]["to_account"]["not"] == {"type": "string"}
+    assert (
+        transfer["additionalProperties"]
+        is release["additionalProperties"]
+        is False
+    )
 
 
 @pytest.mark.parametrize("suffix", list(MOVEMENTS))
