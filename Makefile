@@ -28,8 +28,8 @@ TEST_ENV := USERS_DATABASE_URL=$(PG_URL)/users \
 PYTEST := $(PY) -m pytest -p no:cacheprovider
 
 .PHONY: help run test test-long install install-dev bootstrap migrate seed static \
-	services lint format migrations-check validate unit coverage e2e smoke \
-	faults bench-balance clean
+	services lint format migrations-check validate unit coverage contract \
+	e2e smoke faults bench-balance clean
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -81,7 +81,7 @@ static: install bootstrap
 # --- make test --------------------------------------------------------------
 
 test: install-dev bootstrap services lint migrations-check validate unit \
-	coverage e2e smoke faults  ## Every check CI runs.
+	coverage contract e2e smoke faults  ## Every check CI runs.
 	@echo "make test: all checks passed"
 
 services:  ## Start PostgreSQL, RabbitMQ and Redis if down; create test DBs.
@@ -123,6 +123,16 @@ unit: install-dev bootstrap services  ## pytest per service, with coverage.
 
 coverage: install-dev  ## 100% statement and branch coverage, combined.
 	$(PY) -m coverage report --fail-under=100
+
+# The same databases, vhosts and Redis database as `unit` (not counted in
+# coverage): each test file runs under its own service's settings.
+contract: install-dev bootstrap services  ## Schemathesis on both internal APIs.
+	$(TEST_ENV) CELERY_BROKER_URL=$(AMQP_URL)/savings_test_users \
+		$(PYTEST) tests/contract/test_users.py --ds=config.users.settings
+	$(TEST_ENV) CELERY_BROKER_URL=$(AMQP_URL)/savings_test_accounting \
+		CACHE_URL=$(REDIS_URL)/1 \
+		$(PYTEST) tests/contract/test_accounting.py \
+		--ds=config.accounting.settings
 
 e2e: install-dev bootstrap services  ## Real processes on PostgreSQL + RabbitMQ.
 	$(PYTEST) tests/e2e

@@ -6,16 +6,10 @@ path names the view and the view names the service (STYLE.md).
 """
 
 from django.urls import include, path
-from drf_spectacular.renderers import (
-    OpenApiJsonRenderer,
-    OpenApiYamlRenderer,
-)
-from drf_spectacular.views import SpectacularAPIView
 
 from accounting import apis
 from accounting.apis import categories, goals, groups, reports
-from config import contracts, health
-from config.service_auth import IsService
+from config import contracts, health, schema
 
 HOLDER = "holders/<uuid:user_id>/"
 
@@ -100,14 +94,7 @@ internal_urlpatterns = [
         goals.GoalDetailApi.as_view(),
         name="holder-goal",
     ),
-    path(
-        "schema/",
-        SpectacularAPIView.as_view(
-            permission_classes=[IsService],
-            renderer_classes=[OpenApiJsonRenderer, OpenApiYamlRenderer],
-        ),
-        name="schema",
-    ),
+    path("schema/", schema.internal_schema_view(), name="schema"),
 ]
 
 urlpatterns = [

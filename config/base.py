@@ -166,7 +166,7 @@ REST_FRAMEWORK = {
         "config.parsers.ExactContentNegotiation"
     ),
     "EXCEPTION_HANDLER": "config.problems.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -177,6 +177,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every currency field documents the same supported codes.
+    "ENUM_NAME_OVERRIDES": {
+        "CurrencyEnum": "config.money.supported_currencies"
+    },
 }
 
 # --- Logging ----------------------------------------------------------------

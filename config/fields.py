@@ -6,7 +6,9 @@ currency by the serializer that knows the currency, with
 ``InstantField`` reads RFC 3339 instants, ``DayField`` calendar days and
 ``UUIDStringField`` ids. Their
 errors carry the stable codes of :class:`config.problems.Code`, which name
-the whole problem.
+the whole problem. Each is documented in OpenAPI schemas as exactly what it
+accepts (the extensions at the end), so that a request built from a schema
+is accepted and every other one refused.
 """
 
 import datetime as dt
@@ -15,25 +17,15 @@ import re
 import uuid
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config import money, timeparse
 from config.problems import Code
 
 
-@extend_schema_field(
-    {
-        "type": "string",
-        "format": "decimal",
-        "example": "100.50",
-        "description": (
-            "A positive decimal in the currency's minor-unit precision, as a "
-            "string (or a JSON number, parsed exactly)."
-        ),
-    }
-)
 class AmountField(serializers.Field):
     """A positive exact decimal amount, sent as a string or a JSON number."""
 
@@ -53,9 +45,6 @@ class AmountField(serializers.Field):
         return str(value)
 
 
-@extend_schema_field(
-    {"type": "string", "example": "USD", "description": "ISO 4217 code."}
-)
 class CurrencyField(serializers.Field):
     """An ISO 4217 code from the deployment's supported list."""
 
@@ -73,7 +62,6 @@ class CurrencyField(serializers.Field):
         return str(value)
 
 
-@extend_schema_field(OpenApiTypes.DATETIME)
 class InstantField(serializers.Field):
     """An RFC 3339 instant with an offset, or a date meaning a whole day.
 
@@ -132,3 +120,81 @@ class UUIDStringField(serializers.UUIDField):
         if not isinstance(data, str):
             self.fail("invalid", value=data)
         return super().to_internal_value(data)
+
+
+class AmountFieldScheme(OpenApiSerializerFieldExtension):
+    """Documents an amount: a decimal string or a JSON number.
+
+    The string's pattern is exact for the supported currency with the most
+    decimals (:func:`config.money.amount_pattern`). Two rules stay outside
+    any schema: a currency with fewer decimals refuses the extra ones (the
+    currency is another field), and a JSON number written with an exponent
+    (``1e3``) is refused whatever its value.
+    """
+
+    target_class = AmountField
+    match_subclasses = True
+
+    def map_serializer_field(
+        self, auto_schema: Any, direction: str
+    ) -> dict[str, Any]:
+        """Returns the schema of an amount in a request."""
+        del auto_schema, direction
+        places = max(map(money.exponent, money.supported_currencies()))
+        return {
+            "oneOf": [
+                {
+                    "type": "string",
+                    "pattern": money.amount_pattern(places),
+                    "example": "100.50",
+                },
+                {
+                    "type": "number",
+                    "minimum": 0,
+                    "exclusiveMinimum": True,
+                    "maximum": money.MAX_MAJOR_UNITS,
+                    "example": 100.5,
+                },
+            ],
+            "description": (
+                "Above zero, at most 1,000,000,000 major units, with no more "
+                "decimal places than the currency has: a decimal string "
+                '("100.50") or a JSON number (100.5) written without an '
+                "exponent, parsed as an exact decimal, never through a float."
+            ),
+        }
+
+
+class CurrencyFieldScheme(OpenApiSerializerFieldExtension):
+    """Documents a currency: one of the deployment's supported codes."""
+
+    target_class = CurrencyField
+    match_subclasses = True
+
+    def map_serializer_field(
+        self, auto_schema: Any, direction: str
+    ) -> dict[str, Any]:
+        """Returns the schema of a currency code."""
+        del auto_schema, direction
+        return {
+            "type": "string",
+            "enum": money.supported_currencies(),
+            "description": "An ISO 4217 code (case is ignored).",
+        }
+
+
+class InstantFieldScheme(OpenApiSerializerFieldExtension):
+    """Documents an instant: a date-time, or in a request a date too."""
+
+    target_class = InstantField
+    match_subclasses = True
+
+    def map_serializer_field(
+        self, auto_schema: Any, direction: str
+    ) -> dict[str, Any]:
+        """Returns the schema of an instant, read or written."""
+        del auto_schema
+        date_time = build_basic_type(OpenApiTypes.DATETIME)
+        if direction == "response":
+            return date_time
+        return {"oneOf": [date_time, build_basic_type(OpenApiTypes.DATE)]}

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.openapi import problem
+from config.openapi import internal_problems
 from config.problems import Code, outage
 
 _STATUS = inline_serializer("Health", {"status": serializers.CharField()})
@@ -46,7 +46,12 @@ class ReadyzApi(APIView):
 
     @extend_schema(
         operation_id="readyz",
-        responses={200: _READY, 503: problem(Code.DATABASE_UNAVAILABLE)},
+        responses={
+            200: _READY,
+            **internal_problems(
+                {503: [Code.DATABASE_UNAVAILABLE]}, authenticated=False
+            ),
+        },
     )
     def get(self, request: Request) -> Response:
         """Runs ``SELECT 1``.

@@ -77,6 +77,58 @@ def parse_currency(value: Any) -> str:
     return code
 
 
+def _repeat(atom: str, least: int, most: int) -> str:
+    """Returns ``atom`` repeated ``least`` to ``most`` times, as a regex."""
+    if most == 0:
+        return ""
+    if least == most:
+        return atom if most == 1 else f"{atom}{{{most}}}"
+    return f"{atom}{{{least},{most}}}"
+
+
+def amount_pattern(places: int) -> str:
+    """Returns the regex of the amount strings a currency accepts.
+
+    What :func:`parse_amount` accepts from a string, written as a regular
+    expression for OpenAPI schemas: up to 20 digits (leading zeros
+    included) and ``places`` decimals (trailing zeros included), above zero
+    and at most :data:`MAX_MAJOR_UNITS`. A client generating strings from
+    the schema then only sends amounts that are accepted, and every other
+    string is refused.
+
+    Args:
+        places: The currency's decimal places (:func:`exponent`).
+
+    Returns:
+        An anchored regex without look-arounds (JSON Schema's dialect).
+    """
+    top = str(MAX_MAJOR_UNITS)
+    fraction = f"(\\.{_repeat('[0-9]', 1, places)})?" if places else ""
+    # From 1 up to the maximum (excluded), by number of significant digits,
+    # after as many leading zeros as keep the whole part at 20 digits.
+    alternatives = [
+        _repeat("0", 0, 20 - digits)
+        + "[1-9]"
+        + _repeat("[0-9]", digits - 1, digits - 1)
+        + fraction
+        for digits in range(1, len(top))
+    ]
+    alternatives.append(
+        _repeat("0", 0, 20 - len(top))
+        + top
+        + (f"(\\.{_repeat('0', 1, places)})?" if places else "")
+    )
+    # Below 1: a fraction with a non-zero digit after its leading zeros.
+    alternatives += [
+        "0{1,20}\\."
+        + _repeat("0", zeros, zeros)
+        + "[1-9]"
+        + _repeat("[0-9]", 0, places - zeros - 1)
+        for zeros in range(places)
+    ]
+    return f"^({'|'.join(alternatives)})$"
+
+
 def parse_decimal(value: Any) -> decimal.Decimal:
     """Parses a positive amount sent as a decimal string or a JSON number.
 

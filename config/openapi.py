@@ -1,44 +1,303 @@
-"""OpenAPI documentation helpers shared by every service's schema.
+"""How every service documents its errors in its OpenAPI schema.
 
-Every error is an RFC 9457 problem document; each operation lists, per
-status, the stable codes it may answer with, so a client can branch on
-``code`` without reading the source.
+Every error is an RFC 9457 problem document, sent as
+``application/problem+json``; each operation lists, per status, the stable
+codes it may answer, with one example each, so a client can branch on
+``code`` without reading the source. A service describes once what all its
+operations share (the credential it checks, the failures any call may
+meet) in a :class:`ProblemDocs`; each operation adds its own codes. The
+internal APIs of users and accounting share :data:`internal_problems`;
+the gateway builds its own from the same class.
+
+Operations that feed others (a goal created, then read by its id) say so
+with :func:`links`: OpenAPI links, which clients and Schemathesis's stateful
+tests follow from one call to the next.
 """
 
-from drf_spectacular.utils import OpenApiResponse
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
+
+from drf_spectacular import openapi
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema_serializer,
+)
 from rest_framework import serializers
 
+from config import problems
+from config.problems import Code
+from config.serializers import StrictInputSerializer
 
+PROBLEM_MEDIA_TYPE = problems.PROBLEM_CONTENT_TYPE
+
+_LINKS = "openapi_links"
+
+# Per HTTP status, the problem codes an operation may answer with it.
+StatusCodes = Mapping[int, Iterable[str]]
+
+# An internal API's credential refused: any of its operations but health.
+SERVICE_CREDENTIAL: StatusCodes = {
+    401: (Code.NOT_AUTHENTICATED, Code.INVALID_TOKEN)
+}
+# What an operation that reads a JSON body may answer about the body.
+JSON_BODY: StatusCodes = {
+    400: (Code.MALFORMED_JSON, Code.VALIDATION_ERROR),
+    413: (Code.PAYLOAD_TOO_LARGE,),
+    415: (Code.UNSUPPORTED_MEDIA_TYPE,),
+}
+# A path segment its route refuses (an id that is not a UUID): no route.
+UNKNOWN_PATH: StatusCodes = {404: (Code.NOT_FOUND,)}
+# The example ``detail`` of shared codes; a service adds its own.
+DETAILS: Mapping[str, str] = {
+    Code.VALIDATION_ERROR: "email: This field is required.",
+    Code.MALFORMED_JSON: "Malformed JSON: Expecting value: line 1 column 1.",
+    Code.INVALID_AMOUNT: "USD amounts have at most 2 decimal places.",
+    Code.UNSUPPORTED_CURRENCY: "Unsupported currency 'XYZ'.",
+    Code.INVALID_DATETIME: "Expected an RFC 3339 timestamp with an offset.",
+    Code.INVALID_RANGE: "`from` is after `to`.",
+    Code.RATE_LIMITED: "Request was throttled.",
+}
+
+
+# The Idempotency-Key of every POST that creates something (money moved, a
+# user, a goal, a group), and the header of a replayed answer.
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    name="Idempotency-Key",
+    type={
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 255,
+        "pattern": "^[ -~]+$",
+    },
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "1-255 printable ASCII characters, scoped to the caller. The same key "
+        "with the same body answers the original status and body again "
+        "(with `Idempotent-Replayed: true`) and applies nothing twice; with "
+        "another body: 422 `idempotency_key_reused`; while the first request "
+        "runs: 409 `idempotency_key_in_flight`. Kept at least 24 hours."
+    ),
+)
+IDEMPOTENT_REPLAYED_HEADER = OpenApiParameter(
+    name="Idempotent-Replayed",
+    type={"type": "string", "enum": ["true"]},
+    location=OpenApiParameter.HEADER,
+    response=[201],
+    description="`true` when this answer replays an earlier request.",
+)
+
+
+@extend_schema_serializer(component_name="Problem")
 class ProblemSerializer(serializers.Serializer):
-    """An RFC 9457 problem document (``application/problem+json``)."""
+    """RFC 9457 problem details, the body of every error."""
 
-    type = serializers.CharField()
-    title = serializers.CharField()
-    status = serializers.IntegerField()
-    detail = serializers.CharField()
-    code = serializers.CharField()
+    type = serializers.CharField(
+        help_text="A URI naming the problem type (urn:savings:problem:...)."
+    )
+    title = serializers.CharField(help_text="The HTTP status phrase.")
+    status = serializers.IntegerField(help_text="The HTTP status code.")
+    detail = serializers.CharField(
+        help_text="What went wrong with this request, for humans."
+    )
+    code = serializers.CharField(
+        help_text="A stable machine-readable code; branch on this."
+    )
     errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
+        help_text="Validation errors per field: {field: [message]}.",
     )
 
-    class Meta:
-        """The component is named ``Problem``."""
 
-        ref_name = "Problem"
+def merge(groups: Iterable[StatusCodes]) -> dict[int, list[str]]:
+    """Merges status-to-codes mappings, keeping each code once, in order."""
+    merged: dict[int, list[str]] = {}
+    for group in groups:
+        for status, codes in group.items():
+            bucket = merged.setdefault(status, [])
+            bucket.extend(str(code) for code in codes if code not in bucket)
+    return merged
 
 
-def problem(*codes: str) -> OpenApiResponse:
-    """Documents a problem response and the codes it may carry.
+@dataclasses.dataclass(frozen=True)
+class ProblemDocs:
+    """The documented errors of one service's operations.
+
+    Called with an operation's own codes, it answers the ``responses`` of
+    ``extend_schema`` for its errors: per status, the ``Problem`` component
+    in ``application/problem+json``, listing the codes, with one example
+    per code.
+
+    Attributes:
+        credential: What an operation that needs the service's credential
+            answers when it is missing or refused.
+        always: What any operation of the service may answer.
+        details: Example ``detail`` per code, over :data:`DETAILS` (else
+            the status phrase).
+    """
+
+    credential: StatusCodes
+    always: StatusCodes = dataclasses.field(default_factory=dict)
+    details: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+    def __call__(
+        self,
+        *groups: StatusCodes,
+        authenticated: bool = True,
+        json_body: bool = False,
+    ) -> dict[tuple[int, str], OpenApiResponse]:
+        """Builds the documented error responses of an operation.
+
+        Args:
+            *groups: The operation's own codes per status.
+            authenticated: The operation needs the credential.
+            json_body: The operation reads a JSON body (:data:`JSON_BODY`).
+
+        Returns:
+            ``extend_schema`` responses keyed by ``(status, media type)``.
+        """
+        merged = merge(
+            [
+                *([JSON_BODY] if json_body else []),
+                *([self.credential] if authenticated else []),
+                *groups,
+                self.always,
+            ]
+        )
+        return {
+            (status, PROBLEM_MEDIA_TYPE): OpenApiResponse(
+                response=ProblemSerializer,
+                description="Problem codes: "
+                + ", ".join(f"`{code}`" for code in codes)
+                + ".",
+                examples=[self._example(status, code) for code in codes],
+            )
+            for status, codes in sorted(merged.items())
+        }
+
+    def _example(self, status: int, code: str) -> OpenApiExample:
+        """Returns an example problem body for one code."""
+        detail = self.details.get(code) or DETAILS.get(code, "")
+        body: dict[str, Any] = problems.problem_body(
+            status=status, code=code, detail=detail
+        )
+        if code == Code.VALIDATION_ERROR:
+            body["errors"] = {"email": ["This field is required."]}
+        return OpenApiExample(name=code, value=body, response_only=True)
+
+
+# The internal APIs of users and accounting: the service credential, and
+# their database out for a moment (``config.problems.outage``).
+internal_problems = ProblemDocs(
+    credential=SERVICE_CREDENTIAL,
+    always={503: (Code.DATABASE_UNAVAILABLE,)},
+    details={
+        Code.NOT_AUTHENTICATED: "A service credential is required.",
+        Code.INVALID_TOKEN: "Invalid service credential.",
+    },
+)
+
+
+Handler = TypeVar("Handler", bound=Callable[..., Any])
+
+
+def links(status: int, **targets: Mapping[str, Any]) -> Callable[..., Any]:
+    """Declares the OpenAPI links of a view method's response.
 
     Args:
-        *codes: The stable codes of this status for the operation.
+        status: The response the links start from (201, 200, ...).
+        **targets: Per link name, an OpenAPI Link object: the target
+            ``operationId`` and its ``parameters`` (``requestBody``)
+            as runtime expressions, such as ``$response.body#/id`` or
+            ``$request.path.user_id``.
 
     Returns:
-        The response to put in ``extend_schema(responses=...)``.
+        A decorator for the view method (with or without
+        ``extend_schema``, in any order).
     """
-    return OpenApiResponse(
-        response=ProblemSerializer,
-        description="Problem details; code: "
-        + ", ".join(f"`{code}`" for code in codes),
-    )
+
+    def declare(handler: Handler) -> Handler:
+        declared = getattr(handler, _LINKS, {})
+        setattr(handler, _LINKS, {**declared, str(status): targets})
+        return handler
+
+    return declare
+
+
+# What a DRF text field reads: no NUL character (PostgreSQL text holds
+# none), and, unless blank is allowed, a character that is not whitespace
+# (surrounding whitespace is stripped before the checks).
+_TEXT = "^[^\\u0000]*$"
+_NOT_BLANK = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$"
+
+
+class AutoSchema(openapi.AutoSchema):
+    """drf-spectacular's schema, as exact as the fields it describes.
+
+    Adds what drf-spectacular leaves out: the links declared by
+    :func:`links`, the members a strict request refuses, what a DRF text
+    field refuses (a NUL character; unless blank is allowed, nothing but
+    whitespace) and that a body of several shapes is required.
+    """
+
+    def _map_basic_serializer(
+        self, serializer: serializers.Serializer, direction: str
+    ) -> dict[str, Any]:
+        """Maps a serializer, with what it refuses.
+
+        Only requests (a response states what was stored): a strict
+        serializer takes no other member than its fields
+        (``config.serializers``), and a plain text field gets its pattern,
+        added after drf-spectacular's validators, which would wrap a
+        blank-allowing field that has one in a ``oneOf`` matching ``""``
+        twice.
+        """
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction != "request":
+            return schema
+        if isinstance(serializer, StrictInputSerializer):
+            schema["additionalProperties"] = False
+        for name, field in serializer.fields.items():
+            prop = schema["properties"].get(name, {})
+            plain_text = (
+                type(field) is serializers.CharField
+                and prop.get("type") == "string"
+                and not {"pattern", "enum", "format"} & set(prop)
+            )
+            if plain_text:
+                blank = field.allow_blank or not field.trim_whitespace
+                prop["pattern"] = _TEXT if blank else _NOT_BLANK
+        return schema
+
+    def _get_request_for_media_type(
+        self, serializer: Any, direction: str = "request"
+    ) -> tuple[Any, bool]:
+        """Maps a request body; one of several shapes is required too.
+
+        drf-spectacular marks a body required when its serializer has a
+        required field, but not a body of several shapes: it is required
+        when each shape has one.
+        """
+        schema, required = super()._get_request_for_media_type(
+            serializer, direction
+        )
+        if isinstance(serializer, PolymorphicProxySerializer):
+            required = all(
+                any(field.required for field in shape().fields.values())
+                for shape in serializer.serializers
+            )
+        return schema, required
+
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict | None:
+        """Returns the operation, its responses carrying their links."""
+        operation = super().get_operation(*args, **kwargs)
+        handler = getattr(self.view, self.method.lower(), None)
+        declared = getattr(handler, _LINKS, {})
+        for status, targets in declared.items():
+            operation["responses"][status]["links"] = dict(targets)
+        return operation

@@ -9,9 +9,8 @@ document with a stable code (``users.errors``, ``config.problems``).
 import re
 import uuid
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter,
+    OpenApiExample,
     extend_schema,
     extend_schema_serializer,
 )
@@ -21,14 +20,34 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.fields import InstantField
-from config.openapi import problem
+from config.openapi import (
+    IDEMPOTENCY_KEY_PARAMETER,
+    IDEMPOTENT_REPLAYED_HEADER,
+    UNKNOWN_PATH,
+    internal_problems,
+    links,
+)
 from config.problems import Code, ProblemError
+from config.serializers import StrictInputSerializer
 from users import selectors, services
 from users.errors import ErrorCode
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 _IDEMPOTENCY_KEY = re.compile(r"\A[\x20-\x7e]{1,255}\Z")
+# The links from an answer holding a user to the operations on that user.
+_ONE_USER = {"parameters": {"user_id": "$response.body#/id"}}
+# The link from an answer holding tokens to their renewal.
+_RENEW = {
+    "Refresh": {
+        "operationId": "tokens_refresh",
+        "requestBody": {"refresh": "$response.body#/refresh"},
+    }
+}
+
+# What an operation on one user answers for an id that names no live,
+# active user (unknown, deleted or suspended), or is not a UUID.
+_USER_UNKNOWN = {401: [ErrorCode.USER_INACTIVE], **UNKNOWN_PATH}
 
 
 class UserOutputSerializer(serializers.Serializer):
@@ -73,7 +92,7 @@ class UserCreateApi(APIView):
     """POST /internal/v1/users: sign up."""
 
     @extend_schema_serializer(component_name="UserCreateInput")
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         """The request body."""
 
         email = serializers.EmailField(max_length=254)
@@ -87,26 +106,51 @@ class UserCreateApi(APIView):
 
     OutputSerializer = UserOutputSerializer
 
+    @links(
+        201,
+        GetUser=_ONE_USER | {"operationId": "users_retrieve"},
+        UpdateUser=_ONE_USER | {"operationId": "users_update"},
+        DeleteUser=_ONE_USER | {"operationId": "users_destroy"},
+        LogIn={
+            "operationId": "tokens_create",
+            "requestBody": {
+                "email": "$request.body#/email",
+                "password": "$request.body#/password",
+            },
+        },
+    )
     @extend_schema(
         operation_id="users_create",
         request=InputSerializer,
-        parameters=[
-            OpenApiParameter(
-                IDEMPOTENCY_HEADER,
-                OpenApiTypes.STR,
-                OpenApiParameter.HEADER,
-                description="1-255 printable ASCII characters.",
+        examples=[
+            OpenApiExample(
+                "Sign-up",
+                value={
+                    "email": "grace@example.com",
+                    "password": "a long and rather rare passphrase",
+                    "first_name": "Grace",
+                    "last_name": "Hopper",
+                },
+                request_only=True,
             )
         ],
+        parameters=[IDEMPOTENCY_KEY_PARAMETER, IDEMPOTENT_REPLAYED_HEADER],
         responses={
             201: UserOutputSerializer,
-            400: problem(
-                ErrorCode.WEAK_PASSWORD,
-                Code.VALIDATION_ERROR,
-                Code.INVALID_IDEMPOTENCY_KEY,
+            **internal_problems(
+                {
+                    400: [
+                        ErrorCode.WEAK_PASSWORD,
+                        Code.INVALID_IDEMPOTENCY_KEY,
+                    ],
+                    409: [
+                        ErrorCode.EMAIL_TAKEN,
+                        Code.IDEMPOTENCY_KEY_IN_FLIGHT,
+                    ],
+                    422: [Code.IDEMPOTENCY_KEY_REUSED],
+                },
+                json_body=True,
             ),
-            409: problem(ErrorCode.EMAIL_TAKEN, Code.IDEMPOTENCY_KEY_IN_FLIGHT),
-            422: problem(Code.IDEMPOTENCY_KEY_REUSED),
         },
     )
     def post(self, request: Request) -> Response:
@@ -127,7 +171,7 @@ class UserApi(APIView):
     """GET, PATCH, DELETE /internal/v1/users/{user_id}."""
 
     @extend_schema_serializer(component_name="UserUpdateInput")
-    class UpdateInputSerializer(serializers.Serializer):
+    class UpdateInputSerializer(StrictInputSerializer):
         """The PATCH body: only the fields to change."""
 
         email = serializers.EmailField(max_length=254, required=False)
@@ -150,7 +194,7 @@ class UserApi(APIView):
         operation_id="users_retrieve",
         responses={
             200: UserOutputSerializer,
-            401: problem(ErrorCode.USER_INACTIVE),
+            **internal_problems(_USER_UNKNOWN),
         },
     )
     def get(self, request: Request, user_id: uuid.UUID) -> Response:
@@ -164,14 +208,18 @@ class UserApi(APIView):
         request=UpdateInputSerializer,
         responses={
             200: UserOutputSerializer,
-            400: problem(
-                ErrorCode.WEAK_PASSWORD,
-                ErrorCode.CURRENT_PASSWORD_REQUIRED,
-                ErrorCode.INVALID_CURRENT_PASSWORD,
-                Code.VALIDATION_ERROR,
+            **internal_problems(
+                {
+                    400: [
+                        ErrorCode.WEAK_PASSWORD,
+                        ErrorCode.CURRENT_PASSWORD_REQUIRED,
+                        ErrorCode.INVALID_CURRENT_PASSWORD,
+                    ],
+                    409: [ErrorCode.EMAIL_TAKEN],
+                },
+                _USER_UNKNOWN,
+                json_body=True,
             ),
-            401: problem(ErrorCode.USER_INACTIVE),
-            409: problem(ErrorCode.EMAIL_TAKEN),
         },
     )
     def patch(self, request: Request, user_id: uuid.UUID) -> Response:
@@ -185,7 +233,7 @@ class UserApi(APIView):
 
     @extend_schema(
         operation_id="users_destroy",
-        responses={204: None, 401: problem(ErrorCode.USER_INACTIVE)},
+        responses={204: None, **internal_problems(_USER_UNKNOWN)},
     )
     def delete(self, request: Request, user_id: uuid.UUID) -> Response:
         """Soft-deletes a user."""
@@ -198,7 +246,7 @@ class TokenCreateApi(APIView):
     """POST /internal/v1/tokens: log in."""
 
     @extend_schema_serializer(component_name="TokenCreateInput")
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         """The request body."""
 
         # Not an EmailField: a malformed email is a wrong credential too.
@@ -207,13 +255,15 @@ class TokenCreateApi(APIView):
 
     OutputSerializer = TokensOutputSerializer
 
+    @links(200, **_RENEW)
     @extend_schema(
         operation_id="tokens_create",
         request=InputSerializer,
         responses={
             200: TokensOutputSerializer,
-            400: problem(Code.VALIDATION_ERROR),
-            401: problem(ErrorCode.INVALID_CREDENTIALS),
+            **internal_problems(
+                {401: [ErrorCode.INVALID_CREDENTIALS]}, json_body=True
+            ),
         },
     )
     def post(self, request: Request) -> Response:
@@ -228,20 +278,20 @@ class TokenRefreshApi(APIView):
     """POST /internal/v1/tokens/refresh: renew tokens."""
 
     @extend_schema_serializer(component_name="TokenRefreshInput")
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         """The request body."""
 
         refresh = serializers.CharField(max_length=4096)
 
     OutputSerializer = TokensOutputSerializer
 
+    @links(200, **_RENEW)
     @extend_schema(
         operation_id="tokens_refresh",
         request=InputSerializer,
         responses={
             200: TokensOutputSerializer,
-            400: problem(Code.VALIDATION_ERROR),
-            401: problem(Code.INVALID_TOKEN),
+            **internal_problems(json_body=True),
         },
     )
     def post(self, request: Request) -> Response:

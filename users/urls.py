@@ -5,9 +5,8 @@ settings' default authentication); ``/healthz`` and ``/readyz`` need none.
 """
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView
 
-from config import health
+from config import health, schema
 from config.contracts import INTERNAL_API_PREFIX
 from users import apis
 
@@ -18,7 +17,7 @@ urlpatterns = [
     path("readyz", health.ReadyzApi.as_view(), name="readyz"),
     path(
         f"{INTERNAL_API_PREFIX}schema/",
-        SpectacularAPIView.as_view(),
+        schema.internal_schema_view(),
         name="schema",
     ),
     path(

@@ -13,8 +13,9 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import (
-    OpenApiParameter,
+    PolymorphicProxySerializer,
     extend_schema,
+    extend_schema_field,
 )
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -32,20 +33,50 @@ from accounting import (
 from accounting.apis import callers
 from accounting.selectors import catalog
 from config import fields, money, timeparse
-from config.openapi import problem
+from config.openapi import (
+    IDEMPOTENCY_KEY_PARAMETER,
+    IDEMPOTENT_REPLAYED_HEADER,
+    UNKNOWN_PATH,
+    StatusCodes,
+    internal_problems,
+    links,
+)
 from config.problems import Code
+from config.serializers import StrictInputSerializer
 
-HOLDER_ERRORS = {
-    401: problem(errors.ErrorCode.USER_INACTIVE),
-    409: problem(errors.ErrorCode.ACCOUNT_NOT_READY),
+# What every operation on a holder (``holders/{user_id}/...``) may answer:
+# the holder is closed, not created yet (its user's event is on its way),
+# or the id is not a UUID.
+HOLDER = {
+    401: [errors.ErrorCode.USER_INACTIVE],
+    409: [errors.ErrorCode.ACCOUNT_NOT_READY],
+    **UNKNOWN_PATH,
 }
 
-IDEMPOTENCY_KEY = OpenApiParameter(
-    name="Idempotency-Key",
-    location=OpenApiParameter.HEADER,
-    required=False,
-    description="1-255 printable ASCII characters, scoped to the holder.",
-)
+
+def holder_link(operation: str, **parameters: str) -> dict[str, Any]:
+    """Returns an OpenAPI link to another operation on the same holder.
+
+    Args:
+        operation: The target's ``operationId``.
+        **parameters: Its other parameters, as runtime expressions.
+    """
+    return {
+        "operationId": operation,
+        "parameters": {"user_id": "$request.path.user_id", **parameters},
+    }
+
+
+# From a movement's answer to the transaction it wrote.
+TRANSACTION_LINKS = {
+    "GetTransaction": holder_link(
+        "holder_transactions_get",
+        transaction_id="$response.body#/transaction/id",
+    )
+}
+
+# What a POST that takes an Idempotency-Key documents.
+IDEMPOTENT = [IDEMPOTENCY_KEY_PARAMETER, IDEMPOTENT_REPLAYED_HEADER]
 
 
 class PlanSerializer(serializers.Serializer):
@@ -228,40 +259,31 @@ def movement_response(result: services.MovementResult) -> Response:
 
 
 # Every POST that moves money may answer these, besides its own judgements.
-MOVEMENT_ERRORS = {
-    400: (
+MOVEMENT = {
+    400: [
         Code.INVALID_AMOUNT,
         Code.UNSUPPORTED_CURRENCY,
         Code.INVALID_IDEMPOTENCY_KEY,
-        Code.VALIDATION_ERROR,
-    ),
-    401: (errors.ErrorCode.USER_INACTIVE,),
-    409: (
-        errors.ErrorCode.ACCOUNT_NOT_READY,
-        Code.IDEMPOTENCY_KEY_IN_FLIGHT,
-    ),
-    422: (
+    ],
+    409: [Code.IDEMPOTENCY_KEY_IN_FLIGHT],
+    422: [
         errors.ErrorCode.ACCOUNT_NOT_OPEN,
         errors.ErrorCode.ACCOUNT_CLOSED,
         Code.IDEMPOTENCY_KEY_REUSED,
-    ),
+    ],
 }
 
 
-def movement_errors(own: dict[int, tuple[str, ...]]) -> dict[int, Any]:
+def movement_errors(own: StatusCodes) -> dict[tuple[int, str], Any]:
     """Documents a movement's problems: its own codes, then the shared ones.
 
     Args:
         own: The codes only this movement answers, per status.
 
     Returns:
-        ``{status: problem(...)}`` for ``extend_schema(responses=...)``.
+        The error responses for ``extend_schema(responses=...)``.
     """
-    statuses = sorted({*own, *MOVEMENT_ERRORS})
-    return {
-        status: problem(*own.get(status, ()), *MOVEMENT_ERRORS.get(status, ()))
-        for status in statuses
-    }
+    return internal_problems(own, MOVEMENT, HOLDER, json_body=True)
 
 
 # --- Plans ------------------------------------------------------------------
@@ -283,7 +305,7 @@ class PlanListApi(APIView):
     @extend_schema(
         operation_id="plans_list",
         parameters=[callers.HOLDER_PARAMETER],
-        responses={200: OutputSerializer, **callers.CALLER_ERRORS},
+        responses={200: OutputSerializer, **internal_problems(callers.CALLER)},
     )
     def get(self, request: Request) -> Response:
         """Lists the plans on offer."""
@@ -294,7 +316,7 @@ class PlanListApi(APIView):
 class HolderPlanApi(APIView):
     """GET and PUT /holders/{user_id}/plan: the holder's plan choice."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         """The request."""
 
         plan_id = serializers.CharField(allow_null=True)
@@ -306,7 +328,7 @@ class HolderPlanApi(APIView):
 
     @extend_schema(
         operation_id="holder_plan_get",
-        responses={200: HolderPlanSerializer, **HOLDER_ERRORS},
+        responses={200: HolderPlanSerializer, **internal_problems(HOLDER)},
     )
     def get(self, request: Request, user_id: uuid.UUID) -> Response:
         """Returns the holder's plan and when it was selected."""
@@ -319,9 +341,9 @@ class HolderPlanApi(APIView):
         request=InputSerializer,
         responses={
             200: HolderPlanSerializer,
-            400: problem(Code.VALIDATION_ERROR),
-            404: problem(errors.ErrorCode.PLAN_NOT_FOUND),
-            **HOLDER_ERRORS,
+            **internal_problems(
+                {404: [errors.ErrorCode.PLAN_NOT_FOUND]}, HOLDER, json_body=True
+            ),
         },
     )
     def put(self, request: Request, user_id: uuid.UUID) -> Response:
@@ -343,7 +365,7 @@ class HolderPlanApi(APIView):
 class AccountListApi(APIView):
     """GET /holders/{user_id}/accounts (POST opens a currency)."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         """The request."""
 
         currency = fields.CurrencyField()
@@ -365,7 +387,7 @@ class AccountListApi(APIView):
 
     @extend_schema(
         operation_id="holder_accounts_list",
-        responses={200: OutputSerializer, **HOLDER_ERRORS},
+        responses={200: OutputSerializer, **internal_problems(HOLDER)},
     )
     def get(self, request: Request, user_id: uuid.UUID) -> Response:
         """Lists the holder's accounts."""
@@ -379,8 +401,9 @@ class AccountListApi(APIView):
         request=InputSerializer,
         responses={
             201: OutputSerializer,
-            400: problem(Code.UNSUPPORTED_CURRENCY),
-            **HOLDER_ERRORS,
+            **internal_problems(
+                {400: [Code.UNSUPPORTED_CURRENCY]}, HOLDER, json_body=True
+            ),
         },
     )
     def post(self, request: Request, user_id: uuid.UUID) -> Response:
@@ -399,7 +422,7 @@ class AccountListApi(APIView):
 class BalanceApi(APIView):
     """GET /holders/{user_id}/balance: balances as of an instant."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         """The request."""
 
         at = fields.InstantField(required=False)
@@ -429,8 +452,10 @@ class BalanceApi(APIView):
         parameters=[InputSerializer],
         responses={
             200: OutputSerializer,
-            400: problem(Code.INVALID_DATETIME, Code.UNSUPPORTED_CURRENCY),
-            **HOLDER_ERRORS,
+            **internal_problems(
+                {400: [Code.INVALID_DATETIME, Code.UNSUPPORTED_CURRENCY]},
+                HOLDER,
+            ),
         },
     )
     def get(self, request: Request, user_id: uuid.UUID) -> Response:
@@ -459,7 +484,7 @@ class BalanceApi(APIView):
 class CreditCreateApi(APIView):
     """POST /holders/{user_id}/credits: money in, split by plan."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         """The request."""
 
         amount = fields.AmountField()
@@ -500,9 +525,10 @@ class CreditCreateApi(APIView):
 
             ref_name = "Credit"
 
+    @links(201, **TRANSACTION_LINKS)
     @extend_schema(
         operation_id="holder_credits_create",
-        parameters=[IDEMPOTENCY_KEY],
+        parameters=IDEMPOTENT,
         request=InputSerializer,
         responses={
             201: OutputSerializer,
@@ -533,6 +559,14 @@ TRANSFER = "transfer"
 SAVINGS_RELEASE = models.Transaction.Kind.SAVINGS_RELEASE.value
 
 
+# Null, the only value that is not a string (OpenAPI 3.0 has no null type).
+@extend_schema_field(
+    {"type": "string", "nullable": True, "not": {"type": "string"}}
+)
+class NoValueField(serializers.Field):
+    """Documents a field that must be absent or null."""
+
+
 class TransferCreateApi(APIView):
     """POST /holders/{user_id}/transfers: to another holder, or savings out.
 
@@ -542,7 +576,7 @@ class TransferCreateApi(APIView):
     main, within what the plan's holding period allows.
     """
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         """The request."""
 
         kind = serializers.ChoiceField(
@@ -597,6 +631,32 @@ class TransferCreateApi(APIView):
             amount = amount_in(attrs, currency)
             return {**attrs, "currency": currency, "amount": amount}
 
+    class TransferDocument(InputSerializer):
+        """A transfer: to another holder's main account (documents only)."""
+
+        kind = serializers.ChoiceField(choices=[TRANSFER], default=TRANSFER)
+        to_account = fields.UUIDStringField(
+            help_text="The recipient's main account id."
+        )
+
+        class Meta:
+            """Names the schema component."""
+
+            ref_name = "TransferToInput"
+
+    class ReleaseDocument(InputSerializer):
+        """A savings release: no recipient (documents only)."""
+
+        kind = serializers.ChoiceField(choices=[SAVINGS_RELEASE])
+        to_account = NoValueField(
+            required=False, help_text="Absent or null: no recipient."
+        )
+
+        class Meta:
+            """Names the schema component."""
+
+            ref_name = "SavingsReleaseInput"
+
     class OutputSerializer(MovementSerializer):
         """The response: the holder's ``transfer_out`` or release."""
 
@@ -605,10 +665,16 @@ class TransferCreateApi(APIView):
 
             ref_name = "Transfer"
 
+    @links(201, **TRANSACTION_LINKS)
     @extend_schema(
         operation_id="holder_transfers_create",
-        parameters=[IDEMPOTENCY_KEY],
-        request=InputSerializer,
+        parameters=IDEMPOTENT,
+        # What InputSerializer reads, as the two shapes its kind allows.
+        request=PolymorphicProxySerializer(
+            component_name="TransferInput",
+            serializers=[TransferDocument, ReleaseDocument],
+            resource_type_field_name=None,
+        ),
         responses={
             201: OutputSerializer,
             **movement_errors(
@@ -657,7 +723,7 @@ class TransferCreateApi(APIView):
 class WithdrawalCreateApi(APIView):
     """POST /holders/{user_id}/withdrawals: money out of main (an expense)."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         """The request."""
 
         amount = fields.AmountField()
@@ -700,9 +766,10 @@ class WithdrawalCreateApi(APIView):
 
             ref_name = "Withdrawal"
 
+    @links(201, **TRANSACTION_LINKS)
     @extend_schema(
         operation_id="holder_withdrawals_create",
-        parameters=[IDEMPOTENCY_KEY],
+        parameters=IDEMPOTENT,
         request=InputSerializer,
         responses={
             201: OutputSerializer,
@@ -728,7 +795,7 @@ class WithdrawalCreateApi(APIView):
 class ConversionCreateApi(APIView):
     """POST /holders/{user_id}/conversions: between the holder's wallets."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         """The request."""
 
         from_currency = fields.CurrencyField()
@@ -770,9 +837,10 @@ class ConversionCreateApi(APIView):
 
             ref_name = "Conversion"
 
+    @links(201, **TRANSACTION_LINKS)
     @extend_schema(
         operation_id="holder_conversions_create",
-        parameters=[IDEMPOTENCY_KEY],
+        parameters=IDEMPOTENT,
         request=InputSerializer,
         responses={
             201: OutputSerializer,
@@ -810,7 +878,7 @@ class ConversionCreateApi(APIView):
 class RateListApi(APIView):
     """GET /rates: per currency pair, the rate valid now."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         """The request."""
 
         base = fields.CurrencyField(required=False)
@@ -837,8 +905,9 @@ class RateListApi(APIView):
         parameters=[InputSerializer],
         responses={
             200: OutputSerializer,
-            400: problem(Code.UNSUPPORTED_CURRENCY),
-            **callers.CALLER_ERRORS,
+            **internal_problems(
+                {400: [Code.UNSUPPORTED_CURRENCY]}, callers.CALLER
+            ),
         },
     )
     def get(self, request: Request) -> Response:
@@ -859,7 +928,7 @@ class RateListApi(APIView):
 class TransactionListApi(APIView):
     """GET /holders/{user_id}/transactions: keyset-paginated history."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         """The request."""
 
         to = fields.InstantField(required=False, end_of_day=True)
@@ -903,13 +972,17 @@ class TransactionListApi(APIView):
         parameters=[InputSerializer],
         responses={
             200: OutputSerializer,
-            400: problem(
-                Code.INVALID_DATETIME,
-                Code.INVALID_RANGE,
-                Code.INVALID_CURSOR,
-                Code.VALIDATION_ERROR,
+            **internal_problems(
+                {
+                    400: [
+                        Code.INVALID_DATETIME,
+                        Code.INVALID_RANGE,
+                        Code.INVALID_CURSOR,
+                        Code.VALIDATION_ERROR,
+                    ]
+                },
+                HOLDER,
             ),
-            **HOLDER_ERRORS,
         },
     )
     def get(self, request: Request, user_id: uuid.UUID) -> Response:
@@ -945,8 +1018,9 @@ class TransactionDetailApi(APIView):
         operation_id="holder_transactions_get",
         responses={
             200: TransactionSerializer,
-            404: problem(errors.ErrorCode.TRANSACTION_NOT_FOUND),
-            **HOLDER_ERRORS,
+            **internal_problems(
+                {404: [errors.ErrorCode.TRANSACTION_NOT_FOUND]}, HOLDER
+            ),
         },
     )
     def get(

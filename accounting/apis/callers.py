@@ -16,7 +16,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 
 from accounting import errors, selectors
-from config.openapi import problem
+from config.problems import Code
 
 HOLDER_PARAMETER = OpenApiParameter(
     name="holder",
@@ -27,7 +27,11 @@ HOLDER_PARAMETER = OpenApiParameter(
         "The user asking; a deleted or suspended one is refused (401)."
     ),
 )
-CALLER_ERRORS = {401: problem(errors.ErrorCode.USER_INACTIVE)}
+# What a catalog operation answers about the ``holder`` it is given.
+CALLER = {
+    400: [Code.VALIDATION_ERROR],
+    401: [errors.ErrorCode.USER_INACTIVE],
+}
 
 
 def caller_check(request: Request) -> None:

@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from accounting import selectors
 from accounting.apis import callers
+from config.openapi import internal_problems
 
 
 class CategorySerializer(serializers.Serializer):
@@ -32,7 +33,7 @@ class CategoryListApi(APIView):
     @extend_schema(
         operation_id="categories_list",
         parameters=[callers.HOLDER_PARAMETER],
-        responses={200: OutputSerializer, **callers.CALLER_ERRORS},
+        responses={200: OutputSerializer, **internal_problems(callers.CALLER)},
     )
     def get(self, request: Request) -> Response:
         """Lists the categories a client offers first."""

@@ -15,17 +15,25 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounting import errors, selectors, services
-from accounting.apis import HOLDER_ERRORS, amount_in, target_in
+from accounting.apis import HOLDER, amount_in, holder_link, target_in
 from config import fields
-from config.openapi import problem
+from config.openapi import internal_problems, links
 from config.problems import Code
+from config.serializers import StrictInputSerializer
 
-GOAL_NOT_FOUND = {404: problem(errors.ErrorCode.GOAL_NOT_FOUND)}
-GOAL_INPUT_ERRORS = {
-    400: problem(
-        Code.INVALID_AMOUNT, Code.UNSUPPORTED_CURRENCY, Code.VALIDATION_ERROR
+# From an answer holding a goal to the operations on it.
+GOAL_LINKS = {
+    f"{name}Goal": holder_link(
+        f"holder_goals_{operation}", goal_id="$response.body#/id"
+    )
+    for name, operation in (
+        ("Get", "get"),
+        ("Update", "update"),
+        ("Delete", "delete"),
     )
 }
+GOAL_NOT_FOUND = {404: [errors.ErrorCode.GOAL_NOT_FOUND]}
+GOAL_INPUT = {400: [Code.INVALID_AMOUNT, Code.UNSUPPORTED_CURRENCY]}
 
 
 class GoalSerializer(serializers.Serializer):
@@ -64,7 +72,7 @@ class GoalSerializer(serializers.Serializer):
 class GoalListApi(APIView):
     """GET and POST /holders/{user_id}/goals: the holder's goals."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         """The request."""
 
         name = serializers.CharField(max_length=100)
@@ -98,7 +106,7 @@ class GoalListApi(APIView):
 
     @extend_schema(
         operation_id="holder_goals_list",
-        responses={200: OutputSerializer, **HOLDER_ERRORS},
+        responses={200: OutputSerializer, **internal_problems(HOLDER)},
     )
     def get(self, request: Request, user_id: uuid.UUID) -> Response:
         """Lists the goals in allocation order, with their progress."""
@@ -107,10 +115,14 @@ class GoalListApi(APIView):
         statuses = selectors.goals_list(holder=holder)
         return Response({"results": [selectors.goal_data(s) for s in statuses]})
 
+    @links(201, **GOAL_LINKS)
     @extend_schema(
         operation_id="holder_goals_create",
         request=InputSerializer,
-        responses={201: GoalSerializer, **GOAL_INPUT_ERRORS, **HOLDER_ERRORS},
+        responses={
+            201: GoalSerializer,
+            **internal_problems(GOAL_INPUT, HOLDER, json_body=True),
+        },
     )
     def post(self, request: Request, user_id: uuid.UUID) -> Response:
         """Sets a new goal."""
@@ -125,7 +137,7 @@ class GoalListApi(APIView):
 class GoalDetailApi(APIView):
     """GET, PATCH and DELETE /holders/{user_id}/goals/{goal_id}."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         """The request: the fields to change."""
 
         name = serializers.CharField(max_length=100, required=False)
@@ -153,7 +165,10 @@ class GoalDetailApi(APIView):
 
     @extend_schema(
         operation_id="holder_goals_get",
-        responses={200: GoalSerializer, **GOAL_NOT_FOUND, **HOLDER_ERRORS},
+        responses={
+            200: GoalSerializer,
+            **internal_problems(GOAL_NOT_FOUND, HOLDER),
+        },
     )
     def get(
         self, request: Request, user_id: uuid.UUID, goal_id: str
@@ -164,14 +179,15 @@ class GoalDetailApi(APIView):
         status = selectors.goal_get(holder=holder, goal_id=goal_id)
         return Response(selectors.goal_data(status))
 
+    @links(200, **GOAL_LINKS)
     @extend_schema(
         operation_id="holder_goals_update",
         request=InputSerializer,
         responses={
             200: GoalSerializer,
-            **GOAL_INPUT_ERRORS,
-            **GOAL_NOT_FOUND,
-            **HOLDER_ERRORS,
+            **internal_problems(
+                GOAL_INPUT, GOAL_NOT_FOUND, HOLDER, json_body=True
+            ),
         },
     )
     def patch(
@@ -194,7 +210,10 @@ class GoalDetailApi(APIView):
 
     @extend_schema(
         operation_id="holder_goals_delete",
-        responses={204: None, **GOAL_NOT_FOUND, **HOLDER_ERRORS},
+        responses={
+            204: None,
+            **internal_problems(GOAL_NOT_FOUND, HOLDER),
+        },
     )
     def delete(
         self, request: Request, user_id: uuid.UUID, goal_id: str

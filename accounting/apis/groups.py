@@ -21,21 +21,34 @@ from rest_framework.views import APIView
 
 from accounting import errors, idempotency, selectors, services
 from accounting.apis import (
-    HOLDER_ERRORS,
-    IDEMPOTENCY_KEY,
+    HOLDER,
+    IDEMPOTENT,
+    TRANSACTION_LINKS,
     BalancesSerializer,
     TransactionSerializer,
     amount_in,
+    holder_link,
     movement_errors,
     movement_hash,
     movement_response,
     target_in,
 )
 from config import fields
-from config.openapi import problem
+from config.openapi import internal_problems, links
 from config.problems import Code
+from config.serializers import StrictInputSerializer
 
-GROUP_NOT_FOUND = {404: problem(errors.ErrorCode.GROUP_NOT_FOUND)}
+# From an answer holding a group to the operations on it. Not to adding a
+# member: that needs another user's email, which no answer here gives.
+GROUP_LINKS = {
+    name: holder_link(operation, group_id="$response.body#/id")
+    for name, operation in (
+        ("GetGroup", "holder_groups_get"),
+        ("Contribute", "holder_group_contributions_create"),
+        ("Leave", "holder_group_membership_delete"),
+    )
+}
+GROUP_NOT_FOUND = {404: [errors.ErrorCode.GROUP_NOT_FOUND]}
 
 
 class MemberSerializer(serializers.Serializer):
@@ -95,7 +108,7 @@ class GroupSerializer(serializers.Serializer):
 class GroupListApi(APIView):
     """GET and POST /holders/{user_id}/groups: the caller's groups."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         """The request."""
 
         name = serializers.CharField(max_length=100)
@@ -137,7 +150,7 @@ class GroupListApi(APIView):
 
     @extend_schema(
         operation_id="holder_groups_list",
-        responses={200: OutputSerializer, **HOLDER_ERRORS},
+        responses={200: OutputSerializer, **internal_problems(HOLDER)},
     )
     def get(self, request: Request, user_id: uuid.UUID) -> Response:
         """Lists the groups the holder is a member of, newest first."""
@@ -148,17 +161,17 @@ class GroupListApi(APIView):
             {"results": [selectors.group_data(s) for s in standings]}
         )
 
+    @links(201, **GROUP_LINKS)
     @extend_schema(
         operation_id="holder_groups_create",
         request=InputSerializer,
         responses={
             201: GroupSerializer,
-            400: problem(
-                Code.INVALID_AMOUNT,
-                Code.UNSUPPORTED_CURRENCY,
-                Code.VALIDATION_ERROR,
+            **internal_problems(
+                {400: [Code.INVALID_AMOUNT, Code.UNSUPPORTED_CURRENCY]},
+                HOLDER,
+                json_body=True,
             ),
-            **HOLDER_ERRORS,
         },
     )
     def post(self, request: Request, user_id: uuid.UUID) -> Response:
@@ -178,7 +191,10 @@ class GroupDetailApi(APIView):
 
     @extend_schema(
         operation_id="holder_groups_get",
-        responses={200: GroupSerializer, **GROUP_NOT_FOUND, **HOLDER_ERRORS},
+        responses={
+            200: GroupSerializer,
+            **internal_problems(GROUP_NOT_FOUND, HOLDER),
+        },
     )
     def get(
         self, request: Request, user_id: uuid.UUID, group_id: str
@@ -193,7 +209,7 @@ class GroupDetailApi(APIView):
 class GroupMemberCreateApi(APIView):
     """POST /holders/{user_id}/groups/{group_id}/members: add by email."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         """The request."""
 
         email = serializers.EmailField(max_length=254)
@@ -208,15 +224,16 @@ class GroupMemberCreateApi(APIView):
         request=InputSerializer,
         responses={
             201: MemberSerializer,
-            400: problem(Code.VALIDATION_ERROR),
-            401: problem(errors.ErrorCode.USER_INACTIVE),
-            404: problem(
-                errors.ErrorCode.GROUP_NOT_FOUND,
-                errors.ErrorCode.USER_NOT_FOUND,
-            ),
-            409: problem(
-                errors.ErrorCode.ACCOUNT_NOT_READY,
-                errors.ErrorCode.ALREADY_MEMBER,
+            **internal_problems(
+                {
+                    404: [
+                        errors.ErrorCode.GROUP_NOT_FOUND,
+                        errors.ErrorCode.USER_NOT_FOUND,
+                    ],
+                    409: [errors.ErrorCode.ALREADY_MEMBER],
+                },
+                HOLDER,
+                json_body=True,
             ),
         },
     )
@@ -245,7 +262,7 @@ class GroupMembershipApi(APIView):
 
     @extend_schema(
         operation_id="holder_group_membership_delete",
-        responses={204: None, **GROUP_NOT_FOUND, **HOLDER_ERRORS},
+        responses={204: None, **internal_problems(GROUP_NOT_FOUND, HOLDER)},
     )
     def delete(
         self, request: Request, user_id: uuid.UUID, group_id: str
@@ -260,7 +277,7 @@ class GroupMembershipApi(APIView):
 class GroupContributionCreateApi(APIView):
     """POST /holders/{user_id}/groups/{group_id}/contributions."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         """The request."""
 
         amount = fields.AmountField()
@@ -292,9 +309,10 @@ class GroupContributionCreateApi(APIView):
 
             ref_name = "GroupContribution"
 
+    @links(201, **TRANSACTION_LINKS)
     @extend_schema(
         operation_id="holder_group_contributions_create",
-        parameters=[IDEMPOTENCY_KEY],
+        parameters=IDEMPOTENT,
         request=InputSerializer,
         responses={
             201: OutputSerializer,

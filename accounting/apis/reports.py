@@ -16,11 +16,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounting import selectors, wire
-from accounting.apis import HOLDER_ERRORS
+from accounting.apis import HOLDER
 from accounting.selectors import reports
 from config import fields
-from config.openapi import problem
+from config.openapi import internal_problems
 from config.problems import Code
+from config.serializers import StrictInputSerializer
 
 
 class ReportGroupSerializer(serializers.Serializer):
@@ -45,7 +46,7 @@ class ReportGroupSerializer(serializers.Serializer):
 class ReportSummaryApi(APIView):
     """GET /holders/{user_id}/reports/summary: a grouped report."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         """The request."""
 
         group_by = serializers.ChoiceField(choices=reports.GROUP_BY)
@@ -110,13 +111,17 @@ class ReportSummaryApi(APIView):
         parameters=[InputSerializer],
         responses={
             200: OutputSerializer,
-            400: problem(
-                Code.INVALID_DATETIME,
-                Code.INVALID_RANGE,
-                Code.UNSUPPORTED_CURRENCY,
-                Code.VALIDATION_ERROR,
+            **internal_problems(
+                {
+                    400: [
+                        Code.INVALID_DATETIME,
+                        Code.INVALID_RANGE,
+                        Code.UNSUPPORTED_CURRENCY,
+                        Code.VALIDATION_ERROR,
+                    ]
+                },
+                HOLDER,
             ),
-            **HOLDER_ERRORS,
         },
     )
     def get(self, request: Request, user_id: uuid.UUID) -> Response:

@@ -77,6 +77,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     # One name per choice set shared by several fields.
     "ENUM_NAME_OVERRIDES": {
+        **SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"],  # noqa: F405
         "AccountKindEnum": ["main", "savings"],
         "PlanKindEnum": ["flat_amount", "percentage"],
         "TransactionKindEnum": [

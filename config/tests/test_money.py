@@ -1,6 +1,9 @@
 import decimal
+import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from config import money
 
@@ -121,3 +124,61 @@ def test_parse_currency_refuses_unsupported(settings, value):
 def test_every_default_currency_has_a_known_exponent(settings):
     for code in settings.SUPPORTED_CURRENCIES:
         assert code in money.CURRENCY_EXPONENTS
+
+
+def accepts(text: str, currency: str) -> bool:
+    """Whether an amount string is one the currency accepts."""
+    try:
+        money.parse_amount(text, currency)
+    except money.MoneyError:
+        return False
+    return True
+
+
+AMOUNT_TEXT = st.one_of(
+    st.text(alphabet="0123456789.", max_size=25),
+    st.from_regex(r"\A0{0,22}[0-9]{1,11}(\.[0-9]{0,4}0{0,3})?\Z"),
+    st.builds(
+        lambda number: f"{number:f}",
+        st.decimals(
+            min_value=0, max_value=2_000_000_000, places=3, allow_nan=False
+        ),
+    ),
+)
+
+
+@pytest.mark.parametrize("currency", ["JPY", "USD", "KWD"])
+@settings(max_examples=400, database=None)
+@given(text=AMOUNT_TEXT)
+def test_amount_pattern_matches_exactly_the_accepted_strings(currency, text):
+    """The schema's regex and the parser agree on every string.
+
+    Zero, more than the maximum, more decimals than the currency has and
+    more than 20 digits are refused by both; the rest accepted by both.
+    """
+    pattern = money.amount_pattern(money.exponent(currency))
+
+    assert bool(re.fullmatch(pattern, text)) == accepts(text, currency)
+
+
+@pytest.mark.parametrize(
+    ("currency", "text", "accepted"),
+    [
+        ("USD", "1000000000.00", True),
+        ("USD", "1000000000.01", False),
+        ("USD", "0.01", True),
+        ("USD", "0.00", False),
+        ("USD", "00000000000000000001", True),
+        ("USD", "000000000000000000001", False),
+        ("JPY", "999999999", True),
+        ("JPY", "1.0", False),
+        ("KWD", "0.001", True),
+        ("KWD", "0.0001", False),
+    ],
+)
+def test_amount_pattern_edges(currency, text, accepted):
+    pattern = money.amount_pattern(money.exponent(currency))
+
+    assert (
+        bool(re.fullmatch(pattern, text)) is accepted is accepts(text, currency)
+    )

@@ -27,7 +27,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config import timeparse
-from config.fields import CurrencyField
+from config.fields import AmountField, CurrencyField
 from config.problems import Code
 from config.serializers import StrictInputSerializer
 from integration import limits, realtime, selectors, services
@@ -40,7 +40,6 @@ from integration.api.schema import (
     NOT_READY,
     RETRY_AFTER_HEADER,
     TAG_GROUPS,
-    RequestAmountField,
     problem_responses,
 )
 from integration.api.serializers import (
@@ -421,7 +420,7 @@ class GroupContributionCreateApi(APIView):
     class InputSerializer(StrictInputSerializer):
         """A contribution as the caller sends it."""
 
-        amount = RequestAmountField()
+        amount = AmountField()
         currency = CurrencyField(
             required=False,
             help_text="ISO 4217; the group's currency, which it must be.",

@@ -28,7 +28,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config import problems, timeparse
-from config.fields import CurrencyField, UUIDStringField
+from config.fields import (
+    AmountField,
+    CurrencyField,
+    InstantField,
+    UUIDStringField,
+)
 from config.problems import Code
 from config.serializers import StrictInputSerializer
 from integration import limits, selectors, services
@@ -39,8 +44,6 @@ from integration.api.schema import (
     NOT_READY,
     RETRY_AFTER_HEADER,
     TAG_MONEY,
-    QueryInstantField,
-    RequestAmountField,
     problem_responses,
 )
 from integration.api.serializers import (
@@ -80,7 +83,7 @@ def _description() -> serializers.CharField:
 class _AmountSerializer(StrictInputSerializer):
     """An amount in a currency, the deployment's default if omitted."""
 
-    amount = RequestAmountField()
+    amount = AmountField()
     currency = CurrencyField(
         required=False,
         help_text="ISO 4217; the deployment's default (USD) if omitted.",
@@ -568,7 +571,7 @@ class ConversionCreateApi(APIView):
         to_currency = CurrencyField(
             help_text="ISO 4217: what I buy; not `from_currency`."
         )
-        amount = RequestAmountField()
+        amount = AmountField()
         description = _description()
 
         def validate(self, attrs: dict) -> dict:
@@ -770,7 +773,7 @@ class BalanceApi(APIView):
     class InputSerializer(StrictInputSerializer):
         """The query string of /balance."""
 
-        at = QueryInstantField(
+        at = InstantField(
             required=False,
             end_of_day=True,
             help_text=(
@@ -823,7 +826,7 @@ class TransactionListApi(APIView):
     class InputSerializer(StrictInputSerializer):
         """The query string of /transactions."""
 
-        to = QueryInstantField(
+        to = InstantField(
             required=False,
             end_of_day=True,
             help_text="Up to this instant; a date means its end.",
@@ -849,7 +852,7 @@ class TransactionListApi(APIView):
         def get_fields(self) -> dict:
             """Adds ``from``, a Python keyword, to the declared fields."""
             return {
-                "from": QueryInstantField(
+                "from": InstantField(
                     required=False,
                     help_text="From this instant; a date means its start.",
                 ),

@@ -18,13 +18,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config import problems
+from config.openapi import PROBLEM_MEDIA_TYPE, ProblemSerializer
 from config.problems import Code
 from integration import selectors
-from integration.api.schema import (
-    PROBLEM_MEDIA_TYPE,
-    TAG_OPERATIONS,
-    ProblemSerializer,
-)
+from integration.api.schema import TAG_OPERATIONS
 from integration.errors import ErrorCode
 
 

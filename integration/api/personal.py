@@ -27,7 +27,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config import timeparse
-from config.fields import CurrencyField, DayField
+from config.fields import AmountField, CurrencyField, DayField, InstantField
 from config.problems import Code
 from config.serializers import StrictInputSerializer
 from integration import selectors, services
@@ -36,8 +36,6 @@ from integration.api.schema import (
     NOT_READY,
     RETRY_AFTER_HEADER,
     TAG_PERSONAL_FINANCE,
-    QueryInstantField,
-    RequestAmountField,
     problem_responses,
 )
 from integration.api.serializers import (
@@ -125,7 +123,7 @@ class TargetInputSerializer(StrictInputSerializer):
     """A savings target as the caller sets it: a goal's or a group's."""
 
     name = serializers.CharField(max_length=NAME_MAX_LENGTH)
-    target_amount = RequestAmountField()
+    target_amount = AmountField()
     currency = CurrencyField(
         required=False,
         help_text="ISO 4217; the deployment's default (USD) if omitted.",
@@ -182,7 +180,7 @@ class ReportSummaryApi(APIView):
     class InputSerializer(StrictInputSerializer):
         """The query string of /reports/summary."""
 
-        to = QueryInstantField(
+        to = InstantField(
             required=False,
             end_of_day=True,
             help_text="Up to this instant; a date means its end; default now.",
@@ -201,7 +199,7 @@ class ReportSummaryApi(APIView):
         def get_fields(self) -> dict:
             """Adds ``from``, a Python keyword, to the declared fields."""
             return {
-                "from": QueryInstantField(
+                "from": InstantField(
                     required=False,
                     help_text=(
                         "From this instant; a date means its start; default: "
@@ -467,7 +465,7 @@ class GoalDetailApi(APIView):
         """The goal's fields to change; all optional."""
 
         name = serializers.CharField(max_length=NAME_MAX_LENGTH, required=False)
-        target_amount = RequestAmountField(required=False)
+        target_amount = AmountField(required=False)
         currency = CurrencyField(
             required=False,
             help_text="ISO 4217; moves the goal to that currency's savings.",

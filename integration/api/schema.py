@@ -2,32 +2,22 @@
 
 The schema is the public contract (``API.md``), so errors are documented as
 carefully as successes: every operation lists, per status, the problem
-codes it may answer, with one example each, all as the reusable ``Problem``
-component in ``application/problem+json``. The bearer scheme, the
-``Idempotency-Key`` header and the forwarded response headers are declared
-once here.
+codes it may answer, with one example each (``config.openapi``, shared
+with the internal APIs). The bearer scheme, what every gateway operation
+may answer, the ``Idempotency-Key`` header and the forwarded response
+headers are declared once here.
 """
-
-from collections.abc import Iterable
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiExample,
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema_field,
-    extend_schema_serializer,
-)
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import serializers
 
-from config import money, problems
-from config.fields import AmountField, InstantField
+from config import openapi
+from config.openapi import IDEMPOTENCY_KEY_PARAMETER, IDEMPOTENT_REPLAYED_HEADER
 from config.problems import Code
 from integration.errors import ErrorCode
-
-PROBLEM_MEDIA_TYPE = problems.PROBLEM_CONTENT_TYPE
 
 TAG_IDENTITY = "Identity"
 TAG_PLANS = "Plans"
@@ -66,102 +56,6 @@ class DecimalStringField(serializers.CharField):
     """An amount or a rate as the services render it: a decimal string."""
 
 
-@extend_schema_field(
-    {
-        "oneOf": [
-            {
-                "type": "string",
-                "pattern": r"^[0-9]{1,20}(\.[0-9]{1,20})?$",
-                "example": "100.50",
-            },
-            {
-                "type": "number",
-                "minimum": 0,
-                "exclusiveMinimum": True,
-                "maximum": money.MAX_MAJOR_UNITS,
-                "example": 100.5,
-            },
-        ],
-        "description": (
-            "Above zero, at most 1,000,000,000 major units, with no more "
-            "decimal places than the currency has: a decimal string "
-            '("100.50") or a JSON number (100.5), parsed as an exact '
-            "decimal, never through a float."
-        ),
-    }
-)
-class RequestAmountField(AmountField):
-    """The shared amount field, documented as what it accepts.
-
-    ``config.fields.AmountField`` is documented as a string, the shape
-    services answer; a request may also send a JSON number (``API.md``).
-    """
-
-
-@extend_schema_field(
-    {
-        "oneOf": [
-            {"type": "string", "format": "date-time"},
-            {"type": "string", "format": "date"},
-        ],
-        "example": "2026-11-21T10:00:00Z",
-    }
-)
-class QueryInstantField(InstantField):
-    """The shared instant field, documented as what it accepts.
-
-    ``config.fields.InstantField`` is documented as a date-time only; a
-    bare date (the whole UTC day) is accepted too (``API.md``).
-    """
-
-
-@extend_schema_serializer(component_name="Problem")
-class ProblemSerializer(serializers.Serializer):
-    """RFC 9457 problem details, the body of every error."""
-
-    type = serializers.CharField(
-        help_text="A URI naming the problem type (urn:savings:problem:...)."
-    )
-    title = serializers.CharField(help_text="The HTTP status phrase.")
-    status = serializers.IntegerField(help_text="The HTTP status code.")
-    detail = serializers.CharField(
-        help_text="What went wrong with this request, for humans."
-    )
-    code = serializers.CharField(
-        help_text="A stable machine-readable code; branch on this."
-    )
-    errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        required=False,
-        help_text="Validation errors per field: {field: [message]}.",
-    )
-
-
-IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
-    name="Idempotency-Key",
-    type={
-        "type": "string",
-        "minLength": 1,
-        "maxLength": 255,
-        "pattern": "^[ -~]+$",
-    },
-    location=OpenApiParameter.HEADER,
-    required=False,
-    description=(
-        "1-255 printable ASCII characters, scoped to the caller. The same key "
-        "with the same body answers the original status and body again "
-        "(with `Idempotent-Replayed: true`) and applies nothing twice; with "
-        "another body: 422 `idempotency_key_reused`; while the first request "
-        "runs: 409 `idempotency_key_in_flight`. Kept at least 24 hours."
-    ),
-)
-IDEMPOTENT_REPLAYED_HEADER = OpenApiParameter(
-    name="Idempotent-Replayed",
-    type={"type": "string", "enum": ["true"]},
-    location=OpenApiParameter.HEADER,
-    response=[201],
-    description="`true` when this answer replays an earlier request.",
-)
 RETRY_AFTER_HEADER = OpenApiParameter(
     name="Retry-After",
     type=OpenApiTypes.INT,
@@ -207,19 +101,7 @@ _ANY_OPERATION = {
 _AUTHENTICATED = {
     401: [Code.NOT_AUTHENTICATED, Code.INVALID_TOKEN, ErrorCode.USER_INACTIVE]
 }
-_JSON_BODY = {
-    400: [Code.MALFORMED_JSON, Code.VALIDATION_ERROR],
-    413: [Code.PAYLOAD_TOO_LARGE],
-    415: [Code.UNSUPPORTED_MEDIA_TYPE],
-}
 _DETAILS = {
-    Code.VALIDATION_ERROR: "email: This field is required.",
-    Code.MALFORMED_JSON: "Malformed JSON: Expecting value: line 1 column 1.",
-    Code.INVALID_AMOUNT: "USD amounts have at most 2 decimal places.",
-    Code.UNSUPPORTED_CURRENCY: "Unsupported currency 'XYZ'.",
-    Code.INVALID_DATETIME: "Expected an RFC 3339 timestamp with an offset.",
-    Code.INVALID_RANGE: "`from` is after `to`.",
-    Code.RATE_LIMITED: "Request was throttled.",
     ErrorCode.ACCOUNT_NOT_READY: (
         "Your accounts are being opened; retry in a moment."
     ),
@@ -244,61 +126,8 @@ _DETAILS = {
 }
 
 
-def _example(status: int, code: str) -> OpenApiExample:
-    """Returns an example problem body for one code."""
-    body = problems.problem_body(
-        status=status, code=code, detail=_DETAILS.get(code, "")
-    )
-    if code == Code.VALIDATION_ERROR:
-        body["errors"] = {"email": ["This field is required."]}
-    return OpenApiExample(name=code, value=body, response_only=True)
-
-
-def _merge(groups: Iterable[dict[int, Iterable[str]]]) -> dict:
-    """Merges status-to-codes mappings, keeping each code once, in order."""
-    merged: dict[int, list[str]] = {}
-    for group in groups:
-        for status, codes in group.items():
-            bucket = merged.setdefault(status, [])
-            bucket.extend(code for code in codes if code not in bucket)
-    return merged
-
-
-def problem_responses(
-    *groups: dict[int, Iterable[str]],
-    authenticated: bool = True,
-    json_body: bool = False,
-) -> dict[tuple[int, str], OpenApiResponse]:
-    """Builds the documented error responses of an operation.
-
-    Args:
-        *groups: Mappings of status to the problem codes the operation may
-            answer.
-        authenticated: The operation needs a bearer token (adds 401).
-        json_body: The operation reads a JSON body (adds malformed JSON,
-            413 and 415).
-
-    Returns:
-        ``extend_schema`` responses: per status, the ``Problem`` component
-        in ``application/problem+json`` listing its codes, with one example
-        per code. The rate limits (429) and the upstream failures (502,
-        503, 504) are always there.
-    """
-    merged = _merge(
-        [
-            *([_JSON_BODY] if json_body else []),
-            *([_AUTHENTICATED] if authenticated else []),
-            *groups,
-            _ANY_OPERATION,
-        ]
-    )
-    return {
-        (status, PROBLEM_MEDIA_TYPE): OpenApiResponse(
-            response=ProblemSerializer,
-            description="Problem codes: "
-            + ", ".join(f"`{code}`" for code in codes)
-            + ".",
-            examples=[_example(status, code) for code in codes],
-        )
-        for status, codes in sorted(merged.items())
-    }
+# Every operation of the gateway: its bearer token, its limits and the
+# services behind it.
+problem_responses = openapi.ProblemDocs(
+    credential=_AUTHENTICATED, always=_ANY_OPERATION, details=_DETAILS
+)

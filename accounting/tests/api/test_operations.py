@@ -11,7 +11,7 @@ from accounting import apis, models, selectors, services, wire
 from accounting.tests import factories
 from accounting.tests.api.conftest import main_account
 from config.problems import OUTAGE_RETRY_AFTER
-from config.testing import assert_problem
+from config.testing import assert_problem, documented_problems
 
 
 def test_healthz_needs_nothing(client):
@@ -53,90 +53,71 @@ def test_the_schema_is_served_and_valid(api_client):
     assert as_yaml.content.startswith(b"openapi: 3")
 
 
-MOVEMENTS = {
-    "credits": {
-        "400": {
-            "invalid_amount",
-            "unsupported_currency",
-            "invalid_idempotency_key",
-            "validation_error",
-        },
-        "401": {"user_inactive"},
-        "409": {"account_not_ready", "idempotency_key_in_flight"},
-        "422": {
-            "amount_not_above_flat_amount",
-            "account_not_open",
-            "account_closed",
-            "idempotency_key_reused",
-        },
+OPENAPI_JSON = "application/vnd.oai.openapi+json"
+
+
+@pytest.mark.parametrize(
+    ("accept", "content_type"),
+    [
+        ("application/json", "application/json"),
+        (OPENAPI_JSON, OPENAPI_JSON),
+        ("application/yaml", "application/yaml"),
+        ("*/*", OPENAPI_JSON),
+    ],
+)
+def test_the_schema_is_served_as_asked(api_client, accept, content_type):
+    response = api_client.get("/internal/v1/schema/", HTTP_ACCEPT=accept)
+    assert response.status_code == 200
+    assert response["Content-Type"].split(";")[0] == content_type
+    assert b"openapi" in response.content[:40]
+
+
+# What every money movement documents, besides its own codes.
+MOVEMENT_CODES = {
+    "400": {
+        "malformed_json",
+        "validation_error",
+        "invalid_amount",
+        "unsupported_currency",
+        "invalid_idempotency_key",
     },
+    "401": {"not_authenticated", "invalid_token", "user_inactive"},
+    "404": {"not_found"},
+    "409": {"account_not_ready", "idempotency_key_in_flight"},
+    "413": {"payload_too_large"},
+    "415": {"unsupported_media_type"},
+    "422": {"account_not_open", "account_closed", "idempotency_key_reused"},
+    "503": {"database_unavailable"},
+}
+MOVEMENTS = {
+    "credits": {"422": {"amount_not_above_flat_amount"}},
     "transfers": {
-        "400": {
-            "invalid_amount",
-            "unsupported_currency",
-            "invalid_idempotency_key",
-            "validation_error",
-        },
-        "401": {"user_inactive"},
         "404": {"account_not_found"},
-        "409": {"account_not_ready", "idempotency_key_in_flight"},
         "422": {
             "same_account",
             "currency_mismatch",
             "insufficient_funds",
             "savings_locked",
-            "account_not_open",
-            "account_closed",
-            "idempotency_key_reused",
         },
     },
-    "withdrawals": {
-        "400": {
-            "invalid_amount",
-            "unsupported_currency",
-            "invalid_idempotency_key",
-            "validation_error",
-        },
-        "401": {"user_inactive"},
-        "409": {"account_not_ready", "idempotency_key_in_flight"},
-        "422": {
-            "insufficient_funds",
-            "account_not_open",
-            "account_closed",
-            "idempotency_key_reused",
-        },
-    },
+    "withdrawals": {"422": {"insufficient_funds"}},
     "conversions": {
-        "400": {
-            "same_currency",
-            "invalid_amount",
-            "unsupported_currency",
-            "invalid_idempotency_key",
-            "validation_error",
-        },
-        "401": {"user_inactive"},
-        "409": {"account_not_ready", "idempotency_key_in_flight"},
-        "422": {
-            "rate_unavailable",
-            "amount_too_small",
-            "insufficient_funds",
-            "account_not_open",
-            "account_closed",
-            "idempotency_key_reused",
-        },
+        "400": {"same_currency"},
+        "422": {"rate_unavailable", "amount_too_small", "insufficient_funds"},
+    },
+    "groups/{group_id}/contributions": {
+        "404": {"group_not_found"},
+        "422": {"currency_mismatch", "insufficient_funds"},
     },
 }
 
 
-def documented_codes(response):
-    """The codes a problem response's description lists."""
-    return {
-        code.strip("` ")
-        for code in response["description"].split(":")[1].split(",")
-    }
+@pytest.fixture(scope="module")
+def schema():
+    return SchemaGenerator().get_schema(request=None, public=True)
 
 
-def test_the_schema_generates_without_warnings(tmp_path):
+def test_the_schema_generates_without_warnings(tmp_path, schema):
     call_command(
         "spectacular",
         "--validate",
@@ -144,24 +125,9 @@ def test_the_schema_generates_without_warnings(tmp_path):
         "--file",
         str(tmp_path / "schema.yaml"),
     )
-    schema = SchemaGenerator().get_schema(request=None, public=True)
     validate_schema(schema)
-    for suffix, statuses in MOVEMENTS.items():
-        operation = schema["paths"][
-            f"/internal/v1/holders/{{user_id}}/{suffix}"
-        ]["post"]
-        responses = operation["responses"]
-        assert set(responses) == {"201", *statuses}, suffix
-        for status, codes in statuses.items():
-            assert documented_codes(responses[status]) == codes, (
-                suffix,
-                status,
-            )
-        assert any(
-            p["name"] == "Idempotency-Key" for p in operation["parameters"]
-        )
     rates = schema["paths"]["/internal/v1/rates"]["get"]
-    assert set(rates["responses"]) == {"200", "400", "401"}
+    assert set(rates["responses"]) == {"200", "400", "401", "503"}
     assert [p["name"] for p in rates["parameters"]] == ["base", "holder"]
     components = schema["components"]["schemas"]
     assert components["TransactionKindEnum"]["enum"] == [
@@ -173,10 +139,56 @@ def test_the_schema_generates_without_warnings(tmp_path):
         "savings_release",
         "group_contribution",
     ]
-    assert components["TransferInputKindEnum"]["enum"] == [
-        "transfer",
-        "savings_release",
+    # A transfer names its recipient; a savings release names none.
+    transfer, release = (
+        components[ref.split("/")[-1]]
+        for ref in (
+            each["$ref"] for each in components["TransferInputRequest"]["oneOf"]
+        )
+    )
+    assert components["TransferToInputKindEnum"]["enum"] == ["transfer"]
+    assert "to_account" in transfer["required"]
+    assert components["SavingsReleaseInputKindEnum"]["enum"] == [
+        "savings_release"
     ]
+    assert release["required"] == ["amount", "kind"]
+    assert release["properties"]["to_account"]["not"] == {"type": "string"}
+    assert (
+        transfer["additionalProperties"]
+        is release["additionalProperties"]
+        is False
+    )
+
+
+@pytest.mark.parametrize("suffix", list(MOVEMENTS))
+def test_each_movement_documents_its_codes_and_the_shared_ones(schema, suffix):
+    operation = schema["paths"][f"/internal/v1/holders/{{user_id}}/{suffix}"][
+        "post"
+    ]
+    expected = {
+        status: codes | MOVEMENTS[suffix].get(status, set())
+        for status, codes in MOVEMENT_CODES.items()
+    }
+    assert documented_problems(operation) == expected
+    assert any(p["name"] == "Idempotency-Key" for p in operation["parameters"])
+
+
+def test_every_error_is_a_documented_problem(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            codes = documented_problems(operation)
+            if path.startswith("/internal/"):
+                assert {"not_authenticated", "invalid_token"} <= codes["401"]
+                assert codes["503"] == {"database_unavailable"}
+            if "{user_id}" in path:
+                assert {"user_inactive"} <= codes["401"], (path, method)
+                assert "not_found" in codes["404"], (path, method)
+                assert codes["409"] >= {"account_not_ready"}, (path, method)
+            if "requestBody" in operation:
+                assert "malformed_json" in codes["400"], (path, method)
+                assert set(codes) >= {"413", "415"}, (path, method)
+    readyz = schema["paths"]["/readyz"]["get"]
+    assert documented_problems(readyz) == {"503": {"database_unavailable"}}
 
 
 def assert_same_shape(serializer, document, where="body"):

@@ -68,8 +68,9 @@ def test_the_current_rate_of_each_pair_sorted(api_client):
 @pytest.mark.usefixtures("rates")
 @pytest.mark.parametrize("base", ["USD", "usd"])
 def test_one_base(api_client, base):
-    """A base filters; an empty ``base=`` is no filter (as for ``at``)."""
-    assert len(api_client.get(URL, {"base": ""}).json()["results"]) == 4
+    """A base filters; an empty ``base=`` is refused (leave it out)."""
+    assert len(api_client.get(URL).json()["results"]) == 4
+    assert_problem(api_client.get(URL, {"base": ""}), 400, "validation_error")
 
     response = api_client.get(URL, {"base": base})
 

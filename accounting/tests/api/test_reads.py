@@ -47,7 +47,7 @@ def test_holder_plan_get_put_and_clear(api_client, holder):
     assert cleared.json() == {"plan": None, "selected_at": None}
 
 
-@pytest.mark.parametrize("plan_id", ["nope", 5, str(uuid.uuid4()), "inactive"])
+@pytest.mark.parametrize("plan_id", ["nope", str(uuid.uuid4()), "inactive"])
 def test_holder_plan_unknown_or_inactive(api_client, funded_holder, plan_id):
     if plan_id == "inactive":
         plan_id = str(factories.PlanFactory(is_active=False).id)
@@ -60,6 +60,20 @@ def test_holder_plan_unknown_or_inactive(api_client, funded_holder, plan_id):
     )
 
     assert_problem(response, 404, "plan_not_found")
+    assert ledger_state() == before
+
+
+def test_holder_plan_id_is_a_string(api_client, funded_holder):
+    before = ledger_state()
+
+    response = api_client.put(
+        f"/internal/v1/holders/{funded_holder.pk}/plan",
+        {"plan_id": 5},
+        format="json",
+    )
+
+    body = assert_problem(response, 400, "validation_error")
+    assert body["errors"] == {"plan_id": ["Must be a string."]}
     assert ledger_state() == before
     funded_holder.refresh_from_db()
     assert funded_holder.plan is not None
