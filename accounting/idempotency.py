@@ -42,12 +42,15 @@ def request_hash(payload: Mapping[str, Any]) -> str:
     """Returns a fingerprint of a normalised request body.
 
     Args:
-        payload: The parsed request, with JSON-serialisable values.
+        payload: The parsed request: JSON values, or values written as
+            their ``str`` (a date as ``2027-06-30``).
 
     Returns:
         The SHA-256 hex digest of its canonical JSON.
     """
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+    canonical = json.dumps(
+        payload, sort_keys=True, separators=(",", ":"), default=str
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

@@ -49,6 +49,12 @@ JSON_BODY: StatusCodes = {
     413: (Code.PAYLOAD_TOO_LARGE,),
     415: (Code.UNSUPPORTED_MEDIA_TYPE,),
 }
+# What a POST that takes an Idempotency-Key may answer about the key.
+IDEMPOTENT_WRITE: StatusCodes = {
+    400: (Code.INVALID_IDEMPOTENCY_KEY,),
+    409: (Code.IDEMPOTENCY_KEY_IN_FLIGHT,),
+    422: (Code.IDEMPOTENCY_KEY_REUSED,),
+}
 # A path segment its route refuses (an id that is not a UUID): no route.
 UNKNOWN_PATH: StatusCodes = {404: (Code.NOT_FOUND,)}
 # The example ``detail`` of shared codes; a service adds its own.

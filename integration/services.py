@@ -247,7 +247,9 @@ def conversion_create(
     )
 
 
-def goal_create(*, user_id: str, data: dict[str, Any]) -> UpstreamResponse:
+def goal_create(
+    *, user_id: str, data: dict[str, Any], idempotency_key: str | None
+) -> UpstreamResponse:
     """Sets the caller a savings goal.
 
     POST accounting ``/internal/v1/holders/{user_id}/goals``.
@@ -256,15 +258,18 @@ def goal_create(*, user_id: str, data: dict[str, Any]) -> UpstreamResponse:
         user_id: The caller's id, from the token.
         data: ``name``, ``target_amount`` (normalised), ``currency`` and the
             optional ``target_date`` (``YYYY-MM-DD``).
+        idempotency_key: The caller's ``Idempotency-Key``, if any.
 
     Returns:
-        The goal with its progress (201).
+        The goal with its progress (201), or the replay of the first answer
+        with ``Idempotent-Replayed: true``.
     """
     return clients.call(
         Service.ACCOUNTING,
         "POST",
         f"{_ROOT}holders/{user_id}/goals",
         body=data,
+        idempotency_key=idempotency_key,
     )
 
 
@@ -311,7 +316,9 @@ def goal_delete(*, user_id: str, goal_id: str) -> UpstreamResponse:
     )
 
 
-def group_create(*, user_id: str, data: dict[str, Any]) -> UpstreamResponse:
+def group_create(
+    *, user_id: str, data: dict[str, Any], idempotency_key: str | None
+) -> UpstreamResponse:
     """Starts a savings group with the caller as its first member.
 
     POST accounting ``/internal/v1/holders/{user_id}/groups``; accounting
@@ -321,15 +328,18 @@ def group_create(*, user_id: str, data: dict[str, Any]) -> UpstreamResponse:
         user_id: The caller's id, from the token.
         data: ``name``, ``target_amount`` (normalised), ``currency`` and the
             optional ``target_date`` (``YYYY-MM-DD``).
+        idempotency_key: The caller's ``Idempotency-Key``, if any.
 
     Returns:
-        The group (201).
+        The group (201), or the replay of the first answer with
+        ``Idempotent-Replayed: true``.
     """
     return clients.call(
         Service.ACCOUNTING,
         "POST",
         f"{_ROOT}holders/{user_id}/groups",
         body=data,
+        idempotency_key=idempotency_key,
     )
 
 

@@ -23,6 +23,7 @@ from config.fields import InstantField
 from config.openapi import (
     IDEMPOTENCY_KEY_PARAMETER,
     IDEMPOTENT_REPLAYED_HEADER,
+    IDEMPOTENT_WRITE,
     UNKNOWN_PATH,
     internal_problems,
     links,
@@ -139,16 +140,10 @@ class UserCreateApi(APIView):
             201: UserOutputSerializer,
             **internal_problems(
                 {
-                    400: [
-                        ErrorCode.WEAK_PASSWORD,
-                        Code.INVALID_IDEMPOTENCY_KEY,
-                    ],
-                    409: [
-                        ErrorCode.EMAIL_TAKEN,
-                        Code.IDEMPOTENCY_KEY_IN_FLIGHT,
-                    ],
-                    422: [Code.IDEMPOTENCY_KEY_REUSED],
+                    400: [ErrorCode.WEAK_PASSWORD],
+                    409: [ErrorCode.EMAIL_TAKEN],
                 },
+                IDEMPOTENT_WRITE,
                 json_body=True,
             ),
         },

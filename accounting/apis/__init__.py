@@ -36,6 +36,7 @@ from config import fields, money, timeparse
 from config.openapi import (
     IDEMPOTENCY_KEY_PARAMETER,
     IDEMPOTENT_REPLAYED_HEADER,
+    IDEMPOTENT_WRITE,
     UNKNOWN_PATH,
     StatusCodes,
     internal_problems,
@@ -239,38 +240,31 @@ def label_in(value: str | None) -> str:
     return label
 
 
-def movement_hash(operation: str, movement: dict[str, Any]) -> str:
-    """Returns the fingerprint of a movement request, for its key.
+def keyed_hash(operation: str, request: dict[str, Any]) -> str:
+    """Returns the fingerprint of a keyed request, for its key.
 
-    A holder's keys are shared by every endpoint that moves money, so the
-    operation is part of the fingerprint: a key reused on another endpoint
-    is a reuse even where the fields happen to match. ``movement`` holds
-    every field that changes the outcome, normalised (minor units, upper
-    case currencies, ids as strings), so that equivalent bodies (``"5"``
-    and ``"5.00"``) hash the same.
+    A holder's keys are shared by every endpoint that takes one (money
+    movements, goals, groups), so the operation is part of the
+    fingerprint: a key reused on another endpoint is a reuse even where
+    the fields happen to match. ``request`` holds every field that changes
+    the outcome, normalised (minor units, upper case currencies, ids as
+    strings), so that equivalent bodies (``"5"`` and ``"5.00"``) hash the
+    same.
     """
-    return idempotency.request_hash({"operation": operation, **movement})
+    return idempotency.request_hash({"operation": operation, **request})
 
 
-def movement_response(result: services.MovementResult) -> Response:
-    """Renders a movement's result; a replay says so in a header."""
+def keyed_response(result: services.KeyedResult) -> Response:
+    """Renders a keyed write's result; a replay says so in a header."""
     headers = {"Idempotent-Replayed": "true"} if result.replayed else None
     return Response(result.body, status=result.status, headers=headers)
 
 
-# Every POST that moves money may answer these, besides its own judgements.
+# Every POST that moves money may answer these, besides its own judgements
+# (and the key's, IDEMPOTENT_WRITE).
 MOVEMENT = {
-    400: [
-        Code.INVALID_AMOUNT,
-        Code.UNSUPPORTED_CURRENCY,
-        Code.INVALID_IDEMPOTENCY_KEY,
-    ],
-    409: [Code.IDEMPOTENCY_KEY_IN_FLIGHT],
-    422: [
-        errors.ErrorCode.ACCOUNT_NOT_OPEN,
-        errors.ErrorCode.ACCOUNT_CLOSED,
-        Code.IDEMPOTENCY_KEY_REUSED,
-    ],
+    400: [Code.INVALID_AMOUNT, Code.UNSUPPORTED_CURRENCY],
+    422: [errors.ErrorCode.ACCOUNT_NOT_OPEN, errors.ErrorCode.ACCOUNT_CLOSED],
 }
 
 
@@ -283,7 +277,9 @@ def movement_errors(own: StatusCodes) -> dict[tuple[int, str], Any]:
     Returns:
         The error responses for ``extend_schema(responses=...)``.
     """
-    return internal_problems(own, MOVEMENT, HOLDER, json_body=True)
+    return internal_problems(
+        own, MOVEMENT, IDEMPOTENT_WRITE, HOLDER, json_body=True
+    )
 
 
 # --- Plans ------------------------------------------------------------------
@@ -552,7 +548,7 @@ class CreditCreateApi(APIView):
             request_hash=idempotency.request_hash(credit) if key else "",
             **credit,
         )
-        return movement_response(result)
+        return keyed_response(result)
 
 
 TRANSFER = "transfer"
@@ -699,7 +695,7 @@ class TransferCreateApi(APIView):
         kind, to_account = data.pop("kind"), data.pop("to_account")
         request_hash = ""
         if key:
-            request_hash = movement_hash(
+            request_hash = keyed_hash(
                 "transfer",
                 {
                     "kind": kind,
@@ -717,7 +713,7 @@ class TransferCreateApi(APIView):
             result = services.savings_release_apply(**movement)
         else:
             result = services.transfer_apply(to_account=to_account, **movement)
-        return movement_response(result)
+        return keyed_response(result)
 
 
 class WithdrawalCreateApi(APIView):
@@ -782,14 +778,14 @@ class WithdrawalCreateApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         withdrawal = serializer.validated_data
-        request_hash = movement_hash("withdrawal", withdrawal) if key else ""
+        request_hash = keyed_hash("withdrawal", withdrawal) if key else ""
         result = services.withdrawal_apply(
             holder_id=user_id,
             idempotency_key=key,
             request_hash=request_hash,
             **withdrawal,
         )
-        return movement_response(result)
+        return keyed_response(result)
 
 
 class ConversionCreateApi(APIView):
@@ -862,14 +858,14 @@ class ConversionCreateApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         conversion = serializer.validated_data
-        request_hash = movement_hash("conversion", conversion) if key else ""
+        request_hash = keyed_hash("conversion", conversion) if key else ""
         result = services.conversion_apply(
             holder_id=user_id,
             idempotency_key=key,
             request_hash=request_hash,
             **conversion,
         )
-        return movement_response(result)
+        return keyed_response(result)
 
 
 # --- Rates ------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 One view per path, as in :mod:`accounting.apis`: parse, call one selector
 or service, render. A goal exists only for its holder: another holder's id
-is ``goal_not_found``, like an unknown one.
+is ``goal_not_found``, like an unknown one. Setting a goal takes an
+Idempotency-Key, as a money movement does.
 """
 
 import uuid
@@ -14,10 +15,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounting import errors, selectors, services
-from accounting.apis import HOLDER, amount_in, holder_link, target_in
+from accounting import errors, idempotency, selectors, services
+from accounting.apis import (
+    HOLDER,
+    IDEMPOTENT,
+    amount_in,
+    holder_link,
+    keyed_hash,
+    keyed_response,
+    target_in,
+)
 from config import fields
-from config.openapi import internal_problems, links
+from config.openapi import IDEMPOTENT_WRITE, internal_problems, links
 from config.problems import Code
 from config.serializers import StrictInputSerializer
 
@@ -118,20 +127,28 @@ class GoalListApi(APIView):
     @links(201, **GOAL_LINKS)
     @extend_schema(
         operation_id="holder_goals_create",
+        parameters=IDEMPOTENT,
         request=InputSerializer,
         responses={
             201: GoalSerializer,
-            **internal_problems(GOAL_INPUT, HOLDER, json_body=True),
+            **internal_problems(
+                GOAL_INPUT, IDEMPOTENT_WRITE, HOLDER, json_body=True
+            ),
         },
     )
     def post(self, request: Request, user_id: uuid.UUID) -> Response:
-        """Sets a new goal."""
+        """Sets a new goal, once per key; replays carry the header."""
+        key = idempotency.key_parse(request.headers.get("Idempotency-Key"))
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        holder = selectors.holder_get(user_id=user_id)
-        goal = services.goal_create(holder=holder, **serializer.validated_data)
-        status = selectors.goal_get(holder=holder, goal_id=goal.pk)
-        return Response(selectors.goal_data(status), status=201)
+        goal = serializer.validated_data
+        result = services.goal_set(
+            holder_id=user_id,
+            idempotency_key=key,
+            request_hash=keyed_hash("goal", goal) if key else "",
+            **goal,
+        )
+        return keyed_response(result)
 
 
 class GoalDetailApi(APIView):

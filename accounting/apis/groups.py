@@ -5,7 +5,8 @@ or service, render. A group exists only for its current members: any other
 caller (a former member too) gets ``group_not_found``, whether the group
 exists or not. A contribution is a money movement like a credit
 (Idempotency-Key, replays, the same problems), answered with the member's
-transaction, balances and the group.
+transaction, balances and the group. Starting a group takes an
+Idempotency-Key too.
 """
 
 import datetime as dt
@@ -28,13 +29,13 @@ from accounting.apis import (
     TransactionSerializer,
     amount_in,
     holder_link,
+    keyed_hash,
+    keyed_response,
     movement_errors,
-    movement_hash,
-    movement_response,
     target_in,
 )
 from config import fields
-from config.openapi import internal_problems, links
+from config.openapi import IDEMPOTENT_WRITE, internal_problems, links
 from config.problems import Code
 from config.serializers import StrictInputSerializer
 
@@ -164,26 +165,31 @@ class GroupListApi(APIView):
     @links(201, **GROUP_LINKS)
     @extend_schema(
         operation_id="holder_groups_create",
+        parameters=IDEMPOTENT,
         request=InputSerializer,
         responses={
             201: GroupSerializer,
             **internal_problems(
                 {400: [Code.INVALID_AMOUNT, Code.UNSUPPORTED_CURRENCY]},
+                IDEMPOTENT_WRITE,
                 HOLDER,
                 json_body=True,
             ),
         },
     )
     def post(self, request: Request, user_id: uuid.UUID) -> Response:
-        """Opens a group and its pot, with the holder as first member."""
+        """Opens a group and its pot (the holder its first member) once."""
+        key = idempotency.key_parse(request.headers.get("Idempotency-Key"))
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        holder = selectors.holder_get(user_id=user_id)
-        group = services.group_create(
-            holder=holder, **serializer.validated_data
+        group = serializer.validated_data
+        result = services.group_start(
+            holder_id=user_id,
+            idempotency_key=key,
+            request_hash=keyed_hash("group", group) if key else "",
+            **group,
         )
-        standing = selectors.group_get(holder=holder, group_id=group.id)
-        return Response(selectors.group_data(standing), status=201)
+        return keyed_response(result)
 
 
 class GroupDetailApi(APIView):
@@ -352,7 +358,7 @@ class GroupContributionCreateApi(APIView):
         }
         request_hash = ""
         if key:
-            request_hash = movement_hash(
+            request_hash = keyed_hash(
                 "group_contribution",
                 {**contribution, "group_id": str(group.id)},
             )
@@ -362,4 +368,4 @@ class GroupContributionCreateApi(APIView):
             request_hash=request_hash,
             **contribution,
         )
-        return movement_response(result)
+        return keyed_response(result)

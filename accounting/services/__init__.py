@@ -14,14 +14,23 @@ in :mod:`.guards`) that raise the domain errors of ``accounting.errors``.
   contributions.
 - :mod:`.goals`: savings goals; :mod:`.categories`: suggested categories.
 
+Every money movement, and setting a goal or starting a group over the API,
+applies once per Idempotency-Key (:func:`.journal.idempotent`).
+
 Callers use the names re-exported here (``services.credit_apply``, ...).
 """
 
 from accounting.services.categories import category_save
-from accounting.services.goals import goal_create, goal_delete, goal_update
+from accounting.services.goals import (
+    goal_create,
+    goal_delete,
+    goal_set,
+    goal_update,
+)
 from accounting.services.groups import (
     contribution_apply,
     group_create,
+    group_start,
     member_add,
     member_leave,
 )
@@ -42,7 +51,7 @@ from accounting.services.holders import (
     plan_assign,
     plan_set_active,
 )
-from accounting.services.journal import MovementResult
+from accounting.services.journal import KeyedResult
 from accounting.services.movements import (
     conversion_apply,
     converted_amount,
@@ -58,7 +67,7 @@ from accounting.services.rates import rate_at, rate_create
 
 __all__ = [
     "EventOutcome",
-    "MovementResult",
+    "KeyedResult",
     "UserEvent",
     "account_close",
     "account_open",
@@ -77,8 +86,10 @@ __all__ = [
     "credit_savings",
     "goal_create",
     "goal_delete",
+    "goal_set",
     "goal_update",
     "group_create",
+    "group_start",
     "holder_apply_user_event",
     "member_add",
     "member_leave",

@@ -5,17 +5,22 @@ savings balance, ``accounting.selectors.goals``), so writing one only
 keeps its definition sound: a name, a target the currency can express and
 a date that is not already past. The rules live here, not in the API's
 serializers, so that every caller (API, admin, a command) gets them.
+Setting a goal over the API applies once per Idempotency-Key
+(:func:`goal_set`), as money movements do.
 """
 
 import datetime as dt
 import decimal
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from django.utils import timezone
 
 from accounting import errors, models
+from accounting.selectors import goal_data, goal_get, holder_get
 from accounting.services.guards import check_holder_open
+from accounting.services.journal import idempotent
 from config import money
 from config.problems import Code
 
@@ -129,6 +134,52 @@ def goal_create(
         currency=currency,
         target_date=_date_valid(target_date),
     )
+
+
+@idempotent
+def goal_set(
+    *,
+    holder_id: uuid.UUID,
+    name: str,
+    target_amount: int,
+    currency: str,
+    target_date: dt.date | None = None,
+) -> tuple[dict[str, Any], None]:
+    """Sets a holder a goal and answers it, once per Idempotency-Key.
+
+    A client that retries after a lost answer must not end up with two
+    goals: with a key, the answer is stored with the goal, in the same
+    database transaction, and a retry replays it (:func:`idempotent`).
+
+    Args:
+        holder_id: The holder (the user's id).
+        name: As for :func:`goal_create`.
+        target_amount: As for :func:`goal_create`.
+        currency: As for :func:`goal_create`.
+        target_date: As for :func:`goal_create`.
+        idempotency_key: The caller's key, already validated, or None.
+        request_hash: The fingerprint of the request (with a key).
+
+    Returns:
+        The goal as the API shows it, with its progress (new or
+        replayed), and no journal header: a goal moves no money.
+
+    Raises:
+        IdempotencyKeyInFlightError: Same key, first request running.
+        IdempotencyKeyReusedError: Same key, different request.
+        HolderNotReadyError: The holder is unknown (not created yet).
+        HolderClosedError: The holder is closed.
+        GoalInvalidError: See :func:`goal_create` (nothing is written).
+    """
+    holder = holder_get(user_id=holder_id)
+    goal = goal_create(
+        holder=holder,
+        name=name,
+        target_amount=target_amount,
+        currency=currency,
+        target_date=target_date,
+    )
+    return goal_data(goal_get(holder=holder, goal_id=goal.pk)), None
 
 
 def goal_update(

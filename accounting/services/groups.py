@@ -7,7 +7,8 @@ money movement like the others (:mod:`.movements`): one
 member's savings ``-amount``, the pot ``+amount``), locks in id order,
 funds checked before posting, and an Idempotency-Key stored with the
 write. So the pot's total, and every member's share of it, are read from
-the journal and can never drift from it.
+the journal and can never drift from it. Starting a group over the API
+applies once per Idempotency-Key (:func:`group_start`).
 
 Leaving moves no money: what a member contributed is the group's and
 stays in the pot, and their membership row stays too, with ``left_at``.
@@ -22,8 +23,10 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounting import errors, models
+from accounting.selectors import holder_get
 from accounting.selectors.groups import (
     group_data,
+    group_get,
     group_of_member,
     group_standings,
     memberships_of,
@@ -77,6 +80,52 @@ def group_create(
     )
     models.GroupMember.objects.create(group=group, holder=holder)
     return group
+
+
+@idempotent
+def group_start(
+    *,
+    holder_id: uuid.UUID,
+    name: str,
+    target_amount: int,
+    currency: str,
+    target_date: dt.date | None = None,
+) -> tuple[dict[str, Any], None]:
+    """Starts a group and answers it, once per Idempotency-Key.
+
+    A client that retries after a lost answer must not end up with two
+    groups (and two pots): with a key, the answer is stored with the
+    group, in the same database transaction, and a retry replays it
+    (:func:`idempotent`).
+
+    Args:
+        holder_id: The creator (the user's id).
+        name: As for :func:`group_create`.
+        target_amount: As for :func:`group_create`.
+        currency: As for :func:`group_create`.
+        target_date: As for :func:`group_create`.
+        idempotency_key: The caller's key, already validated, or None.
+        request_hash: The fingerprint of the request (with a key).
+
+    Returns:
+        The group as the API shows it, its creator its only member (new
+        or replayed), and no journal header: opening a pot moves no money.
+
+    Raises:
+        IdempotencyKeyInFlightError: Same key, first request running.
+        IdempotencyKeyReusedError: Same key, different request.
+        HolderNotReadyError: The holder is unknown (not created yet).
+        HolderClosedError: The holder is closed.
+    """
+    holder = holder_get(user_id=holder_id)
+    group = group_create(
+        holder=holder,
+        name=name,
+        target_amount=target_amount,
+        currency=currency,
+        target_date=target_date,
+    )
+    return group_data(group_get(holder=holder, group_id=group.id)), None
 
 
 @transaction.atomic

@@ -8,7 +8,8 @@ their running balance and sequence; :func:`system_posting` for system
 accounts, which keep none) and writes everything with
 :func:`journal_write`: one insert per table and one update. The
 :func:`idempotent` decorator makes it one database transaction with its
-Idempotency-Key.
+Idempotency-Key (the same for the writes that move no money but must
+apply once: a goal, a group).
 """
 
 import dataclasses
@@ -25,15 +26,18 @@ from accounting.services.guards import check_holder_open, check_same_request
 
 
 @dataclasses.dataclass(frozen=True)
-class MovementResult:
-    """The outcome of a money movement: the response, and whether a replay.
+class KeyedResult:
+    """The outcome of a keyed write: the response, and whether a replay.
+
+    A money movement, or the creation of a goal or a group: each applies
+    once per ``Idempotency-Key`` (:func:`idempotent`).
 
     Attributes:
         status: The HTTP status of the original response (201).
         body: The response document as first returned.
         replayed: True when an earlier request with the key answered.
         transaction: The caller's journal header written now (None on a
-            replay).
+            replay, or for a write that moves no money).
     """
 
     status: int
@@ -220,7 +224,7 @@ def _idempotency_lookup(
 
 def _replay(
     *, holder_id: uuid.UUID, key: str | None, request_hash: str
-) -> MovementResult | None:
+) -> KeyedResult | None:
     """Returns the stored response of a retried request, else None.
 
     Raises:
@@ -234,7 +238,7 @@ def _replay(
         return None
     stored_hash, stored_status, stored_body = stored
     check_same_request(stored_hash=stored_hash, request_hash=request_hash)
-    return MovementResult(
+    return KeyedResult(
         status=stored_status, body=stored_body, replayed=True, transaction=None
     )
 
@@ -501,9 +505,13 @@ def _key_store(
     key: str,
     request_hash: str,
     body: dict[str, Any],
-    header: models.Transaction,
+    header: models.Transaction | None,
 ) -> None:
-    """Stores an idempotency key with the ledger write it answered."""
+    """Stores an idempotency key with the write it answered.
+
+    With the journal header of a movement; a write that moves no money (a
+    goal, a group) has none.
+    """
     _insert(
         models.IdempotencyKey,
         _IDEMPOTENCY_KEY_COLUMNS,
@@ -514,32 +522,33 @@ def _key_store(
                 request_hash,
                 201,
                 body,
-                header.id,
-                header.created_at,
+                header.id if header else None,
+                header.created_at if header else timezone.now(),
             )
         ],
     )
 
 
-Movement = Callable[..., tuple[dict[str, Any], models.Transaction]]
+KeyedWrite = Callable[..., tuple[dict[str, Any], models.Transaction | None]]
 
 
-def idempotent(apply: Movement) -> Callable[..., MovementResult]:
-    """Makes a money movement one transaction with its Idempotency-Key.
+def idempotent(apply: KeyedWrite) -> Callable[..., KeyedResult]:
+    """Makes a write one transaction with its Idempotency-Key.
 
-    The wrapped service takes two more keyword arguments, the caller's
+    Every money movement, and the creation of a goal or a group. The
+    wrapped service takes two more keyword arguments, the caller's
     ``idempotency_key`` (already validated, or None) and the
     ``request_hash`` fingerprint of the request. A retry with the same key
-    and request answers the stored response without moving money; a new
-    key is stored with the ledger write, in the same database transaction,
-    so a movement can never apply twice (decision 6).
+    and request answers the stored response without writing anything; a
+    new key is stored with the write, in the same database transaction, so
+    a request can never apply twice (decision 6).
 
     Args:
-        apply: The movement; returns its response body and the caller's
-            journal header.
+        apply: The write; returns its response body and the caller's
+            journal header (None for a write that moves no money).
 
     Returns:
-        The service, answering a :class:`MovementResult`.
+        The service, answering a :class:`KeyedResult`.
 
     Raises:
         IdempotencyKeyInFlightError: Same key, first request running.
@@ -553,7 +562,7 @@ def idempotent(apply: Movement) -> Callable[..., MovementResult]:
         idempotency_key: str | None = None,
         request_hash: str = "",
         **kwargs: Any,
-    ) -> MovementResult:
+    ) -> KeyedResult:
         replay = _replay(
             holder_id=holder_id, key=idempotency_key, request_hash=request_hash
         )
@@ -568,7 +577,7 @@ def idempotent(apply: Movement) -> Callable[..., MovementResult]:
                 body=body,
                 header=header,
             )
-        return MovementResult(
+        return KeyedResult(
             status=201, body=body, replayed=False, transaction=header
         )
 

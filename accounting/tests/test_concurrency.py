@@ -104,11 +104,11 @@ def test_the_same_credit_twenty_times_applies_once(holder):
         outcomes = list(pool.map(credit, range(20)))
 
     applied = [
-        o for o in outcomes if isinstance(o, services.MovementResult)
+        o for o in outcomes if isinstance(o, services.KeyedResult)
         and not o.replayed
     ]  # fmt: skip
     replayed = [
-        o for o in outcomes if isinstance(o, services.MovementResult)
+        o for o in outcomes if isinstance(o, services.KeyedResult)
         and o.replayed
     ]  # fmt: skip
     in_flight = [o for o in outcomes if isinstance(o, errors.AccountingError)]
@@ -249,11 +249,11 @@ def test_random_transfers_both_ways_never_deadlock_nor_lose_money():
         repr(o)
         for o in outcomes
         if not isinstance(
-            o, (services.MovementResult, errors.InsufficientFundsError)
+            o, (services.KeyedResult, errors.InsufficientFundsError)
         )
     ]
     assert unexpected == []
-    applied = sum(isinstance(o, services.MovementResult) for o in outcomes)
+    applied = sum(isinstance(o, services.KeyedResult) for o in outcomes)
     refused = len(outcomes) - applied
     assert applied > 0
     assert refused > 0
@@ -310,7 +310,7 @@ def test_a_thousand_withdrawals_of_one_from_a_hundred(holder):
 
     outcomes = [outcome for run in runs for outcome in run]
     assert len(outcomes) == WITHDRAWALS
-    applied = [o for o in outcomes if isinstance(o, services.MovementResult)]
+    applied = [o for o in outcomes if isinstance(o, services.KeyedResult)]
     refused = [
         o for o in outcomes if isinstance(o, errors.InsufficientFundsError)
     ]

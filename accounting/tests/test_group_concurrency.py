@@ -75,7 +75,7 @@ def test_three_members_racing_add_up_exactly():
         outcomes = list(pool.map(contribute, range(36)))
 
     # Each member has 10.00 saved: ten of their twelve 1.00 pass.
-    applied = [o for o in outcomes if isinstance(o, services.MovementResult)]
+    applied = [o for o in outcomes if isinstance(o, services.KeyedResult)]
     refused = [o for o in outcomes if isinstance(o, errors.AccountingError)]
     assert (len(applied), len(refused)) == (30, 6)
     assert not any(result.replayed for result in applied)

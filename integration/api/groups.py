@@ -28,15 +28,16 @@ from rest_framework.views import APIView
 
 from config import timeparse
 from config.fields import AmountField, CurrencyField
+from config.openapi import IDEMPOTENT_WRITE
 from config.problems import Code
 from config.serializers import StrictInputSerializer
 from integration import limits, realtime, selectors, services
 from integration.api import common
 from integration.api.money import DESCRIPTION_MAX_LENGTH
-from integration.api.personal import TargetInputSerializer
+from integration.api.personal import ONCE_PER_KEY, TargetInputSerializer
 from integration.api.schema import (
+    IDEMPOTENT_PARAMETERS,
     MOVES_MONEY,
-    MOVES_MONEY_PARAMETERS,
     NOT_READY,
     RETRY_AFTER_HEADER,
     TAG_GROUPS,
@@ -218,11 +219,11 @@ class GroupsApi(APIView):
         description=(
             "Starts a savings challenge: a pot in `currency` that members "
             "fill from their savings towards `target_amount`. I am its "
-            "first member; members add others by email."
+            "first member; members add others by email. " + ONCE_PER_KEY
         ),
         tags=[TAG_GROUPS],
         request=CreateInputSerializer,
-        parameters=[RETRY_AFTER_HEADER],
+        parameters=IDEMPOTENT_PARAMETERS,
         responses={
             201: CreateOutputSerializer,
             **problem_responses(
@@ -234,6 +235,7 @@ class GroupsApi(APIView):
                     ]
                 },
                 NOT_READY,
+                IDEMPOTENT_WRITE,
                 json_body=True,
             ),
         },
@@ -263,11 +265,14 @@ class GroupsApi(APIView):
         ],
     )
     def post(self, request: Request) -> Response:
-        """Validates the group and forwards it to accounting."""
+        """Validates the group and forwards it to accounting, with its key."""
+        key = common.idempotency_key(request)
         serializer = self.CreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upstream = services.group_create(
-            user_id=common.caller_id(request), data=serializer.validated_data
+            user_id=common.caller_id(request),
+            data=serializer.validated_data,
+            idempotency_key=key,
         )
         return common.render(self.CreateOutputSerializer, upstream)
 
@@ -474,7 +479,7 @@ class GroupContributionCreateApi(APIView):
         ),
         tags=[TAG_GROUPS],
         request=InputSerializer,
-        parameters=MOVES_MONEY_PARAMETERS,
+        parameters=IDEMPOTENT_PARAMETERS,
         responses={
             201: OutputSerializer,
             **problem_responses(

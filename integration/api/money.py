@@ -39,8 +39,8 @@ from config.serializers import StrictInputSerializer
 from integration import limits, selectors, services
 from integration.api import common
 from integration.api.schema import (
+    IDEMPOTENT_PARAMETERS,
     MOVES_MONEY,
-    MOVES_MONEY_PARAMETERS,
     NOT_READY,
     RETRY_AFTER_HEADER,
     TAG_MONEY,
@@ -226,7 +226,7 @@ class CreditCreateApi(APIView):
         ),
         tags=[TAG_MONEY],
         request=InputSerializer,
-        parameters=MOVES_MONEY_PARAMETERS,
+        parameters=IDEMPOTENT_PARAMETERS,
         responses={
             201: OutputSerializer,
             **problem_responses(
@@ -390,7 +390,7 @@ class TransferCreateApi(APIView):
         ),
         tags=[TAG_MONEY],
         request=InputSerializer,
-        parameters=MOVES_MONEY_PARAMETERS,
+        parameters=IDEMPOTENT_PARAMETERS,
         responses={
             201: OutputSerializer,
             **problem_responses(
@@ -496,7 +496,7 @@ class WithdrawalCreateApi(APIView):
         ),
         tags=[TAG_MONEY],
         request=InputSerializer,
-        parameters=MOVES_MONEY_PARAMETERS,
+        parameters=IDEMPOTENT_PARAMETERS,
         responses={
             201: OutputSerializer,
             **problem_responses(
@@ -623,7 +623,7 @@ class ConversionCreateApi(APIView):
         ),
         tags=[TAG_MONEY],
         request=InputSerializer,
-        parameters=MOVES_MONEY_PARAMETERS,
+        parameters=IDEMPOTENT_PARAMETERS,
         responses={
             201: OutputSerializer,
             **problem_responses(

@@ -28,11 +28,13 @@ from rest_framework.views import APIView
 
 from config import timeparse
 from config.fields import AmountField, CurrencyField, DayField, InstantField
+from config.openapi import IDEMPOTENT_WRITE
 from config.problems import Code
 from config.serializers import StrictInputSerializer
 from integration import selectors, services
 from integration.api import common
 from integration.api.schema import (
+    IDEMPOTENT_PARAMETERS,
     NOT_READY,
     RETRY_AFTER_HEADER,
     TAG_PERSONAL_FINANCE,
@@ -63,6 +65,12 @@ GOALS_ALLOCATION = (
     "date; else whether `saved` is at least the target's share of the time "
     "elapsed between the goal's creation and the end (UTC) of its date. "
     "Releasing savings lowers the goals last in the order first."
+)
+# What creating a goal or a group says of its Idempotency-Key.
+ONCE_PER_KEY = (
+    "With an `Idempotency-Key`, a retry of the same request answers the "
+    "first answer again (`Idempotent-Replayed: true`) and creates nothing "
+    "more, so a lost answer never leads to a second one."
 )
 _GOAL_NOT_FOUND = {404: [ErrorCode.GOAL_NOT_FOUND, Code.NOT_FOUND]}
 _GOAL_INPUT = {
@@ -420,13 +428,15 @@ class GoalsApi(APIView):
     @extend_schema(
         operation_id="goals_create",
         summary="Set a savings goal",
-        description=GOALS_ALLOCATION,
+        description=GOALS_ALLOCATION + " " + ONCE_PER_KEY,
         tags=[TAG_PERSONAL_FINANCE],
         request=CreateInputSerializer,
-        parameters=[RETRY_AFTER_HEADER],
+        parameters=IDEMPOTENT_PARAMETERS,
         responses={
             201: CreateOutputSerializer,
-            **problem_responses(_GOAL_INPUT, NOT_READY, json_body=True),
+            **problem_responses(
+                _GOAL_INPUT, NOT_READY, IDEMPOTENT_WRITE, json_body=True
+            ),
         },
         examples=[
             OpenApiExample(
@@ -448,11 +458,14 @@ class GoalsApi(APIView):
         ],
     )
     def post(self, request: Request) -> Response:
-        """Validates the goal and forwards it to accounting."""
+        """Validates the goal and forwards it to accounting, with its key."""
+        key = common.idempotency_key(request)
         serializer = self.CreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upstream = services.goal_create(
-            user_id=common.caller_id(request), data=serializer.validated_data
+            user_id=common.caller_id(request),
+            data=serializer.validated_data,
+            idempotency_key=key,
         )
         return common.render(self.CreateOutputSerializer, upstream)
 

@@ -69,18 +69,19 @@ RETRY_AFTER_HEADER = OpenApiParameter(
 NOT_READY = {409: [ErrorCode.ACCOUNT_NOT_READY]}
 
 # What every POST that moves money may answer, besides its own judgements:
-# the gateway's checks of the amount and key, and accounting's of the
-# caller's readiness and of the key.
-MOVES_MONEY = {
-    400: [
-        Code.INVALID_AMOUNT,
-        Code.UNSUPPORTED_CURRENCY,
-        Code.INVALID_IDEMPOTENCY_KEY,
-    ],
-    409: [ErrorCode.ACCOUNT_NOT_READY, Code.IDEMPOTENCY_KEY_IN_FLIGHT],
-    422: [Code.IDEMPOTENCY_KEY_REUSED],
-}
-MOVES_MONEY_PARAMETERS = [
+# the gateway's checks of the amount, accounting's of the caller's
+# readiness, and both's of the Idempotency-Key.
+MOVES_MONEY = openapi.merge(
+    [
+        {400: [Code.INVALID_AMOUNT, Code.UNSUPPORTED_CURRENCY]},
+        NOT_READY,
+        openapi.IDEMPOTENT_WRITE,
+    ]
+)
+# What every POST that takes an Idempotency-Key documents (money moved, a
+# goal set, a group started): the key, the header of a replay, and
+# Retry-After (a key in flight, accounts not ready).
+IDEMPOTENT_PARAMETERS = [
     IDEMPOTENCY_KEY_PARAMETER,
     IDEMPOTENT_REPLAYED_HEADER,
     RETRY_AFTER_HEADER,

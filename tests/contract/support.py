@@ -64,7 +64,8 @@ class BusinessRule:
     Attributes:
         status: The status of the refusal.
         code: Its problem code.
-        why: Why the schema cannot express the rule.
+        why: Why no schema can express the rule: every exclusion says
+            so beside it.
         applies: Whether the rule can have refused this request; a refusal
             it cannot explain still fails.
     """
@@ -166,11 +167,9 @@ def body_currency(field: str = "currency") -> Callable[[Any], str]:
     def read(case: Any) -> str:
         body = case.body if isinstance(case.body, dict) else {}
         value = body.get(field)
-        return (
-            value.upper()
-            if isinstance(value, str)
-            else (settings.DEFAULT_CURRENCY)
-        )
+        if isinstance(value, str):
+            return value.upper()
+        return settings.DEFAULT_CURRENCY
 
     return read
 
@@ -217,7 +216,7 @@ def run_stateful(schema: Any) -> None:
                 transaction.set_rollback(True)
                 self.scenario_transaction.__exit__(None, None, None)
 
-    settings = hypothesis_settings(
+    scenarios = hypothesis_settings(
         Scenario.TestCase.settings,
         max_examples=STATEFUL_SCENARIOS,
         stateful_step_count=STATEFUL_STEPS,
@@ -227,7 +226,7 @@ def run_stateful(schema: Any) -> None:
     for attempt in range(1, STATEFUL_ATTEMPTS + 1):
         try:
             with _connection_kept():
-                Scenario.run(settings=settings)
+                Scenario.run(settings=scenarios)
         except FlakyStrategyDefinition:
             # Schemathesis flips some of a step's coins with true
             # randomness (its own runner tolerates this), so Hypothesis may

@@ -58,11 +58,14 @@ _RANGE = BusinessRule(
     400, "invalid_range", "`from` after `to`: two fields compared"
 )
 _FUNDS = BusinessRule(422, "insufficient_funds", "the balance is state")
+_KEY_REUSED = BusinessRule(
+    422, "idempotency_key_reused", "an earlier request's key is state"
+)
 _MOVED = (
     _amount("amount"),
     _FUNDS,
     BusinessRule(422, "account_not_open", "the holder's wallets are state"),
-    BusinessRule(422, "idempotency_key_reused", "an earlier request's key"),
+    _KEY_REUSED,
 )
 support.business_rules(
     {
@@ -101,7 +104,11 @@ support.business_rules(
             BusinessRule(422, "amount_too_small", "the rate is state"),
             BusinessRule(422, "rate_unavailable", "the rates are state"),
         ),
-        f"POST {HOLDER}/goals": (_amount("target_amount"), _PAST_DATE),
+        f"POST {HOLDER}/goals": (
+            _amount("target_amount"),
+            _PAST_DATE,
+            _KEY_REUSED,
+        ),
         f"PATCH {HOLDER}/goals/{{goal_id}}": (
             _amount("target_amount", _in_body_or_stored),
             _PAST_DATE,
@@ -113,7 +120,11 @@ support.business_rules(
                 lambda case: "currency" in (case.body or {}),
             ),
         ),
-        f"POST {HOLDER}/groups": (_amount("target_amount"), _PAST_DATE),
+        f"POST {HOLDER}/groups": (
+            _amount("target_amount"),
+            _PAST_DATE,
+            _KEY_REUSED,
+        ),
         f"POST {HOLDER}/groups/{{group_id}}/contributions": (
             _amount("amount", _in_body_or_stored),
             _FUNDS,
@@ -121,7 +132,7 @@ support.business_rules(
                 422, "currency_mismatch", "the group's currency is state"
             ),
             BusinessRule(422, "account_not_open", "the holder's wallets"),
-            BusinessRule(422, "idempotency_key_reused", "an earlier key"),
+            _KEY_REUSED,
         ),
         f"GET {HOLDER}/reports/summary": (_RANGE,),
         f"GET {HOLDER}/transactions": (

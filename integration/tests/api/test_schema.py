@@ -47,6 +47,14 @@ MOVES_MONEY = (
     "/api/v1/conversions",
     "/api/v1/groups/{id}/contributions",
 )
+# The POSTs that take an Idempotency-Key: those that move money, sign-up,
+# and creating a goal or a group.
+TAKES_A_KEY = {
+    ("/api/v1/auth/signup", "post"),
+    ("/api/v1/goals", "post"),
+    ("/api/v1/groups", "post"),
+    *((path, "post") for path in MOVES_MONEY),
+}
 CONTRACT = {
     "/api/v1/auth/signup": {"post"},
     "/api/v1/auth/token": {"post"},
@@ -360,14 +368,10 @@ def test_transfers_and_conversions_document_their_rules(schema):
         assert words in conversion
 
 
-@pytest.mark.parametrize(
-    ("path", "method"),
-    [
-        ("/api/v1/auth/signup", "post"),
-        *((path, "post") for path in MOVES_MONEY),
-    ],
-)
-def test_money_and_signup_take_an_idempotency_key(schema, path, method):
+@pytest.mark.parametrize(("path", "method"), sorted(TAKES_A_KEY))
+def test_money_signup_goals_and_groups_take_an_idempotency_key(
+    schema, path, method
+):
     operation = schema["paths"][path][method]
     headers = {
         p["name"]: p for p in operation["parameters"] if p["in"] == "header"
@@ -382,15 +386,19 @@ def test_money_and_signup_take_an_idempotency_key(schema, path, method):
     }
     replayed = operation["responses"]["201"]["headers"]["Idempotent-Replayed"]
     assert replayed["schema"] == {"type": "string", "enum": ["true"]}
+    if path != "/api/v1/auth/signup":
+        assert _codes(operation, "400") >= {"invalid_idempotency_key"}
+        assert _codes(operation, "409") >= {
+            "idempotency_key_in_flight",
+            "account_not_ready",
+        }
+        assert _codes(operation, "422") >= {"idempotency_key_reused"}
 
 
 def test_idempotency_key_only_where_it_applies(schema):
     for path, method, operation in _operations(schema):
         names = {p["name"] for p in operation.get("parameters", [])}
-        expected = (path, method) in {
-            ("/api/v1/auth/signup", "post"),
-            *((path, "post") for path in MOVES_MONEY),
-        }
+        expected = (path, method) in TAKES_A_KEY
         assert ("Idempotency-Key" in names) == expected, path
 
 
