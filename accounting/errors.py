@@ -187,14 +187,6 @@ class IdempotencyKeyInFlightError(AccountingError):
     default_headers = {"Retry-After": "1"}
 
 
-class InvalidIdempotencyKeyError(AccountingError):
-    """The key is empty, too long or not printable ASCII."""
-
-    status_code = 400
-    error_code = Code.INVALID_IDEMPOTENCY_KEY
-    default_detail = "An Idempotency-Key is 1 to 255 printable ASCII chars."
-
-
 class InvalidRangeError(AccountingError):
     """``from`` is after ``to``."""
 

@@ -1,6 +1,7 @@
-"""Idempotency keys: their format, request fingerprints and lock ids.
+"""Idempotency keys: request fingerprints and lock ids.
 
-A key is scoped to a holder and stored with the ledger write it made
+A key (its format is every service's: ``config.idempotency``) is scoped to
+a holder and stored with the ledger write it made
 (``IdempotencyKey``, decision 6). Two requests match when their normalised
 bodies hash the same; PostgreSQL advisory locks keyed by ``(holder, key)``
 tell a retry from a request still in flight.
@@ -8,34 +9,9 @@ tell a retry from a request still in flight.
 
 import hashlib
 import json
-import re
 import uuid
 from collections.abc import Mapping
 from typing import Any
-
-from accounting import errors
-
-_KEY = re.compile(r"\A[\x20-\x7e]{1,255}\Z")
-
-
-def key_parse(value: str | None) -> str | None:
-    """Validates an ``Idempotency-Key`` header.
-
-    Args:
-        value: The header as sent, or None when absent.
-
-    Returns:
-        The key, or None when no key was sent.
-
-    Raises:
-        InvalidIdempotencyKeyError: Empty, longer than 255 characters or
-            not printable ASCII.
-    """
-    if value is None:
-        return None
-    if not _KEY.match(value):
-        raise errors.InvalidIdempotencyKeyError()
-    return value
 
 
 def request_hash(payload: Mapping[str, Any]) -> str:

@@ -28,7 +28,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
-from config import problems
+from config import idempotency, problems
 from config.problems import Code
 from config.serializers import StrictInputSerializer
 
@@ -72,12 +72,12 @@ DETAILS: Mapping[str, str] = {
 # The Idempotency-Key of every POST that creates something (money moved, a
 # user, a goal, a group), and the header of a replayed answer.
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
-    name="Idempotency-Key",
+    name=idempotency.HEADER,
     type={
         "type": "string",
         "minLength": 1,
-        "maxLength": 255,
-        "pattern": "^[ -~]+$",
+        "maxLength": idempotency.MAX_LENGTH,
+        "pattern": idempotency.PATTERN,
     },
     location=OpenApiParameter.HEADER,
     required=False,

@@ -6,7 +6,6 @@ renders. The contract is ``docs/internal-api.md``; every error is a problem
 document with a stable code (``users.errors``, ``config.problems``).
 """
 
-import re
 import uuid
 
 from drf_spectacular.utils import (
@@ -19,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config import idempotency
 from config.fields import InstantField
 from config.openapi import (
     IDEMPOTENCY_KEY_PARAMETER,
@@ -28,14 +28,11 @@ from config.openapi import (
     internal_problems,
     links,
 )
-from config.problems import Code, ProblemError
 from config.serializers import StrictInputSerializer
 from users import selectors, services
 from users.errors import ErrorCode
 
-IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
-_IDEMPOTENCY_KEY = re.compile(r"\A[\x20-\x7e]{1,255}\Z")
 # The links from an answer holding a user to the operations on that user.
 _ONE_USER = {"parameters": {"user_id": "$response.body#/id"}}
 # The link from an answer holding tokens to their renewal.
@@ -68,25 +65,6 @@ class TokensOutputSerializer(serializers.Serializer):
     refresh = serializers.CharField()
     token_type = serializers.CharField()
     expires_in = serializers.IntegerField(help_text="Seconds.")
-
-
-def _idempotency_key(request: Request) -> str | None:
-    """Reads the optional ``Idempotency-Key`` header.
-
-    Raises:
-        ProblemError: ``invalid_idempotency_key``: not 1-255 printable ASCII
-            characters.
-    """
-    key = request.headers.get(IDEMPOTENCY_HEADER)
-    if key is None:
-        return None
-    if not _IDEMPOTENCY_KEY.match(key):
-        raise ProblemError(
-            status=400,
-            code=Code.INVALID_IDEMPOTENCY_KEY,
-            detail="Idempotency-Key must be 1-255 printable ASCII characters.",
-        )
-    return key
 
 
 class UserCreateApi(APIView):
@@ -150,7 +128,7 @@ class UserCreateApi(APIView):
     )
     def post(self, request: Request) -> Response:
         """Creates a user, once per ``Idempotency-Key``."""
-        key = _idempotency_key(request)
+        key = idempotency.key_from(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         result = services.user_signup(

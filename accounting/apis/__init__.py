@@ -33,6 +33,7 @@ from accounting import (
 from accounting.apis import callers
 from accounting.selectors import catalog
 from config import fields, money, timeparse
+from config import idempotency as idempotency_keys
 from config.openapi import (
     IDEMPOTENCY_KEY_PARAMETER,
     IDEMPOTENT_REPLAYED_HEADER,
@@ -535,7 +536,7 @@ class CreditCreateApi(APIView):
     )
     def post(self, request: Request, user_id: uuid.UUID) -> Response:
         """Credits the holder; replays carry ``Idempotent-Replayed``."""
-        key = idempotency.key_parse(request.headers.get("Idempotency-Key"))
+        key = idempotency_keys.key_from(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         credit = serializer.validated_data
@@ -688,7 +689,7 @@ class TransferCreateApi(APIView):
     )
     def post(self, request: Request, user_id: uuid.UUID) -> Response:
         """Transfers or releases savings; replays carry the header."""
-        key = idempotency.key_parse(request.headers.get("Idempotency-Key"))
+        key = idempotency_keys.key_from(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -774,7 +775,7 @@ class WithdrawalCreateApi(APIView):
     )
     def post(self, request: Request, user_id: uuid.UUID) -> Response:
         """Withdraws from main; replays carry ``Idempotent-Replayed``."""
-        key = idempotency.key_parse(request.headers.get("Idempotency-Key"))
+        key = idempotency_keys.key_from(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         withdrawal = serializer.validated_data
@@ -854,7 +855,7 @@ class ConversionCreateApi(APIView):
     )
     def post(self, request: Request, user_id: uuid.UUID) -> Response:
         """Converts at the current rate; replays carry the header."""
-        key = idempotency.key_parse(request.headers.get("Idempotency-Key"))
+        key = idempotency_keys.key_from(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         conversion = serializer.validated_data

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounting import errors, idempotency, selectors, services
+from accounting import errors, selectors, services
 from accounting.apis import (
     HOLDER,
     IDEMPOTENT,
@@ -26,6 +26,7 @@ from accounting.apis import (
     target_in,
 )
 from config import fields
+from config import idempotency as idempotency_keys
 from config.openapi import IDEMPOTENT_WRITE, internal_problems, links
 from config.problems import Code
 from config.serializers import StrictInputSerializer
@@ -138,7 +139,7 @@ class GoalListApi(APIView):
     )
     def post(self, request: Request, user_id: uuid.UUID) -> Response:
         """Sets a new goal, once per key; replays carry the header."""
-        key = idempotency.key_parse(request.headers.get("Idempotency-Key"))
+        key = idempotency_keys.key_from(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         goal = serializer.validated_data

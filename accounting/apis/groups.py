@@ -20,7 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounting import errors, idempotency, selectors, services
+from accounting import errors, selectors, services
 from accounting.apis import (
     HOLDER,
     IDEMPOTENT,
@@ -35,6 +35,7 @@ from accounting.apis import (
     target_in,
 )
 from config import fields
+from config import idempotency as idempotency_keys
 from config.openapi import IDEMPOTENT_WRITE, internal_problems, links
 from config.problems import Code
 from config.serializers import StrictInputSerializer
@@ -179,7 +180,7 @@ class GroupListApi(APIView):
     )
     def post(self, request: Request, user_id: uuid.UUID) -> Response:
         """Opens a group and its pot (the holder its first member) once."""
-        key = idempotency.key_parse(request.headers.get("Idempotency-Key"))
+        key = idempotency_keys.key_from(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         group = serializer.validated_data
@@ -341,7 +342,7 @@ class GroupContributionCreateApi(APIView):
         The amount is read in the currency sent, or the group's: the group
         is looked up first (``group_not_found`` for non-members).
         """
-        key = idempotency.key_parse(request.headers.get("Idempotency-Key"))
+        key = idempotency_keys.key_from(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

@@ -8,7 +8,6 @@ caller unchanged (status, every body member, ``Retry-After``, ...).
 
 import decimal
 import functools
-import re
 from http import HTTPStatus
 from typing import Any
 
@@ -23,8 +22,6 @@ from config.problems import Code
 from integration.clients import UpstreamProblemError, UpstreamResponse
 from integration.errors import ErrorCode
 
-IDEMPOTENCY_KEY_META = "HTTP_IDEMPOTENCY_KEY"
-_IDEMPOTENCY_KEY = re.compile(r"\A[\x20-\x7e]{1,255}\Z")
 # What a serializer raises when a service's answer does not fit its shape.
 _SHAPE_ERRORS = (KeyError, AttributeError, TypeError, ValueError)
 # ``extra`` of a list that always fits one page: ``next`` is always null.
@@ -34,31 +31,6 @@ NO_NEXT_PAGE = {"next": None}
 def caller_id(request: Request) -> str:
     """Returns the caller's user id (a UUID string from the token)."""
     return str(request.user.id)
-
-
-def idempotency_key(request: Request) -> str | None:
-    """Returns the request's ``Idempotency-Key``, checked, if it sent one.
-
-    Args:
-        request: The incoming request.
-
-    Returns:
-        The key, or None when the header is absent.
-
-    Raises:
-        ProblemError: 400 ``invalid_idempotency_key``: empty, longer than
-            255 characters or not printable ASCII.
-    """
-    key = request.META.get(IDEMPOTENCY_KEY_META)
-    if key is None:
-        return None
-    if not _IDEMPOTENCY_KEY.match(key):
-        raise problems.ProblemError(
-            status=HTTPStatus.BAD_REQUEST,
-            code=Code.INVALID_IDEMPOTENCY_KEY,
-            detail="An Idempotency-Key is 1-255 printable ASCII characters.",
-        )
-    return key
 
 
 def amount_in(

@@ -26,7 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config import timeparse
+from config import idempotency, timeparse
 from config.fields import AmountField, CurrencyField
 from config.openapi import IDEMPOTENT_WRITE
 from config.problems import Code
@@ -266,7 +266,7 @@ class GroupsApi(APIView):
     )
     def post(self, request: Request) -> Response:
         """Validates the group and forwards it to accounting, with its key."""
-        key = common.idempotency_key(request)
+        key = idempotency.key_from(request.headers)
         serializer = self.CreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upstream = services.group_create(
@@ -530,7 +530,7 @@ class GroupContributionCreateApi(APIView):
     )
     def post(self, request: Request, id: uuid.UUID) -> Response:
         """Forwards the contribution; tells the group's sockets about it."""
-        key = common.idempotency_key(request)
+        key = idempotency.key_from(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user_id, group_id = common.caller_id(request), str(id)

@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config import idempotency
 from config.problems import Code
 from config.serializers import StrictInputSerializer
 from integration import limits, selectors, services
@@ -128,7 +129,7 @@ class SignupApi(_PublicApi):
     )
     def post(self, request: Request) -> Response:
         """Validates the sign-up and forwards it to the users service."""
-        key = common.idempotency_key(request)
+        key = idempotency.key_from(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upstream = services.user_signup(

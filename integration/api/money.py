@@ -27,7 +27,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config import problems, timeparse
+from config import idempotency, problems, timeparse
 from config.fields import (
     AmountField,
     CurrencyField,
@@ -287,7 +287,7 @@ class CreditCreateApi(APIView):
     )
     def post(self, request: Request) -> Response:
         """Validates the credit and forwards it to accounting."""
-        key = common.idempotency_key(request)
+        key = idempotency.key_from(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upstream = services.credit_create(
@@ -455,7 +455,7 @@ class TransferCreateApi(APIView):
     )
     def post(self, request: Request) -> Response:
         """Validates the transfer and forwards it to accounting."""
-        key = common.idempotency_key(request)
+        key = idempotency.key_from(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upstream = services.transfer_create(
@@ -547,7 +547,7 @@ class WithdrawalCreateApi(APIView):
     )
     def post(self, request: Request) -> Response:
         """Validates the withdrawal and forwards it to accounting."""
-        key = common.idempotency_key(request)
+        key = idempotency.key_from(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upstream = services.withdrawal_create(
@@ -691,7 +691,7 @@ class ConversionCreateApi(APIView):
     )
     def post(self, request: Request) -> Response:
         """Validates the conversion and forwards it to accounting."""
-        key = common.idempotency_key(request)
+        key = idempotency.key_from(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upstream = services.conversion_create(

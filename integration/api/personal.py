@@ -26,7 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config import timeparse
+from config import idempotency, timeparse
 from config.fields import AmountField, CurrencyField, DayField, InstantField
 from config.openapi import IDEMPOTENT_WRITE
 from config.problems import Code
@@ -459,7 +459,7 @@ class GoalsApi(APIView):
     )
     def post(self, request: Request) -> Response:
         """Validates the goal and forwards it to accounting, with its key."""
-        key = common.idempotency_key(request)
+        key = idempotency.key_from(request.headers)
         serializer = self.CreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upstream = services.goal_create(

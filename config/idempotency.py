@@ -1,0 +1,62 @@
+"""The ``Idempotency-Key`` header: its one format, for every service.
+
+Every POST that creates something (money moved, a user, a goal, a group)
+accepts the header; the gateway checks it and forwards it, and users and
+accounting check it again on their internal APIs. A key is 1-255 printable
+ASCII characters: enough for a UUID or a client's own reference, nothing
+a log, a header or a database column would mangle.
+"""
+
+import re
+from collections.abc import Mapping
+from http import HTTPStatus
+
+from config.problems import Code, ProblemError
+
+HEADER = "Idempotency-Key"
+MAX_LENGTH = 255
+# Printable ASCII, space to tilde (the OpenAPI pattern of the parameter).
+PATTERN = "^[ -~]+$"
+_KEY = re.compile(rf"\A[ -~]{{1,{MAX_LENGTH}}}\Z")
+
+
+def key_parse(value: str | None) -> str | None:
+    """Validates an ``Idempotency-Key`` header.
+
+    Args:
+        value: The header as sent, or None when absent.
+
+    Returns:
+        The key, or None when no key was sent.
+
+    Raises:
+        ProblemError: 400 ``invalid_idempotency_key``: empty, longer than
+            255 characters or not printable ASCII.
+    """
+    if value is None:
+        return None
+    if not _KEY.match(value):
+        raise ProblemError(
+            status=HTTPStatus.BAD_REQUEST,
+            code=Code.INVALID_IDEMPOTENCY_KEY,
+            detail=(
+                f"An Idempotency-Key is 1-{MAX_LENGTH} printable ASCII "
+                "characters."
+            ),
+        )
+    return value
+
+
+def key_from(headers: Mapping[str, str]) -> str | None:
+    """Returns a request's ``Idempotency-Key``, checked, if it sent one.
+
+    Args:
+        headers: The request's headers (``request.headers``).
+
+    Returns:
+        The key, or None when the header is absent.
+
+    Raises:
+        ProblemError: 400 ``invalid_idempotency_key``.
+    """
+    return key_parse(headers.get(HEADER))
