@@ -18,7 +18,10 @@ Where the servers are comes from the environment the Makefile and CI use:
   cache, and 7, the gateway's channel layer, are emptied first);
 - ``RABBITMQ_API_URL``: the management HTTP API of a RabbitMQ this machine
   cannot run ``rabbitmqctl`` against (a CI service container). Unset, the
-  vhost is reset with ``rabbitmqctl``.
+  vhost is reset with ``rabbitmqctl``;
+- ``E2E_INSTANCE``: 0 unless a second run must go on beside the first (a
+  long soak while the suite runs): instance N uses ports 18000 + 100 N,
+  databases and vhost suffixed ``_N`` and Redis databases 6 + 2 N, 7 + 2 N.
 
 The suite never stops or restarts these shared servers: what outages do to
 the platform is the fault suite's (``tests/faults``), on servers of its own.
@@ -56,15 +59,21 @@ PG_URL = os.environ.get("PG_URL", "postgres://postgres@127.0.0.1:5432")
 AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672")
 RABBITMQ_API_URL = os.environ.get("RABBITMQ_API_URL", "")
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379")
-REDIS_CACHE_URL = f"{REDIS_URL}/6"
-REDIS_CHANNELS_URL = f"{REDIS_URL}/7"
+INSTANCE = int(os.environ.get("E2E_INSTANCE", "0"))
+_SUFFIX = f"_{INSTANCE}" if INSTANCE else ""
+REDIS_CACHE_URL = f"{REDIS_URL}/{6 + 2 * INSTANCE}"
+REDIS_CHANNELS_URL = f"{REDIS_URL}/{7 + 2 * INSTANCE}"
 
-USERS_DB = "e2e_users"
-ACCOUNTING_DB = "e2e_accounting"
-VHOST = "savings_e2e"
-GATEWAY_PORT, USERS_PORT, ACCOUNTING_PORT = 18000, 18001, 18002
+USERS_DB = f"e2e_users{_SUFFIX}"
+ACCOUNTING_DB = f"e2e_accounting{_SUFFIX}"
+VHOST = f"savings_e2e{_SUFFIX}"
+PORT_BASE = 18000 + 100 * INSTANCE
+GATEWAY_PORT, USERS_PORT, ACCOUNTING_PORT = (PORT_BASE + n for n in range(3))
 
-RUN_DIR = Path(os.environ.get("VAR_DIR", REPO_DIR / "var")).resolve() / "e2e"
+RUN_DIR = (
+    Path(os.environ.get("VAR_DIR", REPO_DIR / "var")).resolve()
+    / f"e2e{_SUFFIX}"
+)
 PROCS_LOG = RUN_DIR / "procs.log"
 SETUP_LOG = RUN_DIR / "setup.log"
 

@@ -23,13 +23,13 @@ from websockets.protocol import State
 from websockets.sync.client import ClientConnection, connect
 
 from tests.conftest import REPO_DIR, port_open, wait_until
-from tests.e2e.conftest import SOAK_SECONDS, Stack
+from tests.e2e.conftest import PORT_BASE, SOAK_SECONDS, Stack
 from tests.e2e.helpers import Member, group_create, sign_up, when_ready
 
 IDLE_PER_MEMBER = 4
 BUSY_EVERY = 3.0
 # An extra gateway process for the shutdown test, beside the stack's.
-EXTRA_GATEWAY_PORT = 18010
+EXTRA_GATEWAY_PORT = PORT_BASE + 10
 
 
 def _url(origin: str, group_id: str, token: str | None) -> str:
