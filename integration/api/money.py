@@ -18,6 +18,7 @@ from http import HTTPStatus
 from django.conf import settings
 from drf_spectacular.utils import (
     OpenApiExample,
+    PolymorphicProxySerializer,
     extend_schema,
     extend_schema_serializer,
 )
@@ -32,6 +33,7 @@ from config.fields import (
     AmountField,
     CurrencyField,
     InstantField,
+    NoValueField,
     UUIDStringField,
 )
 from config.problems import Code
@@ -367,6 +369,31 @@ class TransferCreateApi(APIView):
                 )
             return {**attrs, "to_account": str(to_account)}
 
+    @extend_schema_serializer(component_name="TransferTo")
+    class TransferDocument(InputSerializer):
+        """A transfer: to another user's main account (documents only)."""
+
+        kind = serializers.ChoiceField(
+            choices=[TRANSFER],
+            default=TRANSFER,
+            help_text="`transfer`: to `to_account`.",
+        )
+        to_account = UUIDStringField(
+            help_text="The recipient's main account id."
+        )
+
+    @extend_schema_serializer(component_name="SavingsRelease")
+    class ReleaseDocument(InputSerializer):
+        """A savings release: my savings to my main (documents only)."""
+
+        kind = serializers.ChoiceField(
+            choices=[SAVINGS_RELEASE],
+            help_text="`savings_release`: from my savings to my main account.",
+        )
+        to_account = NoValueField(
+            required=False, help_text="Absent or null: no recipient."
+        )
+
     OutputSerializer = TransactionResultSerializer
 
     @extend_schema(
@@ -389,7 +416,12 @@ class TransferCreateApi(APIView):
             "applied when an error is answered."
         ),
         tags=[TAG_MONEY],
-        request=InputSerializer,
+        # What InputSerializer reads, as the two shapes its kind allows.
+        request=PolymorphicProxySerializer(
+            component_name="Transfer",
+            serializers=[TransferDocument, ReleaseDocument],
+            resource_type_field_name=None,
+        ),
         parameters=IDEMPOTENT_PARAMETERS,
         responses={
             201: OutputSerializer,

@@ -725,17 +725,29 @@ def test_request_shapes(schema):
         {"amount"},
     )
     assert shape("AccountOpenRequest") == ({"currency"}, {"currency"})
-    assert shape("TransferRequest") == (
-        {"kind", "to_account", "amount", "currency", "description"},
-        {"amount"},
-    )
-    transfer = components["TransferRequest"]["properties"]
-    assert transfer["to_account"]["format"] == "uuid"
-    assert transfer["to_account"]["nullable"] is True
-    assert components["TransferKindEnum"]["enum"] == [
-        "transfer",
-        "savings_release",
-    ]
+    # A transfer needs its recipient; a savings release takes none: two
+    # shapes, told apart by them.
+    assert components["TransferRequest"] == {
+        "oneOf": [
+            {"$ref": "#/components/schemas/TransferToRequest"},
+            {"$ref": "#/components/schemas/SavingsReleaseRequest"},
+        ]
+    }
+    members = {"kind", "to_account", "amount", "currency", "description"}
+    assert shape("TransferToRequest") == (members, {"amount", "to_account"})
+    transfer = components["TransferToRequest"]["properties"]
+    assert transfer["to_account"] == {
+        "type": "string",
+        "format": "uuid",
+        "description": "The recipient's main account id.",
+    }
+    assert transfer["kind"]["default"] == "transfer"
+    assert components["TransferToKindEnum"]["enum"] == ["transfer"]
+    assert shape("SavingsReleaseRequest") == (members, {"amount", "kind"})
+    release = components["SavingsReleaseRequest"]["properties"]
+    assert release["to_account"]["nullable"] is True
+    assert release["to_account"]["not"] == {"type": "string"}
+    assert components["SavingsReleaseKindEnum"]["enum"] == ["savings_release"]
     assert shape("WithdrawalRequest") == (
         {"amount", "currency", "category", "description"},
         {"amount"},
@@ -747,7 +759,12 @@ def test_request_shapes(schema):
         {"from_currency", "to_currency", "amount", "description"},
         {"from_currency", "to_currency", "amount"},
     )
-    for name in ("TransferRequest", "WithdrawalRequest", "ConversionRequest"):
+    for name in (
+        "TransferToRequest",
+        "SavingsReleaseRequest",
+        "WithdrawalRequest",
+        "ConversionRequest",
+    ):
         amount = components[name]["properties"]["amount"]
         assert amount == components["CreditRequest"]["properties"]["amount"]
 
