@@ -36,16 +36,19 @@ from config.fields import (
     NoValueField,
     UUIDStringField,
 )
+from config.openapi import links
 from config.problems import Code
 from config.serializers import StrictInputSerializer
 from integration import limits, selectors, services
 from integration.api import common
 from integration.api.schema import (
+    FIRST_TRANSACTION_LINKS,
     IDEMPOTENT_PARAMETERS,
     MOVES_MONEY,
     NOT_READY,
     RETRY_AFTER_HEADER,
     TAG_MONEY,
+    TRANSACTION_LINKS,
     problem_responses,
 )
 from integration.api.serializers import (
@@ -216,6 +219,7 @@ class CreditCreateApi(APIView):
 
     OutputSerializer = TransactionResultSerializer
 
+    @links(201, **TRANSACTION_LINKS)
     @extend_schema(
         operation_id="credits_create",
         summary="Credit my accounts",
@@ -396,6 +400,7 @@ class TransferCreateApi(APIView):
 
     OutputSerializer = TransactionResultSerializer
 
+    @links(201, **TRANSACTION_LINKS)
     @extend_schema(
         operation_id="transfers_create",
         summary="Transfer money, or release my savings",
@@ -517,6 +522,7 @@ class WithdrawalCreateApi(APIView):
 
     OutputSerializer = TransactionResultSerializer
 
+    @links(201, **TRANSACTION_LINKS)
     @extend_schema(
         operation_id="withdrawals_create",
         summary="Withdraw money",
@@ -638,6 +644,7 @@ class ConversionCreateApi(APIView):
 
     OutputSerializer = ConversionResultSerializer
 
+    @links(201, **TRANSACTION_LINKS)
     @extend_schema(
         operation_id="conversions_create",
         summary="Convert money to another currency",
@@ -917,6 +924,7 @@ class TransactionListApi(APIView):
 
     OutputSerializer = TransactionPageSerializer
 
+    @links(200, **FIRST_TRANSACTION_LINKS)
     @extend_schema(
         operation_id="transactions_list",
         summary="List my transactions",
