@@ -5,13 +5,15 @@ public gateway (on the real stack, ``tests/e2e/test_88_contract.py``) are
 tested the same way: every operation of the schema the service serves gets
 schema examples, coverage cases and generated positive and negative
 requests, and a state machine follows the schema's OpenAPI links. Every
-check runs; one built-in check is narrowed: ``positive_data_acceptance``
+check runs; two built-in checks are narrowed. ``positive_data_acceptance``
 expects a schema-valid request to succeed, and a few refusals of
 schema-valid requests come from business rules that no JSON Schema can
 express (funds, the clock, another field's value, state). Each API lists
 those per operation (:class:`BusinessRule`, the shared ones in
 ``tests/contract/rules.py``), with the reason beside each; any other
-refusal of valid data still fails.
+refusal of valid data still fails. ``ensure_resource_availability``
+expects what a POST created to be there: not when the POST was an
+idempotent replay of a creation whose resource was deleted since.
 
 Nothing here imports a service or needs Django settings.
 """
@@ -31,8 +33,14 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis.errors import FlakyStrategyDefinition
 from schemathesis import engine
 from schemathesis.engine import events
-from schemathesis.openapi.checks import RejectedPositiveData
-from schemathesis.specs.openapi.checks import positive_data_acceptance
+from schemathesis.openapi.checks import (
+    EnsureResourceAvailability,
+    RejectedPositiveData,
+)
+from schemathesis.specs.openapi.checks import (
+    ensure_resource_availability,
+    positive_data_acceptance,
+)
 
 from config import money
 
@@ -45,6 +53,9 @@ MAX_EXAMPLES = 25
 STATEFUL_SCENARIOS = 40
 STATEFUL_STEPS = 6
 STATEFUL_ATTEMPTS = 3
+# What marks an answer replayed for its Idempotency-Key (lowercase, as
+# Schemathesis keeps response headers).
+REPLAYED_HEADER = "idempotent-replayed"
 
 # For the tests' own functions: one database per test (every example of an
 # operation shares it), no deadline (a slow CI machine is no failure) and
@@ -105,6 +116,28 @@ def positive_data_acceptance_but_business_rules(
             matches = (rule.status, rule.code) == (response.status_code, code)
             if matches and rule.applies(case):
                 return None
+        raise
+
+
+@schemathesis.check
+def ensure_resource_availability_but_replays(
+    ctx: Any, response: Any, case: Any
+) -> bool | None:
+    """A resource just created is there, unless its creation was a replay.
+
+    Runs Schemathesis's ``ensure_resource_availability`` (disabled in the
+    configuration, as this replaces it) and excuses one business rule: a
+    creation sent again with its ``Idempotency-Key`` replays the first
+    answer (``Idempotent-Replayed: true``), which names what the first
+    request created, and that may have been deleted since (a goal).
+    """
+    try:
+        return ensure_resource_availability(ctx, response, case)
+    except EnsureResourceAvailability:
+        parent = ctx.internals.find_parent(case_id=case.id)
+        created = ctx.internals.find_response(case_id=parent.id)
+        if created.headers.get(REPLAYED_HEADER) == ["true"]:
+            return None
         raise
 
 
@@ -217,8 +250,9 @@ def config(
 
     Returns:
         Bounded examples, all checks (``positive_data_acceptance``
-        narrowed by the registered business rules), stateful scenarios
-        along the schema's own links.
+        narrowed by the registered business rules,
+        ``ensure_resource_availability`` by idempotent replays), stateful
+        scenarios along the schema's own links.
     """
     return schemathesis.Config.from_dict(
         {
@@ -244,7 +278,11 @@ def config(
                     "inference": {"algorithms": []},
                 }
             },
-            "checks": {"positive_data_acceptance": {"enabled": False}},
+            # Replaced by the checks above that excuse business rules.
+            "checks": {
+                "positive_data_acceptance": {"enabled": False},
+                "ensure_resource_availability": {"enabled": False},
+            },
             "workers": workers,
         }
     )
