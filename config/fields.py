@@ -4,11 +4,12 @@
 currency by the serializer that knows the currency, with
 :func:`config.money.to_minor`), ``CurrencyField`` checks the supported list,
 ``InstantField`` reads RFC 3339 instants, ``DayField`` calendar days and
-``UUIDStringField`` ids. Their
-errors carry the stable codes of :class:`config.problems.Code`, which name
-the whole problem. Each is documented in OpenAPI schemas as exactly what it
-accepts (the extensions at the end), so that a request built from a schema
-is accepted and every other one refused.
+``UUIDStringField`` ids; ``NoValueField`` documents a member that must be
+absent or null. Their errors carry the stable codes of
+:class:`config.problems.Code`, which name the whole problem. Each is
+documented in OpenAPI schemas as exactly what it accepts (the extensions at
+the end), so that a request built from a schema is accepted and every other
+one refused.
 """
 
 import datetime as dt
@@ -20,6 +21,7 @@ from typing import Any
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config import money, timeparse
@@ -120,6 +122,19 @@ class UUIDStringField(serializers.UUIDField):
         if not isinstance(data, str):
             self.fail("invalid", value=data)
         return super().to_internal_value(data)
+
+
+# Null, the only value that is not a string (OpenAPI 3.0 has no null type).
+@extend_schema_field(
+    {"type": "string", "nullable": True, "not": {"type": "string"}}
+)
+class NoValueField(serializers.Field):
+    """Documents a member that must be absent or null (documents only).
+
+    One shape of a request of several (a savings release) may refuse a
+    member another shape requires (a transfer's recipient); the
+    serializer that reads the request checks it.
+    """
 
 
 class AmountFieldScheme(OpenApiSerializerFieldExtension):

@@ -15,7 +15,6 @@ from django.utils import timezone
 from drf_spectacular.utils import (
     PolymorphicProxySerializer,
     extend_schema,
-    extend_schema_field,
 )
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -556,14 +555,6 @@ TRANSFER = "transfer"
 SAVINGS_RELEASE = models.Transaction.Kind.SAVINGS_RELEASE.value
 
 
-# Null, the only value that is not a string (OpenAPI 3.0 has no null type).
-@extend_schema_field(
-    {"type": "string", "nullable": True, "not": {"type": "string"}}
-)
-class NoValueField(serializers.Field):
-    """Documents a field that must be absent or null."""
-
-
 class TransferCreateApi(APIView):
     """POST /holders/{user_id}/transfers: to another holder, or savings out.
 
@@ -645,7 +636,7 @@ class TransferCreateApi(APIView):
         """A savings release: no recipient (documents only)."""
 
         kind = serializers.ChoiceField(choices=[SAVINGS_RELEASE])
-        to_account = NoValueField(
+        to_account = fields.NoValueField(
             required=False, help_text="Absent or null: no recipient."
         )
 

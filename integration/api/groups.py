@@ -28,7 +28,7 @@ from rest_framework.views import APIView
 
 from config import idempotency, timeparse
 from config.fields import AmountField, CurrencyField
-from config.openapi import IDEMPOTENT_WRITE
+from config.openapi import IDEMPOTENT_WRITE, links
 from config.problems import Code
 from config.serializers import StrictInputSerializer
 from integration import limits, realtime, selectors, services
@@ -36,6 +36,9 @@ from integration.api import common
 from integration.api.money import DESCRIPTION_MAX_LENGTH
 from integration.api.personal import ONCE_PER_KEY, TargetInputSerializer
 from integration.api.schema import (
+    CONTRIBUTION_LINKS,
+    FIRST_GROUP_LINKS,
+    GROUP_LINKS,
     IDEMPOTENT_PARAMETERS,
     MOVES_MONEY,
     NOT_READY,
@@ -187,6 +190,7 @@ class GroupsApi(APIView):
 
     CreateOutputSerializer = GroupSerializer
 
+    @links(200, **FIRST_GROUP_LINKS)
     @extend_schema(
         operation_id="groups_list",
         summary="List my savings groups",
@@ -213,6 +217,7 @@ class GroupsApi(APIView):
             self.ListOutputSerializer, upstream, extra=common.NO_NEXT_PAGE
         )
 
+    @links(201, **GROUP_LINKS)
     @extend_schema(
         operation_id="groups_create",
         summary="Start a savings group",
@@ -461,6 +466,7 @@ class GroupContributionCreateApi(APIView):
 
     OutputSerializer = ContributionResultSerializer
 
+    @links(201, **CONTRIBUTION_LINKS)
     @extend_schema(
         operation_id="groups_contributions_create",
         summary="Contribute to one of my savings groups",

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config import idempotency
+from config.openapi import links
 from config.problems import Code
 from config.serializers import StrictInputSerializer
 from integration import limits, selectors, services
@@ -28,7 +29,9 @@ from integration.api.schema import (
     IDEMPOTENCY_KEY_PARAMETER,
     IDEMPOTENT_REPLAYED_HEADER,
     RETRY_AFTER_HEADER,
+    SIGNUP_LINKS,
     TAG_IDENTITY,
+    TOKEN_LINKS,
     problem_responses,
 )
 from integration.api.serializers import (
@@ -73,6 +76,7 @@ class SignupApi(_PublicApi):
 
     OutputSerializer = UserSerializer
 
+    @links(201, **SIGNUP_LINKS)
     @extend_schema(
         operation_id="auth_signup",
         summary="Sign up",
@@ -212,6 +216,7 @@ class TokenObtainApi(_TokenApi):
 
     OutputSerializer = TokensSerializer
 
+    @links(200, **TOKEN_LINKS)
     @_token_schema(
         request=InputSerializer,
         response=OutputSerializer,

@@ -18,6 +18,7 @@ from http import HTTPStatus
 from django.conf import settings
 from drf_spectacular.utils import (
     OpenApiExample,
+    PolymorphicProxySerializer,
     extend_schema,
     extend_schema_serializer,
 )
@@ -32,18 +33,22 @@ from config.fields import (
     AmountField,
     CurrencyField,
     InstantField,
+    NoValueField,
     UUIDStringField,
 )
+from config.openapi import links
 from config.problems import Code
 from config.serializers import StrictInputSerializer
 from integration import limits, selectors, services
 from integration.api import common
 from integration.api.schema import (
+    FIRST_TRANSACTION_LINKS,
     IDEMPOTENT_PARAMETERS,
     MOVES_MONEY,
     NOT_READY,
     RETRY_AFTER_HEADER,
     TAG_MONEY,
+    TRANSACTION_LINKS,
     problem_responses,
 )
 from integration.api.serializers import (
@@ -214,6 +219,7 @@ class CreditCreateApi(APIView):
 
     OutputSerializer = TransactionResultSerializer
 
+    @links(201, **TRANSACTION_LINKS)
     @extend_schema(
         operation_id="credits_create",
         summary="Credit my accounts",
@@ -367,8 +373,34 @@ class TransferCreateApi(APIView):
                 )
             return {**attrs, "to_account": str(to_account)}
 
+    @extend_schema_serializer(component_name="TransferTo")
+    class TransferDocument(InputSerializer):
+        """A transfer: to another user's main account (documents only)."""
+
+        kind = serializers.ChoiceField(
+            choices=[TRANSFER],
+            default=TRANSFER,
+            help_text="`transfer`: to `to_account`.",
+        )
+        to_account = UUIDStringField(
+            help_text="The recipient's main account id."
+        )
+
+    @extend_schema_serializer(component_name="SavingsRelease")
+    class ReleaseDocument(InputSerializer):
+        """A savings release: my savings to my main (documents only)."""
+
+        kind = serializers.ChoiceField(
+            choices=[SAVINGS_RELEASE],
+            help_text="`savings_release`: from my savings to my main account.",
+        )
+        to_account = NoValueField(
+            required=False, help_text="Absent or null: no recipient."
+        )
+
     OutputSerializer = TransactionResultSerializer
 
+    @links(201, **TRANSACTION_LINKS)
     @extend_schema(
         operation_id="transfers_create",
         summary="Transfer money, or release my savings",
@@ -389,7 +421,12 @@ class TransferCreateApi(APIView):
             "applied when an error is answered."
         ),
         tags=[TAG_MONEY],
-        request=InputSerializer,
+        # What InputSerializer reads, as the two shapes its kind allows.
+        request=PolymorphicProxySerializer(
+            component_name="Transfer",
+            serializers=[TransferDocument, ReleaseDocument],
+            resource_type_field_name=None,
+        ),
         parameters=IDEMPOTENT_PARAMETERS,
         responses={
             201: OutputSerializer,
@@ -485,6 +522,7 @@ class WithdrawalCreateApi(APIView):
 
     OutputSerializer = TransactionResultSerializer
 
+    @links(201, **TRANSACTION_LINKS)
     @extend_schema(
         operation_id="withdrawals_create",
         summary="Withdraw money",
@@ -606,6 +644,7 @@ class ConversionCreateApi(APIView):
 
     OutputSerializer = ConversionResultSerializer
 
+    @links(201, **TRANSACTION_LINKS)
     @extend_schema(
         operation_id="conversions_create",
         summary="Convert money to another currency",
@@ -885,6 +924,7 @@ class TransactionListApi(APIView):
 
     OutputSerializer = TransactionPageSerializer
 
+    @links(200, **FIRST_TRANSACTION_LINKS)
     @extend_schema(
         operation_id="transactions_list",
         summary="List my transactions",

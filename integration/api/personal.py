@@ -28,12 +28,14 @@ from rest_framework.views import APIView
 
 from config import idempotency, timeparse
 from config.fields import AmountField, CurrencyField, DayField, InstantField
-from config.openapi import IDEMPOTENT_WRITE
+from config.openapi import IDEMPOTENT_WRITE, links
 from config.problems import Code
 from config.serializers import StrictInputSerializer
 from integration import selectors, services
 from integration.api import common
 from integration.api.schema import (
+    FIRST_GOAL_LINKS,
+    GOAL_LINKS,
     IDEMPOTENT_PARAMETERS,
     NOT_READY,
     RETRY_AFTER_HEADER,
@@ -385,6 +387,7 @@ class GoalsApi(APIView):
 
     CreateOutputSerializer = GoalSerializer
 
+    @links(200, **FIRST_GOAL_LINKS)
     @extend_schema(
         operation_id="goals_list",
         summary="List my goals",
@@ -425,6 +428,7 @@ class GoalsApi(APIView):
             self.ListOutputSerializer, upstream, extra=common.NO_NEXT_PAGE
         )
 
+    @links(201, **GOAL_LINKS)
     @extend_schema(
         operation_id="goals_create",
         summary="Set a savings goal",
@@ -543,6 +547,7 @@ class GoalDetailApi(APIView):
         )
         return common.render(self.OutputSerializer, upstream)
 
+    @links(200, **GOAL_LINKS)
     @extend_schema(
         operation_id="goals_update",
         summary="Change one of my goals",

@@ -11,10 +11,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.openapi import links
 from config.serializers import StrictInputSerializer
 from integration import selectors, services
 from integration.api import common
 from integration.api.schema import (
+    FIRST_PLAN_LINKS,
     NOT_READY,
     RETRY_AFTER_HEADER,
     TAG_PLANS,
@@ -32,6 +34,7 @@ class PlanListApi(APIView):
 
     OutputSerializer = PlanListSerializer
 
+    @links(200, **FIRST_PLAN_LINKS)
     @extend_schema(
         operation_id="plans_list",
         summary="List the active plans",

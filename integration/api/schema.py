@@ -4,9 +4,12 @@ The schema is the public contract (``API.md``), so errors are documented as
 carefully as successes: every operation lists, per status, the problem
 codes it may answer, with one example each (``config.openapi``, shared
 with the internal APIs). The bearer scheme, what every gateway operation
-may answer, the ``Idempotency-Key`` header and the forwarded response
-headers are declared once here.
+may answer, the ``Idempotency-Key`` header, the forwarded response headers
+and the OpenAPI links from one operation's answer to the next operations
+(a goal created, then read by its id) are declared once here.
 """
+
+from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
@@ -124,6 +127,83 @@ _DETAILS = {
     ErrorCode.GROUP_NOT_FOUND: "You are not a member of a group with that id.",
     ErrorCode.USER_NOT_FOUND: "No user with that email.",
     ErrorCode.ALREADY_MEMBER: "That user is already a member of the group.",
+}
+
+
+def link(operation: str, **parameters: str) -> dict[str, Any]:
+    """Returns an OpenAPI link to an operation, its parameters filled.
+
+    Args:
+        operation: The target's ``operationId``.
+        **parameters: Its parameters, as runtime expressions such as
+            ``$response.body#/id``.
+    """
+    return {"operationId": operation, "parameters": parameters}
+
+
+def _links_by_id(
+    pointer: str, targets: dict[str, str]
+) -> dict[str, dict[str, Any]]:
+    """Links to the operations on one object, from its id in an answer."""
+    return {
+        name: link(operation, id=f"$response.body#{pointer}")
+        for name, operation in targets.items()
+    }
+
+
+_GOAL = {
+    "GetGoal": "goals_retrieve",
+    "UpdateGoal": "goals_update",
+    "DeleteGoal": "goals_destroy",
+}
+_GROUP = {
+    "GetGroup": "groups_retrieve",
+    "Contribute": "groups_contributions_create",
+    "AddMember": "groups_members_create",
+    "Leave": "groups_members_leave",
+}
+# From a goal (created or changed) to reading, changing and deleting it.
+GOAL_LINKS = _links_by_id("/id", _GOAL)
+# From a group started to reading it, contributing, adding and leaving.
+GROUP_LINKS = _links_by_id("/id", _GROUP)
+# From a movement's answer to the transaction it wrote.
+TRANSACTION_LINKS = _links_by_id(
+    "/transaction/id", {"GetTransaction": "transactions_retrieve"}
+)
+# From a contribution to its transaction and to the group after it.
+CONTRIBUTION_LINKS = {
+    **TRANSACTION_LINKS,
+    **_links_by_id("/group/id", {"GetGroup": "groups_retrieve"}),
+}
+# From the first item of a list to what one does with it.
+FIRST_GOAL_LINKS = _links_by_id("/results/0/id", {"GetGoal": "goals_retrieve"})
+FIRST_GROUP_LINKS = _links_by_id(
+    "/results/0/id", {"GetGroup": "groups_retrieve"}
+)
+FIRST_TRANSACTION_LINKS = _links_by_id(
+    "/results/0/id", {"GetTransaction": "transactions_retrieve"}
+)
+FIRST_PLAN_LINKS = {
+    "SelectPlan": {
+        "operationId": "me_plan_update",
+        "requestBody": {"plan_id": "$response.body#/results/0/id"},
+    }
+}
+# From a sign-up to logging in with its credentials, and on to renewing.
+SIGNUP_LINKS = {
+    "LogIn": {
+        "operationId": "auth_token_obtain",
+        "requestBody": {
+            "email": "$request.body#/email",
+            "password": "$request.body#/password",
+        },
+    }
+}
+TOKEN_LINKS = {
+    "Refresh": {
+        "operationId": "auth_token_refresh",
+        "requestBody": {"refresh": "$response.body#/refresh"},
+    }
 }
 
 

@@ -1,40 +1,51 @@
-"""Schemathesis against an internal API: loading, settings, business rules.
+"""Schemathesis against any of the platform's APIs: settings, rules, runs.
 
-Both internal APIs are tested the same way: the schema they serve is
-loaded from the service's own WSGI application (in process, on the test
-database), every operation gets schema examples, coverage cases and
-generated positive and negative requests, and a state machine follows the
-schema's OpenAPI links. Every check runs; one built-in check is narrowed:
-``positive_data_acceptance`` expects a schema-valid request to succeed, and
-a few refusals of schema-valid requests come from business rules that no
-JSON Schema can express (funds, the clock, another field's value, state).
-Each service lists those per operation (:class:`BusinessRule`), with the
-reason beside it; any other refusal of valid data still fails.
+The two internal APIs (in process, ``tests/contract/internal.py``) and the
+public gateway (on the real stack, ``tests/e2e/test_88_contract.py``) are
+tested the same way: every operation of the schema the service serves gets
+schema examples, coverage cases and generated positive and negative
+requests, and a state machine follows the schema's OpenAPI links. Every
+check runs; two built-in checks are narrowed. ``positive_data_acceptance``
+expects a schema-valid request to succeed, and a few refusals of
+schema-valid requests come from business rules that no JSON Schema can
+express (funds, the clock, another field's value, state). Each API lists
+those per operation (:class:`BusinessRule`, the shared ones in
+``tests/contract/rules.py``), with the reason beside each; any other
+refusal of valid data still fails. ``ensure_resource_availability``
+expects what a POST created to be there: not when the POST was an
+idempotent replay of a creation whose resource was deleted since.
+
+Nothing here imports a service or needs Django settings.
 """
 
+import collections
 import contextlib
 import dataclasses
 import datetime as dt
 import decimal
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import schemathesis
-from django.conf import settings
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, connection, transaction
-from django.utils import timezone
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from hypothesis.errors import FlakyStrategyDefinition
-from schemathesis.openapi.checks import RejectedPositiveData
-from schemathesis.specs.openapi.checks import positive_data_acceptance
+from schemathesis import engine
+from schemathesis.engine import events
+from schemathesis.openapi.checks import (
+    EnsureResourceAvailability,
+    RejectedPositiveData,
+)
+from schemathesis.specs.openapi.checks import (
+    ensure_resource_availability,
+    positive_data_acceptance,
+)
 
 from config import money
-from config.service_auth import service_headers
 
-SCHEMA_PATH = "/internal/v1/schema/"
+# What a scenario, or a whole run, happens inside.
+Context = Callable[[], contextlib.AbstractContextManager[Any]]
 
 # Bounded runs: each operation gets its examples and coverage cases plus
 # this many generated ones; each stateful run this many scenarios.
@@ -42,6 +53,9 @@ MAX_EXAMPLES = 25
 STATEFUL_SCENARIOS = 40
 STATEFUL_STEPS = 6
 STATEFUL_ATTEMPTS = 3
+# What marks an answer replayed for its Idempotency-Key (lowercase, as
+# Schemathesis keeps response headers).
+REPLAYED_HEADER = "idempotent-replayed"
 
 # For the tests' own functions: one database per test (every example of an
 # operation shares it), no deadline (a slow CI machine is no failure) and
@@ -105,12 +119,39 @@ def positive_data_acceptance_but_business_rules(
         raise
 
 
+@schemathesis.check
+def ensure_resource_availability_but_replays(
+    ctx: Any, response: Any, case: Any
+) -> bool | None:
+    """A resource just created is there, unless its creation was a replay.
+
+    Runs Schemathesis's ``ensure_resource_availability`` (disabled in the
+    configuration, as this replaces it) and excuses one business rule: a
+    creation sent again with its ``Idempotency-Key`` replays the first
+    answer (``Idempotent-Replayed: true``), which names what the first
+    request created, and that may have been deleted since (a goal).
+    """
+    try:
+        return ensure_resource_availability(ctx, response, case)
+    except EnsureResourceAvailability:
+        parent = ctx.internals.find_parent(case_id=case.id)
+        created = ctx.internals.find_response(case_id=parent.id)
+        if created.headers.get(REPLAYED_HEADER) == ["true"]:
+            return None
+        raise
+
+
 def _problem_code(response: Any) -> str | None:
     """Returns the ``code`` of a problem response, if it is one."""
     try:
         return json.loads(response.content)["code"]
     except (ValueError, KeyError, TypeError):
         return None
+
+
+def _body(case: Any) -> dict[str, Any]:
+    """Returns a case's JSON object body, or an empty one."""
+    return case.body if isinstance(case.body, dict) else {}
 
 
 def amount_beyond_currency(
@@ -120,7 +161,7 @@ def amount_beyond_currency(
 
     The schema documents amounts for the currency with the most decimals;
     a currency with fewer refuses the extra ones, and JSON numbers written
-    with an exponent are refused whatever their value (``API.md``'s money
+    with an exponent are refused whatever their value (the README's money
     rules). Neither is a property of the amount alone.
 
     Args:
@@ -130,7 +171,7 @@ def amount_beyond_currency(
     """
 
     def applies(case: Any) -> bool:
-        body = case.body if isinstance(case.body, dict) else {}
+        body = _body(case)
         if field not in body:
             return False
         value = body[field]
@@ -152,71 +193,131 @@ def date_before_today(field: str) -> Callable[[Any], bool]:
     """Returns whether a request's date field is before today (UTC)."""
 
     def applies(case: Any) -> bool:
-        body = case.body if isinstance(case.body, dict) else {}
-        value = body.get(field)
+        value = _body(case).get(field)
         return isinstance(value, str) and (
-            dt.date.fromisoformat(value) < timezone.now().date()
+            dt.date.fromisoformat(value)
+            < dt.datetime.now(dt.timezone.utc).date()
         )
 
     return applies
 
 
-def body_currency(field: str = "currency") -> Callable[[Any], str]:
-    """Returns the currency a body names, or the deployment's default."""
+def body_currency(
+    field: str = "currency", *, default: Callable[[], str]
+) -> Callable[[Any], str]:
+    """Returns the currency a body names, or the deployment's default.
+
+    Args:
+        field: The body member that names it.
+        default: Returns the deployment's default currency.
+    """
 
     def read(case: Any) -> str:
-        body = case.body if isinstance(case.body, dict) else {}
-        value = body.get(field)
+        value = _body(case).get(field)
         if isinstance(value, str):
             return value.upper()
-        return settings.DEFAULT_CURRENCY
+        return default()
 
     return read
 
 
-@contextlib.contextmanager
-def _connection_kept() -> Iterator[None]:
-    """Keeps the database connection open across requests, as in tests.
+def in_body_or_stored(case: Any) -> str | None:
+    """The currency a body names; None: the goal's or group's (state)."""
+    value = _body(case).get("currency")
+    return value.upper() if isinstance(value, str) else None
 
-    Django closes a connection that is not in autocommit mode when a
-    request starts or ends; a scenario's transaction must outlive its
-    requests. Django's own test client disconnects the same handler.
+
+def config(
+    *,
+    auth: Mapping[str, Any] | None = None,
+    dictionaries: Mapping[str, list[str]] | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    operations: Iterable[Mapping[str, Any]] = (),
+    workers: int = 1,
+) -> schemathesis.Config:
+    """The Schemathesis configuration every API is tested with.
+
+    Args:
+        auth: Credentials per security scheme of the schema
+            (``{"serviceToken": {"api_key": ...}}``), so that the
+            ``ignored_auth`` check can leave them out or spoil them; none
+            when a registered auth provider sets them.
+        dictionaries: Named lists of real values (ids) for parameters.
+        parameters: Schemathesis parameter bindings (``path.user_id``...).
+        operations: Per-operation overrides (``include-name`` and their
+            ``parameters``).
+        workers: Operations :func:`run` tests at once.
+
+    Returns:
+        Bounded examples, all checks (``positive_data_acceptance``
+        narrowed by the registered business rules,
+        ``ensure_resource_availability`` by idempotent replays), stateful
+        scenarios along the schema's own links.
     """
-    for signal in (request_started, request_finished):
-        signal.disconnect(close_old_connections)
-    try:
-        yield
-    finally:
-        for signal in (request_started, request_finished):
-            signal.connect(close_old_connections)
+    return schemathesis.Config.from_dict(
+        {
+            **({"auth": {"openapi": dict(auth)}} if auth else {}),
+            "dictionaries": {
+                name: {"values": values}
+                for name, values in (dictionaries or {}).items()
+            },
+            "parameters": dict(parameters or {}),
+            "operations": [dict(each) for each in operations],
+            # Nothing kept between runs (they would replay against other
+            # data): no Hypothesis database, no Schemathesis cache.
+            "generation": {"max-examples": MAX_EXAMPLES, "database": "none"},
+            "cache": {"enabled": False},
+            "phases": {
+                "stateful": {
+                    # For :func:`run`; pytest's runs set their own.
+                    "generation": {"max-examples": STATEFUL_SCENARIOS},
+                    "max-steps": STATEFUL_STEPS,
+                    # The schema's own links only: Schemathesis's guesses
+                    # (a holder id from a plan list) would crowd them out
+                    # as entry points.
+                    "inference": {"algorithms": []},
+                }
+            },
+            # Replaced by the checks above that excuse business rules.
+            "checks": {
+                "positive_data_acceptance": {"enabled": False},
+                "ensure_resource_availability": {"enabled": False},
+            },
+            "workers": workers,
+        }
+    )
 
 
-def run_stateful(schema: Any) -> None:
+def run_stateful(
+    schema: Any,
+    scenario: Context = contextlib.nullcontext,
+    *,
+    around: Context = contextlib.nullcontext,
+) -> None:
     """Runs scenarios that follow the schema's OpenAPI links.
 
     Each scenario chains up to :data:`STATEFUL_STEPS` calls, feeding each
     from an earlier answer (a goal created, then read by its id); every
-    check runs on every answer. Each scenario runs in a transaction rolled
-    back at its end, after the checks PostgreSQL defers to a commit, so
-    that every scenario starts from the same data: Hypothesis chooses each
-    step from the answers before it, and must meet the same answers when
-    it replays a scenario.
+    check runs on every answer.
+
+    Args:
+        schema: The loaded schema.
+        scenario: What each scenario runs inside, entered before its first
+            call and left after its last (a transaction rolled back, so
+            that every scenario starts from the same data; the member the
+            calls are made as).
+        around: What the whole run happens inside.
     """
 
     class Scenario(schema.as_state_machine()):
         def setup(self) -> None:
-            self.scenario_transaction = transaction.atomic()
-            self.scenario_transaction.__enter__()
+            self.scenario = scenario()
+            self.scenario.__enter__()
 
         def teardown(self) -> None:
-            try:
-                with connection.cursor() as cursor:
-                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            finally:
-                transaction.set_rollback(True)
-                self.scenario_transaction.__exit__(None, None, None)
+            self.scenario.__exit__(None, None, None)
 
-    scenarios = hypothesis_settings(
+    bounded = hypothesis_settings(
         Scenario.TestCase.settings,
         max_examples=STATEFUL_SCENARIOS,
         stateful_step_count=STATEFUL_STEPS,
@@ -225,8 +326,8 @@ def run_stateful(schema: Any) -> None:
     )
     for attempt in range(1, STATEFUL_ATTEMPTS + 1):
         try:
-            with _connection_kept():
-                Scenario.run(settings=scenarios)
+            with around():
+                Scenario.run(settings=bounded)
         except FlakyStrategyDefinition:
             # Schemathesis flips some of a step's coins with true
             # randomness (its own runner tolerates this), so Hypothesis may
@@ -239,53 +340,84 @@ def run_stateful(schema: Any) -> None:
             return
 
 
-def load(
-    application: Callable[..., Any],
-    *,
-    dictionaries: Mapping[str, list[str]] | None = None,
-    parameters: Mapping[str, Any] | None = None,
-) -> Any:
-    """Loads an internal API's schema from its WSGI application.
+@dataclasses.dataclass
+class Run:
+    """What a run of Schemathesis's own engine found and did.
 
-    Args:
-        application: The service's WSGI application.
-        dictionaries: Named lists of real values (ids) for parameters.
-        parameters: Schemathesis parameter bindings (``path.user_id``...).
+    Attributes:
+        failures: Each failed check or error: phase, operation, what
+            failed and how to reproduce it.
+        answered: Per phase, how many answers each operation gave.
+        links: The OpenAPI links the stateful phase could follow.
+        statuses: How many answers had each status.
+    """
+
+    failures: list[str] = dataclasses.field(default_factory=list)
+    answered: dict[str, collections.Counter[str]] = dataclasses.field(
+        default_factory=dict
+    )
+    links: int = 0
+    statuses: collections.Counter[int] = dataclasses.field(
+        default_factory=collections.Counter
+    )
+
+
+def run(schema: Any) -> Run:
+    """Runs every phase on a schema, as Schemathesis's command line does.
+
+    Examples, coverage cases, generated requests and stateful scenarios
+    along the links, every check on every answer (the schema's
+    configuration, :func:`config`). For an API that runs elsewhere (the
+    gateway on the real stack): its schema exists only once the stack
+    runs, after pytest has collected its tests, and Schemathesis 4.32's
+    loader for that (``schemathesis.pytest.from_fixture``) does not run
+    under pytest 9, so one test runs them all through Schemathesis's own
+    engine and lists what failed.
 
     Returns:
-        The schema, configured: the service credential on every request,
-        bounded examples, all checks (``positive_data_acceptance``
-        narrowed by :data:`_RULES`). The schema itself is read with the
-        credential too.
+        What it found, for the test to assert on.
     """
-    headers = service_headers(settings.INTERNAL_API_TOKEN)
-    config = schemathesis.Config.from_dict(
-        {
-            # The credential as the schema's security scheme, so that the
-            # ignored_auth check can leave it out or spoil it.
-            "auth": {
-                "openapi": {
-                    "serviceToken": {"api_key": headers["Authorization"]}
-                }
-            },
-            "dictionaries": {
-                name: {"values": values}
-                for name, values in (dictionaries or {}).items()
-            },
-            "parameters": dict(parameters or {}),
-            "generation": {"max-examples": MAX_EXAMPLES},
-            "phases": {
-                "stateful": {
-                    "max-steps": STATEFUL_STEPS,
-                    # The schema's own links only: Schemathesis's guesses
-                    # (a holder id from a plan list) would crowd them out
-                    # as entry points.
-                    "inference": {"algorithms": []},
-                }
-            },
-            "checks": {"positive_data_acceptance": {"enabled": False}},
-        }
-    )
-    return schemathesis.openapi.from_wsgi(
-        SCHEMA_PATH, application, config=config, headers=headers
-    )
+    result = Run()
+    for event in engine.from_schema(schema).execute():
+        if isinstance(event, events.PhaseStarted) and isinstance(
+            event.payload, events.StatefulPhasePayload
+        ):
+            result.links = event.payload.transitions_selected
+        elif isinstance(event, events.ScenarioFinished):
+            _record(result, event)
+        elif isinstance(event, events.NonFatalError):
+            result.failures.append(
+                f"{event.phase} {event.label}: {event.info.format()}"
+            )
+        elif isinstance(event, events.FatalError):
+            raise event.exception
+    return result
+
+
+def _record(result: Run, event: Any) -> None:
+    """Adds one scenario's answers and failed checks to the result."""
+    phase = str(event.phase)
+    recorder = event.recorder
+    for case_id, interaction in recorder.interactions.items():
+        node = recorder.cases.get(case_id)
+        if interaction.response is not None and node is not None:
+            result.statuses[interaction.response.status_code] += 1
+            label = node.value.operation.label
+            result.answered.setdefault(phase, collections.Counter())[label] += 1
+    for case_id, checks in recorder.checks.items():
+        interaction = recorder.interactions.get(case_id)
+        response = interaction and interaction.response
+        answer = (
+            f"[{response.status_code}] {response.content[:500]!r}"
+            if response is not None
+            else "(no answer)"
+        )
+        for check in checks:
+            if check.failure_info is None:
+                continue
+            failure = check.failure_info.failure
+            result.failures.append(
+                f"{phase} {failure.operation} [{check.name}] "
+                f"{failure.title}\n{failure.message}\n{answer}\n"
+                f"{check.failure_info.code_sample}"
+            )

@@ -10,15 +10,13 @@ meet ``account_not_ready``.
 
 import io
 import uuid
-from typing import Any
 
 import pytest
 from django.core.management import call_command
 
 from accounting import models, services
 from config.accounting.wsgi import application
-from tests.contract import support
-from tests.contract.support import BusinessRule
+from tests.contract import internal, rules, support
 
 ADA, BOB, GONE = (str(uuid.uuid4()) for _ in range(3))
 HOLDERS = {ADA: "ada@example.com", BOB: "bob@example.com"}
@@ -26,123 +24,28 @@ HOLDERS = {ADA: "ada@example.com", BOB: "bob@example.com"}
 # Refusals of schema-valid requests that come from state, funds, the clock
 # or another field: the rules no schema can express, per operation.
 HOLDER = "/internal/v1/holders/{user_id}"
-
-
-_IN_BODY = support.body_currency()
-
-
-def _amount(field: str, currency: Any = _IN_BODY) -> BusinessRule:
-    return BusinessRule(
-        400,
-        "invalid_amount",
-        "more decimals than the currency has (JPY has none; the currency is "
-        "another field, or the goal's or group's) or a JSON number written "
-        "with an exponent",
-        support.amount_beyond_currency(field, currency),
-    )
-
-
-def _in_body_or_stored(case: Any) -> str | None:
-    """The currency a body names; None: the goal's or group's (state)."""
-    currency = (case.body or {}).get("currency")
-    return currency.upper() if isinstance(currency, str) else None
-
-
-_PAST_DATE = BusinessRule(
-    400,
-    "validation_error",
-    "a target date may not be past: the clock decides",
-    support.date_before_today("target_date"),
-)
-_RANGE = BusinessRule(
-    400, "invalid_range", "`from` after `to`: two fields compared"
-)
-_FUNDS = BusinessRule(422, "insufficient_funds", "the balance is state")
-_KEY_REUSED = BusinessRule(
-    422, "idempotency_key_reused", "an earlier request's key is state"
-)
-_MOVED = (
-    _amount("amount"),
-    _FUNDS,
-    BusinessRule(422, "account_not_open", "the holder's wallets are state"),
-    _KEY_REUSED,
-)
+_IN_BODY = support.body_currency(default=internal.default_currency)
 support.business_rules(
     {
         f"POST {HOLDER}/credits": (
-            *_MOVED,
-            BusinessRule(
-                422,
-                "amount_not_above_flat_amount",
-                "the holder's plan is state",
-            ),
+            *rules.movement(_IN_BODY),
+            rules.FLAT_AMOUNT,
         ),
-        f"POST {HOLDER}/withdrawals": _MOVED,
-        f"POST {HOLDER}/transfers": (
-            *_MOVED,
-            BusinessRule(422, "same_account", "the sender's account is state"),
-            BusinessRule(
-                404, "account_not_found", "the recipient's account is state"
-            ),
-            BusinessRule(
-                422, "currency_mismatch", "the recipient's currency is state"
-            ),
-            BusinessRule(422, "savings_locked", "the plan's hold and time"),
+        f"POST {HOLDER}/withdrawals": rules.movement(_IN_BODY),
+        f"POST {HOLDER}/transfers": rules.transfer(_IN_BODY),
+        f"POST {HOLDER}/conversions": rules.conversion(
+            support.body_currency(
+                "from_currency", default=internal.default_currency
+            )
         ),
-        f"POST {HOLDER}/conversions": (
-            _amount("amount", support.body_currency("from_currency")),
-            *_MOVED[1:],
-            BusinessRule(
-                400,
-                "same_currency",
-                "two fields must differ",
-                lambda case: (
-                    case.body["from_currency"].upper()
-                    == case.body["to_currency"].upper()
-                ),
-            ),
-            BusinessRule(422, "amount_too_small", "the rate is state"),
-            BusinessRule(422, "rate_unavailable", "the rates are state"),
-        ),
-        f"POST {HOLDER}/goals": (
-            _amount("target_amount"),
-            _PAST_DATE,
-            _KEY_REUSED,
-        ),
-        f"PATCH {HOLDER}/goals/{{goal_id}}": (
-            _amount("target_amount", _in_body_or_stored),
-            _PAST_DATE,
-            BusinessRule(
-                400,
-                "invalid_amount",
-                "a new currency keeps the stored target, which it may not "
-                "write (10.50 USD in JPY)",
-                lambda case: "currency" in (case.body or {}),
-            ),
-        ),
-        f"POST {HOLDER}/groups": (
-            _amount("target_amount"),
-            _PAST_DATE,
-            _KEY_REUSED,
-        ),
+        f"POST {HOLDER}/goals": rules.target(_IN_BODY),
+        f"PATCH {HOLDER}/goals/{{goal_id}}": rules.GOAL_CHANGE,
+        f"POST {HOLDER}/groups": rules.target(_IN_BODY),
         f"POST {HOLDER}/groups/{{group_id}}/contributions": (
-            _amount("amount", _in_body_or_stored),
-            _FUNDS,
-            BusinessRule(
-                422, "currency_mismatch", "the group's currency is state"
-            ),
-            BusinessRule(422, "account_not_open", "the holder's wallets"),
-            _KEY_REUSED,
+            rules.CONTRIBUTION
         ),
-        f"GET {HOLDER}/reports/summary": (_RANGE,),
-        f"GET {HOLDER}/transactions": (
-            _RANGE,
-            BusinessRule(
-                400,
-                "invalid_cursor",
-                "a cursor is only what an earlier page answered",
-            ),
-        ),
+        f"GET {HOLDER}/reports/summary": (rules.RANGE,),
+        f"GET {HOLDER}/transactions": (rules.RANGE, rules.CURSOR),
     }
 )
 
@@ -173,7 +76,7 @@ def demo_data(transactional_db: None) -> None:
     services.account_open(holder=ada, currency="EUR")
 
 
-schema = support.load(
+schema = internal.load(
     application,
     dictionaries={"holders": [ADA, BOB, GONE]},
     parameters={"path.user_id": {"dictionary": "holders", "probability": 0.9}},
@@ -189,4 +92,4 @@ def test_api(case, demo_data):
 
 def test_linked_operations_statefully(demo_data):
     del demo_data
-    support.run_stateful(schema)
+    internal.run_stateful(schema)

@@ -12,38 +12,20 @@ from typing import Any
 import pytest
 
 from config.users.wsgi import application
-from tests.contract import support
-from tests.contract.support import BusinessRule
+from tests.contract import internal, rules, support
 from users.tests.factories import UserFactory
 
 ADA = str(uuid.uuid4())
 
 # Refusals of schema-valid requests that come from state or from rules no
 # schema can express, per operation.
-_WEAK = BusinessRule(
-    400,
-    "weak_password",
-    "too common, too close to the email or all digits: Django's password "
-    "validators judge what no pattern can",
-)
 support.business_rules(
     {
-        "POST /internal/v1/users": (
-            _WEAK,
-            BusinessRule(422, "idempotency_key_reused", "an earlier key"),
-        ),
+        "POST /internal/v1/users": (rules.WEAK_PASSWORD, rules.KEY_REUSED),
         "PATCH /internal/v1/users/{user_id}": (
-            _WEAK,
-            BusinessRule(
-                400,
-                "current_password_required",
-                "a new password needs the current one: two fields",
-            ),
-            BusinessRule(
-                400,
-                "invalid_current_password",
-                "the stored password is state",
-            ),
+            rules.WEAK_PASSWORD,
+            rules.CURRENT_PASSWORD_REQUIRED,
+            rules.CURRENT_PASSWORD_WRONG,
         ),
     }
 )
@@ -61,7 +43,7 @@ def a_user(transactional_db: None, settings: Any) -> None:
     UserFactory(id=ADA, email="ada@example.com")
 
 
-schema = support.load(
+schema = internal.load(
     application,
     dictionaries={"users": [ADA]},
     parameters={"path.user_id": {"dictionary": "users", "probability": 0.9}},
@@ -77,4 +59,4 @@ def test_api(case, a_user):
 
 def test_linked_operations_statefully(a_user):
     del a_user
-    support.run_stateful(schema)
+    internal.run_stateful(schema)

@@ -36,12 +36,26 @@ def _operations() -> list[tuple[str, str, dict[str, Any]]]:
     return found
 
 
-def _request_schema(operation: dict[str, Any]) -> dict[str, Any]:
-    content = operation["requestBody"]["content"]["application/json"]
-    schema = content["schema"]
+def _component(schema: dict[str, Any]) -> dict[str, Any]:
     if "$ref" in schema:
         name = schema["$ref"].rsplit("/", 1)[1]
         schema = _SCHEMA["components"]["schemas"][name]
+    return schema
+
+
+def _request_schema(operation: dict[str, Any]) -> dict[str, Any]:
+    """The request body's schema; of several shapes, all their members."""
+    content = operation["requestBody"]["content"]["application/json"]
+    schema = _component(content["schema"])
+    if "oneOf" in schema:
+        shapes = [_component(shape) for shape in schema["oneOf"]]
+        return {
+            "properties": {
+                name: spec
+                for shape in shapes
+                for name, spec in shape["properties"].items()
+            }
+        }
     return schema
 
 

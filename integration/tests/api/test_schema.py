@@ -725,17 +725,29 @@ def test_request_shapes(schema):
         {"amount"},
     )
     assert shape("AccountOpenRequest") == ({"currency"}, {"currency"})
-    assert shape("TransferRequest") == (
-        {"kind", "to_account", "amount", "currency", "description"},
-        {"amount"},
-    )
-    transfer = components["TransferRequest"]["properties"]
-    assert transfer["to_account"]["format"] == "uuid"
-    assert transfer["to_account"]["nullable"] is True
-    assert components["TransferKindEnum"]["enum"] == [
-        "transfer",
-        "savings_release",
-    ]
+    # A transfer needs its recipient; a savings release takes none: two
+    # shapes, told apart by them.
+    assert components["TransferRequest"] == {
+        "oneOf": [
+            {"$ref": "#/components/schemas/TransferToRequest"},
+            {"$ref": "#/components/schemas/SavingsReleaseRequest"},
+        ]
+    }
+    members = {"kind", "to_account", "amount", "currency", "description"}
+    assert shape("TransferToRequest") == (members, {"amount", "to_account"})
+    transfer = components["TransferToRequest"]["properties"]
+    assert transfer["to_account"] == {
+        "type": "string",
+        "format": "uuid",
+        "description": "The recipient's main account id.",
+    }
+    assert transfer["kind"]["default"] == "transfer"
+    assert components["TransferToKindEnum"]["enum"] == ["transfer"]
+    assert shape("SavingsReleaseRequest") == (members, {"amount", "kind"})
+    release = components["SavingsReleaseRequest"]["properties"]
+    assert release["to_account"]["nullable"] is True
+    assert release["to_account"]["not"] == {"type": "string"}
+    assert components["SavingsReleaseKindEnum"]["enum"] == ["savings_release"]
     assert shape("WithdrawalRequest") == (
         {"amount", "currency", "category", "description"},
         {"amount"},
@@ -747,7 +759,12 @@ def test_request_shapes(schema):
         {"from_currency", "to_currency", "amount", "description"},
         {"from_currency", "to_currency", "amount"},
     )
-    for name in ("TransferRequest", "WithdrawalRequest", "ConversionRequest"):
+    for name in (
+        "TransferToRequest",
+        "SavingsReleaseRequest",
+        "WithdrawalRequest",
+        "ConversionRequest",
+    ):
         amount = components[name]["properties"]["amount"]
         assert amount == components["CreditRequest"]["properties"]["amount"]
 
@@ -974,3 +991,118 @@ def test_personal_finance_documents_its_rules(schema):
     member = schema["components"]["schemas"]["GroupMember"]["properties"]
     assert member["left_at"]["nullable"] is True
     assert "views on my savings" in tags["Personal finance"]
+
+
+# Each operation's links: (method, path, status) -> {link: target}.
+LINKS = {
+    ("post", "/api/v1/auth/signup", "201"): {"LogIn": "auth_token_obtain"},
+    ("post", "/api/v1/auth/token", "200"): {"Refresh": "auth_token_refresh"},
+    ("get", "/api/v1/plans", "200"): {"SelectPlan": "me_plan_update"},
+    **{
+        ("post", path, "201"): {"GetTransaction": "transactions_retrieve"}
+        for path in (
+            "/api/v1/credits",
+            "/api/v1/transfers",
+            "/api/v1/withdrawals",
+            "/api/v1/conversions",
+        )
+    },
+    ("get", "/api/v1/transactions", "200"): {
+        "GetTransaction": "transactions_retrieve"
+    },
+    ("get", "/api/v1/goals", "200"): {"GetGoal": "goals_retrieve"},
+    **{
+        (method, path, status): {
+            "GetGoal": "goals_retrieve",
+            "UpdateGoal": "goals_update",
+            "DeleteGoal": "goals_destroy",
+        }
+        for method, path, status in (
+            ("post", "/api/v1/goals", "201"),
+            ("patch", "/api/v1/goals/{id}", "200"),
+        )
+    },
+    ("get", "/api/v1/groups", "200"): {"GetGroup": "groups_retrieve"},
+    ("post", "/api/v1/groups", "201"): {
+        "GetGroup": "groups_retrieve",
+        "Contribute": "groups_contributions_create",
+        "AddMember": "groups_members_create",
+        "Leave": "groups_members_leave",
+    },
+    ("post", "/api/v1/groups/{id}/contributions", "201"): {
+        "GetTransaction": "transactions_retrieve",
+        "GetGroup": "groups_retrieve",
+    },
+}
+
+
+def test_links_chain_the_operations_that_feed_each_other(schema):
+    declared = {
+        (method, path, status): {
+            name: link["operationId"]
+            for name, link in response["links"].items()
+        }
+        for path, method, operation in _operations(schema)
+        for status, response in operation["responses"].items()
+        if "links" in response
+    }
+
+    assert declared == LINKS
+
+
+def _resolve(schema: dict, node: dict) -> dict:
+    """Follows ``$ref`` and a single ``allOf`` to the schema they name."""
+    while True:
+        if "$ref" in node:
+            node = schema["components"]["schemas"][node["$ref"].split("/")[-1]]
+        elif len(node.get("allOf", [])) == 1:
+            node = node["allOf"][0]
+        else:
+            return node
+
+
+def _pointed(schema: dict, node: dict, pointer: str) -> dict:
+    """The schema of what a JSON pointer names in a document of ``node``."""
+    for part in pointer.strip("/").split("/"):
+        node = _resolve(schema, node)
+        node = node["items"] if part.isdigit() else node["properties"][part]
+    return _resolve(schema, node)
+
+
+def _json(schema: dict, body: dict) -> dict:
+    """The JSON schema of a request or response body, resolved."""
+    return _resolve(schema, body["content"]["application/json"]["schema"])
+
+
+def test_every_link_reads_a_documented_member_into_a_parameter(schema):
+    by_id = {
+        operation["operationId"]: (path, operation)
+        for path, method, operation in _operations(schema)
+    }
+    links = [
+        (operation, response, name, link)
+        for path, method, operation in _operations(schema)
+        for response in operation["responses"].values()
+        for name, link in response.get("links", {}).items()
+    ]
+    assert len(links) == sum(len(targets) for targets in LINKS.values())
+
+    for operation, response, name, link in links:
+        target_path, target = by_id[link["operationId"]]
+        sources = {"$response.body": _json(schema, response)}
+        if "requestBody" in operation:
+            sources["$request.body"] = _json(schema, operation["requestBody"])
+        for member in link.get("parameters", {}):
+            assert f"{{{member}}}" in target_path, (name, member)
+        for member in link.get("requestBody", {}):
+            properties = _json(schema, target["requestBody"])["properties"]
+            assert member in properties, (name, member)
+        expressions = {
+            **link.get("parameters", {}),
+            **link.get("requestBody", {}),
+        }
+        assert expressions, name
+        for expression in expressions.values():
+            source, _, pointer = expression.partition("#")
+            read = _pointed(schema, sources[source], pointer)
+            assert read["type"] == "string", (name, expression)
