@@ -16,11 +16,20 @@ Two things are wrong with that for a public API:
   :data:`LINGER_SECONDS` ("lingering close", RFC 9112 section 9.6), so
   the client sees the 431.
 
+It also turns Nagle's algorithm off on every connection (``TCP_NODELAY``).
+asyncio does so only for sockets it recognises as TCP, and the listening
+socket uvicorn shares with its worker processes (``--workers 2``) is
+rebuilt from a file descriptor that no longer says so: every answer of a
+multi-process gateway then waited 40 ms for the client's delayed ACK.
+
 The Procfile and the gateway's container run uvicorn with
 ``--http config.http11:ProblemH11Protocol``.
 """
 
+import asyncio
+import contextlib
 import json
+import socket
 from http import HTTPStatus
 from typing import Any
 
@@ -80,6 +89,17 @@ class ProblemH11Protocol(H11Protocol):
         super().__init__(*args, **kwargs)
         self.conn = _RecordingConnection(h11.SERVER, MAX_HEADER_BYTES)
         self.draining = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Sends each write at once (no Nagle), then serves the connection.
+
+        Args:
+            transport: The connection's transport.
+        """
+        connection = transport.get_extra_info("socket")
+        with contextlib.suppress(OSError):  # A Unix socket has no Nagle.
+            connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().connection_made(transport)
 
     def data_received(self, data: bytes) -> None:
         """Reads the request; drops what a refused client still sends."""

@@ -114,3 +114,53 @@ def test_headers_too_large_are_431_read_by_the_client_not_reset(server, size):
     )
     head, body = _exchange(server, request)
     _problem(head, body, 431, "request_header_fields_too_large")
+
+
+class _Recording(ProblemH11Protocol):
+    """Records whether each accepted connection has Nagle turned off."""
+
+    nodelay: list[int] = []
+
+    def connection_made(self, transport):
+        super().connection_made(transport)
+        connection = transport.get_extra_info("socket")
+        self.nodelay.append(
+            connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        )
+
+
+def test_nagle_is_off_on_a_listening_socket_shared_with_workers():
+    # uvicorn --workers N hands each worker the listening socket rebuilt
+    # from its file descriptor, as here: asyncio then leaves Nagle on.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    shared = socket.fromfd(
+        listener.fileno(), socket.AF_INET, socket.SOCK_STREAM
+    )
+    listener.close()
+    config = uvicorn.Config(
+        _app, http=_Recording, lifespan="off", log_level="critical"
+    )
+    instance = uvicorn.Server(config)
+    thread = threading.Thread(
+        target=instance.run, kwargs={"sockets": [shared]}, daemon=True
+    )
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not instance.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.01)
+    try:
+        head, body = _exchange(
+            shared.getsockname(),
+            b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        )
+    finally:
+        instance.should_exit = True
+        thread.join(10)
+        shared.close()
+
+    assert head.startswith(b"HTTP/1.1 200 ")
+    assert body == b"served"
+    assert _Recording.nodelay == [1]
