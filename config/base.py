@@ -224,6 +224,15 @@ def database(name: str) -> dict:
         }
     else:
         config["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+        config["ENGINE"] = "config.postgresql"
         config["CONN_HEALTH_CHECKS"] = True
+        # Statements are bound and prepared on the server, once per
+        # connection (after their second use): the money path's statements
+        # are few and repeated, and a prepared one skips parsing and
+        # planning on every call.
+        config["OPTIONS"] = {
+            "server_side_binding": True,
+            "prepare_threshold": 2,
+        }
     config["ATOMIC_REQUESTS"] = False
     return config

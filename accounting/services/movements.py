@@ -81,7 +81,7 @@ def credit_savings(*, plan: models.Plan | None, amount: int) -> int:
     return plan.flat_amount
 
 
-@idempotent
+@idempotent(pipelined=True)
 def credit_apply(
     *,
     holder_id: uuid.UUID,
@@ -143,7 +143,7 @@ def credit_apply(
 # --- Withdrawals ------------------------------------------------------------
 
 
-@idempotent
+@idempotent(pipelined=True)
 def withdrawal_apply(
     *,
     holder_id: uuid.UUID,
@@ -225,7 +225,7 @@ def _recipient(
     return recipient
 
 
-@idempotent
+@idempotent(pipelined=True)
 def transfer_apply(
     *,
     holder_id: uuid.UUID,
@@ -350,7 +350,7 @@ def savings_held(
     return min(int(inflow), savings.balance)
 
 
-@idempotent
+@idempotent(pipelined=True)
 def savings_release_apply(
     *,
     holder_id: uuid.UUID,
@@ -434,7 +434,7 @@ def converted_amount(
         return int(exact.quantize(1, rounding=decimal.ROUND_HALF_EVEN))
 
 
-@idempotent
+@idempotent(pipelined=True)
 def conversion_apply(
     *,
     holder_id: uuid.UUID,

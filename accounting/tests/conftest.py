@@ -28,7 +28,7 @@ def pytest_configure(config: pytest.Config) -> None:
     from django.conf import settings  # noqa: PLC0415
 
     engine = settings.DATABASES["default"]["ENGINE"]
-    if engine != "django.db.backends.postgresql":
+    if engine != "config.postgresql":
         pytest.exit(
             "The accounting tests run on PostgreSQL: set "
             "ACCOUNTING_DATABASE_URL (make unit does).",

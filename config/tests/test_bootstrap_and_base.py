@@ -61,7 +61,7 @@ def test_database_defaults_to_sqlite_under_var(monkeypatch):
 def test_database_on_postgresql_keeps_connections(monkeypatch):
     monkeypatch.setenv("SHOP_DATABASE_URL", "postgres://u@db:5432/shop")
     config = base.database("shop")
-    assert config["ENGINE"] == "django.db.backends.postgresql"
+    assert config["ENGINE"] == "config.postgresql"
     assert config["NAME"] == "shop"
     assert config["CONN_MAX_AGE"] == 60
     assert config["CONN_HEALTH_CHECKS"] is True

@@ -39,7 +39,7 @@ def pytest_configure(config: pytest.Config) -> None:
     from django.conf import settings  # noqa: PLC0415
 
     engine = settings.DATABASES["default"]["ENGINE"]
-    if engine != "django.db.backends.postgresql":
+    if engine != "config.postgresql":
         pytest.exit(
             "The users tests run on PostgreSQL: set USERS_DATABASE_URL "
             "(make unit does).",

@@ -1,0 +1,1 @@
+"""PostgreSQL backend of users and accounting (see :mod:`.base`)."""
