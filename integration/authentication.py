@@ -23,6 +23,8 @@ from rest_framework_simplejwt.models import TokenUser
 from rest_framework_simplejwt.tokens import Token
 
 INVALID_TOKEN_DETAIL = "The access token is invalid or expired."  # noqa: S105
+# Where a request keeps its token's verdict: ``(result,)`` or the failure.
+_VERDICT = "bearer_verdict"
 
 
 class BearerTokenAuthentication(JWTStatelessUserAuthentication):
@@ -31,8 +33,12 @@ class BearerTokenAuthentication(JWTStatelessUserAuthentication):
     def authenticate(self, request: Request) -> tuple[TokenUser, Token] | None:
         """Verifies the bearer token of a request, if it has one.
 
+        Once per request: the request limits (``integration.limits``) need
+        the user before the view runs, and the view's authentication then
+        reuses that verdict instead of checking the signature again.
+
         Args:
-            request: The incoming request.
+            request: The incoming request (DRF's, or Django's underneath).
 
         Returns:
             The token's user and the validated token, or None when no
@@ -42,6 +48,20 @@ class BearerTokenAuthentication(JWTStatelessUserAuthentication):
             AuthenticationFailed: The token is malformed, expired, signed
                 with another key, of another type or names no UUID user.
         """
+        underlying = getattr(request, "_request", request)
+        verdict = getattr(underlying, _VERDICT, None)
+        if verdict is None:
+            try:
+                verdict = (self._verify(request),)
+            except exceptions.AuthenticationFailed as error:
+                verdict = error
+            setattr(underlying, _VERDICT, verdict)
+        if isinstance(verdict, exceptions.AuthenticationFailed):
+            raise verdict
+        return verdict[0]
+
+    def _verify(self, request: Request) -> tuple[TokenUser, Token] | None:
+        """Checks the token's signature, lifetime, type and user id."""
         try:
             result = super().authenticate(request)
         except exceptions.AuthenticationFailed as error:

@@ -29,11 +29,13 @@ protect the platform's capacity, and must not take it down.
 import dataclasses
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
@@ -44,7 +46,7 @@ from rest_framework.settings import api_settings
 
 from config import http11, problems
 from config.problems import Code
-from integration.authentication import verify_access_token
+from integration.authentication import BearerTokenAuthentication
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +58,9 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # A counter of requests in flight outlives no request by more than this: a
 # process killed mid-request cannot hold a slot for longer.
 IN_FLIGHT_TTL = 60
+# Seconds to reach the counters' Redis or hear from it before letting the
+# request through uncounted.
+STORE_TIMEOUT = 1
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # What an unreachable cache raises.
 _CACHE_ERRORS = (
@@ -110,12 +115,77 @@ class Quota:
         }
 
 
-def _count(key: str, timeout: int) -> int:
-    """Adds one to a counter that lives ``timeout`` seconds; returns it.
+# Redis clients by cache location, one per process: the cache object of
+# Django's handler lives per thread, and each request runs in a new thread
+# under ASGI, so going through it opened a Redis connection per request.
+_stores: dict[str, redis.Redis] = {}
+_stores_lock = threading.Lock()
+# Gives back one slot unless the counter is gone (expired, or never
+# counted): DECR would re-create it below zero and without a lifetime.
+_RELEASE_SCRIPT = """
+if redis.call('exists', KEYS[1]) == 1 then
+    return redis.call('decr', KEYS[1])
+end
+return nil
+"""
+_REDIS_BACKEND = "django.core.cache.backends.redis.RedisCache"
+
+
+def _store() -> redis.Redis | None:
+    """Returns this process's client of the cache's Redis; None if no Redis.
+
+    The counters keep the cache's keys (its prefix and version): the same
+    counts whichever way they are read.
+    """
+    config = settings.CACHES["default"]
+    if config["BACKEND"] != _REDIS_BACKEND:
+        return None
+    location = config["LOCATION"]
+    store = _stores.get(location)
+    if store is None:
+        with _stores_lock:
+            store = _stores.setdefault(
+                location,
+                redis.Redis.from_url(
+                    location,
+                    socket_connect_timeout=STORE_TIMEOUT,
+                    socket_timeout=STORE_TIMEOUT,
+                ),
+            )
+    return store
+
+
+def _count_all(counters: list[tuple[str, int]]) -> list[int]:
+    """Adds one to counters that live some seconds; returns their counts.
+
+    Args:
+        counters: ``(key, lifetime in seconds)`` of each counter.
+
+    Returns:
+        Each counter's count, this request included.
 
     Raises:
-        ValueError: The counter expired between creation and increment
-            (the request is then not counted).
+        ValueError: In the local-memory cache, a counter expired between
+            its creation and its increment (the request is not counted).
+    """
+    store = _store()
+    if store is None:
+        return [_count(key, timeout) for key, timeout in counters]
+    # One round trip: INCR creates a missing counter at 1, and EXPIRE NX
+    # gives a lifetime to a counter that has none (a new one) only.
+    with store.pipeline(transaction=False) as pipeline:
+        for key, timeout in counters:
+            name = cache.make_key(key)
+            pipeline.incr(name)
+            pipeline.expire(name, timeout, nx=True)
+        return pipeline.execute()[::2]
+
+
+def _count(key: str, timeout: int) -> int:
+    """Counts in the local-memory cache (the embedded default).
+
+    Raises:
+        ValueError: The counter expired between creation and increment.
     """
     cache.add(key, 0, timeout=timeout)
     count = cache.incr(key)
@@ -139,14 +209,14 @@ def acquire_slot(key: str, *, limit: int, ttl: int) -> bool:
     Returns:
         True if a slot was taken (give it back with :func:`release_slot`);
         False if all were taken. True, logged, if the cache is out.
-
     """
     try:
-        if _count(key, timeout=ttl) <= limit:
-            return True
+        [count] = _count_all([(key, ttl)])
     except (ValueError, *_CACHE_ERRORS) as error:
         # Out, or the counter expired while it was counted.
         logger.warning("Slot %s not counted: %r", key, error)
+        return True
+    if count <= limit:
         return True
     release_slot(key)
     return False
@@ -155,7 +225,11 @@ def acquire_slot(key: str, *, limit: int, ttl: int) -> bool:
 def release_slot(key: str) -> None:
     """Gives back a slot of requests in flight."""
     try:
-        cache.decr(key)
+        store = _store()
+        if store is None:
+            cache.decr(key)
+        elif store.eval(_RELEASE_SCRIPT, 1, cache.make_key(key)) is None:
+            raise ValueError("no such counter")
     except (ValueError, *_CACHE_ERRORS) as error:
         # Expired meanwhile (nothing to give back), or the cache is out.
         logger.warning("Request slot %s not released: %r", key, error)
@@ -197,16 +271,16 @@ def client_identity(request: HttpRequest, scope: str) -> str:
 
     The ``auth`` scope always counts per address: its requests carry no
     token. Otherwise a valid bearer token names the user; a missing or
-    invalid one falls back to the address (the view will answer 401).
+    invalid one falls back to the address (the view will answer 401). The
+    token's verdict is kept on the request for the view's authentication.
     """
     if scope != AUTH:
-        header = request.META.get("HTTP_AUTHORIZATION", "")
-        kind, _, token = header.partition(" ")
-        if kind.lower() == "bearer" and token:
-            try:
-                return f"user:{verify_access_token(token.strip()).id}"
-            except exceptions.AuthenticationFailed:
-                pass
+        try:
+            verified = BearerTokenAuthentication().authenticate(request)
+        except exceptions.AuthenticationFailed:
+            verified = None
+        if verified is not None:
+            return f"user:{verified[0].id}"
     return address_identity(
         request.META.get("REMOTE_ADDR", ""),
         request.META.get("HTTP_X_FORWARDED_FOR"),
@@ -301,30 +375,34 @@ class RequestLimitMiddleware:
         identity = client_identity(request, scope)
         now = time.time()
         window = int(now // rate.window) * rate.window
-        count = _count(
-            f"limits:rate:{scope}:{identity}:{window}", timeout=rate.window
-        )
+        counters = [(f"limits:rate:{scope}:{identity}:{window}", rate.window)]
+        # Both counts in one round trip; a request refused for its rate
+        # gives its slot back at once.
+        in_flight = f"limits:in_flight:{identity}"
+        if scope != AUTH:
+            counters.append((in_flight, IN_FLIGHT_TTL))
+        count, *slots = _count_all(counters)
         reset = math.ceil(window + rate.window - now)
         quota = Quota(scope, rate, max(0, rate.quota - count), reset)
         request.limit_quota = quota
+        refusal = None
         if count > rate.quota:
-            return _refusal(
+            refusal = _refusal(
                 f"Over {rate.quota} requests in {rate.window} s; retry "
                 f"after {reset} s.",
                 reset,
                 quota,
             )
-        if scope == AUTH:
-            return None
-        key = f"limits:in_flight:{identity}"
-        if not acquire_slot(
-            key, limit=settings.API_MAX_IN_FLIGHT, ttl=IN_FLIGHT_TTL
-        ):
-            return _refusal(
+        elif slots and slots[0] > settings.API_MAX_IN_FLIGHT:
+            refusal = _refusal(
                 f"Over {settings.API_MAX_IN_FLIGHT} requests in progress at "
                 "once; retry when one has finished.",
                 1,
                 quota,
             )
-        request.limit_release = lambda: release_slot(key)
-        return None
+        if slots:
+            if refusal is not None:
+                release_slot(in_flight)
+            else:
+                request.limit_release = lambda: release_slot(in_flight)
+        return refusal

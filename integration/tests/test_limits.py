@@ -355,3 +355,58 @@ def test_headers_just_under_the_limit_are_served(auth_api, upstream, user_id):
     _me(upstream, user_id)
     response = auth_api.get("/api/v1/me", HTTP_X_PADDING="a" * 8000)
     assert response.status_code == 200
+
+
+@pytest.fixture
+def shared_counters():
+    """The counters in a Redis of their own, emptied before and after."""
+    store = redis.Redis.from_url(REDIS_URL)
+    store.flushdb()
+    shared = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        }
+    }
+    try:
+        with override_settings(CACHES=shared):
+            caches.close_all()
+            yield store
+    finally:
+        store.flushdb()
+        store.close()
+        caches.close_all()
+
+
+def test_a_gone_counter_in_redis_is_not_recreated_below_zero(
+    shared_counters, caplog
+):
+    with caplog.at_level(logging.WARNING, logger="integration.limits"):
+        limits.release_slot("limits:in_flight:address:nobody")
+
+    assert "not released" in caplog.text
+    assert shared_counters.keys("*limits:in_flight:*") == []
+
+
+def test_a_slot_counter_in_redis_lives_its_ttl_and_is_given_back(
+    shared_counters,
+):
+    assert limits.acquire_slot("limits:sockets:x", limit=1, ttl=30)
+    assert not limits.acquire_slot("limits:sockets:x", limit=1, ttl=30)
+    [name] = shared_counters.keys("*limits:sockets:x")
+
+    assert 0 < shared_counters.ttl(name) <= 30
+    assert int(shared_counters.get(name)) == 1, "the refused one gave back"
+    limits.release_slot("limits:sockets:x")
+    assert int(shared_counters.get(name)) == 0
+
+
+def test_a_request_refused_for_its_rate_holds_no_slot_in_redis(
+    auth_api, upstream, user_id, tight, shared_counters
+):
+    _me(upstream, user_id)
+    statuses = [auth_api.get("/api/v1/me").status_code for _ in range(3)]
+    [in_flight] = shared_counters.keys("*limits:in_flight:*")
+
+    assert statuses == [200, 200, 429]
+    assert int(shared_counters.get(in_flight)) == 0
