@@ -116,6 +116,8 @@ TARGET_ACCOUNTING = 0.30
 TARGET_GATEWAY = 0.15
 TARGET_GATEWAY_VS_ACCOUNTING = 0.6
 TARGET_GATEWAY_P99_MS = 100.0
+# A 1-minute load average above this at the start is worth a warning.
+BUSY_LOAD_AVERAGE = 1.0
 
 
 def say(message: str) -> None:
@@ -495,6 +497,15 @@ def report(results: dict) -> str:
         "users ("
         + ", ".join(f"{k}={v}" for k, v in LIFTED_LIMITS.items())
         + "); they are still counted in Redis on every request.",
+    ]
+    if results["load_average"] > BUSY_LOAD_AVERAGE:
+        lines += [
+            "",
+            f"The machine was busy at the start (load average "
+            f"{results['load_average']:.2f}): other work shared the cores, "
+            "so these numbers are lower and noisier than on an idle machine.",
+        ]
+    lines += [
         "",
         "| what | clients | per second | p50 ms | p99 ms | errors "
         "| x reference |",
@@ -704,6 +715,7 @@ def main() -> int:
         "machine": _machine(),
         "seconds": SECONDS,
         "quick": QUICK,
+        "load_average": os.getloadavg()[0],
     }
     marker = f"SAVINGS_BENCH_RUN={uuid.uuid4().hex}"
     env = stack_env(marker)
