@@ -29,7 +29,7 @@ PYTEST := $(PY) -m pytest -p no:cacheprovider
 
 .PHONY: help run test test-long install install-dev bootstrap migrate seed static \
 	services lint format migrations-check validate unit coverage contract \
-	e2e smoke faults bench-balance clean
+	e2e smoke faults bench bench-balance clean
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -146,8 +146,17 @@ faults: install-dev  ## Kill, freeze, restart under load: money stays exact.
 test-long:  ## `make test`, faults x3 with 16 clients, an 11-minute soak.
 	FAULTS_ROUNDS=3 FAULTS_CLIENTS=16 E2E_SOAK_SECONDS=660 $(MAKE) test
 
-bench-balance: install-dev bootstrap services  ## Balance-as-of latency, 1k/1M.
-	$(ACCOUNTING) ACCOUNTING_DATABASE_URL=$(PG_URL)/bench_accounting \
+# One run, one report (bench/run.py): pgbench's reference credit and the
+# service's SQL, then credits and movements through the real stack with
+# wrk, ratios, targets, verify_ledger, balance-as-of and pages at 1k/1M.
+# BENCH_SECONDS per step (10); BENCH_QUICK=1 skips the 1M-entry load.
+bench: install-dev bootstrap services  ## Money path vs pgbench, one report.
+	scripts/ensure-tools.sh
+	PG_URL=$(PG_URL) AMQP_URL=$(AMQP_URL) REDIS_URL=$(REDIS_URL) \
+		$(PY) bench/run.py
+
+bench-balance: install-dev bootstrap services  ## Balance-as-of, pages: 1k/1M.
+	$(ACCOUNTING) ACCOUNTING_DATABASE_URL=$(PG_URL)/bench_balance \
 		$(PY) scripts/bench_balance_at.py 1000 1000000
 
 clean:  ## Remove the embedded default's data (var/) and the venv.

@@ -1,22 +1,30 @@
-r"""Measures the cost of a balance as of an instant, by history length.
+r"""Measures balance-as-of and transaction pages, by history length.
 
 ``GET /balance?at=T`` must cost the same whatever the length of history: it
 is one backward probe of the entry index on (account, occurred_at,
-sequence). This loads N credits on one holder's main account (straight into
-PostgreSQL with generate_series, so 1M entries take seconds; triggers are
-off during the load only), then times the accounting service's
-``balance_at`` selector and its internal HTTP endpoint at random instants,
-and prints the query plan.
+sequence). A page of ``GET /transactions`` must too: keyset pagination on
+(occurred_at, id), so a page deep in the history (resumed from a cursor)
+is one index range scan, like the first. This loads N credits on one
+holder's main account (straight into PostgreSQL with generate_series, so
+1M entries take seconds; triggers are off during the load only), then
+times the accounting service's ``balance_at`` selector and its internal
+HTTP endpoint at random instants, and the internal transactions endpoint's
+first page and pages resumed at random points of the history, and prints
+the query plans.
 
 Run it on a scratch database (it is dropped and recreated)::
 
     make bench-balance      # or, by hand:
     DJANGO_SETTINGS_MODULE=config.accounting.settings \\
-    ACCOUNTING_DATABASE_URL=postgres://postgres@127.0.0.1/bench_accounting \\
+    ACCOUNTING_DATABASE_URL=postgres://postgres@127.0.0.1/bench_balance \\
     .venv/bin/python scripts/bench_balance_at.py 1000 1000000
+
+``--json PATH`` (first) also writes the figures and plans there, for
+``make bench`` (``bench/run.py``).
 """
 
 import datetime as dt
+import json
 import os
 import random
 import statistics
@@ -29,6 +37,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 SAMPLES = 2000
+# Pages cost more than a balance: fewer samples keep the run short.
+PAGE_SAMPLES = 200
+PAGE_SIZE = 50  # the internal API's default page
 
 
 def _recreate_database() -> None:
@@ -94,8 +105,10 @@ def _load(entries: int):
             """
             INSERT INTO accounting_transaction
                 (id, holder_id, kind, amount, currency, occurred_at,
-                 description, source, category, plan_snapshot, created_at)
-            SELECT id, %s, 'credit', 100, 'USD', at, '', '', NULL, NULL, at
+                 description, source, category, plan_snapshot, to_currency,
+                 created_at)
+            SELECT id, %s, 'credit', 100, 'USD', at, '', '', NULL, NULL, '',
+                at
             FROM bench_txn
             """,
             [user_id],
@@ -138,8 +151,55 @@ def _timed(calls) -> dict[str, float]:
     }
 
 
-def main(sizes: list[int]) -> None:
-    """Loads each size in turn and prints its latencies."""
+def _page_cursors(holder, start, size, rng) -> list[str]:
+    """Returns cursors that resume the history at random transactions."""
+    from django.db import connection  # noqa: PLC0415
+
+    from accounting import models, selectors  # noqa: PLC0415
+
+    instants = [
+        start + dt.timedelta(minutes=rng.randint(1, size))
+        for _ in range(PAGE_SAMPLES)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, occurred_at FROM accounting_transaction "
+            "WHERE holder_id = %s AND occurred_at = ANY(%s)",
+            [holder.pk, instants],
+        )
+        found = {
+            at: models.Transaction(id=pk, occurred_at=at)
+            for pk, at in cursor.fetchall()
+        }
+    return [selectors.cursor_encode(found[at]) for at in instants]
+
+
+def _plan(sql: str, params=()) -> list[str]:
+    """Returns PostgreSQL's executed plan of a statement, line by line."""
+    from django.db import connection  # noqa: PLC0415
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF) {sql}", params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _page_plan(path: str, client, cursor: str) -> list[str]:
+    """Returns the plan of the page query a cursor's request ran."""
+    from django.db import connection  # noqa: PLC0415
+    from django.test.utils import CaptureQueriesContext  # noqa: PLC0415
+
+    with CaptureQueriesContext(connection) as captured:
+        client.get(path, {"cursor": cursor})
+    page_sql = next(
+        query["sql"]
+        for query in captured.captured_queries
+        if query["sql"].startswith('SELECT "accounting_transaction"')
+    )
+    return _plan(page_sql)
+
+
+def main(sizes: list[int], json_path: Path | None = None) -> None:
+    """Loads each size in turn and prints its latencies (and plans)."""
     os.environ.setdefault(
         "DJANGO_SETTINGS_MODULE", "config.accounting.settings"
     )
@@ -149,7 +209,6 @@ def main(sizes: list[int]) -> None:
     django.setup()
     from django.conf import settings  # noqa: PLC0415
     from django.core.management import call_command  # noqa: PLC0415
-    from django.db import connection  # noqa: PLC0415
     from django.test import Client  # noqa: PLC0415
 
     from accounting import selectors  # noqa: PLC0415
@@ -158,8 +217,9 @@ def main(sizes: list[int]) -> None:
     settings.ALLOWED_HOSTS = ["*"]
     client = Client(HTTP_AUTHORIZATION=f"Service {settings.INTERNAL_API_TOKEN}")
     rng = random.Random(42)
+    results = {"rows": [], "plans": []}
     print(
-        f"{'entries':>9} {'what':<26} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}"
+        f"{'entries':>9} {'what':<38} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}"
     )
     for size in sizes:
         holder, start, span = _load(size)
@@ -182,22 +242,52 @@ def main(sizes: list[int]) -> None:
             )
             for at in instants
         )
+        pages = f"/internal/v1/holders/{holder.pk}/transactions"
+        first = client.get(pages)
+        assert first.status_code == 200, first.content
+        assert len(first.json()["results"]) == PAGE_SIZE
+        first_page = _timed(
+            (lambda pages=pages: client.get(pages)) for _ in range(PAGE_SAMPLES)
+        )
+        cursors = _page_cursors(holder, start, size, rng)
+        deep = client.get(pages, {"cursor": cursors[0]})
+        assert deep.status_code == 200, deep.content
+        deep_page = _timed(
+            lambda cursor=cursor, pages=pages: client.get(
+                pages, {"cursor": cursor}
+            )
+            for cursor in cursors
+        )
         for what, figures in (
             ("balance_at() selector", query),
-            ("internal GET .../balance", http),
+            ("internal GET .../balance?at=", http),
+            ("internal GET .../transactions", first_page),
+            ("internal GET .../transactions?cursor=", deep_page),
         ):
             print(
-                f"{size:>9} {what:<26} {figures['p50']:>7.3f} "
+                f"{size:>9} {what:<38} {figures['p50']:>7.3f} "
                 f"{figures['p95']:>7.3f} {figures['p99']:>7.3f}"
             )
+            results["rows"].append({"entries": size, "what": what, **figures})
         sql, params = selectors.balance_query(
             holder=holder, currency="USD", at=instants[0]
         ).query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF) {sql}", params)
-            plan = "\n".join(f"    {row[0]}" for row in cursor.fetchall())
-        print(f"  plan with {size} entries:\n{plan}")
+        for what, plan in (
+            ("balance as of", _plan(sql, params)),
+            ("page resumed by cursor", _page_plan(pages, client, cursors[0])),
+        ):
+            print(f"  plan of the {what}, {size} entries:")
+            print("\n".join(f"    {line}" for line in plan))
+            results["plans"].append(
+                {"entries": size, "what": what, "plan": plan}
+            )
+    if json_path is not None:
+        json_path.write_text(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":
-    main([int(arg) for arg in sys.argv[1:]] or [1000, 1_000_000])
+    args = sys.argv[1:]
+    output = None
+    if args[:1] == ["--json"]:
+        output, args = Path(args[1]), args[2:]
+    main([int(arg) for arg in args] or [1000, 1_000_000], output)

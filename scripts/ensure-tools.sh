@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the load generators `make bench` runs, from Debian's packages,
+# only when they are missing: wrk (HTTP) and pgbench (postgresql-client,
+# which the test stack already needs). Safe to run again.
+set -euo pipefail
+
+missing=()
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+command -v pgbench >/dev/null 2>&1 || missing+=(postgresql-client)
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null 2>&1 || {
+    echo "ensure-tools: install ${missing[*]} (apt-get needs root)" >&2
+    exit 1
+  }
+  sudo=(sudo)
+fi
+echo "ensure-tools: installing ${missing[*]}"
+if ! "${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}"; then
+  # A fresh machine may not have the package lists yet.
+  "${sudo[@]}" apt-get update
+  "${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
+fi
