@@ -44,7 +44,9 @@ exec gunicorn "config.$SERVICE.wsgi:application" \
   --name "$SERVICE" \
   --bind "${BIND_HOST:-127.0.0.1}:${PORT:-$default_port}" \
   --workers "${WEB_WORKERS:-2}" \
-  --worker-class sync \
+  --worker-class gthread \
+  --threads "${WEB_THREADS:-2}" \
+  --keep-alive "${WEB_KEEP_ALIVE:-30}" \
   --graceful-timeout "${GRACEFUL_TIMEOUT:-5}" \
   --worker-tmp-dir /dev/shm \
   --access-logfile - \
