@@ -41,6 +41,7 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from redis import exceptions as redis_exceptions
+from redis.commands.core import Script
 from rest_framework import exceptions
 from rest_framework.settings import api_settings
 
@@ -122,12 +123,16 @@ _stores: dict[str, redis.Redis] = {}
 _stores_lock = threading.Lock()
 # Gives back one slot unless the counter is gone (expired, or never
 # counted): DECR would re-create it below zero and without a lifetime.
-_RELEASE_SCRIPT = """
+# Sent by its digest (EVALSHA): Redis keeps it after the first call.
+_RELEASE = Script(
+    None,
+    b"""
 if redis.call('exists', KEYS[1]) == 1 then
     return redis.call('decr', KEYS[1])
 end
 return nil
-"""
+""",
+)
 _REDIS_BACKEND = "django.core.cache.backends.redis.RedisCache"
 
 
@@ -228,7 +233,7 @@ def release_slot(key: str) -> None:
         store = _store()
         if store is None:
             cache.decr(key)
-        elif store.eval(_RELEASE_SCRIPT, 1, cache.make_key(key)) is None:
+        elif _RELEASE(keys=[cache.make_key(key)], client=store) is None:
             raise ValueError("no such counter")
     except (ValueError, *_CACHE_ERRORS) as error:
         # Expired meanwhile (nothing to give back), or the cache is out.

@@ -70,6 +70,10 @@ SIMPLE_JWT = {
 UPSTREAM_CONNECT_TIMEOUT = env.float("UPSTREAM_CONNECT_TIMEOUT", default=2.0)
 UPSTREAM_READ_TIMEOUT = env.float("UPSTREAM_READ_TIMEOUT", default=10.0)
 UPSTREAM_POOL_SIZE = env.int("UPSTREAM_POOL_SIZE", default=20)
+# Threads of one gateway process serving HTTP requests (config/integration/
+# asgi.py): the most it serves at once; each waits on a service meanwhile.
+# At most UPSTREAM_POOL_SIZE, so that each finds a pooled connection.
+GATEWAY_THREADS = env.int("GATEWAY_THREADS", default=16)
 # /readyz must answer a load balancer quickly, whatever the services do.
 READYZ_TIMEOUT = env.float("READYZ_TIMEOUT", default=2.0)
 # Where staff reach the two admins (linked from the landing page).
