@@ -52,7 +52,7 @@ from accounting.selectors.reports import (  # noqa: F401 (re-exported)
     ReportGroup,
     report_summary,
 )
-from config import money
+from config import keyset, money
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -326,6 +326,65 @@ class Page:
     next_cursor: str | None
 
 
+def transactions_query(
+    *,
+    holder: models.Holder,
+    date_from: dt.datetime | None = None,
+    date_to: dt.datetime | None = None,
+    kind: str | None = None,
+    currency: str | None = None,
+    cursor: str | None = None,
+    order: str = "desc",
+) -> QuerySet[models.Transaction]:
+    """Returns a holder's transactions in page order, from a cursor on.
+
+    Keyset pagination on ``(occurred_at, id)``, the tail of the index
+    ``accounting_txn_holder_time``: a resumed page is an index range that
+    starts at the cursor (``config.keyset``), whatever its depth. Splits
+    come prefetched in one more query for whatever slice is read.
+
+    Args:
+        holder: The holder.
+        date_from: Only transactions at or after this instant.
+        date_to: Only transactions at or before this instant.
+        kind: Only this transaction kind.
+        currency: Only this currency.
+        cursor: Resume after the position this cursor names.
+        order: ``desc`` (newest first) or ``asc``.
+
+    Returns:
+        The query, ordered, unsliced.
+
+    Raises:
+        InvalidRangeError: ``date_from`` is after ``date_to``.
+        InvalidCursorError: The cursor is not valid.
+    """
+    if date_from and date_to and date_from > date_to:
+        raise errors.InvalidRangeError()
+    query = models.Transaction.objects.filter(holder=holder)
+    if date_from:
+        query = query.filter(occurred_at__gte=date_from)
+    if date_to:
+        query = query.filter(occurred_at__lte=date_to)
+    if kind:
+        query = query.filter(kind=kind)
+    if currency:
+        # A conversion is in both of its currencies.
+        query = query.filter(Q(currency=currency) | Q(to_currency=currency))
+    ordering = ("occurred_at", "id")
+    if order != "asc":
+        ordering = ("-occurred_at", "-id")
+    if cursor:
+        query = query.filter(
+            keyset.after(ordering=ordering, position=cursor_decode(cursor))
+        )
+    return (
+        query.order_by(*ordering)
+        .select_related(_CONTRIBUTION_GROUP)
+        .prefetch_related(_splits())
+    )
+
+
 def transactions_page(
     *,
     holder: models.Holder,
@@ -339,10 +398,6 @@ def transactions_page(
 ) -> Page:
     """Returns a page of a holder's transactions, newest first by default.
 
-    Keyset pagination on ``(occurred_at, id)`` (the index
-    ``accounting_txn_holder_time``); splits are prefetched in one more
-    query for the whole page.
-
     Args:
         holder: The holder.
         date_from: Only transactions at or after this instant.
@@ -354,39 +409,23 @@ def transactions_page(
         order: ``desc`` (newest first) or ``asc``.
 
     Returns:
-        The page.
+        The page (two queries: the rows and their splits).
 
     Raises:
         InvalidRangeError: ``date_from`` is after ``date_to``.
         InvalidCursorError: The cursor is not valid.
     """
-    if date_from and date_to and date_from > date_to:
-        raise errors.InvalidRangeError()
     limit = max(1, min(limit, MAX_PAGE_SIZE))
-    query = models.Transaction.objects.filter(holder=holder)
-    if date_from:
-        query = query.filter(occurred_at__gte=date_from)
-    if date_to:
-        query = query.filter(occurred_at__lte=date_to)
-    if kind:
-        query = query.filter(kind=kind)
-    if currency:
-        # A conversion is in both of its currencies.
-        query = query.filter(Q(currency=currency) | Q(to_currency=currency))
-    descending = order != "asc"
-    if cursor:
-        at, pk = cursor_decode(cursor)
-        if descending:
-            after = Q(occurred_at__lt=at) | Q(occurred_at=at, id__lt=pk)
-        else:
-            after = Q(occurred_at__gt=at) | Q(occurred_at=at, id__gt=pk)
-        query = query.filter(after)
-    ordering = ("-occurred_at", "-id") if descending else ("occurred_at", "id")
-    rows = list(
-        query.order_by(*ordering)
-        .select_related(_CONTRIBUTION_GROUP)
-        .prefetch_related(_splits())[: limit + 1]
+    query = transactions_query(
+        holder=holder,
+        date_from=date_from,
+        date_to=date_to,
+        kind=kind,
+        currency=currency,
+        cursor=cursor,
+        order=order,
     )
+    rows = list(query[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(

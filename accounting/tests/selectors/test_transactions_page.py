@@ -4,8 +4,9 @@ import json
 import uuid
 
 import pytest
+from django.db import connection
 
-from accounting import errors, selectors, services
+from accounting import errors, models, selectors, services
 from accounting.tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -161,3 +162,107 @@ def test_transaction_get_is_scoped_to_the_holder(holder, history):
             selectors.transaction_get(
                 holder=other, transaction_id=transaction_id
             )
+
+
+def insert_credits(holder, instants):
+    """Inserts bare credit headers at these instants (no entries needed)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO accounting_transaction (
+                id, holder_id, kind, amount, currency, occurred_at,
+                description, source, to_currency, created_at)
+            SELECT gen_random_uuid(), %s, 'credit', 100, 'USD', at, '', '',
+                '', now()
+            FROM unnest(%s::timestamptz[]) AS at
+            """,
+            [holder.pk, instants],
+        )
+
+
+def every_page(holder, **options):
+    cursor, seen = None, []
+    while True:
+        page = selectors.transactions_page(
+            holder=holder, cursor=cursor, **options
+        )
+        seen += ids(page.results)
+        if page.next_cursor is None:
+            return seen
+        cursor = page.next_cursor
+
+
+def page_order(order):
+    return ("occurred_at", "id") if order == "asc" else ("-occurred_at", "-id")
+
+
+@pytest.mark.parametrize("order", ["desc", "asc"])
+@pytest.mark.parametrize("limit", [1, 2, 3, 4, 7])
+def test_pages_across_ties_return_every_transaction_once(holder, order, limit):
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    # Runs of equal instants, some longer than a page: for one limit or
+    # another, every page boundary falls inside a run.
+    runs = [1, 4, 2, 5, 1, 3]
+    instants = [
+        start + dt.timedelta(seconds=second)
+        for second, run in enumerate(runs)
+        for _ in range(run)
+    ]
+    insert_credits(holder, instants)
+    insert_credits(factories.HolderFactory(), instants)
+    mine = models.Transaction.objects.filter(holder=holder)
+    expected = ids(mine.order_by(*page_order(order)))
+    assert len(set(expected)) == len(instants)
+
+    assert every_page(holder, order=order, limit=limit) == expected
+
+    # Filters narrow the same walk; both ends fall inside runs.
+    date_from, date_to = instants[1], instants[-1] - dt.timedelta(seconds=1)
+    assert every_page(
+        holder,
+        order=order,
+        limit=limit,
+        date_from=date_from,
+        date_to=date_to,
+        kind="credit",
+        currency="USD",
+    ) == ids(
+        mine.filter(occurred_at__range=(date_from, date_to)).order_by(
+            *page_order(order)
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("order", "scan", "bound"),
+    [
+        ("desc", "Index Scan Backward using", "occurred_at <="),
+        ("asc", "Index Scan using", "occurred_at >="),
+    ],
+)
+def test_a_resumed_page_is_an_index_range(holder, order, scan, bound):
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    instants = [start + dt.timedelta(seconds=s) for s in range(5000)]
+    insert_credits(holder, instants)
+    insert_credits(factories.HolderFactory(), instants)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE accounting_transaction")
+    middle = models.Transaction.objects.get(
+        holder=holder, occurred_at=instants[2500]
+    )
+    query = selectors.transactions_query(
+        holder=holder, cursor=selectors.cursor_encode(middle), order=order
+    )
+
+    plan = query[: selectors.DEFAULT_PAGE_SIZE + 1].explain(analyze=True)
+
+    lines = [line.strip() for line in plan.splitlines()]
+    (scan_line,) = [line for line in lines if "accounting_txn_holder" in line]
+    assert f"{scan} accounting_txn_holder_time" in scan_line
+    # It starts at the cursor and stops with the page: 51 rows read.
+    assert "rows=51 loops=1" in scan_line
+    index_cond = lines[lines.index(scan_line) + 1]
+    assert index_cond.startswith("Index Cond: ((holder_id = ")
+    assert f"AND ({bound} " in index_cond
+    assert "Sort" not in plan
+    assert "Seq Scan on accounting_transaction" not in plan
