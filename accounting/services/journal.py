@@ -574,15 +574,17 @@ def _one_transaction(pipelined: bool) -> Iterator[None]:
     raw = connection.connection
     # Errors the database reports at a wait become Django's (an outage is
     # a 503 ``database_unavailable``, the connection is checked again).
-    with connection.wrap_database_errors:
+    # BEGIN and COMMIT go through Django's cursor like every statement, so
+    # that its query log shows the whole transaction.
+    with connection.wrap_database_errors, connection.cursor() as cursor:
         try:
             with raw.pipeline():
-                raw.execute("BEGIN")
+                cursor.execute("BEGIN")
                 yield
-                raw.execute("COMMIT")
+                cursor.execute("COMMIT")
         except BaseException:
             if raw.info.transaction_status in _OPEN:
-                raw.execute("ROLLBACK")
+                cursor.execute("ROLLBACK")
             raise
 
 
