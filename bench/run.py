@@ -26,6 +26,11 @@ same concurrency. In order:
    gateway's request limits are lifted for the run (environment settings)
    so that the numbers measure the work, not the quotas; the counting in
    Redis still happens on every request.
+   Around the 8-client credit steps, and GET /healthz on the gateway
+   and on accounting after them (the framework's floor: an empty
+   request), the CPU time of every tier (``bench/cpu.py``) is read and
+   divided by the requests completed: what a credit costs each process,
+   next to what the machine's cores can give one at the rate measured.
 3. The issue's targets, each met or not.
 4. ``verify_ledger`` on the benchmark's accounting database (and on the
    pgbench one): the run fails if either does not hold.
@@ -42,6 +47,7 @@ step, ``BENCH_QUICK=1`` skips the 1,000,000-entry load, ``PG_URL``,
 import concurrent.futures
 import contextlib
 import datetime as dt
+import functools
 import json
 import os
 import random
@@ -51,6 +57,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -59,6 +66,7 @@ sys.path.insert(0, str(REPO_DIR))
 
 import httpx  # noqa: E402
 
+from bench import cpu  # noqa: E402
 from tests.conftest import (  # noqa: E402
     manage,
     platform_env,
@@ -82,6 +90,12 @@ RUN_DIR = VAR_DIR / "bench"
 
 CLIENTS = (1, 8, 32)
 MOVEMENT_CLIENTS = 8
+# The steps whose CPU is read by tier (bench/cpu.py), at this many clients;
+# then an empty request (GET /healthz) on each of these, for the floor.
+PROFILED = ("accounting-credit", "credit")
+PROFILED_CLIENTS = 8
+EMPTY_CLIENTS = 4
+EMPTY_SECONDS = 3
 HOLDERS = 10_000
 USERS = 64
 WARM_UP_SECONDS = 2
@@ -401,6 +415,7 @@ def wrk(
     seconds_taken = result["duration_us"] / 1e6
     return {
         "rate": succeeded / seconds_taken,
+        "requests": result["requests"],
         "p50_ms": result["p50_us"] / 1000,
         "p99_ms": result["p99_us"] / 1000,
         "errors": result["socket_errors"] + refused,
@@ -417,6 +432,56 @@ def wrk(
             )
         ),
     }
+
+
+def wrk_get(url: str, clients: int, seconds: int) -> dict:
+    """Runs wrk's plain GET of one URL; returns rate, requests, errors."""
+    command = [
+        "wrk",
+        "-t",
+        str(min(2, clients)),
+        "-c",
+        str(clients),
+        "-d",
+        f"{seconds}s",
+        "--timeout",
+        "10s",
+        url,
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    rate = re.search(r"^Requests/sec:\s+([\d.]+)", done.stdout, re.MULTILINE)
+    requests = re.search(r"(\d+) requests in", done.stdout)
+    if done.returncode or rate is None or requests is None:
+        raise RuntimeError(f"wrk failed:\n{done.stdout}{done.stderr}")
+    refused = re.search(r"Non-2xx or 3xx responses: (\d+)", done.stdout)
+    sockets = re.search(r"Socket errors: (.*)$", done.stdout, re.MULTILINE)
+    return {
+        "rate": float(rate.group(1)),
+        "requests": int(requests.group(1)),
+        "errors": int(refused.group(1)) if refused else 0,
+        "note": f"socket errors: {sockets.group(1)}" if sockets else "",
+    }
+
+
+def profiled(probe: cpu.Probe, step: Callable[[], dict]) -> dict:
+    """Runs a wrk step while reading CPU by tier; adds ``cpu`` to its result.
+
+    Args:
+        probe: Finds and reads the tiers' processes.
+        step: Runs wrk; returns its result, with ``rate`` and ``requests``.
+
+    Returns:
+        The step's result; ``cpu`` is ``cpu.per_request``'s, with
+        ``available_ms``: the cores' time per request at the step's rate.
+    """
+    before = probe.sample()
+    result = step()
+    spent = cpu.spent(before, probe.sample())
+    result["cpu"] = {
+        **cpu.per_request(spent, result["requests"]),
+        "available_ms": cpu.available_ms(result["rate"]),
+    }
+    return result
 
 
 def verify(env: dict[str, str], database: str) -> tuple[bool, str]:
@@ -480,6 +545,93 @@ def _row(label: str, clients: int, result: dict, reference: float) -> str:
     )
 
 
+def _cpu_report(results: dict) -> list[str]:
+    """The CPU per credit by tier, and the empty request's, as Markdown."""
+    steps = [
+        (label, results["http"][name][str(PROFILED_CLIENTS)]["cpu"])
+        for label, name in (
+            ("accounting POST .../credits", "accounting-credit"),
+            ("gateway POST /api/v1/credits", "credit"),
+        )
+    ]
+    cores = os.cpu_count() or 1
+
+    def row(label: str, values: list[float], form: str = "{:.2f}") -> str:
+        return f"| {label} | " + " | ".join(map(form.format, values)) + " |"
+
+    lines = [
+        "",
+        f"CPU per credit (ms) at {PROFILED_CLIENTS} clients, by tier: the "
+        "CPU time (utime + stime) of its processes over the step, divided "
+        "by the requests wrk completed (bench/cpu.py). Tiers marked * are "
+        "whole servers, shared with whatever else ran; the machine's row "
+        "is every process's and the kernel's.",
+        "",
+        "| tier | " + " | ".join(label for label, _ in steps) + " |",
+        "|---|" + "---|" * len(steps),
+    ]
+    lines += [
+        row(
+            f"{tier}{' *' if tier in cpu.SHARED else ''}",
+            [step["ms"][tier] for _, step in steps],
+        )
+        for tier in cpu.TIERS
+    ]
+    lines += [
+        row("**total**", [step["total_ms"] for _, step in steps]),
+        row("other processes", [step["other_ms"] for _, step in steps]),
+        row(cpu.INTERRUPTS, [step["interrupts_ms"] for _, step in steps]),
+        row("whole machine", [step["machine_ms"] for _, step in steps]),
+        row(
+            f"available at {cores} cores = {cores * 1000} ms / credits/s",
+            [step["available_ms"] for _, step in steps],
+        ),
+        row(
+            "cores busy (whole machine / available)",
+            [
+                100 * step["machine_ms"] / step["available_ms"]
+                for _, step in steps
+            ],
+            "{:.0f}%",
+        ),
+    ]
+    lines += [""]
+    lines += [
+        f"- other processes (ms), {label}: "
+        + (
+            ", ".join(
+                f"{name} {ms:.2f}"
+                for name, ms in step["others_ms"].items()
+                if ms >= 0.005
+            )
+            or "none above 0.01"
+        )
+        + "."
+        for label, step in steps
+    ]
+    lines += [
+        "",
+        f"An empty request (GET /healthz, wrk {EMPTY_CLIENTS} connections, "
+        f"{EMPTY_SECONDS} s), the framework's floor:",
+        "",
+    ]
+    for name, tier in (
+        ("gateway", cpu.GATEWAY),
+        ("accounting", cpu.ACCOUNTING),
+    ):
+        empty = results["empty"][name]
+        spent = empty["cpu"]
+        errors = f", {empty['errors']} errors" if empty["errors"] else ""
+        lines.append(
+            f"- {name}: {spent['ms'][tier]:.2f} ms CPU per request in the "
+            f"{name}, {spent['total_ms']:.2f} ms in all tiers (wrk "
+            f"{spent['ms'][cpu.LOAD]:.2f}, whole machine "
+            f"{spent['machine_ms']:.2f}, available "
+            f"{spent['available_ms']:.2f}); {empty['rate']:,.0f}/s{errors}"
+        )
+    return lines
+
+
 def report(results: dict) -> str:
     """Renders the run as Markdown."""
     reference = {
@@ -529,6 +681,7 @@ def report(results: dict) -> str:
         f"- {'met' if met else 'NOT MET'}: {text}"
         for text, met in results["targets"]
     ]
+    lines += _cpu_report(results)
     lines += ["", "Ledger:", ""]
     lines += [
         f"- {database}: {'holds' if holds else 'FAILS'}: {summary}"
@@ -669,8 +822,12 @@ def run_pgbench(results: dict, env: dict[str, str]) -> None:
             say(f"  {result['rate']:,.0f}/s, p99 {result['p99_ms']:.1f} ms")
 
 
-def run_http(results: dict, env: dict[str, str]) -> None:
-    """Step 2: credits and movements through the running stack."""
+def run_http(results: dict, env: dict[str, str], probe: cpu.Probe) -> None:
+    """Step 2: credits and movements through the running stack.
+
+    The CPU of every tier is read around the ``PROFILED`` steps at
+    ``PROFILED_CLIENTS``, and around an empty request to each server.
+    """
     say(f"stack: {USERS} users sign up through the gateway")
     members = members_create(USERS)
     token = _local_env(Path(env["VAR_DIR"]))["ACCOUNTING_SERVICE_TOKEN"]
@@ -689,12 +846,36 @@ def run_http(results: dict, env: dict[str, str]) -> None:
         results["http"][operation] = {}
         for clients in clients_list:
             say(f"wrk {operation}, {clients} connection(s), {SECONDS} s")
-            result = wrk(origin, operation, clients, data, SECONDS)
+            step = functools.partial(
+                wrk, origin, operation, clients, data, SECONDS
+            )
+            if operation in PROFILED and clients == PROFILED_CLIENTS:
+                result = profiled(probe, step)
+                say(
+                    "  CPU per request (ms): "
+                    + ", ".join(
+                        f"{tier} {ms:.2f}"
+                        for tier, ms in result["cpu"]["ms"].items()
+                        if ms
+                    )
+                )
+            else:
+                result = step()
             results["http"][operation][str(clients)] = result
             say(
                 f"  {result['rate']:,.0f}/s, p99 {result['p99_ms']:.1f} ms, "
                 f"{result['errors']} errors"
             )
+    results["empty"] = {}
+    for name, origin in (("gateway", GATEWAY), ("accounting", ACCOUNTING)):
+        say(
+            f"wrk GET {name} /healthz, {EMPTY_CLIENTS} connections, "
+            f"{EMPTY_SECONDS} s"
+        )
+        step = functools.partial(
+            wrk_get, f"{origin}/healthz", EMPTY_CLIENTS, EMPTY_SECONDS
+        )
+        results["empty"][name] = profiled(probe, step)
 
 
 def main() -> int:
@@ -737,7 +918,10 @@ def main() -> int:
     process = platform_start(env, procs_log)
     try:
         platform_wait_ready(process, GATEWAY, procs_log, timeout=120)
-        run_http(results, env)
+        probe = cpu.Probe(
+            process.pid, PG_URL, (USERS_DB, ACCOUNTING_DB), REDIS_URL
+        )
+        run_http(results, env, probe)
         say("verify_ledger")
         results["verify"] = [
             (database, *verify(env, database))
