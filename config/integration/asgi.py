@@ -29,10 +29,13 @@ from django.core.wsgi import get_wsgi_application
 from django.utils.module_loading import import_string
 
 from config.log_filters import redact_query_tokens
+from config.request_bodies import WholeBodyMiddleware
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.integration.settings")
-http_application = WSGIMiddleware(
-    get_wsgi_application(), workers=settings.GATEWAY_THREADS
+# A thread takes a request only once its whole body has arrived.
+http_application = WholeBodyMiddleware(
+    WSGIMiddleware(get_wsgi_application(), workers=settings.GATEWAY_THREADS),
+    max_bytes=settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
 )
 redact_query_tokens("uvicorn.access", "uvicorn.error")
 

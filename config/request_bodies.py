@@ -1,0 +1,111 @@
+"""Whole request bodies before a thread is taken (the gateway's HTTP).
+
+The gateway serves HTTP on a pool of threads (``config/integration/
+asgi.py``). A request handed to a thread before its body has arrived would
+hold that thread for as long as its client takes to send the body: a few
+clients trickling bodies byte by byte could then occupy every thread. The
+event loop, where waiting costs nothing, reads the whole body first; a
+body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is refused there with 413
+``payload_too_large``, as Django would refuse it, without reading more.
+"""
+
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from http import HTTPStatus
+from typing import Any
+
+from config import problems
+from config.problems import Code
+
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+App = Callable[[Message, Receive, Send], Awaitable[None]]
+
+TOO_LARGE_DETAIL = "The request body is too large."
+
+
+class WholeBodyMiddleware:
+    """Hands an HTTP request to the app once its body is in memory.
+
+    Args:
+        app: The ASGI application to call with the buffered request.
+        max_bytes: The largest body accepted.
+    """
+
+    def __init__(self, app: App, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(
+        self, scope: Message, receive: Receive, send: Send
+    ) -> None:
+        """Reads the body, then calls the app with it as one message."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if _declared_length(scope) > self.max_bytes:
+            await _refuse_too_large(send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return  # The client left: nobody to answer.
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await _refuse_too_large(send)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        await self.app(scope, _replay(b"".join(chunks), receive), send)
+
+
+def _declared_length(scope: Message) -> int:
+    """Returns the request's Content-Length, or 0 if absent or not a count."""
+    for name, value in scope["headers"]:
+        if name == b"content-length" and value.isdigit():
+            return int(value)
+    return 0
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """Returns a ``receive`` that gives the body, then the client's next."""
+    delivered = False
+
+    async def replayed() -> Message:
+        nonlocal delivered
+        if delivered:
+            return await receive()
+        delivered = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replayed
+
+
+async def _refuse_too_large(send: Send) -> None:
+    """Answers 413 ``payload_too_large`` and closes the connection."""
+    document = problems.problem_document(
+        problems.ProblemError(
+            status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+            code=Code.PAYLOAD_TOO_LARGE,
+            detail=TOO_LARGE_DETAIL,
+        )
+    )
+    body = json.dumps(document).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+            "headers": [
+                (b"content-type", problems.PROBLEM_CONTENT_TYPE.encode()),
+                (b"content-length", str(len(body)).encode()),
+                # The rest of the body is never read: the connection ends.
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
