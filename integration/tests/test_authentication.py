@@ -7,6 +7,9 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from rest_framework.test import APIClient
+from rest_framework_simplejwt.authentication import (
+    JWTStatelessUserAuthentication,
+)
 
 from integration.clients import Service
 from integration.tests import factories
@@ -125,3 +128,31 @@ def test_a_deleted_users_token_is_refused_upstream(upstream):
     response = _get(factories.access_token(user_id=user_id))
     _assert_problem(response, 401, "user_inactive")
     assert response.json()["detail"] == "The user is closed."
+
+
+@pytest.mark.parametrize("valid", [True, False], ids=["valid", "invalid"])
+def test_a_token_is_checked_once_per_request(upstream, monkeypatch, valid):
+    """The limits and the view share one verdict on the signature."""
+    user_id = str(uuid.uuid4())
+    upstream.add(
+        Service.USERS,
+        "GET",
+        f"/internal/v1/users/{user_id}",
+        json=factories.UserPayloadFactory(id=user_id),
+    )
+    checks = []
+    check = JWTStatelessUserAuthentication.get_validated_token
+
+    def counted(self, raw_token):
+        checks.append(raw_token)
+        return check(self, raw_token)
+
+    monkeypatch.setattr(
+        JWTStatelessUserAuthentication, "get_validated_token", counted
+    )
+    token = factories.access_token(user_id=user_id)
+
+    response = _get(token if valid else token[:-4] + "AAAA")
+
+    assert response.status_code == (200 if valid else 401)
+    assert len(checks) == 1
