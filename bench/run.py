@@ -773,22 +773,21 @@ def _machine() -> str:
     )
 
 
+def _git(*args: str) -> str:
+    """Runs a git command in the repository; returns what it printed."""
+    return subprocess.run(
+        ["git", *args],
+        cwd=REPO_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+
+
 def _commit() -> str:
     """Names the checked-out commit (and whether the tree is changed)."""
-    head = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],
-        cwd=REPO_DIR,
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
-    dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no"],
-        cwd=REPO_DIR,
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
+    head = _git("rev-parse", "--short", "HEAD")
+    dirty = _git("status", "--porcelain", "--untracked-files=no")
     return f"{head or 'unknown'}{' (changed)' if dirty else ''}"
 
 
