@@ -559,9 +559,10 @@ def _one_transaction(pipelined: bool) -> Iterator[None]:
     Only for writes made of this module's statements: an ORM write whose
     row count is read, or an error caught around one statement, would see
     its answer only at the next wait; and Django, which sees no
-    transaction, would run an ``on_commit`` callback at once. Inside an outer transaction (a
-    caller's ``atomic``, a test's) the block is a savepoint, still
-    pipelined. SQLite runs in-process: nothing to save there.
+    transaction, would run an ``on_commit`` callback at once. Inside an
+    outer transaction (a caller's ``atomic``, a test's) the block is a
+    savepoint, still pipelined. SQLite runs in-process: nothing to save
+    there.
     """
     if not pipelined or connection.vendor != "postgresql":
         with transaction.atomic():
