@@ -193,11 +193,7 @@ def _count(key: str, timeout: int) -> int:
         ValueError: The counter expired between creation and increment.
     """
     cache.add(key, 0, timeout=timeout)
-    count = cache.incr(key)
-    if count == 1:
-        # Redis' INCR re-creates an expired key without a lifetime.
-        cache.touch(key, timeout)
-    return count
+    return cache.incr(key)
 
 
 def acquire_slot(key: str, *, limit: int, ttl: int) -> bool:
