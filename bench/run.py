@@ -379,6 +379,21 @@ def write_wrk_data(members: list[dict[str, str]], token: str) -> Path:
     return path
 
 
+def _wrk_command(clients: int, seconds: int) -> list[str]:
+    """Returns wrk's options for a step (at most 2 threads)."""
+    return [
+        "wrk",
+        "-t",
+        str(min(2, clients)),
+        "-c",
+        str(clients),
+        "-d",
+        f"{seconds}s",
+        "--timeout",
+        "10s",
+    ]
+
+
 def wrk(
     origin: str, operation: str, clients: int, data: Path, seconds: int
 ) -> dict:
@@ -386,15 +401,7 @@ def wrk(
     threads = min(2, clients)
     nonce = random.randrange(1, 2**31)
     command = [
-        "wrk",
-        "-t",
-        str(threads),
-        "-c",
-        str(clients),
-        "-d",
-        f"{seconds}s",
-        "--timeout",
-        "10s",
+        *_wrk_command(clients, seconds),
         "-s",
         str(WRK_SCRIPT),
         origin,
@@ -436,18 +443,7 @@ def wrk(
 
 def wrk_get(url: str, clients: int, seconds: int) -> dict:
     """Runs wrk's plain GET of one URL; returns rate, requests, errors."""
-    command = [
-        "wrk",
-        "-t",
-        str(min(2, clients)),
-        "-c",
-        str(clients),
-        "-d",
-        f"{seconds}s",
-        "--timeout",
-        "10s",
-        url,
-    ]
+    command = [*_wrk_command(clients, seconds), url]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     rate = re.search(r"^Requests/sec:\s+([\d.]+)", done.stdout, re.MULTILINE)
     requests = re.search(r"(\d+) requests in", done.stdout)
