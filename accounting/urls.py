@@ -7,50 +7,61 @@ path names the view and the view names the service (STYLE.md).
 
 from django.urls import include, path
 
-from accounting import apis
-from accounting.apis import categories, goals, groups, reports
+from accounting.api import (
+    accounts,
+    categories,
+    goals,
+    groups,
+    movements,
+    plans,
+    rates,
+    reports,
+    transactions,
+)
 from config import contracts, health, schema
 
 HOLDER = "holders/<uuid:user_id>/"
 
 internal_urlpatterns = [
-    path("plans", apis.PlanListApi.as_view(), name="plans"),
-    path(f"{HOLDER}plan", apis.HolderPlanApi.as_view(), name="holder-plan"),
+    path("plans", plans.PlanListApi.as_view(), name="plans"),
+    path(f"{HOLDER}plan", plans.HolderPlanApi.as_view(), name="holder-plan"),
     path(
         f"{HOLDER}accounts",
-        apis.AccountListApi.as_view(),
+        accounts.AccountListApi.as_view(),
         name="holder-accounts",
     ),
     path(
         f"{HOLDER}credits",
-        apis.CreditCreateApi.as_view(),
+        movements.CreditCreateApi.as_view(),
         name="holder-credits",
     ),
     path(
         f"{HOLDER}transfers",
-        apis.TransferCreateApi.as_view(),
+        movements.TransferCreateApi.as_view(),
         name="holder-transfers",
     ),
     path(
         f"{HOLDER}withdrawals",
-        apis.WithdrawalCreateApi.as_view(),
+        movements.WithdrawalCreateApi.as_view(),
         name="holder-withdrawals",
     ),
     path(
         f"{HOLDER}conversions",
-        apis.ConversionCreateApi.as_view(),
+        movements.ConversionCreateApi.as_view(),
         name="holder-conversions",
     ),
-    path("rates", apis.RateListApi.as_view(), name="rates"),
-    path(f"{HOLDER}balance", apis.BalanceApi.as_view(), name="holder-balance"),
+    path("rates", rates.RateListApi.as_view(), name="rates"),
+    path(
+        f"{HOLDER}balance", accounts.BalanceApi.as_view(), name="holder-balance"
+    ),
     path(
         f"{HOLDER}transactions",
-        apis.TransactionListApi.as_view(),
+        transactions.TransactionListApi.as_view(),
         name="holder-transactions",
     ),
     path(
         f"{HOLDER}transactions/<str:transaction_id>",
-        apis.TransactionDetailApi.as_view(),
+        transactions.TransactionDetailApi.as_view(),
         name="holder-transaction",
     ),
     path(

@@ -8,7 +8,8 @@ from django.urls import path
 
 from config import health, schema
 from config.contracts import INTERNAL_API_PREFIX
-from users import apis
+from users.api import tokens
+from users.api import users as user_apis
 
 app_name = "users"
 
@@ -22,22 +23,22 @@ urlpatterns = [
     ),
     path(
         f"{INTERNAL_API_PREFIX}users",
-        apis.UserCreateApi.as_view(),
+        user_apis.UserCreateApi.as_view(),
         name="user-create",
     ),
     path(
         f"{INTERNAL_API_PREFIX}users/<uuid:user_id>",
-        apis.UserApi.as_view(),
+        user_apis.UserApi.as_view(),
         name="user",
     ),
     path(
         f"{INTERNAL_API_PREFIX}tokens",
-        apis.TokenCreateApi.as_view(),
+        tokens.TokenCreateApi.as_view(),
         name="token-create",
     ),
     path(
         f"{INTERNAL_API_PREFIX}tokens/refresh",
-        apis.TokenRefreshApi.as_view(),
+        tokens.TokenRefreshApi.as_view(),
         name="token-refresh",
     ),
 ]

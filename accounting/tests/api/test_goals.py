@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from accounting import models, services
-from accounting.apis import goals as goal_apis
+from accounting.api import goals as goal_apis
 from accounting.tests import factories
 from accounting.tests.api.test_operations import assert_same_shape
 from config.testing import assert_problem

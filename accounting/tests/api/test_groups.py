@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from accounting import models, services
-from accounting.apis import TransactionSerializer
-from accounting.apis import groups as apis
+from accounting.api import groups as apis
+from accounting.api.outputs import TransactionSerializer
 from accounting.tests import factories
 from accounting.tests.api.test_operations import assert_same_shape
 from accounting.tests.conftest import ledger_state

@@ -7,7 +7,9 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 from rest_framework import serializers
 
-from accounting import apis, models, selectors, services, wire
+from accounting import models, selectors, services, wire
+from accounting.api import accounts, movements, outputs
+from accounting.api import rates as rate_apis
 from accounting.tests import factories
 from accounting.tests.api.conftest import main_account
 from config.problems import OUTAGE_RETRY_AFTER
@@ -230,15 +232,18 @@ def test_wire_documents_match_the_documented_serializers(holder, rates):
     services.account_close(account=recipient.accounts.get(kind="main"))
     received = selectors.transactions_page(holder=recipient).results
     documents = [
-        (apis.CreditCreateApi.OutputSerializer, credit.body),
-        (apis.TransferCreateApi.OutputSerializer, transfer.body),
-        (apis.TransferCreateApi.OutputSerializer, release.body),
-        (apis.WithdrawalCreateApi.OutputSerializer, withdrawal.body),
-        (apis.ConversionCreateApi.OutputSerializer, conversion.body),
-        (apis.TransactionSerializer, selectors.transaction_data(received[0])),
-        (apis.HolderPlanSerializer, wire.holder_plan_data(holder)),
+        (movements.CreditCreateApi.OutputSerializer, credit.body),
+        (movements.TransferCreateApi.OutputSerializer, transfer.body),
+        (movements.TransferCreateApi.OutputSerializer, release.body),
+        (movements.WithdrawalCreateApi.OutputSerializer, withdrawal.body),
+        (movements.ConversionCreateApi.OutputSerializer, conversion.body),
         (
-            apis.AccountListApi.OutputSerializer,
+            outputs.TransactionSerializer,
+            selectors.transaction_data(received[0]),
+        ),
+        (outputs.HolderPlanSerializer, wire.holder_plan_data(holder)),
+        (
+            accounts.AccountListApi.OutputSerializer,
             {
                 "results": [
                     wire.account_data(a) for a in recipient.accounts.all()
@@ -246,7 +251,7 @@ def test_wire_documents_match_the_documented_serializers(holder, rates):
             },
         ),
         (
-            apis.RateListApi.OutputSerializer,
+            rate_apis.RateListApi.OutputSerializer,
             {
                 "at": "2026-11-21T10:00:00Z",
                 "results": [wire.rate_data(r) for r in rates.values()],

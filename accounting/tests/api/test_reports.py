@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounting import models, services
-from accounting.apis import reports as report_apis
+from accounting.api import reports as report_apis
 from accounting.tests import factories
 from accounting.tests.api.test_operations import assert_same_shape
 from config.testing import assert_problem

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounting import selectors, wire
-from accounting.apis import HOLDER
+from accounting.api.openapi import HOLDER
 from accounting.selectors import reports
 from config import fields
 from config.openapi import internal_problems

@@ -1,6 +1,6 @@
 """Savings groups over the internal API: groups, members, contributions.
 
-One view per path, as in :mod:`accounting.apis`: parse, call one selector
+One view per path, as in :mod:`accounting.api`: parse, call one selector
 or service, render. A group exists only for its current members: any other
 caller (a former member too) gets ``group_not_found``, whether the group
 exists or not. A contribution is a money movement like a credit
@@ -21,19 +21,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounting import errors, selectors, services
-from accounting.apis import (
+from accounting.api.inputs import amount_in, target_in
+from accounting.api.keyed import keyed_hash, keyed_response
+from accounting.api.openapi import (
     HOLDER,
     IDEMPOTENT,
     TRANSACTION_LINKS,
-    BalancesSerializer,
-    TransactionSerializer,
-    amount_in,
     holder_link,
-    keyed_hash,
-    keyed_response,
     movement_errors,
-    target_in,
 )
+from accounting.api.outputs import BalancesSerializer, TransactionSerializer
 from config import fields
 from config import idempotency as idempotency_keys
 from config.openapi import IDEMPOTENT_WRITE, internal_problems, links

@@ -1,10 +1,4 @@
-"""The users service's internal HTTP API, called by the gateway only.
-
-One view per operation (the GET, PATCH and DELETE of one user share a URL,
-hence one class): each parses its input, calls one service or selector and
-renders. The contract is ``docs/internal-api.md``; every error is a problem
-document with a stable code (``users.errors``, ``config.problems``).
-"""
+"""Sign-up and one user's profile: read, update, delete."""
 
 import uuid
 
@@ -35,13 +29,7 @@ from users.errors import ErrorCode
 REPLAYED_HEADER = "Idempotent-Replayed"
 # The links from an answer holding a user to the operations on that user.
 _ONE_USER = {"parameters": {"user_id": "$response.body#/id"}}
-# The link from an answer holding tokens to their renewal.
-_RENEW = {
-    "Refresh": {
-        "operationId": "tokens_refresh",
-        "requestBody": {"refresh": "$response.body#/refresh"},
-    }
-}
+
 
 # What an operation on one user answers for an id that names no live,
 # active user (unknown, deleted or suspended), or is not a UUID.
@@ -56,15 +44,6 @@ class UserOutputSerializer(serializers.Serializer):
     first_name = serializers.CharField()
     last_name = serializers.CharField()
     date_joined = InstantField()
-
-
-class TokensOutputSerializer(serializers.Serializer):
-    """An access token, its refresh token and the access token's lifetime."""
-
-    access = serializers.CharField()
-    refresh = serializers.CharField()
-    token_type = serializers.CharField()
-    expires_in = serializers.IntegerField(help_text="Seconds.")
 
 
 class UserCreateApi(APIView):
@@ -213,63 +192,3 @@ class UserApi(APIView):
         del request
         services.user_delete(user_id=user_id)
         return Response(status=204)
-
-
-class TokenCreateApi(APIView):
-    """POST /internal/v1/tokens: log in."""
-
-    @extend_schema_serializer(component_name="TokenCreateInput")
-    class InputSerializer(StrictInputSerializer):
-        """The request body."""
-
-        # Not an EmailField: a malformed email is a wrong credential too.
-        email = serializers.CharField(max_length=254)
-        password = serializers.CharField(max_length=1024, trim_whitespace=False)
-
-    OutputSerializer = TokensOutputSerializer
-
-    @links(200, **_RENEW)
-    @extend_schema(
-        operation_id="tokens_create",
-        request=InputSerializer,
-        responses={
-            200: TokensOutputSerializer,
-            **internal_problems(
-                {401: [ErrorCode.INVALID_CREDENTIALS]}, json_body=True
-            ),
-        },
-    )
-    def post(self, request: Request) -> Response:
-        """Exchanges email and password for tokens."""
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        tokens = services.token_obtain(**serializer.validated_data)
-        return Response(self.OutputSerializer(tokens).data)
-
-
-class TokenRefreshApi(APIView):
-    """POST /internal/v1/tokens/refresh: renew tokens."""
-
-    @extend_schema_serializer(component_name="TokenRefreshInput")
-    class InputSerializer(StrictInputSerializer):
-        """The request body."""
-
-        refresh = serializers.CharField(max_length=4096)
-
-    OutputSerializer = TokensOutputSerializer
-
-    @links(200, **_RENEW)
-    @extend_schema(
-        operation_id="tokens_refresh",
-        request=InputSerializer,
-        responses={
-            200: TokensOutputSerializer,
-            **internal_problems(json_body=True),
-        },
-    )
-    def post(self, request: Request) -> Response:
-        """Exchanges a refresh token for new tokens (rotated)."""
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        tokens = services.token_refresh(**serializer.validated_data)
-        return Response(self.OutputSerializer(tokens).data)

@@ -1,6 +1,6 @@
 """Savings goals over the internal API: list, create, read, change, delete.
 
-One view per path, as in :mod:`accounting.apis`: parse, call one selector
+One view per path, as in :mod:`accounting.api`: parse, call one selector
 or service, render. A goal exists only for its holder: another holder's id
 is ``goal_not_found``, like an unknown one. Setting a goal takes an
 Idempotency-Key, as a money movement does.
@@ -16,15 +16,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounting import errors, selectors, services
-from accounting.apis import (
-    HOLDER,
-    IDEMPOTENT,
-    amount_in,
-    holder_link,
-    keyed_hash,
-    keyed_response,
-    target_in,
-)
+from accounting.api.inputs import amount_in, target_in
+from accounting.api.keyed import keyed_hash, keyed_response
+from accounting.api.openapi import HOLDER, IDEMPOTENT, holder_link
 from config import fields
 from config import idempotency as idempotency_keys
 from config.openapi import IDEMPOTENT_WRITE, internal_problems, links

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounting import selectors
-from accounting.apis import callers
+from accounting.api import callers
 from config.openapi import internal_problems
 
 

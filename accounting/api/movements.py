@@ -1,0 +1,423 @@
+"""Money movements: credits, transfers, withdrawals, conversions.
+
+Each view mirrors its service in ``accounting.services.movements``: it
+parses the body, fingerprints it for its Idempotency-Key, calls the
+service and renders the keyed result (a replay says so in a header).
+"""
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from drf_spectacular.utils import (
+    PolymorphicProxySerializer,
+    extend_schema,
+)
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounting import errors, idempotency, models, services
+from accounting.api.inputs import amount_in, label_in
+from accounting.api.keyed import keyed_hash, keyed_response
+from accounting.api.openapi import (
+    IDEMPOTENT,
+    TRANSACTION_LINKS,
+    movement_errors,
+)
+from accounting.api.outputs import (
+    BalancesSerializer,
+    MovementSerializer,
+    RateSerializer,
+    TransactionSerializer,
+)
+from config import fields
+from config import idempotency as idempotency_keys
+from config.openapi import (
+    links,
+)
+from config.serializers import StrictInputSerializer
+
+
+class CreditCreateApi(APIView):
+    """POST /holders/{user_id}/credits: money in, split by plan."""
+
+    class InputSerializer(StrictInputSerializer):
+        """The request."""
+
+        amount = fields.AmountField()
+        currency = fields.CurrencyField(required=False)
+        source = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            default="",
+            help_text=(
+                "Where the money came from; stored normalised (spaces "
+                "collapsed, case folded), at most 100 characters."
+            ),
+        )
+        description = serializers.CharField(
+            max_length=500, required=False, allow_blank=True, default=""
+        )
+
+        class Meta:
+            """Names the schema component."""
+
+            ref_name = "CreditInput"
+
+        def validate_source(self, value: str) -> str:
+            """Normalises the label (see :func:`label_in`)."""
+            return label_in(value)
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            """Converts the amount to minor units of the currency."""
+            currency = attrs.get("currency") or settings.DEFAULT_CURRENCY
+            amount = amount_in(attrs, currency)
+            return {**attrs, "currency": currency, "amount": amount}
+
+    class OutputSerializer(MovementSerializer):
+        """The response."""
+
+        class Meta:
+            """Names the schema component."""
+
+            ref_name = "Credit"
+
+    @links(201, **TRANSACTION_LINKS)
+    @extend_schema(
+        operation_id="holder_credits_create",
+        parameters=IDEMPOTENT,
+        request=InputSerializer,
+        responses={
+            201: OutputSerializer,
+            **movement_errors(
+                {422: (errors.ErrorCode.AMOUNT_NOT_ABOVE_FLAT_AMOUNT,)}
+            ),
+        },
+    )
+    def post(self, request: Request, user_id: uuid.UUID) -> Response:
+        """Credits the holder; replays carry ``Idempotent-Replayed``."""
+        key = idempotency_keys.key_from(request.headers)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        credit = serializer.validated_data
+        # Credits hash without an operation name (as they always did, so
+        # stored keys keep replaying); their fields (``source``) already
+        # tell them apart from every other movement's fingerprint.
+        result = services.credit_apply(
+            holder_id=user_id,
+            idempotency_key=key,
+            request_hash=idempotency.request_hash(credit) if key else "",
+            **credit,
+        )
+        return keyed_response(result)
+
+
+TRANSFER = "transfer"
+SAVINGS_RELEASE = models.Transaction.Kind.SAVINGS_RELEASE.value
+
+
+class TransferCreateApi(APIView):
+    """POST /holders/{user_id}/transfers: to another holder, or savings out.
+
+    ``kind: "transfer"`` (the default) moves money from the holder's main
+    account to another holder's main account ``to_account``;
+    ``kind: "savings_release"`` moves it from the holder's savings back to
+    main, within what the plan's holding period allows.
+    """
+
+    class InputSerializer(StrictInputSerializer):
+        """The request."""
+
+        kind = serializers.ChoiceField(
+            choices=[TRANSFER, SAVINGS_RELEASE], default=TRANSFER
+        )
+        to_account = fields.UUIDStringField(
+            required=False,
+            allow_null=True,
+            default=None,
+            help_text=(
+                "The recipient's main account id: required for `transfer`, "
+                "absent or null for `savings_release`."
+            ),
+        )
+        amount = fields.AmountField()
+        currency = fields.CurrencyField(required=False)
+        description = serializers.CharField(
+            max_length=500, required=False, allow_blank=True, default=""
+        )
+
+        class Meta:
+            """Names the schema component."""
+
+            ref_name = "TransferInput"
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            """Checks ``to_account`` against the kind; amount to minor units.
+
+            Raises:
+                ValidationError: ``validation_error`` on ``to_account``
+                    (missing for a transfer, given for a release), or
+                    ``invalid_amount``.
+            """
+            if attrs["kind"] == TRANSFER and attrs["to_account"] is None:
+                raise serializers.ValidationError(
+                    {"to_account": ["A transfer needs the recipient's id."]},
+                    code="required",
+                )
+            if (
+                attrs["kind"] == SAVINGS_RELEASE
+                and attrs["to_account"] is not None
+            ):
+                raise serializers.ValidationError(
+                    {
+                        "to_account": [
+                            "A savings release moves the holder's own "
+                            "savings to main: it takes no recipient."
+                        ]
+                    }
+                )
+            currency = attrs.get("currency") or settings.DEFAULT_CURRENCY
+            amount = amount_in(attrs, currency)
+            return {**attrs, "currency": currency, "amount": amount}
+
+    class TransferDocument(InputSerializer):
+        """A transfer: to another holder's main account (documents only)."""
+
+        kind = serializers.ChoiceField(choices=[TRANSFER], default=TRANSFER)
+        to_account = fields.UUIDStringField(
+            help_text="The recipient's main account id."
+        )
+
+        class Meta:
+            """Names the schema component."""
+
+            ref_name = "TransferToInput"
+
+    class ReleaseDocument(InputSerializer):
+        """A savings release: no recipient (documents only)."""
+
+        kind = serializers.ChoiceField(choices=[SAVINGS_RELEASE])
+        to_account = fields.NoValueField(
+            required=False, help_text="Absent or null: no recipient."
+        )
+
+        class Meta:
+            """Names the schema component."""
+
+            ref_name = "SavingsReleaseInput"
+
+    class OutputSerializer(MovementSerializer):
+        """The response: the holder's ``transfer_out`` or release."""
+
+        class Meta:
+            """Names the schema component."""
+
+            ref_name = "Transfer"
+
+    @links(201, **TRANSACTION_LINKS)
+    @extend_schema(
+        operation_id="holder_transfers_create",
+        parameters=IDEMPOTENT,
+        # What InputSerializer reads, as the two shapes its kind allows.
+        request=PolymorphicProxySerializer(
+            component_name="TransferInput",
+            serializers=[TransferDocument, ReleaseDocument],
+            resource_type_field_name=None,
+        ),
+        responses={
+            201: OutputSerializer,
+            **movement_errors(
+                {
+                    404: (errors.ErrorCode.ACCOUNT_NOT_FOUND,),
+                    422: (
+                        errors.ErrorCode.SAME_ACCOUNT,
+                        errors.ErrorCode.CURRENCY_MISMATCH,
+                        errors.ErrorCode.INSUFFICIENT_FUNDS,
+                        errors.ErrorCode.SAVINGS_LOCKED,
+                    ),
+                }
+            ),
+        },
+    )
+    def post(self, request: Request, user_id: uuid.UUID) -> Response:
+        """Transfers or releases savings; replays carry the header."""
+        key = idempotency_keys.key_from(request.headers)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        kind, to_account = data.pop("kind"), data.pop("to_account")
+        request_hash = ""
+        if key:
+            request_hash = keyed_hash(
+                "transfer",
+                {
+                    "kind": kind,
+                    "to_account": str(to_account) if to_account else None,
+                    **data,
+                },
+            )
+        movement = {
+            "holder_id": user_id,
+            "idempotency_key": key,
+            "request_hash": request_hash,
+            **data,
+        }
+        if kind == SAVINGS_RELEASE:
+            result = services.savings_release_apply(**movement)
+        else:
+            result = services.transfer_apply(to_account=to_account, **movement)
+        return keyed_response(result)
+
+
+class WithdrawalCreateApi(APIView):
+    """POST /holders/{user_id}/withdrawals: money out of main (an expense)."""
+
+    class InputSerializer(StrictInputSerializer):
+        """The request."""
+
+        amount = fields.AmountField()
+        currency = fields.CurrencyField(required=False)
+        category = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            allow_null=True,
+            default=None,
+            help_text=(
+                "What the money was for; blank or null: none. Stored "
+                "normalised (spaces collapsed, case folded), at most 100 "
+                "characters."
+            ),
+        )
+        description = serializers.CharField(
+            max_length=500, required=False, allow_blank=True, default=""
+        )
+
+        class Meta:
+            """Names the schema component."""
+
+            ref_name = "WithdrawalInput"
+
+        def validate_category(self, value: str | None) -> str | None:
+            """Normalises the label; blank once normalised is none."""
+            return label_in(value) or None
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            """Converts the amount to minor units of the currency."""
+            currency = attrs.get("currency") or settings.DEFAULT_CURRENCY
+            amount = amount_in(attrs, currency)
+            return {**attrs, "currency": currency, "amount": amount}
+
+    class OutputSerializer(MovementSerializer):
+        """The response."""
+
+        class Meta:
+            """Names the schema component."""
+
+            ref_name = "Withdrawal"
+
+    @links(201, **TRANSACTION_LINKS)
+    @extend_schema(
+        operation_id="holder_withdrawals_create",
+        parameters=IDEMPOTENT,
+        request=InputSerializer,
+        responses={
+            201: OutputSerializer,
+            **movement_errors({422: (errors.ErrorCode.INSUFFICIENT_FUNDS,)}),
+        },
+    )
+    def post(self, request: Request, user_id: uuid.UUID) -> Response:
+        """Withdraws from main; replays carry ``Idempotent-Replayed``."""
+        key = idempotency_keys.key_from(request.headers)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        withdrawal = serializer.validated_data
+        request_hash = keyed_hash("withdrawal", withdrawal) if key else ""
+        result = services.withdrawal_apply(
+            holder_id=user_id,
+            idempotency_key=key,
+            request_hash=request_hash,
+            **withdrawal,
+        )
+        return keyed_response(result)
+
+
+class ConversionCreateApi(APIView):
+    """POST /holders/{user_id}/conversions: between the holder's wallets."""
+
+    class InputSerializer(StrictInputSerializer):
+        """The request."""
+
+        from_currency = fields.CurrencyField()
+        to_currency = fields.CurrencyField()
+        amount = fields.AmountField(help_text="In `from_currency`.")
+        description = serializers.CharField(
+            max_length=500, required=False, allow_blank=True, default=""
+        )
+
+        class Meta:
+            """Names the schema component."""
+
+            ref_name = "ConversionInput"
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            """Refuses one currency; amount to minor units of the source.
+
+            Raises:
+                SameCurrencyError: ``from_currency`` is ``to_currency``.
+                ValidationError: ``invalid_amount``.
+            """
+            services.check_distinct_currencies(
+                from_currency=attrs["from_currency"],
+                to_currency=attrs["to_currency"],
+            )
+            amount = amount_in(attrs, attrs["from_currency"])
+            return {**attrs, "amount": amount}
+
+    class OutputSerializer(serializers.Serializer):
+        """The response."""
+
+        transaction = TransactionSerializer()
+        rate = RateSerializer(help_text="The rate the conversion applied.")
+        balances = BalancesSerializer(help_text="In `from_currency`.")
+        to_balances = BalancesSerializer(help_text="In `to_currency`.")
+
+        class Meta:
+            """Names the schema component."""
+
+            ref_name = "Conversion"
+
+    @links(201, **TRANSACTION_LINKS)
+    @extend_schema(
+        operation_id="holder_conversions_create",
+        parameters=IDEMPOTENT,
+        request=InputSerializer,
+        responses={
+            201: OutputSerializer,
+            **movement_errors(
+                {
+                    400: (errors.ErrorCode.SAME_CURRENCY,),
+                    422: (
+                        errors.ErrorCode.RATE_UNAVAILABLE,
+                        errors.ErrorCode.AMOUNT_TOO_SMALL,
+                        errors.ErrorCode.INSUFFICIENT_FUNDS,
+                    ),
+                }
+            ),
+        },
+    )
+    def post(self, request: Request, user_id: uuid.UUID) -> Response:
+        """Converts at the current rate; replays carry the header."""
+        key = idempotency_keys.key_from(request.headers)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        conversion = serializer.validated_data
+        request_hash = keyed_hash("conversion", conversion) if key else ""
+        result = services.conversion_apply(
+            holder_id=user_id,
+            idempotency_key=key,
+            request_hash=request_hash,
+            **conversion,
+        )
+        return keyed_response(result)

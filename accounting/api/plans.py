@@ -1,0 +1,96 @@
+"""The plans on offer and a holder's choice among them."""
+
+import uuid
+
+from drf_spectacular.utils import (
+    extend_schema,
+)
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounting import errors, selectors, services, wire
+from accounting.api import callers
+from accounting.api.openapi import (
+    HOLDER,
+)
+from accounting.api.outputs import (
+    HolderPlanSerializer,
+    PlanSerializer,
+)
+from accounting.selectors import catalog
+from config.openapi import (
+    internal_problems,
+)
+from config.serializers import StrictInputSerializer
+
+
+class PlanListApi(APIView):
+    """GET /plans: the active plans."""
+
+    class OutputSerializer(serializers.Serializer):
+        """The response."""
+
+        results = PlanSerializer(many=True)
+
+        class Meta:
+            """Names the schema component."""
+
+            ref_name = "PlanList"
+
+    @extend_schema(
+        operation_id="plans_list",
+        parameters=[callers.HOLDER_PARAMETER],
+        responses={200: OutputSerializer, **internal_problems(callers.CALLER)},
+    )
+    def get(self, request: Request) -> Response:
+        """Lists the plans on offer."""
+        callers.caller_check(request)
+        return Response({"results": catalog.plans_active_data()})
+
+
+class HolderPlanApi(APIView):
+    """GET and PUT /holders/{user_id}/plan: the holder's plan choice."""
+
+    class InputSerializer(StrictInputSerializer):
+        """The request."""
+
+        plan_id = serializers.CharField(allow_null=True)
+
+        class Meta:
+            """Names the schema component."""
+
+            ref_name = "HolderPlanInput"
+
+    @extend_schema(
+        operation_id="holder_plan_get",
+        responses={200: HolderPlanSerializer, **internal_problems(HOLDER)},
+    )
+    def get(self, request: Request, user_id: uuid.UUID) -> Response:
+        """Returns the holder's plan and when it was selected."""
+        del request
+        holder = selectors.holder_get(user_id=user_id)
+        return Response(wire.holder_plan_data(holder))
+
+    @extend_schema(
+        operation_id="holder_plan_set",
+        request=InputSerializer,
+        responses={
+            200: HolderPlanSerializer,
+            **internal_problems(
+                {404: [errors.ErrorCode.PLAN_NOT_FOUND]}, HOLDER, json_body=True
+            ),
+        },
+    )
+    def put(self, request: Request, user_id: uuid.UUID) -> Response:
+        """Selects a plan (``plan_id``) or clears it (null)."""
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        plan_id = serializer.validated_data["plan_id"]
+        holder = selectors.holder_get(user_id=user_id)
+        plan = None
+        if plan_id is not None:
+            plan = selectors.plan_get_active(plan_id=plan_id)
+        holder = services.plan_assign(holder=holder, plan=plan)
+        return Response(wire.holder_plan_data(holder))

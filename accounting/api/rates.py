@@ -1,0 +1,69 @@
+"""The FX rates valid now."""
+
+from django.utils import timezone
+from drf_spectacular.utils import (
+    extend_schema,
+)
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounting.api import callers
+from accounting.api.outputs import (
+    RateSerializer,
+)
+from accounting.selectors import catalog
+from config import fields, timeparse
+from config.openapi import (
+    internal_problems,
+)
+from config.problems import Code
+from config.serializers import StrictInputSerializer
+
+
+class RateListApi(APIView):
+    """GET /rates: per currency pair, the rate valid now."""
+
+    class InputSerializer(StrictInputSerializer):
+        """The request."""
+
+        base = fields.CurrencyField(required=False)
+        holder = serializers.UUIDField(required=False)
+
+        class Meta:
+            """Names the schema component."""
+
+            ref_name = "RateQuery"
+
+    class OutputSerializer(serializers.Serializer):
+        """The response."""
+
+        at = serializers.DateTimeField()
+        results = RateSerializer(many=True)
+
+        class Meta:
+            """Names the schema component."""
+
+            ref_name = "RateList"
+
+    @extend_schema(
+        operation_id="rates_list",
+        parameters=[InputSerializer],
+        responses={
+            200: OutputSerializer,
+            **internal_problems(
+                {400: [Code.UNSUPPORTED_CURRENCY]}, callers.CALLER
+            ),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        """Returns the rates valid now, sorted by base then quote."""
+        serializer = self.InputSerializer(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        callers.caller_check(request)
+        at = timezone.now()
+        rates = catalog.rates_current_data(
+            base=serializer.validated_data.get("base"), at=at
+        )
+        return Response({"at": timeparse.format_instant(at), "results": rates})
