@@ -17,70 +17,33 @@ READY = "ok"
 
 
 def user_get(*, user_id: str) -> UpstreamResponse:
-    """Returns the caller's profile (GET users ``/internal/v1/users/{id}``).
-
-    Args:
-        user_id: The caller's id, from the token.
-
-    Returns:
-        The user.
-    """
+    """Returns the caller's profile."""
     return clients.call(Service.USERS, "GET", f"{_ROOT}users/{user_id}")
 
 
 def plan_list(*, user_id: str) -> UpstreamResponse:
-    """Returns the active plans (GET accounting ``/internal/v1/plans``).
-
-    Args:
-        user_id: The caller: accounting refuses a deleted or suspended one
-            (401 ``user_inactive``), as for every other call.
-
-    Returns:
-        ``{"results": [plan]}``.
-    """
+    """Returns the active plans."""
     return clients.call(
         Service.ACCOUNTING, "GET", f"{_ROOT}plans", params={"holder": user_id}
     )
 
 
 def plan_selection_get(*, user_id: str) -> UpstreamResponse:
-    """Returns the caller's plan selection ``{plan, selected_at}``.
-
-    Args:
-        user_id: The caller's id, from the token.
-
-    Returns:
-        The selection.
-    """
+    """Returns the caller's plan selection ``{plan, selected_at}``."""
     return clients.call(
         Service.ACCOUNTING, "GET", f"{_ROOT}holders/{user_id}/plan"
     )
 
 
 def account_list(*, user_id: str) -> UpstreamResponse:
-    """Returns the caller's accounts ``{"results": [account]}``.
-
-    Args:
-        user_id: The caller's id, from the token.
-
-    Returns:
-        The accounts.
-    """
+    """Returns the caller's accounts."""
     return clients.call(
         Service.ACCOUNTING, "GET", f"{_ROOT}holders/{user_id}/accounts"
     )
 
 
 def balance_get(*, user_id: str, params: dict[str, str]) -> UpstreamResponse:
-    """Returns the caller's balances, now or as of an instant.
-
-    Args:
-        user_id: The caller's id, from the token.
-        params: ``at`` and ``currency``, normalised, when given.
-
-    Returns:
-        ``{at, currency, main, savings, total}``.
-    """
+    """Returns the caller's balances, now or as of an instant."""
     return clients.call(
         Service.ACCOUNTING,
         "GET",
@@ -90,17 +53,11 @@ def balance_get(*, user_id: str, params: dict[str, str]) -> UpstreamResponse:
 
 
 def rate_list(*, user_id: str, params: dict[str, str]) -> UpstreamResponse:
-    """Returns the exchange rates valid now (GET accounting ``/rates``).
+    """Returns the exchange rates valid now, one per pair.
 
-    Rates are not the caller's: staff maintain them, every user reads the
-    same ones; a deleted or suspended caller is refused all the same.
-
-    Args:
-        user_id: The caller.
-        params: ``base``, upper case, when given.
-
-    Returns:
-        ``{"at", "results": [rate]}``, one rate per pair.
+    Rates are not the caller's: staff maintain them and every user reads the
+    same ones, but the caller is sent along so that a deleted or suspended
+    one is refused all the same.
     """
     return clients.call(
         Service.ACCOUNTING,
@@ -113,15 +70,7 @@ def rate_list(*, user_id: str, params: dict[str, str]) -> UpstreamResponse:
 def transaction_list(
     *, user_id: str, params: dict[str, str]
 ) -> UpstreamResponse:
-    """Returns one page of the caller's transactions.
-
-    Args:
-        user_id: The caller's id, from the token.
-        params: The validated filters and paging parameters.
-
-    Returns:
-        ``{"results": [transaction], "next_cursor": str or None}``.
-    """
+    """Returns one page of the caller's transactions."""
     return clients.call(
         Service.ACCOUNTING,
         "GET",
@@ -131,15 +80,7 @@ def transaction_list(
 
 
 def transaction_get(*, user_id: str, transaction_id: str) -> UpstreamResponse:
-    """Returns one of the caller's transactions.
-
-    Args:
-        user_id: The caller's id, from the token.
-        transaction_id: The transaction's UUID.
-
-    Returns:
-        The transaction (another holder's id is a 404 upstream).
-    """
+    """Returns one of the caller's transactions."""
     return clients.call(
         Service.ACCOUNTING,
         "GET",
@@ -150,18 +91,7 @@ def transaction_get(*, user_id: str, transaction_id: str) -> UpstreamResponse:
 def report_summary_get(
     *, user_id: str, params: dict[str, str]
 ) -> UpstreamResponse:
-    """Returns the caller's income, expenses and savings over a range.
-
-    GET accounting ``/internal/v1/holders/{user_id}/reports/summary``.
-
-    Args:
-        user_id: The caller's id, from the token.
-        params: ``group_by`` and, when given, ``from``, ``to`` and
-            ``currency``, normalised.
-
-    Returns:
-        The report: totals and one row per group.
-    """
+    """Returns the caller's income, expenses and savings over a range."""
     return clients.call(
         Service.ACCOUNTING,
         "GET",
@@ -171,16 +101,7 @@ def report_summary_get(
 
 
 def category_list(*, user_id: str) -> UpstreamResponse:
-    """Returns the staff's suggested expense categories.
-
-    GET accounting ``/internal/v1/categories``: the same for every user.
-
-    Args:
-        user_id: The caller; a deleted or suspended one is refused.
-
-    Returns:
-        ``{"results": [{"name"}]}``, active ones, by name.
-    """
+    """Returns the suggested expense categories (the caller is checked)."""
     return clients.call(
         Service.ACCOUNTING,
         "GET",
@@ -190,29 +111,14 @@ def category_list(*, user_id: str) -> UpstreamResponse:
 
 
 def goal_list(*, user_id: str) -> UpstreamResponse:
-    """Returns the caller's goals, in the order savings are allocated.
-
-    Args:
-        user_id: The caller's id, from the token.
-
-    Returns:
-        ``{"results": [goal]}``.
-    """
+    """Returns the caller's goals, in the order savings are allocated."""
     return clients.call(
         Service.ACCOUNTING, "GET", f"{_ROOT}holders/{user_id}/goals"
     )
 
 
 def goal_get(*, user_id: str, goal_id: str) -> UpstreamResponse:
-    """Returns one of the caller's goals, with its progress.
-
-    Args:
-        user_id: The caller's id, from the token.
-        goal_id: The goal's UUID.
-
-    Returns:
-        The goal (another holder's id is a 404 upstream).
-    """
+    """Returns one of the caller's goals, with its progress."""
     return clients.call(
         Service.ACCOUNTING,
         "GET",
@@ -221,29 +127,14 @@ def goal_get(*, user_id: str, goal_id: str) -> UpstreamResponse:
 
 
 def group_list(*, user_id: str) -> UpstreamResponse:
-    """Returns the savings groups the caller is a member of, newest first.
-
-    Args:
-        user_id: The caller's id, from the token.
-
-    Returns:
-        ``{"results": [group]}``.
-    """
+    """Returns the caller's savings groups, newest first."""
     return clients.call(
         Service.ACCOUNTING, "GET", f"{_ROOT}holders/{user_id}/groups"
     )
 
 
 def group_get(*, user_id: str, group_id: str) -> UpstreamResponse:
-    """Returns one of the caller's savings groups, with its leaderboard.
-
-    Args:
-        user_id: The caller's id, from the token.
-        group_id: The group's UUID.
-
-    Returns:
-        The group (one the caller is not a member of is a 404 upstream).
-    """
+    """Returns one of the caller's savings groups, with its leaderboard."""
     return clients.call(
         Service.ACCOUNTING,
         "GET",
