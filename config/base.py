@@ -85,6 +85,28 @@ JWT_REFRESH_TOKEN_LIFETIME = env.int(
 )
 JWT_ISSUER = env.str("JWT_ISSUER", default="savings-platform")
 
+# --- Templates ----------------------------------------------------------------
+
+# The project's own templates live in one top-level folder (the gateway's
+# landing and ReDoc pages, the admins' branding); Django's and the
+# libraries' own (the admin, drf-spectacular) come from their apps. The
+# folder is searched first, so ``admin/base_site.html`` there overrides the
+# admin's. The admins' context processors; the gateway needs none.
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
 # --- Static files -----------------------------------------------------------
 
 STATIC_URL = "static/"

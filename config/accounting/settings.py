@@ -41,21 +41,6 @@ SESSION_COOKIE_NAME = "accounting_sessionid"
 CSRF_COOKIE_NAME = "accounting_csrftoken"
 WSGI_APPLICATION = "config.accounting.wsgi.application"
 
-TEMPLATES = [
-    {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
-        "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-            ]
-        },
-    }
-]
-
 # --- Database ---------------------------------------------------------------
 
 DATABASES = {"default": database("accounting")}

@@ -10,6 +10,7 @@ from config.base import (
     ACCOUNTING_SERVICE_URL,
     JWT_ISSUER,
     JWT_PUBLIC_KEY,
+    TEMPLATES,
     USERS_SERVICE_URL,
     env,
 )
@@ -41,14 +42,8 @@ WSGI_APPLICATION = "config.integration.wsgi.application"
 ASGI_APPLICATION = "config.integration.asgi.application"
 APPEND_SLASH = False
 
-TEMPLATES = [
-    {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
-        "APP_DIRS": True,
-        "OPTIONS": {"context_processors": []},
-    }
-]
+# The shared folder and app templates, without the admins' processors.
+TEMPLATES = [{**TEMPLATES[0], "OPTIONS": {"context_processors": []}}]
 
 # The gateway keeps no data of its own.
 DATABASES = {}
