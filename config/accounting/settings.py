@@ -6,7 +6,7 @@ behind ``ACCOUNTING_SERVICE_TOKEN``; the back office for staff at
 """
 
 from config.base import *  # noqa: F403
-from config.base import ACCOUNTING_SERVICE_TOKEN, VAR_DIR, database, env
+from config.base import VAR_DIR, database, env
 
 # --- Apps -------------------------------------------------------------------
 
@@ -47,7 +47,8 @@ DATABASES = {"default": database("accounting")}
 
 # --- Internal API -----------------------------------------------------------
 
-INTERNAL_API_TOKEN = ACCOUNTING_SERVICE_TOKEN
+# The one credential this internal API accepts (the gateway's calls).
+INTERNAL_API_TOKEN = env.str("ACCOUNTING_SERVICE_TOKEN")
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405
     "DEFAULT_AUTHENTICATION_CLASSES": [
