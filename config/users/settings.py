@@ -166,7 +166,7 @@ OUTBOX_PUBLISH_OPTIONS = {
     "timeout": 1.0,
     "confirm_timeout": 1.0,
 }
-# Stored sign-up idempotency keys live at least this long (API.md: 24 h).
+# Stored sign-up idempotency keys live this long (docs/api.md: 24 h or more).
 IDEMPOTENCY_KEY_TTL = dt.timedelta(
     hours=env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=48)
 )
