@@ -28,8 +28,8 @@ from accounting import errors, models, selectors, services
 from config import money
 from config.admin import ReadOnlyMixin, ReadOnlyModelAdmin
 
-admin.site.site_header = "Savings platform: accounting"
-admin.site.site_title = "Accounting admin"
+# The service's name in the branding (templates/admin/base_site.html).
+admin.site.site_header = "accounting"
 admin.site.index_title = "Plans, holders, rates and the ledger"
 
 

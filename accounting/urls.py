@@ -2,7 +2,8 @@
 
 Health endpoints answer without a credential; everything under
 ``/internal/v1/`` (the schema too) needs the accounting service token. The
-path names the view and the view names the service (STYLE.md).
+path names the view and the view names the service
+(``docs/architecture.md``, "Layout of an app").
 """
 
 from django.urls import include, path

@@ -1,11 +1,11 @@
 """The JSON documents of the internal API, built as plain dicts.
 
-The money path is CPU-bound (see ARCHITECTURE.md, "Dependencies and
-runtime"), so responses are built here directly instead of through DRF
-serializers; the views' ``OutputSerializer`` classes describe the same
-shapes for the OpenAPI schema, and a test checks that they agree. The
-credit service stores the document it returns with the idempotency key, so
-a replay answers with exactly the original body.
+The money path is CPU-bound (``docs/architecture.md``, decision 13), so
+responses are built here directly instead of through DRF serializers; the
+views' ``OutputSerializer`` classes describe the same shapes for the
+OpenAPI schema, and a test checks that they agree. The credit service
+stores the document it returns with the idempotency key, so a replay
+answers with exactly the original body.
 """
 
 from collections.abc import Iterable

@@ -13,6 +13,7 @@ every variable.
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from kombu import Exchange, Queue
 
 from config import contracts
@@ -51,39 +52,70 @@ SUPPORTED_CURRENCIES = env.list(
     "SUPPORTED_CURRENCIES", default=["USD", "EUR", "GBP", "MXN", "JPY"]
 )
 
-# --- Service-to-service -----------------------------------------------------
+# --- Secrets ------------------------------------------------------------------
 
-USERS_SERVICE_URL = env.str(
-    "USERS_SERVICE_URL", default="http://127.0.0.1:8001"
-)
-ACCOUNTING_SERVICE_URL = env.str(
-    "ACCOUNTING_SERVICE_URL", default="http://127.0.0.1:8002"
-)
-# Each internal API accepts exactly one credential: the one named for it.
-USERS_SERVICE_TOKEN = env.str("USERS_SERVICE_TOKEN")
-ACCOUNTING_SERVICE_TOKEN = env.str("ACCOUNTING_SERVICE_TOKEN")
-
-# --- JWT (RS256: users signs, the gateway verifies locally) -----------------
+# Each service reads only the credentials it uses, in its own settings, and
+# refuses to start without them: users its service token and the JWT
+# private key, accounting its service token, the gateway both tokens (to
+# call the services) and the JWT public key. DJANGO_SECRET_KEY, above, is
+# every service's own.
 
 
-def _read_key(name: str) -> str:
-    """Returns a PEM key from ``NAME`` or from the file named by NAME_FILE."""
+def read_key(name: str) -> str:
+    r"""Returns a PEM key from ``NAME``, or from the file named by NAME_FILE.
+
+    Args:
+        name: The variable, such as ``JWT_PUBLIC_KEY``; in ``NAME`` itself
+            newlines may be written as ``\n``.
+
+    Returns:
+        The key.
+
+    Raises:
+        ImproperlyConfigured: Neither variable is set.
+    """
     value = env.str(name, default="")
     if value:
         return value.replace("\\n", "\n")
     path = env.str(f"{name}_FILE", default="")
-    return Path(path).read_text() if path else ""
+    if not path:
+        raise ImproperlyConfigured(f"Set {name} or {name}_FILE.")
+    return Path(path).read_text()
 
 
-JWT_PUBLIC_KEY = _read_key("JWT_PUBLIC_KEY")
 # Staff account created by ``seed_demo`` in each admin (embedded default).
 STAFF_EMAIL = env.str("STAFF_EMAIL", default="")
 STAFF_PASSWORD = env.str("STAFF_PASSWORD", default="")
+
+# --- JWT (RS256: users signs, the gateway verifies locally) -----------------
+
 JWT_ACCESS_TOKEN_LIFETIME = env.int("JWT_ACCESS_TOKEN_LIFETIME", default=300)
 JWT_REFRESH_TOKEN_LIFETIME = env.int(
     "JWT_REFRESH_TOKEN_LIFETIME", default=7 * 24 * 3600
 )
 JWT_ISSUER = env.str("JWT_ISSUER", default="savings-platform")
+
+# --- Templates ----------------------------------------------------------------
+
+# The project's own templates live in one top-level folder (the gateway's
+# landing and ReDoc pages, the admins' branding); Django's and the
+# libraries' own (the admin, drf-spectacular) come from their apps. The
+# folder is searched first, so ``admin/base_site.html`` there overrides the
+# admin's. The admins' context processors; the gateway needs none.
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
 
 # --- Static files -----------------------------------------------------------
 

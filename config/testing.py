@@ -1,10 +1,15 @@
 """Assertions shared by every service's tests.
 
-Each service answers errors as RFC 9457 problem details; its tests check
-them the same way, so the check lives here once.
+Each service answers errors as RFC 9457 problem details, and both admins
+carry the platform's branding; their tests check them the same way, so
+each check lives here once.
 """
 
+import re
+from pathlib import Path
 from typing import Any
+
+from django.conf import settings
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
@@ -52,3 +57,26 @@ def documented_problems(operation: dict[str, Any]) -> dict[str, set[str]]:
             example["value"]["code"] for example in media["examples"].values()
         }
     return documented
+
+
+def assert_branded(response: Any, service: str) -> None:
+    """Asserts an admin page carries the platform's branding for a service.
+
+    The title and the header read "Savings platform — <service>", from the
+    project's ``templates/admin/base_site.html``, not Django's own.
+
+    Args:
+        response: A Django test client's response for an admin page.
+        service: ``users`` or ``accounting``.
+    """
+    brand = f"Savings platform — {service}"
+    html = response.content.decode()
+    assert re.search(rf"<title>[^<]* \| {brand}</title>", html), html[:500]
+    assert re.search(rf'<div id="site-name"><a [^>]*>{brand}</a>', html)
+    (base_site,) = (
+        template
+        for template in response.templates
+        if template.name == "admin/base_site.html"
+    )
+    folder = Path(settings.BASE_DIR) / "templates"
+    assert Path(base_site.origin.name) == folder / "admin/base_site.html"

@@ -1,7 +1,7 @@
 """Routes of the gateway: the public API, operations and the docs.
 
-``/api/v1/`` is the contract of ``API.md`` (paths without a trailing slash,
-as written there); ``/healthz`` and ``/readyz`` are for load balancers;
+``/api/v1/`` is the contract of ``docs/api.md`` (paths without a trailing
+slash, as written there); ``/healthz`` and ``/readyz`` are for load balancers;
 ``/api/schema/``, ``/api/docs/`` and ``/api/redoc/`` serve the OpenAPI
 document with local assets only.
 """

@@ -21,6 +21,10 @@ from config.admin import ReadOnlyModelAdmin
 from users import services
 from users.models import OutboxEvent, User
 
+# The service's name in the branding (templates/admin/base_site.html).
+admin.site.site_header = "users"
+admin.site.index_title = "Users and the outbox"
+
 # Fields of the change form that ``services.user_update`` applies.
 _UPDATABLE = ("email", "first_name", "last_name", "is_active", "is_staff")
 

@@ -59,7 +59,7 @@ def credit_plan(
 
 
 def credit_savings(*, plan: models.Plan | None, amount: int) -> int:
-    """Returns the part of a credit that goes to savings (API.md rules).
+    """Returns the part of a credit that goes to savings (docs/api.md).
 
     Args:
         plan: The plan that applies (see :func:`credit_plan`), or None.

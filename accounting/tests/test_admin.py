@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from accounting import models, services
 from accounting.tests import factories
+from config.testing import assert_branded
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,13 @@ def plan_form(**overrides):
 
 def test_site_header(staff):
     response = staff.get(reverse("admin:index"))
-    assert b"Savings platform: accounting" in response.content
+    assert_branded(response, "accounting")
+
+
+def test_the_login_page_is_branded(client):
+    response = client.get(reverse("admin:login"))
+    assert response.status_code == 200
+    assert_branded(response, "accounting")
 
 
 def test_create_a_percentage_and_a_flat_plan(staff):

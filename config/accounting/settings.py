@@ -6,7 +6,7 @@ behind ``ACCOUNTING_SERVICE_TOKEN``; the back office for staff at
 """
 
 from config.base import *  # noqa: F403
-from config.base import ACCOUNTING_SERVICE_TOKEN, VAR_DIR, database, env
+from config.base import VAR_DIR, database, env
 
 # --- Apps -------------------------------------------------------------------
 
@@ -41,28 +41,14 @@ SESSION_COOKIE_NAME = "accounting_sessionid"
 CSRF_COOKIE_NAME = "accounting_csrftoken"
 WSGI_APPLICATION = "config.accounting.wsgi.application"
 
-TEMPLATES = [
-    {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
-        "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-            ]
-        },
-    }
-]
-
 # --- Database ---------------------------------------------------------------
 
 DATABASES = {"default": database("accounting")}
 
 # --- Internal API -----------------------------------------------------------
 
-INTERNAL_API_TOKEN = ACCOUNTING_SERVICE_TOKEN
+# The one credential this internal API accepts (the gateway's calls).
+INTERNAL_API_TOKEN = env.str("ACCOUNTING_SERVICE_TOKEN")
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -6,13 +6,7 @@ client. OpenAPI docs (Swagger UI, ReDoc) are served with local assets.
 """
 
 from config.base import *  # noqa: F403
-from config.base import (
-    ACCOUNTING_SERVICE_URL,
-    JWT_ISSUER,
-    JWT_PUBLIC_KEY,
-    USERS_SERVICE_URL,
-    env,
-)
+from config.base import JWT_ISSUER, TEMPLATES, env, read_key
 
 # --- Apps -------------------------------------------------------------------
 
@@ -41,14 +35,8 @@ WSGI_APPLICATION = "config.integration.wsgi.application"
 ASGI_APPLICATION = "config.integration.asgi.application"
 APPEND_SLASH = False
 
-TEMPLATES = [
-    {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
-        "APP_DIRS": True,
-        "OPTIONS": {"context_processors": []},
-    }
-]
+# The shared folder and app templates, without the admins' processors.
+TEMPLATES = [{**TEMPLATES[0], "OPTIONS": {"context_processors": []}}]
 
 # The gateway keeps no data of its own.
 DATABASES = {}
@@ -59,7 +47,7 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 SIMPLE_JWT = {
     "ALGORITHM": "RS256",
     "SIGNING_KEY": None,
-    "VERIFYING_KEY": JWT_PUBLIC_KEY,
+    "VERIFYING_KEY": read_key("JWT_PUBLIC_KEY"),
     "ISSUER": JWT_ISSUER,
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "user_id",
@@ -67,6 +55,15 @@ SIMPLE_JWT = {
 
 # --- Upstream services ------------------------------------------------------
 
+USERS_SERVICE_URL = env.str(
+    "USERS_SERVICE_URL", default="http://127.0.0.1:8001"
+)
+ACCOUNTING_SERVICE_URL = env.str(
+    "ACCOUNTING_SERVICE_URL", default="http://127.0.0.1:8002"
+)
+# Each internal API accepts exactly one credential: the one named for it.
+USERS_SERVICE_TOKEN = env.str("USERS_SERVICE_TOKEN")
+ACCOUNTING_SERVICE_TOKEN = env.str("ACCOUNTING_SERVICE_TOKEN")
 UPSTREAM_CONNECT_TIMEOUT = env.float("UPSTREAM_CONNECT_TIMEOUT", default=2.0)
 UPSTREAM_READ_TIMEOUT = env.float("UPSTREAM_READ_TIMEOUT", default=10.0)
 UPSTREAM_POOL_SIZE = env.int("UPSTREAM_POOL_SIZE", default=20)

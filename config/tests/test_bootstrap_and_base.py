@@ -4,6 +4,7 @@ import stat
 import sys
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
 from config import base, bootstrap
 
@@ -42,12 +43,13 @@ def test_read_key_prefers_the_value_then_the_file(monkeypatch, tmp_path):
     key_file = tmp_path / "key.pem"
     key_file.write_text("FROM FILE")
     monkeypatch.setenv("TEST_KEY", "line1\\nline2")
-    assert base._read_key("TEST_KEY") == "line1\nline2"
+    assert base.read_key("TEST_KEY") == "line1\nline2"
     monkeypatch.delenv("TEST_KEY")
     monkeypatch.setenv("TEST_KEY_FILE", str(key_file))
-    assert base._read_key("TEST_KEY") == "FROM FILE"
+    assert base.read_key("TEST_KEY") == "FROM FILE"
     monkeypatch.delenv("TEST_KEY_FILE")
-    assert base._read_key("TEST_KEY") == ""
+    with pytest.raises(ImproperlyConfigured, match="TEST_KEY_FILE"):
+        base.read_key("TEST_KEY")
 
 
 def test_database_defaults_to_sqlite_under_var(monkeypatch):

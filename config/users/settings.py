@@ -7,17 +7,17 @@ leave through the outbox as Celery tasks (``config.contracts``).
 
 import datetime as dt
 
+from cryptography.hazmat.primitives import serialization
+
 from config.base import *  # noqa: F403
 from config.base import (
     JWT_ACCESS_TOKEN_LIFETIME,
     JWT_ISSUER,
-    JWT_PUBLIC_KEY,
     JWT_REFRESH_TOKEN_LIFETIME,
-    USERS_SERVICE_TOKEN,
     VAR_DIR,
-    _read_key,
     database,
     env,
+    read_key,
 )
 from config.contracts import OUTBOX_SWEEP_TASK, TASK_ROUTES, USERS_QUEUE
 
@@ -56,21 +56,6 @@ SESSION_COOKIE_NAME = "users_sessionid"
 CSRF_COOKIE_NAME = "users_csrftoken"
 WSGI_APPLICATION = "config.users.wsgi.application"
 
-TEMPLATES = [
-    {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
-        "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-            ]
-        },
-    }
-]
-
 # --- Database ---------------------------------------------------------------
 
 DATABASES = {"default": database("users")}
@@ -105,10 +90,30 @@ AUTH_PASSWORD_VALIDATORS = [
     },
 ]
 
+
+def public_key(private_key: str) -> str:
+    """Returns the PEM public key of a PEM private key.
+
+    The users service verifies the refresh tokens it signed: deriving the
+    public key from the private one spares it a second secret that could
+    disagree with the first.
+    """
+    key = serialization.load_pem_private_key(private_key.encode(), None)
+    return (
+        key.public_key()
+        .public_bytes(
+            serialization.Encoding.PEM,
+            serialization.PublicFormat.SubjectPublicKeyInfo,
+        )
+        .decode()
+    )
+
+
+_JWT_PRIVATE_KEY = read_key("JWT_PRIVATE_KEY")
 SIMPLE_JWT = {
     "ALGORITHM": "RS256",
-    "SIGNING_KEY": _read_key("JWT_PRIVATE_KEY"),
-    "VERIFYING_KEY": JWT_PUBLIC_KEY,
+    "SIGNING_KEY": _JWT_PRIVATE_KEY,
+    "VERIFYING_KEY": public_key(_JWT_PRIVATE_KEY),
     "ISSUER": JWT_ISSUER,
     "ACCESS_TOKEN_LIFETIME": dt.timedelta(seconds=JWT_ACCESS_TOKEN_LIFETIME),
     "REFRESH_TOKEN_LIFETIME": dt.timedelta(seconds=JWT_REFRESH_TOKEN_LIFETIME),
@@ -121,7 +126,8 @@ SIMPLE_JWT = {
 
 # --- Internal API -----------------------------------------------------------
 
-INTERNAL_API_TOKEN = USERS_SERVICE_TOKEN
+# The one credential this internal API accepts (the gateway's calls).
+INTERNAL_API_TOKEN = env.str("USERS_SERVICE_TOKEN")
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -160,7 +166,7 @@ OUTBOX_PUBLISH_OPTIONS = {
     "timeout": 1.0,
     "confirm_timeout": 1.0,
 }
-# Stored sign-up idempotency keys live at least this long (API.md: 24 h).
+# Stored sign-up idempotency keys live this long (docs/api.md: 24 h or more).
 IDEMPOTENCY_KEY_TTL = dt.timedelta(
     hours=env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=48)
 )

@@ -1,12 +1,13 @@
 """OpenAPI building blocks shared by the gateway's views.
 
-The schema is the public contract (``API.md``), so errors are documented as
-carefully as successes: every operation lists, per status, the problem
-codes it may answer, with one example each (``config.openapi``, shared
-with the internal APIs). The bearer scheme, what every gateway operation
-may answer, the ``Idempotency-Key`` header, the forwarded response headers
-and the OpenAPI links from one operation's answer to the next operations
-(a goal created, then read by its id) are declared once here.
+The schema is the public contract (``docs/api.md``), so errors are
+documented as carefully as successes: every operation lists, per status,
+the problem codes it may answer, with one example each
+(``config.openapi``, shared with the internal APIs). The bearer scheme,
+what every gateway operation may answer, the ``Idempotency-Key`` header,
+the forwarded response headers and the OpenAPI links from one operation's
+answer to the next operations (a goal created, then read by its id) are
+declared once here.
 """
 
 from typing import Any

@@ -1,4 +1,4 @@
-"""The public shapes the gateway renders (``API.md``), shared by views.
+"""The public shapes the gateway renders (``docs/api.md``), shared by views.
 
 Each is also an OpenAPI component. Amounts and instants arrive from the
 services already formatted (decimal strings, RFC 3339 UTC with ``Z``), so

@@ -1,6 +1,6 @@
 """Routes of the public API, mounted under ``/api/v1/``.
 
-Paths have no trailing slash, as written in ``API.md``.
+Paths have no trailing slash, as ``docs/api.md`` writes them.
 """
 
 from django.urls import path

@@ -5,6 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from config import contracts
+from config.testing import assert_branded
 from users import services
 from users.models import OutboxEvent, User
 from users.tests.factories import PASSWORD, UserFactory
@@ -18,6 +19,16 @@ def staff_client(client: Client) -> Client:
         User.objects.create_superuser("root@example.com", PASSWORD)
     )
     return client
+
+
+def test_the_login_page_is_branded(client: Client) -> None:
+    response = client.get(reverse("admin:login"))
+    assert response.status_code == 200
+    assert_branded(response, "users")
+
+
+def test_the_index_is_branded(staff_client: Client) -> None:
+    assert_branded(staff_client.get(reverse("admin:index")), "users")
 
 
 def test_changelist_searches_and_filters(staff_client: Client) -> None:

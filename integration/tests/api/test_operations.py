@@ -1,6 +1,7 @@
 """Health, readiness, the docs pages and the landing page."""
 
 import re
+from pathlib import Path
 
 import pytest
 from django.contrib.staticfiles import finders
@@ -128,6 +129,9 @@ def test_landing_page_links_docs_health_and_admins(api, settings):
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
+    (template,) = response.templates
+    folder = Path(settings.BASE_DIR) / "templates"
+    assert Path(template.origin.name) == folder / "integration/landing.html"
     links = set(re.findall(r'href="([^"]+)"', response.content.decode()))
     assert links == {
         "/api/docs/",

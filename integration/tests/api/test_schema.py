@@ -1,4 +1,8 @@
-"""The OpenAPI schema describes exactly the public contract (API.md)."""
+"""The OpenAPI schema describes exactly the public contract (docs/api.md).
+
+test_docs.py checks that docs/api.md lists the same endpoints and codes;
+these tests check the schema's own details: tags, codes, shapes, links.
+"""
 
 import re
 
@@ -7,7 +11,7 @@ import yaml
 from django.core.management import call_command
 from drf_spectacular.generators import SchemaGenerator
 
-# API.md's Money table: (method, path) -> its success status.
+# docs/api.md's Money table: (method, path) -> its success status.
 MONEY = {
     ("get", "/api/v1/accounts"): "200",
     ("post", "/api/v1/accounts"): "201",
@@ -20,8 +24,8 @@ MONEY = {
     ("get", "/api/v1/transactions"): "200",
     ("get", "/api/v1/transactions/{id}"): "200",
 }
-# API.md's Personal finance table (and GET /categories, an addition),
-# under two tags: (method, path) -> its success status.
+# docs/api.md's Personal finance and Savings groups tables, under two
+# tags: (method, path) -> its success status.
 PERSONAL_FINANCE = {
     ("get", "/api/v1/reports/summary"): "200",
     ("get", "/api/v1/categories"): "200",
