@@ -23,8 +23,10 @@ VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
 
 env = environ.Env()
 LOCAL_ENV_FILE = VAR_DIR / "local.env"
+# A deployment's own file (``ENV_FILE`` names another than the root .env).
+ENV_FILE = Path(env.str("ENV_FILE", default=str(BASE_DIR / ".env")))
 # read_env never overrides variables already set, so the first file wins.
-for _env_file in (BASE_DIR / ".env", LOCAL_ENV_FILE):
+for _env_file in (ENV_FILE, LOCAL_ENV_FILE):
     if _env_file.exists():
         env.read_env(str(_env_file))
 
