@@ -6,6 +6,7 @@ each check lives here once.
 """
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,25 @@ def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:
     body = response.json()
     assert (body["status"], body["code"]) == (status, code)
     return body
+
+
+def assert_statuses_documented(
+    schema: dict[str, Any], statuses: Mapping[str, int]
+) -> None:
+    """Asserts a schema documents each code under the status it answers.
+
+    Codes the map does not hold (the framework's) are not checked.
+
+    Args:
+        schema: A generated OpenAPI schema.
+        statuses: The service's map of codes to statuses.
+    """
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            for status, codes in documented_problems(operation).items():
+                for code in codes & set(statuses):
+                    where = (path, method, code)
+                    assert str(statuses[code]) == status, where
 
 
 def documented_problems(operation: dict[str, Any]) -> dict[str, set[str]]:
