@@ -85,10 +85,7 @@ def test_a_key_reused_for_another_request_is_refused(holder, creation):
     with pytest.raises(errors.IdempotencyKeyReusedError) as caught:
         create(creation, holder, name="Car", request_hash="other")
 
-    assert (caught.value.status, caught.value.code) == (
-        422,
-        "idempotency_key_reused",
-    )
+    assert caught.value.code == "idempotency_key_reused"
     assert state(creation) == before
 
 
@@ -179,11 +176,8 @@ def test_a_key_in_flight_is_refused_with_409(holder, creation):
         before = state(creation)
         with pytest.raises(errors.IdempotencyKeyInFlightError) as caught:
             create(creation, holder)
-        assert (caught.value.status, caught.value.code) == (
-            409,
-            "idempotency_key_in_flight",
-        )
-        assert caught.value.headers == {"Retry-After": "1"}
+        assert caught.value.code == "idempotency_key_in_flight"
+        assert caught.value.retry_after == 1
         assert state(creation) == before
     finally:
         release.set()
