@@ -11,6 +11,10 @@ handler (``config.problems``) renders the problem document.
 import enum
 from collections.abc import Mapping
 
+# Seconds a client is told to wait (``Retry-After``) when a dependency (a
+# database, a service behind the gateway) is out for a moment.
+OUTAGE_RETRY_AFTER = 5
+
 
 class Code(enum.StrEnum):
     """Error codes shared by every service (each app adds its own enum)."""

@@ -26,13 +26,10 @@ from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
 
-from config.errors import Code, DomainError
+from config.errors import OUTAGE_RETRY_AFTER, Code, DomainError
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:savings:problem:"
-# Seconds a client is told to wait (``Retry-After``) when a dependency (a
-# database, a service behind the gateway) is out for a moment.
-OUTAGE_RETRY_AFTER = 5
 
 logger = logging.getLogger(__name__)
 
