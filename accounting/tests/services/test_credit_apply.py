@@ -25,7 +25,6 @@ def wallet(holder, currency="USD"):
 def test_without_plan_everything_goes_to_main(holder):
     result = credit(holder, 10_050, source="payroll", description="Salary")
 
-    assert result.status == 201
     assert not result.replayed
     body = result.body
     assert body["balances"] == {"main": "100.50", "savings": "0.00"}
