@@ -284,16 +284,14 @@ def user_delete(*, user_id: uuid.UUID, include_inactive: bool = False) -> User:
 
 
 @dataclasses.dataclass(frozen=True)
-class StoredResponse:
-    """The outcome of an idempotent request, first time or replayed.
+class SignupResult:
+    """The outcome of a sign-up, first time or replayed.
 
     Attributes:
-        status: The HTTP status of the original response.
-        body: The JSON body of the original response.
-        replayed: Whether this is a replay of a stored response.
+        body: The new user as ``render`` drew it, stored for replays.
+        replayed: Whether an earlier sign-up with the key answered.
     """
 
-    status: int
     body: dict[str, Any]
     replayed: bool = False
 
@@ -346,7 +344,7 @@ def user_signup(
     password: str,
     first_name: str = "",
     last_name: str = "",
-) -> StoredResponse:
+) -> SignupResult:
     """Creates a user at most once per ``Idempotency-Key``.
 
     With a key, the key, a hash of the request and the response are stored
@@ -363,7 +361,7 @@ def user_signup(
         last_name: As for :func:`user_create`.
 
     Returns:
-        The response to send: 201 and the user, or the stored response.
+        The new user, or the one the key's first sign-up created.
 
     Raises:
         UsersError: ``idempotency_key_in_flight``,
@@ -377,26 +375,21 @@ def user_signup(
         "last_name": last_name,
     }
     if idempotency_key is None:
-        return StoredResponse(status=201, body=render(user_create(**fields)))
+        return SignupResult(body=render(user_create(**fields)))
     _idempotency_lock(idempotency_key)
     request_hash = _request_hash(fields)
     stored = IdempotencyKey.objects.filter(key=idempotency_key).first()
     if stored is not None:
         if not hmac.compare_digest(stored.request_hash, request_hash):
             raise errors.IdempotencyKeyReusedError()
-        return StoredResponse(
-            status=stored.response_status,
-            body=stored.response_body,
-            replayed=True,
-        )
+        return SignupResult(body=stored.response_body, replayed=True)
     body = render(user_create(**fields))
     IdempotencyKey.objects.create(
         key=idempotency_key,
         request_hash=request_hash,
-        response_status=201,
         response_body=body,
     )
-    return StoredResponse(status=201, body=body)
+    return SignupResult(body=body)
 
 
 def idempotency_keys_purge(*, older_than: dt.timedelta) -> int:
