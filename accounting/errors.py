@@ -1,15 +1,14 @@
 """Domain errors of the accounting service, each with a stable code.
 
-Every error is a :class:`config.problems.ProblemError`, so a service raises
-it and the shared handler renders it as problem+json with the public status
-and code the gateway passes through. Guards in ``services`` and
-``selectors`` raise these subclasses; callers catch :class:`AccountingError`.
+Guards in ``services`` and ``selectors`` raise these subclasses; callers
+catch :class:`AccountingError`. None knows HTTP: the internal API answers
+each code with the public status the gateway passes through
+(``accounting.api.problems``).
 """
 
 import enum
-from collections.abc import Mapping
 
-from config.problems import Code, ProblemError
+from config.errors import Code, DomainError
 
 
 class ErrorCode(enum.StrEnum):
@@ -36,39 +35,36 @@ class ErrorCode(enum.StrEnum):
     GOAL_NOT_FOUND = "goal_not_found"
 
 
-class AccountingError(ProblemError):
+class AccountingError(DomainError):
     """Base of every accounting domain error.
 
-    Subclasses fix ``status`` and ``code``; an occurrence adds a detail.
+    Subclasses fix the code, and ``retry_after`` when the refusal passes
+    by itself; an occurrence adds a detail.
     """
 
-    status_code: int = 400
     error_code: str = Code.VALIDATION_ERROR
     default_detail: str = ""
-    default_headers: Mapping[str, str] | None = None
+    retry_after: int | None = None
 
     def __init__(self, detail: str = "") -> None:
         super().__init__(
-            status=self.status_code,
             code=self.error_code,
             detail=detail or self.default_detail,
-            headers=self.default_headers,
+            retry_after=self.retry_after,
         )
 
 
 class HolderNotReadyError(AccountingError):
     """The user's creation event has not reached accounting yet."""
 
-    status_code = 409
     error_code = ErrorCode.ACCOUNT_NOT_READY
     default_detail = "The account is being set up; retry shortly."
-    default_headers = {"Retry-After": "1"}
+    retry_after = 1
 
 
 class HolderClosedError(AccountingError):
     """The user was deleted; the holder and its accounts are closed."""
 
-    status_code = 401
     error_code = ErrorCode.USER_INACTIVE
     default_detail = "The user is inactive."
 
@@ -76,14 +72,12 @@ class HolderClosedError(AccountingError):
 class AccountNotOpenError(AccountingError):
     """The holder has no wallet in the currency."""
 
-    status_code = 422
     error_code = ErrorCode.ACCOUNT_NOT_OPEN
 
 
 class AccountClosedError(AccountingError):
     """The holder's wallet was closed by staff: it accepts nothing."""
 
-    status_code = 422
     error_code = ErrorCode.ACCOUNT_CLOSED
     default_detail = "This account is closed."
 
@@ -91,7 +85,6 @@ class AccountClosedError(AccountingError):
 class AccountNotFoundError(AccountingError):
     """No open main account with that id (unknown, closed or savings)."""
 
-    status_code = 404
     error_code = ErrorCode.ACCOUNT_NOT_FOUND
     default_detail = "No open account with that id."
 
@@ -99,7 +92,6 @@ class AccountNotFoundError(AccountingError):
 class SameAccountError(AccountingError):
     """A transfer from an account to itself."""
 
-    status_code = 422
     error_code = ErrorCode.SAME_ACCOUNT
     default_detail = "A transfer needs another recipient than the sender."
 
@@ -107,28 +99,24 @@ class SameAccountError(AccountingError):
 class CurrencyMismatchError(AccountingError):
     """A transfer's currency is not the recipient account's."""
 
-    status_code = 422
     error_code = ErrorCode.CURRENCY_MISMATCH
 
 
 class InsufficientFundsError(AccountingError):
     """The account holds less than the amount to take from it."""
 
-    status_code = 422
     error_code = ErrorCode.INSUFFICIENT_FUNDS
 
 
 class SavingsLockedError(AccountingError):
     """Part of the savings is still within the plan's holding period."""
 
-    status_code = 422
     error_code = ErrorCode.SAVINGS_LOCKED
 
 
 class SameCurrencyError(AccountingError):
     """A conversion into the currency it starts from."""
 
-    status_code = 400
     error_code = ErrorCode.SAME_CURRENCY
     default_detail = "A conversion needs two different currencies."
 
@@ -136,28 +124,24 @@ class SameCurrencyError(AccountingError):
 class RateUnavailableError(AccountingError):
     """No rate for the pair is valid at the conversion's instant."""
 
-    status_code = 422
     error_code = ErrorCode.RATE_UNAVAILABLE
 
 
 class AmountTooSmallError(AccountingError):
     """The converted amount rounds to zero in the target currency."""
 
-    status_code = 422
     error_code = ErrorCode.AMOUNT_TOO_SMALL
 
 
 class AmountNotAboveFlatAmountError(AccountingError):
     """A credit must exceed the flat amount its plan saves."""
 
-    status_code = 422
     error_code = ErrorCode.AMOUNT_NOT_ABOVE_FLAT_AMOUNT
 
 
 class PlanNotFoundError(AccountingError):
     """No active plan with that id."""
 
-    status_code = 404
     error_code = ErrorCode.PLAN_NOT_FOUND
     default_detail = "No active plan with that id."
 
@@ -165,7 +149,6 @@ class PlanNotFoundError(AccountingError):
 class TransactionNotFoundError(AccountingError):
     """No transaction with that id for that holder."""
 
-    status_code = 404
     error_code = ErrorCode.TRANSACTION_NOT_FOUND
     default_detail = "No transaction with that id."
 
@@ -173,7 +156,6 @@ class TransactionNotFoundError(AccountingError):
 class IdempotencyKeyReusedError(AccountingError):
     """The key was used before for a different request."""
 
-    status_code = 422
     error_code = Code.IDEMPOTENCY_KEY_REUSED
     default_detail = "This Idempotency-Key was used with a different request."
 
@@ -181,16 +163,14 @@ class IdempotencyKeyReusedError(AccountingError):
 class IdempotencyKeyInFlightError(AccountingError):
     """A request with the same key is still running."""
 
-    status_code = 409
     error_code = Code.IDEMPOTENCY_KEY_IN_FLIGHT
     default_detail = "A request with this Idempotency-Key is in progress."
-    default_headers = {"Retry-After": "1"}
+    retry_after = 1
 
 
 class InvalidRangeError(AccountingError):
     """``from`` is after ``to``."""
 
-    status_code = 400
     error_code = Code.INVALID_RANGE
     default_detail = "'from' must not be after 'to'."
 
@@ -198,7 +178,6 @@ class InvalidRangeError(AccountingError):
 class InvalidCursorError(AccountingError):
     """The pagination cursor is not one this service issued."""
 
-    status_code = 400
     error_code = Code.INVALID_CURSOR
     default_detail = "The cursor is invalid."
 
@@ -210,7 +189,6 @@ class GroupNotFoundError(AccountingError):
     existence is not disclosed to strangers.
     """
 
-    status_code = 404
     error_code = ErrorCode.GROUP_NOT_FOUND
     default_detail = "No group with that id."
 
@@ -218,7 +196,6 @@ class GroupNotFoundError(AccountingError):
 class UserNotFoundError(AccountingError):
     """No open holder has that email (a group member must have one)."""
 
-    status_code = 404
     error_code = ErrorCode.USER_NOT_FOUND
     default_detail = "No user with that email."
 
@@ -226,7 +203,6 @@ class UserNotFoundError(AccountingError):
 class AlreadyMemberError(AccountingError):
     """The user is a member of the group already."""
 
-    status_code = 409
     error_code = ErrorCode.ALREADY_MEMBER
     default_detail = "This user is a member of the group already."
 
@@ -237,7 +213,6 @@ class GoalNotFoundError(AccountingError):
     Another holder's goal is unknown too, so ids cannot be probed.
     """
 
-    status_code = 404
     error_code = ErrorCode.GOAL_NOT_FOUND
     default_detail = "No goal with that id."
 

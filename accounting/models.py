@@ -566,8 +566,8 @@ class IdempotencyKey(models.Model):
     """A request that moved money, stored with the ledger write it made.
 
     Unique per holder and key; ``request_hash`` tells a retry (same body:
-    replay ``response_status`` and ``response_body``) from a reuse of the
-    key for another request.
+    replay ``response_body``, the answer of a write that created something)
+    from a reuse of the key for another request.
     """
 
     id = models.BigAutoField(primary_key=True)
@@ -576,7 +576,6 @@ class IdempotencyKey(models.Model):
     )
     key = models.CharField(max_length=255)
     request_hash = models.CharField(max_length=64)
-    response_status = models.PositiveSmallIntegerField()
     response_body = models.JSONField()
     transaction = models.ForeignKey(
         Transaction,

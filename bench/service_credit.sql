@@ -40,7 +40,7 @@
 \startpipeline
 BEGIN;
 SELECT pg_try_advisory_xact_lock(:lock_id);
-SELECT "request_hash", "response_status", "response_body"
+SELECT "request_hash", "response_body"
     FROM "accounting_idempotencykey"
     WHERE "holder_id" = ('00000000-0000-4000-8000-'
             || lpad(:n::text, 12, '0'))::uuid
@@ -99,9 +99,9 @@ UPDATE "accounting_account"
         ('00000000-0000-4000-8001-' || lpad(:n::text, 12, '0'))::uuid,
         ('00000000-0000-4000-8002-' || lpad(:n::text, 12, '0'))::uuid);
 INSERT INTO "accounting_idempotencykey" ("holder_id", "key", "request_hash",
-        "response_status", "response_body", "transaction_id", "created_at")
+        "response_body", "transaction_id", "created_at")
     VALUES (('00000000-0000-4000-8000-' || lpad(:n::text, 12, '0'))::uuid,
-        :key::text, :request_hash, 201, :response_body,
+        :key::text, :request_hash, :response_body,
         (lpad(to_hex(:t1::bigint), 16, '0')
             || lpad(to_hex(:t2::bigint), 16, '0'))::uuid, :at::timestamptz);
 COMMIT;

@@ -2,17 +2,20 @@
 
 One exception handler turns every failure into ``application/problem+json``
 with ``type``, ``title``, ``status``, ``detail`` and a stable, lowercase
-``code``; validation failures add ``errors: {field: [message, ...]}``. Domain
-code raises :class:`ProblemError` with a code from its app's enum; framework
-errors (bad JSON, wrong method, missing token, ...) are mapped here. Django's
-own 404 and 500 pages are replaced too, so no HTML page or stack trace ever
-leaves a service.
+``code``; validation failures add ``errors: {field: [message, ...]}``.
+Services raise a :class:`~config.errors.DomainError`, a code without a
+status: each service names its handler (``REST_FRAMEWORK
+["EXCEPTION_HANDLER"]``), built by :func:`exception_handler_for` from its
+map of codes to statuses (``<app>/api/problems.py``). The HTTP edge itself
+(middleware, header checks) raises :class:`ProblemError`, which has its
+status; framework errors (bad JSON, wrong method, missing token, ...) are
+mapped here. Django's own 404 and 500 pages are replaced too, so no HTML
+page or stack trace ever leaves a service.
 """
 
-import enum
 import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -23,42 +26,26 @@ from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
 
+from config.errors import OUTAGE_RETRY_AFTER, Code, DomainError
+
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:savings:problem:"
-# Seconds a client is told to wait (``Retry-After``) when a dependency (a
-# database, a service behind the gateway) is out for a moment.
-OUTAGE_RETRY_AFTER = 5
 
 logger = logging.getLogger(__name__)
 
-
-class Code(enum.StrEnum):
-    """Error codes shared by every service (each app adds its own enum)."""
-
-    VALIDATION_ERROR = "validation_error"
-    MALFORMED_JSON = "malformed_json"
-    MALFORMED_REQUEST = "malformed_request"
-    HEADERS_TOO_LARGE = "request_header_fields_too_large"
-    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
-    PAYLOAD_TOO_LARGE = "payload_too_large"
-    NOT_AUTHENTICATED = "not_authenticated"
-    INVALID_TOKEN = "invalid_token"  # noqa: S105 (an error code, no secret)
-    PERMISSION_DENIED = "permission_denied"
-    NOT_FOUND = "not_found"
-    METHOD_NOT_ALLOWED = "method_not_allowed"
-    NOT_ACCEPTABLE = "not_acceptable"
-    RATE_LIMITED = "rate_limited"
-    INTERNAL_ERROR = "internal_error"
-    DATABASE_UNAVAILABLE = "database_unavailable"
-    INVALID_AMOUNT = "invalid_amount"
-    UNSUPPORTED_CURRENCY = "unsupported_currency"
-    INVALID_DATETIME = "invalid_datetime"
-    INVALID_RANGE = "invalid_range"
-    INVALID_CURSOR = "invalid_cursor"
-    INVALID_IDEMPOTENCY_KEY = "invalid_idempotency_key"
-    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
-    IDEMPOTENCY_KEY_IN_FLIGHT = "idempotency_key_in_flight"
-
+# Per code, the HTTP status a service answers a domain error with.
+Statuses = Mapping[str, int]
+# The shared codes that services raise as domain errors (the framework's
+# own errors carry their status): each service's map starts from these.
+SHARED_STATUSES: Statuses = {
+    Code.VALIDATION_ERROR: 400,
+    Code.INVALID_AMOUNT: 400,
+    Code.INVALID_RANGE: 400,
+    Code.INVALID_CURSOR: 400,
+    Code.INVALID_TOKEN: 401,
+    Code.IDEMPOTENCY_KEY_IN_FLIGHT: 409,
+    Code.IDEMPOTENCY_KEY_REUSED: 422,
+}
 
 # Field-level validation codes that name the whole problem when they occur:
 # a bad amount is ``invalid_amount`` rather than a generic validation error.
@@ -74,7 +61,10 @@ _SURFACED_FIELD_CODES = frozenset(
 
 
 class ProblemError(Exception):
-    """A failure that maps to one problem-details response.
+    """A failure of the HTTP edge, with the status it answers.
+
+    Raised where a request is read (middleware, headers, serializers) and
+    by this module's mappings; services raise a ``DomainError`` instead.
 
     Attributes:
         status: The HTTP status code.
@@ -245,17 +235,55 @@ def _outage_problem(exc: Exception) -> ProblemError | None:
     return None
 
 
-def to_problem(exc: Exception) -> ProblemError | None:
+def domain_problem(error: DomainError, statuses: Statuses) -> ProblemError:
+    """Maps a domain error to its problem with a service's statuses.
+
+    Args:
+        error: The error a service or selector raised.
+        statuses: The service's map of codes to statuses.
+
+    Returns:
+        The problem: the code's status, the error's detail and field
+        errors, and ``Retry-After`` when the error says when to retry.
+
+    Raises:
+        LookupError: The code has no status in the map (a code added
+            without one): the request fails as a 500, and the service's
+            tests that reach it fail.
+    """
+    try:
+        status = statuses[error.code]
+    except KeyError:
+        message = f"The code {error.code!r} has no HTTP status in the map."
+        raise LookupError(message) from None
+    headers = {}
+    if error.retry_after is not None:
+        headers["Retry-After"] = str(error.retry_after)
+    return ProblemError(
+        status=status,
+        code=error.code,
+        detail=error.detail,
+        errors=error.errors,
+        headers=headers,
+    )
+
+
+def to_problem(
+    exc: Exception, statuses: Statuses = SHARED_STATUSES
+) -> ProblemError | None:
     """Maps any exception a view may raise to a problem, if it is known.
 
     Args:
         exc: The exception raised while handling a request.
+        statuses: The service's map of domain error codes to statuses.
 
     Returns:
         The problem to render, or None for an unexpected error (a 500).
     """
     if isinstance(exc, ProblemError):
         return exc
+    if isinstance(exc, DomainError):
+        return domain_problem(exc, statuses)
     if (problem := _outage_problem(exc)) is not None:
         return problem
     if isinstance(exc, RequestDataTooBig):
@@ -288,21 +316,32 @@ def to_problem(exc: Exception) -> ProblemError | None:
     )
 
 
-def exception_handler(exc: Exception, context: dict) -> Response | None:
-    """DRF exception handler: every known error becomes problem+json.
+ExceptionHandler = Callable[[Exception, dict], Response | None]
+
+
+def exception_handler_for(statuses: Statuses) -> ExceptionHandler:
+    """Builds a service's DRF exception handler from its statuses.
 
     Args:
-        exc: The exception raised by the view.
-        context: DRF's handler context (unused).
+        statuses: The service's map of domain error codes to statuses.
 
     Returns:
-        The problem response, or None so that Django's 500 handler answers.
+        The handler: every known error becomes problem+json; anything
+        else is left to Django's 500 handler (it answers None).
     """
-    del context
-    problem = to_problem(exc)
-    if problem is None:
-        return None
-    return problem_response(problem)
+
+    def handle(exc: Exception, context: dict) -> Response | None:
+        del context
+        problem = to_problem(exc, statuses)
+        if problem is None:
+            return None
+        return problem_response(problem)
+
+    return handle
+
+
+# The handler of shared code alone; each service names its own.
+exception_handler = exception_handler_for(SHARED_STATUSES)
 
 
 def problem_json_response(error: ProblemError) -> JsonResponse:

@@ -6,6 +6,7 @@ each check lives here once.
 """
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,29 @@ def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:
     body = response.json()
     assert (body["status"], body["code"]) == (status, code)
     return body
+
+
+def assert_statuses_documented(
+    schema: dict[str, Any], statuses: Mapping[str, int]
+) -> None:
+    """Asserts a schema documents each code under the status it answers.
+
+    Every example problem of every operation is checked; codes the map
+    does not hold (the framework's) are not.
+
+    Args:
+        schema: A generated OpenAPI schema.
+        statuses: The service's map of codes to statuses.
+    """
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            for status, response in operation["responses"].items():
+                media = response.get("content", {}).get(PROBLEM_CONTENT_TYPE)
+                for example in (media or {}).get("examples", {}).values():
+                    code = example["value"]["code"]
+                    if code in statuses:
+                        where = (path, method, code)
+                        assert str(statuses[code]) == status, where
 
 
 def documented_problems(operation: dict[str, Any]) -> dict[str, set[str]]:

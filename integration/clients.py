@@ -5,16 +5,17 @@ connection per call would cost more than the call itself, so each service
 gets one ``httpx.Client`` per process, created on first use and kept: its
 connection pool (``UPSTREAM_POOL_SIZE``) is reused by every request.
 
-Whatever goes wrong on the way is turned into a problem the public can act
-on, and logged here, once:
+Whatever goes wrong on the way is turned into a
+:class:`~integration.errors.GatewayError` the public can act on (its
+status is ``integration.api.problems``'), and logged here, once:
 
-- the service cannot be reached (refused, unreachable): 503
-  ``upstream_unavailable`` with ``Retry-After``;
+- the service cannot be reached (refused, unreachable):
+  ``upstream_unavailable``, with when to retry;
 - it is out for a moment itself (503 problem, e.g. ``database_unavailable``
   while its database restarts): passed through with its ``Retry-After``;
-- it does not answer in time: 504 ``upstream_timeout``;
+- it does not answer in time: ``upstream_timeout``;
 - it fails (5xx) or answers something that is not the JSON of the
-  contract: 502 ``bad_gateway``;
+  contract: ``bad_gateway``;
 - it refuses the request (4xx problem+json): the problem is passed through
   unchanged, status, body and the ``Retry-After`` and
   ``Idempotent-Replayed`` headers, because services answer with the public
@@ -37,9 +38,8 @@ from typing import Any, NoReturn
 import httpx
 from django.conf import settings
 
-from config import problems
 from config.service_auth import service_headers
-from integration.errors import ErrorCode
+from integration import errors
 
 logger = logging.getLogger(__name__)
 
@@ -69,23 +69,23 @@ class Service(enum.StrEnum):
     ACCOUNTING = "accounting"
 
 
-class UpstreamProblemError(problems.ProblemError):
+class UpstreamProblemError(errors.GatewayError):
     """A service's own problem answer, to be passed through unchanged.
 
     Attributes:
+        status: The HTTP status the service answered with.
         body: The problem document exactly as the service sent it.
+        headers: The headers to forward with it (``Retry-After``, ...).
     """
 
     def __init__(
         self, *, status: int, body: dict[str, Any], headers: Mapping[str, str]
     ) -> None:
-        super().__init__(
-            status=status,
-            code=str(body["code"]),
-            detail=str(body.get("detail", "")),
-            headers=headers,
-        )
+        self.error_code = str(body["code"])
+        super().__init__(str(body.get("detail", "")))
+        self.status = status
         self.body = body
+        self.headers = dict(headers)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -175,12 +175,10 @@ def on_setting_changed(*, setting: str, **kwargs: Any) -> None:
         close_clients()
 
 
-def _bad_gateway(service: Service, detail: str) -> problems.ProblemError:
-    """Returns the 502 problem for an unusable answer of a service."""
-    return problems.ProblemError(
-        status=HTTPStatus.BAD_GATEWAY,
-        code=ErrorCode.BAD_GATEWAY,
-        detail=f"The {service} service gave an invalid answer: {detail}",
+def _bad_gateway(service: Service, detail: str) -> errors.BadGatewayError:
+    """Returns the error of an unusable answer of a service."""
+    return errors.BadGatewayError(
+        f"The {service} service gave an invalid answer: {detail}"
     )
 
 
@@ -219,15 +217,13 @@ def _send(
         )
     except httpx.TimeoutException as error:
         logger.warning("%s %s %s timed out: %r", service, method, path, error)
-        raise problems.ProblemError(
-            status=HTTPStatus.GATEWAY_TIMEOUT,
-            code=ErrorCode.UPSTREAM_TIMEOUT,
-            detail=f"The {service} service did not answer in time.",
+        raise errors.UpstreamTimeoutError(
+            f"The {service} service did not answer in time."
         ) from error
     except httpx.ConnectError as error:
         logger.warning("%s %s %s unreachable: %r", service, method, path, error)
-        raise problems.outage(
-            ErrorCode.UPSTREAM_UNAVAILABLE, f"The {service} service"
+        raise errors.UpstreamUnavailableError(
+            f"The {service} service is unavailable for a moment; retry later."
         ) from error
     except httpx.TransportError as error:
         logger.warning("%s %s %s failed: %r", service, method, path, error)
@@ -262,7 +258,7 @@ def _raise_problem(
 
     Raises:
         UpstreamProblemError: The answer is a problem document.
-        ProblemError: 502 ``bad_gateway``: it is not.
+        BadGatewayError: It is not.
     """
     status = response.status_code
     if document is None:
@@ -310,8 +306,8 @@ def call(
     Raises:
         UpstreamProblemError: The service refused the request (4xx) with a
             problem document; it is to be passed through as it is.
-        ProblemError: 503 ``upstream_unavailable``, 504 ``upstream_timeout``
-            or 502 ``bad_gateway``.
+        GatewayError: ``upstream_unavailable``, ``upstream_timeout`` or
+            ``bad_gateway``.
     """
     headers = {}
     if idempotency_key is not None:

@@ -1,13 +1,19 @@
-"""Error codes the public API answers beyond ``config.problems.Code``.
+"""Error codes the public API answers beyond ``config.errors.Code``.
 
 The gateway owns the first group: they describe the path between the
 gateway and a service, not the request. The second group is judged by the
 users and accounting services and passed through unchanged (see
 ``docs/internal-api.md``); it is listed here so that the OpenAPI schema can
 document, per endpoint, every code a client may meet.
+
+What the gateway refuses itself raises a :class:`GatewayError`: a code,
+no status; ``integration.api.problems`` gives every code its status.
 """
 
 import enum
+from collections.abc import Mapping
+
+from config.errors import OUTAGE_RETRY_AFTER, DomainError
 
 
 class ErrorCode(enum.StrEnum):
@@ -45,3 +51,49 @@ class ErrorCode(enum.StrEnum):
     GROUP_NOT_FOUND = "group_not_found"
     USER_NOT_FOUND = "user_not_found"
     ALREADY_MEMBER = "already_member"
+
+
+class GatewayError(DomainError):
+    """Base of every error a call through the gateway may raise.
+
+    Subclasses fix the code, and ``retry_after`` when the refusal passes
+    by itself; an occurrence adds a detail.
+    """
+
+    error_code: str = ErrorCode.BAD_GATEWAY
+    retry_after: int | None = None
+
+    def __init__(
+        self, detail: str = "", *, errors: Mapping[str, list[str]] | None = None
+    ) -> None:
+        super().__init__(
+            code=self.error_code,
+            detail=detail,
+            errors=errors,
+            retry_after=self.retry_after,
+        )
+
+
+class UpstreamUnavailableError(GatewayError):
+    """A service cannot be reached; nothing was done there."""
+
+    error_code = ErrorCode.UPSTREAM_UNAVAILABLE
+    retry_after = OUTAGE_RETRY_AFTER
+
+
+class UpstreamTimeoutError(GatewayError):
+    """A service did not answer in time (it may have done the work)."""
+
+    error_code = ErrorCode.UPSTREAM_TIMEOUT
+
+
+class BadGatewayError(GatewayError):
+    """A service failed, or answered outside its contract."""
+
+    error_code = ErrorCode.BAD_GATEWAY
+
+
+class SameCurrencyError(GatewayError):
+    """A conversion into the currency it starts from: nothing to call."""
+
+    error_code = ErrorCode.SAME_CURRENCY

@@ -66,9 +66,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import path, re_path
 from rest_framework import exceptions
 
-from config import problems
 from config.contracts import INTERNAL_API_PREFIX
-from integration import clients, limits
+from integration import clients, errors, limits
 from integration.authentication import verify_access_token
 from integration.clients import Service
 
@@ -200,7 +199,7 @@ def _membership_refusal(user_id: str, group_id: str) -> CloseCode | None:
         if error.status == HTTPStatus.UNAUTHORIZED:
             return CloseCode.UNAUTHORIZED
         return CloseCode.FORBIDDEN
-    except problems.ProblemError:
+    except errors.GatewayError:
         return CloseCode.INTERNAL_ERROR
     return None
 

@@ -7,9 +7,8 @@ token. Readiness is a read too: it asks each service whether it can serve.
 
 from django.conf import settings
 
-from config import problems
 from config.contracts import INTERNAL_API_PREFIX
-from integration import clients
+from integration import clients, errors
 from integration.clients import Service, UpstreamResponse
 
 _ROOT = f"/{INTERNAL_API_PREFIX}"
@@ -155,7 +154,7 @@ def service_readiness() -> dict[str, str]:
             clients.call(
                 service, "GET", "/readyz", timeout=settings.READYZ_TIMEOUT
             )
-        except problems.ProblemError as error:
+        except errors.GatewayError as error:
             checks[str(service)] = error.code
         else:
             checks[str(service)] = READY

@@ -1,16 +1,16 @@
-"""Error codes of the users service and the problems they map to.
+"""Domain errors of the users service, each with a stable code.
 
-Each code is a stable, lowercase string that clients match on; the status
-and title of each live here, next to the code, so that a service raises
-``users_error(ErrorCode.EMAIL_TAKEN)`` and never repeats HTTP details.
-Codes shared by every service (validation, idempotency, ...) are in
-:class:`config.problems.Code`.
+Services and selectors raise these subclasses; callers catch
+:class:`UsersError`. None knows HTTP: the internal API answers each code
+with the public status the gateway passes through (``users.api.problems``).
+Codes shared by every service (idempotency, tokens, ...) are in
+:class:`config.errors.Code`.
 """
 
 import enum
 from collections.abc import Mapping
 
-from config.problems import ProblemError
+from config.errors import Code, DomainError
 
 
 class ErrorCode(enum.StrEnum):
@@ -24,33 +24,82 @@ class ErrorCode(enum.StrEnum):
     INVALID_CURRENT_PASSWORD = "invalid_current_password"  # noqa: S105
 
 
-_PROBLEMS: dict[ErrorCode, tuple[int, str]] = {
-    ErrorCode.EMAIL_TAKEN: (409, "An account with this email already exists."),
-    ErrorCode.WEAK_PASSWORD: (400, "The password is too weak."),
-    ErrorCode.INVALID_CREDENTIALS: (401, "Invalid email or password."),
-    ErrorCode.USER_INACTIVE: (401, "The user does not exist or was deleted."),
-    ErrorCode.CURRENT_PASSWORD_REQUIRED: (
-        400,
-        "Changing the password requires the current password.",
-    ),
-    ErrorCode.INVALID_CURRENT_PASSWORD: (
-        400,
-        "The current password is not correct.",
-    ),
-}
+class UsersError(DomainError):
+    """Base of every users domain error.
 
-
-def users_error(
-    code: ErrorCode, *, errors: Mapping[str, list[str]] | None = None
-) -> ProblemError:
-    """Builds the problem for one of the users service's error codes.
-
-    Args:
-        code: The error code.
-        errors: Optional per-field messages.
-
-    Returns:
-        The exception to raise.
+    Subclasses fix the code and its detail; an occurrence may name the
+    fields at fault.
     """
-    status, detail = _PROBLEMS[code]
-    return ProblemError(status=status, code=code, detail=detail, errors=errors)
+
+    error_code: str = Code.VALIDATION_ERROR
+    default_detail: str = ""
+
+    def __init__(
+        self, *, errors: Mapping[str, list[str]] | None = None
+    ) -> None:
+        super().__init__(
+            code=self.error_code, detail=self.default_detail, errors=errors
+        )
+
+
+class EmailTakenError(UsersError):
+    """A live user has that email already."""
+
+    error_code = ErrorCode.EMAIL_TAKEN
+    default_detail = "An account with this email already exists."
+
+
+class WeakPasswordError(UsersError):
+    """The password fails the password validators (named in ``errors``)."""
+
+    error_code = ErrorCode.WEAK_PASSWORD
+    default_detail = "The password is too weak."
+
+
+class InvalidCredentialsError(UsersError):
+    """A login failed, whatever was wrong: nothing tells which part."""
+
+    error_code = ErrorCode.INVALID_CREDENTIALS
+    default_detail = "Invalid email or password."
+
+
+class UserInactiveError(UsersError):
+    """No active user with that id (unknown, deleted or suspended)."""
+
+    error_code = ErrorCode.USER_INACTIVE
+    default_detail = "The user does not exist or was deleted."
+
+
+class CurrentPasswordRequiredError(UsersError):
+    """A new password was sent without the current one."""
+
+    error_code = ErrorCode.CURRENT_PASSWORD_REQUIRED
+    default_detail = "Changing the password requires the current password."
+
+
+class InvalidCurrentPasswordError(UsersError):
+    """The current password sent with a new one is wrong."""
+
+    error_code = ErrorCode.INVALID_CURRENT_PASSWORD
+    default_detail = "The current password is not correct."
+
+
+class InvalidTokenError(UsersError):
+    """A refresh token that cannot be used, whatever the reason."""
+
+    error_code = Code.INVALID_TOKEN
+    default_detail = "The refresh token is invalid, expired or revoked."
+
+
+class IdempotencyKeyInFlightError(UsersError):
+    """A sign-up with the same key is still running."""
+
+    error_code = Code.IDEMPOTENCY_KEY_IN_FLIGHT
+    default_detail = "A request with this Idempotency-Key is still running."
+
+
+class IdempotencyKeyReusedError(UsersError):
+    """The key was used before for another sign-up."""
+
+    error_code = Code.IDEMPOTENCY_KEY_REUSED
+    default_detail = "This Idempotency-Key was used with another request."

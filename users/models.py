@@ -177,7 +177,6 @@ class IdempotencyKey(models.Model):
 
     key = models.CharField(max_length=255, unique=True)
     request_hash = models.CharField(max_length=64)
-    response_status = models.PositiveSmallIntegerField()
     response_body = models.JSONField()
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 

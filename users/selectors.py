@@ -7,7 +7,7 @@ users. The admin may also reach suspended users (to reinstate them).
 
 import uuid
 
-from users.errors import ErrorCode, users_error
+from users import errors
 from users.models import User
 
 
@@ -28,7 +28,7 @@ def user_get(
         The user.
 
     Raises:
-        ProblemError: ``user_inactive``: unknown, deleted or (unless
+        UsersError: ``user_inactive``: unknown, deleted or (unless
             included) suspended.
     """
     users = User.objects.live()
@@ -38,7 +38,7 @@ def user_get(
         users = users.select_for_update()
     user = users.filter(id=user_id).first()
     if user is None:
-        raise users_error(ErrorCode.USER_INACTIVE)
+        raise errors.UserInactiveError()
     return user
 
 

@@ -43,9 +43,7 @@ from rest_framework_simplejwt.token_blacklist.models import (
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from config import contracts, timeparse
-from config.problems import Code, ProblemError
-from users import selectors
-from users.errors import ErrorCode, users_error
+from users import errors, selectors
 from users.models import EMAIL_CONSTRAINT, IdempotencyKey, OutboxEvent, User
 
 logger = logging.getLogger(__name__)
@@ -67,13 +65,13 @@ def _password_check(password: str, *, user: User) -> None:
     """Applies Django's password validators.
 
     Raises:
-        ProblemError: ``weak_password`` with the validators' messages.
+        UsersError: ``weak_password`` with the validators' messages.
     """
     try:
         validate_password(password, user=user)
     except DjangoValidationError as error:
-        raise users_error(
-            ErrorCode.WEAK_PASSWORD, errors={"password": list(error.messages)}
+        raise errors.WeakPasswordError(
+            errors={"password": list(error.messages)}
         ) from error
 
 
@@ -84,7 +82,7 @@ def _user_save(user: User, **kwargs: Any) -> None:
     usable; the database constraint settles races between two sign-ups.
 
     Raises:
-        ProblemError: ``email_taken``.
+        UsersError: ``email_taken``.
     """
     try:
         with transaction.atomic():
@@ -92,7 +90,7 @@ def _user_save(user: User, **kwargs: Any) -> None:
     except IntegrityError as error:
         if EMAIL_CONSTRAINT not in str(error):
             raise
-        raise users_error(ErrorCode.EMAIL_TAKEN) from error
+        raise errors.EmailTakenError() from error
 
 
 @transaction.atomic
@@ -119,7 +117,7 @@ def user_create(
         The saved user.
 
     Raises:
-        ProblemError: ``weak_password`` or ``email_taken``.
+        UsersError: ``weak_password`` or ``email_taken``.
     """
     user = User(
         email=User.objects.normalize_email(email.strip()),
@@ -172,7 +170,7 @@ def user_update(
         The user as saved.
 
     Raises:
-        ProblemError: ``user_inactive``, ``email_taken``,
+        UsersError: ``user_inactive``, ``email_taken``,
             ``weak_password``, ``current_password_required`` or
             ``invalid_current_password``.
     """
@@ -195,9 +193,9 @@ def user_update(
     }
     if password is not None:
         if not current_password:
-            raise users_error(ErrorCode.CURRENT_PASSWORD_REQUIRED)
+            raise errors.CurrentPasswordRequiredError()
         if not user.check_password(current_password):
-            raise users_error(ErrorCode.INVALID_CURRENT_PASSWORD)
+            raise errors.InvalidCurrentPasswordError()
     if not changes and password is None:
         return user
     for field, value in changes.items():
@@ -233,7 +231,7 @@ def user_password_reset(*, user_id: uuid.UUID, password: str) -> User:
         The user as saved.
 
     Raises:
-        ProblemError: ``user_inactive`` or ``weak_password``.
+        UsersError: ``user_inactive`` or ``weak_password``.
     """
     user = selectors.user_get(
         user_id=user_id, include_inactive=True, for_update=True
@@ -265,7 +263,7 @@ def user_delete(*, user_id: uuid.UUID, include_inactive: bool = False) -> User:
         The deleted user.
 
     Raises:
-        ProblemError: ``user_inactive`` (unknown or already deleted).
+        UsersError: ``user_inactive`` (unknown or already deleted).
     """
     user = selectors.user_get(
         user_id=user_id, include_inactive=include_inactive, for_update=True
@@ -286,16 +284,14 @@ def user_delete(*, user_id: uuid.UUID, include_inactive: bool = False) -> User:
 
 
 @dataclasses.dataclass(frozen=True)
-class StoredResponse:
-    """The outcome of an idempotent request, first time or replayed.
+class SignupResult:
+    """The outcome of a sign-up, first time or replayed.
 
     Attributes:
-        status: The HTTP status of the original response.
-        body: The JSON body of the original response.
-        replayed: Whether this is a replay of a stored response.
+        body: The new user as ``render`` drew it, stored for replays.
+        replayed: Whether an earlier sign-up with the key answered.
     """
 
-    status: int
     body: dict[str, Any]
     replayed: bool = False
 
@@ -325,7 +321,7 @@ def _idempotency_lock(key: str) -> None:
     instead of waiting for it.
 
     Raises:
-        ProblemError: ``idempotency_key_in_flight``.
+        UsersError: ``idempotency_key_in_flight``.
     """
     if connection.vendor != "postgresql":  # pragma: no cover - tests use PG.
         # SQLite's IMMEDIATE transactions (config.base) serialize writers.
@@ -336,11 +332,7 @@ def _idempotency_lock(key: str) -> None:
         )
         (acquired,) = cursor.fetchone()
     if not acquired:
-        raise ProblemError(
-            status=409,
-            code=Code.IDEMPOTENCY_KEY_IN_FLIGHT,
-            detail="A request with this Idempotency-Key is still running.",
-        )
+        raise errors.IdempotencyKeyInFlightError()
 
 
 @transaction.atomic
@@ -352,7 +344,7 @@ def user_signup(
     password: str,
     first_name: str = "",
     last_name: str = "",
-) -> StoredResponse:
+) -> SignupResult:
     """Creates a user at most once per ``Idempotency-Key``.
 
     With a key, the key, a hash of the request and the response are stored
@@ -369,10 +361,10 @@ def user_signup(
         last_name: As for :func:`user_create`.
 
     Returns:
-        The response to send: 201 and the user, or the stored response.
+        The new user, or the one the key's first sign-up created.
 
     Raises:
-        ProblemError: ``idempotency_key_in_flight``,
+        UsersError: ``idempotency_key_in_flight``,
             ``idempotency_key_reused``, or any error of
             :func:`user_create` (nothing is stored then).
     """
@@ -383,30 +375,21 @@ def user_signup(
         "last_name": last_name,
     }
     if idempotency_key is None:
-        return StoredResponse(status=201, body=render(user_create(**fields)))
+        return SignupResult(body=render(user_create(**fields)))
     _idempotency_lock(idempotency_key)
     request_hash = _request_hash(fields)
     stored = IdempotencyKey.objects.filter(key=idempotency_key).first()
     if stored is not None:
         if not hmac.compare_digest(stored.request_hash, request_hash):
-            raise ProblemError(
-                status=422,
-                code=Code.IDEMPOTENCY_KEY_REUSED,
-                detail="This Idempotency-Key was used with another request.",
-            )
-        return StoredResponse(
-            status=stored.response_status,
-            body=stored.response_body,
-            replayed=True,
-        )
+            raise errors.IdempotencyKeyReusedError()
+        return SignupResult(body=stored.response_body, replayed=True)
     body = render(user_create(**fields))
     IdempotencyKey.objects.create(
         key=idempotency_key,
         request_hash=request_hash,
-        response_status=201,
         response_body=body,
     )
-    return StoredResponse(status=201, body=body)
+    return SignupResult(body=body)
 
 
 def idempotency_keys_purge(*, older_than: dt.timedelta) -> int:
@@ -454,12 +437,12 @@ def token_obtain(*, email: str, password: str) -> dict[str, Any]:
         ``{access, refresh, token_type, expires_in}``.
 
     Raises:
-        ProblemError: ``invalid_credentials``, whatever was wrong (unknown,
+        UsersError: ``invalid_credentials``, whatever was wrong (unknown,
             deleted or suspended user, wrong password).
     """
     user = authenticate(email=email, password=password)
     if user is None:
-        raise users_error(ErrorCode.INVALID_CREDENTIALS)
+        raise errors.InvalidCredentialsError()
     refresh = RefreshToken.for_user(user)
     if _jwt_settings().UPDATE_LAST_LOGIN:
         update_last_login(None, user)
@@ -480,16 +463,16 @@ def token_refresh(*, refresh: str) -> dict[str, Any]:
         ``{access, refresh, token_type, expires_in}``.
 
     Raises:
-        ProblemError: ``invalid_token``: bad signature, expired,
+        UsersError: ``invalid_token``: bad signature, expired,
             blacklisted, or its user is deleted or suspended.
     """
     try:
         token = RefreshToken(refresh)
     except TokenError as error:
-        raise _invalid_token() from error
+        raise errors.InvalidTokenError() from error
     user_id = token.payload.get(_jwt_settings().USER_ID_CLAIM)
     if not selectors.user_is_active(user_id=user_id):
-        raise _invalid_token()
+        raise errors.InvalidTokenError()
     if _jwt_settings().ROTATE_REFRESH_TOKENS:
         if _jwt_settings().BLACKLIST_AFTER_ROTATION:
             token.blacklist()
@@ -498,15 +481,6 @@ def token_refresh(*, refresh: str) -> dict[str, Any]:
         token.set_iat()
         token.outstand()
     return _tokens(token)
-
-
-def _invalid_token() -> ProblemError:
-    """The one answer to every unusable refresh token."""
-    return ProblemError(
-        status=401,
-        code=Code.INVALID_TOKEN,
-        detail="The refresh token is invalid, expired or revoked.",
-    )
 
 
 def _refresh_tokens_blacklist(*, user: User, now: dt.datetime) -> None:

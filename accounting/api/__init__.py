@@ -6,5 +6,5 @@ HTTP only: parse with the nested ``InputSerializer``, call one selector or
 service, render. Responses are built by ``accounting.wire`` (lean, and
 identical on an idempotent replay); each view's ``OutputSerializer``
 documents that shape in the OpenAPI schema. Every error is a problem
-document with a stable code (``config.problems``).
+document with a stable code; ``api/problems.py`` gives each code its status.
 """

@@ -1,5 +1,6 @@
 """Writes that take an Idempotency-Key: fingerprint and replay."""
 
+from http import HTTPStatus
 from typing import Any
 
 from rest_framework.response import Response
@@ -22,6 +23,10 @@ def keyed_hash(operation: str, request: dict[str, Any]) -> str:
 
 
 def keyed_response(result: services.KeyedResult) -> Response:
-    """Renders a keyed write's result; a replay says so in a header."""
+    """Renders a keyed write's result: 201, a replay saying so in a header.
+
+    Every keyed write creates something, so a replay answers the first
+    answer's status too.
+    """
     headers = {"Idempotent-Replayed": "true"} if result.replayed else None
-    return Response(result.body, status=result.status, headers=headers)
+    return Response(result.body, status=HTTPStatus.CREATED, headers=headers)

@@ -29,20 +29,18 @@ from accounting.services.guards import check_holder_open, check_same_request
 
 @dataclasses.dataclass(frozen=True)
 class KeyedResult:
-    """The outcome of a keyed write: the response, and whether a replay.
+    """The outcome of a keyed write: its document, and whether a replay.
 
     A money movement, or the creation of a goal or a group: each applies
     once per ``Idempotency-Key`` (:func:`idempotent`).
 
     Attributes:
-        status: The HTTP status of the original response (201).
-        body: The response document as first returned.
+        body: The write's document (``accounting.wire``) as first returned.
         replayed: True when an earlier request with the key answered.
         transaction: The caller's journal header written now (None on a
             replay, or for a write that moves no money).
     """
 
-    status: int
     body: dict[str, Any]
     replayed: bool
     transaction: models.Transaction | None
@@ -58,7 +56,7 @@ class KeyedResult:
 # SQLite default (where UUIDs are hex text and decimals come back as floats).
 
 _KEY_LOOKUP_SQL = """
-    SELECT "request_hash", "response_status", "response_body"
+    SELECT "request_hash", "response_body"
     FROM "accounting_idempotencykey"
     WHERE "holder_id" = %s AND "key" = %s
 """
@@ -138,7 +136,6 @@ _IDEMPOTENCY_KEY_COLUMNS = (
     "holder_id",
     "key",
     "request_hash",
-    "response_status",
     "response_body",
     "transaction_id",
     "created_at",
@@ -184,7 +181,7 @@ def _insert(
 
 def _idempotency_lookup(
     *, holder_id: uuid.UUID, key: str
-) -> tuple[str, int, dict[str, Any]] | None:
+) -> tuple[str, dict[str, Any]] | None:
     """Claims a key for this transaction and returns its stored request.
 
     On PostgreSQL a transaction-scoped advisory lock on ``(holder, key)``
@@ -195,8 +192,8 @@ def _idempotency_lookup(
     miss a key committed while the lock was being taken.
 
     Returns:
-        ``(request_hash, response_status, response_body)`` of the request
-        stored with the key, or None for a new key.
+        ``(request_hash, response_body)`` of the request stored with the
+        key, or None for a new key.
 
     Raises:
         IdempotencyKeyInFlightError: Another request holds the key.
@@ -223,9 +220,9 @@ def _idempotency_lookup(
         row = lookup.fetchone()
     if row is None:
         return None
-    request_hash, status, body = row
+    request_hash, body = row
     field = models.IdempotencyKey._meta.get_field("response_body")
-    return request_hash, status, field.from_db_value(body, None, connection)
+    return request_hash, field.from_db_value(body, None, connection)
 
 
 def _replay(
@@ -242,11 +239,9 @@ def _replay(
     stored = _idempotency_lookup(holder_id=holder_id, key=key)
     if stored is None:
         return None
-    stored_hash, stored_status, stored_body = stored
+    stored_hash, stored_body = stored
     check_same_request(stored_hash=stored_hash, request_hash=request_hash)
-    return KeyedResult(
-        status=stored_status, body=stored_body, replayed=True, transaction=None
-    )
+    return KeyedResult(body=stored_body, replayed=True, transaction=None)
 
 
 def _plan_from_row(values: tuple[Any, ...]) -> models.Plan | None:
@@ -526,7 +521,6 @@ def _key_store(
                 holder_id,
                 key,
                 request_hash,
-                201,
                 body,
                 header.id if header else None,
                 header.created_at if header else timezone.now(),
@@ -646,9 +640,7 @@ def idempotent(
                     body=body,
                     header=header,
                 )
-        return KeyedResult(
-            status=201, body=body, replayed=False, transaction=header
-        )
+        return KeyedResult(body=body, replayed=False, transaction=header)
 
     return run
 

@@ -123,7 +123,7 @@ def test_the_same_member_added_twice_at_once_is_one_row():
     added = [o for o in outcomes if isinstance(o, models.GroupMember)]
     refused = [o for o in outcomes if isinstance(o, errors.AlreadyMemberError)]
     assert (len(added), len(refused)) == (1, 1)
-    assert refused[0].status == 409
+    assert refused[0].code == "already_member"
     assert group.members.filter(holder=cai).count() == 1
 
 

@@ -55,6 +55,8 @@ REST_FRAMEWORK = {
         "config.service_auth.ServiceTokenAuthentication"
     ],
     "DEFAULT_PERMISSION_CLASSES": ["config.service_auth.IsService"],
+    # Every domain error answered with its status (one map per service).
+    "EXCEPTION_HANDLER": "accounting.api.problems.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     **SPECTACULAR_SETTINGS,  # noqa: F405

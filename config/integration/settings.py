@@ -167,8 +167,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "integration.authentication.BearerTokenAuthentication"
     ],
-    # The shared handler, plus the pass-through of services' problems.
-    "EXCEPTION_HANDLER": "integration.api.common.exception_handler",
+    # The gateway's statuses, and services' problems passed through.
+    "EXCEPTION_HANDLER": "integration.api.problems.exception_handler",
     # Limits count per client address: trust X-Forwarded-For only from as
     # many proxies as the deployment puts in front.
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),

@@ -10,6 +10,7 @@ from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
 
 from config import problems
+from config.errors import DomainError
 from config.problems import Code, ProblemError
 
 
@@ -52,6 +53,44 @@ def test_a_problem_error_renders_rfc9457_with_headers():
         "detail": "Try again shortly.",
         "code": "account_not_ready",
     }
+
+
+def test_a_domain_error_answers_its_services_status():
+    handle_with = problems.exception_handler_for({"x_taken": 409})
+    response = handle_with(
+        DomainError(
+            code="x_taken",
+            detail="Taken.",
+            errors={"x": ["Taken."]},
+            retry_after=2,
+        ),
+        {},
+    )
+    assert response.status_code == 409
+    assert response.content_type == "application/problem+json"
+    assert response["Retry-After"] == "2"
+    assert response.data == {
+        "type": "urn:savings:problem:x_taken",
+        "title": "Conflict",
+        "status": 409,
+        "detail": "Taken.",
+        "code": "x_taken",
+        "errors": {"x": ["Taken."]},
+    }
+
+
+def test_a_domain_error_without_retry_after_sets_no_header():
+    response = handle(DomainError(code=Code.IDEMPOTENCY_KEY_REUSED))
+    assert (response.status_code, response.data["detail"]) == (
+        422,
+        "Unprocessable Entity",
+    )
+    assert not response.has_header("Retry-After")
+
+
+def test_a_code_without_a_status_fails_loudly():
+    with pytest.raises(LookupError, match="'x_unknown' has no HTTP status"):
+        handle(DomainError(code="x_unknown"))
 
 
 def test_detail_defaults_to_the_title():

@@ -1,26 +1,22 @@
 """What every public view shares: the caller, idempotency keys, rendering.
 
 Views stay three lines long (parse, call one service function, render) by
-leaning on these helpers. The exception handler extends the shared one with
-the pass-through of a service's own problem answers, which must reach the
-caller unchanged (status, every body member, ``Retry-After``, ...).
+leaning on these helpers.
 """
 
 import decimal
 import functools
-from http import HTTPStatus
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config import money, problems
+from config import money
 from config.problems import Code
-from integration.clients import UpstreamProblemError, UpstreamResponse
-from integration.errors import ErrorCode
+from integration import errors
+from integration.clients import UpstreamResponse
 
 # What a serializer raises when a service's answer does not fit its shape.
 _SHAPE_ERRORS = (KeyError, AttributeError, TypeError, ValueError)
@@ -125,41 +121,13 @@ def render(
         The response, with the service's status and forwarded headers.
 
     Raises:
-        ProblemError: 502 ``bad_gateway``: the answer has the wrong shape.
+        BadGatewayError: The answer has the wrong shape.
     """
     try:
         body = upstream.body if extra is None else {**upstream.body, **extra}
         data = _output(serializer_class).to_representation(body)
     except _SHAPE_ERRORS as error:
-        raise problems.ProblemError(
-            status=HTTPStatus.BAD_GATEWAY,
-            code=ErrorCode.BAD_GATEWAY,
-            detail="A service answered in an unexpected shape.",
+        raise errors.BadGatewayError(
+            "A service answered in an unexpected shape."
         ) from error
     return Response(data, status=upstream.status, headers=upstream.headers)
-
-
-def exception_handler(exc: Exception, context: dict) -> Response | None:
-    """The gateway's DRF exception handler.
-
-    Args:
-        exc: The exception raised by the view.
-        context: DRF's handler context.
-
-    Returns:
-        A service's problem passed through unchanged; 413 for a body over
-        the size limit; else whatever the shared handler
-        (``config.problems``) answers.
-    """
-    if isinstance(exc, RequestDataTooBig):
-        # DRF reads JSON bodies through ``request.body``, so Django's own
-        # size check fires before ``config.parsers`` can answer 413.
-        exc = problems.PayloadTooLargeError()
-    if isinstance(exc, UpstreamProblemError):
-        return Response(
-            exc.body,
-            status=exc.status,
-            headers=exc.headers,
-            content_type=problems.PROBLEM_CONTENT_TYPE,
-        )
-    return problems.exception_handler(exc, context)

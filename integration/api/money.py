@@ -13,7 +13,6 @@ through unchanged.
 """
 
 import uuid
-from http import HTTPStatus
 
 from django.conf import settings
 from drf_spectacular.utils import (
@@ -28,7 +27,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config import idempotency, problems, timeparse
+from config import idempotency, timeparse
 from config.fields import (
     AmountField,
     CurrencyField,
@@ -39,7 +38,7 @@ from config.fields import (
 from config.openapi import links
 from config.problems import Code
 from config.serializers import StrictInputSerializer
-from integration import limits, selectors, services
+from integration import errors, limits, selectors, services
 from integration.api import common
 from integration.api.schema import (
     FIRST_TRANSACTION_LINKS,
@@ -623,17 +622,14 @@ class ConversionCreateApi(APIView):
                 ``from_currency``.
 
             Raises:
-                ProblemError: 400 ``same_currency``: nothing to convert.
+                SameCurrencyError: Nothing to convert.
                 ValidationError: ``invalid_amount``: too many decimals for
                     ``from_currency``, or above the per-operation maximum.
             """
             if attrs["from_currency"] == attrs["to_currency"]:
                 message = "`to_currency` is `from_currency`: nothing to do."
-                raise problems.ProblemError(
-                    status=HTTPStatus.BAD_REQUEST,
-                    code=ErrorCode.SAME_CURRENCY,
-                    detail=message,
-                    errors={"to_currency": [message]},
+                raise errors.SameCurrencyError(
+                    message, errors={"to_currency": [message]}
                 )
             return {
                 **attrs,

@@ -21,6 +21,7 @@ from config import problems
 from config.openapi import PROBLEM_MEDIA_TYPE, ProblemSerializer
 from config.problems import Code
 from integration import selectors
+from integration.api.problems import STATUSES
 from integration.api.schema import TAG_OPERATIONS
 from integration.errors import ErrorCode
 
@@ -86,14 +87,15 @@ class ReadyzApi(_OperationsApi):
         down = [name for name, state in checks.items() if state != "ok"]
         if not down:
             return Response({"status": selectors.READY, "checks": checks})
+        status = STATUSES[ErrorCode.NOT_READY]
         body = problems.problem_body(
-            status=HTTPStatus.SERVICE_UNAVAILABLE,
+            status=status,
             code=ErrorCode.NOT_READY,
             detail=f"Not ready: {', '.join(down)} unavailable.",
         )
         return Response(
             {**body, "checks": checks},
-            status=HTTPStatus.SERVICE_UNAVAILABLE,
+            status=status,
             content_type=PROBLEM_MEDIA_TYPE,
         )
 

@@ -6,9 +6,10 @@ import httpx
 import pytest
 from django.test import override_settings
 
-from config.problems import OUTAGE_RETRY_AFTER, ProblemError
+from config.errors import OUTAGE_RETRY_AFTER
 from integration import clients
 from integration.clients import Service, UpstreamProblemError
+from integration.errors import GatewayError
 from integration.tests import factories
 
 
@@ -137,8 +138,8 @@ def test_passes_a_problem_through_unchanged(upstream):
     assert caught.value.headers == {"Retry-After": "1"}
 
 
-def _problem(call) -> ProblemError:
-    with pytest.raises(ProblemError) as caught:
+def _refusal(call) -> GatewayError:
+    with pytest.raises(GatewayError) as caught:
         call()
     assert not isinstance(caught.value, UpstreamProblemError)
     return caught.value
@@ -181,9 +182,9 @@ def test_unusable_answers_are_bad_gateway(upstream, caplog, response):
     upstream.add(Service.USERS, "GET", "/x", responder=lambda r: response)
 
     with caplog.at_level(logging.WARNING, logger="integration.clients"):
-        error = _problem(lambda: clients.call(Service.USERS, "GET", "/x"))
+        error = _refusal(lambda: clients.call(Service.USERS, "GET", "/x"))
 
-    assert (error.status, error.code) == (502, "bad_gateway")
+    assert error.code == "bad_gateway"
     assert caplog.records, "upstream failures are logged"
 
 
@@ -208,37 +209,37 @@ def test_a_services_own_outage_passes_through_with_its_retry_after(upstream):
 def test_a_refused_connection_is_unavailable(settings, closed_url, caplog):
     settings.USERS_SERVICE_URL = closed_url
     with caplog.at_level(logging.WARNING, logger="integration.clients"):
-        error = _problem(lambda: clients.call(Service.USERS, "GET", "/x"))
-    assert (error.status, error.code) == (503, "upstream_unavailable")
-    assert error.headers == {"Retry-After": str(OUTAGE_RETRY_AFTER)}
+        error = _refusal(lambda: clients.call(Service.USERS, "GET", "/x"))
+    assert error.code == "upstream_unavailable"
+    assert error.retry_after == OUTAGE_RETRY_AFTER
     assert "unreachable" in caplog.text
 
 
 def test_an_unknown_host_is_unavailable(settings):
     settings.USERS_SERVICE_URL = "http://no-such-host.invalid"
-    error = _problem(lambda: clients.call(Service.USERS, "GET", "/x"))
-    assert (error.status, error.code) == (503, "upstream_unavailable")
+    error = _refusal(lambda: clients.call(Service.USERS, "GET", "/x"))
+    assert error.code == "upstream_unavailable"
 
 
 def test_a_silent_server_is_a_timeout(settings, silent_url, caplog):
     settings.ACCOUNTING_SERVICE_URL = silent_url
     settings.UPSTREAM_READ_TIMEOUT = 0.2
     with caplog.at_level(logging.WARNING, logger="integration.clients"):
-        error = _problem(lambda: clients.call(Service.ACCOUNTING, "GET", "/x"))
-    assert (error.status, error.code) == (504, "upstream_timeout")
+        error = _refusal(lambda: clients.call(Service.ACCOUNTING, "GET", "/x"))
+    assert error.code == "upstream_timeout"
     assert "timed out" in caplog.text
 
 
 def test_a_per_call_timeout_wins(settings, silent_url):
     settings.ACCOUNTING_SERVICE_URL = silent_url
     settings.UPSTREAM_READ_TIMEOUT = 30
-    error = _problem(
+    error = _refusal(
         lambda: clients.call(Service.ACCOUNTING, "GET", "/x", timeout=0.2)
     )
-    assert (error.status, error.code) == (504, "upstream_timeout")
+    assert error.code == "upstream_timeout"
 
 
 def test_a_server_speaking_garbage_is_bad_gateway(settings, garbage_url):
     settings.USERS_SERVICE_URL = garbage_url
-    error = _problem(lambda: clients.call(Service.USERS, "GET", "/x"))
-    assert (error.status, error.code) == (502, "bad_gateway")
+    error = _refusal(lambda: clients.call(Service.USERS, "GET", "/x"))
+    assert error.code == "bad_gateway"

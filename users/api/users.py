@@ -1,6 +1,7 @@
 """Sign-up and one user's profile: read, update, delete."""
 
 import uuid
+from http import HTTPStatus
 
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -116,7 +117,7 @@ class UserCreateApi(APIView):
             **serializer.validated_data,
         )
         headers = {REPLAYED_HEADER: "true"} if result.replayed else None
-        return Response(result.body, status=result.status, headers=headers)
+        return Response(result.body, status=HTTPStatus.CREATED, headers=headers)
 
 
 class UserApi(APIView):

@@ -44,12 +44,11 @@ def test_idempotency_keys_purge_drops_expired_keys() -> None:
     IdempotencyKey.objects.create(
         key="old",
         request_hash="0" * 64,
-        response_status=201,
         response_body={},
         created_at=timezone.now() - settings.IDEMPOTENCY_KEY_TTL,
     )
     IdempotencyKey.objects.create(
-        key="new", request_hash="0" * 64, response_status=201, response_body={}
+        key="new", request_hash="0" * 64, response_body={}
     )
 
     assert tasks.idempotency_keys_purge() == 1

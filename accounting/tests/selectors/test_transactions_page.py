@@ -111,7 +111,7 @@ def test_from_after_to_is_an_invalid_range(holder, history):
             date_from=history[1].occurred_at,
             date_to=history[0].occurred_at,
         )
-    assert (caught.value.status, caught.value.code) == (400, "invalid_range")
+    assert caught.value.code == "invalid_range"
 
 
 def encode(value):
@@ -141,7 +141,7 @@ def encode(value):
 def test_bad_cursors_are_refused(holder, cursor):
     with pytest.raises(errors.InvalidCursorError) as caught:
         selectors.transactions_page(holder=holder, cursor=cursor)
-    assert (caught.value.status, caught.value.code) == (400, "invalid_cursor")
+    assert caught.value.code == "invalid_cursor"
 
 
 def test_cursor_round_trip(holder, history):

@@ -46,7 +46,7 @@ def test_a_conversion_moves_both_wallets_through_fx(multi):
 
     result = convert(multi, 2_500, description="Trip")
 
-    assert (result.status, result.replayed) == (201, False)
+    assert not result.replayed
     body = result.body
     # 25.00 x 0.9215 = 23.0375 EUR: 23.04 to the cent.
     assert body["balances"] == {"main": "75.00", "savings": "0.00"}
@@ -244,10 +244,7 @@ def test_no_rate_at_the_instant_is_rate_unavailable(multi, rates):
     with pytest.raises(errors.RateUnavailableError) as caught:
         convert(multi, 1_000, idempotency_key="k", request_hash="h")
 
-    assert (caught.value.status, caught.value.code) == (
-        422,
-        "rate_unavailable",
-    )
+    assert caught.value.code == "rate_unavailable"
     assert caught.value.detail == "No USD/EUR rate is available."
     assert ledger_state() == before
 
@@ -259,10 +256,7 @@ def test_a_result_that_rounds_to_zero_is_amount_too_small(multi):
     with pytest.raises(errors.AmountTooSmallError) as caught:
         convert(multi, 100, "USD", "JPY")
 
-    assert (caught.value.status, caught.value.code) == (
-        422,
-        "amount_too_small",
-    )
+    assert caught.value.code == "amount_too_small"
     assert caught.value.detail == (
         "1.00 USD is less than the smallest JPY amount at this rate."
     )
@@ -292,7 +286,7 @@ def test_the_same_currency_is_refused_before_anything_else(db):
             amount=100,
         )
 
-    assert (caught.value.status, caught.value.code) == (400, "same_currency")
+    assert caught.value.code == "same_currency"
     assert ledger_state() == before
 
 

@@ -25,7 +25,6 @@ def wallet(holder, currency="USD"):
 def test_without_plan_everything_goes_to_main(holder):
     result = credit(holder, 10_050, source="payroll", description="Salary")
 
-    assert result.status == 201
     assert not result.replayed
     body = result.body
     assert body["balances"] == {"main": "100.50", "savings": "0.00"}
@@ -144,7 +143,6 @@ def test_flat_plan_refuses_a_credit_not_above_it(holder, amount):
     with pytest.raises(errors.AmountNotAboveFlatAmountError) as caught:
         credit(holder, amount)
 
-    assert caught.value.status == 422
     assert caught.value.code == "amount_not_above_flat_amount"
     assert "5.00 USD" in caught.value.detail
     assert ledger_counts() == before
@@ -196,7 +194,7 @@ def test_no_wallet_in_the_currency(holder):
     with pytest.raises(errors.AccountNotOpenError) as caught:
         credit(holder, 100, currency="EUR")
 
-    assert (caught.value.status, caught.value.code) == (422, "account_not_open")
+    assert caught.value.code == "account_not_open"
     assert ledger_counts() == before
 
 
@@ -207,11 +205,8 @@ def test_unknown_holder_is_not_ready(db):
             holder_id=uuid.uuid4(), amount=100, currency="USD"
         )
 
-    assert (caught.value.status, caught.value.code) == (
-        409,
-        "account_not_ready",
-    )
-    assert caught.value.headers == {"Retry-After": "1"}
+    assert caught.value.code == "account_not_ready"
+    assert caught.value.retry_after == 1
     assert ledger_counts() == (0, 0, 0, 0)
 
 
@@ -227,7 +222,7 @@ def test_closed_holder_is_inactive(holder, currency):
     with pytest.raises(errors.HolderClosedError) as caught:
         credit(holder, 100, currency=currency)
 
-    assert (caught.value.status, caught.value.code) == (401, "user_inactive")
+    assert caught.value.code == "user_inactive"
     assert ledger_counts() == before
 
 

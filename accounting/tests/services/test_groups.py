@@ -253,7 +253,7 @@ def test_after_leaving_the_group_is_unknown_to_the_leaver(group, ana, ben):
     assert ledger_state() == before
     assert group.members.count() == 2
     # Ana, still in, goes on.
-    assert contribute(ana, group, 100).status == 201
+    assert contribute(ana, group, 100).transaction is not None
 
 
 @pytest.mark.parametrize("group_id", ["stranger's", "unknown", "malformed"])
@@ -303,7 +303,7 @@ def test_any_member_adds_a_former_member_back_on_the_same_row(group, ana, ben):
     # How Ben first joined stays: Ana added him, then.
     assert (back.joined_at, back.added_by_id) == (first.joined_at, ana.pk)
     assert group.members.filter(holder=ben).count() == 1
-    assert contribute(ben, group, 100).status == 201
+    assert contribute(ben, group, 100).transaction is not None
     # Back in: adding him again is refused, on the same row.
     with pytest.raises(errors.AlreadyMemberError):
         services.member_add(
@@ -320,7 +320,7 @@ def test_a_contribution_moves_savings_into_the_pot_to_the_cent(group, ben):
 
     result = contribute(ben, group, 1_234, message="Beach fund!")
 
-    assert (result.status, result.replayed) == (201, False)
+    assert not result.replayed
     header = result.transaction
     pot = models.Account.objects.get(pk=group.pot_id)
     assert result.body["transaction"] == {
@@ -419,7 +419,7 @@ def test_a_contribution_is_idempotent_with_a_key(group, ben, ana):
     again = contribute(ben, group, 700, idempotency_key="k1", request_hash="h1")
 
     assert again.replayed
-    assert (again.status, again.transaction) == (201, None)
+    assert again.transaction is None
     # The stored answer: the group as it was right after that contribution.
     assert again.body == first.body
     assert again.body["group"]["total"] == "7.00"

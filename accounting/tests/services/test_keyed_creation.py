@@ -61,16 +61,12 @@ def test_a_retry_replays_the_first_answer_and_writes_nothing(holder, creation):
 
     again = create(creation, holder)
 
-    assert (first.status, first.replayed, first.transaction) == (
-        201,
-        False,
-        None,
-    )
+    assert (first.replayed, first.transaction) == (False, None)
     assert again.replayed
-    assert (again.status, again.body) == (201, first.body)
+    assert again.body == first.body
     assert state(creation) == before
     stored = models.IdempotencyKey.objects.get(holder=holder, key="k")
-    assert (stored.request_hash, stored.response_status) == ("h", 201)
+    assert stored.request_hash == "h"
     assert stored.response_body == first.body
     assert stored.transaction is None
     assert str(creation.model.objects.get().pk) == first.body["id"]
@@ -85,10 +81,7 @@ def test_a_key_reused_for_another_request_is_refused(holder, creation):
     with pytest.raises(errors.IdempotencyKeyReusedError) as caught:
         create(creation, holder, name="Car", request_hash="other")
 
-    assert (caught.value.status, caught.value.code) == (
-        422,
-        "idempotency_key_reused",
-    )
+    assert caught.value.code == "idempotency_key_reused"
     assert state(creation) == before
 
 
@@ -179,11 +172,8 @@ def test_a_key_in_flight_is_refused_with_409(holder, creation):
         before = state(creation)
         with pytest.raises(errors.IdempotencyKeyInFlightError) as caught:
             create(creation, holder)
-        assert (caught.value.status, caught.value.code) == (
-            409,
-            "idempotency_key_in_flight",
-        )
-        assert caught.value.headers == {"Retry-After": "1"}
+        assert caught.value.code == "idempotency_key_in_flight"
+        assert caught.value.retry_after == 1
         assert state(creation) == before
     finally:
         release.set()

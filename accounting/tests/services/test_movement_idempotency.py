@@ -85,16 +85,12 @@ def test_a_retry_replays_the_first_answer(parties, move):
 
     again = move(parties, 500, idempotency_key="k", request_hash="h")
 
-    assert (again.status, again.replayed, again.transaction) == (
-        201,
-        True,
-        None,
-    )
+    assert (again.replayed, again.transaction) == (True, None)
     assert again.body == first.body
     assert ledger_state() == state
     stored = models.IdempotencyKey.objects.get(holder=parties.holder, key="k")
     assert stored.transaction_id == first.transaction.id
-    assert (stored.request_hash, stored.response_status) == ("h", 201)
+    assert stored.request_hash == "h"
     assert stored.response_body == first.body
 
 
@@ -121,10 +117,7 @@ def test_a_key_reused_for_another_request_is_refused(parties, move):
     with pytest.raises(errors.IdempotencyKeyReusedError) as caught:
         move(parties, 600, idempotency_key="k", request_hash="other")
 
-    assert (caught.value.status, caught.value.code) == (
-        422,
-        "idempotency_key_reused",
-    )
+    assert caught.value.code == "idempotency_key_reused"
     assert ledger_state() == state
 
 
@@ -201,11 +194,8 @@ def test_a_key_in_flight_is_refused_with_409(holder, move):
         state = ledger_state()
         with pytest.raises(errors.IdempotencyKeyInFlightError) as caught:
             move(parties, 500, idempotency_key="k", request_hash="h")
-        assert (caught.value.status, caught.value.code) == (
-            409,
-            "idempotency_key_in_flight",
-        )
-        assert caught.value.headers == {"Retry-After": "1"}
+        assert caught.value.code == "idempotency_key_in_flight"
+        assert caught.value.retry_after == 1
         assert ledger_state() == state
     finally:
         release.set()

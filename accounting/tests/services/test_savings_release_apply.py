@@ -40,7 +40,7 @@ def test_savings_move_back_to_main(funded_holder):
     # funded_holder: 10% plan without holding period; savings 10.00.
     result = release(funded_holder, 400, description="Treat")
 
-    assert (result.status, result.replayed) == (201, False)
+    assert not result.replayed
     assert result.body["balances"] == {"main": "94.00", "savings": "6.00"}
     txn = result.body["transaction"]
     assert {k: txn[k] for k in txn if k not in ("id", "occurred_at")} == {
@@ -102,10 +102,7 @@ def test_more_than_the_savings_is_insufficient_funds(holder):
     with pytest.raises(errors.InsufficientFundsError) as caught:
         release(holder, 501)
 
-    assert (caught.value.status, caught.value.code) == (
-        422,
-        "insufficient_funds",
-    )
+    assert caught.value.code == "insufficient_funds"
     assert caught.value.detail == "The savings account holds 5.00 USD."
     assert ledger_state() == before
 
@@ -114,7 +111,7 @@ def assert_locked(holder, amount, free):
     before = ledger_state()
     with pytest.raises(errors.SavingsLockedError) as caught:
         release(holder, amount, idempotency_key="locked", request_hash="h")
-    assert (caught.value.status, caught.value.code) == (422, "savings_locked")
+    assert caught.value.code == "savings_locked"
     assert caught.value.detail == (
         f"The plan holds savings for 30 days; {free} USD can be released now."
     )

@@ -5,8 +5,8 @@ from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
 from config import contracts
-from config.problems import ProblemError
 from users import services
+from users.errors import UsersError
 from users.models import OutboxEvent, User
 from users.tests.factories import PASSWORD, UserFactory
 
@@ -42,7 +42,7 @@ def test_delete_blacklists_every_outstanding_refresh_token() -> None:
     assert BlacklistedToken.objects.filter(token__user=user).count() == 2
     assert not BlacklistedToken.objects.filter(token__user=other).exists()
     for tokens in (first, second):
-        with pytest.raises(ProblemError, match="invalid, expired or revoked"):
+        with pytest.raises(UsersError, match="invalid, expired or revoked"):
             services.token_refresh(refresh=tokens["refresh"])
 
 
@@ -63,9 +63,9 @@ def test_deleted_user_cannot_log_in_nor_be_deleted_again() -> None:
     user = UserFactory()
     services.user_delete(user_id=user.id)
 
-    with pytest.raises(ProblemError, match="Invalid email or password"):
+    with pytest.raises(UsersError, match="Invalid email or password"):
         services.token_obtain(email=user.email, password=PASSWORD)
-    with pytest.raises(ProblemError) as caught:
+    with pytest.raises(UsersError) as caught:
         services.user_delete(user_id=user.id)
     assert caught.value.code == "user_inactive"
 

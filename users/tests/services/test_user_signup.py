@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from config.problems import ProblemError
 from users import services
+from users.errors import UsersError
 from users.models import IdempotencyKey, OutboxEvent, User
 from users.tests.factories import PASSWORD
 
@@ -16,7 +16,7 @@ def _render(user: User) -> dict:
     return {"id": str(user.id), "email": user.email}
 
 
-def _signup(key: str | None, **overrides: str) -> services.StoredResponse:
+def _signup(key: str | None, **overrides: str) -> services.SignupResult:
     fields = {"email": "ada@example.com", "password": PASSWORD} | overrides
     return services.user_signup(idempotency_key=key, render=_render, **fields)
 
@@ -25,7 +25,6 @@ def _signup(key: str | None, **overrides: str) -> services.StoredResponse:
 def test_without_a_key_nothing_is_stored() -> None:
     result = _signup(None)
 
-    assert result.status == 201
     assert result.replayed is False
     assert result.body == _render(User.objects.get())
     assert not IdempotencyKey.objects.exists()
@@ -37,7 +36,6 @@ def test_key_stores_the_response_and_a_hash_of_the_request() -> None:
 
     stored = IdempotencyKey.objects.get()
     assert stored.key == "key-1"
-    assert stored.response_status == 201
     assert stored.response_body == result.body
     assert len(stored.request_hash) == 64
     assert PASSWORD not in stored.request_hash
@@ -49,9 +47,7 @@ def test_same_key_and_request_replays_without_a_second_user() -> None:
 
     again = _signup("key-1")
 
-    assert again == services.StoredResponse(
-        status=201, body=first.body, replayed=True
-    )
+    assert again == services.SignupResult(body=first.body, replayed=True)
     assert User.objects.count() == 1
     assert OutboxEvent.objects.count() == 1
 
@@ -68,36 +64,30 @@ def test_same_key_and_request_replays_without_a_second_user() -> None:
 def test_same_key_with_another_request_is_refused(change: dict) -> None:
     _signup("key-1")
 
-    with pytest.raises(ProblemError) as caught:
+    with pytest.raises(UsersError) as caught:
         _signup("key-1", **change)
 
-    assert (caught.value.status, caught.value.code) == (
-        422,
-        "idempotency_key_reused",
-    )
+    assert caught.value.code == "idempotency_key_reused"
     assert User.objects.count() == 1
 
 
 @pytest.mark.django_db
 def test_a_failed_request_stores_no_key() -> None:
-    with pytest.raises(ProblemError, match="too weak"):
+    with pytest.raises(UsersError, match="too weak"):
         _signup("key-1", password="short")
 
     assert not IdempotencyKey.objects.exists()
-    assert _signup("key-1").status == 201
+    assert not _signup("key-1").replayed
 
 
 @pytest.mark.django_db(transaction=True)
 def test_same_key_while_the_first_request_runs_is_in_flight(
     key_in_flight: str,
 ) -> None:
-    with pytest.raises(ProblemError) as caught:
+    with pytest.raises(UsersError) as caught:
         _signup(key_in_flight)
 
-    assert (caught.value.status, caught.value.code) == (
-        409,
-        "idempotency_key_in_flight",
-    )
+    assert caught.value.code == "idempotency_key_in_flight"
     assert not User.objects.exists()
     assert connection.vendor == "postgresql"
 

@@ -1,0 +1,35 @@
+"""The HTTP status of every accounting error code, in one place.
+
+Services and selectors raise ``accounting.errors`` (a code, no status); the
+internal API answers each with the public status that the gateway passes
+through unchanged. This service's DRF exception handler
+(``REST_FRAMEWORK["EXCEPTION_HANDLER"]``) is built from this map.
+"""
+
+from accounting.errors import ErrorCode
+from config import problems
+
+STATUSES: problems.Statuses = {
+    **problems.SHARED_STATUSES,
+    ErrorCode.ACCOUNT_NOT_READY: 409,
+    ErrorCode.USER_INACTIVE: 401,
+    ErrorCode.ACCOUNT_NOT_OPEN: 422,
+    ErrorCode.AMOUNT_NOT_ABOVE_FLAT_AMOUNT: 422,
+    ErrorCode.PLAN_NOT_FOUND: 404,
+    ErrorCode.TRANSACTION_NOT_FOUND: 404,
+    ErrorCode.ACCOUNT_NOT_FOUND: 404,
+    ErrorCode.ACCOUNT_CLOSED: 422,
+    ErrorCode.SAME_ACCOUNT: 422,
+    ErrorCode.CURRENCY_MISMATCH: 422,
+    ErrorCode.INSUFFICIENT_FUNDS: 422,
+    ErrorCode.SAVINGS_LOCKED: 422,
+    ErrorCode.SAME_CURRENCY: 400,
+    ErrorCode.RATE_UNAVAILABLE: 422,
+    ErrorCode.AMOUNT_TOO_SMALL: 422,
+    ErrorCode.GROUP_NOT_FOUND: 404,
+    ErrorCode.USER_NOT_FOUND: 404,
+    ErrorCode.ALREADY_MEMBER: 409,
+    ErrorCode.GOAL_NOT_FOUND: 404,
+}
+
+exception_handler = problems.exception_handler_for(STATUSES)
