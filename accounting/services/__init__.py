@@ -5,7 +5,9 @@ internal API, the Celery task, the admin and management commands. Each runs
 in one database transaction; rules are small named guards (``check_...``,
 in :mod:`.guards`) that raise the domain errors of ``accounting.errors``.
 
-- :mod:`.holders`: user events, wallets, plans, closing wallets.
+- :mod:`.holders`: user events, wallets, a holder's plan, closing
+  wallets.
+- :mod:`.plans`: the savings plans staff offer.
 - :mod:`.movements`: credits, withdrawals, transfers, savings releases and
   conversions, written through :mod:`.journal` (locks, entries,
   idempotency keys).
@@ -49,7 +51,6 @@ from accounting.services.holders import (
     account_open,
     holder_apply_user_event,
     plan_assign,
-    plan_set_active,
 )
 from accounting.services.journal import KeyedResult
 from accounting.services.movements import (
@@ -62,6 +63,11 @@ from accounting.services.movements import (
     savings_release_apply,
     transfer_apply,
     withdrawal_apply,
+)
+from accounting.services.plans import (
+    plan_save,
+    plan_set_active,
+    plan_validate,
 )
 from accounting.services.rates import rate_at, rate_create
 
@@ -94,7 +100,9 @@ __all__ = [
     "member_add",
     "member_leave",
     "plan_assign",
+    "plan_save",
     "plan_set_active",
+    "plan_validate",
     "rate_at",
     "rate_create",
     "savings_held",
