@@ -1,8 +1,10 @@
 """The back office: plans, holders' plans, FX rates and wallets.
 
-The admin is one more interface over the services: assigning a plan calls
-``plan_assign``, (de)activating plans ``plan_set_active``, publishing a
-rate ``rate_create`` and closing wallets ``account_close``. Plans are never
+The admin is one more interface over the services: saving a plan calls
+``plan_save``, assigning a plan ``plan_assign``, (de)activating plans
+``plan_set_active``, publishing a rate ``rate_create`` and closing wallets
+``account_close``. Forms only parse: the services' rules refuse, and a
+form shows their errors on its fields. Plans are never
 deleted (transactions keep snapshots, holders keep choices), rates are
 never edited or deleted (conversions point at the rate they used). The
 ledger (accounts, transactions, entries) is read-only here, as everywhere.
@@ -92,17 +94,30 @@ class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
 # --- Plans ------------------------------------------------------------------
 
 
+def show_error(form: forms.BaseForm, error: errors.AccountingError) -> None:
+    """Shows a service's error on the form: on the field it names, if any."""
+    field = getattr(error, "field", None)
+    form.add_error(field if field in form.fields else None, error.detail)
+
+
 class PlanForm(forms.ModelForm):
     """Edits a plan with one ``value``: a percent or a flat amount.
 
-    A flat amount is entered in major units (``5.00``) and stored in minor
-    units, checked against the currency's precision.
+    The form only parses what staff type (a flat amount in major units,
+    ``5.00``); the rules are ``plan_validate``'s, shown on their fields,
+    and saving is ``plan_save``'s (:class:`PlanAdmin`).
     """
 
+    SERVICE_FIELDS = (
+        "name",
+        "kind",
+        "currency",
+        "value",
+        "savings_hold_days",
+        "description",
+    )
+
     value = forms.DecimalField(
-        max_digits=15,
-        decimal_places=3,
-        min_value=decimal.Decimal("0.001"),
         help_text="Percent (0-100, 2 decimals) or amount in the currency.",
     )
     currency = forms.ChoiceField(choices=[])
@@ -128,28 +143,18 @@ class PlanForm(forms.ModelForm):
         if not self.instance._state.adding:
             self.initial["value"] = decimal.Decimal(self.instance.value)
 
+    def service_arguments(self) -> dict[str, Any]:
+        """The arguments of ``plan_validate`` and ``plan_save``."""
+        return {name: self.cleaned_data[name] for name in self.SERVICE_FIELDS}
+
     def clean(self) -> dict[str, Any]:
-        """Turns ``value`` into ``percentage`` or ``flat_amount``."""
+        """Shows the first rule the plan breaks, once every field parsed."""
         data = super().clean()
-        value, kind = data.get("value"), data.get("kind")
-        currency = data.get("currency")
-        if value is None or kind is None or currency is None:
-            return data
-        if kind == models.Plan.Kind.PERCENTAGE:
-            if value > 100 or value != value.quantize(decimal.Decimal("0.01")):
-                self.add_error(
-                    "value", "A percentage is above 0, at most 100.00."
-                )
-                return data
-            self.instance.percentage = value
-            self.instance.flat_amount = None
-        else:
+        if all(name in data for name in self.SERVICE_FIELDS):
             try:
-                self.instance.flat_amount = money.to_minor(value, currency)
-            except money.MoneyError as error:
-                self.add_error("value", str(error))
-                return data
-            self.instance.percentage = None
+                services.plan_validate(**self.service_arguments())
+            except errors.PlanInvalidError as error:
+                show_error(self, error)
         return data
 
 
@@ -182,6 +187,17 @@ class PlanAdmin(admin.ModelAdmin):
     def value_display(self, plan: models.Plan) -> str:
         """Shows ``12.50%`` or ``5.00 USD``."""
         return plan.value_display
+
+    def save_model(
+        self,
+        request: HttpRequest,
+        obj: models.Plan,
+        form: PlanForm,
+        change: bool,
+    ) -> None:
+        """Creates or changes the plan through ``plan_save``."""
+        del request, change
+        services.plan_save(plan=obj, **form.service_arguments())
 
     def _set_active(
         self, request: HttpRequest, plans: QuerySet, *, is_active: bool

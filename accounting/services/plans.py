@@ -19,7 +19,7 @@ from accounting import errors, models
 from config import money
 from config.problems import Code
 
-NAME_MAX_LENGTH = 100
+NAME_MAX_LENGTH = models.Plan._meta.get_field("name").max_length
 # A holding period longer than a century means nothing, and one of a few
 # thousand years would take the release's cut-off before year 1.
 HOLD_DAYS_MAX = 36_500
