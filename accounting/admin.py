@@ -23,7 +23,6 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 
 from accounting import errors, models, selectors, services
@@ -94,9 +93,17 @@ class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
 # --- Plans ------------------------------------------------------------------
 
 
-def show_error(form: forms.BaseForm, error: errors.AccountingError) -> None:
-    """Shows a service's error on the form: on the field it names, if any."""
-    field = getattr(error, "field", None)
+def show_error(
+    form: forms.BaseForm,
+    error: errors.AccountingError,
+    field: str | None = None,
+) -> None:
+    """Shows a service's error on a form.
+
+    On the field the error names (a :class:`errors.FieldInvalidError`),
+    else on ``field``, else on the whole form.
+    """
+    field = getattr(error, "field", field)
     form.add_error(field if field in form.fields else None, error.detail)
 
 
@@ -225,20 +232,19 @@ class PlanAdmin(admin.ModelAdmin):
 
 
 class RateForm(forms.ModelForm):
-    """Publishes a rate: a supported pair, a positive rate, a start.
+    """Publishes a rate: a pair, a rate, and from when it applies.
 
-    A rate may not start before the pair's latest conversion: that
-    conversion used the rate valid then, and history must keep saying so.
-    Left blank, ``valid_from`` is the moment of saving.
+    The form only parses; ``rate_validate`` refuses (one currency twice, a
+    rate out of range, a start at or before the pair's latest conversion)
+    and its error is shown on its field. Left blank, ``valid_from`` is the
+    moment of publishing.
     """
+
+    SERVICE_FIELDS = ("base", "quote", "rate", "valid_from")
 
     base = forms.ChoiceField(choices=[], help_text="The currency sold.")
     quote = forms.ChoiceField(choices=[], help_text="The currency bought.")
     rate = forms.DecimalField(
-        max_digits=24,
-        decimal_places=10,
-        min_value=decimal.Decimal("0.0000000001"),
-        error_messages={"min_value": "A rate is above zero."},
         help_text="Units of quote one unit of base buys, such as 0.92.",
     )
     valid_from = forms.SplitDateTimeField(
@@ -259,39 +265,26 @@ class RateForm(forms.ModelForm):
         self.fields["base"].choices = choices
         self.fields["quote"].choices = choices
 
+    def service_arguments(self) -> dict[str, Any]:
+        """The arguments of ``rate_validate`` and ``rate_create``."""
+        return {name: self.cleaned_data[name] for name in self.SERVICE_FIELDS}
+
     def clean(self) -> dict[str, Any]:
-        """Refuses one currency twice and a start that rewrites history."""
+        """Shows the rule the rate breaks, once every field parsed.
+
+        The check holds the pair until the admin's transaction ends, so
+        the rate is published against the journal as checked here.
+        """
         data = super().clean()
-        base, quote = data.get("base"), data.get("quote")
-        if base and base == quote:
-            self.add_error(
-                "quote", "The quote currency must differ from the base."
-            )
-            return data
-        if "valid_from" not in data:
-            return data  # the field's own error is shown
-        valid_from = data["valid_from"] or timezone.now()
-        data["valid_from"] = valid_from
-        if not (base and quote):
-            return data
-        last = (
-            models.Transaction.objects.filter(
-                kind=models.Transaction.Kind.CONVERSION,
-                currency=base,
-                to_currency=quote,
-                occurred_at__gte=valid_from,
-            )
-            .order_by("-occurred_at")
-            .values_list("occurred_at", flat=True)
-            .first()
-        )
-        if last is not None:
-            self.add_error(
-                "valid_from",
-                f"A {base}/{quote} conversion at {last:%Y-%m-%d %H:%M:%S} "
-                "UTC used the rate valid then; a new rate must start after "
-                "it.",
-            )
+        if all(name in data for name in self.SERVICE_FIELDS):
+            try:
+                services.rate_validate(**self.service_arguments())
+            except errors.SameCurrencyError as error:
+                show_error(self, error, field="quote")
+            except errors.RateBackdatedError as error:
+                show_error(self, error, field="valid_from")
+            except errors.RateInvalidError as error:
+                show_error(self, error)
         return data
 
 
@@ -334,17 +327,14 @@ class RateAdmin(admin.ModelAdmin):
         self,
         request: HttpRequest,
         obj: models.Rate,
-        form: forms.ModelForm,
+        form: RateForm,
         change: bool,
     ) -> None:
         """Publishes the rate through the service, signed by the user."""
         del change
         user = request.user
         rate = services.rate_create(
-            base=form.cleaned_data["base"],
-            quote=form.cleaned_data["quote"],
-            rate=form.cleaned_data["rate"],
-            valid_from=form.cleaned_data["valid_from"],
+            **form.service_arguments(),
             created_by=user.email or user.get_username(),
         )
         # The admin logs and links the object it passed in: make it the

@@ -69,7 +69,12 @@ from accounting.services.plans import (
     plan_set_active,
     plan_validate,
 )
-from accounting.services.rates import rate_at, rate_create
+from accounting.services.rates import (
+    rate_at,
+    rate_create,
+    rate_use,
+    rate_validate,
+)
 
 __all__ = [
     "EventOutcome",
@@ -105,6 +110,8 @@ __all__ = [
     "plan_validate",
     "rate_at",
     "rate_create",
+    "rate_use",
+    "rate_validate",
     "savings_held",
     "savings_release_apply",
     "transfer_apply",
