@@ -21,7 +21,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminSplitDateTime
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -107,6 +107,33 @@ def show_error(
     form.add_error(field if field in form.fields else None, error.detail)
 
 
+class ServiceAdmin(admin.ModelAdmin):
+    """A model admin whose form checks with a service and saves through it.
+
+    Should the service still refuse while saving (another staff member
+    deactivated the plan, a user event closed the holder, since the form
+    was checked), the view's transaction is rolled back, nothing is
+    written, and the form comes back with the service's error instead of
+    a server error.
+    """
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        """The add or change form; a service's late refusal shown on it."""
+        try:
+            return super().changeform_view(
+                request, object_id, form_url, extra_context
+            )
+        except errors.AccountingError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
 class PlanForm(forms.ModelForm):
     """Edits a plan with one ``value``: a percent or a flat amount.
 
@@ -166,7 +193,7 @@ class PlanForm(forms.ModelForm):
 
 
 @admin.register(models.Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(ServiceAdmin):
     """Create, edit and (de)activate plans; never delete them."""
 
     form = PlanForm
@@ -289,7 +316,7 @@ class RateForm(forms.ModelForm):
 
 
 @admin.register(models.Rate)
-class RateAdmin(admin.ModelAdmin):
+class RateAdmin(ServiceAdmin):
     """Rates with their history: added, never changed or deleted."""
 
     form = RateForm
@@ -378,15 +405,17 @@ class HolderForm(forms.ModelForm):
         )
 
     def clean(self) -> dict[str, Any]:
-        """Refuses a plan change for a closed holder."""
+        """Shows why ``plan_assign`` would refuse: a closed holder."""
         data = super().clean()
-        if self.instance.is_closed:
-            raise forms.ValidationError("This holder is closed.")
+        try:
+            services.check_holder_open(self.instance)
+        except errors.HolderClosedError as error:
+            show_error(self, error)
         return data
 
 
 @admin.register(models.Holder)
-class HolderAdmin(admin.ModelAdmin):
+class HolderAdmin(ServiceAdmin):
     """Holders come from user events; staff only choose their plan."""
 
     form = HolderForm
@@ -699,28 +728,34 @@ class EntryAdmin(EntryMoneyColumns, ReadOnlyModelAdmin):
 class CategoryForm(forms.ModelForm):
     """A suggested category: its name is checked as it will be stored.
 
-    The name is normalised before the model's checks run, so "Eating  Out"
-    is refused when "eating out" exists (one category, one spelling), and
-    so are names blank or too long once normalised.
+    ``category_validate`` judges the name normalised, so "Eating  Out" is
+    refused when "eating out" exists (one category, one spelling), and so
+    are names blank or too long once normalised; the form shows its error.
     """
+
+    name = forms.CharField(
+        help_text="Stored in lower case with single spaces, like the "
+        "categories clients give withdrawals."
+    )
 
     class Meta:
         """What staff edit."""
 
         model = models.Category
         fields = ["name", "is_active"]
-        help_texts = {
-            "name": "Stored in lower case with single spaces, like the "
-            "categories clients give withdrawals."
-        }
 
     def clean_name(self) -> str:
-        """Returns the name normalised (:func:`models.normalize_label`)."""
-        return models.normalize_label(self.cleaned_data["name"])
+        """Returns the name as ``category_save`` will store it."""
+        try:
+            return services.category_validate(
+                category=self.instance, name=self.cleaned_data["name"]
+            )
+        except errors.CategoryInvalidError as error:
+            raise forms.ValidationError(error.detail) from error
 
 
 @admin.register(models.Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(ServiceAdmin):
     """Add, rename and (de)activate suggested categories; never delete.
 
     Withdrawals keep their category as text, so renaming or deactivating

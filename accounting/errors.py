@@ -269,6 +269,10 @@ class PlanInvalidError(FieldInvalidError):
     """A plan's field breaks a rule (name, kind, currency, value, days)."""
 
 
+class CategoryInvalidError(FieldInvalidError):
+    """A category's name is blank, too long or another category's."""
+
+
 class RateInvalidError(FieldInvalidError):
     """A rate that is not a positive number of ``numeric(24, 10)``."""
 

@@ -22,7 +22,7 @@ applies once per Idempotency-Key (:func:`.journal.idempotent`).
 Callers use the names re-exported here (``services.credit_apply``, ...).
 """
 
-from accounting.services.categories import category_save
+from accounting.services.categories import category_save, category_validate
 from accounting.services.goals import (
     goal_create,
     goal_delete,
@@ -83,6 +83,7 @@ __all__ = [
     "account_close",
     "account_open",
     "category_save",
+    "category_validate",
     "check_amount_above_flat_amount",
     "check_distinct_currencies",
     "check_funds",

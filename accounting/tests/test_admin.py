@@ -3,6 +3,7 @@
 import decimal
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
@@ -251,9 +252,50 @@ def test_a_closed_holder_keeps_its_plan(staff, holder):
         {"plan": plan.pk, **INLINE},
     )
 
-    assert b"This holder is closed." in response.content
+    # plan_assign's refusal, shown by the form.
+    assert response.context["adminform"].form.non_field_errors() == [
+        "The user is inactive."
+    ]
     holder.refresh_from_db()
     assert holder.plan is None
+
+
+def test_a_refusal_while_saving_writes_nothing_and_says_why(
+    staff, holder, monkeypatch
+):
+    plan = factories.PlanFactory()
+
+    def refuse(**arguments):
+        del arguments
+        # As if another staff member deactivated it after the form's check.
+        raise errors.PlanNotFoundError()
+
+    monkeypatch.setattr(services, "plan_assign", refuse)
+    change = reverse("admin:accounting_holder_change", args=[holder.pk])
+
+    response = staff.post(change, {"plan": plan.pk, **INLINE})
+
+    assert (response.status_code, response["Location"]) == (302, change)
+    page = staff.get(change)
+    assert b"No active plan with that id." in page.content
+    holder.refresh_from_db()
+    assert holder.plan is None
+    assert not LogEntry.objects.exists()
+
+
+def test_a_plan_refused_while_saving_is_not_created(staff, monkeypatch):
+    def refuse(**arguments):
+        raise errors.PlanInvalidError("value", "Refused late.")
+
+    monkeypatch.setattr(services, "plan_save", refuse)
+    add = reverse("admin:accounting_plan_add")
+
+    response = staff.post(add, plan_form(), follow=True)
+
+    assert response.redirect_chain == [(add, 302)]
+    assert b"Refused late." in response.content
+    assert not models.Plan.objects.exists()
+    assert not LogEntry.objects.exists()
 
 
 def test_holders_cannot_be_added_or_deleted(staff, holder):
