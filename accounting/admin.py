@@ -1,8 +1,10 @@
 """The back office: plans, holders' plans, FX rates and wallets.
 
-The admin is one more interface over the services: assigning a plan calls
-``plan_assign``, (de)activating plans ``plan_set_active``, publishing a
-rate ``rate_create`` and closing wallets ``account_close``. Plans are never
+The admin is one more interface over the services: saving a plan calls
+``plan_save``, assigning a plan ``plan_assign``, (de)activating plans
+``plan_set_active``, publishing a rate ``rate_create`` and closing wallets
+``account_close``. Forms only parse: the services' rules refuse, and a
+form shows their errors on its fields. Plans are never
 deleted (transactions keep snapshots, holders keep choices), rates are
 never edited or deleted (conversions point at the rate they used). The
 ledger (accounts, transactions, entries) is read-only here, as everywhere.
@@ -19,9 +21,8 @@ from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminSplitDateTime
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 
 from accounting import errors, models, selectors, services
@@ -92,17 +93,65 @@ class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
 # --- Plans ------------------------------------------------------------------
 
 
+def show_error(
+    form: forms.BaseForm,
+    error: errors.AccountingError,
+    field: str | None = None,
+) -> None:
+    """Shows a service's error on a form.
+
+    On the field the error names (a :class:`errors.FieldInvalidError`),
+    else on ``field``, else on the whole form.
+    """
+    field = getattr(error, "field", field)
+    form.add_error(field if field in form.fields else None, error.detail)
+
+
+class ServiceAdmin(admin.ModelAdmin):
+    """A model admin whose form checks with a service and saves through it.
+
+    Should the service still refuse while saving (another staff member
+    deactivated the plan, a user event closed the holder, since the form
+    was checked), the view's transaction is rolled back, nothing is
+    written, and the form comes back with the service's error instead of
+    a server error.
+    """
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        """The add or change form; a service's late refusal shown on it."""
+        try:
+            return super().changeform_view(
+                request, object_id, form_url, extra_context
+            )
+        except errors.AccountingError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
 class PlanForm(forms.ModelForm):
     """Edits a plan with one ``value``: a percent or a flat amount.
 
-    A flat amount is entered in major units (``5.00``) and stored in minor
-    units, checked against the currency's precision.
+    The form only parses what staff type (a flat amount in major units,
+    ``5.00``); the rules are ``plan_validate``'s, shown on their fields,
+    and saving is ``plan_save``'s (:class:`PlanAdmin`).
     """
 
+    SERVICE_FIELDS = (
+        "name",
+        "kind",
+        "currency",
+        "value",
+        "savings_hold_days",
+        "description",
+    )
+
     value = forms.DecimalField(
-        max_digits=15,
-        decimal_places=3,
-        min_value=decimal.Decimal("0.001"),
         help_text="Percent (0-100, 2 decimals) or amount in the currency.",
     )
     currency = forms.ChoiceField(choices=[])
@@ -128,33 +177,23 @@ class PlanForm(forms.ModelForm):
         if not self.instance._state.adding:
             self.initial["value"] = decimal.Decimal(self.instance.value)
 
+    def service_arguments(self) -> dict[str, Any]:
+        """The arguments of ``plan_validate`` and ``plan_save``."""
+        return {name: self.cleaned_data[name] for name in self.SERVICE_FIELDS}
+
     def clean(self) -> dict[str, Any]:
-        """Turns ``value`` into ``percentage`` or ``flat_amount``."""
+        """Shows the first rule the plan breaks, once every field parsed."""
         data = super().clean()
-        value, kind = data.get("value"), data.get("kind")
-        currency = data.get("currency")
-        if value is None or kind is None or currency is None:
-            return data
-        if kind == models.Plan.Kind.PERCENTAGE:
-            if value > 100 or value != value.quantize(decimal.Decimal("0.01")):
-                self.add_error(
-                    "value", "A percentage is above 0, at most 100.00."
-                )
-                return data
-            self.instance.percentage = value
-            self.instance.flat_amount = None
-        else:
+        if all(name in data for name in self.SERVICE_FIELDS):
             try:
-                self.instance.flat_amount = money.to_minor(value, currency)
-            except money.MoneyError as error:
-                self.add_error("value", str(error))
-                return data
-            self.instance.percentage = None
+                services.plan_validate(**self.service_arguments())
+            except errors.PlanInvalidError as error:
+                show_error(self, error)
         return data
 
 
 @admin.register(models.Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(ServiceAdmin):
     """Create, edit and (de)activate plans; never delete them."""
 
     form = PlanForm
@@ -183,6 +222,17 @@ class PlanAdmin(admin.ModelAdmin):
         """Shows ``12.50%`` or ``5.00 USD``."""
         return plan.value_display
 
+    def save_model(
+        self,
+        request: HttpRequest,
+        obj: models.Plan,
+        form: PlanForm,
+        change: bool,
+    ) -> None:
+        """Creates or changes the plan through ``plan_save``."""
+        del request, change
+        services.plan_save(plan=obj, **form.service_arguments())
+
     def _set_active(
         self, request: HttpRequest, plans: QuerySet, *, is_active: bool
     ) -> None:
@@ -209,20 +259,19 @@ class PlanAdmin(admin.ModelAdmin):
 
 
 class RateForm(forms.ModelForm):
-    """Publishes a rate: a supported pair, a positive rate, a start.
+    """Publishes a rate: a pair, a rate, and from when it applies.
 
-    A rate may not start before the pair's latest conversion: that
-    conversion used the rate valid then, and history must keep saying so.
-    Left blank, ``valid_from`` is the moment of saving.
+    The form only parses; ``rate_validate`` refuses (one currency twice, a
+    rate out of range, a start at or before the pair's latest conversion)
+    and its error is shown on its field. Left blank, ``valid_from`` is the
+    moment of publishing.
     """
+
+    SERVICE_FIELDS = ("base", "quote", "rate", "valid_from")
 
     base = forms.ChoiceField(choices=[], help_text="The currency sold.")
     quote = forms.ChoiceField(choices=[], help_text="The currency bought.")
     rate = forms.DecimalField(
-        max_digits=24,
-        decimal_places=10,
-        min_value=decimal.Decimal("0.0000000001"),
-        error_messages={"min_value": "A rate is above zero."},
         help_text="Units of quote one unit of base buys, such as 0.92.",
     )
     valid_from = forms.SplitDateTimeField(
@@ -243,44 +292,31 @@ class RateForm(forms.ModelForm):
         self.fields["base"].choices = choices
         self.fields["quote"].choices = choices
 
+    def service_arguments(self) -> dict[str, Any]:
+        """The arguments of ``rate_validate`` and ``rate_create``."""
+        return {name: self.cleaned_data[name] for name in self.SERVICE_FIELDS}
+
     def clean(self) -> dict[str, Any]:
-        """Refuses one currency twice and a start that rewrites history."""
+        """Shows the rule the rate breaks, once every field parsed.
+
+        The check holds the pair until the admin's transaction ends, so
+        the rate is published against the journal as checked here.
+        """
         data = super().clean()
-        base, quote = data.get("base"), data.get("quote")
-        if base and base == quote:
-            self.add_error(
-                "quote", "The quote currency must differ from the base."
-            )
-            return data
-        if "valid_from" not in data:
-            return data  # the field's own error is shown
-        valid_from = data["valid_from"] or timezone.now()
-        data["valid_from"] = valid_from
-        if not (base and quote):
-            return data
-        last = (
-            models.Transaction.objects.filter(
-                kind=models.Transaction.Kind.CONVERSION,
-                currency=base,
-                to_currency=quote,
-                occurred_at__gte=valid_from,
-            )
-            .order_by("-occurred_at")
-            .values_list("occurred_at", flat=True)
-            .first()
-        )
-        if last is not None:
-            self.add_error(
-                "valid_from",
-                f"A {base}/{quote} conversion at {last:%Y-%m-%d %H:%M:%S} "
-                "UTC used the rate valid then; a new rate must start after "
-                "it.",
-            )
+        if all(name in data for name in self.SERVICE_FIELDS):
+            try:
+                services.rate_validate(**self.service_arguments())
+            except errors.SameCurrencyError as error:
+                show_error(self, error, field="quote")
+            except errors.RateBackdatedError as error:
+                show_error(self, error, field="valid_from")
+            except errors.RateInvalidError as error:
+                show_error(self, error)
         return data
 
 
 @admin.register(models.Rate)
-class RateAdmin(admin.ModelAdmin):
+class RateAdmin(ServiceAdmin):
     """Rates with their history: added, never changed or deleted."""
 
     form = RateForm
@@ -318,17 +354,14 @@ class RateAdmin(admin.ModelAdmin):
         self,
         request: HttpRequest,
         obj: models.Rate,
-        form: forms.ModelForm,
+        form: RateForm,
         change: bool,
     ) -> None:
         """Publishes the rate through the service, signed by the user."""
         del change
         user = request.user
         rate = services.rate_create(
-            base=form.cleaned_data["base"],
-            quote=form.cleaned_data["quote"],
-            rate=form.cleaned_data["rate"],
-            valid_from=form.cleaned_data["valid_from"],
+            **form.service_arguments(),
             created_by=user.email or user.get_username(),
         )
         # The admin logs and links the object it passed in: make it the
@@ -372,15 +405,17 @@ class HolderForm(forms.ModelForm):
         )
 
     def clean(self) -> dict[str, Any]:
-        """Refuses a plan change for a closed holder."""
+        """Shows why ``plan_assign`` would refuse: a closed holder."""
         data = super().clean()
-        if self.instance.is_closed:
-            raise forms.ValidationError("This holder is closed.")
+        try:
+            services.check_holder_open(self.instance)
+        except errors.HolderClosedError as error:
+            show_error(self, error)
         return data
 
 
 @admin.register(models.Holder)
-class HolderAdmin(admin.ModelAdmin):
+class HolderAdmin(ServiceAdmin):
     """Holders come from user events; staff only choose their plan."""
 
     form = HolderForm
@@ -693,28 +728,34 @@ class EntryAdmin(EntryMoneyColumns, ReadOnlyModelAdmin):
 class CategoryForm(forms.ModelForm):
     """A suggested category: its name is checked as it will be stored.
 
-    The name is normalised before the model's checks run, so "Eating  Out"
-    is refused when "eating out" exists (one category, one spelling), and
-    so are names blank or too long once normalised.
+    ``category_validate`` judges the name normalised, so "Eating  Out" is
+    refused when "eating out" exists (one category, one spelling), and so
+    are names blank or too long once normalised; the form shows its error.
     """
+
+    name = forms.CharField(
+        help_text="Stored in lower case with single spaces, like the "
+        "categories clients give withdrawals."
+    )
 
     class Meta:
         """What staff edit."""
 
         model = models.Category
         fields = ["name", "is_active"]
-        help_texts = {
-            "name": "Stored in lower case with single spaces, like the "
-            "categories clients give withdrawals."
-        }
 
     def clean_name(self) -> str:
-        """Returns the name normalised (:func:`models.normalize_label`)."""
-        return models.normalize_label(self.cleaned_data["name"])
+        """Returns the name as ``category_save`` will store it."""
+        try:
+            return services.category_validate(
+                category=self.instance, name=self.cleaned_data["name"]
+            )
+        except errors.CategoryInvalidError as error:
+            raise forms.ValidationError(error.detail) from error
 
 
 @admin.register(models.Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(ServiceAdmin):
     """Add, rename and (de)activate suggested categories; never delete.
 
     Withdrawals keep their category as text, so renaming or deactivating

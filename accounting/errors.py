@@ -33,6 +33,7 @@ class ErrorCode(enum.StrEnum):
     USER_NOT_FOUND = "user_not_found"
     ALREADY_MEMBER = "already_member"
     GOAL_NOT_FOUND = "goal_not_found"
+    RATE_BACKDATED = "rate_backdated"
 
 
 class AccountingError(DomainError):
@@ -217,12 +218,13 @@ class GoalNotFoundError(AccountingError):
     default_detail = "No goal with that id."
 
 
-class GoalInvalidError(AccountingError):
-    """A goal's field breaks a rule (blank name, target, past date).
+class FieldInvalidError(AccountingError):
+    """A field of a write breaks a rule: nothing is written.
 
     Rendered like a serializer's validation error, with the field named in
-    ``errors``; a target that is not a positive amount of the currency is
-    ``invalid_amount``, as everywhere amounts are refused.
+    ``errors`` (and in ``field``, for a form that shows it there); an amount
+    that is not a positive amount of its currency is ``invalid_amount``, as
+    everywhere amounts are refused.
     """
 
     def __init__(
@@ -230,4 +232,31 @@ class GoalInvalidError(AccountingError):
     ) -> None:
         super().__init__(message)
         self.code = str(code)
+        self.field = field
         self.errors = {field: [message]}
+
+
+class GoalInvalidError(FieldInvalidError):
+    """A goal's field breaks a rule (blank name, target, past date)."""
+
+
+class PlanInvalidError(FieldInvalidError):
+    """A plan's field breaks a rule (name, kind, currency, value, days)."""
+
+
+class CategoryInvalidError(FieldInvalidError):
+    """A category's name is blank, too long or another category's."""
+
+
+class RateInvalidError(FieldInvalidError):
+    """A rate that is not a positive number of ``numeric(24, 10)``."""
+
+
+class RateBackdatedError(AccountingError):
+    """A new rate would start at or before the pair's latest conversion.
+
+    That conversion applied the rate valid at its instant; a rate starting
+    before it would make history say another rate applied then.
+    """
+
+    error_code = ErrorCode.RATE_BACKDATED

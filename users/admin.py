@@ -2,7 +2,9 @@
 
 One more interface over the services: creating, editing and deleting a user
 here calls ``users.services`` exactly as the API does, so every change
-writes its outbox event and reaches accounting. Deleting is a soft delete
+writes its outbox event and reaches accounting; groups and permissions are
+set through ``user_permissions_set``, and the forms show the services'
+refusals (``user_email_check``). Deleting is a soft delete
 (an action); the admin never removes a row. Deleted users are read-only.
 The outbox is shown read-only, for operators watching a broker outage.
 """
@@ -15,10 +17,11 @@ from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms import ModelForm
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from config.admin import ReadOnlyModelAdmin
 from users import services
+from users.errors import UsersError
 from users.models import OutboxEvent, User
 
 # The service's name in the branding (templates/admin/base_site.html).
@@ -30,20 +33,20 @@ _UPDATABLE = ("email", "first_name", "last_name", "is_active", "is_staff")
 
 
 class LiveEmailFormMixin:
-    """Refuses an email that another live user has (any case).
+    """Shows ``email_taken`` on the email field before saving.
 
-    The model form cannot check the conditional constraint itself: it
-    involves ``deleted_at``, which is not a form field.
+    The rule is the service's (``user_email_check``): the model form
+    cannot check the conditional constraint itself, it involves
+    ``deleted_at``, which is not a form field.
     """
 
     def clean_email(self) -> str:
         """Returns the email unless another live user has it."""
         email = self.cleaned_data["email"]
-        others = User.objects.by_email(email).exclude(pk=self.instance.pk)
-        if others.exists():
-            raise ValidationError(
-                "A user with this email address already exists."
-            )
+        try:
+            services.user_email_check(email=email, user_id=self.instance.pk)
+        except UsersError as error:
+            raise ValidationError(error.detail) from error
         return email
 
 
@@ -221,6 +224,48 @@ class UserAdmin(auth_admin.UserAdmin):
             **{field: data[field] for field in _UPDATABLE if field in data},
         )
         obj.version = updated.version
+
+    def save_related(
+        self,
+        request: HttpRequest,
+        form: ModelForm,
+        formsets: list[Any],
+        change: bool,
+    ) -> None:
+        """Sets the groups and permissions edited through the service.
+
+        Instead of the form's own many-to-many save (there are no
+        inlines); the add form and a deleted user's page edit neither.
+        """
+        del request, formsets, change
+        data = form.cleaned_data
+        if "groups" in data and "user_permissions" in data:
+            services.user_permissions_set(
+                user_id=form.instance.pk,
+                groups=data["groups"],
+                permissions=data["user_permissions"],
+            )
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        """The add or change form; a service's late refusal shown on it.
+
+        Should the service refuse while saving, after the form's checks
+        (another user took the email meanwhile), the view's transaction is
+        rolled back and the form comes back with the error.
+        """
+        try:
+            return super().changeform_view(
+                request, object_id, form_url, extra_context
+            )
+        except UsersError as error:
+            self.message_user(request, error.detail, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     @admin.action(description="Soft delete selected users")
     def soft_delete(

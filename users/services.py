@@ -20,7 +20,7 @@ import hmac
 import json
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import amqp.exceptions
@@ -28,7 +28,7 @@ import kombu.exceptions
 from celery import Celery
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.contrib.auth.models import update_last_login
+from django.contrib.auth.models import Group, Permission, update_last_login
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, connection, transaction
@@ -93,6 +93,34 @@ def _user_save(user: User, **kwargs: Any) -> None:
         raise errors.EmailTakenError() from error
 
 
+def _email_normalized(email: str) -> str:
+    """Returns an email as users store it: trimmed, domain lower-cased."""
+    return User.objects.normalize_email(email.strip())
+
+
+def user_email_check(*, email: str, user_id: uuid.UUID | None = None) -> str:
+    """Returns an email as stored, unless another live user has it.
+
+    The rule (one live user per email, whatever its case) is the
+    database's: a write that breaks it is ``email_taken`` whoever races.
+    This check writes nothing; it lets a form name the field first.
+
+    Args:
+        email: The email as typed.
+        user_id: The user who would have it (None: a new user).
+
+    Returns:
+        The email normalised.
+
+    Raises:
+        EmailTakenError: A live user has that email.
+    """
+    email = _email_normalized(email)
+    if User.objects.by_email(email).exclude(pk=user_id).exists():
+        raise errors.EmailTakenError()
+    return email
+
+
 @transaction.atomic
 def user_create(
     *,
@@ -120,7 +148,7 @@ def user_create(
         UsersError: ``weak_password`` or ``email_taken``.
     """
     user = User(
-        email=User.objects.normalize_email(email.strip()),
+        email=_email_normalized(email),
         first_name=first_name,
         last_name=last_name,
         is_staff=is_staff,
@@ -178,7 +206,7 @@ def user_update(
         user_id=user_id, include_inactive=include_inactive, for_update=True
     )
     if email is not None:
-        email = User.objects.normalize_email(email.strip())
+        email = _email_normalized(email)
     wanted = {
         "email": email,
         "first_name": first_name,
@@ -245,6 +273,37 @@ def user_password_reset(*, user_id: uuid.UUID, password: str) -> User:
         user=user, event_type=contracts.USER_UPDATED, occurred_at=now
     )
     _refresh_tokens_blacklist(user=user, now=now)
+    return user
+
+
+@transaction.atomic
+def user_permissions_set(
+    *,
+    user_id: uuid.UUID,
+    groups: Iterable[Group],
+    permissions: Iterable[Permission],
+) -> User:
+    """Sets the admin groups and permissions of a user, replacing them.
+
+    Admin access is the users service's own: accounting knows nothing of
+    it, so no event is written and the version does not move.
+
+    Args:
+        user_id: The user, active or suspended.
+        groups: Every group the user is to be in.
+        permissions: Every permission the user is to have besides them.
+
+    Returns:
+        The user.
+
+    Raises:
+        UserInactiveError: Unknown or deleted.
+    """
+    user = selectors.user_get(
+        user_id=user_id, include_inactive=True, for_update=True
+    )
+    user.groups.set(groups)
+    user.user_permissions.set(permissions)
     return user
 
 

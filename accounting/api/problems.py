@@ -30,6 +30,7 @@ STATUSES: problems.Statuses = {
     ErrorCode.USER_NOT_FOUND: 404,
     ErrorCode.ALREADY_MEMBER: 409,
     ErrorCode.GOAL_NOT_FOUND: 404,
+    ErrorCode.RATE_BACKDATED: 422,
 }
 
 exception_handler = problems.exception_handler_for(STATUSES)

@@ -5,7 +5,9 @@ internal API, the Celery task, the admin and management commands. Each runs
 in one database transaction; rules are small named guards (``check_...``,
 in :mod:`.guards`) that raise the domain errors of ``accounting.errors``.
 
-- :mod:`.holders`: user events, wallets, plans, closing wallets.
+- :mod:`.holders`: user events, wallets, a holder's plan, closing
+  wallets.
+- :mod:`.plans`: the savings plans staff offer.
 - :mod:`.movements`: credits, withdrawals, transfers, savings releases and
   conversions, written through :mod:`.journal` (locks, entries,
   idempotency keys).
@@ -20,7 +22,7 @@ applies once per Idempotency-Key (:func:`.journal.idempotent`).
 Callers use the names re-exported here (``services.credit_apply``, ...).
 """
 
-from accounting.services.categories import category_save
+from accounting.services.categories import category_save, category_validate
 from accounting.services.goals import (
     goal_create,
     goal_delete,
@@ -49,7 +51,6 @@ from accounting.services.holders import (
     account_open,
     holder_apply_user_event,
     plan_assign,
-    plan_set_active,
 )
 from accounting.services.journal import KeyedResult
 from accounting.services.movements import (
@@ -63,7 +64,17 @@ from accounting.services.movements import (
     transfer_apply,
     withdrawal_apply,
 )
-from accounting.services.rates import rate_at, rate_create
+from accounting.services.plans import (
+    plan_save,
+    plan_set_active,
+    plan_validate,
+)
+from accounting.services.rates import (
+    rate_at,
+    rate_create,
+    rate_use,
+    rate_validate,
+)
 
 __all__ = [
     "EventOutcome",
@@ -72,6 +83,7 @@ __all__ = [
     "account_close",
     "account_open",
     "category_save",
+    "category_validate",
     "check_amount_above_flat_amount",
     "check_distinct_currencies",
     "check_funds",
@@ -94,9 +106,13 @@ __all__ = [
     "member_add",
     "member_leave",
     "plan_assign",
+    "plan_save",
     "plan_set_active",
+    "plan_validate",
     "rate_at",
     "rate_create",
+    "rate_use",
+    "rate_validate",
     "savings_held",
     "savings_release_apply",
     "transfer_apply",

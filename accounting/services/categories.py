@@ -7,9 +7,51 @@ cannot both be suggested. Saving invalidates the cached list through the
 model's signal (``accounting/signals.py``).
 """
 
-from accounting import models
+from django.db import IntegrityError, transaction
+
+from accounting import errors, models
+
+NAME_MAX_LENGTH = models.Category._meta.get_field("name").max_length
 
 
+def _taken() -> errors.CategoryInvalidError:
+    """The error for a name another category has."""
+    return errors.CategoryInvalidError(
+        "name", "A category with this name already exists."
+    )
+
+
+def category_validate(*, category: models.Category, name: str) -> str:
+    """Checks a category's name and returns it as it would be stored.
+
+    Writes nothing: :func:`category_save` calls it, and a form calls it to
+    show an error on the name before saving.
+
+    Args:
+        category: The category named (new or existing).
+        name: The name as staff typed it.
+
+    Returns:
+        The name normalised.
+
+    Raises:
+        CategoryInvalidError: The name is blank or longer than 100
+            characters once normalised, or another category has it.
+    """
+    name = models.normalize_label(name)
+    if not name or len(name) > NAME_MAX_LENGTH:
+        raise errors.CategoryInvalidError(
+            "name",
+            f"A category's name has 1 to {NAME_MAX_LENGTH} characters once "
+            "spaces are collapsed and letters case-folded.",
+        )
+    others = models.Category.objects.exclude(pk=category.pk)
+    if others.filter(name=name).exists():
+        raise _taken()
+    return name
+
+
+@transaction.atomic
 def category_save(
     *, category: models.Category, name: str, is_active: bool
 ) -> models.Category:
@@ -24,12 +66,16 @@ def category_save(
         The category, saved.
 
     Raises:
-        django.core.exceptions.ValidationError: The name is blank or longer
-            than 100 characters once normalised, or another category has
-            it (nothing is saved).
+        CategoryInvalidError: See :func:`category_validate`; also when
+            another category took the name meanwhile (nothing is saved).
     """
-    category.name = models.normalize_label(name)
+    category.name = category_validate(category=category, name=name)
     category.is_active = is_active
-    category.full_clean()
-    category.save()
+    try:
+        # A savepoint, so that the caller's transaction stays usable; the
+        # unique constraint settles two saves of one name at once.
+        with transaction.atomic():
+            category.save()
+    except IntegrityError as error:
+        raise _taken() from error
     return category

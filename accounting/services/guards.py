@@ -44,7 +44,12 @@ def check_funds(*, account: models.Account, amount: int) -> None:
         )
 
 
-def check_distinct_currencies(*, from_currency: str, to_currency: str) -> None:
-    """Raises SameCurrencyError for a conversion into its own currency."""
+def check_distinct_currencies(
+    *, from_currency: str, to_currency: str, detail: str = ""
+) -> None:
+    """Raises SameCurrencyError for a conversion into its own currency.
+
+    A rate is refused alike, with ``detail`` saying why.
+    """
     if from_currency == to_currency:
-        raise errors.SameCurrencyError()
+        raise errors.SameCurrencyError(detail)

@@ -1,8 +1,10 @@
 """Holders (the accounting side of users), their wallets and plans.
 
 Holders follow user events (created, updated, closed); wallets open per
-currency with the system accounts money moves through; staff close a
-wallet through :func:`account_close`, deleting a user closes them all.
+currency with the system accounts money moves through; a holder picks one
+of the plans on offer (:func:`plan_assign`; staff keep the plans with
+``accounting.services.plans``); staff close a wallet through
+:func:`account_close`, deleting a user closes them all.
 """
 
 import dataclasses
@@ -248,25 +250,6 @@ def plan_assign(
     holder.plan_selected_at = timezone.now() if plan else None
     holder.save(update_fields=["plan", "plan_selected_at", "updated_at"])
     return holder
-
-
-@transaction.atomic
-def plan_set_active(*, plan: models.Plan, is_active: bool) -> models.Plan:
-    """Offers a plan again, or stops offering it (plans are never deleted).
-
-    Holders who chose a plan keep it when it is deactivated; new holders
-    can no longer choose it.
-
-    Args:
-        plan: The plan.
-        is_active: Whether it is offered.
-
-    Returns:
-        The plan, saved.
-    """
-    plan.is_active = is_active
-    plan.save(update_fields=["is_active", "updated_at"])
-    return plan
 
 
 @transaction.atomic

@@ -35,7 +35,7 @@ from accounting.services.journal import (
     post,
     system_posting,
 )
-from accounting.services.rates import rate_at
+from accounting.services.rates import rate_use
 from config import money
 
 # --- Credits ----------------------------------------------------------------
@@ -445,7 +445,9 @@ def conversion_apply(
 ) -> tuple[dict[str, Any], models.Transaction]:
     """Converts money between two of a holder's main accounts.
 
-    Uses the newest rate valid at the conversion's instant. Four entries:
+    Uses the newest rate valid at the conversion's instant, and holds the
+    pair so that no rate is published under it before it commits
+    (:func:`.rates.rate_use`). Four entries:
     main in the source currency pays the source's ``fx`` account, the
     target's ``fx`` account pays main in the target currency; each
     currency sums to zero.
@@ -479,7 +481,7 @@ def conversion_apply(
     target, _ = locked.wallet(to_currency)
     check_funds(account=source, amount=amount)
     now = timezone.now()
-    rate = rate_at(base=from_currency, quote=to_currency, at=now)
+    rate = rate_use(base=from_currency, quote=to_currency, at=now)
     bought = converted_amount(
         amount=amount,
         rate=rate.rate,

@@ -1,10 +1,13 @@
 """The back office: plans and holders' plans editable, the ledger not."""
 
+import decimal
+
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from accounting import models, services
+from accounting import errors, models, services
 from accounting.tests import factories
 from config.testing import assert_branded
 
@@ -62,27 +65,111 @@ def test_create_a_percentage_and_a_flat_plan(staff):
 
 
 @pytest.mark.parametrize(
-    "overrides",
+    ("overrides", "field", "message"),
     [
-        {"value": "100.01"},
-        {"value": "12.505"},
-        {"kind": "flat_amount", "value": "5.001"},
-        {"kind": "flat_amount", "value": "1.5", "currency": "JPY"},
-        {"kind": "flat_amount", "value": "1000000000000"},
-        {"value": "0"},
-        {"currency": "XXX"},
-        {"kind": ""},
-        {"savings_hold_days": "-1"},
-        {"savings_hold_days": "1.5"},
-        {"savings_hold_days": ""},
+        # The service's rules, shown on their fields.
+        ({"value": "100.01"}, "value", "A percentage is above 0, at most 100"),
+        ({"value": "12.505"}, "value", "A percentage is above 0, at most 100"),
+        ({"value": "0"}, "value", "A percentage is above 0, at most 100"),
+        (
+            {"kind": "flat_amount", "value": "5.001"},
+            "value",
+            "USD amounts have at most 2 decimal places.",
+        ),
+        (
+            {"kind": "flat_amount", "value": "1.5", "currency": "JPY"},
+            "value",
+            "JPY amounts have at most 0 decimal places.",
+        ),
+        (
+            {"kind": "flat_amount", "value": "1000000000000"},
+            "value",
+            "An amount is at most 1,000,000,000 USD.",
+        ),
+        (
+            {"kind": "flat_amount", "value": "-1"},
+            "value",
+            "A flat amount is above zero.",
+        ),
+        (
+            {"savings_hold_days": "36501"},
+            "savings_hold_days",
+            "A holding period is 0 to 36,500 days.",
+        ),
+        ({"name": "   "}, "name", "This field is required."),
+        # What the form cannot parse.
+        ({"value": "ten"}, "value", "Enter a number."),
+        ({"currency": "XXX"}, "currency", "Select a valid choice."),
+        ({"kind": ""}, "kind", "This field is required."),
+        ({"savings_hold_days": "-1"}, "savings_hold_days", "greater than"),
+        ({"savings_hold_days": "1.5"}, "savings_hold_days", "whole number"),
+        ({"savings_hold_days": ""}, "savings_hold_days", "required"),
     ],
 )
-def test_invalid_plan_values_are_refused(staff, overrides):
+def test_invalid_plan_values_are_refused(staff, overrides, field, message):
     response = staff.post(
         reverse("admin:accounting_plan_add"), plan_form(**overrides)
     )
+
     assert response.status_code == 200  # the form again, with errors
+    errors = response.context["adminform"].form.errors
+    assert list(errors) == [field]
+    assert message in errors[field][0]
     assert not models.Plan.objects.exists()
+
+
+def test_the_form_shows_the_service_s_error_on_its_field(staff, monkeypatch):
+    def refuse(**fields):
+        del fields
+        raise errors.PlanInvalidError("currency", "Not this one.")
+
+    monkeypatch.setattr(services, "plan_validate", refuse)
+
+    response = staff.post(reverse("admin:accounting_plan_add"), plan_form())
+
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert form.errors == {"currency": ["Not this one."]}
+    assert not models.Plan.objects.exists()
+
+
+def test_saving_goes_through_plan_save(staff, monkeypatch):
+    calls = []
+    save = services.plan_save
+
+    def spy(**arguments):
+        calls.append(arguments)
+        return save(**arguments)
+
+    monkeypatch.setattr(services, "plan_save", spy)
+    add = reverse("admin:accounting_plan_add")
+
+    response = staff.post(
+        add, plan_form(name=" Flat ", kind="flat_amount", value="5.00")
+    )
+
+    assert response.status_code == 302
+    plan = models.Plan.objects.get()
+    (arguments,) = calls
+    assert arguments == {
+        "plan": plan,
+        "name": "Flat",
+        "kind": "flat_amount",
+        "currency": "USD",
+        "value": decimal.Decimal("5.00"),
+        "savings_hold_days": 0,
+        "description": "",
+    }
+    assert (plan.flat_amount, plan.percentage) == (500, None)
+    change = reverse("admin:accounting_plan_change", args=[plan.pk])
+    staff.post(change, plan_form(name="Flat", value="2.5"))
+    assert [call["plan"].pk for call in calls] == [plan.pk, plan.pk]
+    plan.refresh_from_db()
+    assert (plan.kind, plan.percentage, plan.flat_amount) == (
+        "percentage",
+        decimal.Decimal("2.50"),
+        None,
+    )
 
 
 def test_edit_shows_the_value_and_saves_it(staff):
@@ -165,9 +252,50 @@ def test_a_closed_holder_keeps_its_plan(staff, holder):
         {"plan": plan.pk, **INLINE},
     )
 
-    assert b"This holder is closed." in response.content
+    # plan_assign's refusal, shown by the form.
+    assert response.context["adminform"].form.non_field_errors() == [
+        "The user is inactive."
+    ]
     holder.refresh_from_db()
     assert holder.plan is None
+
+
+def test_a_refusal_while_saving_writes_nothing_and_says_why(
+    staff, holder, monkeypatch
+):
+    plan = factories.PlanFactory()
+
+    def refuse(**arguments):
+        del arguments
+        # As if another staff member deactivated it after the form's check.
+        raise errors.PlanNotFoundError()
+
+    monkeypatch.setattr(services, "plan_assign", refuse)
+    change = reverse("admin:accounting_holder_change", args=[holder.pk])
+
+    response = staff.post(change, {"plan": plan.pk, **INLINE})
+
+    assert (response.status_code, response["Location"]) == (302, change)
+    page = staff.get(change)
+    assert b"No active plan with that id." in page.content
+    holder.refresh_from_db()
+    assert holder.plan is None
+    assert not LogEntry.objects.exists()
+
+
+def test_a_plan_refused_while_saving_is_not_created(staff, monkeypatch):
+    def refuse(**arguments):
+        raise errors.PlanInvalidError("value", "Refused late.")
+
+    monkeypatch.setattr(services, "plan_save", refuse)
+    add = reverse("admin:accounting_plan_add")
+
+    response = staff.post(add, plan_form(), follow=True)
+
+    assert response.redirect_chain == [(add, 302)]
+    assert b"Refused late." in response.content
+    assert not models.Plan.objects.exists()
+    assert not LogEntry.objects.exists()
 
 
 def test_holders_cannot_be_added_or_deleted(staff, holder):

@@ -36,6 +36,17 @@ def test_add_a_category_stores_its_normalised_name(staff):
     assert (category.name, category.is_active) == ("eating out", True)
 
 
+def test_the_name_is_judged_once_normalised(staff):
+    # 152 characters as typed, "a b" as stored: the service judges.
+    response = staff.post(
+        reverse("admin:accounting_category_add"),
+        category_form(name="a" + " " * 150 + "b"),
+    )
+
+    assert response.status_code == 302
+    assert models.Category.objects.get().name == "a b"
+
+
 def test_rename_and_deactivate_a_category(
     staff, api_client, django_capture_on_commit_callbacks
 ):

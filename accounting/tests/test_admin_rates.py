@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
-from accounting import models, services
+from accounting import errors, models, services
 
 pytestmark = pytest.mark.django_db
 
@@ -92,28 +92,87 @@ def test_the_signature_falls_back_to_the_username(client):
     assert models.Rate.objects.get().created_by == "ops"
 
 
+OUT_OF_RANGE = (
+    "A rate is above zero, below 100,000,000,000,000, with at most 10 "
+    "decimal places."
+)
+
+
 @pytest.mark.parametrize(
-    ("overrides", "message"),
+    ("overrides", "field", "message"),
     [
-        ({"quote": "USD"}, b"The quote currency must differ from the base."),
-        ({"base": "XXX"}, b"Select a valid choice."),
-        ({"quote": "CHF"}, b"Select a valid choice."),
-        ({"rate": "0"}, b"A rate is above zero."),
-        ({"rate": "-1"}, b"A rate is above zero."),
-        ({"rate": "0.00000000001"}, b"no more than 10 decimal places"),
-        ({"rate": "abc"}, b"Enter a number."),
-        ({"rate": ""}, b"This field is required."),
+        # The service's rules, shown on their fields.
+        (
+            {"quote": "USD"},
+            "quote",
+            "A rate's quote currency must differ from its base.",
+        ),
+        ({"rate": "0"}, "rate", OUT_OF_RANGE),
+        ({"rate": "-1"}, "rate", OUT_OF_RANGE),
+        ({"rate": "0.00000000001"}, "rate", OUT_OF_RANGE),
+        ({"rate": "100000000000000"}, "rate", OUT_OF_RANGE),
+        # What the form cannot parse.
+        ({"base": "XXX"}, "base", "Select a valid choice."),
+        ({"quote": "CHF"}, "quote", "Select a valid choice."),
+        ({"rate": "abc"}, "rate", "Enter a number."),
+        ({"rate": ""}, "rate", "This field is required."),
         (
             {"valid_from_0": "2030-13-01", "valid_from_1": "00:00"},
-            b"Enter a valid date.",
+            "valid_from",
+            "Enter a valid date.",
         ),
     ],
 )
-def test_invalid_rates_are_refused(staff, overrides, message):
+def test_invalid_rates_are_refused(staff, overrides, field, message):
     response = staff.post(reverse(ADD), rate_form(**overrides))
 
     assert response.status_code == 200  # the form again, with errors
-    assert message in response.content
+    errors = response.context["adminform"].form.errors
+    assert list(errors) == [field]
+    assert message in errors[field][0]
+    assert not models.Rate.objects.exists()
+
+
+def test_publishing_goes_through_the_service(staff, monkeypatch):
+    calls = []
+    create = services.rate_create
+
+    def spy(**arguments):
+        calls.append(arguments)
+        return create(**arguments)
+
+    monkeypatch.setattr(services, "rate_create", spy)
+
+    response = staff.post(
+        reverse(ADD),
+        rate_form(valid_from_0="2030-01-02", valid_from_1="03:04:05"),
+    )
+
+    assert response.status_code == 302
+    assert calls == [
+        {
+            "base": "USD",
+            "quote": "EUR",
+            "rate": decimal.Decimal("0.95"),
+            "valid_from": dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=dt.UTC),
+            "created_by": "staff@example.com",
+        }
+    ]
+    assert models.Rate.objects.get().rate == decimal.Decimal("0.95")
+
+
+def test_the_form_shows_the_service_s_refusal(staff, monkeypatch):
+    def refuse(**arguments):
+        del arguments
+        raise errors.RateBackdatedError("Not from then.")
+
+    monkeypatch.setattr(services, "rate_validate", refuse)
+
+    response = staff.post(reverse(ADD), rate_form())
+
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert form.errors == {"valid_from": ["Not from then."]}
     assert not models.Rate.objects.exists()
 
 
@@ -163,7 +222,9 @@ def test_a_rate_cannot_start_before_the_pairs_last_conversion(staff, holder):
     )
 
     assert refused.status_code == 200
-    assert b"used the rate valid then" in refused.content
+    errors = refused.context["adminform"].form.errors
+    assert list(errors) == ["valid_from"]
+    assert "used the rate valid then" in errors["valid_from"][0]
     assert (other_pair.status_code, later.status_code) == (302, 302)
     assert models.Rate.objects.filter(quote="EUR").count() == 2
     # The conversion still shows the rate it used.

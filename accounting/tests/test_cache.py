@@ -333,6 +333,15 @@ def write_plan_update():
     services.plan_set_active(plan=factories.PlanFactory(), is_active=False)
 
 
+def write_plan_save():
+    services.plan_save(
+        name="Saved",
+        kind="percentage",
+        currency="USD",
+        value=decimal.Decimal(5),
+    )
+
+
 def write_plan_delete():
     factories.PlanFactory().delete()
 
@@ -364,6 +373,7 @@ def write_seed_demo():
     [
         (write_plan_create, ["plans"]),
         (write_plan_update, ["plans"]),
+        (write_plan_save, ["plans"]),
         (write_plan_delete, ["plans"]),
         (write_rate_create, ["rates"]),
         (write_category_create, ["categories"]),

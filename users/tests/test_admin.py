@@ -1,12 +1,14 @@
 """The users admin: every write goes through the services."""
 
 import pytest
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from django.urls import reverse
 
 from config import contracts
 from config.testing import assert_branded
-from users import services
+from users import errors, services
 from users.models import OutboxEvent, User
 from users.tests.factories import PASSWORD, UserFactory
 
@@ -136,8 +138,67 @@ def test_change_refuses_an_email_in_use(staff_client: Client) -> None:
     )
 
     assert response.status_code == 200
-    assert "already exists" in str(response.context["adminform"].form.errors)
+    # user_email_check's refusal, on the field.
+    assert response.context["adminform"].form.errors == {
+        "email": ["An account with this email already exists."]
+    }
     assert not OutboxEvent.objects.exists()
+
+
+def test_groups_and_permissions_go_through_the_service(
+    staff_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = UserFactory()
+    support = Group.objects.create(name="support")
+    view = Permission.objects.get(codename="view_user")
+    calls = []
+    permissions_set = services.user_permissions_set
+
+    def spy(**arguments: object) -> User:
+        calls.append(arguments)
+        return permissions_set(**arguments)
+
+    monkeypatch.setattr(services, "user_permissions_set", spy)
+
+    response = staff_client.post(
+        reverse("admin:users_user_change", args=[user.pk]),
+        _change_data(user, groups=[support.pk], user_permissions=[view.pk]),
+    )
+
+    assert response.status_code == 302
+    (arguments,) = calls
+    assert arguments["user_id"] == user.pk
+    assert list(arguments["groups"]) == [support]
+    assert list(arguments["permissions"]) == [view]
+    assert list(user.groups.all()) == [support]
+    assert list(user.user_permissions.all()) == [view]
+
+
+def test_a_refusal_while_saving_writes_nothing_and_says_why(
+    staff_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = UserFactory()
+
+    def refuse(**arguments: object) -> User:
+        del arguments
+        # Another user took the email after the form's check.
+        raise errors.EmailTakenError()
+
+    monkeypatch.setattr(services, "user_update", refuse)
+    change = reverse("admin:users_user_change", args=[user.pk])
+
+    response = staff_client.post(
+        change, _change_data(user, email="new@example.com"), follow=True
+    )
+
+    assert response.redirect_chain == [(change, 302)]
+    assert "An account with this email already exists." in (
+        response.content.decode()
+    )
+    user.refresh_from_db()
+    assert user.email != "new@example.com"
+    assert not OutboxEvent.objects.exists()
+    assert not LogEntry.objects.exists()
 
 
 def test_deleted_user_is_read_only(staff_client: Client) -> None:

@@ -17,35 +17,36 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from accounting import models, services
+from accounting import errors, models, services
 
+# Plans as staff enter them (``plan_save``): a percent or an amount.
 DEMO_PLANS = [
     {
         "name": "Save 10%",
         "kind": models.Plan.Kind.PERCENTAGE,
         "currency": "USD",
-        "percentage": decimal.Decimal("10.00"),
+        "value": decimal.Decimal("10.00"),
         "description": "A tenth of every credit goes to savings.",
     },
     {
         "name": "Save 25%",
         "kind": models.Plan.Kind.PERCENTAGE,
         "currency": "USD",
-        "percentage": decimal.Decimal("25.00"),
+        "value": decimal.Decimal("25.00"),
         "description": "A quarter of every credit goes to savings.",
     },
     {
         "name": "Flat $5 per credit",
         "kind": models.Plan.Kind.FLAT_AMOUNT,
         "currency": "USD",
-        "flat_amount": 500,
+        "value": decimal.Decimal("5.00"),
         "description": "5.00 USD of every USD credit goes to savings.",
     },
     {
         "name": "Flat €2 per credit",
         "kind": models.Plan.Kind.FLAT_AMOUNT,
         "currency": "EUR",
-        "flat_amount": 200,
+        "value": decimal.Decimal("2.00"),
         "description": "2.00 EUR of every EUR credit goes to savings.",
     },
 ]
@@ -123,10 +124,9 @@ class Command(BaseCommand):
         del args, options
         created = 0
         for plan in DEMO_PLANS:
-            _, new = models.Plan.objects.get_or_create(
-                name=plan["name"], defaults=plan
-            )
-            created += new
+            if not models.Plan.objects.filter(name=plan["name"]).exists():
+                services.plan_save(**plan)
+                created += 1
         self.stdout.write(f"accounting plans: {created} created")
         self._seed_rates()
         self._seed_categories()
@@ -163,19 +163,30 @@ class Command(BaseCommand):
                 valid_from=DEMO_RATES_VALID_FROM
             ).values_list("base", "quote")
         )
-        created = 0
+        created, backdated = 0, []
         for base, quote, rate in demo_rates(currencies):
             if (base, quote) in seeded:
                 continue
-            services.rate_create(
-                base=base,
-                quote=quote,
-                rate=rate,
-                valid_from=DEMO_RATES_VALID_FROM,
-                created_by=DEMO_RATES_CREATED_BY,
-            )
+            try:
+                services.rate_create(
+                    base=base,
+                    quote=quote,
+                    rate=rate,
+                    valid_from=DEMO_RATES_VALID_FROM,
+                    created_by=DEMO_RATES_CREATED_BY,
+                )
+            except errors.RateBackdatedError:
+                # Conversions already ran at rates staff published: the
+                # demo rate would rewrite what they applied.
+                backdated.append(f"{base}/{quote}")
+                continue
             created += 1
         self.stdout.write(f"accounting rates: {created} created")
+        if backdated:
+            self.stdout.write(
+                f"accounting rates: no demo rate for {', '.join(backdated)}; "
+                "conversions ran before it would start."
+            )
         missing = [code for code in currencies if code not in DEMO_USD_RATES]
         if missing:
             self.stdout.write(

@@ -129,3 +129,31 @@ def test_seed_demo_keeps_newer_rates_and_skips_unknown_currencies(
     assert "no demo rate for CHF" in out
     current = selectors.rates_current(base="USD", at=timezone.now())
     assert current == [newer]
+
+
+def test_seed_demo_never_backdates_a_pair_already_converted(
+    settings, capsys, holder
+):
+    settings.SUPPORTED_CURRENCIES = ["USD", "EUR"]
+    staff_rate = services.rate_create(
+        base="USD", quote="EUR", rate=decimal.Decimal("0.95")
+    )
+    services.account_open(holder=holder, currency="EUR")
+    services.credit_apply(holder_id=holder.pk, amount=1_000, currency="USD")
+    converted = services.conversion_apply(
+        holder_id=holder.pk, from_currency="USD", to_currency="EUR", amount=100
+    ).transaction
+
+    call_command("seed_demo")
+
+    out = capsys.readouterr().out
+    assert "rates: 1 created" in out  # EUR/USD only
+    assert (
+        "no demo rate for USD/EUR; conversions ran before it would start."
+    ) in out
+    assert list(
+        models.Rate.objects.filter(base="USD").values_list("pk", flat=True)
+    ) == [staff_rate.pk]
+    assert models.Rate.objects.filter(base="EUR", quote="USD").exists()
+    assert converted.rate_id == staff_rate.pk
+    assert [f for f in selectors.ledger_verify() if f.count] == []

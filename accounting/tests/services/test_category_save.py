@@ -1,9 +1,9 @@
 """category_save: suggested categories, stored in one spelling."""
 
 import pytest
-from django.core.exceptions import ValidationError
 
-from accounting import models, services
+from accounting import errors, models, services
+from accounting.services import categories
 
 pytestmark = pytest.mark.django_db
 
@@ -36,24 +36,57 @@ def test_rename_and_deactivate():
 
 
 @pytest.mark.parametrize(
-    "name",
+    ("name", "message"),
     [
-        "",
-        "   ",
-        "x" * 101,
-        "\u00df" * 51,  # 102 characters once case-folded
-        " RENT ",  # another spelling of "rent"
+        ("", "A category's name has 1 to 100 characters"),
+        ("   ", "A category's name has 1 to 100 characters"),
+        ("x" * 101, "A category's name has 1 to 100 characters"),
+        # 102 characters once case-folded.
+        ("\u00df" * 51, "A category's name has 1 to 100 characters"),
+        # Another spelling of "rent".
+        (" RENT ", "A category with this name already exists."),
     ],
 )
-def test_invalid_names_save_nothing(name):
+def test_invalid_names_save_nothing(name, message):
     rent = save("rent")
 
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(errors.CategoryInvalidError) as caught:
         save(name)
+    with pytest.raises(errors.CategoryInvalidError) as validated:
+        services.category_validate(category=models.Category(), name=name)
 
-    assert "name" in caught.value.message_dict
+    assert (caught.value.field, caught.value.code) == (
+        "name",
+        "validation_error",
+    )
+    assert caught.value.detail.startswith(message)
+    assert validated.value.detail == caught.value.detail
     assert list(models.Category.objects.values_list("pk", "name")) == [
         (rent.pk, "rent")
+    ]
+
+
+def test_a_long_name_that_normalises_short_enough_is_accepted():
+    name = "a" + " " * 150 + "b"
+
+    assert save(name).name == "a b"
+
+
+def test_a_name_taken_meanwhile_is_refused_and_the_transaction_usable(
+    monkeypatch,
+):
+    save("rent")
+    # Another save of the name committed after this one's check.
+    monkeypatch.setattr(
+        categories, "category_validate", lambda *, category, name: name
+    )
+
+    with pytest.raises(errors.CategoryInvalidError) as caught:
+        save("rent")
+
+    assert caught.value.detail == "A category with this name already exists."
+    assert list(models.Category.objects.values_list("name", flat=True)) == [
+        "rent"
     ]
 
 

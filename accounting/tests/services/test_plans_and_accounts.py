@@ -32,21 +32,6 @@ def test_plan_assign_refuses_inactive_plans_and_closed_holders(holder):
     assert holder.plan is None
 
 
-def test_plan_set_active_keeps_existing_choices(holder):
-    plan = factories.PlanFactory()
-    services.plan_assign(holder=holder, plan=plan)
-
-    services.plan_set_active(plan=plan, is_active=False)
-
-    plan.refresh_from_db()
-    holder.refresh_from_db()
-    assert not plan.is_active
-    assert holder.plan == plan
-    services.plan_set_active(plan=plan, is_active=True)
-    plan.refresh_from_db()
-    assert plan.is_active
-
-
 def test_account_open_is_idempotent_per_currency(holder):
     first = services.account_open(holder=holder, currency="EUR")
     again = services.account_open(holder=holder, currency="EUR")

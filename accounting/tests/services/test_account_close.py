@@ -1,107 +1,12 @@
-"""Staff services: publishing rates and closing wallets."""
-
-import datetime as dt
-import decimal
+"""account_close: staff close a wallet, its history stays."""
 
 import pytest
-from django.db import IntegrityError, transaction
 
 from accounting import errors, models, selectors, services, wire
 from accounting.tests import factories
 from accounting.tests.conftest import ledger_state, wallet
 
 pytestmark = pytest.mark.usefixtures("deferred_constraints")
-
-D = decimal.Decimal
-
-
-# --- rate_create ------------------------------------------------------------
-
-
-def test_rate_create_publishes_a_rate(db, clock):
-    del db
-    valid_from = clock.now + dt.timedelta(hours=2)
-
-    created = services.rate_create(
-        base="USD",
-        quote="JPY",
-        rate=D("151.25"),
-        valid_from=valid_from,
-        created_by="staff@example.com",
-    )
-
-    stored = models.Rate.objects.get(pk=created.pk)
-    assert (stored.base, stored.quote, stored.rate) == (
-        "USD",
-        "JPY",
-        D("151.25"),
-    )
-    assert (stored.valid_from, stored.created_by) == (
-        valid_from,
-        "staff@example.com",
-    )
-    assert stored.created_at == clock.now
-    # Not valid yet: conversions keep using what was there before.
-    with pytest.raises(errors.RateUnavailableError):
-        services.rate_at(base="USD", quote="JPY", at=clock.now)
-    assert services.rate_at(base="USD", quote="JPY", at=valid_from) == stored
-
-
-def test_a_correction_is_a_newer_rate(db, clock):
-    del db
-    first = services.rate_create(
-        base="EUR", quote="USD", rate=D("1.08"), valid_from=clock.now
-    )
-    clock.advance(minutes=5)
-    second = services.rate_create(
-        base="EUR", quote="USD", rate=D("1.09"), valid_from=clock.now
-    )
-
-    assert services.rate_at(base="EUR", quote="USD", at=clock.now) == second
-    first.refresh_from_db()
-    assert first.rate == D("1.08")
-    assert models.Rate.objects.count() == 2
-
-
-def test_rate_create_refuses_a_pair_of_one_currency(db):
-    del db
-    with pytest.raises(errors.SameCurrencyError) as caught:
-        services.rate_create(
-            base="USD",
-            quote="USD",
-            rate=D("1"),
-            valid_from=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-        )
-    assert caught.value.code == "same_currency"
-    assert not models.Rate.objects.exists()
-
-
-@pytest.mark.parametrize("value", [D("0"), D("-1.5")])
-def test_the_database_refuses_a_rate_that_is_not_positive(db, value):
-    del db
-    with pytest.raises(IntegrityError), transaction.atomic():
-        services.rate_create(
-            base="USD",
-            quote="EUR",
-            rate=value,
-            valid_from=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-        )
-    assert not models.Rate.objects.exists()
-
-
-def test_one_rate_per_pair_and_instant(db):
-    del db
-    at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-    services.rate_create(base="USD", quote="EUR", rate=D("0.9"), valid_from=at)
-
-    with pytest.raises(IntegrityError), transaction.atomic():
-        services.rate_create(
-            base="USD", quote="EUR", rate=D("0.91"), valid_from=at
-        )
-    # The same instant for another pair (or the reverse pair) is fine.
-    services.rate_create(base="EUR", quote="USD", rate=D("1.1"), valid_from=at)
-    assert models.Rate.objects.count() == 2
-
 
 # --- account_close ----------------------------------------------------------
 
