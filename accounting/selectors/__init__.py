@@ -49,6 +49,7 @@ from accounting.selectors.ledger_checks import (
     LEDGER_CHECKS,
     Check,
     LedgerFinding,
+    ledger_findings,
     ledger_size,
     ledger_verify,
 )
@@ -94,6 +95,7 @@ __all__ = [
     "groups_list",
     "holder_check_open",
     "holder_get",
+    "ledger_findings",
     "ledger_size",
     "ledger_verify",
     "member_standing",

@@ -1,21 +1,40 @@
 """The ledger's invariants, each a named check on the journal.
 
-``verify_ledger`` proves the projections from the journal (decisions 1 and
-2): the zero-sum rule, per-account sequences 1..n, running sums equal to
-``balance_after``, time agreeing with sequence, the projections stored on
-accounts, and the rules of each kind of movement. Every check is one
-SELECT of the rows that break its rule, in :data:`LEDGER_CHECKS`; the
-database does the replay (window functions), nothing is loaded row by row.
+``manage.py verify_ledger`` proves the projections from the journal
+(decisions 1 and 2): the zero-sum rule, per-account sequences 1..n,
+``balance_after`` equal to the running sum, time agreeing with sequence,
+the projections stored on accounts, and the rules of each kind of
+movement. :data:`LEDGER_CHECKS` lists them all, in the order they run.
+
+Most checks are one SELECT of the rows that break the rule, run once over
+the whole journal: set-based, nothing is loaded row by row. Three are
+about each account's history in sequence order, the replay; they share
+one walk of the customer and pot entries along the ``(account_id,
+sequence)`` unique index, in chunks of that index (one statement each,
+pairing every entry with the one before it), so that a caller can show
+progress on a large ledger. Each of them is a condition on one walked
+entry rather than a statement.
 
 Customer accounts (main, savings) and group pots keep a running balance:
 their entries carry ``sequence`` and ``balance_after``, checked alike. The
 system kinds (world, fx, clearing) keep none. Checks name accounts by
 kind, since a pot has no holder, like a system account.
+
+The SQL is what PostgreSQL and SQLite (the embedded default) both accept.
+One difference is the arithmetic of rates: PostgreSQL's ``numeric`` is
+exact, SQLite keeps a decimal column as a double. The rate check allows
+for that error on SQLite only (:data:`RELATIVE_ERROR`, a named parameter
+of every statement, so none may hold a literal ``%``).
 """
 
+import collections
 import dataclasses
+import itertools
+import time
+from collections.abc import Callable, Iterator
 
-from django.db import connection
+from django import db
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 from accounting import models
 from config import money
@@ -28,48 +47,46 @@ class Check:
     Attributes:
         name: Short and stable: what the command prints and tests name.
         description: What the rows it finds are.
-        sql: A SELECT of the offending rows, none when the rule holds.
+        sql: A SELECT of the offending rows (none when the rule holds).
+        condition: For a replay check, instead of ``sql``: when one entry
+            of the walk, ``e``, breaks the rule; ``e.previous_sequence``,
+            ``e.previous_balance`` and ``e.previous_at`` are those of the
+            entry before it in its account (NULL for none).
     """
 
     name: str
     description: str
-    sql: str
+    sql: str = ""
+    condition: str = ""
+
+    @property
+    def replays(self) -> bool:
+        """Whether the check is judged on the walk of the journal."""
+        return bool(self.condition)
 
 
-# Each entry of a customer account or pot, with its position in the
-# account (1..n by sequence), the running sum of the account's amounts up
-# to it, and the instant of the entry before it.
-_CUSTOMER_REPLAY = """
-    SELECT e.id, e.account_id, e.sequence, e.balance_after, e.occurred_at,
-        ROW_NUMBER() OVER (
-            PARTITION BY e.account_id ORDER BY e.sequence
-        ) AS position,
-        SUM(e.amount) OVER (
-            PARTITION BY e.account_id ORDER BY e.sequence
-            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-        ) AS running,
-        LAG(e.occurred_at) OVER (
-            PARTITION BY e.account_id ORDER BY e.sequence
-        ) AS previous_at
-    FROM accounting_entry e
-    JOIN accounting_account a ON a.id = e.account_id
-    WHERE a.kind IN ('main', 'savings', 'pot') AND e.sequence IS NOT NULL
-"""
+def _minor_unit_factor(column: str) -> str:
+    """Returns SQL for ``10 ** exponent`` of the currency in ``column``.
 
-# How each kind of transaction moves its holder's accounts in its own
-# currency: +amount in, -amount out, 0 (a release moves savings to main).
-_CUSTOMER_NET = """
-    CASE t.kind WHEN 'credit' THEN t.amount WHEN 'transfer_in' THEN t.amount
-        WHEN 'savings_release' THEN 0 ELSE -t.amount END
-"""
+    A ``CASE`` over ``money.CURRENCY_EXPONENTS`` (constants), NULL for a
+    currency it does not know.
+    """
+    codes = collections.defaultdict(list)
+    for code, places in sorted(money.CURRENCY_EXPONENTS.items()):
+        codes[10**places].append(f"'{code}'")
+    branches = " ".join(
+        f"WHEN {column} IN ({', '.join(listed)}) THEN {factor}"
+        for factor, listed in sorted(codes.items())
+    )
+    return f"CASE {branches} END"
 
-# ``VALUES`` rows of (currency, 10 ** exponent), constants.
-_MINOR_UNIT_FACTORS = ", ".join(
-    f"('{code}', {10**places})"
-    for code, places in sorted(money.CURRENCY_EXPONENTS.items())
-)
 
-# Constant SQL built from constants: no input reaches any of it (S608).
+# What a double's arithmetic may be off by, relative to the result: SQLite
+# multiplies a rate as a double (about 1e-16 of error per operation), so a
+# half-way conversion may compute a hair beyond half a unit. No real
+# conversion is within 1e-12 of its amount from a rounding mistake.
+RELATIVE_ERROR = {"sqlite": 1e-12}
+
 LEDGER_CHECKS: list[Check] = [
     Check(
         "zero-sum",
@@ -113,23 +130,36 @@ LEDGER_CHECKS: list[Check] = [
             AND (e.sequence IS NULL OR e.balance_after IS NULL)
         """,
     ),
+    # The replay: ``e`` is an entry, ``e.previous_*`` the entry before it
+    # in its account, if any. Sequences are unique per account (a
+    # constraint), so 1..n without gaps is: each is its predecessor's plus
+    # one, the first one 1. Then balance_after is the running sum when
+    # each is its predecessor's plus the entry's amount (the first: its
+    # amount); after a gap, that and the time are not judged (the gap is).
     Check(
         "sequence-gaps",
         "sequences that are not 1..n without gaps",
-        f"SELECT id, account_id, sequence, position FROM ({_CUSTOMER_REPLAY})"  # noqa: S608
-        " r WHERE sequence <> position",
+        condition="e.sequence <> COALESCE(e.previous_sequence, 0) + 1",
     ),
     Check(
         "running-balance",
-        "balance_after that differs from the running sum",
-        f"SELECT id, account_id, balance_after, running FROM "  # noqa: S608
-        f"({_CUSTOMER_REPLAY}) r WHERE balance_after <> running",
+        "balance_after that is not the previous one plus the amount (the "
+        "running sum)",
+        condition="""
+            e.balance_after <> CASE
+                WHEN e.sequence = 1 THEN e.amount
+                WHEN e.previous_sequence = e.sequence - 1
+                    THEN e.previous_balance + e.amount
+            END
+        """,
     ),
     Check(
         "time-order",
         "occurred_at that decreases as the sequence grows",
-        f"SELECT id, account_id, previous_at, occurred_at FROM "  # noqa: S608
-        f"({_CUSTOMER_REPLAY}) r WHERE previous_at > occurred_at",
+        condition="""
+            e.previous_sequence = e.sequence - 1
+            AND e.previous_at > e.occurred_at
+        """,
     ),
     Check(
         "entry-time",
@@ -216,7 +246,9 @@ LEDGER_CHECKS: list[Check] = [
     Check(
         "customer-amount",
         "transactions whose customer entries do not move their amount",
-        f"""
+        # In its own currency, a kind moves its holder's accounts by
+        # +amount (in), -amount (out) or 0 (a release, savings to main).
+        """
         SELECT t.id, t.kind, t.amount, moved.currency, moved.total
         FROM accounting_transaction t
         LEFT JOIN (
@@ -230,14 +262,18 @@ LEDGER_CHECKS: list[Check] = [
         ) moved ON moved.transaction_id = t.id
         WHERE moved.transaction_id IS NULL
             OR (moved.currency = t.currency AND (
-                moved.total <> {_CUSTOMER_NET}
+                moved.total <> CASE t.kind
+                    WHEN 'credit' THEN t.amount
+                    WHEN 'transfer_in' THEN t.amount
+                    WHEN 'savings_release' THEN 0
+                    ELSE -t.amount END
                 OR (t.kind = 'savings_release'
                     AND moved.savings <> -t.amount)))
             OR (moved.currency <> t.currency AND (
                 t.kind <> 'conversion'
                 OR moved.currency <> t.to_currency
                 OR moved.total <> t.to_amount))
-        """,  # noqa: S608
+        """,
     ),
     Check(
         "transfer-halves",
@@ -275,20 +311,24 @@ LEDGER_CHECKS: list[Check] = [
     Check(
         "conversion-rate",
         "conversions that do not apply their rate (to the nearest minor unit)",
+        # to_amount is within half a unit of amount x rate, both in minor
+        # units: |to_amount - amount * rate * g / f| <= 1/2 with f and g
+        # the two currencies' 10 ** exponent, multiplied out by 2f (SQLite
+        # divides integers as integers). Constants only (S608).
         f"""
-        SELECT t.id, t.amount, t.fx_rate, t.to_amount, r.rate
-        FROM accounting_transaction t
-        JOIN (VALUES {_MINOR_UNIT_FACTORS}) f (currency, factor)
-            ON f.currency = t.currency
-        JOIN (VALUES {_MINOR_UNIT_FACTORS}) g (currency, factor)
-            ON g.currency = t.to_currency
-        LEFT JOIN accounting_rate r ON r.id = t.rate_id
-        WHERE t.kind = 'conversion' AND (
-            r.id IS NULL OR r.rate <> t.fx_rate OR r.base <> t.currency
-            OR r.quote <> t.to_currency OR r.valid_from > t.occurred_at
-            OR ABS(t.to_amount - t.amount * t.fx_rate * g.factor / f.factor)
-                > 0.5
-        )
+        SELECT c.id, c.amount, c.fx_rate, c.to_amount, r.rate
+        FROM (
+            SELECT t.*,
+                {_minor_unit_factor("t.currency")} AS f,
+                {_minor_unit_factor("t.to_currency")} AS g
+            FROM accounting_transaction t
+            WHERE t.kind = 'conversion'
+        ) c
+        LEFT JOIN accounting_rate r ON r.id = c.rate_id
+        WHERE r.id IS NULL OR r.rate <> c.fx_rate OR r.base <> c.currency
+            OR r.quote <> c.to_currency OR r.valid_from > c.occurred_at
+            OR 2 * ABS(c.to_amount * c.f - c.amount * c.fx_rate * c.g)
+                > c.f + ABS(c.amount * c.fx_rate * c.g) * %(relative_error)s
         """,  # noqa: S608
     ),
     Check(
@@ -334,37 +374,227 @@ LEDGER_CHECKS: list[Check] = [
     ),
 ]
 
+# Entries per statement of the walk: a fraction of a second each on
+# PostgreSQL (2 cores), so a progress bar moves several times a second.
+REPLAY_CHUNK = 100_000
+
+# The walk goes along the (account_id, sequence) unique index. A chunk is
+# the keys [first, last], ``last`` read from the index so that a chunk
+# holds ``chunk_size`` keys (the last chunk fewer). Its statement reads
+# the index in order from the key just before ``first`` (its sequence
+# minus one: the first entry's predecessor, if there is one), ``chunk_size
+# + 1`` rows at most; the window pairs each entry with the one before it
+# in its account, and only the chunk's keys are judged. On PostgreSQL the
+# LIMIT makes that an index range scan, which two row comparisons alone
+# do not. A system entry with a sequence (a defect that
+# "system-entry-sequenced" reports) is walked past, not replayed.
+_WALK_SIZE = "SELECT COUNT(*) FROM accounting_entry WHERE sequence IS NOT NULL"
+_WALK_FIRST = """
+    SELECT account_id, sequence FROM accounting_entry
+    WHERE sequence IS NOT NULL
+    ORDER BY account_id, sequence LIMIT 1
+"""
+_WALK_END = """
+    SELECT account_id, sequence FROM accounting_entry
+    WHERE sequence IS NOT NULL
+    ORDER BY account_id DESC, sequence DESC LIMIT 1
+"""
+_CHUNK_LAST = """
+    SELECT account_id, sequence FROM accounting_entry
+    WHERE sequence IS NOT NULL
+        AND (account_id, sequence) >= (%(first_account)s, %(first_sequence)s)
+    ORDER BY account_id, sequence LIMIT 1 OFFSET %(offset)s
+"""
+_CHUNK = """
+    SELECT {flags}, e.id, e.account_id, e.sequence, e.amount,
+        e.balance_after, e.occurred_at, e.previous_sequence,
+        e.previous_balance, e.previous_at
+    FROM (
+        SELECT r.*,
+            LAG(r.sequence) OVER account_order AS previous_sequence,
+            LAG(r.balance_after) OVER account_order AS previous_balance,
+            LAG(r.occurred_at) OVER account_order AS previous_at
+        FROM (
+            SELECT id, account_id, sequence, amount, balance_after,
+                occurred_at
+            FROM accounting_entry
+            WHERE sequence IS NOT NULL AND (account_id, sequence)
+                >= (%(first_account)s, %(first_sequence)s - 1)
+            ORDER BY account_id, sequence
+            LIMIT %(rows)s
+        ) r
+        WINDOW account_order AS (PARTITION BY r.account_id ORDER BY r.sequence)
+    ) e
+    JOIN accounting_account a ON a.id = e.account_id
+    WHERE (e.account_id, e.sequence)
+            >= (%(first_account)s, %(first_sequence)s)
+        AND (e.account_id, e.sequence)
+            <= (%(last_account)s, %(last_sequence)s)
+        AND a.kind IN ('main', 'savings', 'pot')
+        AND ({conditions})
+"""
+
+
+def _chunk_sql(checks: list[Check]) -> str:
+    """Returns the statement of one chunk of the walk for these checks.
+
+    It selects the entries of the chunk that break at least one of them,
+    each with one 0/1 column per check first.
+    """
+    return _CHUNK.format(
+        flags=", ".join(
+            f"CASE WHEN {c.condition} THEN 1 ELSE 0 END" for c in checks
+        ),
+        conditions=" OR ".join(f"({c.condition})" for c in checks),
+    )
+
 
 @dataclasses.dataclass(frozen=True)
 class LedgerFinding:
-    """The outcome of one ledger check."""
+    """The outcome of one ledger check.
 
-    check: str
+    Attributes:
+        check: The check.
+        count: How many rows break its rule (0: it holds).
+        examples: The first of those rows.
+        seconds: How long it ran (for a replay check: the whole walk,
+            which it shares with the other replay checks).
+    """
+
+    check: Check
     count: int
     examples: list[tuple]
+    seconds: float
 
 
-def ledger_verify(*, examples: int = 5) -> list[LedgerFinding]:
-    """Runs every check of :data:`LEDGER_CHECKS`.
+# Told after each chunk of the walk: (entries walked, entries to walk).
+Progress = Callable[[int, int], None]
+
+
+def _select(cursor, check: Check, params: dict, examples: int) -> LedgerFinding:
+    """Runs a check that is one statement."""
+    began = time.monotonic()
+    cursor.execute(f"SELECT COUNT(*) FROM ({check.sql}) c", params)  # noqa: S608
+    count = cursor.fetchone()[0]
+    found = []
+    if count:
+        cursor.execute(f"{check.sql} LIMIT {int(examples)}", params)
+        found = [tuple(row) for row in cursor.fetchall()]
+    return LedgerFinding(check, count, found, time.monotonic() - began)
+
+
+def _replay(
+    cursor,
+    checks: list[Check],
+    *,
+    examples: int,
+    chunk_size: int,
+    progress: Progress | None,
+) -> list[LedgerFinding]:
+    """Walks the journal once, in chunks, for these replay checks."""
+    began = time.monotonic()
+    counts = [0] * len(checks)
+    rows: list[list[tuple]] = [[] for _ in checks]
+    cursor.execute(_WALK_SIZE)
+    total = cursor.fetchone()[0]
+    cursor.execute(_WALK_FIRST)
+    first = cursor.fetchone()
+    cursor.execute(_WALK_END)
+    end = cursor.fetchone()
+    sql = _chunk_sql(checks)
+    done = 0
+    if progress is not None and first is not None:
+        progress(done, total)
+    while first is not None:
+        cursor.execute(
+            _CHUNK_LAST,
+            {
+                "first_account": first[0],
+                "first_sequence": first[1],
+                "offset": chunk_size - 1,
+            },
+        )
+        last = cursor.fetchone() or end
+        cursor.execute(
+            sql,
+            {
+                "first_account": first[0],
+                "first_sequence": first[1],
+                "last_account": last[0],
+                "last_sequence": last[1],
+                "rows": chunk_size + 1,
+            },
+        )
+        for found in cursor.fetchall():
+            flags, row = found[: len(checks)], tuple(found[len(checks) :])
+            for index, flag in enumerate(flags):
+                if flag:
+                    counts[index] += 1
+                    if len(rows[index]) < examples:
+                        rows[index].append(row)
+        done = min(done + chunk_size, total)
+        if progress is not None:
+            progress(done, total)
+        # The key after ``last`` (sequences are integers), unless it ends.
+        first = None if last == end else (last[0], last[1] + 1)
+    seconds = time.monotonic() - began
+    return [
+        LedgerFinding(check, count, found, seconds)
+        for check, count, found in zip(checks, counts, rows, strict=True)
+    ]
+
+
+def ledger_findings(
+    *,
+    examples: int = 5,
+    chunk_size: int = REPLAY_CHUNK,
+    progress: Progress | None = None,
+    connection: BaseDatabaseWrapper | None = None,
+) -> Iterator[LedgerFinding]:
+    """Runs every check of :data:`LEDGER_CHECKS`, in order.
 
     Args:
         examples: How many offending rows to keep per check.
+        chunk_size: Entries per statement of the walk of the journal.
+        progress: Called after each chunk of the walk with the entries
+            walked so far and the entries to walk.
+        connection: The database (default: the default one).
 
-    Returns:
-        One finding per check (``count`` 0 when it holds), named by the
-        check's description.
+    Yields:
+        One finding per check as soon as it has run; consecutive replay
+        checks share one walk, and come together after it.
     """
-    findings = []
+    connection = connection or db.connection
+    params = {"relative_error": RELATIVE_ERROR.get(connection.vendor, 0)}
     with connection.cursor() as cursor:
-        for check in LEDGER_CHECKS:
-            cursor.execute(f"SELECT COUNT(*) FROM ({check.sql}) c")  # noqa: S608
-            count = cursor.fetchone()[0]
-            rows = []
-            if count:
-                cursor.execute(f"{check.sql} LIMIT {int(examples)}")
-                rows = [tuple(row) for row in cursor.fetchall()]
-            findings.append(LedgerFinding(check.description, count, rows))
-    return findings
+        for replays, group in itertools.groupby(
+            LEDGER_CHECKS, key=lambda check: check.replays
+        ):
+            if replays:
+                yield from _replay(
+                    cursor,
+                    list(group),
+                    examples=examples,
+                    chunk_size=chunk_size,
+                    progress=progress,
+                )
+            else:
+                for check in group:
+                    yield _select(cursor, check, params, examples)
+
+
+def ledger_verify(
+    *,
+    examples: int = 5,
+    chunk_size: int = REPLAY_CHUNK,
+    connection: BaseDatabaseWrapper | None = None,
+) -> list[LedgerFinding]:
+    """Returns the findings of every check (see :func:`ledger_findings`)."""
+    return list(
+        ledger_findings(
+            examples=examples, chunk_size=chunk_size, connection=connection
+        )
+    )
 
 
 def ledger_size() -> dict[str, int]:
