@@ -259,8 +259,9 @@ def embedded_manage(
     """Runs ``manage.py`` for accounting on the embedded default.
 
     No database, cache or broker settings reach the child (only ``PATH``,
-    ``HOME`` and ``VAR_DIR``): it runs on ``VAR_DIR/accounting.sqlite3``,
-    with the secrets ``config.bootstrap`` wrote there, as ``make run`` does.
+    ``HOME`` and ``VAR_DIR``, see :func:`embedded_env`): it runs on
+    ``VAR_DIR/accounting.sqlite3``, with the secrets ``config.bootstrap``
+    wrote there, as ``make run`` does.
 
     Args:
         var_dir: The embedded default's folder.
@@ -281,13 +282,25 @@ def embedded_manage(
 
 
 def embedded_env(var_dir: Path) -> dict[str, str]:
-    """The environment of accounting on the embedded default (see above)."""
-    return {
+    """The environment of accounting on the embedded default (see above).
+
+    A developer's ``.env`` (the README's way to PostgreSQL) would still be
+    read by the child: then the stores are named, as the embedded default
+    would pick them, so that nothing reaches the developer's servers.
+    """
+    env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": os.environ.get("HOME", str(var_dir)),
         "VAR_DIR": str(var_dir),
         "DJANGO_SETTINGS_MODULE": "config.accounting.settings",
     }
+    if (REPO_DIR / ".env").exists():
+        env.update(
+            ACCOUNTING_DATABASE_URL=f"sqlite:///{var_dir}/accounting.sqlite3",
+            CACHE_URL="locmemcache://",
+            CELERY_BROKER_URL="filesystem://",
+        )
+    return env
 
 
 def _embedded_run(var_dir: Path, *args: str) -> None:
