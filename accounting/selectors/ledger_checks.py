@@ -432,6 +432,7 @@ _CHUNK = """
             <= (%(last_account)s, %(last_sequence)s)
         AND a.kind IN ('main', 'savings', 'pot')
         AND ({conditions})
+    ORDER BY e.account_id, e.sequence
 """
 
 

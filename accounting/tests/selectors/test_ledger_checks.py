@@ -310,9 +310,11 @@ def test_each_defect_is_noticed_on_postgresql(sample, defect):
 
 def test_the_walk_does_not_depend_on_its_chunks(sample):
     del sample
-    for defect in DEFECTS[4:7]:  # a gap, a balance, a time
-        for statement in defect.statements:
-            corrupt(statement)
+    replay = {c.name for c in ledger_checks.LEDGER_CHECKS if c.replays}
+    for defect in DEFECTS:  # a gap, a balance, a time
+        if set(defect.detected) <= replay:
+            for statement in defect.statements:
+                corrupt(statement)
     whole = ledger_checks.ledger_verify(chunk_size=1_000_000)
     replayed = [f for f in whole if f.check.replays]
     # The gap: Alice's last savings entry, her release's. The balance: her
