@@ -1,20 +1,34 @@
-"""Fixtures shared by the accounting tests (real PostgreSQL)."""
+"""Fixtures shared by the accounting tests (real PostgreSQL).
+
+And, for the few tests that prove something on the embedded default too,
+a SQLite file made as ``make run`` makes it (``sqlite_ledger``).
+"""
 
 import contextlib
 import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.utils import ConnectionHandler
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounting import models, selectors, services
 from accounting.tests import factories
+from config import bootstrap
 from config.service_auth import service_headers
+
+REPO_DIR = Path(__file__).resolve().parents[2]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -215,4 +229,132 @@ def postings(transaction: models.Transaction) -> list[tuple]:
 
 def failed_checks() -> list[str]:
     """Returns the names of the ledger checks that do not hold."""
-    return [f.check for f in selectors.ledger_verify() if f.count]
+    return [f.check.name for f in selectors.ledger_verify() if f.count]
+
+
+APPEND_ONLY_TABLES = (
+    "accounting_entry",
+    "accounting_transaction",
+    "accounting_rate",
+)
+
+
+def corrupt(sql: str, params: Any = ()) -> None:
+    """Runs SQL with the append-only triggers off (in the test only)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # none pending
+        for table in APPEND_ONLY_TABLES:
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+        cursor.execute(sql, params)
+        for table in APPEND_ONLY_TABLES:
+            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+
+
+# --- The embedded default (SQLite) -----------------------------------------
+
+
+def embedded_manage(
+    var_dir: Path, *args: str, **options: Any
+) -> subprocess.CompletedProcess:
+    """Runs ``manage.py`` for accounting on the embedded default.
+
+    No database, cache or broker settings reach the child (only ``PATH``,
+    ``HOME`` and ``VAR_DIR``, see :func:`embedded_env`): it runs on
+    ``VAR_DIR/accounting.sqlite3``, with the secrets ``config.bootstrap``
+    wrote there, as ``make run`` does.
+
+    Args:
+        var_dir: The embedded default's folder.
+        *args: The command and its arguments.
+        **options: More arguments for ``subprocess.run``.
+
+    Returns:
+        The finished process, its output captured as text.
+    """
+    options = {"capture_output": True, "text": True, "timeout": 300, **options}
+    return subprocess.run(  # noqa: S603 (this interpreter, fixed arguments)
+        [sys.executable, "manage.py", *args],
+        cwd=REPO_DIR,
+        env=embedded_env(var_dir),
+        check=False,
+        **options,
+    )
+
+
+def embedded_env(var_dir: Path) -> dict[str, str]:
+    """The environment of accounting on the embedded default (see above).
+
+    A developer's ``.env`` (the README's way to PostgreSQL) would still be
+    read by the child: then the stores are named, as the embedded default
+    would pick them, so that nothing reaches the developer's servers.
+    """
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", str(var_dir)),
+        "VAR_DIR": str(var_dir),
+        "DJANGO_SETTINGS_MODULE": "config.accounting.settings",
+    }
+    if (REPO_DIR / ".env").exists():
+        env.update(
+            ACCOUNTING_DATABASE_URL=f"sqlite:///{var_dir}/accounting.sqlite3",
+            CACHE_URL="locmemcache://",
+            CELERY_BROKER_URL="filesystem://",
+        )
+    return env
+
+
+def _embedded_run(var_dir: Path, *args: str) -> None:
+    """Runs ``manage.py`` on the embedded default, which must succeed."""
+    done = embedded_manage(var_dir, *args)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.fixture(scope="session")
+def sqlite_empty(tmp_path_factory) -> Path:
+    """A fresh embedded default, migrated as ``make run`` does: a template.
+
+    Returns:
+        Its ``VAR_DIR`` (copy it with :func:`sqlite_copy` to write to it).
+    """
+    var_dir = tmp_path_factory.mktemp("embedded")
+    bootstrap.ensure_local_env(var_dir)
+    _embedded_run(var_dir, "migrate", "--no-input", "-v", "0")
+    assert (var_dir / "accounting.sqlite3").exists()
+    return var_dir
+
+
+@pytest.fixture(scope="session")
+def sqlite_ledger(sqlite_empty, tmp_path_factory) -> Path:
+    """The embedded default with the sample ledger (``ledgers``): a template.
+
+    Returns:
+        Its ``VAR_DIR`` (copy it with :func:`sqlite_copy` to write to it).
+    """
+    var_dir = tmp_path_factory.mktemp("embedded-ledger")
+    sqlite_copy(sqlite_empty, var_dir)
+    _embedded_run(
+        var_dir,
+        "shell",
+        "-c",
+        "from accounting.tests import ledgers; ledgers.sample_in_the_past()",
+    )
+    return var_dir
+
+
+def sqlite_copy(template: Path, var_dir: Path) -> Path:
+    """Copies an embedded default's folder; returns the copy's database."""
+    shutil.copytree(template, var_dir, dirs_exist_ok=True)
+    return var_dir / "accounting.sqlite3"
+
+
+@contextlib.contextmanager
+def sqlite_connection(path: Path) -> Iterator[BaseDatabaseWrapper]:
+    """Opens a SQLite file in this process, beside the test database."""
+    handler = ConnectionHandler(
+        {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": path}}
+    )
+    sqlite = handler["default"]
+    try:
+        yield sqlite
+    finally:
+        sqlite.close()

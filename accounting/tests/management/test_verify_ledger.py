@@ -1,17 +1,27 @@
-"""verify_ledger proves the projections, and notices every corruption."""
+"""verify_ledger proves the projections, and notices every corruption.
+
+On the PostgreSQL test database; the same command on the embedded
+default's SQLite is in ``test_verify_ledger_sqlite.py``.
+"""
 
 import datetime as dt
 import decimal
+import io
 import re
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 from django.utils import timezone
 
 from accounting import models, services
+from accounting.management.commands import verify_ledger
+from accounting.selectors import ledger_checks
 from accounting.tests import factories
-from accounting.tests.conftest import constraints_check, failed_checks
+from accounting.tests.conftest import (
+    constraints_check,
+    corrupt,
+    failed_checks,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -24,24 +34,6 @@ def ledger(holder):
             holder_id=holder.pk, amount=amount, currency="USD"
         )
     return holder
-
-
-APPEND_ONLY_TABLES = (
-    "accounting_entry",
-    "accounting_transaction",
-    "accounting_rate",
-)
-
-
-def corrupt(sql, params=()):
-    """Runs SQL with the append-only triggers off (this test only)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # none pending
-        for table in APPEND_ONLY_TABLES:
-            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
-        cursor.execute(sql, params)
-        for table in APPEND_ONLY_TABLES:
-            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
 
 
 def verify():
@@ -63,6 +55,107 @@ def test_an_empty_ledger_passes(db, capsys):
     assert "0 transactions, 0 entries, 0 accounts" in capsys.readouterr().out
 
 
+def test_each_check_is_printed_with_its_count_and_time(ledger, capsys):
+    del ledger
+    verify()
+    lines = capsys.readouterr().out.splitlines()
+
+    assert lines[0] == (
+        "verify_ledger: 3 transactions, 9 entries, 5 accounts; 19 checks"
+    )
+    assert [line.split()[:3] for line in lines[1:-1]] == [
+        ["[ok]", check.name, "0"] for check in ledger_checks.LEDGER_CHECKS
+    ]
+    assert [line.endswith(" s (replay)") for line in lines[1:-1]] == [
+        check.replays for check in ledger_checks.LEDGER_CHECKS
+    ]
+    assert re.fullmatch(
+        r"verify_ledger: 19 checks, all hold; 9 entries checked in \d+\.\d s",
+        lines[-1],
+    )
+
+
+def test_a_failure_is_explained_and_summed_up(ledger, capsys):
+    models.Account.objects.filter(holder=ledger).update(balance=7)
+
+    with pytest.raises(CommandError) as failure:
+        call_command("verify_ledger", "--examples", "1")
+
+    assert str(failure.value) == (
+        "1 of 19 ledger checks failed: account-projection"
+    )
+    lines = capsys.readouterr().out.splitlines()
+    failed = [i for i, line in enumerate(lines) if "[FAIL]" in line]
+    assert len(failed) == 1
+    assert lines[failed[0]].split()[1:3] == ["account-projection", "2"]
+    assert lines[failed[0]].endswith(
+        "  customer accounts and pots whose balance or last_sequence "
+        "disagree with their last entry"
+    )
+    assert lines[failed[0] + 1].startswith("           (")  # one example
+    assert "[" in lines[failed[0] + 2]  # the next check, no second one
+    assert lines[-1].startswith(
+        "verify_ledger: 19 checks, 18 passed, 1 failed; 9 entries checked in "
+    )
+
+
+def test_manage_py_exits_with_status_1_on_a_failure(ledger):
+    models.Account.objects.filter(holder=ledger).update(balance=7)
+    command = verify_ledger.Command(stdout=io.StringIO(), stderr=io.StringIO())
+
+    with pytest.raises(SystemExit) as exited:
+        command.run_from_argv(["manage.py", "verify_ledger"])
+
+    assert exited.value.code == 1
+
+
+class Terminal(io.StringIO):
+    """What the command writes to, seen as a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_terminal_sees_the_running_check_and_the_walk(ledger):
+    del ledger
+    terminal = Terminal()
+
+    call_command("verify_ledger", "--chunk-size", "2", stdout=terminal)
+
+    text = terminal.getvalue()
+    assert "\r  [....] zero-sum\r  [ok]   zero-sum " in text
+    bars = [part for part in text.split("\r") if part.startswith("  replay")]
+    # Main and savings: 3 entries each, 2 per chunk: 0, 2, 4 and 6 (wiped).
+    assert [bar.split("]")[1].split() for bar in bars] == [
+        ["0%", "0/6", "entries"],
+        ["33%", "2/6", "entries"],
+        ["66%", "4/6", "entries"],
+    ]
+    assert bars[1].startswith("  replay [##########--------------------]")
+    wipe = text.split("4/6 entries", 1)[1]
+    assert wipe.startswith("\r" + " " * len(bars[2]) + "\r\r  [ok]   seq")
+    assert "all hold; 9 entries checked" in text.splitlines()[-1]
+
+
+def test_a_walk_of_one_chunk_draws_no_bar(ledger):
+    del ledger
+    terminal = Terminal()
+
+    call_command("verify_ledger", stdout=terminal)
+
+    assert "replay [" not in terminal.getvalue()
+    assert "[....] sequence-gaps" in terminal.getvalue()
+
+
+def test_a_file_gets_whole_lines_only(ledger, capsys):
+    del ledger
+    call_command("verify_ledger", "--chunk-size", "1")
+
+    out = capsys.readouterr().out
+    assert "\r" not in out
+    assert "[....]" not in out
+
+
 def main_entry(holder, sequence):
     return models.Entry.objects.get(
         account__holder=holder, account__kind="main", sequence=sequence
@@ -77,21 +170,21 @@ def main_entry(holder, sequence):
                 "UPDATE accounting_entry SET amount = amount + 1 WHERE id = %s",
                 [main_entry(h, 1).id],
             ),
-            "do not sum to zero",
+            "zero-sum",
         ),
         (
             lambda h: corrupt(
                 "UPDATE accounting_entry SET sequence = 5 WHERE id = %s",
                 [main_entry(h, 3).id],
             ),
-            "not 1..n without gaps",
+            "sequence-gaps",
         ),
         (
             lambda h: corrupt(
                 "UPDATE accounting_entry SET balance_after = 1 WHERE id = %s",
                 [main_entry(h, 2).id],
             ),
-            "differs from the running sum",
+            "running-balance",
         ),
         (
             lambda h: corrupt(
@@ -99,14 +192,14 @@ def main_entry(holder, sequence):
                 " - interval '1 day' WHERE id = %s",
                 [main_entry(h, 3).id],
             ),
-            "decreases as the sequence grows",
+            "time-order",
         ),
         (
             lambda h: corrupt(
                 "UPDATE accounting_entry SET currency = 'EUR' WHERE id = %s",
                 [main_entry(h, 1).id],
             ),
-            "another currency than their account",
+            "entry-currency",
         ),
         (
             lambda h: corrupt(
@@ -114,7 +207,7 @@ def main_entry(holder, sequence):
                 " WHERE amount < 0 AND transaction_id = %s",
                 [main_entry(h, 1).transaction_id],
             ),
-            "system-account entries with a sequence",
+            "system-entry-sequenced",
         ),
         (
             lambda h: corrupt(
@@ -122,25 +215,25 @@ def main_entry(holder, sequence):
                 " balance_after = NULL WHERE id = %s",
                 [main_entry(h, 3).id],
             ),
-            "customer-account and pot entries without a sequence",
+            "entry-unsequenced",
         ),
         (
             lambda h: models.Account.objects.filter(
                 holder=h, kind="main"
             ).update(balance=1),
-            "disagree with their last entry",
+            "account-projection",
         ),
         (
             lambda h: models.Account.objects.filter(
                 holder=h, kind="savings"
             ).update(last_sequence=9),
-            "disagree with their last entry",
+            "account-projection",
         ),
         (
             lambda h: models.Account.objects.filter(holder=None).update(
                 balance=-5
             ),
-            "system accounts with a stored balance",
+            "system-balance",
         ),
     ],
 )
@@ -160,7 +253,7 @@ def test_entries_out_of_step_with_their_transaction(ledger):
         " + interval '1 second' WHERE transaction_id = %s AND amount < 0",
         [entry.transaction_id],
     )
-    with pytest.raises(CommandError, match="differs from their transaction"):
+    with pytest.raises(CommandError, match="entry-time"):
         verify()
 
 
@@ -445,13 +538,13 @@ def a_conversion_rounded_one_unit_off(alice, bob):
     )
 
 
-HOLDER = "customer entries on another holder's account than their transaction's"
-SYSTEM = "system entries on an account of the wrong kind for the transaction"
-SAVINGS = "savings entries in a kind of transaction that never touches savings"
-AMOUNT = "transactions whose customer entries do not move their amount"
-HALVES = "transfer halves that do not match each other"
-CLEARING = "clearing accounts that do not return to zero"
-RATE = "conversions that do not apply their rate (to the nearest minor unit)"
+HOLDER = "entry-holder"
+SYSTEM = "system-kind"
+SAVINGS = "savings-kind"
+AMOUNT = "customer-amount"
+HALVES = "transfer-halves"
+CLEARING = "clearing-zero"
+RATE = "conversion-rate"
 
 
 @pytest.mark.parametrize(

@@ -15,28 +15,24 @@ from django.utils import timezone
 
 from accounting import models, services
 from accounting.tests import factories
-from accounting.tests.conftest import constraints_check, failed_checks
-from accounting.tests.management.test_verify_ledger import corrupt, system
+from accounting.tests.conftest import (
+    constraints_check,
+    corrupt,
+    failed_checks,
+)
+from accounting.tests.management.test_verify_ledger import system
 
 pytestmark = pytest.mark.django_db
 
-RUNNING = "balance_after that differs from the running sum"
-GAPS = "sequences that are not 1..n without gaps"
-TIME = "occurred_at that decreases as the sequence grows"
-ENTRY_TIME = "entries whose occurred_at differs from their transaction's"
-UNSEQUENCED = (
-    "customer-account and pot entries without a sequence or balance_after"
-)
-PROJECTION = (
-    "customer accounts and pots whose balance or last_sequence disagree "
-    "with their last entry"
-)
-AMOUNT = "transactions whose customer entries do not move their amount"
-POT_KIND = "pot entries outside group contributions"
-CONTRIBUTION = (
-    "group contributions that do not move their amount from savings to "
-    "their pot"
-)
+RUNNING = "running-balance"
+GAPS = "sequence-gaps"
+TIME = "time-order"
+ENTRY_TIME = "entry-time"
+UNSEQUENCED = "entry-unsequenced"
+PROJECTION = "account-projection"
+AMOUNT = "customer-amount"
+POT_KIND = "pot-kind"
+CONTRIBUTION = "contribution-legs"
 
 
 @pytest.fixture

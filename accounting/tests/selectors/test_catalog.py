@@ -1,17 +1,30 @@
-"""rates_current: per pair, the rate valid at an instant."""
+"""The plans on offer and, per pair, the rate valid at an instant."""
 
 import datetime as dt
 import decimal
+import uuid
 
 import pytest
 
-from accounting import selectors, wire
+from accounting import errors, selectors, wire
 from accounting.tests import factories
 
 pytestmark = pytest.mark.django_db
 
 NOW = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)
 HOUR = dt.timedelta(hours=1)
+
+
+def test_plans_active_and_plan_get_active():
+    b = factories.PlanFactory(name="B")
+    a = factories.PlanFactory(name="A", flat=True)
+    hidden = factories.PlanFactory(name="C", is_active=False)
+
+    assert list(selectors.plans_active()) == [a, b]
+    assert selectors.plan_get_active(plan_id=str(a.pk)) == a
+    for plan_id in (str(hidden.pk), str(uuid.uuid4()), "nope"):
+        with pytest.raises(errors.PlanNotFoundError):
+            selectors.plan_get_active(plan_id=plan_id)
 
 
 def rate(base, quote, value, valid_from):

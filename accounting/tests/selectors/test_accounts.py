@@ -1,3 +1,5 @@
+"""A holder's accounts, and balances now and as of an instant."""
+
 import datetime as dt
 
 import pytest
@@ -8,6 +10,35 @@ from accounting import models, selectors, services
 from accounting.tests import factories
 
 pytestmark = pytest.mark.django_db
+
+
+def test_accounts_list(holder):
+    services.account_open(holder=holder, currency="EUR")
+    rows = selectors.accounts_list(holder=holder).values_list(
+        "currency", "kind"
+    )
+    assert list(rows) == [
+        ("EUR", "main"),
+        ("EUR", "savings"),
+        ("USD", "main"),
+        ("USD", "savings"),
+    ]
+
+
+def system(kind, currency="USD"):
+    return models.Account.objects.get(
+        pk=models.Account.system_id(kind, currency)
+    )
+
+
+def test_customer_balances_are_stored_system_balances_summed(holder):
+    services.credit_apply(holder_id=holder.pk, amount=500, currency="USD")
+    services.credit_apply(holder_id=holder.pk, amount=250, currency="USD")
+    main = holder.accounts.get(kind="main", currency="USD")
+
+    assert selectors.account_balance(account=main) == 750
+    assert selectors.account_balance(account=system("world")) == -750
+    assert selectors.account_balance(account=system("clearing")) == 0
 
 
 def balance(holder, at, currency="USD"):

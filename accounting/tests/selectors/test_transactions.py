@@ -1,3 +1,5 @@
+"""A holder's transactions: one, or a page by cursor."""
+
 import base64
 import datetime as dt
 import json
