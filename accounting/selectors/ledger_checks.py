@@ -332,6 +332,21 @@ LEDGER_CHECKS: list[Check] = [
         """,  # noqa: S608
     ),
     Check(
+        "conversion-newest-rate",
+        "conversions that did not apply the pair's newest rate at their"
+        " instant (a rate was backdated past them)",
+        # rate_create refuses such a rate (services/rates.py); this finds
+        # one written around it. The (base, quote, valid_from) index.
+        """
+        SELECT t.id, t.occurred_at, r.id, n.id, n.valid_from
+        FROM accounting_transaction t
+        JOIN accounting_rate r ON r.id = t.rate_id
+        JOIN accounting_rate n ON n.base = r.base AND n.quote = r.quote
+            AND n.valid_from > r.valid_from AND n.valid_from <= t.occurred_at
+        WHERE t.kind = 'conversion'
+        """,
+    ),
+    Check(
         "pot-kind",
         "pot entries outside group contributions",
         """

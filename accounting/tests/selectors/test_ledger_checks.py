@@ -242,6 +242,18 @@ DEFECTS = [
         ["conversion-rate"],
     ),
     Defect(
+        "a rate of the pair backdated to the instant of a conversion",
+        [
+            "INSERT INTO accounting_rate"
+            " (base, quote, rate, valid_from, created_by, created_at)"
+            " SELECT r.base, r.quote, r.rate * 2, t.occurred_at, 'backdated',"
+            " t.occurred_at FROM accounting_rate r"
+            " JOIN accounting_transaction t ON t.rate_id = r.id"
+            f" WHERE t.id = {USD_TO_JPY}"
+        ],
+        ["conversion-newest-rate"],
+    ),
+    Defect(
         "a contribution recorded as a credit (into a pot)",
         [
             "UPDATE accounting_transaction SET kind = 'credit',"
