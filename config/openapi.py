@@ -28,7 +28,8 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
-from config import idempotency, problems
+from config import problems
+from config.idempotency import keys as idempotency_keys
 from config.problems import Code
 from config.serializers import StrictInputSerializer
 
@@ -72,25 +73,26 @@ DETAILS: Mapping[str, str] = {
 # The Idempotency-Key of every POST that creates something (money moved, a
 # user, a goal, a group), and the header of a replayed answer.
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
-    name=idempotency.HEADER,
+    name=idempotency_keys.HEADER,
     type={
         "type": "string",
         "minLength": 1,
-        "maxLength": idempotency.MAX_LENGTH,
-        "pattern": idempotency.PATTERN,
+        "maxLength": idempotency_keys.MAX_LENGTH,
+        "pattern": idempotency_keys.PATTERN,
     },
     location=OpenApiParameter.HEADER,
     required=False,
     description=(
-        "1-255 printable ASCII characters, scoped to the caller. The same key "
-        "with the same body answers the original status and body again "
-        "(with `Idempotent-Replayed: true`) and applies nothing twice; with "
-        "another body: 422 `idempotency_key_reused`; while the first request "
-        "runs: 409 `idempotency_key_in_flight`. Kept at least 24 hours."
+        f"1-{idempotency_keys.MAX_LENGTH} printable ASCII characters, scoped "
+        "to the caller. The same key with the same body answers the original "
+        "status and body again (with `Idempotent-Replayed: true`) and "
+        "applies nothing twice; with another body: 422 "
+        "`idempotency_key_reused`; while the first request runs: 409 "
+        "`idempotency_key_in_flight`. Kept at least 24 hours."
     ),
 )
 IDEMPOTENT_REPLAYED_HEADER = OpenApiParameter(
-    name="Idempotent-Replayed",
+    name=idempotency_keys.REPLAYED_HEADER,
     type={"type": "string", "enum": ["true"]},
     location=OpenApiParameter.HEADER,
     response=[201],

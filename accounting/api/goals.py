@@ -20,7 +20,7 @@ from accounting.api.inputs import amount_in, target_in
 from accounting.api.keyed import keyed_hash, keyed_response
 from accounting.api.openapi import HOLDER, IDEMPOTENT, holder_link
 from config import fields
-from config import idempotency as idempotency_keys
+from config.idempotency import keys as idempotency_keys
 from config.openapi import IDEMPOTENT_WRITE, internal_problems, links
 from config.problems import Code
 from config.serializers import StrictInputSerializer
@@ -133,7 +133,7 @@ class GoalListApi(APIView):
     )
     def post(self, request: Request, user_id: uuid.UUID) -> Response:
         """Sets a new goal, once per key; replays carry the header."""
-        key = idempotency_keys.key_from(request.headers)
+        key = idempotency_keys.from_headers(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         goal = serializer.validated_data

@@ -32,7 +32,7 @@ from accounting.api.openapi import (
 )
 from accounting.api.outputs import BalancesSerializer, TransactionSerializer
 from config import fields
-from config import idempotency as idempotency_keys
+from config.idempotency import keys as idempotency_keys
 from config.openapi import IDEMPOTENT_WRITE, internal_problems, links
 from config.problems import Code
 from config.serializers import StrictInputSerializer
@@ -177,7 +177,7 @@ class GroupListApi(APIView):
     )
     def post(self, request: Request, user_id: uuid.UUID) -> Response:
         """Opens a group and its pot (the holder its first member) once."""
-        key = idempotency_keys.key_from(request.headers)
+        key = idempotency_keys.from_headers(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         group = serializer.validated_data
@@ -339,7 +339,7 @@ class GroupContributionCreateApi(APIView):
         The amount is read in the currency sent, or the group's: the group
         is looked up first (``group_not_found`` for non-members).
         """
-        key = idempotency_keys.key_from(request.headers)
+        key = idempotency_keys.from_headers(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounting import errors, idempotency, models, services
+from accounting import errors, models, services
 from accounting.api.inputs import amount_in, label_in
 from accounting.api.keyed import keyed_hash, keyed_response
 from accounting.api.openapi import (
@@ -33,7 +33,8 @@ from accounting.api.outputs import (
     TransactionSerializer,
 )
 from config import fields
-from config import idempotency as idempotency_keys
+from config.idempotency import fingerprints
+from config.idempotency import keys as idempotency_keys
 from config.openapi import (
     links,
 )
@@ -98,7 +99,7 @@ class CreditCreateApi(APIView):
     )
     def post(self, request: Request, user_id: uuid.UUID) -> Response:
         """Credits the holder; replays carry ``Idempotent-Replayed``."""
-        key = idempotency_keys.key_from(request.headers)
+        key = idempotency_keys.from_headers(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         credit = serializer.validated_data
@@ -108,7 +109,7 @@ class CreditCreateApi(APIView):
         result = services.credit_apply(
             holder_id=user_id,
             idempotency_key=key,
-            request_hash=idempotency.request_hash(credit) if key else "",
+            request_hash=fingerprints.request_hash(credit) if key else "",
             **credit,
         )
         return keyed_response(result)
@@ -243,7 +244,7 @@ class TransferCreateApi(APIView):
     )
     def post(self, request: Request, user_id: uuid.UUID) -> Response:
         """Transfers or releases savings; replays carry the header."""
-        key = idempotency_keys.key_from(request.headers)
+        key = idempotency_keys.from_headers(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -329,7 +330,7 @@ class WithdrawalCreateApi(APIView):
     )
     def post(self, request: Request, user_id: uuid.UUID) -> Response:
         """Withdraws from main; replays carry ``Idempotent-Replayed``."""
-        key = idempotency_keys.key_from(request.headers)
+        key = idempotency_keys.from_headers(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         withdrawal = serializer.validated_data
@@ -409,7 +410,7 @@ class ConversionCreateApi(APIView):
     )
     def post(self, request: Request, user_id: uuid.UUID) -> Response:
         """Converts at the current rate; replays carry the header."""
-        key = idempotency_keys.key_from(request.headers)
+        key = idempotency_keys.from_headers(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         conversion = serializer.validated_data

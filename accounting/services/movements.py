@@ -28,7 +28,6 @@ from accounting.services.journal import (
     accounts_lock,
     answer,
     balances,
-    db_value,
     header_new,
     idempotent,
     journal_write,
@@ -37,6 +36,7 @@ from accounting.services.journal import (
 )
 from accounting.services.rates import rate_use
 from config import money
+from config.sql import db_value
 
 # --- Credits ----------------------------------------------------------------
 

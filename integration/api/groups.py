@@ -26,8 +26,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config import idempotency, timeparse
+from config import timeparse
 from config.fields import AmountField, CurrencyField
+from config.idempotency import keys as idempotency_keys
 from config.openapi import IDEMPOTENT_WRITE, links
 from config.problems import Code
 from config.serializers import StrictInputSerializer
@@ -59,7 +60,6 @@ from integration.errors import ErrorCode
 
 CONTRIBUTION_EVENT = "contribution"
 MEMBER_LEFT_EVENT = "member_left"
-_REPLAYED = "Idempotent-Replayed"
 _GROUP_NOT_FOUND = {404: [ErrorCode.GROUP_NOT_FOUND, Code.NOT_FOUND]}
 _NOT_A_MEMBER = (
     "A group the caller is not a member of (or has left) answers 404 "
@@ -176,7 +176,7 @@ def member_left_event(*, group_id: str, user_id: str) -> dict[str, Any]:
 
 def _is_replay(upstream: UpstreamResponse) -> bool:
     """Tells whether accounting replayed an earlier answer to the key."""
-    return upstream.headers.get(_REPLAYED) == "true"
+    return upstream.headers.get(idempotency_keys.REPLAYED_HEADER) == "true"
 
 
 class GroupsApi(APIView):
@@ -271,7 +271,7 @@ class GroupsApi(APIView):
     )
     def post(self, request: Request) -> Response:
         """Validates the group and forwards it to accounting, with its key."""
-        key = idempotency.key_from(request.headers)
+        key = idempotency_keys.from_headers(request.headers)
         serializer = self.CreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upstream = services.group_create(
@@ -536,7 +536,7 @@ class GroupContributionCreateApi(APIView):
     )
     def post(self, request: Request, id: uuid.UUID) -> Response:
         """Forwards the contribution; tells the group's sockets about it."""
-        key = idempotency.key_from(request.headers)
+        key = idempotency_keys.from_headers(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user_id, group_id = common.caller_id(request), str(id)

@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config import idempotency
+from config.idempotency import keys as idempotency_keys
 from config.openapi import links
 from config.problems import Code
 from config.serializers import StrictInputSerializer
@@ -133,7 +133,7 @@ class SignupApi(_PublicApi):
     )
     def post(self, request: Request) -> Response:
         """Validates the sign-up and forwards it to the users service."""
-        key = idempotency.key_from(request.headers)
+        key = idempotency_keys.from_headers(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upstream = services.user_signup(

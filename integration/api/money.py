@@ -27,7 +27,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config import idempotency, timeparse
+from config import timeparse
 from config.fields import (
     AmountField,
     CurrencyField,
@@ -35,6 +35,7 @@ from config.fields import (
     NoValueField,
     UUIDStringField,
 )
+from config.idempotency import keys as idempotency_keys
 from config.openapi import links
 from config.problems import Code
 from config.serializers import StrictInputSerializer
@@ -292,7 +293,7 @@ class CreditCreateApi(APIView):
     )
     def post(self, request: Request) -> Response:
         """Validates the credit and forwards it to accounting."""
-        key = idempotency.key_from(request.headers)
+        key = idempotency_keys.from_headers(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upstream = services.credit_create(
@@ -491,7 +492,7 @@ class TransferCreateApi(APIView):
     )
     def post(self, request: Request) -> Response:
         """Validates the transfer and forwards it to accounting."""
-        key = idempotency.key_from(request.headers)
+        key = idempotency_keys.from_headers(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upstream = services.transfer_create(
@@ -584,7 +585,7 @@ class WithdrawalCreateApi(APIView):
     )
     def post(self, request: Request) -> Response:
         """Validates the withdrawal and forwards it to accounting."""
-        key = idempotency.key_from(request.headers)
+        key = idempotency_keys.from_headers(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upstream = services.withdrawal_create(
@@ -726,7 +727,7 @@ class ConversionCreateApi(APIView):
     )
     def post(self, request: Request) -> Response:
         """Validates the conversion and forwards it to accounting."""
-        key = idempotency.key_from(request.headers)
+        key = idempotency_keys.from_headers(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upstream = services.conversion_create(

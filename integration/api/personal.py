@@ -26,8 +26,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config import idempotency, timeparse
+from config import timeparse
 from config.fields import AmountField, CurrencyField, DayField, InstantField
+from config.idempotency import keys as idempotency_keys
 from config.openapi import IDEMPOTENT_WRITE, links
 from config.problems import Code
 from config.serializers import StrictInputSerializer
@@ -463,7 +464,7 @@ class GoalsApi(APIView):
     )
     def post(self, request: Request) -> Response:
         """Validates the goal and forwards it to accounting, with its key."""
-        key = idempotency.key_from(request.headers)
+        key = idempotency_keys.from_headers(request.headers)
         serializer = self.CreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upstream = services.goal_create(

@@ -13,8 +13,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config import idempotency
 from config.fields import InstantField
+from config.idempotency import keys as idempotency_keys
 from config.openapi import (
     IDEMPOTENCY_KEY_PARAMETER,
     IDEMPOTENT_REPLAYED_HEADER,
@@ -27,7 +27,6 @@ from config.serializers import StrictInputSerializer
 from users import selectors, services
 from users.errors import ErrorCode
 
-REPLAYED_HEADER = "Idempotent-Replayed"
 # The links from an answer holding a user to the operations on that user.
 _ONE_USER = {"parameters": {"user_id": "$response.body#/id"}}
 
@@ -108,7 +107,7 @@ class UserCreateApi(APIView):
     )
     def post(self, request: Request) -> Response:
         """Creates a user, once per ``Idempotency-Key``."""
-        key = idempotency.key_from(request.headers)
+        key = idempotency_keys.from_headers(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         result = services.user_signup(
@@ -116,7 +115,7 @@ class UserCreateApi(APIView):
             render=lambda user: dict(self.OutputSerializer(user).data),
             **serializer.validated_data,
         )
-        headers = {REPLAYED_HEADER: "true"} if result.replayed else None
+        headers = idempotency_keys.replayed_headers(result.replayed)
         return Response(result.body, status=HTTPStatus.CREATED, headers=headers)
 
 
