@@ -172,10 +172,11 @@ class AmountFieldScheme(OpenApiSerializerFieldExtension):
                 },
             ],
             "description": (
-                "Above zero, at most 1,000,000,000 major units, with no more "
-                "decimal places than the currency has: a decimal string "
-                '("100.50") or a JSON number (100.5) written without an '
-                "exponent, parsed as an exact decimal, never through a float."
+                f"Above zero, at most {money.MAX_MAJOR_UNITS:,} major units, "
+                "with no more decimal places than the currency has: a "
+                'decimal string ("100.50") or a JSON number (100.5) written '
+                "without an exponent, parsed as an exact decimal, never "
+                "through a float."
             ),
         }
 

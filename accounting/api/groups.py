@@ -31,7 +31,7 @@ from accounting.api.openapi import (
     movement_errors,
 )
 from accounting.api.outputs import BalancesSerializer, TransactionSerializer
-from config import fields
+from config import bounds, fields
 from config.idempotency import keys as idempotency_keys
 from config.openapi import IDEMPOTENT_WRITE, internal_problems, links
 from config.problems import Code
@@ -110,7 +110,7 @@ class GroupListApi(APIView):
     class InputSerializer(StrictInputSerializer):
         """The request."""
 
-        name = serializers.CharField(max_length=100)
+        name = serializers.CharField(max_length=bounds.NAME_MAX_LENGTH)
         target_amount = fields.AmountField()
         currency = fields.CurrencyField(required=False)
         target_date = fields.DayField(
@@ -216,7 +216,7 @@ class GroupMemberCreateApi(APIView):
     class InputSerializer(StrictInputSerializer):
         """The request."""
 
-        email = serializers.EmailField(max_length=254)
+        email = serializers.EmailField(max_length=bounds.EMAIL_MAX_LENGTH)
 
         class Meta:
             """Names the schema component."""
@@ -289,7 +289,7 @@ class GroupContributionCreateApi(APIView):
             required=False, help_text="The group's currency (the default)."
         )
         message = serializers.CharField(
-            max_length=500,
+            max_length=bounds.DESCRIPTION_MAX_LENGTH,
             required=False,
             allow_blank=True,
             default="",

@@ -32,7 +32,7 @@ from accounting.api.outputs import (
     RateSerializer,
     TransactionSerializer,
 )
-from config import fields
+from config import bounds, fields
 from config.idempotency import fingerprints
 from config.idempotency import keys as idempotency_keys
 from config.openapi import (
@@ -59,7 +59,10 @@ class CreditCreateApi(APIView):
             ),
         )
         description = serializers.CharField(
-            max_length=500, required=False, allow_blank=True, default=""
+            max_length=bounds.DESCRIPTION_MAX_LENGTH,
+            required=False,
+            allow_blank=True,
+            default="",
         )
 
         class Meta:
@@ -146,7 +149,10 @@ class TransferCreateApi(APIView):
         amount = fields.AmountField()
         currency = fields.CurrencyField(required=False)
         description = serializers.CharField(
-            max_length=500, required=False, allow_blank=True, default=""
+            max_length=bounds.DESCRIPTION_MAX_LENGTH,
+            required=False,
+            allow_blank=True,
+            default="",
         )
 
         class Meta:
@@ -292,7 +298,10 @@ class WithdrawalCreateApi(APIView):
             ),
         )
         description = serializers.CharField(
-            max_length=500, required=False, allow_blank=True, default=""
+            max_length=bounds.DESCRIPTION_MAX_LENGTH,
+            required=False,
+            allow_blank=True,
+            default="",
         )
 
         class Meta:
@@ -354,7 +363,10 @@ class ConversionCreateApi(APIView):
         to_currency = fields.CurrencyField()
         amount = fields.AmountField(help_text="In `from_currency`.")
         description = serializers.CharField(
-            max_length=500, required=False, allow_blank=True, default=""
+            max_length=bounds.DESCRIPTION_MAX_LENGTH,
+            required=False,
+            allow_blank=True,
+            default="",
         )
 
         class Meta:

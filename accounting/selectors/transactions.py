@@ -17,9 +17,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 
 from accounting import errors, models, wire
 from config import keyset
-
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 500
+from config.bounds import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 
 def _splits() -> Prefetch:

@@ -26,7 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config import timeparse
+from config import bounds, timeparse
 from config.fields import AmountField, CurrencyField
 from config.idempotency import keys as idempotency_keys
 from config.openapi import IDEMPOTENT_WRITE, links
@@ -34,7 +34,6 @@ from config.problems import Code
 from config.serializers import StrictInputSerializer
 from integration import limits, realtime, selectors, services
 from integration.api import common
-from integration.api.money import DESCRIPTION_MAX_LENGTH
 from integration.api.personal import ONCE_PER_KEY, TargetInputSerializer
 from integration.api.schema import (
     CONTRIBUTION_LINKS,
@@ -325,7 +324,7 @@ class GroupMemberCreateApi(APIView):
         """The user to add."""
 
         email = serializers.EmailField(
-            max_length=254,
+            max_length=bounds.EMAIL_MAX_LENGTH,
             help_text="The user's email, in any case.",
         )
 
@@ -436,7 +435,7 @@ class GroupContributionCreateApi(APIView):
             help_text="ISO 4217; the group's currency, which it must be.",
         )
         message = serializers.CharField(
-            max_length=DESCRIPTION_MAX_LENGTH,
+            max_length=bounds.DESCRIPTION_MAX_LENGTH,
             required=False,
             allow_blank=True,
             help_text="For the other members: the transaction's description.",

@@ -27,7 +27,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config import timeparse
+from config import bounds, timeparse
 from config.fields import (
     AmountField,
     CurrencyField,
@@ -66,11 +66,6 @@ from integration.api.serializers import (
 )
 from integration.errors import ErrorCode
 
-MAX_PAGE_SIZE = 500
-DEFAULT_PAGE_SIZE = 50
-# The ledger's limits (accounting's Transaction.description and .category).
-DESCRIPTION_MAX_LENGTH = 500
-CATEGORY_MAX_LENGTH = 100
 TRANSFER = "transfer"
 SAVINGS_RELEASE = "savings_release"
 
@@ -81,7 +76,9 @@ _EXAMPLE_RECIPIENT = "3f2e1d0c-9b8a-4f6e-8d5c-4b3a2f1e0d9c"
 def _description() -> serializers.CharField:
     """Returns the optional free-text description of a money movement."""
     return serializers.CharField(
-        max_length=DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True
+        max_length=bounds.DESCRIPTION_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
     )
 
 
@@ -213,7 +210,9 @@ class CreditCreateApi(APIView):
         """A credit as the caller sends it."""
 
         source = serializers.CharField(
-            max_length=100, required=False, allow_blank=True
+            max_length=bounds.LABEL_MAX_LENGTH,
+            required=False,
+            allow_blank=True,
         )
         description = _description()
 
@@ -513,7 +512,7 @@ class WithdrawalCreateApi(APIView):
         """A withdrawal as the caller sends it."""
 
         category = serializers.CharField(
-            max_length=CATEGORY_MAX_LENGTH,
+            max_length=bounds.LABEL_MAX_LENGTH,
             required=False,
             allow_blank=True,
             help_text="What the money was for, such as `groceries`.",
@@ -872,10 +871,12 @@ class TransactionListApi(APIView):
         )
         currency = CurrencyField(required=False)
         limit = serializers.IntegerField(
-            min_value=1, max_value=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE
+            min_value=1,
+            max_value=bounds.MAX_PAGE_SIZE,
+            default=bounds.DEFAULT_PAGE_SIZE,
         )
         cursor = serializers.CharField(
-            max_length=1024,
+            max_length=bounds.CURSOR_MAX_LENGTH,
             required=False,
             help_text="Opaque; take it from `next`.",
         )

@@ -26,7 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config import timeparse
+from config import bounds, timeparse
 from config.fields import AmountField, CurrencyField, DayField, InstantField
 from config.idempotency import keys as idempotency_keys
 from config.openapi import IDEMPOTENT_WRITE, links
@@ -52,9 +52,6 @@ from integration.api.serializers import (
     ReportSerializer,
 )
 from integration.errors import ErrorCode
-
-# Accounting's limit on a goal's or a group's name.
-NAME_MAX_LENGTH = 100
 
 # How goals share savings: every goal operation's description says it.
 GOALS_ALLOCATION = (
@@ -133,7 +130,7 @@ def _dated(attrs: dict[str, Any]) -> dict[str, Any]:
 class TargetInputSerializer(StrictInputSerializer):
     """A savings target as the caller sets it: a goal's or a group's."""
 
-    name = serializers.CharField(max_length=NAME_MAX_LENGTH)
+    name = serializers.CharField(max_length=bounds.NAME_MAX_LENGTH)
     target_amount = AmountField()
     currency = CurrencyField(
         required=False,
@@ -482,7 +479,9 @@ class GoalDetailApi(APIView):
     class UpdateInputSerializer(StrictInputSerializer):
         """The goal's fields to change; all optional."""
 
-        name = serializers.CharField(max_length=NAME_MAX_LENGTH, required=False)
+        name = serializers.CharField(
+            max_length=bounds.NAME_MAX_LENGTH, required=False
+        )
         target_amount = AmountField(required=False)
         currency = CurrencyField(
             required=False,

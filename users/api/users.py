@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config import bounds
 from config.fields import InstantField
 from config.idempotency import keys as idempotency_keys
 from config.openapi import (
@@ -53,13 +54,21 @@ class UserCreateApi(APIView):
     class InputSerializer(StrictInputSerializer):
         """The request body."""
 
-        email = serializers.EmailField(max_length=254)
-        password = serializers.CharField(max_length=1024, trim_whitespace=False)
+        email = serializers.EmailField(max_length=bounds.EMAIL_MAX_LENGTH)
+        password = serializers.CharField(
+            max_length=bounds.PASSWORD_MAX_LENGTH, trim_whitespace=False
+        )
         first_name = serializers.CharField(
-            max_length=150, required=False, allow_blank=True, default=""
+            max_length=bounds.PERSON_NAME_MAX_LENGTH,
+            required=False,
+            allow_blank=True,
+            default="",
         )
         last_name = serializers.CharField(
-            max_length=150, required=False, allow_blank=True, default=""
+            max_length=bounds.PERSON_NAME_MAX_LENGTH,
+            required=False,
+            allow_blank=True,
+            default="",
         )
 
     OutputSerializer = UserOutputSerializer
@@ -126,18 +135,28 @@ class UserApi(APIView):
     class UpdateInputSerializer(StrictInputSerializer):
         """The PATCH body: only the fields to change."""
 
-        email = serializers.EmailField(max_length=254, required=False)
+        email = serializers.EmailField(
+            max_length=bounds.EMAIL_MAX_LENGTH, required=False
+        )
         first_name = serializers.CharField(
-            max_length=150, required=False, allow_blank=True
+            max_length=bounds.PERSON_NAME_MAX_LENGTH,
+            required=False,
+            allow_blank=True,
         )
         last_name = serializers.CharField(
-            max_length=150, required=False, allow_blank=True
+            max_length=bounds.PERSON_NAME_MAX_LENGTH,
+            required=False,
+            allow_blank=True,
         )
         password = serializers.CharField(
-            max_length=1024, required=False, trim_whitespace=False
+            max_length=bounds.PASSWORD_MAX_LENGTH,
+            required=False,
+            trim_whitespace=False,
         )
         current_password = serializers.CharField(
-            max_length=1024, required=False, trim_whitespace=False
+            max_length=bounds.PASSWORD_MAX_LENGTH,
+            required=False,
+            trim_whitespace=False,
         )
 
     OutputSerializer = UserOutputSerializer
