@@ -609,28 +609,12 @@ class IdempotencyKey(models.Model):
         return f"{self.holder_id} {self.key}"
 
 
-def normalize_label(text: str | None) -> str:
-    """Returns a category or source label in its one stored spelling.
-
-    Labels are free text; grouping them in reports needs one spelling per
-    label, so surrounding and repeated whitespace go and letters are
-    case-folded: ``"  Eating   Out "`` is stored as ``"eating out"``.
-
-    Args:
-        text: The label as the client sent it (None: no label).
-
-    Returns:
-        The normalised label, ``""`` for none.
-    """
-    return " ".join((text or "").split()).casefold()
-
-
 class Category(models.Model):
     """A suggested expense category, kept by staff in the admin.
 
     Withdrawals accept any category; these are the ones a client offers
-    first. Names are stored normalised (:func:`normalize_label`), the way
-    withdrawals store theirs, so a report groups both alike.
+    first. Names are stored normalised (:func:`config.labels.normalize`),
+    the way withdrawals store theirs, so a report groups both alike.
     """
 
     name = models.CharField(max_length=bounds.LABEL_MAX_LENGTH, unique=True)

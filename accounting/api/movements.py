@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounting import errors, models, services
-from accounting.api.inputs import amount_in, label_in
+from accounting.api.inputs import amount_in
 from accounting.api.keyed import keyed_hash, keyed_response
 from accounting.api.openapi import (
     IDEMPOTENT,
@@ -49,14 +49,11 @@ class CreditCreateApi(APIView):
 
         amount = fields.AmountField()
         currency = fields.CurrencyField(required=False)
-        source = serializers.CharField(
+        source = fields.LabelField(
             required=False,
             allow_blank=True,
             default="",
-            help_text=(
-                "Where the money came from; stored normalised (spaces "
-                "collapsed, case folded), at most 100 characters."
-            ),
+            help_text="Where the money came from.",
         )
         description = serializers.CharField(
             max_length=bounds.DESCRIPTION_MAX_LENGTH,
@@ -69,10 +66,6 @@ class CreditCreateApi(APIView):
             """Names the schema component."""
 
             ref_name = "CreditInput"
-
-        def validate_source(self, value: str) -> str:
-            """Normalises the label (see :func:`label_in`)."""
-            return label_in(value)
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             """Converts the amount to minor units of the currency."""
@@ -286,16 +279,12 @@ class WithdrawalCreateApi(APIView):
 
         amount = fields.AmountField()
         currency = fields.CurrencyField(required=False)
-        category = serializers.CharField(
+        category = fields.LabelField(
             required=False,
             allow_blank=True,
             allow_null=True,
             default=None,
-            help_text=(
-                "What the money was for; blank or null: none. Stored "
-                "normalised (spaces collapsed, case folded), at most 100 "
-                "characters."
-            ),
+            help_text="What the money was for; blank or null: none.",
         )
         description = serializers.CharField(
             max_length=bounds.DESCRIPTION_MAX_LENGTH,
@@ -310,8 +299,8 @@ class WithdrawalCreateApi(APIView):
             ref_name = "WithdrawalInput"
 
         def validate_category(self, value: str | None) -> str | None:
-            """Normalises the label; blank once normalised is none."""
-            return label_in(value) or None
+            """A blank category is none."""
+            return value or None
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             """Converts the amount to minor units of the currency."""

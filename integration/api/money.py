@@ -32,6 +32,7 @@ from config.fields import (
     AmountField,
     CurrencyField,
     InstantField,
+    LabelField,
     NoValueField,
     UUIDStringField,
 )
@@ -209,10 +210,10 @@ class CreditCreateApi(APIView):
     class InputSerializer(_AmountSerializer):
         """A credit as the caller sends it."""
 
-        source = serializers.CharField(
-            max_length=bounds.LABEL_MAX_LENGTH,
+        source = LabelField(
             required=False,
             allow_blank=True,
+            help_text="Where the money came from, such as `salary`.",
         )
         description = _description()
 
@@ -511,8 +512,7 @@ class WithdrawalCreateApi(APIView):
     class InputSerializer(_AmountSerializer):
         """A withdrawal as the caller sends it."""
 
-        category = serializers.CharField(
-            max_length=bounds.LABEL_MAX_LENGTH,
+        category = LabelField(
             required=False,
             allow_blank=True,
             help_text="What the money was for, such as `groceries`.",
