@@ -28,7 +28,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
-from config import problems
+from config import problems, ranges
 from config.idempotency import keys as idempotency_keys
 from config.problems import Code
 from config.serializers import StrictInputSerializer
@@ -65,7 +65,7 @@ DETAILS: Mapping[str, str] = {
     Code.INVALID_AMOUNT: "USD amounts have at most 2 decimal places.",
     Code.UNSUPPORTED_CURRENCY: "Unsupported currency 'XYZ'.",
     Code.INVALID_DATETIME: "Expected an RFC 3339 timestamp with an offset.",
-    Code.INVALID_RANGE: "`from` is after `to`.",
+    Code.INVALID_RANGE: ranges.MESSAGE,
     Code.RATE_LIMITED: "Request was throttled.",
 }
 

@@ -13,7 +13,7 @@ from rest_framework.exceptions import ErrorDetail
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config import money
+from config import money, ranges
 from config.problems import Code
 from integration import errors
 from integration.clients import UpstreamResponse
@@ -27,6 +27,18 @@ NO_NEXT_PAGE = {"next": None}
 def caller_id(request: Request) -> str:
     """Returns the caller's user id (a UUID string from the token)."""
     return str(request.user.id)
+
+
+def range_check(query: dict[str, Any]) -> None:
+    """Refuses a query whose ``from`` is after its ``to``.
+
+    Raises:
+        ValidationError: ``invalid_range``.
+    """
+    if not ranges.ordered(query.get("from"), query.get("to")):
+        raise serializers.ValidationError(
+            ranges.MESSAGE, code=Code.INVALID_RANGE
+        )
 
 
 def amount_in(

@@ -908,11 +908,7 @@ class TransactionListApi(APIView):
             Raises:
                 ValidationError: ``invalid_range``: ``from`` > ``to``.
             """
-            start, end = attrs.get("from"), attrs.get("to")
-            if start is not None and end is not None and start > end:
-                raise serializers.ValidationError(
-                    "`from` is after `to`.", code=Code.INVALID_RANGE
-                )
+            common.range_check(attrs)
             return {
                 name: timeparse.format_instant(value)
                 if name in ("from", "to")
