@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounting import errors, models, services
+from accounting import errors, services
 from accounting.api.inputs import amount_in
 from accounting.api.keyed import keyed_hash, keyed_response
 from accounting.api.openapi import (
@@ -32,7 +32,7 @@ from accounting.api.outputs import (
     RateSerializer,
     TransactionSerializer,
 )
-from config import bounds, fields
+from config import bounds, fields, transfers
 from config.idempotency import fingerprints
 from config.idempotency import keys as idempotency_keys
 from config.openapi import (
@@ -111,10 +111,6 @@ class CreditCreateApi(APIView):
         return keyed_response(result)
 
 
-TRANSFER = "transfer"
-SAVINGS_RELEASE = models.Transaction.Kind.SAVINGS_RELEASE.value
-
-
 class TransferCreateApi(APIView):
     """POST /holders/{user_id}/transfers: to another holder, or savings out.
 
@@ -128,16 +124,13 @@ class TransferCreateApi(APIView):
         """The request."""
 
         kind = serializers.ChoiceField(
-            choices=[TRANSFER, SAVINGS_RELEASE], default=TRANSFER
+            choices=transfers.KINDS, default=transfers.TRANSFER
         )
         to_account = fields.UUIDStringField(
             required=False,
             allow_null=True,
             default=None,
-            help_text=(
-                "The recipient's main account id: required for `transfer`, "
-                "absent or null for `savings_release`."
-            ),
+            help_text=transfers.TO_ACCOUNT_HELP,
         )
         amount = fields.AmountField()
         currency = fields.CurrencyField(required=False)
@@ -161,23 +154,7 @@ class TransferCreateApi(APIView):
                     (missing for a transfer, given for a release), or
                     ``invalid_amount``.
             """
-            if attrs["kind"] == TRANSFER and attrs["to_account"] is None:
-                raise serializers.ValidationError(
-                    {"to_account": ["A transfer needs the recipient's id."]},
-                    code="required",
-                )
-            if (
-                attrs["kind"] == SAVINGS_RELEASE
-                and attrs["to_account"] is not None
-            ):
-                raise serializers.ValidationError(
-                    {
-                        "to_account": [
-                            "A savings release moves the holder's own "
-                            "savings to main: it takes no recipient."
-                        ]
-                    }
-                )
+            transfers.recipient_check(attrs["kind"], attrs["to_account"])
             currency = attrs.get("currency") or settings.DEFAULT_CURRENCY
             amount = amount_in(attrs, currency)
             return {**attrs, "currency": currency, "amount": amount}
@@ -185,7 +162,9 @@ class TransferCreateApi(APIView):
     class TransferDocument(InputSerializer):
         """A transfer: to another holder's main account (documents only)."""
 
-        kind = serializers.ChoiceField(choices=[TRANSFER], default=TRANSFER)
+        kind = serializers.ChoiceField(
+            choices=[transfers.TRANSFER], default=transfers.TRANSFER
+        )
         to_account = fields.UUIDStringField(
             help_text="The recipient's main account id."
         )
@@ -198,7 +177,7 @@ class TransferCreateApi(APIView):
     class ReleaseDocument(InputSerializer):
         """A savings release: no recipient (documents only)."""
 
-        kind = serializers.ChoiceField(choices=[SAVINGS_RELEASE])
+        kind = serializers.ChoiceField(choices=[transfers.SAVINGS_RELEASE])
         to_account = fields.NoValueField(
             required=False, help_text="Absent or null: no recipient."
         )
@@ -264,7 +243,7 @@ class TransferCreateApi(APIView):
             "request_hash": request_hash,
             **data,
         }
-        if kind == SAVINGS_RELEASE:
+        if kind == transfers.SAVINGS_RELEASE:
             result = services.savings_release_apply(**movement)
         else:
             result = services.transfer_apply(to_account=to_account, **movement)

@@ -22,12 +22,11 @@ from drf_spectacular.utils import (
     extend_schema_serializer,
 )
 from rest_framework import serializers
-from rest_framework.exceptions import ErrorDetail
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config import bounds, timeparse
+from config import bounds, timeparse, transfers
 from config.fields import (
     AmountField,
     CurrencyField,
@@ -66,9 +65,6 @@ from integration.api.serializers import (
     transaction_example,
 )
 from integration.errors import ErrorCode
-
-TRANSFER = "transfer"
-SAVINGS_RELEASE = "savings_release"
 
 # An id of the examples.
 _EXAMPLE_RECIPIENT = "3f2e1d0c-9b8a-4f6e-8d5c-4b3a2f1e0d9c"
@@ -314,20 +310,15 @@ class TransferCreateApi(APIView):
         """A transfer or a savings release as the caller sends it."""
 
         kind = serializers.ChoiceField(
-            choices=[TRANSFER, SAVINGS_RELEASE],
-            default=TRANSFER,
+            choices=transfers.KINDS,
+            default=transfers.TRANSFER,
             help_text=(
                 "`transfer`: to `to_account`; `savings_release`: from my "
                 "savings to my main account."
             ),
         )
         to_account = UUIDStringField(
-            required=False,
-            allow_null=True,
-            help_text=(
-                "The recipient's main account id: required for `transfer`, "
-                "absent or null for `savings_release`."
-            ),
+            required=False, allow_null=True, help_text=transfers.TO_ACCOUNT_HELP
         )
         description = _description()
 
@@ -348,29 +339,9 @@ class TransferCreateApi(APIView):
             """
             attrs = super().validate(attrs)
             to_account = attrs.pop("to_account", None)
-            if attrs["kind"] == SAVINGS_RELEASE:
-                if to_account is not None:
-                    raise serializers.ValidationError(
-                        {
-                            "to_account": [
-                                "A savings release moves your own savings "
-                                "to main: it takes no `to_account`."
-                            ]
-                        }
-                    )
-                return attrs
+            transfers.recipient_check(attrs["kind"], to_account)
             if to_account is None:
-                raise serializers.ValidationError(
-                    {
-                        "to_account": [
-                            ErrorDetail(
-                                "A transfer needs the recipient's main "
-                                "account id.",
-                                code="required",
-                            )
-                        ]
-                    }
-                )
+                return attrs
             return {**attrs, "to_account": str(to_account)}
 
     @extend_schema_serializer(component_name="TransferTo")
@@ -378,8 +349,8 @@ class TransferCreateApi(APIView):
         """A transfer: to another user's main account (documents only)."""
 
         kind = serializers.ChoiceField(
-            choices=[TRANSFER],
-            default=TRANSFER,
+            choices=[transfers.TRANSFER],
+            default=transfers.TRANSFER,
             help_text="`transfer`: to `to_account`.",
         )
         to_account = UUIDStringField(
@@ -391,7 +362,7 @@ class TransferCreateApi(APIView):
         """A savings release: my savings to my main (documents only)."""
 
         kind = serializers.ChoiceField(
-            choices=[SAVINGS_RELEASE],
+            choices=[transfers.SAVINGS_RELEASE],
             help_text="`savings_release`: from my savings to my main account.",
         )
         to_account = NoValueField(
@@ -461,7 +432,7 @@ class TransferCreateApi(APIView):
             OpenApiExample(
                 "Savings release",
                 value={
-                    "kind": SAVINGS_RELEASE,
+                    "kind": transfers.SAVINGS_RELEASE,
                     "amount": "10.00",
                     "currency": "USD",
                 },
