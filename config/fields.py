@@ -12,10 +12,12 @@ accepts (the extensions at the end), so that a request built from a schema
 is accepted and every other one refused.
 """
 
+import contextlib
 import datetime as dt
 import decimal
 import re
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
@@ -23,6 +25,7 @@ from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 
 from config import labels, money, timeparse
 from config.problems import Code
@@ -66,6 +69,25 @@ class LabelField(serializers.CharField):
             return labels.parse(super().to_internal_value(data))
         except labels.LabelError as error:
             raise serializers.ValidationError(str(error)) from error
+
+
+@contextlib.contextmanager
+def amount_errors(field: str) -> Iterator[None]:
+    """Turns a refused amount into a serializer's error on ``field``.
+
+    For the checks a serializer makes once it knows the currency (its
+    precision, the maximum: :func:`config.money.to_minor`), which no
+    :class:`AmountField` can make alone.
+
+    Raises:
+        ValidationError: ``invalid_amount`` on ``field``.
+    """
+    try:
+        yield
+    except money.MoneyError as error:
+        raise serializers.ValidationError(
+            {field: [ErrorDetail(str(error), code=error.code)]}
+        ) from error
 
 
 class CurrencyField(serializers.Field):

@@ -3,9 +3,8 @@
 from typing import Any
 
 from django.conf import settings
-from rest_framework import serializers
 
-from config import money
+from config import fields, money
 
 
 def amount_in(
@@ -17,12 +16,8 @@ def amount_in(
         ValidationError: ``invalid_amount``: more decimals than the
             currency has, or above the per-operation maximum.
     """
-    try:
+    with fields.amount_errors(field):
         return money.to_minor(attrs[field], currency)
-    except money.MoneyError as error:
-        raise serializers.ValidationError(
-            {field: [str(error)]}, code=error.code
-        ) from error
 
 
 def target_in(attrs: dict[str, Any]) -> dict[str, Any]:

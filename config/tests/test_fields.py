@@ -4,7 +4,7 @@ import decimal
 import pytest
 from rest_framework import serializers
 
-from config import fields, labels
+from config import fields, labels, money
 from config.testing import FOLDED_LABEL, PADDED_LABEL
 
 
@@ -115,3 +115,19 @@ def test_a_labels_help_text_says_how_it_is_stored():
     assert source.help_text == f"Where from. {labels.RULE}"
     assert category.help_text == labels.RULE
     assert source.max_length is None
+
+
+def test_a_refused_amount_is_an_error_on_its_field():
+    with fields.amount_errors("target_amount"):
+        assert money.to_minor(decimal.Decimal("1.5"), "USD") == 150
+
+    with (
+        pytest.raises(serializers.ValidationError) as refused,
+        fields.amount_errors("target_amount"),
+    ):
+        money.to_minor(decimal.Decimal("1.005"), "USD")
+
+    assert refused.value.get_codes() == {"target_amount": ["invalid_amount"]}
+    assert refused.value.detail == {
+        "target_amount": ["USD amounts have at most 2 decimal places."]
+    }
