@@ -29,6 +29,7 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 
 from config import problems, ranges
+from config.fields import LabelField
 from config.idempotency import keys as idempotency_keys
 from config.problems import Code
 from config.serializers import StrictInputSerializer
@@ -242,6 +243,8 @@ def links(status: int, **targets: Mapping[str, Any]) -> Callable[..., Any]:
 # (surrounding whitespace is stripped before the checks).
 _TEXT = "^[^\\u0000]*$"
 _NOT_BLANK = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$"
+# The fields that read plain text (a label is normalised, then bounded).
+_PLAIN_TEXT = (serializers.CharField, LabelField)
 
 
 class AutoSchema(openapi.AutoSchema):
@@ -273,7 +276,7 @@ class AutoSchema(openapi.AutoSchema):
         for name, field in serializer.fields.items():
             prop = schema["properties"].get(name, {})
             plain_text = (
-                type(field) is serializers.CharField
+                type(field) in _PLAIN_TEXT
                 and prop.get("type") == "string"
                 and not {"pattern", "enum", "format"} & set(prop)
             )

@@ -101,8 +101,10 @@ def test_a_label_is_read_normalised():
     }
 
 
-@pytest.mark.parametrize("label", ["x" * 101, FOLDED_LABEL, 7.5j, ["a"]])
-def test_a_label_too_long_once_normalised_is_invalid(label):
+@pytest.mark.parametrize(
+    "label", ["x" * 101, FOLDED_LABEL, "nul\x00", 7.5j, ["a"]]
+)
+def test_a_label_too_long_once_normalised_or_not_text_is_invalid(label):
     serializer = LabelSerializer(data={"source": label})
 
     assert not serializer.is_valid()

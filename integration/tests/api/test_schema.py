@@ -761,6 +761,7 @@ def test_request_shapes(schema):
     # A label's bound counts it as stored, which no maxLength can say.
     for label in (withdrawal["category"], credit["source"]):
         assert "maxLength" not in label
+        assert label["pattern"] == "^[^\\u0000]*$"
         assert label["description"].endswith(
             "Stored normalised (spaces collapsed, case folded), at most 100 "
             "characters."
