@@ -31,7 +31,8 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-from config import money
+from config import bounds, money
+from config.idempotency import keys as idempotency_keys
 
 
 class AppendOnlyError(Exception):
@@ -89,7 +90,7 @@ class Plan(models.Model):
         PERCENTAGE = "percentage", "Percentage"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=bounds.NAME_MAX_LENGTH)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     currency = models.CharField(max_length=3)
     percentage = models.DecimalField(
@@ -160,8 +161,12 @@ class Holder(models.Model):
 
     user_id = models.UUIDField(primary_key=True)
     email = models.EmailField(db_index=True)
-    first_name = models.CharField(max_length=150, blank=True)
-    last_name = models.CharField(max_length=150, blank=True)
+    first_name = models.CharField(
+        max_length=bounds.PERSON_NAME_MAX_LENGTH, blank=True
+    )
+    last_name = models.CharField(
+        max_length=bounds.PERSON_NAME_MAX_LENGTH, blank=True
+    )
     version = models.PositiveBigIntegerField()
     plan = models.ForeignKey(
         Plan,
@@ -329,7 +334,9 @@ class Rate(AppendOnlyModel):
     quote = models.CharField(max_length=3)
     rate = models.DecimalField(max_digits=24, decimal_places=10)
     valid_from = models.DateTimeField()
-    created_by = models.CharField(max_length=254, blank=True)
+    created_by = models.CharField(
+        max_length=bounds.EMAIL_MAX_LENGTH, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -398,11 +405,13 @@ class Transaction(AppendOnlyModel):
     amount = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     occurred_at = models.DateTimeField()
-    description = models.CharField(max_length=500, blank=True)
-    source = models.CharField(max_length=100, blank=True)
+    description = models.CharField(
+        max_length=bounds.DESCRIPTION_MAX_LENGTH, blank=True
+    )
+    source = models.CharField(max_length=bounds.LABEL_MAX_LENGTH, blank=True)
     # NULL: not categorised (credits never are); "" would be a category.
     category = models.CharField(  # noqa: DJ001
-        max_length=100, null=True, blank=True
+        max_length=bounds.LABEL_MAX_LENGTH, null=True, blank=True
     )
     plan_snapshot = models.JSONField(null=True, blank=True)
     counterparty_account = models.ForeignKey(
@@ -574,7 +583,7 @@ class IdempotencyKey(models.Model):
     holder = models.ForeignKey(
         Holder, on_delete=models.PROTECT, related_name="idempotency_keys"
     )
-    key = models.CharField(max_length=255)
+    key = models.CharField(max_length=idempotency_keys.MAX_LENGTH)
     request_hash = models.CharField(max_length=64)
     response_body = models.JSONField()
     transaction = models.ForeignKey(
@@ -600,31 +609,15 @@ class IdempotencyKey(models.Model):
         return f"{self.holder_id} {self.key}"
 
 
-def normalize_label(text: str | None) -> str:
-    """Returns a category or source label in its one stored spelling.
-
-    Labels are free text; grouping them in reports needs one spelling per
-    label, so surrounding and repeated whitespace go and letters are
-    case-folded: ``"  Eating   Out "`` is stored as ``"eating out"``.
-
-    Args:
-        text: The label as the client sent it (None: no label).
-
-    Returns:
-        The normalised label, ``""`` for none.
-    """
-    return " ".join((text or "").split()).casefold()
-
-
 class Category(models.Model):
     """A suggested expense category, kept by staff in the admin.
 
     Withdrawals accept any category; these are the ones a client offers
-    first. Names are stored normalised (:func:`normalize_label`), the way
-    withdrawals store theirs, so a report groups both alike.
+    first. Names are stored normalised (:func:`config.labels.normalize`),
+    the way withdrawals store theirs, so a report groups both alike.
     """
 
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=bounds.LABEL_MAX_LENGTH, unique=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -656,7 +649,7 @@ class Goal(models.Model):
     holder = models.ForeignKey(
         Holder, on_delete=models.PROTECT, related_name="goals"
     )
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=bounds.NAME_MAX_LENGTH)
     target_amount = models.BigIntegerField(
         help_text="In minor units of the currency."
     )
@@ -696,7 +689,7 @@ class SavingsGroup(models.Model):
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=bounds.NAME_MAX_LENGTH)
     target_amount = models.BigIntegerField(
         help_text="In minor units of the currency."
     )

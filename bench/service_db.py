@@ -72,7 +72,8 @@ def _captured_credit(plan) -> tuple[list[str], dict, str]:
     from django.db import connection  # noqa: PLC0415
     from django.test.utils import CaptureQueriesContext  # noqa: PLC0415
 
-    from accounting import idempotency, models, services  # noqa: PLC0415
+    from accounting import models, services  # noqa: PLC0415
+    from config.idempotency import fingerprints  # noqa: PLC0415
 
     user_id = uuid.uuid4()
     services.holder_apply_user_event(
@@ -90,7 +91,7 @@ def _captured_credit(plan) -> tuple[list[str], dict, str]:
     services.plan_assign(
         holder=models.Holder.objects.get(pk=user_id), plan=plan
     )
-    request_hash = idempotency.request_hash(
+    request_hash = fingerprints.request_hash(
         {"amount": "1.00", "currency": "USD"}
     )
     with CaptureQueriesContext(connection) as captured:

@@ -3,19 +3,21 @@
 ``AmountField`` keeps the exact decimal (its precision is checked against the
 currency by the serializer that knows the currency, with
 :func:`config.money.to_minor`), ``CurrencyField`` checks the supported list,
-``InstantField`` reads RFC 3339 instants, ``DayField`` calendar days and
-``UUIDStringField`` ids; ``NoValueField`` documents a member that must be
-absent or null. Their errors carry the stable codes of
-:class:`config.problems.Code`, which name the whole problem. Each is
-documented in OpenAPI schemas as exactly what it accepts (the extensions at
-the end), so that a request built from a schema is accepted and every other
-one refused.
+``InstantField`` reads RFC 3339 instants, ``DayField`` calendar days,
+``UUIDStringField`` ids, ``LabelField`` labels (``config.labels``);
+``NoValueField`` documents a member that must be absent or null. Their
+errors carry the stable codes of :class:`config.problems.Code`, which name
+the whole problem. Each is documented in OpenAPI schemas as exactly what it
+accepts (the extensions at the end), so that a request built from a schema
+is accepted and every other one refused.
 """
 
+import contextlib
 import datetime as dt
 import decimal
 import re
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
@@ -23,8 +25,9 @@ from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 
-from config import money, timeparse
+from config import labels, money, timeparse
 from config.problems import Code
 
 
@@ -45,6 +48,46 @@ class AmountField(serializers.Field):
     def to_representation(self, value: Any) -> str:
         """Renders an amount already formatted as a string."""
         return str(value)
+
+
+class LabelField(serializers.CharField):
+    """A credit's source or a withdrawal's category, read as stored.
+
+    Normalised (:func:`config.labels.parse`); its bound counts the
+    normalised label, so the field has no ``max_length`` of its own. A
+    blank label is ``""``, as for any string.
+    """
+
+    def __init__(self, *, help_text: str = "", **kwargs: Any) -> None:
+        super().__init__(
+            help_text=f"{help_text} {labels.RULE}".strip(), **kwargs
+        )
+
+    def to_internal_value(self, data: Any) -> str:
+        """Returns the label normalised, if it fits once normalised."""
+        try:
+            return labels.parse(super().to_internal_value(data))
+        except labels.LabelError as error:
+            raise serializers.ValidationError(str(error)) from error
+
+
+@contextlib.contextmanager
+def amount_errors(field: str) -> Iterator[None]:
+    """Turns a refused amount into a serializer's error on ``field``.
+
+    For the checks a serializer makes once it knows the currency (its
+    precision, the maximum: :func:`config.money.to_minor`), which no
+    :class:`AmountField` can make alone.
+
+    Raises:
+        ValidationError: ``invalid_amount`` on ``field``.
+    """
+    try:
+        yield
+    except money.MoneyError as error:
+        raise serializers.ValidationError(
+            {field: [ErrorDetail(str(error), code=error.code)]}
+        ) from error
 
 
 class CurrencyField(serializers.Field):
@@ -172,10 +215,11 @@ class AmountFieldScheme(OpenApiSerializerFieldExtension):
                 },
             ],
             "description": (
-                "Above zero, at most 1,000,000,000 major units, with no more "
-                "decimal places than the currency has: a decimal string "
-                '("100.50") or a JSON number (100.5) written without an '
-                "exponent, parsed as an exact decimal, never through a float."
+                f"Above zero, at most {money.MAX_MAJOR_UNITS:,} major units, "
+                "with no more decimal places than the currency has: a "
+                'decimal string ("100.50") or a JSON number (100.5) written '
+                "without an exponent, parsed as an exact decimal, never "
+                "through a float."
             ),
         }
 

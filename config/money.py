@@ -89,12 +89,12 @@ def _repeat(atom: str, least: int, most: int) -> str:
 def amount_pattern(places: int) -> str:
     """Returns the regex of the amount strings a currency accepts.
 
-    What :func:`parse_amount` accepts from a string, written as a regular
-    expression for OpenAPI schemas: up to 20 digits (leading zeros
-    included) and ``places`` decimals (trailing zeros included), above zero
-    and at most :data:`MAX_MAJOR_UNITS`. A client generating strings from
-    the schema then only sends amounts that are accepted, and every other
-    string is refused.
+    What :func:`parse_decimal` then :func:`to_minor` accept from a string,
+    written as a regular expression for OpenAPI schemas: up to 20 digits
+    (leading zeros included) and ``places`` decimals (trailing zeros
+    included), above zero and at most :data:`MAX_MAJOR_UNITS`. A client
+    generating strings from the schema then only sends amounts that are
+    accepted, and every other string is refused.
 
     Args:
         places: The currency's decimal places (:func:`exponent`).
@@ -171,6 +171,24 @@ def parse_decimal(value: Any) -> decimal.Decimal:
     return amount
 
 
+def check_maximum(amount: decimal.Decimal, currency: str = "") -> None:
+    """Refuses an amount above the per-operation maximum.
+
+    Args:
+        amount: A positive decimal.
+        currency: Its currency, named in the message; empty when only
+            another service knows it (a goal's, a group's).
+
+    Raises:
+        MoneyError: ``invalid_amount``: above :data:`MAX_MAJOR_UNITS`.
+    """
+    if amount > MAX_MAJOR_UNITS:
+        unit = f" {currency}" if currency else ""
+        raise MoneyError(
+            "invalid_amount", f"An amount is at most {MAX_MAJOR_UNITS:,}{unit}."
+        )
+
+
 def to_minor(amount: decimal.Decimal, currency: str) -> int:
     """Converts an exact amount to integer minor units of a currency.
 
@@ -191,17 +209,8 @@ def to_minor(amount: decimal.Decimal, currency: str) -> int:
             "invalid_amount",
             f"{currency} amounts have at most {places} decimal places.",
         )
-    if amount > MAX_MAJOR_UNITS:
-        raise MoneyError(
-            "invalid_amount",
-            f"An amount is at most {MAX_MAJOR_UNITS:,} {currency}.",
-        )
+    check_maximum(amount, currency)
     return int(amount.scaleb(places))
-
-
-def parse_amount(value: Any, currency: str) -> int:
-    """Parses an amount as sent and returns it in minor units."""
-    return to_minor(parse_decimal(value), currency)
 
 
 def format_amount(minor: int, currency: str) -> str:

@@ -28,7 +28,9 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
-from config import idempotency, problems
+from config import problems, ranges
+from config.fields import LabelField
+from config.idempotency import keys as idempotency_keys
 from config.problems import Code
 from config.serializers import StrictInputSerializer
 
@@ -64,7 +66,7 @@ DETAILS: Mapping[str, str] = {
     Code.INVALID_AMOUNT: "USD amounts have at most 2 decimal places.",
     Code.UNSUPPORTED_CURRENCY: "Unsupported currency 'XYZ'.",
     Code.INVALID_DATETIME: "Expected an RFC 3339 timestamp with an offset.",
-    Code.INVALID_RANGE: "`from` is after `to`.",
+    Code.INVALID_RANGE: ranges.MESSAGE,
     Code.RATE_LIMITED: "Request was throttled.",
 }
 
@@ -72,25 +74,26 @@ DETAILS: Mapping[str, str] = {
 # The Idempotency-Key of every POST that creates something (money moved, a
 # user, a goal, a group), and the header of a replayed answer.
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
-    name=idempotency.HEADER,
+    name=idempotency_keys.HEADER,
     type={
         "type": "string",
         "minLength": 1,
-        "maxLength": idempotency.MAX_LENGTH,
-        "pattern": idempotency.PATTERN,
+        "maxLength": idempotency_keys.MAX_LENGTH,
+        "pattern": idempotency_keys.PATTERN,
     },
     location=OpenApiParameter.HEADER,
     required=False,
     description=(
-        "1-255 printable ASCII characters, scoped to the caller. The same key "
-        "with the same body answers the original status and body again "
-        "(with `Idempotent-Replayed: true`) and applies nothing twice; with "
-        "another body: 422 `idempotency_key_reused`; while the first request "
-        "runs: 409 `idempotency_key_in_flight`. Kept at least 24 hours."
+        f"1-{idempotency_keys.MAX_LENGTH} printable ASCII characters, scoped "
+        "to the caller. The same key with the same body answers the original "
+        "status and body again (with `Idempotent-Replayed: true`) and "
+        "applies nothing twice; with another body: 422 "
+        "`idempotency_key_reused`; while the first request runs: 409 "
+        "`idempotency_key_in_flight`. Kept at least 24 hours."
     ),
 )
 IDEMPOTENT_REPLAYED_HEADER = OpenApiParameter(
-    name="Idempotent-Replayed",
+    name=idempotency_keys.REPLAYED_HEADER,
     type={"type": "string", "enum": ["true"]},
     location=OpenApiParameter.HEADER,
     response=[201],
@@ -240,6 +243,8 @@ def links(status: int, **targets: Mapping[str, Any]) -> Callable[..., Any]:
 # (surrounding whitespace is stripped before the checks).
 _TEXT = "^[^\\u0000]*$"
 _NOT_BLANK = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$"
+# The fields that read plain text (a label is normalised, then bounded).
+_PLAIN_TEXT = (serializers.CharField, LabelField)
 
 
 class AutoSchema(openapi.AutoSchema):
@@ -271,7 +276,7 @@ class AutoSchema(openapi.AutoSchema):
         for name, field in serializer.fields.items():
             prop = schema["properties"].get(name, {})
             plain_text = (
-                type(field) is serializers.CharField
+                type(field) in _PLAIN_TEXT
                 and prop.get("type") == "string"
                 and not {"pattern", "enum", "format"} & set(prop)
             )

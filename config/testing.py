@@ -1,8 +1,9 @@
-"""Assertions shared by every service's tests.
+"""Assertions and samples shared by every service's tests.
 
 Each service answers errors as RFC 9457 problem details, and both admins
 carry the platform's branding; their tests check them the same way, so
-each check lives here once.
+each check lives here once. A rule both edges apply (the gateway and
+accounting) is tested at each with the same samples.
 """
 
 import re
@@ -13,6 +14,13 @@ from typing import Any
 from django.conf import settings
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+# A label longer than its bound as sent (118 characters), within it as
+# stored (99: runs of spaces collapse): both edges accept it.
+PADDED_LABEL = "  ".join(["Abcd"] * 20)
+# A label within its bound as sent (60 characters), beyond it as stored
+# (120: case folding turns each "ß" into "ss"): both edges refuse it.
+FOLDED_LABEL = "\u00df" * 60
 
 
 def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:

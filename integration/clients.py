@@ -38,14 +38,14 @@ from typing import Any, NoReturn
 import httpx
 from django.conf import settings
 
+from config.idempotency import keys as idempotency_keys
 from config.service_auth import service_headers
 from integration import errors
 
 logger = logging.getLogger(__name__)
 
-IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 # Response headers a service may set that the public must see as they came.
-FORWARDED_HEADERS = ("Retry-After", "Idempotent-Replayed")
+FORWARDED_HEADERS = ("Retry-After", idempotency_keys.REPLAYED_HEADER)
 
 # A change to any of these settings (tests use override_settings) makes the
 # cached clients stale: they are closed and rebuilt on next use.
@@ -311,7 +311,7 @@ def call(
     """
     headers = {}
     if idempotency_key is not None:
-        headers[IDEMPOTENCY_KEY_HEADER] = idempotency_key
+        headers[idempotency_keys.HEADER] = idempotency_key
     response = _send(
         service,
         method,

@@ -23,6 +23,9 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from config import bounds
+from config.idempotency import keys as idempotency_keys
+
 EMAIL_CONSTRAINT = "users_user_live_email_uniq"
 
 
@@ -89,9 +92,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A person who can log in to the platform, or did until deleted."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    email = models.EmailField("email address", max_length=254)
-    first_name = models.CharField(max_length=150, blank=True)
-    last_name = models.CharField(max_length=150, blank=True)
+    email = models.EmailField(
+        "email address", max_length=bounds.EMAIL_MAX_LENGTH
+    )
+    first_name = models.CharField(
+        max_length=bounds.PERSON_NAME_MAX_LENGTH, blank=True
+    )
+    last_name = models.CharField(
+        max_length=bounds.PERSON_NAME_MAX_LENGTH, blank=True
+    )
     date_joined = models.DateTimeField(default=timezone.now)
     is_active = models.BooleanField(
         default=True, help_text="Unset to stop this user from logging in."
@@ -175,7 +184,7 @@ class IdempotencyKey(models.Model):
     the request is kept (the request holds a password).
     """
 
-    key = models.CharField(max_length=255, unique=True)
+    key = models.CharField(max_length=idempotency_keys.MAX_LENGTH, unique=True)
     request_hash = models.CharField(max_length=64)
     response_body = models.JSONField()
     created_at = models.DateTimeField(default=timezone.now, db_index=True)

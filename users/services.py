@@ -15,9 +15,6 @@ as outstanding so that a deleted user's can be blacklisted.
 
 import dataclasses
 import datetime as dt
-import hashlib
-import hmac
-import json
 import logging
 import uuid
 from collections.abc import Callable, Iterable
@@ -31,7 +28,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group, Permission, update_last_login
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from rest_framework_simplejwt import settings as simplejwt_settings
@@ -43,6 +40,7 @@ from rest_framework_simplejwt.token_blacklist.models import (
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from config import contracts, timeparse
+from config.idempotency import fingerprints, store
 from users import errors, selectors
 from users.models import EMAIL_CONSTRAINT, IdempotencyKey, OutboxEvent, User
 
@@ -355,43 +353,12 @@ class SignupResult:
     replayed: bool = False
 
 
-def _request_hash(data: dict[str, Any]) -> str:
-    """Hashes a request's canonical JSON, keyed so it cannot be guessed.
-
-    The request holds a password, so only this keyed SHA-256 is stored.
-    """
-    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
-    return hmac.new(
-        settings.SECRET_KEY.encode(), canonical.encode(), hashlib.sha256
-    ).hexdigest()
-
-
-def idempotency_lock_id(key: str) -> int:
-    """Returns the PostgreSQL advisory lock id that guards one key."""
-    digest = hashlib.sha256(f"users.signup:{key}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
-
-
-def _idempotency_lock(key: str) -> None:
-    """Takes a transaction-scoped lock on an idempotency key, or fails.
-
-    Must run first in the transaction. A second request with the same key
-    while the first is still running gets ``idempotency_key_in_flight``
-    instead of waiting for it.
-
-    Raises:
-        UsersError: ``idempotency_key_in_flight``.
-    """
-    if connection.vendor != "postgresql":  # pragma: no cover - tests use PG.
-        # SQLite's IMMEDIATE transactions (config.base) serialize writers.
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_try_advisory_xact_lock(%s)", [idempotency_lock_id(key)]
-        )
-        (acquired,) = cursor.fetchone()
-    if not acquired:
-        raise errors.IdempotencyKeyInFlightError()
+# Sign-ups come before any user: their keys are unique across the table.
+SIGNUP_KEYS = store.KeyTable(
+    IdempotencyKey,
+    in_flight=errors.IdempotencyKeyInFlightError,
+    reused=errors.IdempotencyKeyReusedError,
+)
 
 
 @transaction.atomic
@@ -435,19 +402,13 @@ def user_signup(
     }
     if idempotency_key is None:
         return SignupResult(body=render(user_create(**fields)))
-    _idempotency_lock(idempotency_key)
-    request_hash = _request_hash(fields)
-    stored = IdempotencyKey.objects.filter(key=idempotency_key).first()
+    # The request holds a password: only a keyed hash of it is stored.
+    request_hash = fingerprints.request_hash(fields, secret=settings.SECRET_KEY)
+    stored = SIGNUP_KEYS.replay(key=idempotency_key, request_hash=request_hash)
     if stored is not None:
-        if not hmac.compare_digest(stored.request_hash, request_hash):
-            raise errors.IdempotencyKeyReusedError()
-        return SignupResult(body=stored.response_body, replayed=True)
+        return SignupResult(body=stored, replayed=True)
     body = render(user_create(**fields))
-    IdempotencyKey.objects.create(
-        key=idempotency_key,
-        request_hash=request_hash,
-        response_body=body,
-    )
+    SIGNUP_KEYS.save(key=idempotency_key, request_hash=request_hash, body=body)
     return SignupResult(body=body)
 
 

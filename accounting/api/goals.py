@@ -19,8 +19,8 @@ from accounting import errors, selectors, services
 from accounting.api.inputs import amount_in, target_in
 from accounting.api.keyed import keyed_hash, keyed_response
 from accounting.api.openapi import HOLDER, IDEMPOTENT, holder_link
-from config import fields
-from config import idempotency as idempotency_keys
+from config import bounds, fields
+from config.idempotency import keys as idempotency_keys
 from config.openapi import IDEMPOTENT_WRITE, internal_problems, links
 from config.problems import Code
 from config.serializers import StrictInputSerializer
@@ -79,7 +79,7 @@ class GoalListApi(APIView):
     class InputSerializer(StrictInputSerializer):
         """The request."""
 
-        name = serializers.CharField(max_length=100)
+        name = serializers.CharField(max_length=bounds.NAME_MAX_LENGTH)
         target_amount = fields.AmountField()
         currency = fields.CurrencyField(required=False)
         target_date = fields.DayField(
@@ -133,7 +133,7 @@ class GoalListApi(APIView):
     )
     def post(self, request: Request, user_id: uuid.UUID) -> Response:
         """Sets a new goal, once per key; replays carry the header."""
-        key = idempotency_keys.key_from(request.headers)
+        key = idempotency_keys.from_headers(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         goal = serializer.validated_data
@@ -152,7 +152,9 @@ class GoalDetailApi(APIView):
     class InputSerializer(StrictInputSerializer):
         """The request: the fields to change."""
 
-        name = serializers.CharField(max_length=100, required=False)
+        name = serializers.CharField(
+            max_length=bounds.NAME_MAX_LENGTH, required=False
+        )
         target_amount = fields.AmountField(
             required=False,
             help_text="In the new currency if one is given, else the goal's.",

@@ -31,8 +31,8 @@ from accounting.api.openapi import (
     movement_errors,
 )
 from accounting.api.outputs import BalancesSerializer, TransactionSerializer
-from config import fields
-from config import idempotency as idempotency_keys
+from config import bounds, fields
+from config.idempotency import keys as idempotency_keys
 from config.openapi import IDEMPOTENT_WRITE, internal_problems, links
 from config.problems import Code
 from config.serializers import StrictInputSerializer
@@ -110,7 +110,7 @@ class GroupListApi(APIView):
     class InputSerializer(StrictInputSerializer):
         """The request."""
 
-        name = serializers.CharField(max_length=100)
+        name = serializers.CharField(max_length=bounds.NAME_MAX_LENGTH)
         target_amount = fields.AmountField()
         currency = fields.CurrencyField(required=False)
         target_date = fields.DayField(
@@ -177,7 +177,7 @@ class GroupListApi(APIView):
     )
     def post(self, request: Request, user_id: uuid.UUID) -> Response:
         """Opens a group and its pot (the holder its first member) once."""
-        key = idempotency_keys.key_from(request.headers)
+        key = idempotency_keys.from_headers(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         group = serializer.validated_data
@@ -216,7 +216,7 @@ class GroupMemberCreateApi(APIView):
     class InputSerializer(StrictInputSerializer):
         """The request."""
 
-        email = serializers.EmailField(max_length=254)
+        email = serializers.EmailField(max_length=bounds.EMAIL_MAX_LENGTH)
 
         class Meta:
             """Names the schema component."""
@@ -289,7 +289,7 @@ class GroupContributionCreateApi(APIView):
             required=False, help_text="The group's currency (the default)."
         )
         message = serializers.CharField(
-            max_length=500,
+            max_length=bounds.DESCRIPTION_MAX_LENGTH,
             required=False,
             allow_blank=True,
             default="",
@@ -339,7 +339,7 @@ class GroupContributionCreateApi(APIView):
         The amount is read in the currency sent, or the group's: the group
         is looked up first (``group_not_found`` for non-members).
         """
-        key = idempotency_keys.key_from(request.headers)
+        key = idempotency_keys.from_headers(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

@@ -1,12 +1,10 @@
-"""Input rules the views share: amounts in minor units, labels."""
+"""Input rules the views share: amounts in minor units."""
 
 from typing import Any
 
 from django.conf import settings
-from rest_framework import serializers
 
-from accounting import models
-from config import money
+from config import fields, money
 
 
 def amount_in(
@@ -18,12 +16,8 @@ def amount_in(
         ValidationError: ``invalid_amount``: more decimals than the
             currency has, or above the per-operation maximum.
     """
-    try:
+    with fields.amount_errors(field):
         return money.to_minor(attrs[field], currency)
-    except money.MoneyError as error:
-        raise serializers.ValidationError(
-            {field: [str(error)]}, code=error.code
-        ) from error
 
 
 def target_in(attrs: dict[str, Any]) -> dict[str, Any]:
@@ -37,28 +31,3 @@ def target_in(attrs: dict[str, Any]) -> dict[str, Any]:
     currency = attrs.get("currency") or settings.DEFAULT_CURRENCY
     target = amount_in(attrs, currency, "target_amount")
     return {**attrs, "currency": currency, "target_amount": target}
-
-
-LABEL_MAX_LENGTH = 100
-
-
-def label_in(value: str | None) -> str:
-    """Returns a credit's source or a withdrawal's category, normalised.
-
-    Labels are stored in one spelling (:func:`models.normalize_label`), so
-    the limit applies to what is stored: surrounding and repeated spaces
-    do not count, and case folding may lengthen a label (``"ß"`` becomes
-    ``"ss"``). Normalising here also makes equivalent bodies share one
-    idempotency fingerprint.
-
-    Raises:
-        ValidationError: ``validation_error``: longer than
-            :data:`LABEL_MAX_LENGTH` once normalised.
-    """
-    label = models.normalize_label(value)
-    if len(label) > LABEL_MAX_LENGTH:
-        raise serializers.ValidationError(
-            f"At most {LABEL_MAX_LENGTH} characters (after removing extra "
-            "spaces)."
-        )
-    return label

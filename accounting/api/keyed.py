@@ -5,7 +5,9 @@ from typing import Any
 
 from rest_framework.response import Response
 
-from accounting import idempotency, services
+from accounting import services
+from config.idempotency import fingerprints
+from config.idempotency import keys as idempotency_keys
 
 
 def keyed_hash(operation: str, request: dict[str, Any]) -> str:
@@ -19,7 +21,7 @@ def keyed_hash(operation: str, request: dict[str, Any]) -> str:
     strings), so that equivalent bodies (``"5"`` and ``"5.00"``) hash the
     same.
     """
-    return idempotency.request_hash({"operation": operation, **request})
+    return fingerprints.request_hash({"operation": operation, **request})
 
 
 def keyed_response(result: services.KeyedResult) -> Response:
@@ -28,5 +30,5 @@ def keyed_response(result: services.KeyedResult) -> Response:
     Every keyed write creates something, so a replay answers the first
     answer's status too.
     """
-    headers = {"Idempotent-Replayed": "true"} if result.replayed else None
+    headers = idempotency_keys.replayed_headers(result.replayed)
     return Response(result.body, status=HTTPStatus.CREATED, headers=headers)

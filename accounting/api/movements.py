@@ -18,8 +18,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounting import errors, idempotency, models, services
-from accounting.api.inputs import amount_in, label_in
+from accounting import errors, services
+from accounting.api.inputs import amount_in
 from accounting.api.keyed import keyed_hash, keyed_response
 from accounting.api.openapi import (
     IDEMPOTENT,
@@ -32,8 +32,9 @@ from accounting.api.outputs import (
     RateSerializer,
     TransactionSerializer,
 )
-from config import fields
-from config import idempotency as idempotency_keys
+from config import bounds, fields, transfers
+from config.idempotency import fingerprints
+from config.idempotency import keys as idempotency_keys
 from config.openapi import (
     links,
 )
@@ -48,27 +49,23 @@ class CreditCreateApi(APIView):
 
         amount = fields.AmountField()
         currency = fields.CurrencyField(required=False)
-        source = serializers.CharField(
+        source = fields.LabelField(
             required=False,
             allow_blank=True,
             default="",
-            help_text=(
-                "Where the money came from; stored normalised (spaces "
-                "collapsed, case folded), at most 100 characters."
-            ),
+            help_text="Where the money came from.",
         )
         description = serializers.CharField(
-            max_length=500, required=False, allow_blank=True, default=""
+            max_length=bounds.DESCRIPTION_MAX_LENGTH,
+            required=False,
+            allow_blank=True,
+            default="",
         )
 
         class Meta:
             """Names the schema component."""
 
             ref_name = "CreditInput"
-
-        def validate_source(self, value: str) -> str:
-            """Normalises the label (see :func:`label_in`)."""
-            return label_in(value)
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             """Converts the amount to minor units of the currency."""
@@ -98,7 +95,7 @@ class CreditCreateApi(APIView):
     )
     def post(self, request: Request, user_id: uuid.UUID) -> Response:
         """Credits the holder; replays carry ``Idempotent-Replayed``."""
-        key = idempotency_keys.key_from(request.headers)
+        key = idempotency_keys.from_headers(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         credit = serializer.validated_data
@@ -108,14 +105,10 @@ class CreditCreateApi(APIView):
         result = services.credit_apply(
             holder_id=user_id,
             idempotency_key=key,
-            request_hash=idempotency.request_hash(credit) if key else "",
+            request_hash=fingerprints.request_hash(credit) if key else "",
             **credit,
         )
         return keyed_response(result)
-
-
-TRANSFER = "transfer"
-SAVINGS_RELEASE = models.Transaction.Kind.SAVINGS_RELEASE.value
 
 
 class TransferCreateApi(APIView):
@@ -131,21 +124,21 @@ class TransferCreateApi(APIView):
         """The request."""
 
         kind = serializers.ChoiceField(
-            choices=[TRANSFER, SAVINGS_RELEASE], default=TRANSFER
+            choices=transfers.KINDS, default=transfers.TRANSFER
         )
         to_account = fields.UUIDStringField(
             required=False,
             allow_null=True,
             default=None,
-            help_text=(
-                "The recipient's main account id: required for `transfer`, "
-                "absent or null for `savings_release`."
-            ),
+            help_text=transfers.TO_ACCOUNT_HELP,
         )
         amount = fields.AmountField()
         currency = fields.CurrencyField(required=False)
         description = serializers.CharField(
-            max_length=500, required=False, allow_blank=True, default=""
+            max_length=bounds.DESCRIPTION_MAX_LENGTH,
+            required=False,
+            allow_blank=True,
+            default="",
         )
 
         class Meta:
@@ -161,23 +154,7 @@ class TransferCreateApi(APIView):
                     (missing for a transfer, given for a release), or
                     ``invalid_amount``.
             """
-            if attrs["kind"] == TRANSFER and attrs["to_account"] is None:
-                raise serializers.ValidationError(
-                    {"to_account": ["A transfer needs the recipient's id."]},
-                    code="required",
-                )
-            if (
-                attrs["kind"] == SAVINGS_RELEASE
-                and attrs["to_account"] is not None
-            ):
-                raise serializers.ValidationError(
-                    {
-                        "to_account": [
-                            "A savings release moves the holder's own "
-                            "savings to main: it takes no recipient."
-                        ]
-                    }
-                )
+            transfers.recipient_check(attrs["kind"], attrs["to_account"])
             currency = attrs.get("currency") or settings.DEFAULT_CURRENCY
             amount = amount_in(attrs, currency)
             return {**attrs, "currency": currency, "amount": amount}
@@ -185,7 +162,9 @@ class TransferCreateApi(APIView):
     class TransferDocument(InputSerializer):
         """A transfer: to another holder's main account (documents only)."""
 
-        kind = serializers.ChoiceField(choices=[TRANSFER], default=TRANSFER)
+        kind = serializers.ChoiceField(
+            choices=[transfers.TRANSFER], default=transfers.TRANSFER
+        )
         to_account = fields.UUIDStringField(
             help_text="The recipient's main account id."
         )
@@ -198,7 +177,7 @@ class TransferCreateApi(APIView):
     class ReleaseDocument(InputSerializer):
         """A savings release: no recipient (documents only)."""
 
-        kind = serializers.ChoiceField(choices=[SAVINGS_RELEASE])
+        kind = serializers.ChoiceField(choices=[transfers.SAVINGS_RELEASE])
         to_account = fields.NoValueField(
             required=False, help_text="Absent or null: no recipient."
         )
@@ -243,7 +222,7 @@ class TransferCreateApi(APIView):
     )
     def post(self, request: Request, user_id: uuid.UUID) -> Response:
         """Transfers or releases savings; replays carry the header."""
-        key = idempotency_keys.key_from(request.headers)
+        key = idempotency_keys.from_headers(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -264,7 +243,7 @@ class TransferCreateApi(APIView):
             "request_hash": request_hash,
             **data,
         }
-        if kind == SAVINGS_RELEASE:
+        if kind == transfers.SAVINGS_RELEASE:
             result = services.savings_release_apply(**movement)
         else:
             result = services.transfer_apply(to_account=to_account, **movement)
@@ -279,19 +258,18 @@ class WithdrawalCreateApi(APIView):
 
         amount = fields.AmountField()
         currency = fields.CurrencyField(required=False)
-        category = serializers.CharField(
+        category = fields.LabelField(
             required=False,
             allow_blank=True,
             allow_null=True,
             default=None,
-            help_text=(
-                "What the money was for; blank or null: none. Stored "
-                "normalised (spaces collapsed, case folded), at most 100 "
-                "characters."
-            ),
+            help_text="What the money was for; blank or null: none.",
         )
         description = serializers.CharField(
-            max_length=500, required=False, allow_blank=True, default=""
+            max_length=bounds.DESCRIPTION_MAX_LENGTH,
+            required=False,
+            allow_blank=True,
+            default="",
         )
 
         class Meta:
@@ -300,8 +278,8 @@ class WithdrawalCreateApi(APIView):
             ref_name = "WithdrawalInput"
 
         def validate_category(self, value: str | None) -> str | None:
-            """Normalises the label; blank once normalised is none."""
-            return label_in(value) or None
+            """A blank category is none."""
+            return value or None
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             """Converts the amount to minor units of the currency."""
@@ -329,7 +307,7 @@ class WithdrawalCreateApi(APIView):
     )
     def post(self, request: Request, user_id: uuid.UUID) -> Response:
         """Withdraws from main; replays carry ``Idempotent-Replayed``."""
-        key = idempotency_keys.key_from(request.headers)
+        key = idempotency_keys.from_headers(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         withdrawal = serializer.validated_data
@@ -353,7 +331,10 @@ class ConversionCreateApi(APIView):
         to_currency = fields.CurrencyField()
         amount = fields.AmountField(help_text="In `from_currency`.")
         description = serializers.CharField(
-            max_length=500, required=False, allow_blank=True, default=""
+            max_length=bounds.DESCRIPTION_MAX_LENGTH,
+            required=False,
+            allow_blank=True,
+            default="",
         )
 
         class Meta:
@@ -409,7 +390,7 @@ class ConversionCreateApi(APIView):
     )
     def post(self, request: Request, user_id: uuid.UUID) -> Response:
         """Converts at the current rate; replays carry the header."""
-        key = idempotency_keys.key_from(request.headers)
+        key = idempotency_keys.from_headers(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         conversion = serializer.validated_data

@@ -17,7 +17,7 @@ from accounting.api.openapi import (
 from accounting.api.outputs import (
     TransactionSerializer,
 )
-from config import fields
+from config import bounds, fields
 from config.openapi import (
     internal_problems,
 )
@@ -38,8 +38,8 @@ class TransactionListApi(APIView):
         currency = fields.CurrencyField(required=False)
         limit = serializers.IntegerField(
             min_value=1,
-            max_value=selectors.MAX_PAGE_SIZE,
-            default=selectors.DEFAULT_PAGE_SIZE,
+            max_value=bounds.MAX_PAGE_SIZE,
+            default=bounds.DEFAULT_PAGE_SIZE,
         )
         cursor = serializers.CharField(required=False)
         order = serializers.ChoiceField(choices=["desc", "asc"], default="desc")

@@ -22,7 +22,7 @@ def _names() -> list[str]:
 def categories_active() -> list[str]:
     """Returns the names of the active categories, sorted (cached).
 
-    Names are stored normalised (``models.normalize_label``), the way
+    Names are stored normalised (``config.labels.normalize``), the way
     withdrawals store their category, so a name picked here groups with
     the same category typed by hand.
 

@@ -40,6 +40,7 @@ from django.db.models.functions import NullIf, TruncMonth
 from django.utils import timezone
 
 from accounting import cache, errors, models
+from config import ranges
 
 CATEGORY = "category"
 SOURCE = "source"
@@ -254,7 +255,7 @@ def report_summary(
     """
     if group_by not in GROUP_BY:
         raise ValueError(f"Unknown grouping {group_by!r}.")
-    if start is not None and start > end:
+    if not ranges.ordered(start, end):
         raise errors.InvalidRangeError()
 
     def compute() -> Report:

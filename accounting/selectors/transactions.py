@@ -16,10 +16,8 @@ import uuid
 from django.db.models import F, Prefetch, Q, QuerySet
 
 from accounting import errors, models, wire
-from config import keyset
-
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 500
+from config import keyset, ranges
+from config.bounds import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 
 def _splits() -> Prefetch:
@@ -164,7 +162,7 @@ def transactions_query(
         InvalidRangeError: ``date_from`` is after ``date_to``.
         InvalidCursorError: The cursor is not valid.
     """
-    if date_from and date_to and date_from > date_to:
+    if not ranges.ordered(date_from, date_to):
         raise errors.InvalidRangeError()
     query = models.Transaction.objects.filter(holder=holder)
     if date_from:

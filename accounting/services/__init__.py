@@ -42,7 +42,6 @@ from accounting.services.guards import (
     check_funds,
     check_holder_open,
     check_plan_active,
-    check_same_request,
 )
 from accounting.services.holders import (
     EventOutcome,
@@ -89,7 +88,6 @@ __all__ = [
     "check_funds",
     "check_holder_open",
     "check_plan_active",
-    "check_same_request",
     "contribution_apply",
     "conversion_apply",
     "converted_amount",

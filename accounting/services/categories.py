@@ -1,7 +1,7 @@
 """Suggested expense categories, kept by staff.
 
 Names are stored in the spelling withdrawals store theirs
-(``models.normalize_label``), so a name staff suggest and the same name a
+(``config.labels.normalize``), so a name staff suggest and the same name a
 client types group together in reports, and two spellings of one name
 cannot both be suggested. Saving invalidates the cached list through the
 model's signal (``accounting/signals.py``).
@@ -10,8 +10,7 @@ model's signal (``accounting/signals.py``).
 from django.db import IntegrityError, transaction
 
 from accounting import errors, models
-
-NAME_MAX_LENGTH = models.Category._meta.get_field("name").max_length
+from config import bounds, labels
 
 
 def _taken() -> errors.CategoryInvalidError:
@@ -35,15 +34,15 @@ def category_validate(*, category: models.Category, name: str) -> str:
         The name normalised.
 
     Raises:
-        CategoryInvalidError: The name is blank or longer than 100
-            characters once normalised, or another category has it.
+        CategoryInvalidError: The name is blank or too long once
+            normalised, or another category has it.
     """
-    name = models.normalize_label(name)
-    if not name or len(name) > NAME_MAX_LENGTH:
+    name = labels.normalize(name)
+    if not name or len(name) > bounds.LABEL_MAX_LENGTH:
         raise errors.CategoryInvalidError(
             "name",
-            f"A category's name has 1 to {NAME_MAX_LENGTH} characters once "
-            "spaces are collapsed and letters case-folded.",
+            f"A category's name has 1 to {bounds.LABEL_MAX_LENGTH} "
+            "characters once spaces are collapsed and letters case-folded.",
         )
     others = models.Category.objects.exclude(pk=category.pk)
     if others.filter(name=name).exists():

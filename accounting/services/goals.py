@@ -21,16 +21,15 @@ from accounting import errors, models
 from accounting.selectors import goal_data, goal_get, holder_get
 from accounting.services.guards import check_holder_open
 from accounting.services.journal import idempotent
-from config import money
+from config import bounds, money
 from config.problems import Code
 
-NAME_MAX_LENGTH = 100
 # The fields a change (PATCH) may set.
 GOAL_FIELDS = frozenset({"name", "target_amount", "currency", "target_date"})
 
 
 def _name_valid(name: str) -> str:
-    """Returns the name stripped; 1 to 100 characters.
+    """Returns the name stripped; not blank, not too long.
 
     Raises:
         GoalInvalidError: Blank or too long once stripped.
@@ -38,9 +37,10 @@ def _name_valid(name: str) -> str:
     name = name.strip()
     if not name:
         raise errors.GoalInvalidError("name", "A goal needs a name.")
-    if len(name) > NAME_MAX_LENGTH:
+    if len(name) > bounds.NAME_MAX_LENGTH:
         raise errors.GoalInvalidError(
-            "name", f"A goal's name has at most {NAME_MAX_LENGTH} characters."
+            "name",
+            f"A goal's name has at most {bounds.NAME_MAX_LENGTH} characters.",
         )
     return name
 
@@ -114,7 +114,8 @@ def goal_create(
 
     Args:
         holder: An open holder.
-        name: 1 to 100 characters once stripped.
+        name: Not blank, at most ``bounds.NAME_MAX_LENGTH`` characters
+            once stripped.
         target_amount: Minor units of ``currency``, > 0.
         currency: A supported currency (the API checks it).
         target_date: When to reach it (today or later, UTC), or None.

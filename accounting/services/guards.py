@@ -29,12 +29,6 @@ def check_amount_above_flat_amount(*, plan: models.Plan, amount: int) -> None:
         )
 
 
-def check_same_request(*, stored_hash: str, request_hash: str) -> None:
-    """Raises IdempotencyKeyReusedError if a key names another request."""
-    if stored_hash != request_hash:
-        raise errors.IdempotencyKeyReusedError()
-
-
 def check_funds(*, account: models.Account, amount: int) -> None:
     """Raises InsufficientFundsError if ``account`` holds less than amount."""
     if account.balance < amount:

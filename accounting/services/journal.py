@@ -23,8 +23,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 from psycopg import pq
 
-from accounting import errors, idempotency, models, wire
-from accounting.services.guards import check_holder_open, check_same_request
+from accounting import errors, models, wire
+from accounting.services.guards import check_holder_open
+from config.idempotency import store
+from config.sql import db_value, insert
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,11 +57,13 @@ class KeyedResult:
 # ``from_db_value``, so the same SQL runs on PostgreSQL and on the embedded
 # SQLite default (where UUIDs are hex text and decimals come back as floats).
 
-_KEY_LOOKUP_SQL = """
-    SELECT "request_hash", "response_body"
-    FROM "accounting_idempotencykey"
-    WHERE "holder_id" = %s AND "key" = %s
-"""
+# A holder's keys: unique per holder (decision 6).
+_KEYS = store.KeyTable(
+    models.IdempotencyKey,
+    scope="holder",
+    in_flight=errors.IdempotencyKeyInFlightError,
+    reused=errors.IdempotencyKeyReusedError,
+)
 
 # The caller's main and savings accounts in some currencies (and possibly
 # one more customer account, a transfer's recipient), each with its
@@ -132,97 +136,9 @@ _ENTRY_COLUMNS = (
     "balance_after",
 )
 
-_IDEMPOTENCY_KEY_COLUMNS = (
-    "holder_id",
-    "key",
-    "request_hash",
-    "response_body",
-    "transaction_id",
-    "created_at",
-)
-
 # An entry row before its transaction and instant are known:
 # (account id, currency, signed amount, sequence, balance_after).
 Posting = tuple[uuid.UUID, str, int, int | None, int | None]
-
-
-def db_value(model: type[models.models.Model], field: str, value: Any) -> Any:
-    """Returns a value as the database driver expects it for a column."""
-    return model._meta.get_field(field).get_db_prep_value(value, connection)
-
-
-def _insert(
-    model: type[models.models.Model],
-    columns: tuple[str, ...],
-    rows: list[tuple[Any, ...]],
-) -> None:
-    """Inserts rows of plain values into a model's table in one statement.
-
-    What ``bulk_create`` sends, without building model instances or an
-    insert query per call. Values are given for every column written: no
-    field defaults or ``auto_now_add`` are applied here.
-    """
-    fields = [model._meta.get_field(name) for name in columns]
-    names = ", ".join(f'"{field.column}"' for field in fields)
-    row_marks = f"({', '.join(['%s'] * len(fields))})"
-    # Only names from the model and placeholders are formatted in.
-    sql = (
-        f'INSERT INTO "{model._meta.db_table}" ({names})'  # noqa: S608
-        f" VALUES {', '.join([row_marks] * len(rows))}"
-    )
-    params = [
-        field.get_db_prep_save(value, connection)
-        for row in rows
-        for field, value in zip(fields, row, strict=True)
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
-def _idempotency_lookup(
-    *, holder_id: uuid.UUID, key: str
-) -> tuple[str, dict[str, Any]] | None:
-    """Claims a key for this transaction and returns its stored request.
-
-    On PostgreSQL a transaction-scoped advisory lock on ``(holder, key)``
-    tells a retry (the first request committed) from a duplicate still
-    running (the lock is held). The lock and the lookup stay two
-    statements: a READ COMMITTED statement reads from the snapshot taken
-    when it starts, so a lookup folded into the locking statement could
-    miss a key committed while the lock was being taken.
-
-    Returns:
-        ``(request_hash, response_body)`` of the request stored with the
-        key, or None for a new key.
-
-    Raises:
-        IdempotencyKeyInFlightError: Another request holds the key.
-    """
-    with connection.cursor() as lock, connection.cursor() as lookup:
-        # SQLite (the embedded default) runs one writer at a time (BEGIN
-        # IMMEDIATE), so no request is ever in flight beside another there;
-        # the tests run on PostgreSQL only. Both statements are sent before
-        # either answer is read: in pipeline mode they cost one round trip,
-        # and the lookup still starts (and takes its snapshot) once the
-        # lock is held.
-        postgresql = connection.vendor == "postgresql"
-        if postgresql:  # pragma: no branch
-            lock.execute(
-                "SELECT pg_try_advisory_xact_lock(%s)",
-                [idempotency.lock_id(holder_id, key)],
-            )
-        lookup.execute(
-            _KEY_LOOKUP_SQL,
-            [db_value(models.IdempotencyKey, "holder", holder_id), key],
-        )
-        if postgresql and not lock.fetchone()[0]:
-            raise errors.IdempotencyKeyInFlightError()
-        row = lookup.fetchone()
-    if row is None:
-        return None
-    request_hash, body = row
-    field = models.IdempotencyKey._meta.get_field("response_body")
-    return request_hash, field.from_db_value(body, None, connection)
 
 
 def _replay(
@@ -236,12 +152,10 @@ def _replay(
     """
     if key is None:
         return None
-    stored = _idempotency_lookup(holder_id=holder_id, key=key)
+    stored = _KEYS.replay(scope=holder_id, key=key, request_hash=request_hash)
     if stored is None:
         return None
-    stored_hash, stored_body = stored
-    check_same_request(stored_hash=stored_hash, request_hash=request_hash)
-    return KeyedResult(body=stored_body, replayed=True, transaction=None)
+    return KeyedResult(body=stored, replayed=True, transaction=None)
 
 
 def _plan_from_row(values: tuple[Any, ...]) -> models.Plan | None:
@@ -447,7 +361,7 @@ def journal_write(
         journal: Each header with its postings.
         moved: The customer accounts the postings changed.
     """
-    _insert(
+    insert(
         models.Transaction,
         _TRANSACTION_COLUMNS,
         [
@@ -458,7 +372,7 @@ def journal_write(
     for header, _ in journal:
         header._state.adding = False  # saved: append-only from now on
         header._state.db = connection.alias
-    _insert(
+    insert(
         models.Entry,
         _ENTRY_COLUMNS,
         [
@@ -513,19 +427,13 @@ def _key_store(
     With the journal header of a movement; a write that moves no money (a
     goal, a group) has none.
     """
-    _insert(
-        models.IdempotencyKey,
-        _IDEMPOTENCY_KEY_COLUMNS,
-        [
-            (
-                holder_id,
-                key,
-                request_hash,
-                body,
-                header.id if header else None,
-                header.created_at if header else timezone.now(),
-            )
-        ],
+    _KEYS.save(
+        scope=holder_id,
+        key=key,
+        request_hash=request_hash,
+        body=body,
+        transaction=header.id if header else None,
+        created_at=header.created_at if header else timezone.now(),
     )
 
 

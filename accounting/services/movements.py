@@ -28,7 +28,6 @@ from accounting.services.journal import (
     accounts_lock,
     answer,
     balances,
-    db_value,
     header_new,
     idempotent,
     journal_write,
@@ -36,7 +35,8 @@ from accounting.services.journal import (
     system_posting,
 )
 from accounting.services.rates import rate_use
-from config import money
+from config import labels, money
+from config.sql import db_value
 
 # --- Credits ----------------------------------------------------------------
 
@@ -99,8 +99,8 @@ def credit_apply(
         amount: The credit in minor units, > 0.
         currency: A supported currency code.
         source: Where the money came from (free text, stored normalised
-            by :func:`models.normalize_label` so reports group one
-            spelling; at most 100 characters once normalised).
+            by :func:`config.labels.normalize` so reports group one
+            spelling).
         description: A note shown with the transaction.
         idempotency_key: The caller's key, already validated, or None.
         request_hash: The fingerprint of the request (with a key).
@@ -127,7 +127,7 @@ def credit_apply(
         amount=amount,
         currency=currency,
         description=description,
-        source=models.normalize_label(source),
+        source=labels.normalize(source),
         plan_snapshot=wire.plan_data(plan) if plan else None,
     )
     postings = [system_posting(models.Account.Kind.WORLD, currency, -amount)]
@@ -183,7 +183,7 @@ def withdrawal_apply(
         amount=amount,
         currency=currency,
         description=description,
-        category=models.normalize_label(category) or None,
+        category=labels.normalize(category) or None,
     )
     postings = [
         post(main, -amount),

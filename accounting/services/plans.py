@@ -16,10 +16,9 @@ import decimal
 from django.db import transaction
 
 from accounting import errors, models
-from config import money
+from config import bounds, money
 from config.problems import Code
 
-NAME_MAX_LENGTH = models.Plan._meta.get_field("name").max_length
 # A holding period longer than a century means nothing, and one of a few
 # thousand years would take the release's cut-off before year 1.
 HOLD_DAYS_MAX = 36_500
@@ -87,7 +86,7 @@ def plan_validate(
     an error on its field before saving.
 
     Args:
-        name: 1 to 100 characters once stripped.
+        name: 1 to ``bounds.NAME_MAX_LENGTH`` characters once stripped.
         kind: ``percentage`` or ``flat_amount``.
         currency: A supported currency: a flat amount is in it, and a plan
             splits only credits in it.
@@ -109,9 +108,10 @@ def plan_validate(
             ``validation_error``.
     """
     name = name.strip()
-    if not name or len(name) > NAME_MAX_LENGTH:
+    if not name or len(name) > bounds.NAME_MAX_LENGTH:
         raise errors.PlanInvalidError(
-            "name", f"A plan's name has 1 to {NAME_MAX_LENGTH} characters."
+            "name",
+            f"A plan's name has 1 to {bounds.NAME_MAX_LENGTH} characters.",
         )
     if kind not in models.Plan.Kind.values:
         raise errors.PlanInvalidError(

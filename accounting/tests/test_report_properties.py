@@ -29,6 +29,7 @@ from accounting import errors, models, selectors, services
 from accounting.selectors import reports
 from accounting.tests import factories
 from accounting.tests.conftest import frozen_clock
+from config import labels
 
 CURRENCIES = ("USD", "EUR")
 HOLDERS = 2
@@ -257,7 +258,7 @@ def check_report(holder, currency, start, end, group_by):
     for item in (found, *found.groups):
         assert item.savings_rate == rate_of(item.saved, item.income)
     for g in found.groups:
-        assert g.key is None or g.key == models.normalize_label(g.key)
+        assert g.key is None or g.key == labels.normalize(g.key)
 
 
 @pytest.mark.django_db

@@ -4,7 +4,8 @@ import decimal
 import pytest
 from rest_framework import serializers
 
-from config import fields
+from config import fields, labels, money
+from config.testing import FOLDED_LABEL, PADDED_LABEL
 
 
 class CreditSerializer(serializers.Serializer):
@@ -81,3 +82,54 @@ def test_a_uuid_string_is_parsed():
 
     assert serializer.is_valid(), serializer.errors
     assert str(serializer.validated_data["to_account"]) == value.lower()
+
+
+class LabelSerializer(serializers.Serializer):
+    source = fields.LabelField(required=False, help_text="Where from.")
+    category = fields.LabelField(required=False, allow_blank=True)
+
+
+def test_a_label_is_read_normalised():
+    serializer = LabelSerializer(
+        data={"source": PADDED_LABEL, "category": "  "}
+    )
+
+    assert serializer.is_valid(), serializer.errors
+    assert serializer.validated_data == {
+        "source": " ".join(["abcd"] * 20),
+        "category": "",
+    }
+
+
+@pytest.mark.parametrize(
+    "label", ["x" * 101, FOLDED_LABEL, "nul\x00", 7.5j, ["a"]]
+)
+def test_a_label_too_long_once_normalised_or_not_text_is_invalid(label):
+    serializer = LabelSerializer(data={"source": label})
+
+    assert not serializer.is_valid()
+    assert list(serializer.errors) == ["source"]
+
+
+def test_a_labels_help_text_says_how_it_is_stored():
+    source, category = LabelSerializer().fields.values()
+
+    assert source.help_text == f"Where from. {labels.RULE}"
+    assert category.help_text == labels.RULE
+    assert source.max_length is None
+
+
+def test_a_refused_amount_is_an_error_on_its_field():
+    with fields.amount_errors("target_amount"):
+        assert money.to_minor(decimal.Decimal("1.5"), "USD") == 150
+
+    with (
+        pytest.raises(serializers.ValidationError) as refused,
+        fields.amount_errors("target_amount"),
+    ):
+        money.to_minor(decimal.Decimal("1.005"), "USD")
+
+    assert refused.value.get_codes() == {"target_amount": ["invalid_amount"]}
+    assert refused.value.detail == {
+        "target_amount": ["USD amounts have at most 2 decimal places."]
+    }

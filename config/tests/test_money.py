@@ -74,7 +74,7 @@ def test_parse_decimal_refuses_zero_and_negative(value):
 )
 def test_to_minor_converts_exactly(amount, currency, minor):
     assert money.to_minor(D(amount), currency) == minor
-    assert money.parse_amount(amount, currency) == minor
+    assert money.to_minor(money.parse_decimal(amount), currency) == minor
 
 
 @pytest.mark.parametrize(
@@ -129,7 +129,7 @@ def test_every_default_currency_has_a_known_exponent(settings):
 def accepts(text: str, currency: str) -> bool:
     """Whether an amount string is one the currency accepts."""
     try:
-        money.parse_amount(text, currency)
+        money.to_minor(money.parse_decimal(text), currency)
     except money.MoneyError:
         return False
     return True
@@ -182,3 +182,16 @@ def test_amount_pattern_edges(currency, text, accepted):
     assert (
         bool(re.fullmatch(pattern, text)) is accepted is accepts(text, currency)
     )
+
+
+def test_the_maximum_names_the_currency_when_it_is_known():
+    money.check_maximum(D(money.MAX_MAJOR_UNITS))
+
+    with pytest.raises(money.MoneyError) as unnamed:
+        money.check_maximum(D("1000000000.01"))
+    with pytest.raises(money.MoneyError) as named:
+        money.check_maximum(D("1000000000.01"), "USD")
+
+    assert str(unnamed.value) == "An amount is at most 1,000,000,000."
+    assert str(named.value) == "An amount is at most 1,000,000,000 USD."
+    assert unnamed.value.code == named.value.code == "invalid_amount"

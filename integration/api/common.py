@@ -9,11 +9,10 @@ import functools
 from typing import Any
 
 from rest_framework import serializers
-from rest_framework.exceptions import ErrorDetail
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config import money
+from config import fields, money, ranges
 from config.problems import Code
 from integration import errors
 from integration.clients import UpstreamResponse
@@ -27,6 +26,18 @@ NO_NEXT_PAGE = {"next": None}
 def caller_id(request: Request) -> str:
     """Returns the caller's user id (a UUID string from the token)."""
     return str(request.user.id)
+
+
+def range_check(query: dict[str, Any]) -> None:
+    """Refuses a query whose ``from`` is after its ``to``.
+
+    Raises:
+        ValidationError: ``invalid_range``.
+    """
+    if not ranges.ordered(query.get("from"), query.get("to")):
+        raise serializers.ValidationError(
+            ranges.MESSAGE, code=Code.INVALID_RANGE
+        )
 
 
 def amount_in(
@@ -49,12 +60,8 @@ def amount_in(
         ValidationError: ``invalid_amount`` on ``field``: too many decimals
             for the currency, or above the per-operation maximum.
     """
-    try:
+    with fields.amount_errors(field):
         minor = money.to_minor(amount, currency)
-    except money.MoneyError as error:
-        raise serializers.ValidationError(
-            {field: [ErrorDetail(str(error), code=error.code)]}
-        ) from error
     return money.format_amount(minor, currency)
 
 
@@ -76,17 +83,8 @@ def exact_amount(amount: decimal.Decimal, *, field: str = "amount") -> str:
         ValidationError: ``invalid_amount`` on ``field``: above the
             per-operation maximum.
     """
-    if amount > money.MAX_MAJOR_UNITS:
-        raise serializers.ValidationError(
-            {
-                field: [
-                    ErrorDetail(
-                        f"An amount is at most {money.MAX_MAJOR_UNITS:,}.",
-                        code=Code.INVALID_AMOUNT,
-                    )
-                ]
-            }
-        )
+    with fields.amount_errors(field):
+        money.check_maximum(amount)
     return format(amount, "f")
 
 

@@ -26,14 +26,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config import idempotency, timeparse
+from config import bounds, timeparse
 from config.fields import AmountField, CurrencyField
+from config.idempotency import keys as idempotency_keys
 from config.openapi import IDEMPOTENT_WRITE, links
 from config.problems import Code
 from config.serializers import StrictInputSerializer
 from integration import limits, realtime, selectors, services
 from integration.api import common
-from integration.api.money import DESCRIPTION_MAX_LENGTH
 from integration.api.personal import ONCE_PER_KEY, TargetInputSerializer
 from integration.api.schema import (
     CONTRIBUTION_LINKS,
@@ -59,7 +59,6 @@ from integration.errors import ErrorCode
 
 CONTRIBUTION_EVENT = "contribution"
 MEMBER_LEFT_EVENT = "member_left"
-_REPLAYED = "Idempotent-Replayed"
 _GROUP_NOT_FOUND = {404: [ErrorCode.GROUP_NOT_FOUND, Code.NOT_FOUND]}
 _NOT_A_MEMBER = (
     "A group the caller is not a member of (or has left) answers 404 "
@@ -176,7 +175,7 @@ def member_left_event(*, group_id: str, user_id: str) -> dict[str, Any]:
 
 def _is_replay(upstream: UpstreamResponse) -> bool:
     """Tells whether accounting replayed an earlier answer to the key."""
-    return upstream.headers.get(_REPLAYED) == "true"
+    return upstream.headers.get(idempotency_keys.REPLAYED_HEADER) == "true"
 
 
 class GroupsApi(APIView):
@@ -271,7 +270,7 @@ class GroupsApi(APIView):
     )
     def post(self, request: Request) -> Response:
         """Validates the group and forwards it to accounting, with its key."""
-        key = idempotency.key_from(request.headers)
+        key = idempotency_keys.from_headers(request.headers)
         serializer = self.CreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upstream = services.group_create(
@@ -325,7 +324,7 @@ class GroupMemberCreateApi(APIView):
         """The user to add."""
 
         email = serializers.EmailField(
-            max_length=254,
+            max_length=bounds.EMAIL_MAX_LENGTH,
             help_text="The user's email, in any case.",
         )
 
@@ -436,7 +435,7 @@ class GroupContributionCreateApi(APIView):
             help_text="ISO 4217; the group's currency, which it must be.",
         )
         message = serializers.CharField(
-            max_length=DESCRIPTION_MAX_LENGTH,
+            max_length=bounds.DESCRIPTION_MAX_LENGTH,
             required=False,
             allow_blank=True,
             help_text="For the other members: the transaction's description.",
@@ -536,7 +535,7 @@ class GroupContributionCreateApi(APIView):
     )
     def post(self, request: Request, id: uuid.UUID) -> Response:
         """Forwards the contribution; tells the group's sockets about it."""
-        key = idempotency.key_from(request.headers)
+        key = idempotency_keys.from_headers(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user_id, group_id = common.caller_id(request), str(id)

@@ -19,7 +19,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config import idempotency
+from config import bounds
+from config.idempotency import keys as idempotency_keys
 from config.openapi import links
 from config.problems import Code
 from config.serializers import StrictInputSerializer
@@ -41,10 +42,6 @@ from integration.api.serializers import (
 )
 from integration.errors import ErrorCode
 
-# The users service's own bound: a longer password here than there would
-# turn a wrong log-in into a 400 that names the password, not a 401.
-PASSWORD_MAX_LENGTH = 1024
-
 
 class _PublicApi(APIView):
     """An unauthenticated, throttled identity endpoint."""
@@ -61,17 +58,21 @@ class SignupApi(_PublicApi):
     class InputSerializer(StrictInputSerializer):
         """The sign-up form."""
 
-        email = serializers.EmailField(max_length=254)
+        email = serializers.EmailField(max_length=bounds.EMAIL_MAX_LENGTH)
         password = serializers.CharField(
-            max_length=PASSWORD_MAX_LENGTH,
+            max_length=bounds.PASSWORD_MAX_LENGTH,
             trim_whitespace=False,
             write_only=True,
         )
         first_name = serializers.CharField(
-            max_length=150, required=False, allow_blank=True
+            max_length=bounds.PERSON_NAME_MAX_LENGTH,
+            required=False,
+            allow_blank=True,
         )
         last_name = serializers.CharField(
-            max_length=150, required=False, allow_blank=True
+            max_length=bounds.PERSON_NAME_MAX_LENGTH,
+            required=False,
+            allow_blank=True,
         )
 
     OutputSerializer = UserSerializer
@@ -133,7 +134,7 @@ class SignupApi(_PublicApi):
     )
     def post(self, request: Request) -> Response:
         """Validates the sign-up and forwards it to the users service."""
-        key = idempotency.key_from(request.headers)
+        key = idempotency_keys.from_headers(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upstream = services.user_signup(
@@ -207,9 +208,9 @@ class TokenObtainApi(_TokenApi):
     class InputSerializer(StrictInputSerializer):
         """Log-in credentials."""
 
-        email = serializers.CharField(max_length=254)
+        email = serializers.CharField(max_length=bounds.EMAIL_MAX_LENGTH)
         password = serializers.CharField(
-            max_length=PASSWORD_MAX_LENGTH,
+            max_length=bounds.PASSWORD_MAX_LENGTH,
             trim_whitespace=False,
             write_only=True,
         )
@@ -240,7 +241,9 @@ class TokenRefreshApi(_TokenApi):
     class InputSerializer(StrictInputSerializer):
         """A refresh token."""
 
-        refresh = serializers.CharField(max_length=4096)
+        refresh = serializers.CharField(
+            max_length=bounds.REFRESH_TOKEN_MAX_LENGTH
+        )
 
     OutputSerializer = RefreshedTokensSerializer
 
@@ -267,22 +270,28 @@ class MeApi(APIView):
     class UpdateInputSerializer(StrictInputSerializer):
         """The profile fields to change; all optional."""
 
-        email = serializers.EmailField(max_length=254, required=False)
+        email = serializers.EmailField(
+            max_length=bounds.EMAIL_MAX_LENGTH, required=False
+        )
         first_name = serializers.CharField(
-            max_length=150, required=False, allow_blank=True
+            max_length=bounds.PERSON_NAME_MAX_LENGTH,
+            required=False,
+            allow_blank=True,
         )
         last_name = serializers.CharField(
-            max_length=150, required=False, allow_blank=True
+            max_length=bounds.PERSON_NAME_MAX_LENGTH,
+            required=False,
+            allow_blank=True,
         )
         password = serializers.CharField(
-            max_length=PASSWORD_MAX_LENGTH,
+            max_length=bounds.PASSWORD_MAX_LENGTH,
             required=False,
             trim_whitespace=False,
             write_only=True,
             help_text="The new password; needs `current_password`.",
         )
         current_password = serializers.CharField(
-            max_length=PASSWORD_MAX_LENGTH,
+            max_length=bounds.PASSWORD_MAX_LENGTH,
             required=False,
             trim_whitespace=False,
             write_only=True,

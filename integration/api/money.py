@@ -22,19 +22,20 @@ from drf_spectacular.utils import (
     extend_schema_serializer,
 )
 from rest_framework import serializers
-from rest_framework.exceptions import ErrorDetail
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config import idempotency, timeparse
+from config import bounds, timeparse, transfers
 from config.fields import (
     AmountField,
     CurrencyField,
     InstantField,
+    LabelField,
     NoValueField,
     UUIDStringField,
 )
+from config.idempotency import keys as idempotency_keys
 from config.openapi import links
 from config.problems import Code
 from config.serializers import StrictInputSerializer
@@ -65,14 +66,6 @@ from integration.api.serializers import (
 )
 from integration.errors import ErrorCode
 
-MAX_PAGE_SIZE = 500
-DEFAULT_PAGE_SIZE = 50
-# The ledger's limits (accounting's Transaction.description and .category).
-DESCRIPTION_MAX_LENGTH = 500
-CATEGORY_MAX_LENGTH = 100
-TRANSFER = "transfer"
-SAVINGS_RELEASE = "savings_release"
-
 # An id of the examples.
 _EXAMPLE_RECIPIENT = "3f2e1d0c-9b8a-4f6e-8d5c-4b3a2f1e0d9c"
 
@@ -80,7 +73,9 @@ _EXAMPLE_RECIPIENT = "3f2e1d0c-9b8a-4f6e-8d5c-4b3a2f1e0d9c"
 def _description() -> serializers.CharField:
     """Returns the optional free-text description of a money movement."""
     return serializers.CharField(
-        max_length=DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True
+        max_length=bounds.DESCRIPTION_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
     )
 
 
@@ -211,8 +206,10 @@ class CreditCreateApi(APIView):
     class InputSerializer(_AmountSerializer):
         """A credit as the caller sends it."""
 
-        source = serializers.CharField(
-            max_length=100, required=False, allow_blank=True
+        source = LabelField(
+            required=False,
+            allow_blank=True,
+            help_text="Where the money came from, such as `salary`.",
         )
         description = _description()
 
@@ -292,7 +289,7 @@ class CreditCreateApi(APIView):
     )
     def post(self, request: Request) -> Response:
         """Validates the credit and forwards it to accounting."""
-        key = idempotency.key_from(request.headers)
+        key = idempotency_keys.from_headers(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upstream = services.credit_create(
@@ -313,20 +310,15 @@ class TransferCreateApi(APIView):
         """A transfer or a savings release as the caller sends it."""
 
         kind = serializers.ChoiceField(
-            choices=[TRANSFER, SAVINGS_RELEASE],
-            default=TRANSFER,
+            choices=transfers.KINDS,
+            default=transfers.TRANSFER,
             help_text=(
                 "`transfer`: to `to_account`; `savings_release`: from my "
                 "savings to my main account."
             ),
         )
         to_account = UUIDStringField(
-            required=False,
-            allow_null=True,
-            help_text=(
-                "The recipient's main account id: required for `transfer`, "
-                "absent or null for `savings_release`."
-            ),
+            required=False, allow_null=True, help_text=transfers.TO_ACCOUNT_HELP
         )
         description = _description()
 
@@ -347,29 +339,9 @@ class TransferCreateApi(APIView):
             """
             attrs = super().validate(attrs)
             to_account = attrs.pop("to_account", None)
-            if attrs["kind"] == SAVINGS_RELEASE:
-                if to_account is not None:
-                    raise serializers.ValidationError(
-                        {
-                            "to_account": [
-                                "A savings release moves your own savings "
-                                "to main: it takes no `to_account`."
-                            ]
-                        }
-                    )
-                return attrs
+            transfers.recipient_check(attrs["kind"], to_account)
             if to_account is None:
-                raise serializers.ValidationError(
-                    {
-                        "to_account": [
-                            ErrorDetail(
-                                "A transfer needs the recipient's main "
-                                "account id.",
-                                code="required",
-                            )
-                        ]
-                    }
-                )
+                return attrs
             return {**attrs, "to_account": str(to_account)}
 
     @extend_schema_serializer(component_name="TransferTo")
@@ -377,8 +349,8 @@ class TransferCreateApi(APIView):
         """A transfer: to another user's main account (documents only)."""
 
         kind = serializers.ChoiceField(
-            choices=[TRANSFER],
-            default=TRANSFER,
+            choices=[transfers.TRANSFER],
+            default=transfers.TRANSFER,
             help_text="`transfer`: to `to_account`.",
         )
         to_account = UUIDStringField(
@@ -390,7 +362,7 @@ class TransferCreateApi(APIView):
         """A savings release: my savings to my main (documents only)."""
 
         kind = serializers.ChoiceField(
-            choices=[SAVINGS_RELEASE],
+            choices=[transfers.SAVINGS_RELEASE],
             help_text="`savings_release`: from my savings to my main account.",
         )
         to_account = NoValueField(
@@ -460,7 +432,7 @@ class TransferCreateApi(APIView):
             OpenApiExample(
                 "Savings release",
                 value={
-                    "kind": SAVINGS_RELEASE,
+                    "kind": transfers.SAVINGS_RELEASE,
                     "amount": "10.00",
                     "currency": "USD",
                 },
@@ -491,7 +463,7 @@ class TransferCreateApi(APIView):
     )
     def post(self, request: Request) -> Response:
         """Validates the transfer and forwards it to accounting."""
-        key = idempotency.key_from(request.headers)
+        key = idempotency_keys.from_headers(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upstream = services.transfer_create(
@@ -511,8 +483,7 @@ class WithdrawalCreateApi(APIView):
     class InputSerializer(_AmountSerializer):
         """A withdrawal as the caller sends it."""
 
-        category = serializers.CharField(
-            max_length=CATEGORY_MAX_LENGTH,
+        category = LabelField(
             required=False,
             allow_blank=True,
             help_text="What the money was for, such as `groceries`.",
@@ -584,7 +555,7 @@ class WithdrawalCreateApi(APIView):
     )
     def post(self, request: Request) -> Response:
         """Validates the withdrawal and forwards it to accounting."""
-        key = idempotency.key_from(request.headers)
+        key = idempotency_keys.from_headers(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upstream = services.withdrawal_create(
@@ -726,7 +697,7 @@ class ConversionCreateApi(APIView):
     )
     def post(self, request: Request) -> Response:
         """Validates the conversion and forwards it to accounting."""
-        key = idempotency.key_from(request.headers)
+        key = idempotency_keys.from_headers(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upstream = services.conversion_create(
@@ -871,10 +842,12 @@ class TransactionListApi(APIView):
         )
         currency = CurrencyField(required=False)
         limit = serializers.IntegerField(
-            min_value=1, max_value=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE
+            min_value=1,
+            max_value=bounds.MAX_PAGE_SIZE,
+            default=bounds.DEFAULT_PAGE_SIZE,
         )
         cursor = serializers.CharField(
-            max_length=1024,
+            max_length=bounds.CURSOR_MAX_LENGTH,
             required=False,
             help_text="Opaque; take it from `next`.",
         )
@@ -906,11 +879,7 @@ class TransactionListApi(APIView):
             Raises:
                 ValidationError: ``invalid_range``: ``from`` > ``to``.
             """
-            start, end = attrs.get("from"), attrs.get("to")
-            if start is not None and end is not None and start > end:
-                raise serializers.ValidationError(
-                    "`from` is after `to`.", code=Code.INVALID_RANGE
-                )
+            common.range_check(attrs)
             return {
                 name: timeparse.format_instant(value)
                 if name in ("from", "to")

@@ -26,8 +26,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config import idempotency, timeparse
+from config import bounds, timeparse
 from config.fields import AmountField, CurrencyField, DayField, InstantField
+from config.idempotency import keys as idempotency_keys
 from config.openapi import IDEMPOTENT_WRITE, links
 from config.problems import Code
 from config.serializers import StrictInputSerializer
@@ -51,9 +52,6 @@ from integration.api.serializers import (
     ReportSerializer,
 )
 from integration.errors import ErrorCode
-
-# Accounting's limit on a goal's or a group's name.
-NAME_MAX_LENGTH = 100
 
 # How goals share savings: every goal operation's description says it.
 GOALS_ALLOCATION = (
@@ -132,7 +130,7 @@ def _dated(attrs: dict[str, Any]) -> dict[str, Any]:
 class TargetInputSerializer(StrictInputSerializer):
     """A savings target as the caller sets it: a goal's or a group's."""
 
-    name = serializers.CharField(max_length=NAME_MAX_LENGTH)
+    name = serializers.CharField(max_length=bounds.NAME_MAX_LENGTH)
     target_amount = AmountField()
     currency = CurrencyField(
         required=False,
@@ -231,11 +229,7 @@ class ReportSummaryApi(APIView):
             Raises:
                 ValidationError: ``invalid_range``: ``from`` > ``to``.
             """
-            start, end = attrs.get("from"), attrs.get("to")
-            if start is not None and end is not None and start > end:
-                raise serializers.ValidationError(
-                    "`from` is after `to`.", code=Code.INVALID_RANGE
-                )
+            common.range_check(attrs)
             return {
                 name: timeparse.format_instant(value)
                 if name in ("from", "to")
@@ -463,7 +457,7 @@ class GoalsApi(APIView):
     )
     def post(self, request: Request) -> Response:
         """Validates the goal and forwards it to accounting, with its key."""
-        key = idempotency.key_from(request.headers)
+        key = idempotency_keys.from_headers(request.headers)
         serializer = self.CreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upstream = services.goal_create(
@@ -481,7 +475,9 @@ class GoalDetailApi(APIView):
     class UpdateInputSerializer(StrictInputSerializer):
         """The goal's fields to change; all optional."""
 
-        name = serializers.CharField(max_length=NAME_MAX_LENGTH, required=False)
+        name = serializers.CharField(
+            max_length=bounds.NAME_MAX_LENGTH, required=False
+        )
         target_amount = AmountField(required=False)
         currency = CurrencyField(
             required=False,

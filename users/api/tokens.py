@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config import bounds
 from config.openapi import (
     internal_problems,
     links,
@@ -43,8 +44,10 @@ class TokenCreateApi(APIView):
         """The request body."""
 
         # Not an EmailField: a malformed email is a wrong credential too.
-        email = serializers.CharField(max_length=254)
-        password = serializers.CharField(max_length=1024, trim_whitespace=False)
+        email = serializers.CharField(max_length=bounds.EMAIL_MAX_LENGTH)
+        password = serializers.CharField(
+            max_length=bounds.PASSWORD_MAX_LENGTH, trim_whitespace=False
+        )
 
     OutputSerializer = TokensOutputSerializer
 
@@ -74,7 +77,9 @@ class TokenRefreshApi(APIView):
     class InputSerializer(StrictInputSerializer):
         """The request body."""
 
-        refresh = serializers.CharField(max_length=4096)
+        refresh = serializers.CharField(
+            max_length=bounds.REFRESH_TOKEN_MAX_LENGTH
+        )
 
     OutputSerializer = TokensOutputSerializer
 

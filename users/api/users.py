@@ -13,8 +13,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config import idempotency
+from config import bounds
 from config.fields import InstantField
+from config.idempotency import keys as idempotency_keys
 from config.openapi import (
     IDEMPOTENCY_KEY_PARAMETER,
     IDEMPOTENT_REPLAYED_HEADER,
@@ -27,7 +28,6 @@ from config.serializers import StrictInputSerializer
 from users import selectors, services
 from users.errors import ErrorCode
 
-REPLAYED_HEADER = "Idempotent-Replayed"
 # The links from an answer holding a user to the operations on that user.
 _ONE_USER = {"parameters": {"user_id": "$response.body#/id"}}
 
@@ -54,13 +54,21 @@ class UserCreateApi(APIView):
     class InputSerializer(StrictInputSerializer):
         """The request body."""
 
-        email = serializers.EmailField(max_length=254)
-        password = serializers.CharField(max_length=1024, trim_whitespace=False)
+        email = serializers.EmailField(max_length=bounds.EMAIL_MAX_LENGTH)
+        password = serializers.CharField(
+            max_length=bounds.PASSWORD_MAX_LENGTH, trim_whitespace=False
+        )
         first_name = serializers.CharField(
-            max_length=150, required=False, allow_blank=True, default=""
+            max_length=bounds.PERSON_NAME_MAX_LENGTH,
+            required=False,
+            allow_blank=True,
+            default="",
         )
         last_name = serializers.CharField(
-            max_length=150, required=False, allow_blank=True, default=""
+            max_length=bounds.PERSON_NAME_MAX_LENGTH,
+            required=False,
+            allow_blank=True,
+            default="",
         )
 
     OutputSerializer = UserOutputSerializer
@@ -108,7 +116,7 @@ class UserCreateApi(APIView):
     )
     def post(self, request: Request) -> Response:
         """Creates a user, once per ``Idempotency-Key``."""
-        key = idempotency.key_from(request.headers)
+        key = idempotency_keys.from_headers(request.headers)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         result = services.user_signup(
@@ -116,7 +124,7 @@ class UserCreateApi(APIView):
             render=lambda user: dict(self.OutputSerializer(user).data),
             **serializer.validated_data,
         )
-        headers = {REPLAYED_HEADER: "true"} if result.replayed else None
+        headers = idempotency_keys.replayed_headers(result.replayed)
         return Response(result.body, status=HTTPStatus.CREATED, headers=headers)
 
 
@@ -127,18 +135,28 @@ class UserApi(APIView):
     class UpdateInputSerializer(StrictInputSerializer):
         """The PATCH body: only the fields to change."""
 
-        email = serializers.EmailField(max_length=254, required=False)
+        email = serializers.EmailField(
+            max_length=bounds.EMAIL_MAX_LENGTH, required=False
+        )
         first_name = serializers.CharField(
-            max_length=150, required=False, allow_blank=True
+            max_length=bounds.PERSON_NAME_MAX_LENGTH,
+            required=False,
+            allow_blank=True,
         )
         last_name = serializers.CharField(
-            max_length=150, required=False, allow_blank=True
+            max_length=bounds.PERSON_NAME_MAX_LENGTH,
+            required=False,
+            allow_blank=True,
         )
         password = serializers.CharField(
-            max_length=1024, required=False, trim_whitespace=False
+            max_length=bounds.PASSWORD_MAX_LENGTH,
+            required=False,
+            trim_whitespace=False,
         )
         current_password = serializers.CharField(
-            max_length=1024, required=False, trim_whitespace=False
+            max_length=bounds.PASSWORD_MAX_LENGTH,
+            required=False,
+            trim_whitespace=False,
         )
 
     OutputSerializer = UserOutputSerializer

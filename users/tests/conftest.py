@@ -205,7 +205,7 @@ def key_in_flight() -> Iterator[str]:
     key = "busy"
     with _locked_elsewhere(
         "SELECT pg_advisory_xact_lock(%s)",
-        [services.idempotency_lock_id(key)],
+        [services.SIGNUP_KEYS.lock_id(key)],
     ):
         yield key
 

@@ -5,6 +5,7 @@ from django.core.management import call_command
 
 from accounting import models
 from accounting.management.commands import seed_demo
+from config import labels
 
 pytestmark = pytest.mark.django_db
 
@@ -38,4 +39,4 @@ def test_seed_demo_adds_the_categories_once(capsys):
 
 def test_demo_category_names_are_already_normalised():
     for name in seed_demo.DEMO_CATEGORIES:
-        assert models.normalize_label(name) == name
+        assert labels.normalize(name) == name

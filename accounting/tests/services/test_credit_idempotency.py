@@ -1,12 +1,11 @@
 """Idempotency keys stored with the ledger write (decision 6)."""
 
 import threading
-import uuid
 
 import pytest
 from django.db import connection, connections, transaction
 
-from accounting import errors, idempotency, models, services
+from accounting import errors, models, services
 from accounting.tests import factories
 from accounting.tests.conftest import ledger_counts
 
@@ -107,17 +106,3 @@ def test_a_replay_survives_a_restart(holder):
     assert again.replayed
     assert again.body == first.body
     assert models.Transaction.objects.count() == 1
-
-
-def test_request_hash_and_lock_id_are_stable():
-    assert idempotency.request_hash({"a": 1, "b": "x"}) == (
-        idempotency.request_hash({"b": "x", "a": 1})
-    )
-    assert idempotency.request_hash({"a": 1}) != idempotency.request_hash(
-        {"a": 2}
-    )
-    holder_id = uuid.uuid4()
-    lock = idempotency.lock_id(holder_id, "k")
-    assert lock == idempotency.lock_id(holder_id, "k")
-    assert -(2**63) <= lock < 2**63
-    assert lock != idempotency.lock_id(holder_id, "k2")

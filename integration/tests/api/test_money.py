@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from config.testing import assert_problem
+from config.testing import FOLDED_LABEL, PADDED_LABEL, assert_problem
 from integration.clients import Service
 from integration.tests import factories
 
@@ -967,6 +967,43 @@ class TestWithdrawal:
         )
         problem = assert_problem(response, 400, "validation_error")
         assert list(problem["errors"]) == ["category"]
+        assert upstream.sent == []
+
+
+class TestLabels:
+    """A label is judged as accounting stores it: normalised."""
+
+    @pytest.mark.parametrize(
+        ("path", "field"), [("credits", "source"), ("withdrawals", "category")]
+    )
+    def test_a_label_within_the_bound_once_normalised_is_forwarded(
+        self, auth_api, upstream, user_id, path, field
+    ):
+        result = _answer(upstream, user_id, path)
+
+        response = auth_api.post(
+            f"/api/v1/{path}", {"amount": "1", field: PADDED_LABEL}
+        )
+
+        assert response.status_code == 201, response.content
+        assert response.json() == result
+        assert upstream.last.json[field] == " ".join(["abcd"] * 20)
+
+    @pytest.mark.parametrize(
+        ("path", "field"), [("credits", "source"), ("withdrawals", "category")]
+    )
+    @pytest.mark.parametrize("label", ["x" * 101, FOLDED_LABEL])
+    def test_a_label_beyond_the_bound_once_normalised_is_refused(
+        self, auth_api, upstream, path, field, label
+    ):
+        response = auth_api.post(
+            f"/api/v1/{path}", {"amount": "1", field: label}
+        )
+
+        problem = assert_problem(response, 400, "validation_error")
+        assert problem["errors"] == {
+            field: ["At most 100 characters (after removing extra spaces)."]
+        }
         assert upstream.sent == []
 
 

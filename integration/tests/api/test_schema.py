@@ -757,7 +757,15 @@ def test_request_shapes(schema):
         {"amount"},
     )
     withdrawal = components["WithdrawalRequest"]["properties"]
-    assert withdrawal["category"]["maxLength"] == 100
+    credit = components["CreditRequest"]["properties"]
+    # A label's bound counts it as stored, which no maxLength can say.
+    for label in (withdrawal["category"], credit["source"]):
+        assert "maxLength" not in label
+        assert label["pattern"] == "^[^\\u0000]*$"
+        assert label["description"].endswith(
+            "Stored normalised (spaces collapsed, case folded), at most 100 "
+            "characters."
+        )
     assert withdrawal["description"]["maxLength"] == 500
     assert shape("ConversionRequest") == (
         {"from_currency", "to_currency", "amount", "description"},

@@ -1,10 +1,10 @@
 """The ``Idempotency-Key`` header: its one format, for every service.
 
-Every POST that creates something (money moved, a user, a goal, a group)
-accepts the header; the gateway checks it and forwards it, and users and
-accounting check it again on their internal APIs. A key is 1-255 printable
-ASCII characters: enough for a UUID or a client's own reference, nothing
-a log, a header or a database column would mangle.
+The gateway checks the header and forwards it; users and accounting check
+it again on their internal APIs. A key is 1-255 printable ASCII
+characters: enough for a UUID or a client's own reference, nothing a log,
+a header or a database column would mangle. An answer that replays an
+earlier one says so in :data:`REPLAYED_HEADER`.
 """
 
 import re
@@ -14,13 +14,14 @@ from http import HTTPStatus
 from config.problems import Code, ProblemError
 
 HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_LENGTH = 255
 # Printable ASCII, space to tilde (the OpenAPI pattern of the parameter).
 PATTERN = "^[ -~]+$"
 _KEY = re.compile(rf"\A[ -~]{{1,{MAX_LENGTH}}}\Z")
 
 
-def key_parse(value: str | None) -> str | None:
+def parse(value: str | None) -> str | None:
     """Validates an ``Idempotency-Key`` header.
 
     Args:
@@ -47,7 +48,7 @@ def key_parse(value: str | None) -> str | None:
     return value
 
 
-def key_from(headers: Mapping[str, str]) -> str | None:
+def from_headers(headers: Mapping[str, str]) -> str | None:
     """Returns a request's ``Idempotency-Key``, checked, if it sent one.
 
     Args:
@@ -59,4 +60,9 @@ def key_from(headers: Mapping[str, str]) -> str | None:
     Raises:
         ProblemError: 400 ``invalid_idempotency_key``.
     """
-    return key_parse(headers.get(HEADER))
+    return parse(headers.get(HEADER))
+
+
+def replayed_headers(replayed: bool) -> dict[str, str] | None:
+    """Returns the headers of an answer: ``Idempotent-Replayed`` on a replay."""
+    return {REPLAYED_HEADER: "true"} if replayed else None
