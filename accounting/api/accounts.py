@@ -6,6 +6,7 @@ from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import (
     extend_schema,
+    extend_schema_serializer,
 )
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -30,25 +31,17 @@ from config.serializers import StrictInputSerializer
 class AccountListApi(APIView):
     """GET /holders/{user_id}/accounts (POST opens a currency)."""
 
+    @extend_schema_serializer(component_name="AccountOpenInput")
     class InputSerializer(StrictInputSerializer):
-        """The request."""
+        """The currency whose main and savings accounts to open."""
 
         currency = fields.CurrencyField()
 
-        class Meta:
-            """Names the schema component."""
-
-            ref_name = "AccountOpenInput"
-
+    @extend_schema_serializer(component_name="AccountList")
     class OutputSerializer(serializers.Serializer):
-        """The response."""
+        """The holder's accounts (those just opened, for a POST)."""
 
         results = AccountSerializer(many=True)
-
-        class Meta:
-            """Names the schema component."""
-
-            ref_name = "AccountList"
 
     @extend_schema(
         operation_id="holder_accounts_list",
@@ -87,30 +80,22 @@ class AccountListApi(APIView):
 class BalanceApi(APIView):
     """GET /holders/{user_id}/balance: balances as of an instant."""
 
+    @extend_schema_serializer(component_name="BalanceQuery")
     class InputSerializer(StrictInputSerializer):
-        """The request."""
+        """The instant (default now) and the currency of the balances."""
 
         at = fields.InstantField(required=False)
         currency = fields.CurrencyField(required=False)
 
-        class Meta:
-            """Names the schema component."""
-
-            ref_name = "BalanceQuery"
-
+    @extend_schema_serializer(component_name="Balance")
     class OutputSerializer(serializers.Serializer):
-        """The response."""
+        """Main, savings and their total as they stood at ``at``."""
 
         at = serializers.DateTimeField()
         currency = serializers.CharField()
         main = serializers.CharField()
         savings = serializers.CharField()
         total = serializers.CharField()
-
-        class Meta:
-            """Names the schema component."""
-
-            ref_name = "Balance"
 
     @extend_schema(
         operation_id="holder_balance_get",

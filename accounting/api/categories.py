@@ -1,6 +1,6 @@
 """GET /categories: the staff's suggested expense categories."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,15 +20,11 @@ class CategorySerializer(serializers.Serializer):
 class CategoryListApi(APIView):
     """GET /categories: the active categories, by name."""
 
+    @extend_schema_serializer(component_name="CategoryList")
     class OutputSerializer(serializers.Serializer):
-        """The response."""
+        """The active expense categories, by name."""
 
         results = CategorySerializer(many=True)
-
-        class Meta:
-            """Names the schema component."""
-
-            ref_name = "CategoryList"
 
     @extend_schema(
         operation_id="categories_list",

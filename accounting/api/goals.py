@@ -9,7 +9,7 @@ Idempotency-Key, as a money movement does.
 import uuid
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -40,6 +40,7 @@ GOAL_NOT_FOUND = {404: [errors.ErrorCode.GOAL_NOT_FOUND]}
 GOAL_INPUT = {400: [Code.INVALID_AMOUNT, Code.UNSUPPORTED_CURRENCY]}
 
 
+@extend_schema_serializer(component_name="Goal")
 class GoalSerializer(serializers.Serializer):
     """A savings goal and its progress."""
 
@@ -67,17 +68,13 @@ class GoalSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
-    class Meta:
-        """Names the schema component."""
-
-        ref_name = "Goal"
-
 
 class GoalListApi(APIView):
     """GET and POST /holders/{user_id}/goals: the holder's goals."""
 
+    @extend_schema_serializer(component_name="GoalInput")
     class InputSerializer(StrictInputSerializer):
-        """The request."""
+        """A new goal: its name, target and optional date."""
 
         name = serializers.CharField(max_length=bounds.NAME_MAX_LENGTH)
         target_amount = fields.AmountField()
@@ -89,24 +86,15 @@ class GoalListApi(APIView):
             help_text="YYYY-MM-DD, today (UTC) or later; null: none.",
         )
 
-        class Meta:
-            """Names the schema component."""
-
-            ref_name = "GoalInput"
-
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             """Converts the target to minor units of the currency."""
             return target_in(attrs)
 
+    @extend_schema_serializer(component_name="GoalList")
     class OutputSerializer(serializers.Serializer):
-        """The response."""
+        """The holder's goals, in the order savings are allocated."""
 
         results = GoalSerializer(many=True)
-
-        class Meta:
-            """Names the schema component."""
-
-            ref_name = "GoalList"
 
     @extend_schema(
         operation_id="holder_goals_list",
@@ -149,6 +137,7 @@ class GoalListApi(APIView):
 class GoalDetailApi(APIView):
     """GET, PATCH and DELETE /holders/{user_id}/goals/{goal_id}."""
 
+    @extend_schema_serializer(component_name="GoalChange")
     class InputSerializer(StrictInputSerializer):
         """The request: the fields to change."""
 
@@ -171,11 +160,6 @@ class GoalDetailApi(APIView):
             allow_null=True,
             help_text="YYYY-MM-DD, today (UTC) or later; null clears it.",
         )
-
-        class Meta:
-            """Names the schema component."""
-
-            ref_name = "GoalChange"
 
     @extend_schema(
         operation_id="holder_goals_get",

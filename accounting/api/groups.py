@@ -14,7 +14,7 @@ import uuid
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -50,6 +50,7 @@ GROUP_LINKS = {
 GROUP_NOT_FOUND = {404: [errors.ErrorCode.GROUP_NOT_FOUND]}
 
 
+@extend_schema_serializer(component_name="GroupMember")
 class MemberSerializer(serializers.Serializer):
     """A member's row on the group's leaderboard."""
 
@@ -70,12 +71,8 @@ class MemberSerializer(serializers.Serializer):
         ),
     )
 
-    class Meta:
-        """Names the schema component."""
 
-        ref_name = "GroupMember"
-
-
+@extend_schema_serializer(component_name="Group")
 class GroupSerializer(serializers.Serializer):
     """A savings group, its total and its leaderboard."""
 
@@ -98,17 +95,13 @@ class GroupSerializer(serializers.Serializer):
         ),
     )
 
-    class Meta:
-        """Names the schema component."""
-
-        ref_name = "Group"
-
 
 class GroupListApi(APIView):
     """GET and POST /holders/{user_id}/groups: the caller's groups."""
 
+    @extend_schema_serializer(component_name="GroupInput")
     class InputSerializer(StrictInputSerializer):
-        """The request."""
+        """A new group: its name, target and optional date."""
 
         name = serializers.CharField(max_length=bounds.NAME_MAX_LENGTH)
         target_amount = fields.AmountField()
@@ -119,11 +112,6 @@ class GroupListApi(APIView):
             default=None,
             help_text="YYYY-MM-DD, today (UTC) or later; null: none.",
         )
-
-        class Meta:
-            """Names the schema component."""
-
-            ref_name = "GroupInput"
 
         def validate_target_date(self, value: dt.date | None) -> dt.date | None:
             """Refuses a target date already past (UTC)."""
@@ -137,15 +125,11 @@ class GroupListApi(APIView):
             """Converts the target to minor units of the currency."""
             return target_in(attrs)
 
+    @extend_schema_serializer(component_name="GroupList")
     class OutputSerializer(serializers.Serializer):
-        """The response."""
+        """The groups the holder is a member of, newest first."""
 
         results = GroupSerializer(many=True)
-
-        class Meta:
-            """Names the schema component."""
-
-            ref_name = "GroupList"
 
     @extend_schema(
         operation_id="holder_groups_list",
@@ -213,15 +197,11 @@ class GroupDetailApi(APIView):
 class GroupMemberCreateApi(APIView):
     """POST /holders/{user_id}/groups/{group_id}/members: add by email."""
 
+    @extend_schema_serializer(component_name="GroupMemberInput")
     class InputSerializer(StrictInputSerializer):
-        """The request."""
+        """The email of the user to add."""
 
         email = serializers.EmailField(max_length=bounds.EMAIL_MAX_LENGTH)
-
-        class Meta:
-            """Names the schema component."""
-
-            ref_name = "GroupMemberInput"
 
     @extend_schema(
         operation_id="holder_group_members_create",
@@ -281,8 +261,9 @@ class GroupMembershipApi(APIView):
 class GroupContributionCreateApi(APIView):
     """POST /holders/{user_id}/groups/{group_id}/contributions."""
 
+    @extend_schema_serializer(component_name="GroupContributionInput")
     class InputSerializer(StrictInputSerializer):
-        """The request."""
+        """How much to move from savings into the pot, and a message."""
 
         amount = fields.AmountField()
         currency = fields.CurrencyField(
@@ -296,22 +277,13 @@ class GroupContributionCreateApi(APIView):
             help_text="Shown to the group with the contribution.",
         )
 
-        class Meta:
-            """Names the schema component."""
-
-            ref_name = "GroupContributionInput"
-
+    @extend_schema_serializer(component_name="GroupContribution")
     class OutputSerializer(serializers.Serializer):
         """The response: the member's transaction, balances and the group."""
 
         transaction = TransactionSerializer()
         balances = BalancesSerializer()
         group = GroupSerializer(help_text="Right after the contribution.")
-
-        class Meta:
-            """Names the schema component."""
-
-            ref_name = "GroupContribution"
 
     @links(201, **TRANSACTION_LINKS)
     @extend_schema(

@@ -12,6 +12,7 @@ from django.conf import settings
 from drf_spectacular.utils import (
     PolymorphicProxySerializer,
     extend_schema,
+    extend_schema_serializer,
 )
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -44,8 +45,9 @@ from config.serializers import StrictInputSerializer
 class CreditCreateApi(APIView):
     """POST /holders/{user_id}/credits: money in, split by plan."""
 
+    @extend_schema_serializer(component_name="CreditInput")
     class InputSerializer(StrictInputSerializer):
-        """The request."""
+        """A credit: amount, currency, where it came from and a note."""
 
         amount = fields.AmountField()
         currency = fields.CurrencyField(required=False)
@@ -62,24 +64,15 @@ class CreditCreateApi(APIView):
             default="",
         )
 
-        class Meta:
-            """Names the schema component."""
-
-            ref_name = "CreditInput"
-
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             """Converts the amount to minor units of the currency."""
             currency = attrs.get("currency") or settings.DEFAULT_CURRENCY
             amount = amount_in(attrs, currency)
             return {**attrs, "currency": currency, "amount": amount}
 
+    @extend_schema_serializer(component_name="Credit")
     class OutputSerializer(MovementSerializer):
-        """The response."""
-
-        class Meta:
-            """Names the schema component."""
-
-            ref_name = "Credit"
+        """The credit and the balances right after it."""
 
     @links(201, **TRANSACTION_LINKS)
     @extend_schema(
@@ -120,8 +113,9 @@ class TransferCreateApi(APIView):
     main, within what the plan's holding period allows.
     """
 
+    @extend_schema_serializer(component_name="TransferInput")
     class InputSerializer(StrictInputSerializer):
-        """The request."""
+        """A transfer to another holder, or a release of savings to main."""
 
         kind = serializers.ChoiceField(
             choices=transfers.KINDS, default=transfers.TRANSFER
@@ -141,11 +135,6 @@ class TransferCreateApi(APIView):
             default="",
         )
 
-        class Meta:
-            """Names the schema component."""
-
-            ref_name = "TransferInput"
-
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             """Checks ``to_account`` against the kind; amount to minor units.
 
@@ -159,6 +148,7 @@ class TransferCreateApi(APIView):
             amount = amount_in(attrs, currency)
             return {**attrs, "currency": currency, "amount": amount}
 
+    @extend_schema_serializer(component_name="TransferToInput")
     class TransferDocument(InputSerializer):
         """A transfer: to another holder's main account (documents only)."""
 
@@ -169,11 +159,7 @@ class TransferCreateApi(APIView):
             help_text="The recipient's main account id."
         )
 
-        class Meta:
-            """Names the schema component."""
-
-            ref_name = "TransferToInput"
-
+    @extend_schema_serializer(component_name="SavingsReleaseInput")
     class ReleaseDocument(InputSerializer):
         """A savings release: no recipient (documents only)."""
 
@@ -182,18 +168,9 @@ class TransferCreateApi(APIView):
             required=False, help_text="Absent or null: no recipient."
         )
 
-        class Meta:
-            """Names the schema component."""
-
-            ref_name = "SavingsReleaseInput"
-
+    @extend_schema_serializer(component_name="Transfer")
     class OutputSerializer(MovementSerializer):
         """The response: the holder's ``transfer_out`` or release."""
-
-        class Meta:
-            """Names the schema component."""
-
-            ref_name = "Transfer"
 
     @links(201, **TRANSACTION_LINKS)
     @extend_schema(
@@ -253,8 +230,9 @@ class TransferCreateApi(APIView):
 class WithdrawalCreateApi(APIView):
     """POST /holders/{user_id}/withdrawals: money out of main (an expense)."""
 
+    @extend_schema_serializer(component_name="WithdrawalInput")
     class InputSerializer(StrictInputSerializer):
-        """The request."""
+        """A withdrawal: amount, currency, what it was for and a note."""
 
         amount = fields.AmountField()
         currency = fields.CurrencyField(required=False)
@@ -272,11 +250,6 @@ class WithdrawalCreateApi(APIView):
             default="",
         )
 
-        class Meta:
-            """Names the schema component."""
-
-            ref_name = "WithdrawalInput"
-
         def validate_category(self, value: str | None) -> str | None:
             """A blank category is none."""
             return value or None
@@ -287,13 +260,9 @@ class WithdrawalCreateApi(APIView):
             amount = amount_in(attrs, currency)
             return {**attrs, "currency": currency, "amount": amount}
 
+    @extend_schema_serializer(component_name="Withdrawal")
     class OutputSerializer(MovementSerializer):
-        """The response."""
-
-        class Meta:
-            """Names the schema component."""
-
-            ref_name = "Withdrawal"
+        """The withdrawal and the balances right after it."""
 
     @links(201, **TRANSACTION_LINKS)
     @extend_schema(
@@ -324,8 +293,9 @@ class WithdrawalCreateApi(APIView):
 class ConversionCreateApi(APIView):
     """POST /holders/{user_id}/conversions: between the holder's wallets."""
 
+    @extend_schema_serializer(component_name="ConversionInput")
     class InputSerializer(StrictInputSerializer):
-        """The request."""
+        """A conversion: from and to which currency, and how much."""
 
         from_currency = fields.CurrencyField()
         to_currency = fields.CurrencyField()
@@ -336,11 +306,6 @@ class ConversionCreateApi(APIView):
             allow_blank=True,
             default="",
         )
-
-        class Meta:
-            """Names the schema component."""
-
-            ref_name = "ConversionInput"
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             """Refuses one currency; amount to minor units of the source.
@@ -356,18 +321,14 @@ class ConversionCreateApi(APIView):
             amount = amount_in(attrs, attrs["from_currency"])
             return {**attrs, "amount": amount}
 
+    @extend_schema_serializer(component_name="Conversion")
     class OutputSerializer(serializers.Serializer):
-        """The response."""
+        """The conversion, its rate and both currencies' balances after it."""
 
         transaction = TransactionSerializer()
         rate = RateSerializer(help_text="The rate the conversion applied.")
         balances = BalancesSerializer(help_text="In `from_currency`.")
         to_balances = BalancesSerializer(help_text="In `to_currency`.")
-
-        class Meta:
-            """Names the schema component."""
-
-            ref_name = "Conversion"
 
     @links(201, **TRANSACTION_LINKS)
     @extend_schema(

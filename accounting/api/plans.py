@@ -4,6 +4,7 @@ import uuid
 
 from drf_spectacular.utils import (
     extend_schema,
+    extend_schema_serializer,
 )
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -29,15 +30,11 @@ from config.serializers import StrictInputSerializer
 class PlanListApi(APIView):
     """GET /plans: the active plans."""
 
+    @extend_schema_serializer(component_name="PlanList")
     class OutputSerializer(serializers.Serializer):
-        """The response."""
+        """The plans on offer."""
 
         results = PlanSerializer(many=True)
-
-        class Meta:
-            """Names the schema component."""
-
-            ref_name = "PlanList"
 
     @extend_schema(
         operation_id="plans_list",
@@ -53,15 +50,11 @@ class PlanListApi(APIView):
 class HolderPlanApi(APIView):
     """GET and PUT /holders/{user_id}/plan: the holder's plan choice."""
 
+    @extend_schema_serializer(component_name="HolderPlanInput")
     class InputSerializer(StrictInputSerializer):
-        """The request."""
+        """The plan to select, or null to clear the choice."""
 
         plan_id = serializers.CharField(allow_null=True)
-
-        class Meta:
-            """Names the schema component."""
-
-            ref_name = "HolderPlanInput"
 
     @extend_schema(
         operation_id="holder_plan_get",

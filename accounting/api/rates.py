@@ -3,6 +3,7 @@
 from django.utils import timezone
 from drf_spectacular.utils import (
     extend_schema,
+    extend_schema_serializer,
 )
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -25,27 +26,19 @@ from config.serializers import StrictInputSerializer
 class RateListApi(APIView):
     """GET /rates: per currency pair, the rate valid now."""
 
+    @extend_schema_serializer(component_name="RateQuery")
     class InputSerializer(StrictInputSerializer):
-        """The request."""
+        """Optionally one base currency; the holder asking."""
 
         base = fields.CurrencyField(required=False)
         holder = serializers.UUIDField(required=False)
 
-        class Meta:
-            """Names the schema component."""
-
-            ref_name = "RateQuery"
-
+    @extend_schema_serializer(component_name="RateList")
     class OutputSerializer(serializers.Serializer):
-        """The response."""
+        """The rates valid at ``at``, by base then quote."""
 
         at = serializers.DateTimeField()
         results = RateSerializer(many=True)
-
-        class Meta:
-            """Names the schema component."""
-
-            ref_name = "RateList"
 
     @extend_schema(
         operation_id="rates_list",

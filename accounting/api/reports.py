@@ -9,7 +9,7 @@ import uuid
 
 from django.conf import settings
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -46,8 +46,9 @@ class ReportGroupSerializer(serializers.Serializer):
 class ReportSummaryApi(APIView):
     """GET /holders/{user_id}/reports/summary: a grouped report."""
 
+    @extend_schema_serializer(component_name="ReportQuery")
     class InputSerializer(StrictInputSerializer):
-        """The request."""
+        """The range, the grouping and the currency of the report."""
 
         group_by = serializers.ChoiceField(choices=reports.GROUP_BY)
         to = fields.InstantField(
@@ -56,11 +57,6 @@ class ReportSummaryApi(APIView):
             help_text="The last instant included; default: now.",
         )
         currency = fields.CurrencyField(required=False)
-
-        class Meta:
-            """Names the schema component."""
-
-            ref_name = "ReportQuery"
 
         def get_fields(self) -> dict[str, serializers.Field]:
             """Adds ``from``, a Python keyword, as a field name."""
@@ -72,6 +68,7 @@ class ReportSummaryApi(APIView):
                 **super().get_fields(),
             }
 
+    @extend_schema_serializer(component_name="ReportSummary")
     class OutputSerializer(serializers.Serializer):
         """The response: totals, then the groups that add up to them."""
 
@@ -93,11 +90,6 @@ class ReportSummaryApi(APIView):
             help_text='saved / income in percent ("12.50"); null: no income.',
         )
         groups = ReportGroupSerializer(many=True)
-
-        class Meta:
-            """Names the schema component."""
-
-            ref_name = "ReportSummary"
 
         def get_fields(self) -> dict[str, serializers.Field]:
             """Adds ``from``, a Python keyword, as a field name."""

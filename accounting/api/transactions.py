@@ -4,6 +4,7 @@ import uuid
 
 from drf_spectacular.utils import (
     extend_schema,
+    extend_schema_serializer,
 )
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -28,8 +29,9 @@ from config.serializers import StrictInputSerializer
 class TransactionListApi(APIView):
     """GET /holders/{user_id}/transactions: keyset-paginated history."""
 
+    @extend_schema_serializer(component_name="TransactionQuery")
     class InputSerializer(StrictInputSerializer):
-        """The request."""
+        """Filters (range, kind, currency) and paging (limit, cursor, order)."""
 
         to = fields.InstantField(required=False, end_of_day=True)
         kind = serializers.ChoiceField(
@@ -44,11 +46,6 @@ class TransactionListApi(APIView):
         cursor = serializers.CharField(required=False)
         order = serializers.ChoiceField(choices=["desc", "asc"], default="desc")
 
-        class Meta:
-            """Names the schema component."""
-
-            ref_name = "TransactionQuery"
-
         def get_fields(self) -> dict[str, serializers.Field]:
             """Adds ``from``, a Python keyword, as a field name."""
             return {
@@ -56,16 +53,12 @@ class TransactionListApi(APIView):
                 **super().get_fields(),
             }
 
+    @extend_schema_serializer(component_name="TransactionPage")
     class OutputSerializer(serializers.Serializer):
-        """The response."""
+        """One page of transactions and the cursor of the next."""
 
         results = TransactionSerializer(many=True)
         next_cursor = serializers.CharField(allow_null=True)
-
-        class Meta:
-            """Names the schema component."""
-
-            ref_name = "TransactionPage"
 
     @extend_schema(
         operation_id="holder_transactions_list",
