@@ -21,13 +21,13 @@ from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminSplitDateTime
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
 from accounting import errors, models, selectors, services
 from config import money
-from config.admin import ReadOnlyMixin, ReadOnlyModelAdmin
+from config.admin import ReadOnlyMixin, ReadOnlyModelAdmin, ServiceModelAdmin
 
 # The service's name in the branding (templates/admin/base_site.html).
 admin.site.site_header = "accounting"
@@ -107,33 +107,6 @@ def show_error(
     form.add_error(field if field in form.fields else None, error.detail)
 
 
-class ServiceAdmin(admin.ModelAdmin):
-    """A model admin whose form checks with a service and saves through it.
-
-    Should the service still refuse while saving (another staff member
-    deactivated the plan, a user event closed the holder, since the form
-    was checked), the view's transaction is rolled back, nothing is
-    written, and the form comes back with the service's error instead of
-    a server error.
-    """
-
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        """The add or change form; a service's late refusal shown on it."""
-        try:
-            return super().changeform_view(
-                request, object_id, form_url, extra_context
-            )
-        except errors.AccountingError as error:
-            self.message_user(request, str(error), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
-
-
 class PlanForm(forms.ModelForm):
     """Edits a plan with one ``value``: a percent or a flat amount.
 
@@ -193,7 +166,7 @@ class PlanForm(forms.ModelForm):
 
 
 @admin.register(models.Plan)
-class PlanAdmin(ServiceAdmin):
+class PlanAdmin(ServiceModelAdmin):
     """Create, edit and (de)activate plans; never delete them."""
 
     form = PlanForm
@@ -316,7 +289,7 @@ class RateForm(forms.ModelForm):
 
 
 @admin.register(models.Rate)
-class RateAdmin(ServiceAdmin):
+class RateAdmin(ServiceModelAdmin):
     """Rates with their history: added, never changed or deleted."""
 
     form = RateForm
@@ -415,7 +388,7 @@ class HolderForm(forms.ModelForm):
 
 
 @admin.register(models.Holder)
-class HolderAdmin(ServiceAdmin):
+class HolderAdmin(ServiceModelAdmin):
     """Holders come from user events; staff only choose their plan."""
 
     form = HolderForm
@@ -755,7 +728,7 @@ class CategoryForm(forms.ModelForm):
 
 
 @admin.register(models.Category)
-class CategoryAdmin(ServiceAdmin):
+class CategoryAdmin(ServiceModelAdmin):
     """Add, rename and (de)activate suggested categories; never delete.
 
     Withdrawals keep their category as text, so renaming or deactivating

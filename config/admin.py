@@ -2,8 +2,10 @@
 
 from typing import Any
 
-from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+
+from config.errors import DomainError
 
 
 class ReadOnlyMixin:
@@ -35,3 +37,34 @@ class ReadOnlyMixin:
 
 class ReadOnlyModelAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Lists and shows rows that only the services write."""
+
+
+class ServiceFormMixin:
+    """A model admin whose form checks with a service and saves through it.
+
+    Should the service still refuse while saving, after the form's checks
+    passed (another staff member changed the row, a user event closed the
+    holder, another user took the email), the view's transaction is rolled
+    back, nothing is written, and the form comes back with the service's
+    error instead of a server error.
+    """
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        """The add or change form; a service's late refusal shown on it."""
+        try:
+            return super().changeform_view(
+                request, object_id, form_url, extra_context
+            )
+        except DomainError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
+class ServiceModelAdmin(ServiceFormMixin, admin.ModelAdmin):
+    """A model admin of rows written through a service."""

@@ -17,9 +17,9 @@ from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms import ModelForm
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest
 
-from config.admin import ReadOnlyModelAdmin
+from config.admin import ReadOnlyModelAdmin, ServiceFormMixin
 from users import services
 from users.errors import UsersError
 from users.models import OutboxEvent, User
@@ -119,7 +119,7 @@ class PasswordResetForm(auth_forms.AdminPasswordChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(auth_admin.UserAdmin):
+class UserAdmin(ServiceFormMixin, auth_admin.UserAdmin):
     """Staff manage users; every write goes through the services."""
 
     form = UserChangeForm
@@ -245,27 +245,6 @@ class UserAdmin(auth_admin.UserAdmin):
                 groups=data["groups"],
                 permissions=data["user_permissions"],
             )
-
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        """The add or change form; a service's late refusal shown on it.
-
-        Should the service refuse while saving, after the form's checks
-        (another user took the email meanwhile), the view's transaction is
-        rolled back and the form comes back with the error.
-        """
-        try:
-            return super().changeform_view(
-                request, object_id, form_url, extra_context
-            )
-        except UsersError as error:
-            self.message_user(request, error.detail, messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
     @admin.action(description="Soft delete selected users")
     def soft_delete(
