@@ -154,21 +154,6 @@ class TransactionNotFoundError(AccountingError):
     default_detail = "No transaction with that id."
 
 
-class IdempotencyKeyReusedError(AccountingError):
-    """The key was used before for a different request."""
-
-    error_code = Code.IDEMPOTENCY_KEY_REUSED
-    default_detail = "This Idempotency-Key was used with a different request."
-
-
-class IdempotencyKeyInFlightError(AccountingError):
-    """A request with the same key is still running."""
-
-    error_code = Code.IDEMPOTENCY_KEY_IN_FLIGHT
-    default_detail = "A request with this Idempotency-Key is in progress."
-    retry_after = 1
-
-
 class InvalidRangeError(AccountingError):
     """``from`` is after ``to``."""
 

@@ -89,17 +89,3 @@ class InvalidTokenError(UsersError):
 
     error_code = Code.INVALID_TOKEN
     default_detail = "The refresh token is invalid, expired or revoked."
-
-
-class IdempotencyKeyInFlightError(UsersError):
-    """A sign-up with the same key is still running."""
-
-    error_code = Code.IDEMPOTENCY_KEY_IN_FLIGHT
-    default_detail = "A request with this Idempotency-Key is still running."
-
-
-class IdempotencyKeyReusedError(UsersError):
-    """The key was used before for another sign-up."""
-
-    error_code = Code.IDEMPOTENCY_KEY_REUSED
-    default_detail = "This Idempotency-Key was used with another request."

@@ -354,11 +354,7 @@ class SignupResult:
 
 
 # Sign-ups come before any user: their keys are unique across the table.
-SIGNUP_KEYS = store.KeyTable(
-    IdempotencyKey,
-    in_flight=errors.IdempotencyKeyInFlightError,
-    reused=errors.IdempotencyKeyReusedError,
-)
+SIGNUP_KEYS = store.KeyTable(IdempotencyKey)
 
 
 @transaction.atomic

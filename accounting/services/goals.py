@@ -166,8 +166,8 @@ def goal_set(
         replayed), and no journal header: a goal moves no money.
 
     Raises:
-        IdempotencyKeyInFlightError: Same key, first request running.
-        IdempotencyKeyReusedError: Same key, different request.
+        KeyInFlightError: Same key, first request running.
+        KeyReusedError: Same key, different request.
         HolderNotReadyError: The holder is unknown (not created yet).
         HolderClosedError: The holder is closed.
         GoalInvalidError: See :func:`goal_create` (nothing is written).

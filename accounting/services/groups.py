@@ -112,8 +112,8 @@ def group_start(
         or replayed), and no journal header: opening a pot moves no money.
 
     Raises:
-        IdempotencyKeyInFlightError: Same key, first request running.
-        IdempotencyKeyReusedError: Same key, different request.
+        KeyInFlightError: Same key, first request running.
+        KeyReusedError: Same key, different request.
         HolderNotReadyError: The holder is unknown (not created yet).
         HolderClosedError: The holder is closed.
     """

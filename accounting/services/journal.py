@@ -58,12 +58,7 @@ class KeyedResult:
 # SQLite default (where UUIDs are hex text and decimals come back as floats).
 
 # A holder's keys: unique per holder (decision 6).
-_KEYS = store.KeyTable(
-    models.IdempotencyKey,
-    scope="holder",
-    in_flight=errors.IdempotencyKeyInFlightError,
-    reused=errors.IdempotencyKeyReusedError,
-)
+_KEYS = store.KeyTable(models.IdempotencyKey, scope="holder")
 
 # The caller's main and savings accounts in some currencies (and possibly
 # one more customer account, a transfer's recipient), each with its
@@ -147,8 +142,8 @@ def _replay(
     """Returns the stored response of a retried request, else None.
 
     Raises:
-        IdempotencyKeyInFlightError: Same key, first request running.
-        IdempotencyKeyReusedError: Same key, different request.
+        KeyInFlightError: Same key, first request running.
+        KeyReusedError: Same key, different request.
     """
     if key is None:
         return None
@@ -517,8 +512,8 @@ def idempotent(
         The service, answering a :class:`KeyedResult`.
 
     Raises:
-        IdempotencyKeyInFlightError: Same key, first request running.
-        IdempotencyKeyReusedError: Same key, different request.
+        KeyInFlightError: Same key, first request running.
+        KeyReusedError: Same key, different request.
     """
     if apply is None:
         return functools.partial(idempotent, pipelined=pipelined)

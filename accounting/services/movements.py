@@ -109,8 +109,8 @@ def credit_apply(
         ``{transaction, balances}``, new or replayed.
 
     Raises:
-        IdempotencyKeyInFlightError: Same key, first request running.
-        IdempotencyKeyReusedError: Same key, different request.
+        KeyInFlightError: Same key, first request running.
+        KeyReusedError: Same key, different request.
         HolderNotReadyError: The holder is unknown (not created yet).
         HolderClosedError: The holder is closed.
         AccountNotOpenError: No wallet in that currency.

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from accounting import errors, models, selectors, services
 from accounting.tests import factories
+from config.idempotency import store
 
 
 def in_thread(function):
@@ -97,7 +98,7 @@ def test_the_same_credit_twenty_times_applies_once(holder):
                 idempotency_key="same",
                 request_hash="same-body",
             )
-        except errors.IdempotencyKeyInFlightError as error:
+        except store.KeyInFlightError as error:
             return error
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=20) as pool:
@@ -111,7 +112,7 @@ def test_the_same_credit_twenty_times_applies_once(holder):
         o for o in outcomes if isinstance(o, services.KeyedResult)
         and o.replayed
     ]  # fmt: skip
-    in_flight = [o for o in outcomes if isinstance(o, errors.AccountingError)]
+    in_flight = [o for o in outcomes if isinstance(o, store.KeyInFlightError)]
     assert len(applied) == 1
     assert len(applied) + len(replayed) + len(in_flight) == 20
     assert all(r.body == applied[0].body for r in replayed)

@@ -16,28 +16,47 @@ tests run on PostgreSQL only.
 """
 
 import functools
-from collections.abc import Callable
 from typing import Any
 
 from django.db import connection, models
 from django.utils import timezone
 
 from config import sql
+from config.errors import Code, DomainError
 from config.idempotency import fingerprints
+
+
+class KeyInFlightError(DomainError):
+    """The key's first request is still running: retry in a moment."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            code=Code.IDEMPOTENCY_KEY_IN_FLIGHT,
+            detail="A request with this Idempotency-Key is still running.",
+            retry_after=1,
+        )
+
+
+class KeyReusedError(DomainError):
+    """The key was stored with another request: a client's mistake."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            code=Code.IDEMPOTENCY_KEY_REUSED,
+            detail="This Idempotency-Key was used with a different request.",
+        )
+
 
 # The columns every key table has, in the order they are written.
 _STORED = ("key", "request_hash", "response_body")
 
 
 class KeyTable:
-    """A service's table of keys, and the errors it refuses keys with.
+    """A service's table of keys.
 
     Args:
         model: The key model: ``key``, ``request_hash`` and
             ``response_body`` fields, and the scope's.
-        in_flight: Builds the error for a key whose first request still
-            runs.
-        reused: Builds the error for a key sent with another request.
         scope: The field keys are unique within (``"holder"``); None when
             they are unique across the table.
     """
@@ -46,13 +65,9 @@ class KeyTable:
         self,
         model: type[models.Model],
         *,
-        in_flight: Callable[[], Exception],
-        reused: Callable[[], Exception],
         scope: str | None = None,
     ) -> None:
         self.model = model
-        self.in_flight = in_flight
-        self.reused = reused
         self.scope = scope
 
     @functools.cached_property
@@ -86,7 +101,7 @@ class KeyTable:
         (and takes its snapshot) once the lock is held.
 
         Raises:
-            Exception: ``in_flight()``: another request holds the key.
+            KeyInFlightError: Another request holds the key.
         """
         params = [key]
         if self.scope is not None:
@@ -100,7 +115,7 @@ class KeyTable:
                 )
             lookup.execute(self._lookup_sql, params)
             if postgresql and not lock.fetchone()[0]:
-                raise self.in_flight()
+                raise KeyInFlightError()
             return lookup.fetchone()
 
     def replay(
@@ -122,16 +137,15 @@ class KeyTable:
             key (the write goes on, then :meth:`save`).
 
         Raises:
-            Exception: ``in_flight()``: the same key's first request is
-                still running; ``reused()``: the key was stored with
-                another request.
+            KeyInFlightError: The same key's first request still runs.
+            KeyReusedError: The key was stored with another request.
         """
         row = self._claim(key, scope)
         if row is None:
             return None
         stored_hash, body = row
         if not fingerprints.same_request(stored_hash, request_hash):
-            raise self.reused()
+            raise KeyReusedError()
         field = self.model._meta.get_field("response_body")
         return field.from_db_value(body, None, connection)
 

@@ -3,6 +3,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from accounting import errors
 from accounting.api import problems
+from config.idempotency import store
 from config.testing import assert_statuses_documented
 
 
@@ -33,7 +34,7 @@ def test_every_error_has_a_status_and_knows_no_http(error):
     [
         (errors.InsufficientFundsError("Short."), 422, None),
         (errors.HolderNotReadyError(), 409, "1"),
-        (errors.IdempotencyKeyInFlightError(), 409, "1"),
+        (store.KeyInFlightError(), 409, "1"),
         (errors.InvalidRangeError(), 400, None),
         (errors.GoalInvalidError("name", "Blank."), 400, None),
     ],

@@ -8,6 +8,7 @@ from django.db import connection, connections, transaction
 from accounting import errors, models, services
 from accounting.tests import factories
 from accounting.tests.conftest import ledger_counts
+from config.idempotency import store
 
 
 def credit(holder_id, amount=1000, key="key-1", request_hash=None):
@@ -41,7 +42,7 @@ def test_a_key_reused_for_another_request_is_refused(holder):
     credit(holder.pk, amount=1000)
     counts = ledger_counts()
 
-    with pytest.raises(errors.IdempotencyKeyReusedError) as caught:
+    with pytest.raises(store.KeyReusedError) as caught:
         credit(holder.pk, amount=2000)
 
     assert caught.value.code == "idempotency_key_reused"
@@ -86,7 +87,7 @@ def test_a_key_in_flight_is_refused_with_409(holder):
     thread.start()
     assert held.wait(10)
     try:
-        with pytest.raises(errors.IdempotencyKeyInFlightError) as caught:
+        with pytest.raises(store.KeyInFlightError) as caught:
             credit(holder.pk)
         assert caught.value.code == "idempotency_key_in_flight"
     finally:

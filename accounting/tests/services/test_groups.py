@@ -18,6 +18,7 @@ from accounting.tests.conftest import (
     postings,
     wallet,
 )
+from config.idempotency import store
 
 pytestmark = pytest.mark.django_db
 
@@ -425,7 +426,7 @@ def test_a_contribution_is_idempotent_with_a_key(group, ben, ana):
     assert again.body["group"]["total"] == "7.00"
     assert models.Transaction.objects.filter(holder=ben).count() == 2
     assert models.Account.objects.get(pk=group.pot_id).balance == 1_000
-    with pytest.raises(errors.IdempotencyKeyReusedError):
+    with pytest.raises(store.KeyReusedError):
         contribute(ben, group, 701, idempotency_key="k1", request_hash="h2")
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounting import errors, models, services
 from accounting.tests.conftest import ledger_state
+from config.idempotency import store
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,7 +79,7 @@ def test_a_key_reused_for_another_request_is_refused(holder, creation):
     create(creation, holder)
     before = state(creation)
 
-    with pytest.raises(errors.IdempotencyKeyReusedError) as caught:
+    with pytest.raises(store.KeyReusedError) as caught:
         create(creation, holder, name="Car", request_hash="other")
 
     assert caught.value.code == "idempotency_key_reused"
@@ -145,7 +146,7 @@ def test_keys_are_shared_with_money_movements(holder, creation):
     )
     before = state(creation)
 
-    with pytest.raises(errors.IdempotencyKeyReusedError):
+    with pytest.raises(store.KeyReusedError):
         create(creation, holder)
 
     assert state(creation) == before
@@ -170,7 +171,7 @@ def test_a_key_in_flight_is_refused_with_409(holder, creation):
     try:
         assert held.wait(10)
         before = state(creation)
-        with pytest.raises(errors.IdempotencyKeyInFlightError) as caught:
+        with pytest.raises(store.KeyInFlightError) as caught:
             create(creation, holder)
         assert caught.value.code == "idempotency_key_in_flight"
         assert caught.value.retry_after == 1

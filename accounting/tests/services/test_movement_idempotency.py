@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from accounting import errors, models, services
 from accounting.tests import factories
 from accounting.tests.conftest import ledger_state, wallet
+from config.idempotency import store
 
 pytestmark = pytest.mark.usefixtures("deferred_constraints")
 
@@ -114,7 +115,7 @@ def test_a_key_reused_for_another_request_is_refused(parties, move):
     move(parties, 500, idempotency_key="k", request_hash="h")
     state = ledger_state()
 
-    with pytest.raises(errors.IdempotencyKeyReusedError) as caught:
+    with pytest.raises(store.KeyReusedError) as caught:
         move(parties, 600, idempotency_key="k", request_hash="other")
 
     assert caught.value.code == "idempotency_key_reused"
@@ -134,7 +135,7 @@ def test_a_credits_key_is_not_a_movements_key(parties, move):
     )
     state = ledger_state()
 
-    with pytest.raises(errors.IdempotencyKeyReusedError):
+    with pytest.raises(store.KeyReusedError):
         move(parties, 100, idempotency_key="k", request_hash="movement")
 
     assert ledger_state() == state
@@ -192,7 +193,7 @@ def test_a_key_in_flight_is_refused_with_409(holder, move):
     try:
         assert held.wait(10)
         state = ledger_state()
-        with pytest.raises(errors.IdempotencyKeyInFlightError) as caught:
+        with pytest.raises(store.KeyInFlightError) as caught:
             move(parties, 500, idempotency_key="k", request_hash="h")
         assert caught.value.code == "idempotency_key_in_flight"
         assert caught.value.retry_after == 1

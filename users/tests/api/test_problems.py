@@ -1,6 +1,7 @@
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
+from config.idempotency import store
 from config.testing import assert_statuses_documented
 from users import errors
 from users.api import problems
@@ -22,17 +23,23 @@ def test_every_error_has_a_status_and_knows_no_http(error) -> None:
 
 
 @pytest.mark.parametrize(
-    ("error", "status"),
+    ("error", "status", "retry_after"),
     [
-        (errors.EmailTakenError(), 409),
-        (errors.WeakPasswordError(errors={"password": ["Too short."]}), 400),
-        (errors.InvalidCredentialsError(), 401),
-        (errors.InvalidTokenError(), 401),
-        (errors.IdempotencyKeyInFlightError(), 409),
-        (errors.IdempotencyKeyReusedError(), 422),
+        (errors.EmailTakenError(), 409, None),
+        (
+            errors.WeakPasswordError(errors={"password": ["Too short."]}),
+            400,
+            None,
+        ),
+        (errors.InvalidCredentialsError(), 401, None),
+        (errors.InvalidTokenError(), 401, None),
+        (store.KeyInFlightError(), 409, "1"),
+        (store.KeyReusedError(), 422, None),
     ],
 )
-def test_the_handler_answers_the_mapped_status(error, status) -> None:
+def test_the_handler_answers_the_mapped_status(
+    error, status, retry_after
+) -> None:
     response = problems.exception_handler(error, {})
 
     assert response.status_code == status
@@ -41,7 +48,7 @@ def test_the_handler_answers_the_mapped_status(error, status) -> None:
         error.detail,
     )
     assert response.data.get("errors") == error.errors
-    assert not response.has_header("Retry-After")
+    assert response.get("Retry-After") == retry_after
 
 
 def test_the_schema_documents_each_code_under_its_status() -> None:

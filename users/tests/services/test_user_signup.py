@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from config.idempotency import store
 from users import services
 from users.errors import UsersError
 from users.models import IdempotencyKey, OutboxEvent, User
@@ -64,7 +65,7 @@ def test_same_key_and_request_replays_without_a_second_user() -> None:
 def test_same_key_with_another_request_is_refused(change: dict) -> None:
     _signup("key-1")
 
-    with pytest.raises(UsersError) as caught:
+    with pytest.raises(store.KeyReusedError) as caught:
         _signup("key-1", **change)
 
     assert caught.value.code == "idempotency_key_reused"
@@ -84,10 +85,11 @@ def test_a_failed_request_stores_no_key() -> None:
 def test_same_key_while_the_first_request_runs_is_in_flight(
     key_in_flight: str,
 ) -> None:
-    with pytest.raises(UsersError) as caught:
+    with pytest.raises(store.KeyInFlightError) as caught:
         _signup(key_in_flight)
 
     assert caught.value.code == "idempotency_key_in_flight"
+    assert caught.value.retry_after == 1
     assert not User.objects.exists()
     assert connection.vendor == "postgresql"
 
