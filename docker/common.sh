@@ -1,10 +1,11 @@
 # Sourced by the entrypoints: picks up the secrets docker/bootstrap.sh made.
 #
-# The compose stack runs `docker/bootstrap.sh` once into a shared volume
-# (SECRETS_DIR, default /secrets). Copying its local.env into VAR_DIR lets
-# config/base.py read it exactly as it does for `make run`: variables set in
-# the container's environment still win over the file.
-SECRETS_DIR=${SECRETS_DIR:-/secrets}
+# The compose stack runs `docker/bootstrap.sh` once; it gives each service a
+# folder of its own secrets (SECRETS_DIR, default /secrets/$SERVICE, the one
+# volume of secrets this container mounts). Copying its local.env into
+# VAR_DIR lets config/base.py read it exactly as it does for `make run`:
+# variables set in the container's environment still win over the file.
+SECRETS_DIR=${SECRETS_DIR:-/secrets/${SERVICE:?set SERVICE}}
 VAR_DIR=${VAR_DIR:-/app/var}
 export VAR_DIR
 mkdir -p "$VAR_DIR"

@@ -39,6 +39,57 @@ def test_bootstrap_writes_secrets_once(tmp_path):
     assert private.read_bytes() == key_before
 
 
+def _values(env_file):
+    return dict(
+        line.split("=", 1)
+        for line in env_file.read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+
+
+def test_each_service_gets_a_folder_of_only_its_own_secrets(tmp_path):
+    env_files = bootstrap.ensure_service_envs(tmp_path)
+
+    shared = _values(tmp_path / "local.env")
+    own = {service: _values(f) for service, f in env_files.items()}
+    assert {s: set(v) for s, v in own.items()} == {
+        s: set(names) for s, names in bootstrap.SERVICE_SECRETS.items()
+    }
+    # Each its own Django key; the tokens agree between caller and callee.
+    assert len({v["DJANGO_SECRET_KEY"] for v in own.values()}) == 3
+    assert (
+        own["users"]["USERS_SERVICE_TOKEN"]
+        == (own["integration"]["USERS_SERVICE_TOKEN"])
+    )
+    assert (
+        own["accounting"]["ACCOUNTING_SERVICE_TOKEN"]
+        == (own["integration"]["ACCOUNTING_SERVICE_TOKEN"])
+    )
+    # Key files are copied into the folder that uses them, and only there.
+    private = tmp_path / "users" / "jwt-private.pem"
+    public = tmp_path / "integration" / "jwt-public.pem"
+    assert own["users"]["JWT_PRIVATE_KEY_FILE"] == str(private)
+    assert own["integration"]["JWT_PUBLIC_KEY_FILE"] == str(public)
+    assert (
+        private.read_bytes()
+        == (tmp_path / shared["JWT_PRIVATE_KEY_FILE"]).read_bytes()
+    )
+    assert sorted(p.name for p in (tmp_path / "integration").iterdir()) == [
+        "jwt-public.pem",
+        "local.env",
+    ]
+    assert sorted(p.name for p in (tmp_path / "accounting").iterdir()) == [
+        "local.env"
+    ]
+    assert stat.S_IMODE(env_files["users"].stat().st_mode) == 0o600
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    before = {service: f.read_text() for service, f in env_files.items()}
+
+    bootstrap.main(["bootstrap", "--per-service", str(tmp_path)])
+
+    assert {s: f.read_text() for s, f in env_files.items()} == before
+
+
 def test_read_key_prefers_the_value_then_the_file(monkeypatch, tmp_path):
     key_file = tmp_path / "key.pem"
     key_file.write_text("FROM FILE")

@@ -17,6 +17,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
 
+from config import bootstrap
+
 # What each service needs, and nothing more.
 OWN_SECRETS = {
     "users": ("DJANGO_SECRET_KEY", "USERS_SERVICE_TOKEN", "JWT_PRIVATE_KEY"),
@@ -143,3 +145,13 @@ def test_a_service_refuses_to_start_without_one_of_them(
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert missing in result.stderr
+
+
+@pytest.mark.parametrize("service", sorted(OWN_SECRETS))
+def test_a_service_starts_from_the_folder_bootstrap_gives_it(service, tmp_path):
+    """What docker/bootstrap.sh writes is all a container needs."""
+    env_files = bootstrap.ensure_service_envs(tmp_path / "secrets")
+
+    check = _run(service, {}, env_files[service].parent, "manage.py", "check")
+
+    assert check.returncode == 0, check.stderr
