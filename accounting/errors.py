@@ -8,6 +8,7 @@ each code with the public status the gateway passes through
 
 import enum
 
+from config import ranges
 from config.errors import Code, DomainError
 
 
@@ -158,7 +159,7 @@ class InvalidRangeError(AccountingError):
     """``from`` is after ``to``."""
 
     error_code = Code.INVALID_RANGE
-    default_detail = "'from' must not be after 'to'."
+    default_detail = ranges.MESSAGE
 
 
 class InvalidCursorError(AccountingError):

@@ -8,7 +8,7 @@ Both ends are inclusive: ``from == to`` is a range of one instant.
 
 import datetime as dt
 
-# How the gateway words the refusal (``invalid_range``).
+# How both edges word the refusal (``invalid_range``).
 MESSAGE = "`from` is after `to`."
 
 

@@ -383,12 +383,13 @@ def user_signup(
         last_name: As for :func:`user_create`.
 
     Returns:
-        The new user, or the one the key's first sign-up created.
+        The rendered user and whether it is a replay of the key's first
+        sign-up.
 
     Raises:
-        UsersError: ``idempotency_key_in_flight``,
-            ``idempotency_key_reused``, or any error of
-            :func:`user_create` (nothing is stored then).
+        KeyInFlightError: The key's first sign-up is still running.
+        KeyReusedError: The key came with another sign-up.
+        UsersError: Any error of :func:`user_create` (nothing is stored).
     """
     fields = {
         "email": email,

@@ -5,9 +5,9 @@ internal API, the Celery task, the admin and management commands. Each runs
 in one database transaction; rules are small named guards (``check_...``,
 in :mod:`.guards`) that raise the domain errors of ``accounting.errors``.
 
-- :mod:`.holders`: user events, wallets, a holder's plan, closing
-  wallets.
-- :mod:`.plans`: the savings plans staff offer.
+- :mod:`.holders`: user events.
+- :mod:`.accounts`: wallets, opened and closed.
+- :mod:`.plans`: the savings plans staff offer, and a holder's choice.
 - :mod:`.movements`: credits, withdrawals, transfers, savings releases and
   conversions, written through :mod:`.journal` (locks, entries,
   idempotency keys).
@@ -22,6 +22,7 @@ applies once per Idempotency-Key (:func:`.journal.idempotent`).
 Callers use the names re-exported here (``services.credit_apply``, ...).
 """
 
+from accounting.services.accounts import account_close, account_open
 from accounting.services.categories import category_save, category_validate
 from accounting.services.goals import (
     goal_create,
@@ -46,10 +47,7 @@ from accounting.services.guards import (
 from accounting.services.holders import (
     EventOutcome,
     UserEvent,
-    account_close,
-    account_open,
     holder_apply_user_event,
-    plan_assign,
 )
 from accounting.services.journal import KeyedResult
 from accounting.services.movements import (
@@ -64,6 +62,7 @@ from accounting.services.movements import (
     withdrawal_apply,
 )
 from accounting.services.plans import (
+    plan_assign,
     plan_save,
     plan_set_active,
     plan_validate,

@@ -10,7 +10,7 @@ model's signal (``accounting/signals.py``).
 from django.db import IntegrityError, transaction
 
 from accounting import errors, models
-from config import bounds, labels
+from config import labels
 
 
 def _taken() -> errors.CategoryInvalidError:
@@ -37,13 +37,12 @@ def category_validate(*, category: models.Category, name: str) -> str:
         CategoryInvalidError: The name is blank or too long once
             normalised, or another category has it.
     """
-    name = labels.normalize(name)
-    if not name or len(name) > bounds.LABEL_MAX_LENGTH:
-        raise errors.CategoryInvalidError(
-            "name",
-            f"A category's name has 1 to {bounds.LABEL_MAX_LENGTH} "
-            "characters once spaces are collapsed and letters case-folded.",
-        )
+    try:
+        name = labels.parse(name)
+    except labels.LabelError as error:
+        raise errors.CategoryInvalidError("name", str(error)) from error
+    if not name:
+        raise errors.CategoryInvalidError("name", "A category needs a name.")
     others = models.Category.objects.exclude(pk=category.pk)
     if others.filter(name=name).exists():
         raise _taken()

@@ -1,10 +1,8 @@
-"""Holders (the accounting side of users), their wallets and plans.
+"""Holders: the accounting side of users, kept in step with user events.
 
-Holders follow user events (created, updated, closed); wallets open per
-currency with the system accounts money moves through; a holder picks one
-of the plans on offer (:func:`plan_assign`; staff keep the plans with
-``accounting.services.plans``); staff close a wallet through
-:func:`account_close`, deleting a user closes them all.
+A user's creation opens the holder and its wallet in the default currency
+(``accounting.services.accounts``); an update changes what accounting
+knows of them; a deletion closes the holder and every wallet.
 """
 
 import dataclasses
@@ -18,8 +16,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounting import errors, models
-from accounting.services.guards import check_holder_open, check_plan_active
+from accounting import models
+from accounting.services.accounts import account_open
 from config import contracts
 
 logger = logging.getLogger(__name__)
@@ -118,7 +116,7 @@ def _holder_set_open(holder: models.Holder, *, is_open: bool) -> None:
 
     Closing stamps the accounts still open with the holder's instant;
     reopening reopens just those, so a wallet staff closed on its own
-    (:func:`account_close`) stays closed.
+    (``accounts.account_close``) stays closed.
     """
     if is_open == (not holder.is_closed):
         return
@@ -176,106 +174,3 @@ def holder_apply_user_event(*, event: UserEvent) -> EventOutcome:
     )
     _holder_set_open(holder, is_open=event.is_active)
     return EventOutcome.APPLIED
-
-
-# --- Accounts and plans -----------------------------------------------------
-
-
-@transaction.atomic
-def account_open(
-    *, holder: models.Holder, currency: str
-) -> list[models.Account]:
-    """Opens a holder's main and savings accounts in a currency.
-
-    Idempotent per currency. Also makes sure the currency's system
-    accounts exist (``world``, ``fx``, ``clearing``), so that money can
-    enter, leave, be converted and be transferred in that currency.
-
-    Args:
-        holder: An open holder.
-        currency: A supported currency code.
-
-    Returns:
-        The holder's accounts in that currency, main first.
-
-    Raises:
-        HolderClosedError: The holder is closed.
-    """
-    check_holder_open(holder)
-    kind = models.Account.Kind
-    models.Account.objects.bulk_create(
-        [
-            *(
-                models.Account(
-                    id=models.Account.system_id(k, currency),
-                    kind=k,
-                    currency=currency,
-                )
-                for k in models.Account.SYSTEM_KINDS
-            ),
-            *(
-                models.Account(holder=holder, kind=k, currency=currency)
-                for k in models.Account.CUSTOMER_KINDS
-            ),
-        ],
-        ignore_conflicts=True,
-    )
-    return sorted(
-        models.Account.objects.filter(holder=holder, currency=currency),
-        key=lambda account: account.kind != kind.MAIN,
-    )
-
-
-@transaction.atomic
-def plan_assign(
-    *, holder: models.Holder, plan: models.Plan | None
-) -> models.Holder:
-    """Selects a holder's savings plan, or clears it with None.
-
-    Args:
-        holder: An open holder.
-        plan: An active plan, or None for no plan.
-
-    Returns:
-        The holder, saved.
-
-    Raises:
-        HolderClosedError: The holder is closed.
-        PlanNotFoundError: The plan is not active.
-    """
-    check_holder_open(holder)
-    if plan is not None:
-        check_plan_active(plan)
-    holder.plan = plan
-    holder.plan_selected_at = timezone.now() if plan else None
-    holder.save(update_fields=["plan", "plan_selected_at", "updated_at"])
-    return holder
-
-
-@transaction.atomic
-def account_close(*, account: models.Account) -> list[models.Account]:
-    """Closes a customer wallet: its main and savings accounts together.
-
-    A closed account accepts no movement (the holder gets
-    ``account_closed``; a sender gets ``account_not_found``). Its balance
-    and history stay as they are, readable to staff and to the holder.
-    Idempotent. Deleting a user closes every wallet the same way.
-
-    Args:
-        account: Either account of the wallet.
-
-    Returns:
-        The wallet's accounts.
-
-    Raises:
-        AccountNotFoundError: A system account (those never close).
-    """
-    if account.holder_id is None:
-        raise errors.AccountNotFoundError()
-    wallet = models.Account.objects.filter(
-        holder_id=account.holder_id, currency=account.currency
-    )
-    # The UPDATE locks the rows itself: a movement holding them finishes
-    # first, and later ones find the wallet closed.
-    wallet.filter(closed_at__isnull=True).update(closed_at=timezone.now())
-    return list(wallet.order_by("kind"))

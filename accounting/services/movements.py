@@ -7,6 +7,12 @@ account time never goes backwards against ``sequence``; checks funds before
 posting (the database refuses a negative balance too); posts entries that
 sum to zero per currency; and stores the idempotency key with the ledger
 write.
+
+:func:`idempotent` adds two keyword arguments to each, the caller's
+``idempotency_key`` (already validated, or None) and the ``request_hash``
+fingerprint of the request, and makes the caller's answer a
+:class:`KeyedResult` (new or replayed); each function below returns the
+answer document it wrote and its transaction.
 """
 
 import datetime as dt
@@ -102,11 +108,9 @@ def credit_apply(
             by :func:`config.labels.normalize` so reports group one
             spelling).
         description: A note shown with the transaction.
-        idempotency_key: The caller's key, already validated, or None.
-        request_hash: The fingerprint of the request (with a key).
 
     Returns:
-        ``{transaction, balances}``, new or replayed.
+        The ``{transaction, balances}`` document and the transaction.
 
     Raises:
         KeyInFlightError: Same key, first request running.
@@ -164,11 +168,9 @@ def withdrawal_apply(
             normalised like a credit's source; blank once normalised is
             no category (NULL).
         description: A note shown with the transaction.
-        idempotency_key: The caller's key, already validated, or None.
-        request_hash: The fingerprint of the request (with a key).
 
     Returns:
-        ``{transaction, balances}``, new or replayed.
+        The ``{transaction, balances}`` document and the transaction.
 
     Raises:
         InsufficientFundsError: Main holds less than the amount.
@@ -247,11 +249,9 @@ def transfer_apply(
         amount: Minor units, > 0.
         currency: The transfer's currency (the recipient's too).
         description: A note shown to both holders.
-        idempotency_key: The sender's key, already validated, or None.
-        request_hash: The fingerprint of the request (with a key).
 
     Returns:
-        The sender's ``{transaction, balances}``, new or replayed.
+        The sender's ``{transaction, balances}`` and its transaction.
 
     Raises:
         SameAccountError, AccountNotFoundError, CurrencyMismatchError: See
@@ -367,11 +367,9 @@ def savings_release_apply(
         amount: Minor units, > 0.
         currency: The wallet's currency.
         description: A note shown with the transaction.
-        idempotency_key: The caller's key, already validated, or None.
-        request_hash: The fingerprint of the request (with a key).
 
     Returns:
-        ``{transaction, balances}``, new or replayed.
+        The ``{transaction, balances}`` document and the transaction.
 
     Raises:
         InsufficientFundsError: Savings hold less than the amount.
@@ -458,11 +456,10 @@ def conversion_apply(
         to_currency: The currency bought.
         amount: Minor units of ``from_currency``, > 0.
         description: A note shown with the transaction.
-        idempotency_key: The caller's key, already validated, or None.
-        request_hash: The fingerprint of the request (with a key).
 
     Returns:
-        ``{transaction, rate, balances, to_balances}``, new or replayed.
+        The ``{transaction, rate, balances, to_balances}`` document and the
+        transaction.
 
     Raises:
         SameCurrencyError: Both currencies are the same.

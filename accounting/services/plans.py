@@ -7,15 +7,18 @@ admin; its form shows the errors of :func:`plan_validate` on its fields,
 and saving goes through :func:`plan_save`, which checks the same rules, so
 a shell or a command gets them as well. Plans are never deleted: they are
 deactivated (:func:`plan_set_active`), since transactions keep snapshots
-of them and holders keep their choice.
+of them and holders keep their choice. A holder picks one of the active
+plans (:func:`plan_assign`).
 """
 
 import dataclasses
 import decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from accounting import errors, models
+from accounting.services.guards import check_holder_open, check_plan_active
 from config import bounds, money
 from config.problems import Code
 
@@ -210,3 +213,29 @@ def plan_set_active(*, plan: models.Plan, is_active: bool) -> models.Plan:
     plan.is_active = is_active
     plan.save(update_fields=["is_active", "updated_at"])
     return plan
+
+
+@transaction.atomic
+def plan_assign(
+    *, holder: models.Holder, plan: models.Plan | None
+) -> models.Holder:
+    """Selects a holder's savings plan, or clears it with None.
+
+    Args:
+        holder: An open holder.
+        plan: An active plan, or None for no plan.
+
+    Returns:
+        The holder, saved.
+
+    Raises:
+        HolderClosedError: The holder is closed.
+        PlanNotFoundError: The plan is not active.
+    """
+    check_holder_open(holder)
+    if plan is not None:
+        check_plan_active(plan)
+    holder.plan = plan
+    holder.plan_selected_at = timezone.now() if plan else None
+    holder.save(update_fields=["plan", "plan_selected_at", "updated_at"])
+    return holder

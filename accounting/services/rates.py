@@ -42,7 +42,7 @@ from config.problems import Code
 
 # The advisory-lock class of rate pairs: pairs are locked with the two-key
 # form of the lock functions, a key space apart from the single 64-bit
-# keys of idempotency (accounting/idempotency.py).
+# keys of idempotency (config/idempotency/fingerprints.py).
 _PAIR_LOCK_CLASS = int.from_bytes(b"RATE", "big")
 # What ``Rate.rate`` (numeric(24, 10)) stores without rounding.
 _RATE_PLACES = 10

@@ -1,4 +1,4 @@
-"""What every public view shares: the caller, idempotency keys, rendering.
+"""What every public view shares: the caller, amounts, ranges, rendering.
 
 Views stay three lines long (parse, call one service function, render) by
 leaning on these helpers.

@@ -35,14 +35,20 @@ def test_rename_and_deactivate():
     )
 
 
+TOO_LONG = "At most 100 characters (after removing extra spaces)."
+
+
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        ("", "A category's name has 1 to 100 characters"),
-        ("   ", "A category's name has 1 to 100 characters"),
-        ("x" * 101, "A category's name has 1 to 100 characters"),
+        ("", "A category needs a name."),
+        ("   ", "A category needs a name."),
+        ("x" * 101, "At most 100 characters (after removing extra spaces)."),
         # 102 characters once case-folded.
-        ("\u00df" * 51, "A category's name has 1 to 100 characters"),
+        (
+            "\u00df" * 51,
+            "At most 100 characters (after removing extra spaces).",
+        ),
         # Another spelling of "rent".
         (" RENT ", "A category with this name already exists."),
     ],
