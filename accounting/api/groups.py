@@ -13,7 +13,6 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -31,7 +30,7 @@ from accounting.api.openapi import (
     movement_errors,
 )
 from accounting.api.outputs import BalancesSerializer, TransactionSerializer
-from config import bounds, fields
+from config import bounds, fields, targets
 from config.idempotency import keys as idempotency_keys
 from config.openapi import IDEMPOTENT_WRITE, internal_problems, links
 from config.problems import Code
@@ -115,11 +114,10 @@ class GroupListApi(APIView):
 
         def validate_target_date(self, value: dt.date | None) -> dt.date | None:
             """Refuses a target date already past (UTC)."""
-            if value is not None and value < timezone.now().date():
-                raise serializers.ValidationError(
-                    "A target date must be today or later."
-                )
-            return value
+            try:
+                return targets.date_check(value)
+            except targets.TargetError as error:
+                raise serializers.ValidationError(str(error)) from error
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             """Converts the target to minor units of the currency."""

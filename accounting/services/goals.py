@@ -15,13 +15,11 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from django.utils import timezone
-
 from accounting import errors, models
 from accounting.selectors import goal_data, goal_get, holder_get
 from accounting.services.guards import check_holder_open
 from accounting.services.journal import idempotent
-from config import bounds, money
+from config import money, targets
 from config.problems import Code
 
 # The fields a change (PATCH) may set.
@@ -29,20 +27,11 @@ GOAL_FIELDS = frozenset({"name", "target_amount", "currency", "target_date"})
 
 
 def _name_valid(name: str) -> str:
-    """Returns the name stripped; not blank, not too long.
-
-    Raises:
-        GoalInvalidError: Blank or too long once stripped.
-    """
-    name = name.strip()
-    if not name:
-        raise errors.GoalInvalidError("name", "A goal needs a name.")
-    if len(name) > bounds.NAME_MAX_LENGTH:
-        raise errors.GoalInvalidError(
-            "name",
-            f"A goal's name has at most {bounds.NAME_MAX_LENGTH} characters.",
-        )
-    return name
+    """Returns the name stripped (:func:`config.targets.name_parse`)."""
+    try:
+        return targets.name_parse(name)
+    except targets.TargetError as error:
+        raise errors.GoalInvalidError("name", str(error)) from error
 
 
 def _target_valid(target_amount: int, currency: str) -> int:
@@ -63,19 +52,11 @@ def _target_valid(target_amount: int, currency: str) -> int:
 
 
 def _date_valid(target_date: dt.date | None) -> dt.date | None:
-    """Returns the date if it is today (UTC) or later, or None.
-
-    A goal is something to reach: a date already past could only ever be
-    missed.
-
-    Raises:
-        GoalInvalidError: The date is before today (UTC).
-    """
-    if target_date is not None and target_date < timezone.now().date():
-        raise errors.GoalInvalidError(
-            "target_date", "A goal's date must be today (UTC) or later."
-        )
-    return target_date
+    """Returns a date not already past (:func:`config.targets.date_check`)."""
+    try:
+        return targets.date_check(target_date)
+    except targets.TargetError as error:
+        raise errors.GoalInvalidError("target_date", str(error)) from error
 
 
 def _target_in(target_amount: int, old: str, new: str) -> int:

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounting import errors, models
 from accounting.services.guards import check_holder_open, check_plan_active
-from config import bounds, money
+from config import money, targets
 from config.problems import Code
 
 # A holding period longer than a century means nothing, and one of a few
@@ -110,12 +110,10 @@ def plan_validate(
             ``invalid_amount`` for a flat amount, else
             ``validation_error``.
     """
-    name = name.strip()
-    if not name or len(name) > bounds.NAME_MAX_LENGTH:
-        raise errors.PlanInvalidError(
-            "name",
-            f"A plan's name has 1 to {bounds.NAME_MAX_LENGTH} characters.",
-        )
+    try:
+        name = targets.name_parse(name)
+    except targets.TargetError as error:
+        raise errors.PlanInvalidError("name", str(error)) from error
     if kind not in models.Plan.Kind.values:
         raise errors.PlanInvalidError(
             "kind", f"A plan's kind is one of {', '.join(models.Plan.Kind)}."

@@ -26,7 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config import bounds, timeparse
+from config import bounds, targets, timeparse
 from config.fields import AmountField, CurrencyField, DayField, InstantField
 from config.idempotency import keys as idempotency_keys
 from config.openapi import IDEMPOTENT_WRITE, links
@@ -88,10 +88,6 @@ class TargetDateField(DayField):
     date is one form only, and a date already past cannot be aimed for.
     """
 
-    default_error_messages = {
-        "past": "A target date is today (UTC) or later.",
-    }
-
     def to_internal_value(self, value: Any) -> dt.date:
         """Parses the date and refuses one in the past.
 
@@ -106,9 +102,10 @@ class TargetDateField(DayField):
                 a date, or before today (UTC).
         """
         date = super().to_internal_value(value)
-        if date < dt.datetime.now(dt.UTC).date():
-            self.fail("past")
-        return date
+        try:
+            return targets.date_check(date)
+        except targets.TargetError as error:
+            raise serializers.ValidationError(str(error)) from error
 
 
 def _target_date() -> TargetDateField:
