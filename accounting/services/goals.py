@@ -40,14 +40,17 @@ def _target_valid(target_amount: int, currency: str) -> int:
     Raises:
         GoalInvalidError: ``invalid_amount``.
     """
-    maximum = money.MAX_MAJOR_UNITS * 10 ** money.exponent(currency)
-    if not 0 < target_amount <= maximum:
+    major = decimal.Decimal(target_amount).scaleb(-money.exponent(currency))
+    try:
+        if target_amount <= 0:
+            raise money.MoneyError(
+                Code.INVALID_AMOUNT, "A target is above zero."
+            )
+        money.check_maximum(major, currency)
+    except money.MoneyError as error:
         raise errors.GoalInvalidError(
-            "target_amount",
-            f"A target is above zero and at most {money.MAX_MAJOR_UNITS:,} "
-            f"{currency}.",
-            code=Code.INVALID_AMOUNT,
-        )
+            "target_amount", str(error), code=Code.INVALID_AMOUNT
+        ) from error
     return target_amount
 
 

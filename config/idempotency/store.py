@@ -11,8 +11,8 @@ On PostgreSQL a transaction-scoped advisory lock on ``(scope, key)`` tells
 a retry (the first request committed: its key is found) from a duplicate
 still running (the lock is held: refused at once rather than queued).
 SQLite (the embedded default) runs one writer at a time (``BEGIN
-IMMEDIATE``), so no request is ever in flight beside another there; the
-tests run on PostgreSQL only.
+IMMEDIATE``), so no request is ever in flight beside another there, and
+no lock is taken.
 """
 
 import functools
