@@ -27,7 +27,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
-from config import labels, money, timeparse
+from config import labels, money, targets, timeparse
 from config.problems import Code
 
 
@@ -151,6 +151,20 @@ class DayField(serializers.DateField):
         if not isinstance(value, str) or not _DAY.match(value):
             self.fail("invalid", format="YYYY-MM-DD")
         return super().to_internal_value(value)
+
+
+class TargetDateField(DayField):
+    """A day a goal or a group aims for: today (UTC) or later.
+
+    Judged by :func:`config.targets.date_check`, as the services judge it.
+    """
+
+    def to_internal_value(self, value: Any) -> dt.date:
+        """Parses the day and refuses one already past."""
+        try:
+            return targets.date_check(super().to_internal_value(value))
+        except targets.TargetError as error:
+            raise serializers.ValidationError(str(error)) from error
 
 
 class UUIDStringField(serializers.UUIDField):

@@ -9,7 +9,6 @@ transaction, balances and the group. Starting a group takes an
 Idempotency-Key too.
 """
 
-import datetime as dt
 import uuid
 from typing import Any
 
@@ -30,7 +29,7 @@ from accounting.api.openapi import (
     movement_errors,
 )
 from accounting.api.outputs import BalancesSerializer, TransactionSerializer
-from config import bounds, fields, targets
+from config import bounds, fields
 from config.idempotency import keys as idempotency_keys
 from config.openapi import IDEMPOTENT_WRITE, internal_problems, links
 from config.problems import Code
@@ -105,19 +104,12 @@ class GroupListApi(APIView):
         name = serializers.CharField(max_length=bounds.NAME_MAX_LENGTH)
         target_amount = fields.AmountField()
         currency = fields.CurrencyField(required=False)
-        target_date = fields.DayField(
+        target_date = fields.TargetDateField(
             required=False,
             allow_null=True,
             default=None,
             help_text="YYYY-MM-DD, today (UTC) or later; null: none.",
         )
-
-        def validate_target_date(self, value: dt.date | None) -> dt.date | None:
-            """Refuses a target date already past (UTC)."""
-            try:
-                return targets.date_check(value)
-            except targets.TargetError as error:
-                raise serializers.ValidationError(str(error)) from error
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             """Converts the target to minor units of the currency."""

@@ -10,7 +10,6 @@ Goals hold no money: they are views on the caller's savings balance, which
 accounting allocates to them in order (see ``GOALS_ALLOCATION``).
 """
 
-import datetime as dt
 import uuid
 from http import HTTPStatus
 from typing import Any
@@ -26,8 +25,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config import bounds, targets, timeparse
-from config.fields import AmountField, CurrencyField, DayField, InstantField
+from config import bounds, timeparse
+from config.fields import (
+    AmountField,
+    CurrencyField,
+    InstantField,
+    TargetDateField,
+)
 from config.idempotency import keys as idempotency_keys
 from config.openapi import IDEMPOTENT_WRITE, links
 from config.problems import Code
@@ -79,33 +83,6 @@ _GOAL_INPUT = {
 
 # Ids of the examples.
 _EXAMPLE_GOAL = "4e3d2c1b-0a9f-4e8d-9c7b-6a5f4e3d2c1b"
-
-
-class TargetDateField(DayField):
-    """A ``YYYY-MM-DD`` date that is today (UTC) or later.
-
-    DRF's field also takes ``20261121`` and other ISO 8601 forms; a target
-    date is one form only, and a date already past cannot be aimed for.
-    """
-
-    def to_internal_value(self, value: Any) -> dt.date:
-        """Parses the date and refuses one in the past.
-
-        Args:
-            value: The date as sent.
-
-        Returns:
-            The date.
-
-        Raises:
-            ValidationError: ``validation_error``: not ``YYYY-MM-DD``, not
-                a date, or before today (UTC).
-        """
-        date = super().to_internal_value(value)
-        try:
-            return targets.date_check(date)
-        except targets.TargetError as error:
-            raise serializers.ValidationError(str(error)) from error
 
 
 def _target_date() -> TargetDateField:
