@@ -46,7 +46,9 @@ def parse_instant(value: str, *, end_of_day: bool = False) -> dt.datetime:
         if match["time"] is None:
             start = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
             if end_of_day:
-                return start + dt.timedelta(days=1, microseconds=-1)
+                return start.replace(hour=23, minute=59, second=59) + (
+                    dt.timedelta(microseconds=999_999)
+                )
             return start
         offset = match["offset"].upper().replace(" ", "+")
         offset = "+00:00" if offset == "Z" else offset
@@ -55,9 +57,10 @@ def parse_instant(value: str, *, end_of_day: bool = False) -> dt.datetime:
         instant = dt.datetime.fromisoformat(
             f"{match['date']}T{match['time']}.{fraction}{offset}"
         )
-    except ValueError as error:
+        # In UTC, year 1 at +14:00 or year 9999 at -14:00 is out of range.
+        return instant.astimezone(dt.UTC)
+    except (ValueError, OverflowError) as error:
         raise InstantError(f"Not a valid instant: {value!r}.") from error
-    return instant.astimezone(dt.UTC)
 
 
 def format_instant(instant: dt.datetime) -> str:

@@ -45,6 +45,12 @@ def test_a_bare_date_as_end_of_range_is_the_last_instant_of_the_day():
     )
 
 
+def test_the_last_day_there_is_ends_without_overflowing():
+    assert timeparse.parse_instant("9999-12-31", end_of_day=True) == (
+        dt.datetime.max.replace(tzinfo=UTC)
+    )
+
+
 @pytest.mark.parametrize(
     "value",
     [
@@ -57,6 +63,9 @@ def test_a_bare_date_as_end_of_range_is_the_last_instant_of_the_day():
         "2026-11-21T25:00:00Z",
         "2026-11-21T10:00:00.Z",
         "2026-11-21T10:00:00+25:00",
+        # Real instants, but out of range once in UTC.
+        "0001-01-01T00:00:00+14:00",
+        "9999-12-31T23:59:59-14:00",
         "",
         None,
         20261121,
