@@ -600,6 +600,7 @@ class TransactionAdmin(ReadOnlyModelAdmin):
         "transaction_amount",
         "currency",
         "occurred_at",
+        "effective_at",
     ]
     fieldsets = [
         (
@@ -612,6 +613,7 @@ class TransactionAdmin(ReadOnlyModelAdmin):
                     "transaction_amount",
                     "currency",
                     "occurred_at",
+                    "effective_at",
                     "description",
                     "source",
                     "category",

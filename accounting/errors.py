@@ -234,6 +234,18 @@ class CategoryInvalidError(FieldInvalidError):
     """A category's name is blank, too long or another category's."""
 
 
+class EffectiveAtInFutureError(FieldInvalidError):
+    """A dated credit or withdrawal dated after the instant it is booked.
+
+    What has not happened yet cannot be recorded as having happened.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            "effective_at", "A record cannot take effect in the future."
+        )
+
+
 class RateInvalidError(FieldInvalidError):
     """A rate that is not a positive number of ``numeric(24, 10)``."""
 

@@ -375,6 +375,13 @@ def format_rate(rate: decimal.Decimal) -> str:
 class Transaction(AppendOnlyModel):
     """A journal header: one money movement as one holder sees it.
 
+    Two clocks: ``occurred_at`` is when the ledger booked it (entries carry
+    it, and balances as of T are judged by it); ``effective_at`` is when it
+    happened for the holder, the day a dated credit or withdrawal names
+    (the same instant for every other kind), by which reports and the
+    history group and filter. The past of the ledger never changes; the
+    past of a holder's budget may gain a record they enter late.
+
     ``plan_snapshot`` keeps the plan as it was applied, so later plan edits
     never rewrite history. A transfer is two headers, ``transfer_out`` for
     the sender and ``transfer_in`` for the recipient, written together and
@@ -404,7 +411,16 @@ class Transaction(AppendOnlyModel):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     amount = models.BigIntegerField()
     currency = models.CharField(max_length=3)
-    occurred_at = models.DateTimeField()
+    occurred_at = models.DateTimeField(
+        help_text="When the ledger booked it: the clock of balances as of T."
+    )
+    effective_at = models.DateTimeField(
+        help_text=(
+            "When it happened for the holder (a dated credit or withdrawal "
+            "may be earlier than its booking): the clock of reports and "
+            "history."
+        )
+    )
     description = models.CharField(
         max_length=bounds.DESCRIPTION_MAX_LENGTH, blank=True
     )
@@ -453,14 +469,26 @@ class Transaction(AppendOnlyModel):
         ordering = ["-occurred_at", "-id"]
         indexes = [
             models.Index(
-                fields=["holder", "occurred_at", "id"],
-                name="accounting_txn_holder_time",
+                fields=["holder", "effective_at", "id"],
+                name="accounting_txn_holder_date",
             )
         ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount__gt=0),
                 name="accounting_transaction_amount_positive",
+            ),
+            # Only credits and withdrawals are dated by their caller, and
+            # never later than their booking.
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        kind__in=["credit", "withdrawal"],
+                        effective_at__lte=models.F("occurred_at"),
+                    )
+                    | Q(effective_at=models.F("occurred_at"))
+                ),
+                name="accounting_transaction_effective_not_after_booking",
             ),
             models.CheckConstraint(
                 condition=(
@@ -516,6 +544,12 @@ class Transaction(AppendOnlyModel):
     def __str__(self) -> str:
         amount = money.format_amount(self.amount, self.currency)
         return f"{self.kind} {amount} {self.currency}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Saves a new header; undated, it takes effect when booked."""
+        if self.effective_at is None:
+            self.effective_at = self.occurred_at
+        super().save(*args, **kwargs)
 
 
 class Entry(AppendOnlyModel):

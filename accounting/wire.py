@@ -87,7 +87,8 @@ def transaction_data(
             ``counterparty_account``); None for other kinds.
 
     Returns:
-        ``{id, kind, amount, currency, occurred_at, description, source,
+        ``{id, kind, amount, currency, occurred_at, effective_at,
+        description, source,
         category, splits, plan, counterparty_account, conversion, group}``
         (``group``: ``{id, name}`` or None).
     """
@@ -109,6 +110,7 @@ def transaction_data(
         "amount": money.format_amount(transaction.amount, currency),
         "currency": currency,
         "occurred_at": timeparse.format_instant(transaction.occurred_at),
+        "effective_at": timeparse.format_instant(transaction.effective_at),
         "description": transaction.description,
         "source": transaction.source,
         "category": transaction.category,

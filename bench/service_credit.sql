@@ -71,14 +71,15 @@ SELECT clock_timestamp() AS at,
             "percentage", "flat_amount", "description", "savings_hold_days") \gset
 \startpipeline
 INSERT INTO "accounting_transaction" ("id", "holder_id", "kind", "amount",
-        "currency", "occurred_at", "description", "source", "category",
-        "plan_snapshot", "counterparty_account_id", "related_id",
+        "currency", "occurred_at", "effective_at", "description", "source",
+        "category", "plan_snapshot", "counterparty_account_id", "related_id",
         "to_amount", "to_currency", "rate_id", "fx_rate", "created_at")
     VALUES ((lpad(to_hex(:t1::bigint), 16, '0')
             || lpad(to_hex(:t2::bigint), 16, '0'))::uuid,
         ('00000000-0000-4000-8000-' || lpad(:n::text, 12, '0'))::uuid,
-        'credit', 100, 'USD', :at::timestamptz, '', '', NULL, :plan_snapshot, NULL,
-        NULL, NULL, '', NULL, NULL, :at::timestamptz);
+        'credit', 100, 'USD', :at::timestamptz, :at::timestamptz, '', '',
+        NULL, :plan_snapshot, NULL, NULL, NULL, '', NULL, NULL,
+        :at::timestamptz);
 INSERT INTO "accounting_entry" ("transaction_id", "currency",
         "occurred_at", "account_id", "amount", "sequence", "balance_after")
     SELECT (lpad(to_hex(:t1::bigint), 16, '0')

@@ -3,7 +3,8 @@
 ``AmountField`` keeps the exact decimal (its precision is checked against the
 currency by the serializer that knows the currency, with
 :func:`config.money.to_minor`), ``CurrencyField`` checks the supported list,
-``InstantField`` reads RFC 3339 instants, ``DayField`` calendar days,
+``InstantField`` reads RFC 3339 instants (``EffectiveAtField`` the date
+of a record), ``DayField`` calendar days,
 ``UUIDStringField`` ids, ``LabelField`` labels (``config.labels``);
 ``NoValueField`` documents a member that must be absent or null. Their
 errors carry the stable codes of :class:`config.problems.Code`, which name
@@ -130,6 +131,24 @@ class InstantField(serializers.Field):
     def to_representation(self, value: dt.datetime) -> str:
         """Renders the instant in UTC with a ``Z``."""
         return timeparse.format_instant(value)
+
+
+class EffectiveAtField(InstantField):
+    """When a credit or withdrawal happened: a date or an instant, optional.
+
+    A date alone is the first instant of its UTC day. Whether it is in the
+    future is for the service that books it to say, on its own clock.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "help_text",
+            "When it happened, if earlier than now: an RFC 3339 date-time "
+            "or a date (its first instant, UTC), never in the future. "
+            "Reports and the history go by it; balances move now.",
+        )
+        super().__init__(**kwargs)
 
 
 _DAY = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")

@@ -105,10 +105,10 @@ def _load(entries: int):
             """
             INSERT INTO accounting_transaction
                 (id, holder_id, kind, amount, currency, occurred_at,
-                 description, source, category, plan_snapshot, to_currency,
-                 created_at)
-            SELECT id, %s, 'credit', 100, 'USD', at, '', '', NULL, NULL, '',
-                at
+                 effective_at, description, source, category, plan_snapshot,
+                 to_currency, created_at)
+            SELECT id, %s, 'credit', 100, 'USD', at, at, '', '', NULL, NULL,
+                '', at
             FROM bench_txn
             """,
             [user_id],

@@ -47,7 +47,7 @@ class CreditCreateApi(APIView):
 
     @extend_schema_serializer(component_name="CreditInput")
     class InputSerializer(StrictInputSerializer):
-        """A credit: amount, currency, where it came from and a note."""
+        """A credit: amount, currency, its source, a note and its date."""
 
         amount = fields.AmountField()
         currency = fields.CurrencyField(required=False)
@@ -63,6 +63,7 @@ class CreditCreateApi(APIView):
             allow_blank=True,
             default="",
         )
+        effective_at = fields.EffectiveAtField()
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             """Converts the amount to minor units of the currency."""
@@ -232,7 +233,7 @@ class WithdrawalCreateApi(APIView):
 
     @extend_schema_serializer(component_name="WithdrawalInput")
     class InputSerializer(StrictInputSerializer):
-        """A withdrawal: amount, currency, what it was for and a note."""
+        """A withdrawal: amount, currency, its category, a note, its date."""
 
         amount = fields.AmountField()
         currency = fields.CurrencyField(required=False)
@@ -249,6 +250,7 @@ class WithdrawalCreateApi(APIView):
             allow_blank=True,
             default="",
         )
+        effective_at = fields.EffectiveAtField()
 
         def validate_category(self, value: str | None) -> str | None:
             """A blank category is none."""

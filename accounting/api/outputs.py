@@ -68,7 +68,16 @@ class TransactionSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=models.Transaction.Kind.choices)
     amount = serializers.CharField()
     currency = serializers.CharField()
-    occurred_at = serializers.DateTimeField()
+    occurred_at = serializers.DateTimeField(
+        help_text="When the ledger booked it (the clock of balances)."
+    )
+    effective_at = serializers.DateTimeField(
+        help_text=(
+            "When it happened for the holder (the clock of reports and "
+            "history): a dated credit's or withdrawal's date, else "
+            "`occurred_at`."
+        )
+    )
     description = serializers.CharField(allow_blank=True)
     source = serializers.CharField(allow_blank=True)
     category = serializers.CharField(allow_null=True)

@@ -3,6 +3,7 @@
 ``manage.py verify_ledger`` proves the projections from the journal
 (decisions 1 and 2): the zero-sum rule, per-account sequences 1..n,
 ``balance_after`` equal to the running sum, time agreeing with sequence,
+a record's date never after its booking,
 the projections stored on accounts, and the rules of each kind of
 movement. :data:`LEDGER_CHECKS` lists them all, in the order they run.
 
@@ -169,6 +170,18 @@ LEDGER_CHECKS: list[Check] = [
         FROM accounting_entry e
         JOIN accounting_transaction t ON t.id = e.transaction_id
         WHERE e.occurred_at <> t.occurred_at
+        """,
+    ),
+    Check(
+        "effective-time",
+        "transactions dated after their booking, or dated at all when "
+        "they are neither credits nor withdrawals",
+        """
+        SELECT t.id, t.kind, t.effective_at, t.occurred_at
+        FROM accounting_transaction t
+        WHERE t.effective_at > t.occurred_at
+            OR (t.effective_at <> t.occurred_at
+                AND t.kind NOT IN ('credit', 'withdrawal'))
         """,
     ),
     Check(

@@ -15,10 +15,17 @@ What counts (design of issue 4):
   where they stay saved, and a ``conversion`` is neither income nor
   expense, so both are in no group.
 
+Reports go by the clock of the holder's budget: a transaction counts on
+its ``effective_at`` (the day a dated credit or withdrawal names), not on
+when the ledger booked it.
+
 The key of a group is the withdrawal's category, the credit's source (NULL
-for none and for every other kind) or the UTC month. The ledger is append
-only and stamped with the time of writing, so a report that ends before
-the current month can never change: those are cached.
+for none and for every other kind) or the UTC month of ``effective_at``.
+A report that ends before the current month changes only when the holder
+records something dated in its range, which moves the holder's accounts
+on: such reports are cached under the ``last_sequence`` of the holder's
+main and savings accounts in the currency, so any new movement of theirs
+makes the cached answer unreachable, and nothing else can change it.
 """
 
 import dataclasses
@@ -48,7 +55,8 @@ MONTH = "month"
 GROUP_BY = (CATEGORY, SOURCE, MONTH)
 
 REPORTS = "reports"
-# A finished month's report never changes; a day bounds the memory it uses.
+# A finished month's report changes only with the holder's next movement,
+# which changes its key; a day bounds the memory an unused one holds.
 REPORT_CACHE_TIMEOUT = 24 * 3600
 
 _KIND = models.Transaction.Kind
@@ -149,7 +157,7 @@ def _group_key(group_by: str) -> Case | TruncMonth:
     if group_by == MONTH:
         # Truncated in UTC whatever the connection's time zone (SQLite
         # and PostgreSQL alike).
-        return TruncMonth("occurred_at", tzinfo=dt.UTC)
+        return TruncMonth("transaction__effective_at", tzinfo=dt.UTC)
     kind, label = (
         (_KIND.WITHDRAWAL, "transaction__category")
         if group_by == CATEGORY
@@ -186,10 +194,10 @@ def _groups(
         account__currency=currency,
         account__kind__in=models.Account.CUSTOMER_KINDS,
         transaction__kind__in=REPORTED_KINDS,
-        occurred_at__lte=end,
+        transaction__effective_at__lte=end,
     )
     if start is not None:
-        entries = entries.filter(occurred_at__gte=start)
+        entries = entries.filter(transaction__effective_at__gte=start)
     amount = F("amount")
     rows = (
         entries.values(key=_group_key(group_by))
@@ -225,6 +233,25 @@ def _month_start(now: dt.datetime) -> dt.datetime:
     )
 
 
+def _ledger_position(*, holder_id: uuid.UUID, currency: str) -> str:
+    """Returns where the holder's wallet in a currency stands: ``m12s5``.
+
+    Every movement that a report counts moves main or savings on by one
+    sequence, so two equal positions have the same reportable history.
+    """
+    sequences = dict(
+        models.Account.objects.filter(
+            holder_id=holder_id,
+            currency=currency,
+            kind__in=models.Account.CUSTOMER_KINDS,
+        ).values_list("kind", "last_sequence")
+    )
+    return "".join(
+        f"{kind[0]}{sequences.get(kind, 0)}"
+        for kind in models.Account.CUSTOMER_KINDS
+    )
+
+
 def report_summary(
     *,
     holder_id: uuid.UUID,
@@ -235,9 +262,10 @@ def report_summary(
 ) -> Report:
     """Returns a holder's income, expenses and savings over a range.
 
-    Both ends are inclusive, on the transactions' ``occurred_at``. A
-    report that ends before the current UTC month is cached (the ledger
-    before it is final); a later one is read fresh.
+    Both ends are inclusive, on the transactions' ``effective_at``. A
+    report that ends before the current UTC month is cached until the
+    holder's wallet moves again (see the module docstring); a later one is
+    read fresh.
 
     Args:
         holder_id: The holder (already resolved: open).
@@ -271,9 +299,11 @@ def report_summary(
     if end >= _month_start(timezone.now()):
         return compute()
     since = start.isoformat() if start is not None else "-"
+    position = _ledger_position(holder_id=holder_id, currency=currency)
     return cache.cached(
         REPORTS,
-        f"{holder_id}:{currency}:{since}:{end.isoformat()}:{group_by}",
+        f"{holder_id}:{currency}:{position}:{since}:{end.isoformat()}:"
+        f"{group_by}",
         compute,
         timeout=REPORT_CACHE_TIMEOUT,
     )

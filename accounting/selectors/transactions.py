@@ -1,7 +1,9 @@
 """Reads of a holder's transactions: one, or a page of them.
 
-Lists are keyset-paginated on ``(occurred_at, id)`` with an opaque cursor,
-so a page costs the same however deep it is. A transaction comes with its
+Lists are keyset-paginated on ``(effective_at, id)`` with an opaque
+cursor, so a page costs the same however deep it is: a holder's history is
+ordered by when things happened to them, so a record dated late takes its
+place among its days. A transaction comes with its
 splits (its entries on the holder's main and savings accounts), prefetched
 in one more query for the whole page.
 """
@@ -90,7 +92,7 @@ def transaction_get(
 def cursor_encode(transaction: models.Transaction) -> str:
     """Returns the opaque cursor that resumes after a transaction."""
     position = {
-        "t": transaction.occurred_at.isoformat(),
+        "t": transaction.effective_at.isoformat(),
         "id": str(transaction.id),
     }
     raw = json.dumps(position, separators=(",", ":")).encode()
@@ -141,15 +143,15 @@ def transactions_query(
 ) -> QuerySet[models.Transaction]:
     """Returns a holder's transactions in page order, from a cursor on.
 
-    Keyset pagination on ``(occurred_at, id)``, the tail of the index
-    ``accounting_txn_holder_time``: a resumed page is an index range that
+    Keyset pagination on ``(effective_at, id)``, the tail of the index
+    ``accounting_txn_holder_date``: a resumed page is an index range that
     starts at the cursor (``config.keyset``), whatever its depth. Splits
     come prefetched in one more query for whatever slice is read.
 
     Args:
         holder: The holder.
-        date_from: Only transactions at or after this instant.
-        date_to: Only transactions at or before this instant.
+        date_from: Only transactions effective at or after this instant.
+        date_to: Only transactions effective at or before this instant.
         kind: Only this transaction kind.
         currency: Only this currency.
         cursor: Resume after the position this cursor names.
@@ -166,17 +168,17 @@ def transactions_query(
         raise errors.InvalidRangeError()
     query = models.Transaction.objects.filter(holder=holder)
     if date_from:
-        query = query.filter(occurred_at__gte=date_from)
+        query = query.filter(effective_at__gte=date_from)
     if date_to:
-        query = query.filter(occurred_at__lte=date_to)
+        query = query.filter(effective_at__lte=date_to)
     if kind:
         query = query.filter(kind=kind)
     if currency:
         # A conversion is in both of its currencies.
         query = query.filter(Q(currency=currency) | Q(to_currency=currency))
-    ordering = ("occurred_at", "id")
+    ordering = ("effective_at", "id")
     if order != "asc":
-        ordering = ("-occurred_at", "-id")
+        ordering = ("-effective_at", "-id")
     if cursor:
         query = query.filter(
             keyset.after(ordering=ordering, position=cursor_decode(cursor))
@@ -203,8 +205,8 @@ def transactions_page(
 
     Args:
         holder: The holder.
-        date_from: Only transactions at or after this instant.
-        date_to: Only transactions at or before this instant.
+        date_from: Only transactions effective at or after this instant.
+        date_to: Only transactions effective at or before this instant.
         kind: Only this transaction kind.
         currency: Only this currency.
         limit: Page size, 1 to 500.

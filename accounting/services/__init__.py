@@ -40,6 +40,7 @@ from accounting.services.groups import (
 from accounting.services.guards import (
     check_amount_above_flat_amount,
     check_distinct_currencies,
+    check_effective_at,
     check_funds,
     check_holder_open,
     check_plan_active,
@@ -84,6 +85,7 @@ __all__ = [
     "category_validate",
     "check_amount_above_flat_amount",
     "check_distinct_currencies",
+    "check_effective_at",
     "check_funds",
     "check_holder_open",
     "check_plan_active",

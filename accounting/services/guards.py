@@ -4,6 +4,8 @@ Each ``check_...`` raises the domain error of ``accounting.errors`` that
 the internal API renders as a problem document; none writes anything.
 """
 
+import datetime as dt
+
 from accounting import errors, models
 from config import money
 
@@ -47,3 +49,15 @@ def check_distinct_currencies(
     """
     if from_currency == to_currency:
         raise errors.SameCurrencyError(detail)
+
+
+def check_effective_at(
+    effective_at: dt.datetime | None, *, booked_at: dt.datetime
+) -> None:
+    """Raises EffectiveAtInFutureError for a date after the booking.
+
+    Judged against the booking instant, taken after the locks on this
+    service's clock, so that no other clock decides what the future is.
+    """
+    if effective_at is not None and effective_at > booked_at:
+        raise errors.EffectiveAtInFutureError()

@@ -108,6 +108,7 @@ _TRANSACTION_COLUMNS = (
     "amount",
     "currency",
     "occurred_at",
+    "effective_at",
     "description",
     "source",
     "category",
@@ -150,7 +151,21 @@ def _replay(
     stored = _KEYS.replay(scope=holder_id, key=key, request_hash=request_hash)
     if stored is None:
         return None
-    return KeyedResult(body=stored, replayed=True, transaction=None)
+    return KeyedResult(body=_dated(stored), replayed=True, transaction=None)
+
+
+def _dated(body: dict[str, Any]) -> dict[str, Any]:
+    """Returns a stored answer with its transaction's ``effective_at``.
+
+    An answer stored before transactions had a second clock lacks it; such
+    a transaction took effect when it was booked (migration 0009 dated
+    every row so).
+    """
+    transaction = body.get("transaction")
+    if transaction is None or "effective_at" in transaction:
+        return body
+    dated = {**transaction, "effective_at": transaction["occurred_at"]}
+    return {**body, "transaction": dated}
 
 
 def _plan_from_row(values: tuple[Any, ...]) -> models.Plan | None:
@@ -382,14 +397,20 @@ def journal_write(
 def header_new(
     *, holder_id: uuid.UUID, kind: str, amount: int, currency: str, **fields
 ) -> models.Transaction:
-    """Returns an unsaved journal header stamped now (after the locks)."""
+    """Returns an unsaved journal header stamped now (after the locks).
+
+    It takes effect when it is booked unless ``effective_at`` (a dated
+    credit or withdrawal, already checked) says otherwise.
+    """
     now = timezone.now()
+    occurred_at = fields.pop("occurred_at", now)
     return models.Transaction(
         holder_id=holder_id,
         kind=kind,
         amount=amount,
         currency=currency,
-        occurred_at=fields.pop("occurred_at", now),
+        occurred_at=occurred_at,
+        effective_at=fields.pop("effective_at", None) or occurred_at,
         created_at=now,
         **fields,
     )

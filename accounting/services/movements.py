@@ -27,6 +27,7 @@ from accounting import errors, models, wire
 from accounting.services.guards import (
     check_amount_above_flat_amount,
     check_distinct_currencies,
+    check_effective_at,
     check_funds,
 )
 from accounting.services.journal import (
@@ -95,10 +96,14 @@ def credit_apply(
     currency: str,
     source: str = "",
     description: str = "",
+    effective_at: dt.datetime | None = None,
 ) -> tuple[dict[str, Any], models.Transaction]:
     """Credits a holder, splitting between main and savings by plan.
 
-    Money enters from the currency's ``world`` account.
+    Money enters from the currency's ``world`` account, now: the split is
+    the plan's now and the balances move now, whatever day the credit is
+    dated (``effective_at``), so a late record never rewrites the ledger's
+    past.
 
     Args:
         holder_id: The holder (the user's id).
@@ -108,11 +113,14 @@ def credit_apply(
             by :func:`config.labels.normalize` so reports group one
             spelling).
         description: A note shown with the transaction.
+        effective_at: When the income happened, at or before now (None:
+            now).
 
     Returns:
         The ``{transaction, balances}`` document and the transaction.
 
     Raises:
+        EffectiveAtInFutureError: ``effective_at`` is after now.
         KeyInFlightError: Same key, first request running.
         KeyReusedError: Same key, different request.
         HolderNotReadyError: The holder is unknown (not created yet).
@@ -133,7 +141,9 @@ def credit_apply(
         description=description,
         source=labels.normalize(source),
         plan_snapshot=wire.plan_data(plan) if plan else None,
+        effective_at=effective_at,
     )
+    check_effective_at(effective_at, booked_at=header.occurred_at)
     postings = [system_posting(models.Account.Kind.WORLD, currency, -amount)]
     moved = []
     for account, part in ((main, amount - saved), (savings, saved)):
@@ -155,10 +165,12 @@ def withdrawal_apply(
     currency: str,
     category: str | None = None,
     description: str = "",
+    effective_at: dt.datetime | None = None,
 ) -> tuple[dict[str, Any], models.Transaction]:
     """Takes money out of a holder's main account (an expense).
 
-    Money leaves to the currency's ``world`` account.
+    Money leaves to the currency's ``world`` account now, out of what main
+    holds now, whatever day the expense is dated (``effective_at``).
 
     Args:
         holder_id: The holder.
@@ -168,11 +180,14 @@ def withdrawal_apply(
             normalised like a credit's source; blank once normalised is
             no category (NULL).
         description: A note shown with the transaction.
+        effective_at: When the expense happened, at or before now (None:
+            now).
 
     Returns:
         The ``{transaction, balances}`` document and the transaction.
 
     Raises:
+        EffectiveAtInFutureError: ``effective_at`` is after now.
         InsufficientFundsError: Main holds less than the amount.
         (and the holder, wallet and idempotency errors of credits)
     """
@@ -186,7 +201,9 @@ def withdrawal_apply(
         currency=currency,
         description=description,
         category=labels.normalize(category) or None,
+        effective_at=effective_at,
     )
+    check_effective_at(effective_at, booked_at=header.occurred_at)
     postings = [
         post(main, -amount),
         system_posting(models.Account.Kind.WORLD, currency, amount),

@@ -69,11 +69,20 @@ def sample(clock: Clock) -> dict[str, models.Holder]:
         )
     usd = {"currency": "USD"}
     services.credit_apply(holder_id=alice.pk, amount=100_005, **usd)
-    services.credit_apply(holder_id=bob.pk, amount=12_000, **usd)
+    services.credit_apply(
+        holder_id=bob.pk,
+        amount=12_000,
+        effective_at=clock.now - dt.timedelta(days=1),
+        **usd,
+    )
     services.credit_apply(holder_id=alice.pk, amount=100_000, currency="JPY")
     clock.advance(minutes=1)
     services.withdrawal_apply(
-        holder_id=alice.pk, amount=1_234, category="food", **usd
+        holder_id=alice.pk,
+        amount=1_234,
+        category="food",
+        effective_at=clock.now - dt.timedelta(hours=1),
+        **usd,
     )
     mains = {
         holder: holder.accounts.get(kind="main", currency="USD")

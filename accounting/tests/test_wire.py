@@ -63,6 +63,7 @@ def test_a_conversion_shows_what_it_bought_and_the_rate():
         amount=1_000,
         currency="USD",
         occurred_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        effective_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
         to_amount=150_000,
         to_currency="JPY",
         fx_rate=decimal.Decimal("150.0000000000"),

@@ -30,6 +30,7 @@ from config import bounds, timeparse, transfers
 from config.fields import (
     AmountField,
     CurrencyField,
+    EffectiveAtField,
     InstantField,
     LabelField,
     NoValueField,
@@ -108,6 +109,25 @@ class _AmountSerializer(StrictInputSerializer):
             "amount": common.amount_in(attrs["amount"], currency),
             "currency": currency,
         }
+
+
+class _DatedSerializer(_AmountSerializer):
+    """A record of income or expense, maybe of an earlier day."""
+
+    effective_at = EffectiveAtField()
+
+    def validate(self, attrs: dict) -> dict:
+        """Normalises the amount and writes the date as an instant in UTC.
+
+        One spelling per instant, so that a retry of the same record always
+        forwards the same body (and hashes the same for idempotency).
+        """
+        attrs = super().validate(attrs)
+        if "effective_at" in attrs:
+            attrs["effective_at"] = timeparse.format_instant(
+                attrs["effective_at"]
+            )
+        return attrs
 
 
 class AccountsApi(APIView):
@@ -203,7 +223,7 @@ class CreditCreateApi(APIView):
     rate_limit_scope = limits.MONEY
 
     @extend_schema_serializer(component_name="Credit")
-    class InputSerializer(_AmountSerializer):
+    class InputSerializer(_DatedSerializer):
         """A credit as the caller sends it."""
 
         source = LabelField(
@@ -224,7 +244,11 @@ class CreditCreateApi(APIView):
             "round_half_even(amount * p / 100)`, `main = amount - savings`. "
             "Flat plan f (in its currency): the credit must be above f; "
             "`savings = f`. A credit in another currency than the plan's is "
-            "not split. `main + savings == amount`, always."
+            "not split. `main + savings == amount`, always.\n\n"
+            "`effective_at` dates an income received earlier (a date or "
+            "a date-time, never in the future): the money arrives now, "
+            "split by my plan now, and reports and `GET /transactions` "
+            "count it on that day."
         ),
         tags=[TAG_MONEY],
         request=InputSerializer,
@@ -233,10 +257,11 @@ class CreditCreateApi(APIView):
             201: OutputSerializer,
             **problem_responses(
                 {
+                    400: [Code.INVALID_DATETIME, Code.VALIDATION_ERROR],
                     422: [
                         ErrorCode.AMOUNT_NOT_ABOVE_FLAT_AMOUNT,
                         ErrorCode.ACCOUNT_NOT_OPEN,
-                    ]
+                    ],
                 },
                 MOVES_MONEY,
                 json_body=True,
@@ -250,6 +275,15 @@ class CreditCreateApi(APIView):
                     "currency": "USD",
                     "source": "salary",
                     "description": "November salary",
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Credit received earlier",
+                value={
+                    "amount": "40.00",
+                    "source": "freelance",
+                    "effective_at": "2026-11-03",
                 },
                 request_only=True,
             ),
@@ -480,7 +514,7 @@ class WithdrawalCreateApi(APIView):
     rate_limit_scope = limits.MONEY
 
     @extend_schema_serializer(component_name="Withdrawal")
-    class InputSerializer(_AmountSerializer):
+    class InputSerializer(_DatedSerializer):
         """A withdrawal as the caller sends it."""
 
         category = LabelField(
@@ -500,7 +534,10 @@ class WithdrawalCreateApi(APIView):
             "Takes `amount` out of my `main` account in `currency`. Not "
             "enough in `main`: 422 `insufficient_funds` (savings are not "
             "withdrawn: release them first with a `savings_release` "
-            "transfer)."
+            "transfer).\n\n"
+            "`effective_at` dates an expense paid earlier (a date or a "
+            "date-time, never in the future): the money leaves `main` now, "
+            "and reports and `GET /transactions` count it on that day."
         ),
         tags=[TAG_MONEY],
         request=InputSerializer,
@@ -509,11 +546,12 @@ class WithdrawalCreateApi(APIView):
             201: OutputSerializer,
             **problem_responses(
                 {
+                    400: [Code.INVALID_DATETIME, Code.VALIDATION_ERROR],
                     422: [
                         ErrorCode.INSUFFICIENT_FUNDS,
                         ErrorCode.ACCOUNT_NOT_OPEN,
                         ErrorCode.ACCOUNT_CLOSED,
-                    ]
+                    ],
                 },
                 MOVES_MONEY,
                 json_body=True,
@@ -527,6 +565,15 @@ class WithdrawalCreateApi(APIView):
                     "currency": "USD",
                     "category": "groceries",
                     "description": "Market",
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Expense paid earlier",
+                value={
+                    "amount": "12.40",
+                    "category": "transport",
+                    "effective_at": "2026-11-20T08:15:00+01:00",
                 },
                 request_only=True,
             ),
@@ -893,6 +940,13 @@ class TransactionListApi(APIView):
     @extend_schema(
         operation_id="transactions_list",
         summary="List my transactions",
+        description=(
+            "By `effective_at` (when each happened for me; a dated credit "
+            "or withdrawal takes its place among its days), then by id: "
+            "newest first unless `order=asc`. `from` and `to` bound "
+            "`effective_at` too; balances as of an instant go by "
+            "`occurred_at` instead (`GET /balance`)."
+        ),
         tags=[TAG_MONEY],
         parameters=[InputSerializer, RETRY_AFTER_HEADER],
         responses={

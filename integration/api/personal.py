@@ -218,7 +218,8 @@ class ReportSummaryApi(APIView):
         summary="Summarise my income, expenses and savings",
         description=(
             "Over the transactions in one `currency` (default USD) with "
-            "`from <= occurred_at <= to` (both optional):\n\n"
+            "`from <= effective_at <= to` (both optional; a dated credit "
+            "or withdrawal counts on its date):\n\n"
             "- `income`: the sum of my `credit` and `transfer_in` amounts;\n"
             "- `expenses`: the sum of my `withdrawal` and `transfer_out` "
             "amounts;\n"
@@ -235,7 +236,8 @@ class ReportSummaryApi(APIView):
             "are exactly the sums of the rows. `category` groups by the "
             "withdrawals' category and `source` by the credits' source "
             "(labels are stored trimmed and in lower case; key null: none, "
-            "or a kind without one); `month` by `YYYY-MM` in UTC, oldest "
+            "or a kind without one); `month` by the `YYYY-MM` of "
+            "`effective_at` in UTC, oldest "
             "first. Other rows are sorted by key, null last."
         ),
         tags=[TAG_PERSONAL_FINANCE],

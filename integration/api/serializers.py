@@ -172,7 +172,19 @@ class TransactionSerializer(serializers.Serializer):
         help_text="Positive, in `currency` (a conversion's source)."
     )
     currency = serializers.CharField()
-    occurred_at = serializers.DateTimeField()
+    occurred_at = serializers.DateTimeField(
+        help_text=(
+            "When the ledger booked it: balances as of an instant count "
+            "it from here."
+        )
+    )
+    effective_at = serializers.DateTimeField(
+        help_text=(
+            "When it happened for me: the date a credit or withdrawal was "
+            "given (never after `occurred_at`), else `occurred_at`. "
+            "Reports and `GET /transactions` go by this clock."
+        )
+    )
     description = serializers.CharField(allow_blank=True)
     source = serializers.CharField(
         allow_null=True, allow_blank=True, help_text="Set on credits."
@@ -483,6 +495,7 @@ def transaction_example(**fields: Any) -> dict[str, Any]:
         "amount": "100.50",
         "currency": "USD",
         "occurred_at": EXAMPLE_AT,
+        "effective_at": EXAMPLE_AT,
         "description": "",
         "source": "",
         "category": None,

@@ -103,6 +103,7 @@ class TransactionPayloadFactory(factory.DictFactory):
     amount = "100.50"
     currency = "USD"
     occurred_at = factory.LazyFunction(_instant)
+    effective_at = factory.SelfAttribute("occurred_at")
     description = "November salary"
     source = "salary"
     category = None

@@ -149,6 +149,102 @@ def test_reports_sum_labelled_income_and_expenses(api: httpx.Client) -> None:
         )
 
 
+def test_records_of_earlier_days_land_on_their_days(api: httpx.Client) -> None:
+    """Dated income and expenses: reports and history by date, money now."""
+    member = sign_up(api)
+    _plan(api, member, "10.00")
+    today = dt.datetime.now(dt.UTC).date()
+    # A day of the month before this one; an instant early today (this
+    # month, before now), written at another offset.
+    last_month = today.replace(day=1) - dt.timedelta(days=20)
+    early_today = f"{today.isoformat()}T00:30:00+00:30"
+    before = _get(api, member, "/balance")
+    paid = _post(
+        api,
+        member,
+        "/credits",
+        {
+            "amount": "120.00",
+            "source": "freelance",
+            "effective_at": last_month.isoformat(),
+        },
+    )
+    spent = _post(
+        api,
+        member,
+        "/withdrawals",
+        {
+            "amount": "30.00",
+            "category": "rent",
+            "effective_at": early_today,
+        },
+    )
+    now = _post(api, member, "/credits", {"amount": "10.00"})
+
+    # The money moved now, split by today's plan.
+    assert paid["balances"] == {"main": "108.00", "savings": "12.00"}
+    assert spent["balances"] == {"main": "78.00", "savings": "12.00"}
+    dated = paid["transaction"]
+    assert dated["effective_at"] == f"{last_month.isoformat()}T00:00:00Z"
+    assert dated["occurred_at"] > dated["effective_at"]
+    assert spent["transaction"]["effective_at"] == f"{today}T00:00:00Z"
+    undated = now["transaction"]
+    assert undated["effective_at"] == undated["occurred_at"]
+    # Balances as of an instant are the ledger's: before the credit was
+    # booked there was nothing, whatever its date.
+    was = _get(api, member, "/balance", at=dated["occurred_at"])
+    assert was["total"] == "120.00"
+    ago = _get(api, member, "/balance", at=before["at"])
+    assert ago["total"] == "0.00"
+
+    # The history lists by date: newest first, the dated ones in place.
+    listed = _get(api, member, "/transactions")["results"]
+    ids = [t["id"] for t in listed]
+    assert ids == [undated["id"], spent["transaction"]["id"], dated["id"]]
+    in_last_month = _get(
+        api,
+        member,
+        "/transactions",
+        **{
+            "from": last_month.replace(day=1).isoformat(),
+            "to": (today.replace(day=1) - dt.timedelta(days=1)).isoformat(),
+        },
+    )["results"]
+    assert [t["id"] for t in in_last_month] == [dated["id"]]
+
+    # Reports put each on its month; last month's report is one query
+    # away from a cache, yet shows a record entered after it was read.
+    month_key = last_month.strftime("%Y-%m")
+    by_month = _get(api, member, "/reports/summary", group_by="month")
+    groups = {g["key"]: g for g in by_month["groups"]}
+    assert groups[month_key]["income"] == "120.00"
+    assert groups[month_key]["saved"] == "12.00"
+    closed = {"group_by": "source", "to": last_month.isoformat()}
+    first = _get(api, member, "/reports/summary", **closed)
+    assert first["income"] == "120.00"
+    _post(
+        api,
+        member,
+        "/credits",
+        {"amount": "5.00", "effective_at": last_month.isoformat()},
+    )
+    second = _get(api, member, "/reports/summary", **closed)
+    assert second["income"] == "125.00"
+
+    # Never in the future, and a date must be one.
+    tomorrow = (today + dt.timedelta(days=1)).isoformat()
+    for body, code in [
+        ({"amount": "1", "effective_at": tomorrow}, "validation_error"),
+        ({"amount": "1", "effective_at": "last week"}, "invalid_datetime"),
+    ]:
+        for path in ("/credits", "/withdrawals"):
+            refused = problem(
+                api.post(path, json=body, headers=member.auth), 400, code
+            )
+            assert list(refused["errors"]) == ["effective_at"]
+    assert _get(api, member, "/balance")["total"] == "105.00"
+
+
 def test_goals_share_the_savings_balance(api: httpx.Client) -> None:
     member = sign_up(api)
     _plan(api, member, "25.00")

@@ -44,6 +44,55 @@ def test_credit_with_a_plan(api_client, holder):
     assert "Idempotent-Replayed" not in response.headers
 
 
+@pytest.mark.parametrize(
+    ("given", "dated"),
+    [
+        ("2026-11-03", "2026-11-03T00:00:00Z"),
+        ("2026-11-03T23:30:00-01:00", "2026-11-04T00:30:00Z"),
+        ("2026-11-03T10:00:00.1234567Z", "2026-11-03T10:00:00.123456Z"),
+    ],
+)
+def test_a_dated_credit_says_when_it_happened(api_client, holder, given, dated):
+    response = post(
+        api_client, holder.pk, {"amount": "5.00", "effective_at": given}
+    )
+
+    assert response.status_code == 201, response.json()
+    transaction = response.json()["transaction"]
+    assert transaction["effective_at"] == dated
+    assert transaction["occurred_at"] > dated
+
+
+def test_a_dated_credit_retried_with_another_spelling_replays(
+    api_client, holder
+):
+    """One instant, however written, is one request for its key."""
+    first = post(
+        api_client,
+        holder.pk,
+        {"amount": "5", "effective_at": "2026-11-03"},
+        key="k-dated",
+    )
+    again = post(
+        api_client,
+        holder.pk,
+        {"amount": "5.00", "effective_at": "2026-11-03T01:00:00+01:00"},
+        key="k-dated",
+    )
+    other_day = post(
+        api_client,
+        holder.pk,
+        {"amount": "5", "effective_at": "2026-11-04"},
+        key="k-dated",
+    )
+
+    assert first.status_code == 201
+    assert again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert_problem(other_day, 422, "idempotency_key_reused")
+
+
 def test_a_json_number_is_parsed_exactly(api_client, holder):
     response = api_client.post(
         url(holder.pk),
@@ -101,6 +150,18 @@ def test_replay_and_reuse_over_http(api_client, holder):
         ({"amount": "1", "currency": 840}, "unsupported_currency"),
         ({"amount": "1.5", "currency": "JPY"}, "invalid_amount"),
         ({"amount": "1", "source": "x" * 101}, "validation_error"),
+        ({"amount": "1", "effective_at": "2999-01-01"}, "validation_error"),
+        ({"amount": "1", "effective_at": None}, "validation_error"),
+        ({"amount": "1", "effective_at": "yesterday"}, "invalid_datetime"),
+        ({"amount": "1", "effective_at": 20261121}, "invalid_datetime"),
+        (
+            {"amount": "1", "effective_at": "2026-11-21T10:00:00"},
+            "invalid_datetime",
+        ),
+        (
+            {"amount": "1", "effective_at": "0001-01-01T00:00:00+14:00"},
+            "invalid_datetime",
+        ),
     ],
 )
 def test_bad_input_changes_nothing(api_client, funded_holder, body, code):

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -190,6 +191,35 @@ def test_a_report_up_to_last_month_is_cached(
     assert again.json() == first.json()
     assert entry_queries(queries) == []
     assert len(entry_queries(march)) == 2
+
+
+def test_a_record_dated_into_a_cached_month_is_in_its_next_report(
+    api_client, spender, clock, in_april
+):
+    """The cached report of a closed month is keyed by the wallet's place."""
+    del in_april
+    past = {"group_by": "month", "to": "2030-03-31"}
+    before = api_client.get(url(spender.pk), past).json()
+
+    credited = api_client.post(
+        f"/internal/v1/holders/{spender.pk}/credits",
+        {"amount": "7.00", "effective_at": "2030-03-15"},
+        format="json",
+    )
+    assert credited.status_code == 201, credited.json()
+    after = api_client.get(url(spender.pk), past).json()
+
+    march = {g["key"]: g for g in before["groups"]}["2030-03"]
+    march_after = {g["key"]: g for g in after["groups"]}["2030-03"]
+    assert Decimal(march_after["income"]) == Decimal(march["income"]) + 7
+    assert march_after["transactions"] == march["transactions"] + 1
+    # Booked in April, counted in March: April has no group of its own.
+    assert [g["key"] for g in after["groups"]] == [
+        g["key"] for g in before["groups"]
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        assert api_client.get(url(spender.pk), past).json() == after
+    assert entry_queries(queries) == []
 
 
 def test_wire_document_matches_the_documented_serializer(api_client, spender):

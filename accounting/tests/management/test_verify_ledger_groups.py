@@ -157,7 +157,8 @@ def a_pot_entry_without_a_sequence(p):
 def a_pot_entry_back_in_time(p):
     corrupt(
         "UPDATE accounting_transaction SET occurred_at = occurred_at"
-        " - interval '1 day' WHERE id = %s",
+        " - interval '1 day', effective_at = effective_at - interval '1 day'"
+        " WHERE id = %s",
         [pot_entry(p["summer"], 3).transaction_id],
     )
     corrupt(

@@ -79,8 +79,10 @@ def test_balance_at_is_one_index_probe(holder, django_assert_num_queries):
                 WITH txn AS (
                     INSERT INTO accounting_transaction (
                         id, holder_id, kind, amount, currency, occurred_at,
-                        description, source, to_currency, created_at)
+                        effective_at, description, source, to_currency,
+                        created_at)
                     SELECT gen_random_uuid(), %s, 'credit', 100, 'USD',
+                        now() - make_interval(secs => 5001 - g),
                         now() - make_interval(secs => 5001 - g), '', '', '',
                         now()
                     FROM generate_series(1, 5000) g

@@ -73,11 +73,18 @@ def pot(group: str) -> str:
     )
 
 
+# The CHECK that holds a record's date (PostgreSQL and SQLite both have
+# it): a defect of dates must lift it first, as a database restored
+# without its constraints would have.
+DATE_CHECK = "accounting_transaction_effective_not_after_booking"
+
+
 @dataclasses.dataclass(frozen=True)
 class Defect:
     what: str
     statements: list[str]
     detected: list[str]
+    lifts_date_check: bool = False
 
 
 DEFECTS = [
@@ -143,8 +150,8 @@ DEFECTS = [
         [
             f"UPDATE accounting_entry SET occurred_at = {FIRST_INSTANT}"
             f" WHERE transaction_id = {RELEASE}",
-            f"UPDATE accounting_transaction SET occurred_at = {FIRST_INSTANT}"
-            f" WHERE id = {RELEASE}",
+            f"UPDATE accounting_transaction SET occurred_at = {FIRST_INSTANT},"
+            f" effective_at = {FIRST_INSTANT} WHERE id = {RELEASE}",
         ],
         ["time-order"],
     ),
@@ -156,6 +163,26 @@ DEFECTS = [
             f" AND account_id = {system('world')}"
         ],
         ["entry-time"],
+    ),
+    Defect(
+        "a withdrawal dated after its booking",
+        [
+            "UPDATE accounting_transaction"
+            " SET effective_at = '2999-01-01 00:00:00'"
+            f" WHERE id = {WITHDRAWAL}"
+        ],
+        ["effective-time"],
+        lifts_date_check=True,
+    ),
+    Defect(
+        "a transfer received dated before its booking",
+        [
+            "UPDATE accounting_transaction"
+            " SET effective_at = '2000-01-01 00:00:00'"
+            f" WHERE id = {TRANSFER_IN}"
+        ],
+        ["effective-time"],
+        lifts_date_check=True,
     ),
     Defect(
         "a customer balance that is not its last entry's",
@@ -314,6 +341,10 @@ def test_the_sample_holds_on_postgresql(sample):
 @pytest.mark.parametrize("defect", DEFECTS, ids=lambda d: d.what)
 def test_each_defect_is_noticed_on_postgresql(sample, defect):
     del sample
+    if defect.lifts_date_check:
+        corrupt(
+            f"ALTER TABLE accounting_transaction DROP CONSTRAINT {DATE_CHECK}"
+        )
     for statement in defect.statements:
         corrupt(statement)
 
@@ -439,6 +470,8 @@ def test_the_sample_holds_on_sqlite(sqlite_sample):
 
 @pytest.mark.parametrize("defect", DEFECTS, ids=lambda d: d.what)
 def test_each_defect_is_noticed_on_sqlite(sqlite_sample, defect):
+    if defect.lifts_date_check:  # SQLite cannot drop one CHECK
+        sqlite_run(sqlite_sample, "PRAGMA ignore_check_constraints = ON")
     for statement in defect.statements:
         sqlite_run(sqlite_sample, statement)
 

@@ -77,7 +77,43 @@ def test_filters(holder, history):
     assert selectors.transactions_page(holder=holder, kind="credit").results
 
 
-def test_ties_on_occurred_at_are_broken_by_id(holder, history):
+def test_a_record_entered_late_takes_its_place_among_its_days(holder, clock):
+    """The list and its range go by ``effective_at``, not the booking."""
+    day = dt.timedelta(days=1)
+    early = services.credit_apply(
+        holder_id=holder.pk, amount=100, currency="USD"
+    ).transaction
+    clock.advance(days=3)
+    late = services.credit_apply(
+        holder_id=holder.pk, amount=200, currency="USD"
+    ).transaction
+    clock.advance(minutes=1)
+    between = services.withdrawal_apply(
+        holder_id=holder.pk,
+        amount=50,
+        currency="USD",
+        effective_at=early.occurred_at + day,
+    ).transaction
+
+    newest_first = selectors.transactions_page(holder=holder).results
+    assert ids(newest_first) == ids([late, between, early])
+    assert every_page(holder, order="asc", limit=1) == ids(
+        [early, between, late]
+    )
+    # Booked after ``late``, it still falls in the range of its date only.
+    dated_range = selectors.transactions_page(
+        holder=holder,
+        date_from=early.occurred_at + dt.timedelta(hours=1),
+        date_to=late.occurred_at - dt.timedelta(hours=1),
+    )
+    assert ids(dated_range.results) == [between.id]
+    booked_range = selectors.transactions_page(
+        holder=holder, date_from=between.occurred_at
+    )
+    assert ids(booked_range.results) == []
+
+
+def test_ties_on_the_date_are_broken_by_id(holder, history):
     del history
     other = factories.HolderFactory()
     services.credit_apply(holder_id=other.pk, amount=1, currency="USD")
@@ -149,7 +185,7 @@ def test_bad_cursors_are_refused(holder, cursor):
 def test_cursor_round_trip(holder, history):
     del holder
     at, pk = selectors.cursor_decode(selectors.cursor_encode(history[0]))
-    assert (at, pk) == (history[0].occurred_at, history[0].id)
+    assert (at, pk) == (history[0].effective_at, history[0].id)
     assert at.tzinfo == dt.UTC or at.utcoffset() == dt.timedelta(0)
 
 
@@ -167,15 +203,19 @@ def test_transaction_get_is_scoped_to_the_holder(holder, history):
 
 
 def insert_credits(holder, instants):
-    """Inserts bare credit headers at these instants (no entries needed)."""
+    """Inserts bare credit headers dated at these instants, booked now.
+
+    Lists go by the date (``effective_at``): one booking instant for all
+    shows that the booking plays no part in their order.
+    """
     with connection.cursor() as cursor:
         cursor.execute(
             """
             INSERT INTO accounting_transaction (
                 id, holder_id, kind, amount, currency, occurred_at,
-                description, source, to_currency, created_at)
-            SELECT gen_random_uuid(), %s, 'credit', 100, 'USD', at, '', '',
-                '', now()
+                effective_at, description, source, to_currency, created_at)
+            SELECT gen_random_uuid(), %s, 'credit', 100, 'USD', now(), at,
+                '', '', '', now()
             FROM unnest(%s::timestamptz[]) AS at
             """,
             [holder.pk, instants],
@@ -195,7 +235,9 @@ def every_page(holder, **options):
 
 
 def page_order(order):
-    return ("occurred_at", "id") if order == "asc" else ("-occurred_at", "-id")
+    if order == "asc":
+        return ("effective_at", "id")
+    return ("-effective_at", "-id")
 
 
 @pytest.mark.parametrize("order", ["desc", "asc"])
@@ -229,7 +271,7 @@ def test_pages_across_ties_return_every_transaction_once(holder, order, limit):
         kind="credit",
         currency="USD",
     ) == ids(
-        mine.filter(occurred_at__range=(date_from, date_to)).order_by(
+        mine.filter(effective_at__range=(date_from, date_to)).order_by(
             *page_order(order)
         )
     )
@@ -238,8 +280,8 @@ def test_pages_across_ties_return_every_transaction_once(holder, order, limit):
 @pytest.mark.parametrize(
     ("order", "scan", "bound"),
     [
-        ("desc", "Index Scan Backward using", "occurred_at <="),
-        ("asc", "Index Scan using", "occurred_at >="),
+        ("desc", "Index Scan Backward using", "effective_at <="),
+        ("asc", "Index Scan using", "effective_at >="),
     ],
 )
 def test_a_resumed_page_is_an_index_range(holder, order, scan, bound):
@@ -250,7 +292,7 @@ def test_a_resumed_page_is_an_index_range(holder, order, scan, bound):
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE accounting_transaction")
     middle = models.Transaction.objects.get(
-        holder=holder, occurred_at=instants[2500]
+        holder=holder, effective_at=instants[2500]
     )
     query = selectors.transactions_query(
         holder=holder, cursor=selectors.cursor_encode(middle), order=order
@@ -260,7 +302,7 @@ def test_a_resumed_page_is_an_index_range(holder, order, scan, bound):
 
     lines = [line.strip() for line in plan.splitlines()]
     (scan_line,) = [line for line in lines if "accounting_txn_holder" in line]
-    assert f"{scan} accounting_txn_holder_time" in scan_line
+    assert f"{scan} accounting_txn_holder_date" in scan_line
     # It starts at the cursor and stops with the page: 51 rows read.
     assert "rows=51 loops=1" in scan_line
     index_cond = lines[lines.index(scan_line) + 1]

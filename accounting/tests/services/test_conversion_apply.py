@@ -59,7 +59,10 @@ def test_a_conversion_moves_both_wallets_through_fx(multi):
     }
     assert body["rate"]["valid_from"].endswith("Z")
     txn = body["transaction"]
-    assert {k: txn[k] for k in txn if k not in ("id", "occurred_at")} == {
+    assert txn["effective_at"] == txn["occurred_at"]
+    assert {
+        k: txn[k] for k in txn if k not in ("id", "occurred_at", "effective_at")
+    } == {
         "kind": "conversion",
         "amount": "25.00",
         "currency": "USD",

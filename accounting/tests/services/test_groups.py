@@ -330,6 +330,7 @@ def test_a_contribution_moves_savings_into_the_pot_to_the_cent(group, ben):
         "amount": "12.34",
         "currency": "USD",
         "occurred_at": result.body["transaction"]["occurred_at"],
+        "effective_at": result.body["transaction"]["occurred_at"],
         "description": "Beach fund!",
         "source": "",
         "category": None,

@@ -43,7 +43,10 @@ def test_savings_move_back_to_main(funded_holder):
     assert not result.replayed
     assert result.body["balances"] == {"main": "94.00", "savings": "6.00"}
     txn = result.body["transaction"]
-    assert {k: txn[k] for k in txn if k not in ("id", "occurred_at")} == {
+    assert txn["effective_at"] == txn["occurred_at"]
+    assert {
+        k: txn[k] for k in txn if k not in ("id", "occurred_at", "effective_at")
+    } == {
         "kind": "savings_release",
         "amount": "4.00",
         "currency": "USD",

@@ -43,7 +43,12 @@ def test_a_transfer_writes_one_half_per_holder(funded_holder, recipient):
     assert not result.replayed
     assert result.body["balances"] == {"main": "65.00", "savings": "10.00"}
     sent = result.body["transaction"]
-    assert {k: sent[k] for k in sent if k not in ("id", "occurred_at")} == {
+    assert sent["effective_at"] == sent["occurred_at"]
+    assert {
+        k: sent[k]
+        for k in sent
+        if k not in ("id", "occurred_at", "effective_at")
+    } == {
         "kind": "transfer_out",
         "amount": "25.00",
         "currency": "USD",

@@ -27,7 +27,10 @@ def test_money_leaves_main_for_the_world_account(funded_holder):
     body = result.body
     assert body["balances"] == {"main": "64.50", "savings": "10.00"}
     txn = body["transaction"]
-    assert {k: txn[k] for k in txn if k not in ("id", "occurred_at")} == {
+    assert txn["effective_at"] == txn["occurred_at"]
+    assert {
+        k: txn[k] for k in txn if k not in ("id", "occurred_at", "effective_at")
+    } == {
         "kind": "withdrawal",
         "amount": "25.50",
         "currency": "USD",

@@ -1007,6 +1007,94 @@ class TestLabels:
         assert upstream.sent == []
 
 
+class TestDatedRecords:
+    """A credit or withdrawal of an earlier day: its date is forwarded."""
+
+    @pytest.mark.parametrize("path", ["credits", "withdrawals"])
+    @pytest.mark.parametrize(
+        ("given", "forwarded"),
+        [
+            ("2026-11-03", "2026-11-03T00:00:00Z"),
+            ("2026-11-03T23:30:00-01:00", "2026-11-04T00:30:00Z"),
+            ("2026-11-03T10:00:00 02:00", "2026-11-03T08:00:00Z"),
+            ("2026-11-03t10:00:00.9999999z", "2026-11-03T10:00:00.999999Z"),
+        ],
+    )
+    def test_the_date_is_forwarded_as_one_instant_in_utc(
+        self, auth_api, upstream, user_id, *, path, given, forwarded
+    ):
+        result = _answer(upstream, user_id, path)
+
+        response = auth_api.post(
+            f"/api/v1/{path}", {"amount": "1", "effective_at": given}
+        )
+
+        assert response.status_code == 201, response.content
+        assert response.json() == result
+        assert upstream.last.json["effective_at"] == forwarded
+
+    @pytest.mark.parametrize("path", ["credits", "withdrawals"])
+    def test_an_undated_record_forwards_no_date(
+        self, auth_api, upstream, user_id, path
+    ):
+        _answer(upstream, user_id, path)
+
+        auth_api.post(f"/api/v1/{path}", {"amount": "1"})
+
+        assert "effective_at" not in upstream.last.json
+
+    @pytest.mark.parametrize("path", ["credits", "withdrawals"])
+    @pytest.mark.parametrize(
+        ("date", "code"),
+        [
+            ("yesterday", "invalid_datetime"),
+            ("2026-11-03T10:00:00", "invalid_datetime"),
+            ("2026-02-30", "invalid_datetime"),
+            ("0001-01-01T00:00:00+14:00", "invalid_datetime"),
+            (20261103, "invalid_datetime"),
+            (None, "validation_error"),
+        ],
+    )
+    def test_a_bad_date_is_refused_before_accounting(
+        self, auth_api, upstream, path, date, code
+    ):
+        response = auth_api.post(
+            f"/api/v1/{path}",
+            json.dumps({"amount": "1", "effective_at": date}),
+            content_type="application/json",
+        )
+
+        problem = assert_problem(response, 400, code)
+        assert list(problem["errors"]) == ["effective_at"]
+        assert upstream.sent == []
+
+    def test_accountings_judgement_of_the_future_passes_through(
+        self, auth_api, upstream, user_id
+    ):
+        """The future is for accounting's clock to say (one rule, one place)."""
+        body = factories.problem(
+            400, "validation_error", "A field is invalid."
+        ) | {
+            "errors": {
+                "effective_at": ["A record cannot take effect in the future."]
+            }
+        }
+        upstream.add(
+            Service.ACCOUNTING,
+            "POST",
+            _holder(user_id, "credits"),
+            status=400,
+            json=body,
+        )
+
+        response = auth_api.post(
+            "/api/v1/credits",
+            {"amount": "1", "effective_at": "2999-01-01"},
+        )
+
+        assert assert_problem(response, 400, "validation_error") == body
+
+
 class TestConversion:
     url = "/api/v1/conversions"
 

@@ -231,6 +231,7 @@ def test_documents_the_codes_of_each_endpoint(schema):
     assert _codes(credit, "400") >= {
         "invalid_amount",
         "unsupported_currency",
+        "invalid_datetime",
         "malformed_json",
         "invalid_idempotency_key",
     }
@@ -305,6 +306,7 @@ MONEY_CODES = {
         "400": {
             "invalid_amount",
             "unsupported_currency",
+            "invalid_datetime",
             "validation_error",
             "invalid_idempotency_key",
         },
@@ -580,6 +582,7 @@ def test_response_shapes(schema):
         "amount",
         "currency",
         "occurred_at",
+        "effective_at",
         "description",
         "source",
         "category",
@@ -725,9 +728,16 @@ def test_request_shapes(schema):
     assert shape("PlanSelectRequest") == ({"plan_id"}, {"plan_id"})
     assert components["PlanSelectRequest"]["properties"]["plan_id"]["nullable"]
     assert shape("CreditRequest") == (
-        {"amount", "currency", "source", "description"},
+        {"amount", "currency", "source", "description", "effective_at"},
         {"amount"},
     )
+    for dated in ("CreditRequest", "WithdrawalRequest"):
+        effective_at = components[dated]["properties"]["effective_at"]
+        assert effective_at["oneOf"] == [
+            {"type": "string", "format": "date-time"},
+            {"type": "string", "format": "date"},
+        ]
+        assert "never in the future" in effective_at["description"]
     assert shape("AccountOpenRequest") == ({"currency"}, {"currency"})
     # A transfer needs its recipient; a savings release takes none: two
     # shapes, told apart by them.
@@ -753,7 +763,7 @@ def test_request_shapes(schema):
     assert release["to_account"]["not"] == {"type": "string"}
     assert components["SavingsReleaseKindEnum"]["enum"] == ["savings_release"]
     assert shape("WithdrawalRequest") == (
-        {"amount", "currency", "category", "description"},
+        {"amount", "currency", "category", "description", "effective_at"},
         {"amount"},
     )
     withdrawal = components["WithdrawalRequest"]["properties"]
