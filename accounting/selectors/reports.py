@@ -40,6 +40,7 @@ from django.db.models.functions import NullIf, TruncMonth
 from django.utils import timezone
 
 from accounting import cache, errors, models
+from accounting.selectors import versions
 from config import ranges
 
 CATEGORY = "category"
@@ -271,9 +272,15 @@ def report_summary(
     if end >= _month_start(timezone.now()):
         return compute()
     since = start.isoformat() if start is not None else "-"
+    # The holder's sequences in the key: a movement written back into a
+    # closed month (or any other) is never hidden by the cache.
+    sequences = versions.ledger_sequences(
+        holder_id=holder_id, currency=currency
+    )
     return cache.cached(
         REPORTS,
-        f"{holder_id}:{currency}:{since}:{end.isoformat()}:{group_by}",
+        f"{holder_id}:{currency}:{since}:{end.isoformat()}:{group_by}:"
+        f"{sequences}",
         compute,
         timeout=REPORT_CACHE_TIMEOUT,
     )
