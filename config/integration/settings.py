@@ -209,6 +209,11 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # ETag, If-None-Match and 304 on every read (integration.etags).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "integration.api.schema.conditional_reads_hook",
+    ],
     "SERVE_AUTHENTICATION": [],
     "TAGS": [
         {"name": "Identity", "description": "Sign-up, tokens, my profile."},
