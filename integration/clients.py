@@ -38,6 +38,7 @@ from typing import Any, NoReturn
 import httpx
 from django.conf import settings
 
+from config import conditional
 from config.idempotency import keys as idempotency_keys
 from config.service_auth import service_headers
 from integration import errors
@@ -93,15 +94,19 @@ class UpstreamResponse:
     """A successful answer of a service.
 
     Attributes:
-        status: The HTTP status (2xx).
-        body: The decoded JSON body, or None when there is none (204).
+        status: The HTTP status (2xx; 304 to a conditional call).
+        body: The decoded JSON body, or None when there is none (204,
+            304).
         headers: The headers to forward to the public (``Retry-After``,
             ``Idempotent-Replayed``), when the service set them.
+        etag: The service's ``ETag`` of the answer, if it gave one (the
+            gateway's cache revalidates with it; never forwarded).
     """
 
     status: int
     body: Any
     headers: dict[str, str]
+    etag: str | None = None
 
 
 _clients: dict[Service, httpx.Client] = {}
@@ -288,6 +293,7 @@ def call(
     params: Mapping[str, str] | None = None,
     idempotency_key: str | None = None,
     timeout: float | None = None,
+    if_none_match: str | None = None,
 ) -> UpstreamResponse:
     """Calls a service's internal API and checks its answer.
 
@@ -299,9 +305,12 @@ def call(
         params: Query parameters.
         idempotency_key: Forwarded as ``Idempotency-Key`` when given.
         timeout: Overrides the configured timeouts for this call (seconds).
+        if_none_match: An entity tag the service gave earlier: sent as
+            ``If-None-Match``, so the service may answer 304.
 
     Returns:
-        The service's successful (2xx) answer.
+        The service's successful (2xx) answer, or its 304 (no body) when
+        ``if_none_match`` is still current.
 
     Raises:
         UpstreamProblemError: The service refused the request (4xx) with a
@@ -312,6 +321,8 @@ def call(
     headers = {}
     if idempotency_key is not None:
         headers[idempotency_keys.HEADER] = idempotency_key
+    if if_none_match is not None:
+        headers[conditional.IF_NONE_MATCH] = if_none_match
     response = _send(
         service,
         method,
@@ -336,6 +347,14 @@ def call(
         # error, not the caller's; never shown as the caller's 401.
         logger.error("%s refused the gateway's service credential", service)
         raise _bad_gateway(service, "the gateway's credential was refused.")
+    etag = response.headers.get(conditional.ETAG)
+    if status == HTTPStatus.NOT_MODIFIED and if_none_match is not None:
+        return UpstreamResponse(
+            status=status,
+            body=None,
+            headers=_forwarded(response),
+            etag=etag or if_none_match,
+        )
     document = _document(service, method, path, response)
     if status >= HTTPStatus.BAD_REQUEST:
         _raise_problem(service, method, path, response, document)
@@ -346,5 +365,5 @@ def call(
         logger.error("%s %s %s answered an empty body", service, method, path)
         raise _bad_gateway(service, "the body is empty.")
     return UpstreamResponse(
-        status=status, body=document, headers=_forwarded(response)
+        status=status, body=document, headers=_forwarded(response), etag=etag
     )

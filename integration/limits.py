@@ -136,11 +136,12 @@ return nil
 _REDIS_BACKEND = "django.core.cache.backends.redis.RedisCache"
 
 
-def _store() -> redis.Redis | None:
+def redis_store() -> redis.Redis | None:
     """Returns this process's client of the cache's Redis; None if no Redis.
 
     The counters keep the cache's keys (its prefix and version): the same
-    counts whichever way they are read.
+    counts whichever way they are read. The gateway's cache of answers
+    (``integration.caching``) shares the client.
     """
     config = settings.CACHES["default"]
     if config["BACKEND"] != _REDIS_BACKEND:
@@ -173,7 +174,7 @@ def _count_all(counters: list[tuple[str, int]]) -> list[int]:
         ValueError: In the local-memory cache, a counter expired between
             its creation and its increment (the request is not counted).
     """
-    store = _store()
+    store = redis_store()
     if store is None:
         return [_count(key, timeout) for key, timeout in counters]
     # One round trip: INCR creates a missing counter at 1, and EXPIRE NX
@@ -226,7 +227,7 @@ def acquire_slot(key: str, *, limit: int, ttl: int) -> bool:
 def release_slot(key: str) -> None:
     """Gives back a slot of requests in flight."""
     try:
-        store = _store()
+        store = redis_store()
         if store is None:
             cache.decr(key)
         elif _RELEASE(keys=[cache.make_key(key)], client=store) is None:

@@ -3,12 +3,14 @@
 Like ``services``, each function is one call to the service that owns the
 data (``docs/internal-api.md``), with the caller's id from the verified
 token. Readiness is a read too: it asks each service whether it can serve.
+What is safe to keep (the profile, the catalog, reports of closed periods)
+is read through ``integration.caching``: still one call, conditional.
 """
 
 from django.conf import settings
 
 from config.contracts import INTERNAL_API_PREFIX
-from integration import clients, errors
+from integration import caching, clients, errors
 from integration.clients import Service, UpstreamResponse
 
 _ROOT = f"/{INTERNAL_API_PREFIX}"
@@ -16,14 +18,33 @@ READY = "ok"
 
 
 def user_get(*, user_id: str) -> UpstreamResponse:
-    """Returns the caller's profile."""
-    return clients.call(Service.USERS, "GET", f"{_ROOT}users/{user_id}")
+    """Returns the caller's profile (kept per user, revalidated)."""
+    return caching.revalidated(
+        caching.key_of("me", user_id),
+        lambda etag: clients.call(
+            Service.USERS,
+            "GET",
+            f"{_ROOT}users/{user_id}",
+            if_none_match=etag,
+        ),
+    )
 
 
 def plan_list(*, user_id: str) -> UpstreamResponse:
-    """Returns the active plans."""
-    return clients.call(
-        Service.ACCOUNTING, "GET", f"{_ROOT}plans", params={"holder": user_id}
+    """Returns the active plans (kept once for all, revalidated).
+
+    The same for every user; the caller is sent along so that a deleted
+    or suspended one is refused all the same, kept answer or not.
+    """
+    return caching.revalidated(
+        caching.key_of("plans"),
+        lambda etag: clients.call(
+            Service.ACCOUNTING,
+            "GET",
+            f"{_ROOT}plans",
+            params={"holder": user_id},
+            if_none_match=etag,
+        ),
     )
 
 
@@ -52,17 +73,21 @@ def balance_get(*, user_id: str, params: dict[str, str]) -> UpstreamResponse:
 
 
 def rate_list(*, user_id: str, params: dict[str, str]) -> UpstreamResponse:
-    """Returns the exchange rates valid now, one per pair.
+    """Returns the exchange rates valid now, one per pair (kept, revalidated).
 
     Rates are not the caller's: staff maintain them and every user reads the
     same ones, but the caller is sent along so that a deleted or suspended
     one is refused all the same.
     """
-    return clients.call(
-        Service.ACCOUNTING,
-        "GET",
-        f"{_ROOT}rates",
-        params={**params, "holder": user_id},
+    return caching.revalidated(
+        caching.key_of("rates", params=params),
+        lambda etag: clients.call(
+            Service.ACCOUNTING,
+            "GET",
+            f"{_ROOT}rates",
+            params={**params, "holder": user_id},
+            if_none_match=etag,
+        ),
     )
 
 
@@ -90,22 +115,39 @@ def transaction_get(*, user_id: str, transaction_id: str) -> UpstreamResponse:
 def report_summary_get(
     *, user_id: str, params: dict[str, str]
 ) -> UpstreamResponse:
-    """Returns the caller's income, expenses and savings over a range."""
-    return clients.call(
-        Service.ACCOUNTING,
-        "GET",
-        f"{_ROOT}holders/{user_id}/reports/summary",
-        params=params,
+    """Returns the caller's income, expenses and savings over a range.
+
+    A report of a closed period is kept per user and query, and
+    revalidated; any other is read afresh (it is about money now).
+    """
+
+    def read(etag: str | None) -> UpstreamResponse:
+        return clients.call(
+            Service.ACCOUNTING,
+            "GET",
+            f"{_ROOT}holders/{user_id}/reports/summary",
+            params=params,
+            if_none_match=etag,
+        )
+
+    if not caching.closed_period(params):
+        return read(None)
+    return caching.revalidated(
+        caching.key_of("report", user_id, params=params), read
     )
 
 
 def category_list(*, user_id: str) -> UpstreamResponse:
-    """Returns the suggested expense categories (the caller is checked)."""
-    return clients.call(
-        Service.ACCOUNTING,
-        "GET",
-        f"{_ROOT}categories",
-        params={"holder": user_id},
+    """Returns the suggested expense categories (kept, revalidated)."""
+    return caching.revalidated(
+        caching.key_of("categories"),
+        lambda etag: clients.call(
+            Service.ACCOUNTING,
+            "GET",
+            f"{_ROOT}categories",
+            params={"holder": user_id},
+            if_none_match=etag,
+        ),
     )
 
 

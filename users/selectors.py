@@ -42,6 +42,32 @@ def user_get(
     return user
 
 
+def user_version(*, user_id: uuid.UUID) -> int:
+    """Returns an active user's ``version``: one column, one index probe.
+
+    Every change of what the API shows of a user (``users.services``, the
+    admin through them) moves it, so it tags the user's answer.
+
+    Args:
+        user_id: The user's id.
+
+    Returns:
+        The version.
+
+    Raises:
+        UsersError: ``user_inactive``: unknown, deleted or suspended.
+    """
+    version = (
+        User.objects.live()
+        .filter(id=user_id, is_active=True)
+        .values_list("version", flat=True)
+        .first()
+    )
+    if version is None:
+        raise errors.UserInactiveError()
+    return version
+
+
 def user_is_active(*, user_id: object) -> bool:
     """Returns whether an id names an active, undeleted user.
 

@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.http import HttpResponse
 from drf_spectacular.utils import (
     extend_schema,
     extend_schema_serializer,
@@ -21,6 +22,7 @@ from accounting.api.outputs import (
     PlanSerializer,
 )
 from accounting.selectors import catalog
+from config import conditional
 from config.openapi import (
     internal_problems,
 )
@@ -41,10 +43,17 @@ class PlanListApi(APIView):
         parameters=[callers.HOLDER_PARAMETER],
         responses={200: OutputSerializer, **internal_problems(callers.CALLER)},
     )
-    def get(self, request: Request) -> Response:
-        """Lists the plans on offer."""
+    def get(self, request: Request) -> HttpResponse:
+        """Lists the plans on offer; 304 if ``If-None-Match`` is current.
+
+        Tagged by the cached plans themselves (decision 15): a caller's
+        current copy costs the holder check and one cache read.
+        """
         callers.caller_check(request)
-        return Response({"results": catalog.plans_active_data()})
+        plans = catalog.plans_active_data()
+        return conditional.respond(
+            request, conditional.value_etag(plans), lambda: {"results": plans}
+        )
 
 
 class HolderPlanApi(APIView):

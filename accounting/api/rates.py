@@ -1,5 +1,6 @@
 """The FX rates valid now."""
 
+from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import (
     extend_schema,
@@ -7,7 +8,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 from rest_framework.request import Request
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounting.api import callers
@@ -15,7 +15,7 @@ from accounting.api.outputs import (
     RateSerializer,
 )
 from accounting.selectors import catalog
-from config import fields, timeparse
+from config import conditional, fields, timeparse
 from config.openapi import (
     internal_problems,
 )
@@ -50,8 +50,13 @@ class RateListApi(APIView):
             ),
         },
     )
-    def get(self, request: Request) -> Response:
-        """Returns the rates valid now, sorted by base then quote."""
+    def get(self, request: Request) -> HttpResponse:
+        """Returns the rates valid now, sorted by base then quote.
+
+        Tagged by the rates themselves (decision 15), weakly: ``at``, the
+        instant of reading, is not in the tag, so a copy read earlier is
+        current (304) while the rates it lists still are.
+        """
         serializer = self.InputSerializer(data=request.query_params)
         serializer.is_valid(raise_exception=True)
         callers.caller_check(request)
@@ -59,4 +64,8 @@ class RateListApi(APIView):
         rates = catalog.rates_current_data(
             base=serializer.validated_data.get("base"), at=at
         )
-        return Response({"at": timeparse.format_instant(at), "results": rates})
+        return conditional.respond(
+            request,
+            conditional.value_etag(rates, weak=True),
+            lambda: {"at": timeparse.format_instant(at), "results": rates},
+        )

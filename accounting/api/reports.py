@@ -8,6 +8,7 @@ selector computes (``accounting.selectors.reports``).
 import uuid
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
@@ -17,8 +18,8 @@ from rest_framework.views import APIView
 
 from accounting import selectors, wire
 from accounting.api.openapi import HOLDER
-from accounting.selectors import reports
-from config import fields
+from accounting.selectors import reports, versions
+from config import conditional, fields
 from config.openapi import internal_problems
 from config.problems import Code
 from config.serializers import StrictInputSerializer
@@ -116,12 +117,16 @@ class ReportSummaryApi(APIView):
             ),
         },
     )
-    def get(self, request: Request, user_id: uuid.UUID) -> Response:
+    def get(self, request: Request, user_id: uuid.UUID) -> HttpResponse:
         """Returns the holder's report over ``from``..``to`` (inclusive)."""
         serializer = self.InputSerializer(data=request.query_params)
         serializer.is_valid(raise_exception=True)
         query = serializer.validated_data
         holder = selectors.holder_get(user_id=user_id)
+        # Decision 14: the caller's copy checked first, from two sequences.
+        etag = versions.report_etag(holder_id=holder.pk, query=query)
+        if conditional.current(request, etag):
+            return conditional.unchanged(etag)
         report = selectors.report_summary(
             holder_id=holder.pk,
             currency=query.get("currency", settings.DEFAULT_CURRENCY),
@@ -129,4 +134,4 @@ class ReportSummaryApi(APIView):
             end=query.get("to") or timezone.now(),
             group_by=query["group_by"],
         )
-        return Response(wire.report_data(report))
+        return conditional.tagged(Response(wire.report_data(report)), etag)

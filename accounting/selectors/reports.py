@@ -47,6 +47,7 @@ from django.db.models.functions import NullIf, TruncMonth
 from django.utils import timezone
 
 from accounting import cache, errors, models
+from accounting.selectors import versions
 from config import ranges
 
 CATEGORY = "category"
@@ -233,25 +234,6 @@ def _month_start(now: dt.datetime) -> dt.datetime:
     )
 
 
-def _ledger_position(*, holder_id: uuid.UUID, currency: str) -> str:
-    """Returns where the holder's wallet in a currency stands: ``m12s5``.
-
-    Every movement that a report counts moves main or savings on by one
-    sequence, so two equal positions have the same reportable history.
-    """
-    sequences = dict(
-        models.Account.objects.filter(
-            holder_id=holder_id,
-            currency=currency,
-            kind__in=models.Account.CUSTOMER_KINDS,
-        ).values_list("kind", "last_sequence")
-    )
-    return "".join(
-        f"{kind[0]}{sequences.get(kind, 0)}"
-        for kind in models.Account.CUSTOMER_KINDS
-    )
-
-
 def report_summary(
     *,
     holder_id: uuid.UUID,
@@ -299,11 +281,15 @@ def report_summary(
     if end >= _month_start(timezone.now()):
         return compute()
     since = start.isoformat() if start is not None else "-"
-    position = _ledger_position(holder_id=holder_id, currency=currency)
+    # The holder's sequences in the key: a movement written back into a
+    # closed month (or any other) is never hidden by the cache.
+    sequences = versions.ledger_sequences(
+        holder_id=holder_id, currency=currency
+    )
     return cache.cached(
         REPORTS,
-        f"{holder_id}:{currency}:{position}:{since}:{end.isoformat()}:"
-        f"{group_by}",
+        f"{holder_id}:{currency}:{since}:{end.isoformat()}:{group_by}:"
+        f"{sequences}",
         compute,
         timeout=REPORT_CACHE_TIMEOUT,
     )

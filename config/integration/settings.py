@@ -27,6 +27,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     # Per user and per address, before any view runs (integration.limits).
     "integration.limits.RequestLimitMiddleware",
+    # ETag and 304 on the public API's reads; inside the limits, so a 304
+    # carries their headers too (integration.etags).
+    "integration.etags.ConditionalGetMiddleware",
 ]
 
 ROOT_URLCONF = "config.integration.urls"
@@ -38,9 +41,13 @@ APPEND_SLASH = False
 # The shared folder and app templates, without the admins' processors.
 TEMPLATES = [{**TEMPLATES[0], "OPTIONS": {"context_processors": []}}]
 
-# The gateway keeps no data of its own.
+# The gateway keeps no data of its own: its cache holds request limits and
+# answers it revalidates with their owner (integration.caching).
 DATABASES = {}
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Seconds an answer stays kept: it is revalidated on every use, so this
+# only bounds the memory it takes.
+GATEWAY_CACHE_TIMEOUT = env.int("GATEWAY_CACHE_TIMEOUT", default=3600)
 
 # --- Authentication (verify only; the users service signs) ------------------
 
@@ -202,6 +209,11 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # ETag, If-None-Match and 304 on every read (integration.etags).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "integration.api.schema.conditional_reads_hook",
+    ],
     "SERVE_AUTHENTICATION": [],
     "TAGS": [
         {"name": "Identity", "description": "Sign-up, tokens, my profile."},

@@ -117,6 +117,55 @@ def test_no_content_is_a_success_without_body(upstream):
     assert (result.status, result.body) == (204, None)
 
 
+def test_a_conditional_call_sends_the_tag_and_takes_a_304(upstream):
+    upstream.add(
+        Service.USERS,
+        "GET",
+        "/x",
+        responder=lambda r: httpx.Response(
+            304, headers={"ETag": '"v1"', "Retry-After": "1"}
+        ),
+    )
+
+    result = clients.call(Service.USERS, "GET", "/x", if_none_match='"v1"')
+
+    assert upstream.last.request.headers["If-None-Match"] == '"v1"'
+    assert (result.status, result.body, result.etag) == (304, None, '"v1"')
+    assert result.headers == {"Retry-After": "1"}
+
+
+def test_a_304_without_a_tag_keeps_the_one_sent(upstream):
+    upstream.add(
+        Service.USERS, "GET", "/x", responder=lambda r: httpx.Response(304)
+    )
+
+    result = clients.call(Service.USERS, "GET", "/x", if_none_match='W/"a"')
+
+    assert (result.status, result.etag) == (304, 'W/"a"')
+
+
+def test_a_success_gives_its_tag_and_no_tag_is_sent_unasked(upstream):
+    upstream.add(Service.USERS, "GET", "/x", json={}, headers={"ETag": '"v2"'})
+    upstream.add(Service.USERS, "GET", "/y", json={})
+
+    tagged = clients.call(Service.USERS, "GET", "/x")
+    untagged = clients.call(Service.USERS, "GET", "/y")
+
+    assert (tagged.etag, untagged.etag) == ('"v2"', None)
+    assert "ETag" not in tagged.headers
+    assert "If-None-Match" not in upstream.last.request.headers
+
+
+def test_a_304_to_an_unconditional_call_is_bad_gateway(upstream):
+    upstream.add(
+        Service.USERS, "GET", "/x", responder=lambda r: httpx.Response(304)
+    )
+
+    error = _refusal(lambda: clients.call(Service.USERS, "GET", "/x"))
+
+    assert error.code == "bad_gateway"
+
+
 def test_passes_a_problem_through_unchanged(upstream):
     body = factories.problem(409, "account_not_ready", "Retry soon.")
     body["extra"] = {"kept": True}

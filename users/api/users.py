@@ -3,6 +3,7 @@
 import uuid
 from http import HTTPStatus
 
+from django.http import HttpResponse
 from drf_spectacular.utils import (
     OpenApiExample,
     extend_schema,
@@ -13,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config import bounds
+from config import bounds, conditional
 from config.fields import InstantField
 from config.idempotency import keys as idempotency_keys
 from config.openapi import (
@@ -32,6 +33,9 @@ from users.errors import ErrorCode
 _ONE_USER = {"parameters": {"user_id": "$response.body#/id"}}
 
 
+# The shape of a user's answer, in its entity tag (see user_etag).
+_FORMAT = "user1"
+
 # What an operation on one user answers for an id that names no live,
 # active user (unknown, deleted or suspended), or is not a UUID.
 _USER_UNKNOWN = {401: [ErrorCode.USER_INACTIVE], **UNKNOWN_PATH}
@@ -45,6 +49,15 @@ class UserOutputSerializer(serializers.Serializer):
     first_name = serializers.CharField()
     last_name = serializers.CharField()
     date_joined = InstantField()
+
+
+def user_etag(version: int) -> str:
+    """Returns the entity tag of a user's answer at a version.
+
+    ``_FORMAT`` names the answer's shape: a release that changes it makes
+    every tag given before it stale.
+    """
+    return f'"{_FORMAT}.{version}"'
 
 
 class UserCreateApi(APIView):
@@ -168,11 +181,20 @@ class UserApi(APIView):
             **internal_problems(_USER_UNKNOWN),
         },
     )
-    def get(self, request: Request, user_id: uuid.UUID) -> Response:
-        """Returns an active user."""
-        del request
-        user = selectors.user_get(user_id=user_id)
-        return Response(self.OutputSerializer(user).data)
+    def get(self, request: Request, user_id: uuid.UUID) -> HttpResponse:
+        """Returns an active user; 304 if ``If-None-Match`` is current.
+
+        The tag is the user's version (decision 15): checking it reads one
+        column; the user is read only when the caller's copy is old.
+        """
+        version = selectors.user_version(user_id=user_id)
+        return conditional.respond(
+            request,
+            user_etag(version),
+            lambda: (
+                self.OutputSerializer(selectors.user_get(user_id=user_id)).data
+            ),
+        )
 
     @extend_schema(
         operation_id="users_update",
