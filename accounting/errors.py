@@ -35,6 +35,8 @@ class ErrorCode(enum.StrEnum):
     ALREADY_MEMBER = "already_member"
     GOAL_NOT_FOUND = "goal_not_found"
     RATE_BACKDATED = "rate_backdated"
+    INVALID_IMPORT = "invalid_import"
+    IMPORT_NOT_FOUND = "import_not_found"
 
 
 class AccountingError(DomainError):
@@ -258,3 +260,22 @@ class RateBackdatedError(AccountingError):
     """
 
     error_code = ErrorCode.RATE_BACKDATED
+
+
+class ImportInvalidError(AccountingError):
+    """A file that cannot be read as a statement: nothing is imported."""
+
+    error_code = ErrorCode.INVALID_IMPORT
+
+
+class ImportTooLargeError(AccountingError):
+    """A statement over the size an import takes."""
+
+    error_code = Code.PAYLOAD_TOO_LARGE
+
+
+class ImportNotFoundError(AccountingError):
+    """No import with that id among the holder's."""
+
+    error_code = ErrorCode.IMPORT_NOT_FOUND
+    default_detail = "No import with that id."

@@ -816,3 +816,166 @@ class GroupMember(models.Model):
     def is_current(self) -> bool:
         """Whether the member is in the group (has not left it)."""
         return self.left_at is None
+
+
+class Import(models.Model):
+    """A bank statement a holder sent as CSV, applied by a worker.
+
+    The file is kept as :class:`ImportChunk` rows while the import runs
+    (never in one piece in memory); each row of it becomes a dated credit
+    or withdrawal, a duplicate of a row applied before (the same
+    :class:`ImportedRecord` fingerprint), or a refusal with its reason.
+    """
+
+    class Status(models.TextChoices):
+        """Where the import stands."""
+
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    holder = models.ForeignKey(
+        Holder, on_delete=models.PROTECT, related_name="imports"
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    currency = models.CharField(
+        max_length=3, help_text="Of rows without a currency column."
+    )
+    delimiter = models.CharField(max_length=1, default=",")
+    columns = models.JSONField(
+        help_text="Each field read and the index of its column."
+    )
+    size_bytes = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    # NULL: sent without a key; unique per holder only when set.
+    idempotency_key = models.CharField(  # noqa: DJ001
+        max_length=idempotency_keys.MAX_LENGTH, null=True, blank=True
+    )
+    rows_read = models.PositiveIntegerField(default=0)
+    rows_applied = models.PositiveIntegerField(default=0)
+    rows_duplicate = models.PositiveIntegerField(default=0)
+    rows_refused = models.PositiveIntegerField(default=0)
+    error_code = models.CharField(max_length=50, blank=True)
+    error_detail = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        """Table options, indexes and constraints."""
+
+        ordering = ["-created_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["holder", "created_at"], name="accounting_import_holder"
+            ),
+            models.Index(
+                fields=["status", "updated_at"], name="accounting_import_status"
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["holder", "idempotency_key"],
+                name="accounting_import_unique_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"import {self.id} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        """Whether nothing more will happen to it."""
+        return self.status in (self.Status.COMPLETED, self.Status.FAILED)
+
+
+class ImportChunk(models.Model):
+    """A consecutive piece of an import's file, in upload order."""
+
+    id = models.BigAutoField(primary_key=True)
+    import_job = models.ForeignKey(
+        Import, on_delete=models.CASCADE, related_name="chunks"
+    )
+    index = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        """Table options, indexes and constraints."""
+
+        ordering = ["import_job", "index"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["import_job", "index"],
+                name="accounting_import_chunk_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.import_job_id} #{self.index}"
+
+
+class ImportRefusal(models.Model):
+    """A row of an import that was not applied, and why (a stable code)."""
+
+    id = models.BigAutoField(primary_key=True)
+    import_job = models.ForeignKey(
+        Import, on_delete=models.CASCADE, related_name="refusals"
+    )
+    line = models.PositiveIntegerField()
+    code = models.CharField(max_length=50)
+    detail = models.CharField(max_length=500)
+
+    class Meta:
+        """Table options, indexes and constraints."""
+
+        ordering = ["import_job", "line"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["import_job", "line"],
+                name="accounting_import_refusal_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.code}"
+
+
+class ImportedRecord(models.Model):
+    """A statement row that became a transaction: never applied again.
+
+    ``fingerprint`` names the row whichever file brings it again (its
+    bank ``reference``, or its content and its rank among identical rows
+    of its file); unique per holder.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    # The unique index (holder, fingerprint) serves every lookup by holder:
+    # a second index on the holder alone would tempt the planner into
+    # reading all of a holder's records to find a thousand.
+    holder = models.ForeignKey(
+        Holder, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    fingerprint = models.CharField(max_length=80)
+    import_job = models.ForeignKey(
+        Import, on_delete=models.PROTECT, related_name="records"
+    )
+    transaction = models.OneToOneField(
+        Transaction, on_delete=models.PROTECT, related_name="imported_from"
+    )
+
+    class Meta:
+        """Table options, indexes and constraints."""
+
+        constraints = [
+            models.UniqueConstraint(
+                fields=["holder", "fingerprint"],
+                name="accounting_imported_record_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.fingerprint

@@ -5,9 +5,14 @@ redelivered) and idempotent (the service records event ids), so at-least-
 once delivery applies each event exactly once. A transient database error
 is retried after a short pause; a malformed event is logged and dropped,
 since no retry can fix it.
+
+An import's task is acknowledged late too, and may run again from the
+start at any time (the service never applies a row twice): after a
+killed worker, and when beat wakes an import nobody moved for a while.
 """
 
 import logging
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -53,3 +58,48 @@ def apply_user_event(self: Task, event: Mapping[str, Any]) -> str | None:
             exc=error, countdown=RETRY_COUNTDOWN_SECONDS
         ) from error
     return str(outcome)
+
+
+# An import of IMPORT_MAX_BYTES applies in well under this (README,
+# Performance); past it the task stops and beat wakes the import again.
+IMPORT_SOFT_TIME_LIMIT = 15 * 60
+
+
+@shared_task(
+    bind=True,
+    name=contracts.IMPORT_APPLY_TASK,
+    acks_late=True,
+    max_retries=MAX_RETRIES,
+    soft_time_limit=IMPORT_SOFT_TIME_LIMIT,
+    time_limit=IMPORT_SOFT_TIME_LIMIT + 60,
+)
+def import_apply(self: Task, import_id: str) -> str | None:
+    """Applies a statement import (see ``services.imports``).
+
+    Returns:
+        The import's status when the task ends, or None if there is no
+        such import (or the id is not one).
+    """
+    try:
+        pk = uuid.UUID(import_id)
+    except (ValueError, TypeError, AttributeError):
+        logger.exception("Dropping an import task for %r", import_id)
+        return None
+    try:
+        job = services.import_run(import_id=pk)
+    except (OperationalError, InterfaceError) as error:
+        logger.warning("Import %s: %s; retrying", pk, error)
+        raise self.retry(
+            exc=error, countdown=RETRY_COUNTDOWN_SECONDS
+        ) from error
+    return None if job is None else str(job.status)
+
+
+@shared_task(name=contracts.IMPORTS_RESUME_TASK)
+def imports_resume() -> int:
+    """Queues every import that stalled; returns how many."""
+    stalled = services.imports_stalled()
+    for import_id in stalled:
+        logger.warning("Import %s stalled; resuming it", import_id)
+        import_apply.delay(str(import_id))
+    return len(stalled)

@@ -13,6 +13,7 @@ from accounting.api import (
     categories,
     goals,
     groups,
+    imports,
     movements,
     plans,
     rates,
@@ -105,6 +106,16 @@ internal_urlpatterns = [
         f"{HOLDER}goals/<str:goal_id>",
         goals.GoalDetailApi.as_view(),
         name="holder-goal",
+    ),
+    path(
+        f"{HOLDER}imports",
+        imports.ImportCreateApi.as_view(),
+        name="holder-imports",
+    ),
+    path(
+        f"{HOLDER}imports/<str:import_id>",
+        imports.ImportDetailApi.as_view(),
+        name="holder-import",
     ),
     path("schema/", schema.internal_schema_view(), name="schema"),
 ]

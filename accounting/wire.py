@@ -15,6 +15,7 @@ from accounting import models
 from config import money, timeparse
 
 if TYPE_CHECKING:  # The selectors build on this module: no import cycle.
+    from accounting.selectors.imports import ImportStatus
     from accounting.selectors.reports import Report, ReportGroup
 
 
@@ -287,4 +288,43 @@ def goal_data(
         "on_track": on_track,
         "created_at": timeparse.format_instant(goal.created_at),
         "updated_at": timeparse.format_instant(goal.updated_at),
+    }
+
+
+def import_data(status: "ImportStatus") -> dict[str, Any]:
+    """Returns the wire form of an import and where it stands.
+
+    Returns:
+        ``{id, status, currency, size_bytes, sha256, rows: {read, applied,
+        duplicate, refused}, refusals: [{line, code, detail}], error,
+        created_at, completed_at}``; ``error`` is ``{code, detail}`` for a
+        failed import, else None.
+    """
+    job = status.job
+    completed = job.completed_at
+    return {
+        "id": str(job.id),
+        "status": job.status,
+        "currency": job.currency,
+        "size_bytes": job.size_bytes,
+        "sha256": job.sha256,
+        "rows": {
+            "read": status.read,
+            "applied": status.applied,
+            "duplicate": status.duplicate,
+            "refused": status.refused,
+        },
+        "refusals": [
+            {"line": r.line, "code": r.code, "detail": r.detail}
+            for r in status.refusals
+        ],
+        "error": (
+            {"code": job.error_code, "detail": job.error_detail}
+            if job.error_code
+            else None
+        ),
+        "created_at": timeparse.format_instant(job.created_at),
+        "completed_at": (
+            timeparse.format_instant(completed) if completed else None
+        ),
     }

@@ -31,6 +31,9 @@ same concurrency. In order:
    request), the CPU time of every tier (``bench/cpu.py``) is read and
    divided by the requests completed: what a credit costs each process,
    next to what the machine's cores can give one at the rate measured.
+   Then a statement of 100,000 rows is imported through the gateway
+   (``POST /api/v1/imports``) and applied by the worker: rows per second
+   from the 202 to ``completed``.
 3. The issue's targets, each met or not.
 4. ``verify_ledger`` on the benchmark's accounting database (and on the
    pgbench one): the run fails if either does not hold.
@@ -672,6 +675,18 @@ def report(results: dict) -> str:
         for clients in clients_list or (MOVEMENT_CLIENTS,):
             result = results[group][name][str(clients)]
             lines.append(_row(label, clients, result, reference[clients]))
+    imported = results.get("import")
+    if imported:
+        lines += [
+            "",
+            f"Statement import through the gateway (POST /api/v1/imports, "
+            f"{imported['rows']:,} rows, {imported['bytes']:,} bytes): "
+            f"{imported['status']}, {imported['rows_applied']:,} applied; "
+            f"upload {imported['upload_s']:.1f} s, applied by the worker in "
+            f"{imported['apply_s']:.1f} s: {imported['rate']:,.0f} rows/s "
+            f"({imported['rate'] / reference[1]:.2f}x the reference credit "
+            "at 1 client).",
+        ]
     lines += ["", results["statements"], "", "Targets (issue 10):", ""]
     lines += [
         f"- {'met' if met else 'NOT MET'}: {text}"
@@ -873,6 +888,67 @@ def run_http(results: dict, env: dict[str, str], probe: cpu.Probe) -> None:
         results["empty"][name] = profiled(probe, step)
 
 
+# A statement of this many rows is imported through the gateway.
+IMPORT_ROWS = 100_000
+
+
+def _statement_pieces(rows: int):
+    """Yields a statement of incomes and expenses, 1,000 rows at a time."""
+    yield b"date,amount,description,category,source\n"
+    day = dt.date.today().replace(day=1) - dt.timedelta(days=1)
+    lines = []
+    for n in range(rows):
+        date = (day - dt.timedelta(days=n % 28)).isoformat()
+        if n % 4 == 3:
+            lines.append(f"{date},-{1 + n % 7}.25,Shop {n % 50},groceries,")
+        else:
+            lines.append(f"{date},{10 + n % 90}.50,Pay {n},,salary")
+        if len(lines) == 1000:
+            yield ("\n".join(lines) + "\n").encode()
+            lines = []
+    if lines:
+        yield ("\n".join(lines) + "\n").encode()
+
+
+def run_import(results: dict) -> None:
+    """Step 2b: a statement of IMPORT_ROWS rows, uploaded then applied.
+
+    One new user uploads it through the gateway (spooled, streamed to
+    accounting, stored in chunks) and the worker applies it; the upload's
+    and the apply's times, from the 202 to ``completed``.
+    """
+    with httpx.Client(base_url=f"{GATEWAY}/api/v1", timeout=300) as api:
+        member = sign_up(api)
+        data = b"".join(_statement_pieces(IMPORT_ROWS))
+        began = time.monotonic()
+        accepted = when_ready(
+            lambda: api.post(
+                "/imports",
+                content=data,
+                headers={**member.auth, "Content-Type": "text/csv"},
+            )
+        )
+        accepted.raise_for_status()
+        uploaded = time.monotonic()
+        import_id = accepted.json()["id"]
+        while True:
+            found = api.get(f"/imports/{import_id}", headers=member.auth)
+            document = found.json()
+            if document["status"] in ("completed", "failed"):
+                break
+            time.sleep(0.2)
+        applied = time.monotonic()
+    results["import"] = {
+        "rows": IMPORT_ROWS,
+        "bytes": len(data),
+        "status": document["status"],
+        "rows_applied": document["rows"]["applied"],
+        "upload_s": uploaded - began,
+        "apply_s": applied - uploaded,
+        "rate": IMPORT_ROWS / (applied - uploaded),
+    }
+
+
 def main() -> int:
     """Runs every step; prints the report; 1 if the ledger does not hold."""
     began = time.monotonic()
@@ -917,6 +993,14 @@ def main() -> int:
             process.pid, PG_URL, (USERS_DB, ACCOUNTING_DB), REDIS_URL
         )
         run_http(results, env, probe)
+        say(f"import of {IMPORT_ROWS:,} rows through the gateway")
+        run_import(results)
+        imported = results["import"]
+        say(
+            f"  {imported['status']}: upload {imported['upload_s']:.1f} s, "
+            f"applied in {imported['apply_s']:.1f} s "
+            f"({imported['rate']:,.0f} rows/s)"
+        )
         say("verify_ledger")
         results["verify"] = [
             (database, *verify(env, database))

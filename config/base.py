@@ -46,6 +46,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Requests larger than this are refused before they reach a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+# A statement import (POST /imports) is the one larger body: streamed to
+# disk at the gateway and to the database at accounting, never held whole.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=32 * 1024 * 1024)
 
 # --- Money ------------------------------------------------------------------
 

@@ -38,9 +38,17 @@ USER_UPDATED = "user.updated"
 USER_DELETED = "user.deleted"
 USER_EVENT_TYPES = (USER_CREATED, USER_UPDATED, USER_DELETED)
 
+# Statement imports (accounting's own work, queued on its queue): apply one
+# import (``import_id``, a UUID string; at least once, idempotent), and the
+# periodic resumption of imports whose worker went silent (beat sends it).
+IMPORT_APPLY_TASK = "accounting.import_apply"
+IMPORTS_RESUME_TASK = "accounting.imports_resume"
+
 TASK_ROUTES = {
     USER_EVENT_TASK: {"queue": ACCOUNTING_QUEUE},
     OUTBOX_SWEEP_TASK: {"queue": USERS_QUEUE},
+    IMPORT_APPLY_TASK: {"queue": ACCOUNTING_QUEUE},
+    IMPORTS_RESUME_TASK: {"queue": ACCOUNTING_QUEUE},
 }
 
 # Internal HTTP APIs: prefix of every internal route on users and accounting.

@@ -96,7 +96,8 @@ IDEMPOTENT_REPLAYED_HEADER = OpenApiParameter(
     name=idempotency_keys.REPLAYED_HEADER,
     type={"type": "string", "enum": ["true"]},
     location=OpenApiParameter.HEADER,
-    response=[201],
+    # 201: what was created; 202: what was accepted (a statement import).
+    response=[201, 202],
     description="`true` when this answer replays an earlier request.",
 )
 

@@ -7,10 +7,17 @@ clients trickling bodies byte by byte could then occupy every thread. The
 event loop, where waiting costs nothing, reads the whole body first; a
 body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is refused there with 413
 ``payload_too_large``, as Django would refuse it, without reading more.
+
+A few paths take larger bodies (a statement to import): theirs is
+spooled, kept in memory up to the usual limit and written to a temporary
+file past it, then handed to the thread in pieces with its
+``Content-Length`` (a chunked upload gets one too), so a large body
+costs disk, not memory.
 """
 
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
+import tempfile
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from http import HTTPStatus
 from typing import Any
 
@@ -33,9 +40,16 @@ class WholeBodyMiddleware:
         max_bytes: The largest body accepted.
     """
 
-    def __init__(self, app: App, *, max_bytes: int) -> None:
+    def __init__(
+        self,
+        app: App,
+        *,
+        max_bytes: int,
+        spooled: Mapping[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.spooled = dict(spooled or {})
 
     async def __call__(
         self, scope: Message, receive: Receive, send: Send
@@ -43,6 +57,10 @@ class WholeBodyMiddleware:
         """Reads the body, then calls the app with it as one message."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        limit = self.spooled.get(scope.get("path", ""))
+        if limit is not None and scope.get("method") == "POST":
+            await self._spool(scope, receive, send, limit)
             return
         if _declared_length(scope) > self.max_bytes:
             await _refuse_too_large(send)
@@ -62,6 +80,61 @@ class WholeBodyMiddleware:
             chunks.append(chunk)
             more = message.get("more_body", False)
         await self.app(scope, _replay(b"".join(chunks), receive), send)
+
+    async def _spool(
+        self, scope: Message, receive: Receive, send: Send, limit: int
+    ) -> None:
+        """Reads a large body into a spooled file, then calls the app."""
+        if _declared_length(scope) > limit:
+            await _refuse_too_large(send)
+            return
+        with tempfile.SpooledTemporaryFile(max_size=self.max_bytes) as file:
+            size = 0
+            more = True
+            while more:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return  # The client left: nobody to answer.
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > limit:
+                    await _refuse_too_large(send)
+                    return
+                file.write(chunk)
+                more = message.get("more_body", False)
+            file.seek(0)
+            headers = [
+                (name, value)
+                for name, value in scope["headers"]
+                if name not in (b"content-length", b"transfer-encoding")
+            ]
+            headers.append((b"content-length", str(size).encode()))
+            await self.app(
+                {**scope, "headers": headers},
+                _replay_file(file, receive),
+                send,
+            )
+
+
+# What one message of a spooled body carries.
+SPOOL_PIECE_BYTES = 64 * 1024
+
+
+def _replay_file(
+    file: tempfile.SpooledTemporaryFile, receive: Receive
+) -> Receive:
+    """Returns a ``receive`` giving the file in pieces, then the client's."""
+    done = False
+
+    async def replayed() -> Message:
+        nonlocal done
+        if done:
+            return await receive()
+        piece = file.read(SPOOL_PIECE_BYTES)
+        done = len(piece) < SPOOL_PIECE_BYTES
+        return {"type": "http.request", "body": piece, "more_body": not done}
+
+    return replayed
 
 
 def _declared_length(scope: Message) -> int:

@@ -31,7 +31,7 @@ import enum
 import json
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import Any, NoReturn
 
@@ -180,6 +180,22 @@ def on_setting_changed(*, setting: str, **kwargs: Any) -> None:
         close_clients()
 
 
+@dataclasses.dataclass(frozen=True)
+class Upload:
+    """A request body passed on as it arrives (a statement's CSV).
+
+    Attributes:
+        media_type: Its ``Content-Type``.
+        length: Its size in bytes, sent as ``Content-Length``: the body
+            is never chunked.
+        pieces: Its bytes, read as they are sent.
+    """
+
+    media_type: str
+    length: int
+    pieces: Iterable[bytes]
+
+
 def _bad_gateway(service: Service, detail: str) -> errors.BadGatewayError:
     """Returns the error of an unusable answer of a service."""
     return errors.BadGatewayError(
@@ -212,13 +228,18 @@ def _send(
     params: Mapping[str, str] | None,
     headers: dict[str, str],
     timeout: float | None,
+    content: Iterable[bytes] | None = None,
 ) -> httpx.Response:
     """Sends one request; transport failures become problems."""
     client = get_client(service)
-    extra = {} if timeout is None else {"timeout": timeout}
+    extra: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
+    if content is None:
+        extra["json"] = body
+    else:
+        extra["content"] = content
     try:
         return client.request(
-            method, path, json=body, params=params, headers=headers, **extra
+            method, path, params=params, headers=headers, **extra
         )
     except httpx.TimeoutException as error:
         logger.warning("%s %s %s timed out: %r", service, method, path, error)
@@ -294,6 +315,7 @@ def call(
     idempotency_key: str | None = None,
     timeout: float | None = None,
     if_none_match: str | None = None,
+    upload: Upload | None = None,
 ) -> UpstreamResponse:
     """Calls a service's internal API and checks its answer.
 
@@ -302,6 +324,8 @@ def call(
         method: The HTTP method.
         path: The path, from the service's root (``/internal/v1/...``).
         body: A JSON body, or None for none.
+        upload: A body that is not JSON, streamed as it is read (instead
+            of ``body``).
         params: Query parameters.
         idempotency_key: Forwarded as ``Idempotency-Key`` when given.
         timeout: Overrides the configured timeouts for this call (seconds).
@@ -323,6 +347,9 @@ def call(
         headers[idempotency_keys.HEADER] = idempotency_key
     if if_none_match is not None:
         headers[conditional.IF_NONE_MATCH] = if_none_match
+    if upload is not None:
+        headers["Content-Type"] = upload.media_type
+        headers["Content-Length"] = str(upload.length)
     response = _send(
         service,
         method,
@@ -331,6 +358,7 @@ def call(
         params=params,
         headers=headers,
         timeout=timeout,
+        content=None if upload is None else upload.pieces,
     )
     status = response.status_code
     if status == HTTPStatus.SERVICE_UNAVAILABLE:

@@ -51,6 +51,8 @@ class ErrorCode(enum.StrEnum):
     GROUP_NOT_FOUND = "group_not_found"
     USER_NOT_FOUND = "user_not_found"
     ALREADY_MEMBER = "already_member"
+    INVALID_IMPORT = "invalid_import"
+    IMPORT_NOT_FOUND = "import_not_found"
 
 
 class GatewayError(DomainError):

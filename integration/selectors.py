@@ -201,3 +201,12 @@ def service_readiness() -> dict[str, str]:
         else:
             checks[str(service)] = READY
     return checks
+
+
+def import_get(*, user_id: str, import_id: str) -> UpstreamResponse:
+    """Returns one of the caller's statement imports, as it stands now."""
+    return clients.call(
+        Service.ACCOUNTING,
+        "GET",
+        f"{_ROOT}holders/{user_id}/imports/{import_id}",
+    )

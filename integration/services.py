@@ -72,6 +72,29 @@ def plan_select(*, user_id: str, plan_id: str | None) -> UpstreamResponse:
     )
 
 
+# Storing a statement of IMPORT_MAX_BYTES takes longer than a movement.
+IMPORT_TIMEOUT = 120.0
+
+
+def import_create(
+    *,
+    user_id: str,
+    upload: clients.Upload,
+    params: dict[str, str],
+    idempotency_key: str | None,
+) -> UpstreamResponse:
+    """Sends a statement to accounting as it arrives: 202 and the import."""
+    return clients.call(
+        Service.ACCOUNTING,
+        "POST",
+        f"{_ROOT}holders/{user_id}/imports",
+        params=params,
+        idempotency_key=idempotency_key,
+        timeout=IMPORT_TIMEOUT,
+        upload=upload,
+    )
+
+
 def credit_create(
     *, user_id: str, data: dict[str, str], idempotency_key: str | None
 ) -> UpstreamResponse:

@@ -8,6 +8,7 @@ through unchanged. This service's DRF exception handler
 
 from accounting.errors import ErrorCode
 from config import problems
+from config.errors import Code
 
 STATUSES: problems.Statuses = {
     **problems.SHARED_STATUSES,
@@ -31,6 +32,9 @@ STATUSES: problems.Statuses = {
     ErrorCode.ALREADY_MEMBER: 409,
     ErrorCode.GOAL_NOT_FOUND: 404,
     ErrorCode.RATE_BACKDATED: 422,
+    ErrorCode.INVALID_IMPORT: 400,
+    Code.PAYLOAD_TOO_LARGE: 413,
+    ErrorCode.IMPORT_NOT_FOUND: 404,
 }
 
 exception_handler = problems.exception_handler_for(STATUSES)

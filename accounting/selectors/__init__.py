@@ -10,6 +10,7 @@ Reads never lock. Callers use ``from accounting import selectors`` and
 - ``categories``: the suggested expense categories (cached);
 - ``goals``, ``groups``, ``reports``: savings goals, group challenges and
   the income/expenses report;
+- ``imports``: statement imports and where each stands;
 - ``ledger_checks``: the ledger's invariants, run by ``verify_ledger``.
 """
 
@@ -45,6 +46,7 @@ from accounting.selectors.groups import (
     memberships_of,
 )
 from accounting.selectors.holders import holder_check_open, holder_get
+from accounting.selectors.imports import ImportStatus, import_get
 from accounting.selectors.ledger_checks import (
     LEDGER_CHECKS,
     Check,
@@ -74,6 +76,7 @@ __all__ = [
     "Check",
     "GoalStatus",
     "GroupStanding",
+    "ImportStatus",
     "LedgerFinding",
     "Page",
     "Report",
@@ -95,6 +98,7 @@ __all__ = [
     "groups_list",
     "holder_check_open",
     "holder_get",
+    "import_get",
     "ledger_findings",
     "ledger_size",
     "ledger_verify",

@@ -15,6 +15,8 @@ in :mod:`.guards`) that raise the domain errors of ``accounting.errors``.
 - :mod:`.groups`: savings groups, their members (joining, leaving) and
   contributions.
 - :mod:`.goals`: savings goals; :mod:`.categories`: suggested categories.
+- :mod:`.imports`: bank statements (CSV) applied as dated credits and
+  withdrawals by a worker.
 
 Every money movement, and setting a goal or starting a group over the API,
 applies once per Idempotency-Key (:func:`.journal.idempotent`).
@@ -49,6 +51,11 @@ from accounting.services.holders import (
     EventOutcome,
     UserEvent,
     holder_apply_user_event,
+)
+from accounting.services.imports import (
+    import_create,
+    import_run,
+    imports_stalled,
 )
 from accounting.services.journal import KeyedResult
 from accounting.services.movements import (
@@ -102,6 +109,9 @@ __all__ = [
     "group_create",
     "group_start",
     "holder_apply_user_event",
+    "import_create",
+    "import_run",
+    "imports_stalled",
     "member_add",
     "member_leave",
     "plan_assign",

@@ -26,7 +26,8 @@ from psycopg import pq
 from accounting import errors, models, wire
 from accounting.services.guards import check_holder_open
 from config.idempotency import store
-from config.sql import db_value, insert
+from config.sql import db_value, insert_many
+from config.sql import insert as insert_rows
 
 
 @dataclasses.dataclass(frozen=True)
@@ -361,6 +362,8 @@ def _balances_save(accounts: list[models.Account]) -> None:
 def journal_write(
     journal: list[tuple[models.Transaction, list[Posting]]],
     moved: list[models.Account],
+    *,
+    many: bool = False,
 ) -> None:
     """Writes headers with their entries, and saves the moved accounts.
 
@@ -370,7 +373,10 @@ def journal_write(
     Args:
         journal: Each header with its postings.
         moved: The customer accounts the postings changed.
+        many: Hundreds of headers (an import's batch): sent as arrays
+            (:func:`config.sql.insert_many`) rather than row by row.
     """
+    insert = insert_many if many else insert_rows
     insert(
         models.Transaction,
         _TRANSACTION_COLUMNS,

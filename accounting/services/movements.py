@@ -32,6 +32,7 @@ from accounting.services.guards import (
 )
 from accounting.services.journal import (
     Locked,
+    Posting,
     accounts_lock,
     answer,
     balances,
@@ -130,11 +131,45 @@ def credit_apply(
         AmountNotAboveFlatAmountError: See :func:`credit_savings`.
     """
     locked = accounts_lock(holder_id=holder_id, currencies=(currency,))
+    header, postings, moved = credit_entry(
+        locked,
+        amount=amount,
+        currency=currency,
+        source=source,
+        description=description,
+        effective_at=effective_at,
+    )
+    journal_write([(header, postings)], moved)
+    return answer(header, postings, locked), header
+
+
+Entry = tuple[models.Transaction, list[Posting], list[models.Account]]
+
+
+def credit_entry(
+    locked: Locked,
+    *,
+    amount: int,
+    currency: str,
+    source: str = "",
+    description: str = "",
+    effective_at: dt.datetime | None = None,
+) -> Entry:
+    """Books a credit on locked wallets: its header, postings, accounts.
+
+    The rule of a credit, written once: :func:`credit_apply` writes one,
+    an import many in one transaction. Nothing is written here; the
+    locked accounts' balances move.
+
+    Raises:
+        AmountNotAboveFlatAmountError: See :func:`credit_savings`.
+        EffectiveAtInFutureError: ``effective_at`` is after now.
+    """
     main, savings = locked.wallet(currency)
     plan = credit_plan(plan=locked.plan, currency=currency)
     saved = credit_savings(plan=plan, amount=amount)
     header = header_new(
-        holder_id=holder_id,
+        holder_id=locked.holder_id,
         kind=models.Transaction.Kind.CREDIT,
         amount=amount,
         currency=currency,
@@ -150,8 +185,7 @@ def credit_apply(
         if part:
             postings.append(post(account, part))
             moved.append(account)
-    journal_write([(header, postings)], moved)
-    return answer(header, postings, locked), header
+    return header, postings, moved
 
 
 # --- Withdrawals ------------------------------------------------------------
@@ -192,10 +226,37 @@ def withdrawal_apply(
         (and the holder, wallet and idempotency errors of credits)
     """
     locked = accounts_lock(holder_id=holder_id, currencies=(currency,))
+    header, postings, moved = withdrawal_entry(
+        locked,
+        amount=amount,
+        currency=currency,
+        category=category,
+        description=description,
+        effective_at=effective_at,
+    )
+    journal_write([(header, postings)], moved)
+    return answer(header, postings, locked), header
+
+
+def withdrawal_entry(
+    locked: Locked,
+    *,
+    amount: int,
+    currency: str,
+    category: str | None = None,
+    description: str = "",
+    effective_at: dt.datetime | None = None,
+) -> Entry:
+    """Books a withdrawal on locked wallets (see :func:`credit_entry`).
+
+    Raises:
+        InsufficientFundsError: Main holds less than the amount now.
+        EffectiveAtInFutureError: ``effective_at`` is after now.
+    """
     main, _ = locked.wallet(currency)
     check_funds(account=main, amount=amount)
     header = header_new(
-        holder_id=holder_id,
+        holder_id=locked.holder_id,
         kind=models.Transaction.Kind.WITHDRAWAL,
         amount=amount,
         currency=currency,
@@ -208,8 +269,7 @@ def withdrawal_apply(
         post(main, -amount),
         system_posting(models.Account.Kind.WORLD, currency, amount),
     ]
-    journal_write([(header, postings)], [main])
-    return answer(header, postings, locked), header
+    return header, postings, [main]
 
 
 # --- Transfers --------------------------------------------------------------

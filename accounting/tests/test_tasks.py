@@ -1,5 +1,6 @@
-"""The user-event task: eager for its branches, then on a real worker."""
+"""The worker's tasks: eager for their branches, then on a real worker."""
 
+import datetime as dt
 import time
 import uuid
 
@@ -8,7 +9,8 @@ from celery import signals
 from celery.contrib.testing.worker import start_worker
 from django.db import connection, connections
 
-from accounting import models, tasks
+from accounting import models, services, tasks
+from accounting.services import imports
 from accounting.tests import factories
 from config import contracts
 from config.celery import app
@@ -101,3 +103,108 @@ def test_a_real_worker_consumes_published_events():
     assert (holder.version, holder.email) == (1, "ada@example.com")
     assert holder.accounts.count() == 2
     assert models.ProcessedEvent.objects.count() == 1
+
+
+# --- Statement imports -------------------------------------------------------
+
+STATEMENT = [b"date,amount\n2026-11-02,5.00\n2026-11-03,-1.00\n"]
+
+
+@pytest.mark.django_db
+def test_the_import_task_applies_an_import():
+    holder = factories.HolderFactory()
+    job, _ = services.import_create(
+        holder_id=holder.pk, pieces=STATEMENT, currency="USD"
+    )
+
+    result = tasks.import_apply.apply(args=[str(job.id)]).get()
+
+    assert result == "completed"
+    job.refresh_from_db()
+    assert (job.rows_applied, job.rows_refused) == (2, 0)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("import_id", ["not-a-uuid", None, 7])
+def test_an_import_task_without_an_id_is_dropped(caplog, import_id):
+    result = tasks.import_apply.apply(args=[import_id]).get()
+
+    assert result is None
+    assert "Dropping an import task" in caplog.text
+
+
+@pytest.mark.django_db
+def test_an_import_task_for_no_import_ends_quietly():
+    assert tasks.import_apply.apply(args=[str(uuid.uuid4())]).get() is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_task_is_retried_when_the_database_is_out(monkeypatch):
+    holder = factories.HolderFactory()
+    job, _ = services.import_create(
+        holder_id=holder.pk, pieces=STATEMENT, currency="USD"
+    )
+    retries = []
+
+    def database_is_back(**kwargs):
+        retries.append(kwargs["reason"])
+        monkeypatch.undo()
+
+    connection.close()
+    monkeypatch.setitem(connection.settings_dict, "PORT", "1")
+    signals.task_retry.connect(database_is_back, weak=False)
+    try:
+        result = tasks.import_apply.apply(args=[str(job.id)])
+    finally:
+        signals.task_retry.disconnect(database_is_back)
+
+    assert len(retries) == 1
+    assert result.get() == "completed"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_applies_an_import_and_resumes_a_stalled_one():
+    """Upload commits, its task reaches a worker; beat's wake-up does too."""
+    app.control.purge()
+    holder = factories.HolderFactory()
+    queued, _ = services.import_create(
+        holder_id=holder.pk, pieces=STATEMENT, currency="USD"
+    )
+    # An import whose task was lost: queued long ago, never run.
+    lost, _ = services.import_create(
+        holder_id=holder.pk,
+        pieces=[b"date,amount\n2026-11-04,2.00\n"],
+        currency="USD",
+    )
+    models.Import.objects.filter(pk=lost.pk).update(
+        updated_at=lost.created_at
+        - dt.timedelta(seconds=imports.STALL_SECONDS + 1)
+    )
+    app.control.purge()  # both tasks lost: only the wake-up brings them
+
+    def close_connections(**kwargs):
+        del kwargs
+        connections.close_all()  # in the worker thread
+
+    signals.task_postrun.connect(close_connections, weak=False)
+    try:
+        with start_worker(
+            app, pool="solo", perform_ping_check=False, shutdown_timeout=30
+        ):
+            app.send_task(contracts.IMPORTS_RESUME_TASK)
+            app.send_task(contracts.IMPORT_APPLY_TASK, args=[str(queued.id)])
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                if not models.Import.objects.exclude(
+                    status="completed"
+                ).exists():
+                    break
+                time.sleep(0.05)
+    finally:
+        signals.task_postrun.disconnect(close_connections)
+
+    assert set(models.Import.objects.values_list("status", flat=True)) == {
+        "completed"
+    }
+    main = holder.accounts.get(kind="main", currency="USD")
+    assert main.balance == 500 - 100 + 200

@@ -36,6 +36,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.integration.settings")
 http_application = WholeBodyMiddleware(
     WSGIMiddleware(get_wsgi_application(), workers=settings.GATEWAY_THREADS),
     max_bytes=settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
+    spooled=settings.SPOOLED_BODY_PATHS,
 )
 redact_query_tokens("uvicorn.access", "uvicorn.error")
 

@@ -6,7 +6,13 @@ client. OpenAPI docs (Swagger UI, ReDoc) are served with local assets.
 """
 
 from config.base import *  # noqa: F403
-from config.base import JWT_ISSUER, TEMPLATES, env, read_key
+from config.base import (
+    IMPORT_MAX_BYTES,
+    JWT_ISSUER,
+    TEMPLATES,
+    env,
+    read_key,
+)
 
 # --- Apps -------------------------------------------------------------------
 
@@ -31,6 +37,10 @@ MIDDLEWARE = [
     # carries their headers too (integration.etags).
     "integration.etags.ConditionalGetMiddleware",
 ]
+
+# The paths whose larger bodies are spooled to disk before a thread takes
+# them (config/request_bodies.py): a statement to import.
+SPOOLED_BODY_PATHS = {"/api/v1/imports": IMPORT_MAX_BYTES}
 
 ROOT_URLCONF = "config.integration.urls"
 WSGI_APPLICATION = "config.integration.wsgi.application"

@@ -3,6 +3,7 @@
 import asyncio
 import json
 
+from config import request_bodies
 from config.request_bodies import WholeBodyMiddleware
 
 LIMIT = 10
@@ -108,3 +109,113 @@ def test_other_connections_pass_through():
 
     assert app.calls[0][1] == [{"type": "websocket.connect"}]
     assert sent == []
+
+
+# --- Spooled bodies (a statement to import) ----------------------------------
+
+SPOOLED_LIMIT = 3 * LIMIT
+
+
+class _Reader:
+    """An ASGI app that reads the body piece by piece, as a2wsgi does."""
+
+    def __init__(self) -> None:
+        self.scope: dict | None = None
+        self.pieces: list[bytes] = []
+
+    async def __call__(self, scope, receive, send):
+        self.scope = scope
+        more = True
+        while more:
+            message = await receive()
+            self.pieces.append(message["body"])
+            more = message["more_body"]
+        await send({"type": "http.response.start", "status": 202})
+        await send({"type": "http.response.body", "body": b""})
+
+
+def _spool(messages, *, headers=(), method="POST", path="/imports"):
+    app = _Reader()
+    queue = list(messages)
+    sent: list[dict] = []
+
+    async def receive():
+        return queue.pop(0) if queue else {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "headers": list(headers),
+    }
+    middleware = WholeBodyMiddleware(
+        app, max_bytes=LIMIT, spooled={"/imports": SPOOLED_LIMIT}
+    )
+    asyncio.run(middleware(scope, receive, send))
+    return app, sent
+
+
+def test_a_large_body_on_a_spooled_path_reaches_the_app_in_pieces(
+    monkeypatch,
+):
+    monkeypatch.setattr(request_bodies, "SPOOL_PIECE_BYTES", 4)
+    body = b"0123456789" * 2 + b"xyz"  # past max_bytes: on disk
+
+    app, sent = _spool(
+        [_chunk(body[:15], True), _chunk(body[15:], False)],
+        headers=[(b"transfer-encoding", b"chunked"), (b"x-a", b"1")],
+    )
+
+    assert b"".join(app.pieces) == body
+    assert app.pieces[0] == b"0123"
+    assert app.pieces[-1] == b"xyz"
+    assert app.scope["headers"] == [
+        (b"x-a", b"1"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    assert sent[0]["status"] == 202
+
+
+def test_a_body_of_whole_pieces_ends_with_an_empty_one(monkeypatch):
+    monkeypatch.setattr(request_bodies, "SPOOL_PIECE_BYTES", 4)
+
+    app, _ = _spool([_chunk(b"abcdefgh", False)])
+
+    assert app.pieces == [b"abcd", b"efgh", b""]
+
+
+def test_a_spooled_body_over_its_limit_is_413_unread():
+    app, sent = _spool([_chunk(b"x" * SPOOLED_LIMIT, True), _chunk(b"y", True)])
+
+    assert app.scope is None
+    assert sent[0]["status"] == 413
+    assert json.loads(sent[1]["body"])["code"] == "payload_too_large"
+
+
+def test_a_spooled_body_declared_over_its_limit_is_413_at_once():
+    app, sent = _spool(
+        [],
+        headers=[(b"content-length", str(SPOOLED_LIMIT + 1).encode())],
+    )
+
+    assert app.scope is None
+    assert sent[0]["status"] == 413
+
+
+def test_a_client_gone_while_spooling_reaches_nobody():
+    app, sent = _spool([_chunk(b"abc", True)])
+
+    assert app.scope is None
+    assert sent == []
+
+
+def test_other_methods_and_paths_keep_the_usual_limit():
+    for method, path in (("GET", "/imports"), ("POST", "/credits")):
+        app, sent = _spool(
+            [_chunk(b"x" * (LIMIT + 1), False)], method=method, path=path
+        )
+        assert app.scope is None
+        assert sent[0]["status"] == 413

@@ -19,7 +19,12 @@ from config.base import (
     env,
     read_key,
 )
-from config.contracts import OUTBOX_SWEEP_TASK, TASK_ROUTES, USERS_QUEUE
+from config.contracts import (
+    IMPORTS_RESUME_TASK,
+    OUTBOX_SWEEP_TASK,
+    TASK_ROUTES,
+    USERS_QUEUE,
+)
 
 # --- Apps -------------------------------------------------------------------
 
@@ -185,6 +190,12 @@ CELERY_BEAT_SCHEDULE = {
     "idempotency-keys-purge": {
         "task": IDEMPOTENCY_PURGE_TASK,
         "schedule": dt.timedelta(hours=1),
+    },
+    # Beat is the platform's one clock: it also wakes accounting's imports
+    # whose worker went silent (routed to accounting's queue).
+    "imports-resume": {
+        "task": IMPORTS_RESUME_TASK,
+        "schedule": dt.timedelta(seconds=30),
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

@@ -46,6 +46,8 @@ STATUSES: problems.Statuses = {
     ErrorCode.GROUP_NOT_FOUND: 404,
     ErrorCode.USER_NOT_FOUND: 404,
     ErrorCode.ALREADY_MEMBER: 409,
+    ErrorCode.INVALID_IMPORT: 400,
+    ErrorCode.IMPORT_NOT_FOUND: 404,
 }
 
 _answer = problems.exception_handler_for(STATUSES)

@@ -506,3 +506,61 @@ def transaction_example(**fields: Any) -> dict[str, Any]:
         "group": None,
         **fields,
     }
+
+
+class ImportRowsSerializer(serializers.Serializer):
+    """How many data rows were read, applied, already there, refused."""
+
+    read = serializers.IntegerField()
+    applied = serializers.IntegerField(
+        help_text="Became a dated credit or withdrawal."
+    )
+    duplicate = serializers.IntegerField(
+        help_text="Applied before, by this import or an earlier one."
+    )
+    refused = serializers.IntegerField()
+
+
+class ImportRefusalSerializer(serializers.Serializer):
+    """A row not applied: its line and why."""
+
+    line = serializers.IntegerField(help_text="Its line in the file.")
+    code = serializers.CharField(
+        help_text="A problem code: `invalid_datetime`, `invalid_amount`, "
+        "`insufficient_funds`, `account_not_open`, ..."
+    )
+    detail = serializers.CharField()
+
+
+class ImportErrorSerializer(serializers.Serializer):
+    """Why a whole import stopped."""
+
+    code = serializers.CharField(
+        help_text="`invalid_import` (the file stops being CSV) or "
+        "`user_inactive`."
+    )
+    detail = serializers.CharField()
+
+
+@extend_schema_serializer(component_name="Import")
+class ImportSerializer(serializers.Serializer):
+    """A statement import and where it stands."""
+
+    id = serializers.UUIDField()
+    status = serializers.ChoiceField(
+        choices=["queued", "running", "completed", "failed"]
+    )
+    currency = serializers.CharField(
+        help_text="Of rows without a currency column."
+    )
+    size_bytes = serializers.IntegerField()
+    sha256 = serializers.CharField(help_text="Of the file as received.")
+    rows = ImportRowsSerializer()
+    refusals = ImportRefusalSerializer(
+        many=True, help_text="The first 100 refused rows, by line."
+    )
+    error = ImportErrorSerializer(
+        allow_null=True, help_text="Why a `failed` import stopped."
+    )
+    created_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField(allow_null=True)

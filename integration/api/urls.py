@@ -5,7 +5,14 @@ Paths have no trailing slash, as ``docs/api.md`` writes them.
 
 from django.urls import path
 
-from integration.api import groups, identity, money, personal, plans
+from integration.api import (
+    groups,
+    identity,
+    imports,
+    money,
+    personal,
+    plans,
+)
 
 app_name = "api"
 
@@ -51,6 +58,8 @@ urlpatterns = [
         name="report-summary",
     ),
     path("categories", personal.CategoryListApi.as_view(), name="categories"),
+    path("imports", imports.ImportCreateApi.as_view(), name="imports"),
+    path("imports/<uuid:id>", imports.ImportDetailApi.as_view(), name="import"),
     path("goals", personal.GoalsApi.as_view(), name="goals"),
     path("goals/<uuid:id>", personal.GoalDetailApi.as_view(), name="goal"),
     path("groups", groups.GroupsApi.as_view(), name="groups"),

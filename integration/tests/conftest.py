@@ -82,6 +82,7 @@ class FakeUpstream:
         """Returns the mock transport of one service."""
 
         def handle(request: httpx.Request) -> httpx.Response:
+            request.read()  # a streamed body (a statement) is read whole
             self.sent.append(Sent(service, request))
             key = (service, request.method, request.url.path)
             if key not in self.routes:

@@ -31,6 +31,18 @@ PAST_DATE = BusinessRule(
     "a target date may not be past: the clock decides",
     support.date_before_today("target_date"),
 )
+FUTURE_DATE = BusinessRule(
+    400,
+    "validation_error",
+    "a record's date may not be in the future: the clock decides",
+    support.instant_after_now("effective_at"),
+)
+STATEMENT = BusinessRule(
+    400,
+    "invalid_import",
+    "a statement is UTF-8 CSV whose header names `date` and `amount`: the "
+    "file's content, which a schema gives as bytes",
+)
 RANGE = BusinessRule(
     400, "invalid_range", "`from` after `to`: two fields compared"
 )
@@ -99,6 +111,15 @@ CURRENT_PASSWORD_WRONG = BusinessRule(
 def movement(currency: Callable[[Any], str | None]) -> tuple[BusinessRule, ...]:
     """What refuses any movement of money: its amount, funds, wallets, key."""
     return (amount("amount", currency), FUNDS, NOT_OPEN, KEY_REUSED)
+
+
+def dated(currency: Callable[[Any], str | None]) -> tuple[BusinessRule, ...]:
+    """What refuses a credit or a withdrawal: a movement's, and its date."""
+    return (*movement(currency), FUTURE_DATE)
+
+
+# A statement to import: its content, and its key.
+IMPORT = (STATEMENT, KEY_REUSED)
 
 
 def transfer(currency: Callable[[Any], str | None]) -> tuple[BusinessRule, ...]:

@@ -43,7 +43,7 @@ from schemathesis.specs.openapi.checks import (
     positive_data_acceptance,
 )
 
-from config import money
+from config import money, timeparse
 
 # Hypothesis imports its regex strategies on first use. Under pytest that
 # import is rewritten (hypothesis is a pytest plugin), and CPython 3.11's
@@ -228,6 +228,20 @@ def date_before_today(field: str) -> Callable[[Any], bool]:
             dt.date.fromisoformat(value)
             < dt.datetime.now(dt.timezone.utc).date()
         )
+
+    return applies
+
+
+def instant_after_now(field: str) -> Callable[[Any], bool]:
+    """Returns whether a request's instant (or date) field is after now."""
+
+    def applies(case: Any) -> bool:
+        value = _body(case).get(field)
+        try:
+            at = timeparse.parse_instant(value)
+        except timeparse.InstantError:
+            return False
+        return at > dt.datetime.now(dt.timezone.utc)
 
     return applies
 

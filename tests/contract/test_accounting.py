@@ -28,10 +28,11 @@ _IN_BODY = support.body_currency(default=internal.default_currency)
 support.business_rules(
     {
         f"POST {HOLDER}/credits": (
-            *rules.movement(_IN_BODY),
+            *rules.dated(_IN_BODY),
             rules.FLAT_AMOUNT,
         ),
-        f"POST {HOLDER}/withdrawals": rules.movement(_IN_BODY),
+        f"POST {HOLDER}/withdrawals": rules.dated(_IN_BODY),
+        f"POST {HOLDER}/imports": rules.IMPORT,
         f"POST {HOLDER}/transfers": rules.transfer(_IN_BODY),
         f"POST {HOLDER}/conversions": rules.conversion(
             support.body_currency(

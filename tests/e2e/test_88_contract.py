@@ -61,8 +61,9 @@ support.business_rules(
             rules.CURRENT_PASSWORD_REQUIRED,
             rules.CURRENT_PASSWORD_WRONG,
         ),
-        f"POST {API}/credits": (*rules.movement(_IN_BODY), rules.FLAT_AMOUNT),
-        f"POST {API}/withdrawals": rules.movement(_IN_BODY),
+        f"POST {API}/credits": (*rules.dated(_IN_BODY), rules.FLAT_AMOUNT),
+        f"POST {API}/withdrawals": rules.dated(_IN_BODY),
+        f"POST {API}/imports": rules.IMPORT,
         f"POST {API}/transfers": rules.transfer(_IN_BODY),
         f"POST {API}/conversions": rules.conversion(
             support.body_currency("from_currency", default=lambda: "USD")

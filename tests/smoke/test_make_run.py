@@ -7,7 +7,8 @@ test runs ``make run`` under ``env -i`` (only ``PATH`` without the venv,
 and ``VENV`` naming the existing venv so the install step has nothing to
 do), signs up, waits until the user's creation event reached accounting
 through the file-system broker, credits once, opens a EUR wallet and
-converts at the demo rate, reads the balance, and then sends SIGINT to
+converts at the demo rate, reads the balance, imports a statement (the
+worker applies it from SQLite), and then sends SIGINT to
 make's process group as a terminal does on Ctrl-C: every process must be
 gone and every port closed, within bounds.
 """
@@ -132,6 +133,24 @@ def test_make_run_serves_the_platform_and_stops_on_ctrl_c(tmp_path):
                 headers=headers,
             )
             balance = api.get("/balance", headers=headers)
+            # A statement, through the file-system broker's worker.
+            statement = b"date;amount;description\n2026-11-02;-5.50;Bus\n"
+            imported = api.post(
+                "/imports",
+                params={"delimiter": "semicolon"},
+                content=statement,
+                headers={**headers, "Content-Type": "text/csv"},
+            )
+            assert imported.status_code == 202, imported.text
+
+            def import_done() -> bool:
+                found = api.get(
+                    f"/imports/{imported.json()['id']}", headers=headers
+                )
+                return found.json()["status"] == "completed"
+
+            wait_until(import_done, timeout=START_TIMEOUT, what="the import")
+            after_import = api.get("/balance", headers=headers)
 
         assert credit.status_code == 201, credit.text
         assert credit.json()["balances"] == {"main": "25.50", "savings": "0.00"}
@@ -145,6 +164,7 @@ def test_make_run_serves_the_platform_and_stops_on_ctrl_c(tmp_path):
         assert converted.json()["to_balances"]["main"] == str(euros)
         assert balance.status_code == 200, balance.text
         assert balance.json()["total"] == "15.50"
+        assert after_import.json()["total"] == "10.00"
         # The embedded default: SQLite files and secrets in VAR_DIR only.
         assert (var_dir / "local.env").exists()
         assert (var_dir / "users.sqlite3").exists()

@@ -63,7 +63,9 @@ def _json_operations() -> list[Any]:
     return [
         pytest.param(found, id=f"{found[0]} {found[1]}")
         for found in _operations()
-        if found[0] in _METHODS_WITH_BODY and "requestBody" in found[2]
+        if found[0] in _METHODS_WITH_BODY
+        and "application/json"
+        in found[2].get("requestBody", {}).get("content", {})
     ]
 
 
@@ -188,3 +190,51 @@ def test_empty_repeated_and_unknown_query_parameters_are_refused(
     problem = assert_problem(response, 400, "validation_error")
     assert "form" in problem["errors"]
     assert upstream.sent == []
+
+
+def _csv_operations() -> list[Any]:
+    return [
+        pytest.param(found, id=f"{found[0]} {found[1]}")
+        for found in _operations()
+        if "text/csv" in found[2].get("requestBody", {}).get("content", {})
+    ]
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/json",
+        "*/*",
+        "text/*",
+        "text/plain",
+        "multipart/form-data; boundary=x",
+        "",
+    ],
+)
+@pytest.mark.parametrize("endpoint", _csv_operations())
+def test_a_statement_not_declared_csv_is_unsupported(
+    auth_api, upstream, endpoint, content_type
+):
+    method, path, _operation = endpoint
+    response = _send(
+        auth_api, method, path, "date,amount\n", content_type=content_type
+    )
+
+    assert_problem(response, 415, "unsupported_media_type")
+    assert upstream.sent == []
+
+
+def test_every_body_is_swept_as_json_or_as_a_statement():
+    bodies = [
+        (method, path)
+        for method, path, operation in _operations()
+        if "requestBody" in operation
+    ]
+    swept = [
+        param.values[0][:2] for param in _json_operations() + _csv_operations()
+    ]
+
+    assert sorted(swept) == sorted(bodies)
+    assert [param.values[0][1] for param in _csv_operations()] == [
+        "/api/v1/imports"
+    ]
