@@ -855,6 +855,9 @@ class Import(models.Model):
     idempotency_key = models.CharField(  # noqa: DJ001
         max_length=idempotency_keys.MAX_LENGTH, null=True, blank=True
     )
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Runs started, the one under way included."
+    )
     rows_read = models.PositiveIntegerField(default=0)
     rows_applied = models.PositiveIntegerField(default=0)
     rows_duplicate = models.PositiveIntegerField(default=0)

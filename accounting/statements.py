@@ -15,13 +15,12 @@ amount, currency, description, label) and its rank among identical rows
 of its file, so that two coffees of one price on one day stay two.
 """
 
-import codecs
 import csv
 import dataclasses
 import datetime as dt
-import decimal
 import hashlib
-import re
+import io
+import json
 from collections.abc import Iterable, Iterator
 
 from config import bounds, labels, money, timeparse
@@ -40,12 +39,12 @@ from config.statements import (
 
 # A header longer than this is not a statement's.
 MAX_HEADER_BYTES = 64 * 1024
+# A longer line is no statement's row either (the file stops there).
+MAX_LINE_CHARACTERS = 64 * 1024
 REFERENCE_MAX_LENGTH = 200
 
 CREDIT = "credit"
 WITHDRAWAL = "withdrawal"
-
-_SIGNED_DECIMAL = re.compile(r"\A[+-]?[0-9]+(\.[0-9]+)?\Z")
 
 
 class StatementError(ValueError):
@@ -107,18 +106,50 @@ def columns_read(
     return found
 
 
+class _Chunks(io.RawIOBase):
+    """A stream of byte chunks read as a binary file, one chunk at a time."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        super().__init__()
+        self._chunks = iter(chunks)
+        self._pending = b""
+
+    def readable(self) -> bool:
+        """A stream to read."""
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:
+        """Fills the buffer from the current chunk (0 at the end)."""
+        while not self._pending:
+            self._pending = next(self._chunks, None)
+            if self._pending is None:
+                self._pending = b""
+                return 0
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
 def _lines(chunks: Iterable[bytes]) -> Iterator[str]:
-    """Decodes chunks of UTF-8 and yields lines with their endings."""
-    pending = ""
-    for text in codecs.iterdecode(chunks, "utf-8-sig"):
-        pending += text
-        lines = pending.splitlines(keepends=True)
-        # The last piece may be a line still arriving (or a "\r" whose
-        # "\n" is in the next chunk).
-        pending = lines.pop() if lines else ""
-        yield from lines
-    if pending:
-        yield pending
+    r"""Decodes chunks of UTF-8 and yields lines with their endings.
+
+    Lines end at ``\n``, ``\r\n`` or ``\r`` only (``newline=""``, what
+    ``csv`` expects), never at the other Unicode line breaks that may sit
+    in a description.
+
+    Raises:
+        StatementError: A line over :data:`MAX_LINE_CHARACTERS`.
+    """
+    text = io.TextIOWrapper(
+        io.BufferedReader(_Chunks(chunks)), encoding="utf-8-sig", newline=""
+    )
+    for number, line in enumerate(text, start=1):
+        if len(line) > MAX_LINE_CHARACTERS:
+            raise StatementError(
+                f"Line {number} is over {MAX_LINE_CHARACTERS:,} characters."
+            )
+        yield line
 
 
 def rows(
@@ -130,8 +161,8 @@ def rows(
     the header is the first row yielded.
 
     Raises:
-        StatementError: The text is not UTF-8 or not CSV (a NUL byte, an
-            unclosed quote at the end, a field over the size limit).
+        StatementError: The text is not UTF-8 or not CSV (an unclosed
+            quote at the end, a line or a field over its limit).
     """
     reader = csv.reader(_lines(chunks), delimiter=delimiter, strict=True)
     try:
@@ -169,31 +200,41 @@ class Record:
     label: str
     reference: str
 
-    def content_key(self) -> bytes:
-        """Returns a digest of what the row says (not where it is)."""
-        text = "\x1f".join(
-            (
+    def _digest(self, *parts: str) -> str:
+        """Returns a digest of the row's money and of ``parts``.
+
+        JSON, so that no separator inside a description can forge another
+        row's digest.
+        """
+        text = json.dumps(
+            [
                 timeparse.format_instant(self.effective_at),
                 self.kind,
-                str(self.amount),
+                self.amount,
                 self.currency,
-                self.description,
-                self.label,
-            )
+                *parts,
+            ]
         )
-        return hashlib.sha256(text.encode()).digest()[:16]
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+    def content_key(self) -> str:
+        """Returns a digest of what the row says (not where it is)."""
+        return self._digest(self.description, self.label)
 
     def fingerprint(self, rank: int) -> str:
         """Returns the name of this row for every import of the holder.
+
+        A row with a bank reference is that reference on that day, for
+        that amount (a bank that numbers rows per statement reuses its
+        references); one without is its content and its rank.
 
         Args:
             rank: 1 for the first row of its file with this content, 2 for
                 the next one, ...
         """
         if self.reference:
-            digest = hashlib.sha256(self.reference.encode()).hexdigest()
-            return f"ref:{digest}"
-        return f"row:{self.content_key().hex()}:{rank}"
+            return f"ref:{self._digest(self.reference)}"
+        return f"row:{self.content_key()}:{rank}"
 
 
 def _cell(row: list[str], columns: dict[str, int], field: str) -> str:
@@ -205,20 +246,26 @@ def _cell(row: list[str], columns: dict[str, int], field: str) -> str:
 
 
 def _amount(text: str, currency: str) -> tuple[str, int]:
-    """Returns ``(kind, minor units)`` of a signed amount."""
-    if not _SIGNED_DECIMAL.match(text):
-        raise RowRefused(
-            Code.INVALID_AMOUNT,
-            f"The amount {text[:40]!r} is not a decimal such as -12.50.",
-        )
-    value = decimal.Decimal(text)
-    if value == 0:
-        raise RowRefused(Code.INVALID_AMOUNT, "The amount is zero.")
+    """Returns ``(kind, minor units)`` of a signed amount.
+
+    The sign says the kind; what follows it is an amount by the rule of
+    every amount (``config.money``).
+    """
+    kind, unsigned = CREDIT, text.removeprefix("+")
+    if text.startswith("-"):
+        kind, unsigned = WITHDRAWAL, text[1:]
     try:
-        minor = money.to_minor(abs(value), currency)
+        amount = money.parse_decimal(unsigned)
+    except money.MoneyError as error:
+        raise RowRefused(
+            error.code,
+            f"The amount {text[:40]!r} is not a decimal such as 100.00 or "
+            "-12.50 (nor zero).",
+        ) from error
+    try:
+        return kind, money.to_minor(amount, currency)
     except money.MoneyError as error:
         raise RowRefused(error.code, str(error)) from error
-    return (CREDIT if value > 0 else WITHDRAWAL), minor
 
 
 def record_read(

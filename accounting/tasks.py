@@ -60,18 +60,14 @@ def apply_user_event(self: Task, event: Mapping[str, Any]) -> str | None:
     return str(outcome)
 
 
-# An import of IMPORT_MAX_BYTES applies in well under this (README,
-# Performance); past it the task stops and beat wakes the import again.
-IMPORT_SOFT_TIME_LIMIT = 15 * 60
-
-
+# The worker's threads pool enforces no time limit: an import runs as long
+# as its file takes (README, Performance), one runner at a time, and stops
+# for good after services.imports.MAX_ATTEMPTS runs that did not finish.
 @shared_task(
     bind=True,
     name=contracts.IMPORT_APPLY_TASK,
     acks_late=True,
     max_retries=MAX_RETRIES,
-    soft_time_limit=IMPORT_SOFT_TIME_LIMIT,
-    time_limit=IMPORT_SOFT_TIME_LIMIT + 60,
 )
 def import_apply(self: Task, import_id: str) -> str | None:
     """Applies a statement import (see ``services.imports``).

@@ -12,7 +12,11 @@ A few paths take larger bodies (a statement to import): theirs is
 spooled, kept in memory up to the usual limit and written to a temporary
 file past it, then handed to the thread in pieces with its
 ``Content-Length`` (a chunked upload gets one too), so a large body
-costs disk, not memory.
+costs disk, not memory. Only a request that could be served is spooled:
+one with credentials (``Authorization``) and a body of the path's media
+type; any other keeps the usual limit (and is refused by the view). At
+most ``max_spooling`` bodies are spooled at once; past that, 429
+``rate_limited`` with ``Retry-After``.
 """
 
 import json
@@ -30,6 +34,7 @@ Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Message, Receive, Send], Awaitable[None]]
 
 TOO_LARGE_DETAIL = "The request body is too large."
+BUSY_DETAIL = "Too many large bodies are arriving at once; retry shortly."
 
 
 class WholeBodyMiddleware:
@@ -38,6 +43,9 @@ class WholeBodyMiddleware:
     Args:
         app: The ASGI application to call with the buffered request.
         max_bytes: The largest body accepted.
+        spooled: The paths that take larger bodies: their limit in bytes
+            and the media type their body must have.
+        max_spooling: How many large bodies may be received at once.
     """
 
     def __init__(
@@ -45,11 +53,14 @@ class WholeBodyMiddleware:
         app: App,
         *,
         max_bytes: int,
-        spooled: Mapping[str, int] | None = None,
+        spooled: Mapping[str, tuple[int, str]] | None = None,
+        max_spooling: int = 4,
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.spooled = dict(spooled or {})
+        self.max_spooling = max_spooling
+        self.spooling = 0
 
     async def __call__(
         self, scope: Message, receive: Receive, send: Send
@@ -58,9 +69,16 @@ class WholeBodyMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.spooled.get(scope.get("path", ""))
-        if limit is not None and scope.get("method") == "POST":
-            await self._spool(scope, receive, send, limit)
+        large = self.spooled.get(scope.get("path", ""))
+        if large is not None and _may_spool(scope, media_type=large[1]):
+            if self.spooling >= self.max_spooling:
+                await _refuse_busy(send)
+                return
+            self.spooling += 1
+            try:
+                await self._spool(scope, receive, send, large[0])
+            finally:
+                self.spooling -= 1
             return
         if _declared_length(scope) > self.max_bytes:
             await _refuse_too_large(send)
@@ -137,6 +155,25 @@ def _replay_file(
     return replayed
 
 
+def _header(scope: Message, name: bytes) -> bytes:
+    """Returns a request header's value (``b""`` if absent)."""
+    return next((v for n, v in scope["headers"] if n == name), b"")
+
+
+def _may_spool(scope: Message, *, media_type: str) -> bool:
+    """Whether a request could be served, so its large body is worth taking.
+
+    A POST with credentials and a body of the media type; any other keeps
+    the usual limit.
+    """
+    content_type = _header(scope, b"content-type").split(b";")[0]
+    return (
+        scope.get("method") == "POST"
+        and bool(_header(scope, b"authorization"))
+        and content_type.strip().lower() == media_type.encode()
+    )
+
+
 def _declared_length(scope: Message) -> int:
     """Returns the request's Content-Length, or 0 if absent or not a count."""
     for name, value in scope["headers"]:
@@ -157,6 +194,31 @@ def _replay(body: bytes, receive: Receive) -> Receive:
         return {"type": "http.request", "body": body, "more_body": False}
 
     return replayed
+
+
+async def _refuse_busy(send: Send) -> None:
+    """Answers 429 ``rate_limited``: too many large bodies arriving."""
+    document = problems.problem_document(
+        problems.ProblemError(
+            status=HTTPStatus.TOO_MANY_REQUESTS,
+            code=Code.RATE_LIMITED,
+            detail=BUSY_DETAIL,
+        )
+    )
+    body = json.dumps(document).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": HTTPStatus.TOO_MANY_REQUESTS,
+            "headers": [
+                (b"content-type", problems.PROBLEM_CONTENT_TYPE.encode()),
+                (b"content-length", str(len(body)).encode()),
+                (b"retry-after", b"1"),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 async def _refuse_too_large(send: Send) -> None:

@@ -5,8 +5,8 @@ it comes (``services.imports``): the file is never whole in memory, here
 or in the worker that applies it.
 """
 
+import collections
 import uuid
-from collections.abc import Iterator
 from http import HTTPStatus
 
 from drf_spectacular.types import OpenApiTypes
@@ -22,22 +22,11 @@ from rest_framework.views import APIView
 
 from accounting import errors, selectors, services, wire
 from accounting.api.openapi import HOLDER, IDEMPOTENT, holder_link
-from config import statements
+from config import statements, uploads
+from config.errors import DomainError
 from config.idempotency import keys as idempotency_keys
-from config.openapi import IDEMPOTENT_WRITE, internal_problems, links
+from config.openapi import internal_problems, links
 from config.problems import Code
-
-# What one read of the request stream takes.
-READ_BYTES = 64 * 1024
-
-
-def _stream(request: Request) -> Iterator[bytes]:
-    """Yields the request body as it arrives."""
-    stream = request.stream
-    if stream is None:
-        return
-    while piece := stream.read(READ_BYTES):
-        yield piece
 
 
 class ImportRowsSerializer(serializers.Serializer):
@@ -85,9 +74,9 @@ class ImportSerializer(serializers.Serializer):
 class ImportCreateApi(APIView):
     """POST /holders/{user_id}/imports: a statement (CSV) to import."""
 
-    InputSerializer = extend_schema_serializer(component_name="ImportOptions")(
-        type("InputSerializer", (statements.ImportOptionsSerializer,), {})
-    )
+    @extend_schema_serializer(component_name="ImportOptions")
+    class InputSerializer(uploads.ImportOptionsSerializer):
+        """The statement's currency, delimiter and column headers."""
 
     @links(
         202,
@@ -110,8 +99,11 @@ class ImportCreateApi(APIView):
                     ],
                     413: [Code.PAYLOAD_TOO_LARGE],
                     415: [Code.UNSUPPORTED_MEDIA_TYPE],
+                    # A second upload with a key waits for the first to
+                    # commit: a key is never answered "in flight" here.
+                    422: [Code.IDEMPOTENCY_KEY_REUSED],
                 },
-                IDEMPOTENT_WRITE,
+                {400: [Code.INVALID_IDEMPOTENCY_KEY]},
                 HOLDER,
             ),
         },
@@ -121,16 +113,24 @@ class ImportCreateApi(APIView):
         key = idempotency_keys.from_headers(request.headers)
         options = self.InputSerializer(data=request.query_params)
         options.is_valid(raise_exception=True)
-        statements.media_type_check(request)
+        uploads.media_type_check(request)
         chosen = options.validated_data
-        job, replayed = services.import_create(
-            holder_id=user_id,
-            pieces=_stream(request),
-            idempotency_key=key,
-            currency=chosen["currency"],
-            delimiter=statements.DELIMITERS[chosen["delimiter"]],
-            names=chosen["names"],
-        )
+        body = uploads.body_pieces(request)
+        try:
+            job, replayed = services.import_create(
+                holder_id=user_id,
+                pieces=body,
+                idempotency_key=key,
+                currency=chosen["currency"],
+                delimiter=statements.DELIMITERS[chosen["delimiter"]],
+                names=chosen["names"],
+            )
+        except DomainError:
+            # Read the rest before answering: a server that closes on a
+            # body still arriving may reset the connection, and the client
+            # would never see why.
+            collections.deque(body, maxlen=0)
+            raise
         holder = selectors.holder_get(user_id=user_id)
         status = selectors.import_get(holder=holder, import_id=str(job.id))
         return Response(

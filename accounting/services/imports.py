@@ -15,6 +15,7 @@ same rows; a refused line keeps its first reason.
 """
 
 import codecs
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -24,15 +25,20 @@ import uuid
 from collections.abc import Iterable, Iterator
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounting import errors, models, statements
 from accounting.services.guards import check_holder_open
-from accounting.services.journal import accounts_lock, journal_write
-from accounting.services.movements import credit_entry, withdrawal_entry
+from accounting.services.journal import Locked, accounts_lock, journal_write
+from accounting.services.movements import (
+    Entry,
+    credit_entry,
+    withdrawal_entry,
+)
 from config import contracts, sql
-from config.idempotency import store
+from config.errors import Code
+from config.idempotency import fingerprints, store
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +46,12 @@ logger = logging.getLogger(__name__)
 CHUNK_BYTES = 1024 * 1024
 # Rows applied per database transaction.
 BATCH_ROWS = 1000
+# The rows of one statement: what a worker keeps per row (its rank among
+# identical rows) stays a few tens of MB.
+MAX_ROWS = 250_000
+# Runs of one import that may end without finishing it (a killed worker,
+# a database out): past them it fails, rather than run for ever.
+MAX_ATTEMPTS = 10
 # An import queued or running whose row has not moved for this long is
 # woken again (its worker died, or its task was never queued).
 STALL_SECONDS = 120
@@ -51,7 +63,9 @@ _RECORD_COLUMNS = (
     "transaction_id",
 )
 
-_Batch = list[tuple[int, statements.Record | statements.RowRefused, str]]
+# A data row: its line, what it reads as (or why not), its fingerprint.
+_Row = tuple[int, statements.Record | statements.RowRefused, str]
+_Batch = list[_Row]
 
 
 def _rechunked(pieces: Iterable[bytes], size: int) -> Iterator[bytes]:
@@ -71,6 +85,7 @@ class _Upload:
     """What is learnt of a file while it is stored."""
 
     size: int = 0
+    lines: int = 0
     digest: "hashlib._Hash" = dataclasses.field(default_factory=hashlib.sha256)
     decoder: codecs.IncrementalDecoder = dataclasses.field(
         default_factory=codecs.getincrementaldecoder("utf-8-sig")
@@ -81,7 +96,7 @@ class _Upload:
 
         Raises:
             ImportTooLargeError: Over ``IMPORT_MAX_BYTES``.
-            ImportInvalidError: Not UTF-8.
+            ImportInvalidError: Not UTF-8, or over :data:`MAX_ROWS` rows.
         """
         self.size += len(chunk)
         if self.size > settings.IMPORT_MAX_BYTES:
@@ -89,6 +104,13 @@ class _Upload:
                 f"A statement is at most {settings.IMPORT_MAX_BYTES:,} bytes."
             )
         self.digest.update(chunk)
+        # Line ends, as CSV counts them (\r\n is one): an upper bound of
+        # the rows, known before the worker reads a single one.
+        self.lines += max(chunk.count(b"\n"), chunk.count(b"\r"))
+        if self.lines > MAX_ROWS + 1:
+            raise errors.ImportInvalidError(
+                f"A statement has at most {MAX_ROWS:,} rows."
+            )
         try:
             self.decoder.decode(chunk, final)
         except UnicodeDecodeError as error:
@@ -99,33 +121,33 @@ class _Upload:
 
 
 def _head(chunks: Iterator[bytes]) -> list[bytes]:
-    """Takes the first chunks, up to the end of the header line at least.
+    """Takes the first chunks: enough to hold the header line, if any.
 
     Returns:
-        Those chunks (``[b""]`` for an empty file); the header is whole in
-        them unless it is longer than a header may be.
+        Those chunks (``[b""]`` for an empty file).
     """
     head, size = [], 0
     for chunk in chunks:
         head.append(chunk)
         size += len(chunk)
-        if b"\n" in chunk or size > statements.MAX_HEADER_BYTES:
+        if size > statements.MAX_HEADER_BYTES:
             break
     return head or [b""]
 
 
-def _header(first: bytes, delimiter: str) -> list[str]:
-    """Returns the header row at the start of a file.
+def _header(start: bytes, delimiter: str) -> list[str]:
+    """Returns the header: the first line of a file, ended as the rows are.
 
     Raises:
-        ImportInvalidError: No header, or one that is not CSV.
+        ImportInvalidError: No line end within a header's length, or a
+            first line that is not a CSV header.
     """
-    end = first.find(b"\n")
-    line = first if end < 0 else first[:end]
-    if end < 0 and len(first) > statements.MAX_HEADER_BYTES:
+    ends = [at for at in (start.find(b"\n"), start.find(b"\r")) if at >= 0]
+    end = min(ends, default=len(start))
+    if end > statements.MAX_HEADER_BYTES:
         raise errors.ImportInvalidError("The first line is not a header.")
     try:
-        found = next(statements.rows([line], delimiter=delimiter), None)
+        found = next(statements.rows([start[:end]], delimiter=delimiter), None)
     except statements.StatementError as error:
         raise errors.ImportInvalidError(str(error)) from error
     if found is None:
@@ -195,13 +217,25 @@ def _store(
         # A concurrent upload with the key waits here for the first to
         # commit, then finds its key taken.
         with transaction.atomic():
-            job.save(update_fields=["size_bytes", "sha256", "idempotency_key"])
+            job.save(
+                update_fields=[
+                    "size_bytes",
+                    "sha256",
+                    "idempotency_key",
+                    "updated_at",
+                ]
+            )
     except IntegrityError:
         earlier = models.Import.objects.get(holder=holder, idempotency_key=key)
-        if earlier.sha256 != job.sha256:
+        if _request(earlier) != _request(job):
             raise store.KeyReusedError() from None
         raise _Replayed(earlier) from None
     return job
+
+
+def _request(job: models.Import) -> tuple:
+    """What an upload asked for: its file and how to read it."""
+    return (job.sha256, job.currency, job.delimiter, job.columns)
 
 
 def _queue(import_id: uuid.UUID) -> None:
@@ -298,7 +332,7 @@ def _chunks_of(job: models.Import) -> Iterator[bytes]:
         index += 1
 
 
-def _records(job: models.Import) -> Iterator[tuple[int, object, str]]:
+def _records(job: models.Import) -> Iterator[_Row]:
     """Yields ``(line, record or refusal, fingerprint)`` of every data row.
 
     A row's rank among identical rows of its file is counted here, over
@@ -307,17 +341,19 @@ def _records(job: models.Import) -> Iterator[tuple[int, object, str]]:
     Raises:
         StatementError: The file stops being CSV somewhere.
     """
-    ranks: dict[bytes, int] = {}
+    ranks: dict[str, int] = {}
     found = statements.rows(_chunks_of(job), delimiter=job.delimiter)
     next(found, None)  # the header
     for line, row in found:
         try:
+            # "In the future" is judged against the upload, the same instant
+            # on every run: a row refused once is refused again.
             record = statements.record_read(
                 line,
                 row,
                 columns=job.columns,
                 currency=job.currency,
-                now=timezone.now(),
+                now=job.created_at,
             )
         except statements.RowRefused as refusal:
             yield line, refusal, ""
@@ -330,12 +366,19 @@ def _records(job: models.Import) -> Iterator[tuple[int, object, str]]:
 def _open_currencies(
     holder_id: uuid.UUID, currencies: set[str]
 ) -> dict[str, str]:
-    """Returns, per currency, "" if its wallet is open, else the code why."""
+    """Returns, per currency, "" if its wallet is open, else the code why.
+
+    The wallets are locked (in id order, as every movement locks them), so
+    that none closes between this answer and the batch's own lock.
+    """
     kinds = models.Account.CUSTOMER_KINDS
     state: dict[str, list] = {currency: [] for currency in currencies}
-    for currency, closed_at in models.Account.objects.filter(
-        holder_id=holder_id, currency__in=currencies, kind__in=kinds
-    ).values_list("currency", "closed_at"):
+    for currency, closed_at in (
+        models.Account.objects.select_for_update()
+        .filter(holder_id=holder_id, currency__in=currencies, kind__in=kinds)
+        .order_by("id")
+        .values_list("currency", "closed_at")
+    ):
         state[currency].append(closed_at)
     why = {}
     for currency, closed in state.items():
@@ -348,7 +391,7 @@ def _open_currencies(
     return why
 
 
-def _book(locked, record: statements.Record):
+def _book(locked: Locked, record: statements.Record) -> Entry:
     """Books one record on the locked wallets (a credit or a withdrawal)."""
     if record.kind == statements.CREDIT:
         return credit_entry(
@@ -476,21 +519,73 @@ def _finish(
         models.ImportChunk.objects.filter(import_job=job).delete()
 
 
+@contextlib.contextmanager
+def _sole_runner(import_id: uuid.UUID) -> Iterator[bool]:
+    """Holds the import for this runner alone, while it runs.
+
+    A PostgreSQL advisory lock of the session: a second runner (a task
+    redelivered, beat's wake-up) finds it taken and leaves; a runner that
+    dies releases it with its connection. SQLite (the embedded default)
+    runs one writer at a time: nothing to hold there.
+
+    Yields:
+        Whether this runner holds the import.
+    """
+    if connection.vendor != "postgresql":  # pragma: no cover - smoke test
+        yield True
+        return
+    lock = fingerprints.lock_id("import", str(import_id))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [lock])
+        held = cursor.fetchone()[0]
+    try:
+        yield held
+    finally:
+        if held:
+            # Gone with the connection if the database went away.
+            with contextlib.suppress(DatabaseError), connection.cursor() as c:
+                c.execute("SELECT pg_advisory_unlock(%s)", [lock])
+
+
 def import_run(*, import_id: uuid.UUID) -> models.Import | None:
     """Applies an import from its first row; safe to run again, any time.
+
+    One runner at a time (:func:`_sole_runner`); another returns at once.
+    Each run counts as an attempt: past :data:`MAX_ATTEMPTS` the import
+    fails, keeping what it applied.
 
     Args:
         import_id: The import.
 
     Returns:
-        The import as it ended, or None if there is no such import.
+        The import as it stands, or None if there is no such import.
     """
-    job = models.Import.objects.filter(pk=import_id).first()
-    if job is None or job.is_finished:
-        return job
-    models.Import.objects.filter(pk=job.pk).update(
-        status=models.Import.Status.RUNNING, updated_at=timezone.now()
-    )
+    with _sole_runner(import_id) as held:
+        job = models.Import.objects.filter(pk=import_id).first()
+        if job is None or job.is_finished or not held:
+            return job
+        job.attempts += 1
+        models.Import.objects.filter(pk=job.pk).update(
+            status=models.Import.Status.RUNNING,
+            attempts=job.attempts,
+            updated_at=timezone.now(),
+        )
+        if job.attempts > MAX_ATTEMPTS:
+            _finish(
+                job,
+                read=job.rows_read,
+                code=Code.INTERNAL_ERROR,
+                detail=f"The import stopped {MAX_ATTEMPTS} times; what it "
+                "applied stays applied.",
+            )
+        else:
+            _apply(job)
+    job.refresh_from_db()
+    return job
+
+
+def _apply(job: models.Import) -> None:
+    """Applies every row of an import, batch by batch, then finishes it."""
     read, batch, failure = 0, [], ("", "")
     try:
         try:
@@ -506,18 +601,25 @@ def import_run(*, import_id: uuid.UUID) -> models.Import | None:
         _batch_apply(job, batch, read)
     except errors.HolderClosedError as error:
         failure = (error.code, error.detail)
+        read -= len(batch)  # the batch that met it rolled back
     code, detail = failure
     _finish(job, read=read, code=code, detail=detail)
-    job.refresh_from_db()
-    return job
 
 
 def imports_stalled(*, now: dt.datetime | None = None) -> list[uuid.UUID]:
-    """Returns the imports to wake: queued or running, silent for a while."""
-    since = (now or timezone.now()) - dt.timedelta(seconds=STALL_SECONDS)
+    """Returns the imports to wake, marked woken now.
+
+    Queued or running, silent for :data:`STALL_SECONDS`. Marked, so that
+    the next wake-up waits as long again before queueing them once more
+    (a runner that still holds one makes the extra task leave at once).
+    """
+    now = now or timezone.now()
+    since = now - dt.timedelta(seconds=STALL_SECONDS)
     status = models.Import.Status
-    return list(
+    stalled = list(
         models.Import.objects.filter(
             status__in=(status.QUEUED, status.RUNNING), updated_at__lt=since
         ).values_list("id", flat=True)
     )
+    models.Import.objects.filter(pk__in=stalled).update(updated_at=now)
+    return stalled

@@ -37,6 +37,7 @@ http_application = WholeBodyMiddleware(
     WSGIMiddleware(get_wsgi_application(), workers=settings.GATEWAY_THREADS),
     max_bytes=settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
     spooled=settings.SPOOLED_BODY_PATHS,
+    max_spooling=settings.MAX_SPOOLING,
 )
 redact_query_tokens("uvicorn.access", "uvicorn.error")
 

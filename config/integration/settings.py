@@ -40,7 +40,9 @@ MIDDLEWARE = [
 
 # The paths whose larger bodies are spooled to disk before a thread takes
 # them (config/request_bodies.py): a statement to import.
-SPOOLED_BODY_PATHS = {"/api/v1/imports": IMPORT_MAX_BYTES}
+SPOOLED_BODY_PATHS = {"/api/v1/imports": (IMPORT_MAX_BYTES, "text/csv")}
+# How many of them one gateway process receives at once.
+MAX_SPOOLING = env.int("MAX_SPOOLING", default=4)
 
 ROOT_URLCONF = "config.integration.urls"
 WSGI_APPLICATION = "config.integration.wsgi.application"

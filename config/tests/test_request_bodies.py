@@ -3,6 +3,8 @@
 import asyncio
 import json
 
+import pytest
+
 from config import request_bodies
 from config.request_bodies import WholeBodyMiddleware
 
@@ -132,9 +134,24 @@ class _Reader:
             more = message["more_body"]
         await send({"type": "http.response.start", "status": 202})
         await send({"type": "http.response.body", "body": b""})
+        # As a server waits for the client to leave.
+        self.after = await receive()
 
 
-def _spool(messages, *, headers=(), method="POST", path="/imports"):
+CREDENTIALED_CSV = [
+    (b"authorization", b"Bearer t"),
+    (b"content-type", b"text/csv"),
+]
+
+
+def _spool(
+    messages,
+    *,
+    headers=CREDENTIALED_CSV,
+    method="POST",
+    path="/imports",
+    middleware=None,
+):
     app = _Reader()
     queue = list(messages)
     sent: list[dict] = []
@@ -151,9 +168,10 @@ def _spool(messages, *, headers=(), method="POST", path="/imports"):
         "path": path,
         "headers": list(headers),
     }
-    middleware = WholeBodyMiddleware(
-        app, max_bytes=LIMIT, spooled={"/imports": SPOOLED_LIMIT}
+    middleware = middleware or WholeBodyMiddleware(
+        app, max_bytes=LIMIT, spooled={"/imports": (SPOOLED_LIMIT, "text/csv")}
     )
+    middleware.app = app
     asyncio.run(middleware(scope, receive, send))
     return app, sent
 
@@ -166,14 +184,15 @@ def test_a_large_body_on_a_spooled_path_reaches_the_app_in_pieces(
 
     app, sent = _spool(
         [_chunk(body[:15], True), _chunk(body[15:], False)],
-        headers=[(b"transfer-encoding", b"chunked"), (b"x-a", b"1")],
+        headers=[*CREDENTIALED_CSV, (b"transfer-encoding", b"chunked")],
     )
 
     assert b"".join(app.pieces) == body
+    assert app.after == {"type": "http.disconnect"}  # the client's own
     assert app.pieces[0] == b"0123"
     assert app.pieces[-1] == b"xyz"
     assert app.scope["headers"] == [
-        (b"x-a", b"1"),
+        *CREDENTIALED_CSV,
         (b"content-length", str(len(body)).encode()),
     ]
     assert sent[0]["status"] == 202
@@ -198,7 +217,10 @@ def test_a_spooled_body_over_its_limit_is_413_unread():
 def test_a_spooled_body_declared_over_its_limit_is_413_at_once():
     app, sent = _spool(
         [],
-        headers=[(b"content-length", str(SPOOLED_LIMIT + 1).encode())],
+        headers=[
+            *CREDENTIALED_CSV,
+            (b"content-length", str(SPOOLED_LIMIT + 1).encode()),
+        ],
     )
 
     assert app.scope is None
@@ -212,10 +234,48 @@ def test_a_client_gone_while_spooling_reaches_nobody():
     assert sent == []
 
 
-def test_other_methods_and_paths_keep_the_usual_limit():
-    for method, path in (("GET", "/imports"), ("POST", "/credits")):
-        app, sent = _spool(
-            [_chunk(b"x" * (LIMIT + 1), False)], method=method, path=path
-        )
-        assert app.scope is None
-        assert sent[0]["status"] == 413
+@pytest.mark.parametrize(
+    ("method", "path", "headers"),
+    [
+        ("GET", "/imports", CREDENTIALED_CSV),
+        ("POST", "/credits", CREDENTIALED_CSV),
+        ("POST", "/imports", [(b"content-type", b"text/csv")]),
+        ("POST", "/imports", [(b"authorization", b"Bearer t")]),
+        (
+            "POST",
+            "/imports",
+            [(b"authorization", b"t"), (b"content-type", b"text/plain")],
+        ),
+    ],
+)
+def test_what_could_not_be_served_keeps_the_usual_limit(method, path, headers):
+    app, sent = _spool(
+        [_chunk(b"x" * (LIMIT + 1), False)],
+        method=method,
+        path=path,
+        headers=headers,
+    )
+
+    assert app.scope is None
+    assert sent[0]["status"] == 413
+
+
+def test_past_the_bodies_spooling_at_once_a_client_is_told_to_wait():
+    middleware = WholeBodyMiddleware(
+        None,
+        max_bytes=LIMIT,
+        spooled={"/imports": (SPOOLED_LIMIT, "text/csv")},
+        max_spooling=1,
+    )
+    middleware.spooling = 1  # one statement still arriving
+
+    app, sent = _spool([_chunk(b"date", False)], middleware=middleware)
+
+    assert app.scope is None
+    assert sent[0]["status"] == 429
+    assert (b"retry-after", b"1") in sent[0]["headers"]
+    assert json.loads(sent[1]["body"])["code"] == "rate_limited"
+    middleware.spooling = 0
+    app, sent = _spool([_chunk(b"date", False)], middleware=middleware)
+    assert app.pieces == [b"date"]
+    assert middleware.spooling == 0

@@ -8,7 +8,6 @@ memory; accounting stores it the same way and a worker applies it.
 """
 
 import uuid
-from collections.abc import Iterator
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -21,7 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config import statements
+from config import statements, uploads
 from config.idempotency import keys as idempotency_keys
 from config.openapi import links
 from config.problems import Code
@@ -37,9 +36,6 @@ from integration.api.schema import (
 )
 from integration.api.serializers import EXAMPLE_AT, ImportSerializer
 from integration.errors import ErrorCode
-
-# What one read of the request body takes.
-READ_BYTES = 64 * 1024
 
 _EXAMPLE_ID = "6a5b4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d"
 _EXAMPLE = {
@@ -69,20 +65,13 @@ _STATEMENT = (
 )
 
 
-def _body(request: Request) -> Iterator[bytes]:
-    """Yields the request body as it is read."""
-    stream = request.stream
-    while stream is not None and (piece := stream.read(READ_BYTES)):
-        yield piece
-
-
 class ImportCreateApi(APIView):
     """POST /imports: a bank statement to apply as dated records."""
 
     rate_limit_scope = limits.MONEY
 
     @extend_schema_serializer(component_name="ImportOptions")
-    class InputSerializer(statements.ImportOptionsSerializer):
+    class InputSerializer(uploads.ImportOptionsSerializer):
         """The statement's currency, delimiter and column headers."""
 
     OutputSerializer = ImportSerializer
@@ -164,15 +153,15 @@ class ImportCreateApi(APIView):
         key = idempotency_keys.from_headers(request.headers)
         options = self.InputSerializer(data=request.query_params)
         options.is_valid(raise_exception=True)
-        statements.media_type_check(request)
+        uploads.media_type_check(request)
         upstream = services.import_create(
             user_id=common.caller_id(request),
             upload=clients.Upload(
                 media_type=statements.CSV_MEDIA_TYPE,
-                length=statements.body_length(request),
-                pieces=_body(request),
+                length=uploads.body_length(request),
+                pieces=uploads.body_pieces(request),
             ),
-            params=statements.ImportOptionsSerializer.as_query(
+            params=uploads.ImportOptionsSerializer.as_query(
                 options.validated_data
             ),
             idempotency_key=key,

@@ -290,7 +290,7 @@ def gateway(stack: Stack, api: httpx.Client) -> Gateway:
     Operation ``n`` of the schema is called as owner ``n % OWNERS``, and
     its path ids (and a group's new member) are drawn from that owner's.
     """
-    members = [sign_up(api) for _ in range(OWNERS + 3)]
+    members = [sign_up(api) for _ in range(OWNERS + 4)]
     plans = when_ready(lambda: api.get("/plans", headers=members[0].auth))
     plan_id = next(
         plan["id"]
@@ -300,10 +300,17 @@ def gateway(stack: Stack, api: httpx.Client) -> Gateway:
     owners = [_provision(api, each, plan_id) for each in members[:OWNERS]]
     _befriend(api, owners)
     scenarios = _provision(api, members[OWNERS], plan_id).member
-    stranger, editor = members[OWNERS + 1 :]
+    stranger, editor, importer = members[OWNERS + 1 :]
+    # Statements are many requests in the money scope: a member of their
+    # own keeps every owner within its limits.
+    importer = _provision(api, importer, plan_id).member
 
     raw = httpx.get(f"{stack.origin}{SCHEMA_PATH}").json()
-    by_label = {OWN_PROFILE: editor}
+    by_label = {
+        OWN_PROFILE: editor,
+        f"POST {API}/imports": importer,
+        f"GET {API}/imports/{{id}}": importer,
+    }
     dictionaries: dict[str, list[str]] = {}
     for index, owner in enumerate(owners):
         dictionaries |= _dictionaries(index, owner, owners, stranger)

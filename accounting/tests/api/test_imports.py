@@ -60,7 +60,8 @@ def test_a_statement_is_accepted_then_applied(api_client, holder):
         {
             "line": 3,
             "code": "invalid_amount",
-            "detail": "The amount 'x' is not a decimal such as -12.50.",
+            "detail": "The amount 'x' is not a decimal such as 100.00 or "
+            "-12.50 (nor zero).",
         }
     ]
     assert done["completed_at"] is not None

@@ -8,9 +8,9 @@ import uuid
 
 import kombu.exceptions
 import pytest
-from django.db import connection
+from django.db import connection, connections
 
-from accounting import errors, models, selectors, services
+from accounting import errors, models, selectors, services, statements
 from accounting.selectors import ledger_checks
 from accounting.services import imports
 from accounting.tests import factories
@@ -20,7 +20,7 @@ from config import sql
 # At import: setting Celery up sets Django's logging up again, which would
 # take pytest's log capture off the root logger in the middle of a test.
 from config.celery import app
-from config.idempotency import store
+from config.idempotency import fingerprints, store
 
 pytestmark = pytest.mark.django_db
 
@@ -185,13 +185,18 @@ def test_importing_the_same_file_again_applies_nothing(saver):
 
 
 def test_a_reference_names_a_row_across_files(holder):
-    run(holder, "date,amount,reference\n2026-11-02,5.00,BANK-1\n")
+    header = "date,amount,description,reference\n"
+    run(holder, header + "2026-11-02,5.00,Coffee,BANK-1\n")
 
-    # The bank corrected the amount: the same reference is the same row.
-    again = run(holder, "date,amount,reference\n2026-11-02,5.50,BANK-1\n")
-    other = run(holder, "date,amount,reference\n2026-11-02,5.00,BANK-2\n")
+    # The same reference, day and amount: the same row, however described.
+    again = run(holder, header + "2026-11-02,5.00,Café,BANK-1\n")
+    # A bank that numbers its rows per statement reuses references: another
+    # day or amount is another row.
+    reused = run(holder, header + "2026-11-09,5.00,Tea,BANK-1\n")
+    other = run(holder, header + "2026-11-02,5.00,Coffee,BANK-2\n")
 
     assert (again.rows_applied, again.rows_duplicate) == (0, 1)
+    assert reused.rows_applied == 1
     assert other.rows_applied == 1
 
 
@@ -518,3 +523,102 @@ def test_imports_and_their_rows_name_themselves(holder):
     assert str(record) == record.fingerprint
     assert str(refusal) == "line 3: invalid_amount"
     assert str(chunk) == f"{pending.id} #0"
+
+
+def test_only_plain_line_ends_end_a_row(holder):
+    """A description may hold U+2028 or a form feed: still one row."""
+    job = run(
+        holder,
+        "date,amount,description\r"
+        "2026-11-02,-0.00,x\r\n"
+        "2026-11-02,2.00,Coffee\u2028Shop\x0c\x85\n",
+    )
+
+    assert (job.rows_read, job.rows_applied) == (2, 1)
+    credit = models.Transaction.objects.get(holder=holder)
+    assert credit.description == "Coffee\u2028Shop\x0c\x85".strip()
+    assert refusals(holder, job) == [(2, "invalid_amount")]
+
+
+def test_a_line_over_its_bound_stops_the_file(holder):
+    long_line = "2026-11-02,1.00," + "x" * statements.MAX_LINE_CHARACTERS
+    job = run(holder, f"date,amount,description\n2026-11-02,1\n{long_line}\n")
+
+    assert (job.status, job.error_code) == ("failed", "invalid_import")
+    assert "Line 3 is over" in job.error_detail
+    assert job.rows_applied == 1
+
+
+def test_a_statement_over_its_rows_is_refused_whole(holder, monkeypatch):
+    monkeypatch.setattr(imports, "MAX_ROWS", 3)
+    rows = "2026-11-02,1\n" * 4
+
+    with pytest.raises(errors.ImportInvalidError, match="at most 3 rows"):
+        upload(holder, "date,amount\n" + rows)
+    assert run(holder, "date,amount\r" + "2026-11-02,1\r" * 3).rows_read == 3
+
+
+def test_another_reading_of_the_same_file_reuses_the_key(holder):
+    text = "date;amount\n2026-11-02;1.00\n"
+    upload(holder, text, delimiter=";", idempotency_key="k")
+
+    with pytest.raises(store.KeyReusedError):
+        upload(holder, text, delimiter=";", currency="EUR", idempotency_key="k")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_runner_leaves_the_import_to_the_first():
+    holder = factories.HolderFactory()
+    job, _ = services.import_create(
+        holder_id=holder.pk, pieces=[b"date,amount\n2026-11-02,1\n"],
+        currency="USD",
+    )  # fmt: skip
+    lock = fingerprints.lock_id("import", str(job.id))
+    holding, release = threading.Event(), threading.Event()
+
+    def first_runner():
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [lock])
+            holding.set()
+            release.wait(timeout=10)
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [lock])
+        connections["default"].close()
+
+    thread = threading.Thread(target=first_runner)
+    thread.start()
+    assert holding.wait(timeout=10)
+    try:
+        second = services.import_run(import_id=job.id)
+    finally:
+        release.set()
+        thread.join(timeout=10)
+
+    assert (second.status, second.attempts, second.rows_read) == (
+        "queued",
+        0,
+        0,
+    )
+    assert services.import_run(import_id=job.id).status == "completed"
+
+
+def test_an_import_that_keeps_stopping_fails_in_the_end(holder, monkeypatch):
+    job, _ = upload(holder, "date,amount\n2026-11-02,1\n2026-11-03,2\n")
+    monkeypatch.setattr(imports, "BATCH_ROWS", 1)
+    real = imports._batch_apply
+
+    def stops_after_the_first(job, batch, read):
+        if read > 1:
+            raise OSError("the worker was killed")
+        real(job, batch, read)
+
+    monkeypatch.setattr(imports, "_batch_apply", stops_after_the_first)
+    for _ in range(imports.MAX_ATTEMPTS):
+        with pytest.raises(OSError, match="killed"):
+            services.import_run(import_id=job.id)
+
+    done = services.import_run(import_id=job.id)
+
+    assert (done.status, done.error_code) == ("failed", "internal_error")
+    assert done.attempts == imports.MAX_ATTEMPTS + 1
+    assert done.rows_applied == 1
+    assert wallet(holder)["main"].balance == 100
