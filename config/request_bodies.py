@@ -196,51 +196,52 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replayed
 
 
-async def _refuse_busy(send: Send) -> None:
-    """Answers 429 ``rate_limited``: too many large bodies arriving."""
+async def _refuse(
+    send: Send,
+    status: HTTPStatus,
+    code: str,
+    detail: str,
+    *extra: tuple[bytes, bytes],
+) -> None:
+    """Answers a problem and closes the connection.
+
+    The rest of the body is never read: the connection ends with it.
+    """
     document = problems.problem_document(
-        problems.ProblemError(
-            status=HTTPStatus.TOO_MANY_REQUESTS,
-            code=Code.RATE_LIMITED,
-            detail=BUSY_DETAIL,
-        )
+        problems.ProblemError(status=status, code=code, detail=detail)
     )
     body = json.dumps(document).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": HTTPStatus.TOO_MANY_REQUESTS,
+            "status": status,
             "headers": [
                 (b"content-type", problems.PROBLEM_CONTENT_TYPE.encode()),
                 (b"content-length", str(len(body)).encode()),
-                (b"retry-after", b"1"),
+                *extra,
                 (b"connection", b"close"),
             ],
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+async def _refuse_busy(send: Send) -> None:
+    """Answers 429 ``rate_limited``: too many large bodies arriving."""
+    await _refuse(
+        send,
+        HTTPStatus.TOO_MANY_REQUESTS,
+        Code.RATE_LIMITED,
+        BUSY_DETAIL,
+        (b"retry-after", b"1"),
+    )
 
 
 async def _refuse_too_large(send: Send) -> None:
     """Answers 413 ``payload_too_large`` and closes the connection."""
-    document = problems.problem_document(
-        problems.ProblemError(
-            status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-            code=Code.PAYLOAD_TOO_LARGE,
-            detail=TOO_LARGE_DETAIL,
-        )
+    await _refuse(
+        send,
+        HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+        Code.PAYLOAD_TOO_LARGE,
+        TOO_LARGE_DETAIL,
     )
-    body = json.dumps(document).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-            "headers": [
-                (b"content-type", problems.PROBLEM_CONTENT_TYPE.encode()),
-                (b"content-length", str(len(body)).encode()),
-                # The rest of the body is never read: the connection ends.
-                (b"connection", b"close"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})

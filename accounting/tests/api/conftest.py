@@ -12,6 +12,21 @@ from accounting.tests import factories
 # market rate) so that 1 JPY is exactly half a cent: it rounds half-even to
 # nothing (amount_too_small) and 3 JPY to 2 cents.
 RATES_FROM = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+# Dates a dated credit or withdrawal refuses, with the code of each.
+BAD_DATES = [
+    ({"amount": "1", "effective_at": "2999-01-01"}, "validation_error"),
+    ({"amount": "1", "effective_at": None}, "validation_error"),
+    ({"amount": "1", "effective_at": "yesterday"}, "invalid_datetime"),
+    ({"amount": "1", "effective_at": 20261121}, "invalid_datetime"),
+    (
+        {"amount": "1", "effective_at": "2026-11-21T10:00:00"},
+        "invalid_datetime",
+    ),
+    (
+        {"amount": "1", "effective_at": "0001-01-01T00:00:00+14:00"},
+        "invalid_datetime",
+    ),
+]
 TEST_RATES = {
     ("USD", "EUR"): "0.92",
     ("EUR", "USD"): "1.08695652",

@@ -5,6 +5,7 @@ import pytest
 
 from accounting import models, services
 from accounting.tests import factories
+from accounting.tests.api.conftest import BAD_DATES
 from accounting.tests.conftest import ledger_state
 from config.testing import assert_problem
 
@@ -150,18 +151,7 @@ def test_replay_and_reuse_over_http(api_client, holder):
         ({"amount": "1", "currency": 840}, "unsupported_currency"),
         ({"amount": "1.5", "currency": "JPY"}, "invalid_amount"),
         ({"amount": "1", "source": "x" * 101}, "validation_error"),
-        ({"amount": "1", "effective_at": "2999-01-01"}, "validation_error"),
-        ({"amount": "1", "effective_at": None}, "validation_error"),
-        ({"amount": "1", "effective_at": "yesterday"}, "invalid_datetime"),
-        ({"amount": "1", "effective_at": 20261121}, "invalid_datetime"),
-        (
-            {"amount": "1", "effective_at": "2026-11-21T10:00:00"},
-            "invalid_datetime",
-        ),
-        (
-            {"amount": "1", "effective_at": "0001-01-01T00:00:00+14:00"},
-            "invalid_datetime",
-        ),
+        *BAD_DATES,
     ],
 )
 def test_bad_input_changes_nothing(api_client, funded_holder, body, code):
