@@ -80,46 +80,19 @@ class WholeBodyMiddleware:
             finally:
                 self.spooling -= 1
             return
-        if _declared_length(scope) > self.max_bytes:
-            await _refuse_too_large(send)
-            return
         chunks: list[bytes] = []
-        size = 0
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return  # The client left: nobody to answer.
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_bytes:
-                await _refuse_too_large(send)
-                return
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        await self.app(scope, _replay(b"".join(chunks), receive), send)
+        size = await _receive_body(scope, receive, send, self.max_bytes, chunks)
+        if size is not None:
+            await self.app(scope, _replay(b"".join(chunks), receive), send)
 
     async def _spool(
         self, scope: Message, receive: Receive, send: Send, limit: int
     ) -> None:
         """Reads a large body into a spooled file, then calls the app."""
-        if _declared_length(scope) > limit:
-            await _refuse_too_large(send)
-            return
         with tempfile.SpooledTemporaryFile(max_size=self.max_bytes) as file:
-            size = 0
-            more = True
-            while more:
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    return  # The client left: nobody to answer.
-                chunk = message.get("body", b"")
-                size += len(chunk)
-                if size > limit:
-                    await _refuse_too_large(send)
-                    return
-                file.write(chunk)
-                more = message.get("more_body", False)
+            size = await _receive_body(scope, receive, send, limit, file)
+            if size is None:
+                return
             file.seek(0)
             headers = [
                 (name, value)
@@ -132,6 +105,39 @@ class WholeBodyMiddleware:
                 _replay_file(file, receive),
                 send,
             )
+
+
+async def _receive_body(
+    scope: Message,
+    receive: Receive,
+    send: Send,
+    limit: int,
+    sink: list[bytes] | tempfile.SpooledTemporaryFile,
+) -> int | None:
+    """Receives a whole body into ``sink``, refusing it past ``limit``.
+
+    Returns:
+        Its size; None when there is nobody to serve (refused with 413, or
+        the client left).
+    """
+    if _declared_length(scope) > limit:
+        await _refuse_too_large(send)
+        return None
+    keep = sink.append if isinstance(sink, list) else sink.write
+    size = 0
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None  # The client left: nobody to answer.
+        piece = message.get("body", b"")
+        size += len(piece)
+        if size > limit:
+            await _refuse_too_large(send)
+            return None
+        keep(piece)
+        more = message.get("more_body", False)
+    return size
 
 
 # What one message of a spooled body carries.
