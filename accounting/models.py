@@ -956,9 +956,10 @@ class ImportedRecord(models.Model):
     """
 
     id = models.BigAutoField(primary_key=True)
-    # The unique index (holder, fingerprint) serves every lookup by holder:
-    # a second index on the holder alone would tempt the planner into
-    # reading all of a holder's records to find a thousand.
+    # The unique index leads with the fingerprint, so a batch's thousand
+    # fingerprints are a thousand index probes whatever the planner knows
+    # of the table; an index on the holder first would tempt it into
+    # reading all of a holder's records to find them.
     holder = models.ForeignKey(
         Holder, on_delete=models.PROTECT, related_name="+", db_index=False
     )
@@ -975,7 +976,7 @@ class ImportedRecord(models.Model):
 
         constraints = [
             models.UniqueConstraint(
-                fields=["holder", "fingerprint"],
+                fields=["fingerprint", "holder"],
                 name="accounting_imported_record_once",
             )
         ]

@@ -3,7 +3,7 @@ r"""Measures balance-as-of and transaction pages, by history length.
 ``GET /balance?at=T`` must cost the same whatever the length of history: it
 is one backward probe of the entry index on (account, occurred_at,
 sequence). A page of ``GET /transactions`` must too: keyset pagination on
-(occurred_at, id), so a page deep in the history (resumed from a cursor)
+(effective_at, id), so a page deep in the history (resumed from a cursor)
 is one index range scan, like the first. This loads N credits on one
 holder's main account (straight into PostgreSQL with generate_series, so
 1M entries take seconds; triggers are off during the load only), then
@@ -166,12 +166,12 @@ def _page_cursors(holder, start, size, rng) -> list[str]:
     ]
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT id, occurred_at FROM accounting_transaction "
-            "WHERE holder_id = %s AND occurred_at = ANY(%s)",
+            "SELECT id, effective_at FROM accounting_transaction "
+            "WHERE holder_id = %s AND effective_at = ANY(%s)",
             [holder.pk, instants],
         )
         found = {
-            at: models.Transaction(id=pk, occurred_at=at)
+            at: models.Transaction(id=pk, effective_at=at)
             for pk, at in cursor.fetchall()
         }
     return [selectors.cursor_encode(found[at]) for at in instants]
