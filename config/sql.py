@@ -64,9 +64,9 @@ def insert_many(
     """
     if not rows:
         return
-    # The embedded default's imports take this; the smoke test runs them
-    # (tests/smoke), the unit tests run on PostgreSQL only.
-    if connection.vendor != "postgresql":  # pragma: no cover
+    # The embedded default's imports take this: the smoke test runs them,
+    # coverage counts the unit tests, which run on PostgreSQL only.
+    if connection.vendor != "postgresql":  # pragma: no cover - SQLite only
         insert(model, columns, rows)
         return
     fields = [model._meta.get_field(name) for name in columns]

@@ -531,7 +531,7 @@ def _sole_runner(import_id: uuid.UUID) -> Iterator[bool]:
     Yields:
         Whether this runner holds the import.
     """
-    if connection.vendor != "postgresql":  # pragma: no cover - smoke test
+    if connection.vendor != "postgresql":  # pragma: no cover - SQLite only
         yield True
         return
     lock = fingerprints.lock_id("import", str(import_id))
