@@ -40,7 +40,9 @@ def _json_operations(stack: Stack) -> list[tuple[str, str]]:
         (method, path.replace("{id}", _ID).removeprefix("/api/v1"))
         for path, item in schema["paths"].items()
         for method, operation in item.items()
-        if method in ("post", "put", "patch") and "requestBody" in operation
+        if method in ("post", "put", "patch")
+        and "application/json"
+        in operation.get("requestBody", {}).get("content", {})
     ]
 
 
@@ -76,6 +78,14 @@ def test_every_json_operation_refuses_every_hostile_shape(
             headers={**member.auth, "Content-Type": "*/*"},
         )
         problem(wildcard, 415, "unsupported_media_type")
+    # A statement is a file, not JSON: every hostile JSON body is 415.
+    for body, _, _ in _SHAPES.values():
+        refused = api.post(
+            "/imports",
+            content=body,
+            headers={**member.auth, "Content-Type": "application/json"},
+        )
+        problem(refused, 415, "unsupported_media_type")
 
     assert ledger_snapshot(api, member) == before
 
