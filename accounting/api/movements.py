@@ -42,34 +42,39 @@ from config.openapi import (
 from config.serializers import StrictInputSerializer
 
 
+class _DatedInput(StrictInputSerializer):
+    """An income or an expense: amount, currency, a note and its date."""
+
+    amount = fields.AmountField()
+    currency = fields.CurrencyField(required=False)
+    description = serializers.CharField(
+        max_length=bounds.DESCRIPTION_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        default="",
+    )
+    effective_at = fields.EffectiveAtField()
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """Converts the amount to minor units of the currency."""
+        currency = attrs.get("currency") or settings.DEFAULT_CURRENCY
+        amount = amount_in(attrs, currency)
+        return {**attrs, "currency": currency, "amount": amount}
+
+
 class CreditCreateApi(APIView):
     """POST /holders/{user_id}/credits: money in, split by plan."""
 
     @extend_schema_serializer(component_name="CreditInput")
-    class InputSerializer(StrictInputSerializer):
+    class InputSerializer(_DatedInput):
         """A credit: amount, currency, its source, a note and its date."""
 
-        amount = fields.AmountField()
-        currency = fields.CurrencyField(required=False)
         source = fields.LabelField(
             required=False,
             allow_blank=True,
             default="",
             help_text="Where the money came from.",
         )
-        description = serializers.CharField(
-            max_length=bounds.DESCRIPTION_MAX_LENGTH,
-            required=False,
-            allow_blank=True,
-            default="",
-        )
-        effective_at = fields.EffectiveAtField()
-
-        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-            """Converts the amount to minor units of the currency."""
-            currency = attrs.get("currency") or settings.DEFAULT_CURRENCY
-            amount = amount_in(attrs, currency)
-            return {**attrs, "currency": currency, "amount": amount}
 
     @extend_schema_serializer(component_name="Credit")
     class OutputSerializer(MovementSerializer):
@@ -232,11 +237,9 @@ class WithdrawalCreateApi(APIView):
     """POST /holders/{user_id}/withdrawals: money out of main (an expense)."""
 
     @extend_schema_serializer(component_name="WithdrawalInput")
-    class InputSerializer(StrictInputSerializer):
+    class InputSerializer(_DatedInput):
         """A withdrawal: amount, currency, its category, a note, its date."""
 
-        amount = fields.AmountField()
-        currency = fields.CurrencyField(required=False)
         category = fields.LabelField(
             required=False,
             allow_blank=True,
@@ -244,23 +247,10 @@ class WithdrawalCreateApi(APIView):
             default=None,
             help_text="What the money was for; blank or null: none.",
         )
-        description = serializers.CharField(
-            max_length=bounds.DESCRIPTION_MAX_LENGTH,
-            required=False,
-            allow_blank=True,
-            default="",
-        )
-        effective_at = fields.EffectiveAtField()
 
         def validate_category(self, value: str | None) -> str | None:
             """A blank category is none."""
             return value or None
-
-        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-            """Converts the amount to minor units of the currency."""
-            currency = attrs.get("currency") or settings.DEFAULT_CURRENCY
-            amount = amount_in(attrs, currency)
-            return {**attrs, "currency": currency, "amount": amount}
 
     @extend_schema_serializer(component_name="Withdrawal")
     class OutputSerializer(MovementSerializer):
