@@ -37,6 +37,9 @@ class ErrorCode(enum.StrEnum):
     RATE_BACKDATED = "rate_backdated"
     INVALID_IMPORT = "invalid_import"
     IMPORT_NOT_FOUND = "import_not_found"
+    INVALID_API_KEY = "invalid_api_key"
+    BATCH_NOT_FOUND = "batch_not_found"
+    DUPLICATE_REFERENCE = "duplicate_reference"
 
 
 class AccountingError(DomainError):
@@ -279,3 +282,31 @@ class ImportNotFoundError(AccountingError):
 
     error_code = ErrorCode.IMPORT_NOT_FOUND
     default_detail = "No import with that id."
+
+
+# --- Partners ----------------------------------------------------------------
+
+
+class ApiKeyInvalidError(AccountingError):
+    """No partner key is that one: unknown, or revoked."""
+
+    error_code = ErrorCode.INVALID_API_KEY
+    default_detail = "The API key is invalid or revoked."
+
+
+class BatchInvalidError(FieldInvalidError):
+    """A batch without items, with too many, or with a reference twice."""
+
+
+class BatchNotFoundError(AccountingError):
+    """No credit batch with that id among the partner's."""
+
+    error_code = ErrorCode.BATCH_NOT_FOUND
+    default_detail = "No credit batch with that id."
+
+
+class DuplicateReferenceError(AccountingError):
+    """A batch item whose reference the partner had credited already."""
+
+    error_code = ErrorCode.DUPLICATE_REFERENCE
+    default_detail = "This reference was credited already."

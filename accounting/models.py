@@ -983,3 +983,230 @@ class ImportedRecord(models.Model):
 
     def __str__(self) -> str:
         return self.fingerprint
+
+
+class Partner(models.Model):
+    """An employer or payroll provider that credits many users at once.
+
+    Staff create partners and issue their :class:`PartnerKey` s in the
+    admin; a partner's batches credit users, each by the user's own plan.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(
+        max_length=bounds.NAME_MAX_LENGTH,
+        unique=True,
+        help_text="Shown as the source of its credits.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        """Table options, indexes and constraints."""
+
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartnerKey(models.Model):
+    """A partner's API key: only its SHA-256 is kept, never the key.
+
+    The key is 256 random bits: a fast hash is as safe as a slow one (no
+    dictionary reaches it) and lets a request find its key with one index
+    probe. Revoked keys stay, so that what they did keeps its author.
+    """
+
+    class Scope(models.TextChoices):
+        """What a key may do."""
+
+        CREDITS_WRITE = "credits:write", "Send credit batches"
+        WEBHOOKS_MANAGE = "webhooks:manage", "Manage webhooks"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, related_name="keys"
+    )
+    name = models.CharField(
+        max_length=bounds.NAME_MAX_LENGTH, help_text="What the key is for."
+    )
+    prefix = models.CharField(
+        max_length=16, help_text="The key's first characters, to tell it."
+    )
+    key_hash = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(default=list)
+    rate_limit = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text='Requests per window, such as "600/min"; blank: the '
+        "gateway's default for a client.",
+    )
+    created_by = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        """Table options, indexes and constraints."""
+
+        ordering = ["partner", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name})"
+
+    @property
+    def is_revoked(self) -> bool:
+        """Whether the key was revoked (it authenticates nothing)."""
+        return self.revoked_at is not None
+
+
+class CreditBatch(models.Model):
+    """A partner's batch of credits to many users, applied by a worker.
+
+    Stored whole when it arrives (its :class:`CreditBatchItem` s), then
+    applied in chunks; each item's outcome commits with its money.
+    """
+
+    class Status(models.TextChoices):
+        """Where the batch stands."""
+
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, related_name="batches"
+    )
+    key = models.ForeignKey(
+        PartnerKey,
+        on_delete=models.PROTECT,
+        related_name="batches",
+        help_text="The key that sent it.",
+    )
+    idempotency_key = models.CharField(max_length=idempotency_keys.MAX_LENGTH)
+    request_hash = models.CharField(max_length=64)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    items_total = models.PositiveIntegerField()
+    items_applied = models.PositiveIntegerField(default=0)
+    items_refused = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Runs started, the one under way included."
+    )
+    error_code = models.CharField(max_length=50, blank=True)
+    error_detail = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        """Table options, indexes and constraints."""
+
+        ordering = ["-created_at", "id"]
+        verbose_name_plural = "credit batches"
+        indexes = [
+            models.Index(
+                fields=["partner", "created_at"],
+                name="accounting_batch_partner",
+            ),
+            models.Index(
+                fields=["status", "updated_at"], name="accounting_batch_status"
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "idempotency_key"],
+                name="accounting_batch_unique_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"batch {self.id} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        """Whether nothing more will happen to it."""
+        return self.status in (self.Status.COMPLETED, self.Status.FAILED)
+
+
+class CreditBatchItem(models.Model):
+    """One credit of a batch: what was asked, then what became of it.
+
+    An item is applied at most once: its outcome is written in the
+    database transaction of its money, and a partner's ``reference`` is
+    applied once across all its batches (a unique index over the applied
+    items), so a payment sent again in another batch is refused.
+    """
+
+    class Status(models.TextChoices):
+        """What became of the item."""
+
+        PENDING = "pending", "Pending"
+        APPLIED = "applied", "Applied"
+        REFUSED = "refused", "Refused"
+
+    id = models.BigAutoField(primary_key=True)
+    batch = models.ForeignKey(
+        CreditBatch, on_delete=models.PROTECT, related_name="items"
+    )
+    # The partner again, for the unique index of its applied references.
+    partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    position = models.PositiveIntegerField(
+        help_text="The item's index in the request, from 0."
+    )
+    user = models.CharField(
+        max_length=bounds.EMAIL_MAX_LENGTH,
+        help_text="As the partner named the user: an id or an email.",
+    )
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    reference = models.CharField(max_length=bounds.REFERENCE_MAX_LENGTH)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    holder = models.ForeignKey(
+        Holder,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    transaction = models.OneToOneField(
+        Transaction,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="batch_item",
+    )
+    error_code = models.CharField(max_length=50, blank=True)
+    error_detail = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        """Table options, indexes and constraints."""
+
+        ordering = ["batch", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch", "position"],
+                name="accounting_batch_item_position",
+            ),
+            models.UniqueConstraint(
+                fields=["partner", "reference"],
+                condition=Q(status="applied"),
+                name="accounting_batch_reference_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="accounting_batch_item_amount_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} #{self.position}"

@@ -9,6 +9,7 @@ since no retry can fix it.
 An import's task is acknowledged late too, and may run again from the
 start at any time (the service never applies a row twice): after a
 killed worker, and when beat wakes an import nobody moved for a while.
+A partner's credit batch, alike (an item is never applied twice).
 """
 
 import logging
@@ -98,4 +99,42 @@ def imports_resume() -> int:
     for import_id in stalled:
         logger.warning("Import %s stalled; resuming it", import_id)
         import_apply.delay(str(import_id))
+    return len(stalled)
+
+
+@shared_task(
+    bind=True,
+    name=contracts.CREDIT_BATCH_APPLY_TASK,
+    acks_late=True,
+    max_retries=MAX_RETRIES,
+)
+def credit_batch_apply(self: Task, batch_id: str) -> str | None:
+    """Applies a partner's credit batch (see ``services.batches``).
+
+    Returns:
+        The batch's status when the task ends, or None if there is no
+        such batch (or the id is not one).
+    """
+    try:
+        pk = uuid.UUID(batch_id)
+    except (ValueError, TypeError, AttributeError):
+        logger.exception("Dropping a batch task for %r", batch_id)
+        return None
+    try:
+        batch = services.credit_batch_run(batch_id=pk)
+    except (OperationalError, InterfaceError) as error:
+        logger.warning("Batch %s: %s; retrying", pk, error)
+        raise self.retry(
+            exc=error, countdown=RETRY_COUNTDOWN_SECONDS
+        ) from error
+    return None if batch is None else str(batch.status)
+
+
+@shared_task(name=contracts.CREDIT_BATCHES_RESUME_TASK)
+def credit_batches_resume() -> int:
+    """Queues every credit batch that stalled; returns how many."""
+    stalled = services.credit_batches_stalled()
+    for batch_id in stalled:
+        logger.warning("Batch %s stalled; resuming it", batch_id)
+        credit_batch_apply.delay(str(batch_id))
     return len(stalled)

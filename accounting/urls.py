@@ -15,6 +15,7 @@ from accounting.api import (
     groups,
     imports,
     movements,
+    partners,
     plans,
     rates,
     reports,
@@ -116,6 +117,26 @@ internal_urlpatterns = [
         f"{HOLDER}imports/<str:import_id>",
         imports.ImportDetailApi.as_view(),
         name="holder-import",
+    ),
+    path(
+        "partner-keys/verify",
+        partners.PartnerKeyVerifyApi.as_view(),
+        name="partner-keys-verify",
+    ),
+    path(
+        "partner-keys/<uuid:key_id>/credit-batches",
+        partners.CreditBatchCreateApi.as_view(),
+        name="partner-credit-batches",
+    ),
+    path(
+        "partners/<uuid:partner_id>/credit-batches/<str:batch_id>",
+        partners.CreditBatchDetailApi.as_view(),
+        name="partner-credit-batch",
+    ),
+    path(
+        "partners/<uuid:partner_id>/credit-batches/<str:batch_id>/items",
+        partners.CreditBatchItemListApi.as_view(),
+        name="partner-credit-batch-items",
     ),
     path("schema/", schema.internal_schema_view(), name="schema"),
 ]

@@ -328,3 +328,76 @@ def import_data(status: "ImportStatus") -> dict[str, Any]:
             timeparse.format_instant(completed) if completed else None
         ),
     }
+
+
+def partner_key_data(key: models.PartnerKey) -> dict[str, Any]:
+    """Returns what the gateway learns of a key that authenticated.
+
+    Returns:
+        ``{key_id, partner_id, partner_name, scopes, rate_limit}``;
+        ``rate_limit`` is ``""`` for the gateway's default.
+    """
+    return {
+        "key_id": str(key.id),
+        "partner_id": str(key.partner_id),
+        "partner_name": key.partner.name,
+        "scopes": list(key.scopes),
+        "rate_limit": key.rate_limit,
+    }
+
+
+def credit_batch_data(batch: models.CreditBatch) -> dict[str, Any]:
+    """Returns the wire form of a credit batch and where it stands.
+
+    Returns:
+        ``{id, status, items: {total, applied, refused, pending}, error,
+        created_at, completed_at}``; ``error`` is ``{code, detail}`` for
+        a failed batch, else None.
+    """
+    done = batch.items_applied + batch.items_refused
+    completed = batch.completed_at
+    return {
+        "id": str(batch.id),
+        "status": batch.status,
+        "items": {
+            "total": batch.items_total,
+            "applied": batch.items_applied,
+            "refused": batch.items_refused,
+            "pending": batch.items_total - done,
+        },
+        "error": (
+            {"code": batch.error_code, "detail": batch.error_detail}
+            if batch.error_code
+            else None
+        ),
+        "created_at": timeparse.format_instant(batch.created_at),
+        "completed_at": (
+            timeparse.format_instant(completed) if completed else None
+        ),
+    }
+
+
+def credit_batch_item_data(item: models.CreditBatchItem) -> dict[str, Any]:
+    """Returns the wire form of a batch item and what became of it.
+
+    Returns:
+        ``{position, user, amount, currency, reference, status,
+        transaction_id, error}``; ``error`` is ``{code, detail}`` for a
+        refused item, else None.
+    """
+    return {
+        "position": item.position,
+        "user": item.user,
+        "amount": money.format_amount(item.amount, item.currency),
+        "currency": item.currency,
+        "reference": item.reference,
+        "status": item.status,
+        "transaction_id": (
+            str(item.transaction_id) if item.transaction_id else None
+        ),
+        "error": (
+            {"code": item.error_code, "detail": item.error_detail}
+            if item.error_code
+            else None
+        ),
+    }

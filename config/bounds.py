@@ -15,6 +15,8 @@ DESCRIPTION_MAX_LENGTH = 500
 # A credit's source, a withdrawal's category, a suggested category: counted
 # once normalised (``config.labels``), as they are stored.
 LABEL_MAX_LENGTH = 100
+# A partner's own reference of one payment (a payslip's number).
+REFERENCE_MAX_LENGTH = 100
 
 # --- Names -------------------------------------------------------------------
 
@@ -40,5 +42,9 @@ REFRESH_TOKEN_MAX_LENGTH = 4096
 # Transactions per page: when the client asks for none, and at most.
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
+# Items of one partner's credit batch, and the largest body that brings
+# them (an item with the longest email and reference takes about 400).
+CREDIT_BATCH_MAX_ITEMS = 10_000
+CREDIT_BATCH_MAX_BYTES = 8 * 1024 * 1024
 # A page cursor as the gateway accepts it (accounting issues far shorter).
 CURSOR_MAX_LENGTH = 1024

@@ -44,11 +44,18 @@ USER_EVENT_TYPES = (USER_CREATED, USER_UPDATED, USER_DELETED)
 IMPORT_APPLY_TASK = "accounting.import_apply"
 IMPORTS_RESUME_TASK = "accounting.imports_resume"
 
+# Partners' credit batches, alike: apply one batch (``batch_id``), and the
+# periodic resumption of batches whose worker went silent.
+CREDIT_BATCH_APPLY_TASK = "accounting.credit_batch_apply"
+CREDIT_BATCHES_RESUME_TASK = "accounting.credit_batches_resume"
+
 TASK_ROUTES = {
     USER_EVENT_TASK: {"queue": ACCOUNTING_QUEUE},
     OUTBOX_SWEEP_TASK: {"queue": USERS_QUEUE},
     IMPORT_APPLY_TASK: {"queue": ACCOUNTING_QUEUE},
     IMPORTS_RESUME_TASK: {"queue": ACCOUNTING_QUEUE},
+    CREDIT_BATCH_APPLY_TASK: {"queue": ACCOUNTING_QUEUE},
+    CREDIT_BATCHES_RESUME_TASK: {"queue": ACCOUNTING_QUEUE},
 }
 
 # Internal HTTP APIs: prefix of every internal route on users and accounting.

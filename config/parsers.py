@@ -4,8 +4,10 @@ JSON numbers are parsed as :class:`decimal.Decimal`, so ``100.10`` arrives
 exactly as written; one written with an exponent arrives as
 :class:`config.money.ScientificNumber`, which amounts refuse. ``NaN`` and
 ``Infinity`` literals are refused. The body is read only up to
-``DATA_UPLOAD_MAX_MEMORY_SIZE``: Django refuses larger bodies it reads
-itself, and this guards any stream that reaches the parser directly.
+``DATA_UPLOAD_MAX_MEMORY_SIZE`` (or the view's own ``max_body_bytes``, for
+the few that take more: a partner's batch): Django refuses larger bodies
+it reads itself, and this guards any stream that reaches the parser
+directly.
 
 What JSON allows but no client means is refused too, as malformed: an
 object with the same key twice (which one would apply?), nesting deeper
@@ -106,7 +108,10 @@ class DecimalJSONParser(JSONParser):
             ParseError: The body is not valid JSON.
         """
         del media_type
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        view = (parser_context or {}).get("view")
+        limit = getattr(
+            view, "max_body_bytes", settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        )
         raw = stream.read(limit + 1)
         if len(raw) > limit:
             raise PayloadTooLargeError()

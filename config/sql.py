@@ -85,3 +85,59 @@ def insert_many(
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def update_many(
+    model: type[models.Model],
+    columns: tuple[str, ...],
+    rows: list[tuple[Any, ...]],
+) -> None:
+    """Updates many rows, each by its primary key, in one statement.
+
+    On PostgreSQL the new values come as arrays joined to the table by
+    key (``UPDATE ... FROM unnest(...)``); on SQLite one ``UPDATE`` per
+    row.
+
+    Args:
+        model: The table's model.
+        columns: The primary key's field, then the fields to set.
+        rows: One tuple per row, in ``columns`` order.
+    """
+    if not rows:
+        return
+    fields = [model._meta.get_field(name) for name in columns]
+    key, *changed = (f'"{field.column}"' for field in fields)
+    table = model._meta.db_table
+    wrapper = connections[connection.alias]
+    if connection.vendor != "postgresql":  # pragma: no cover - SQLite only
+        assignments = ", ".join(f"{name} = %s" for name in changed)
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f'UPDATE "{table}" SET {assignments} WHERE {key} = %s',  # noqa: S608
+                [
+                    [
+                        field.get_db_prep_save(value, wrapper)
+                        for field, value in zip(
+                            [*fields[1:], fields[0]],
+                            [*row[1:], row[0]],
+                            strict=True,
+                        )
+                    ]
+                    for row in rows
+                ],
+            )
+        return
+    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
+    names = ", ".join(f'"{field.column}"' for field in fields)
+    assignments = ", ".join(f"{name} = v.{name}" for name in changed)
+    # Only names and types from the model are formatted in.
+    sql = (
+        f'UPDATE "{table}" t SET {assignments}'  # noqa: S608
+        f" FROM unnest({arrays}) AS v({names}) WHERE t.{key} = v.{key}"
+    )
+    params = [
+        [field.get_db_prep_save(row[index], wrapper) for row in rows]
+        for index, field in enumerate(fields)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)

@@ -38,7 +38,6 @@ from typing import Any
 import redis
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from redis import exceptions as redis_exceptions
 from redis.commands.core import Script
@@ -47,6 +46,7 @@ from rest_framework.settings import api_settings
 
 from config import http11, problems
 from config.problems import Code
+from config.request_rates import Rate, parse_rate
 from integration.authentication import BearerTokenAuthentication
 
 logger = logging.getLogger(__name__)
@@ -62,39 +62,12 @@ IN_FLIGHT_TTL = 60
 # Seconds to reach the counters' Redis or hear from it before letting the
 # request through uncounted.
 STORE_TIMEOUT = 1
-_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # What an unreachable cache raises.
 _CACHE_ERRORS = (
     redis_exceptions.ConnectionError,
     redis_exceptions.TimeoutError,
     OSError,
 )
-
-
-@dataclasses.dataclass(frozen=True)
-class Rate:
-    """A quota of requests per window of seconds."""
-
-    quota: int
-    window: int
-
-
-def parse_rate(text: str) -> Rate:
-    """Parses ``"300/min"`` (``s``, ``min``, ``hour``, ``day``).
-
-    Args:
-        text: The rate, as the settings write it.
-
-    Returns:
-        The rate.
-
-    Raises:
-        ImproperlyConfigured: Not a rate.
-    """
-    count, _, period = text.partition("/")
-    if not count.isdigit() or period[:1] not in _PERIODS:
-        raise ImproperlyConfigured(f"Not a rate: {text!r}")
-    return Rate(quota=int(count), window=_PERIODS[period[0]])
 
 
 @dataclasses.dataclass(frozen=True)

@@ -35,6 +35,10 @@ STATUSES: problems.Statuses = {
     ErrorCode.INVALID_IMPORT: 400,
     Code.PAYLOAD_TOO_LARGE: 413,
     ErrorCode.IMPORT_NOT_FOUND: 404,
+    ErrorCode.INVALID_API_KEY: 401,
+    ErrorCode.BATCH_NOT_FOUND: 404,
+    # Only ever an item's outcome, never a request's answer.
+    ErrorCode.DUPLICATE_REFERENCE: 422,
 }
 
 exception_handler = problems.exception_handler_for(STATUSES)

@@ -11,6 +11,7 @@ Reads never lock. Callers use ``from accounting import selectors`` and
 - ``goals``, ``groups``, ``reports``: savings goals, group challenges and
   the income/expenses report;
 - ``imports``: statement imports and where each stands;
+- ``batches``: partners' credit batches and their items;
 - ``ledger_checks``: the ledger's invariants, run by ``verify_ledger``.
 """
 
@@ -20,6 +21,11 @@ from accounting.selectors.accounts import (
     accounts_list,
     balance_at,
     balance_query,
+)
+from accounting.selectors.batches import (
+    ItemPage,
+    credit_batch_get,
+    credit_batch_items,
 )
 from accounting.selectors.catalog import (
     plan_get_active,
@@ -77,6 +83,7 @@ __all__ = [
     "GoalStatus",
     "GroupStanding",
     "ImportStatus",
+    "ItemPage",
     "LedgerFinding",
     "Page",
     "Report",
@@ -86,6 +93,8 @@ __all__ = [
     "balance_at",
     "balance_query",
     "categories_active",
+    "credit_batch_get",
+    "credit_batch_items",
     "cursor_decode",
     "cursor_encode",
     "goal_data",

@@ -17,6 +17,8 @@ in :mod:`.guards`) that raise the domain errors of ``accounting.errors``.
 - :mod:`.goals`: savings goals; :mod:`.categories`: suggested categories.
 - :mod:`.imports`: bank statements (CSV) applied as dated credits and
   withdrawals by a worker.
+- :mod:`.partners`: partners' API keys; :mod:`.batches`: their credit
+  batches, applied by a worker.
 
 Every money movement, and setting a goal or starting a group over the API,
 applies once per Idempotency-Key (:func:`.journal.idempotent`).
@@ -25,6 +27,12 @@ Callers use the names re-exported here (``services.credit_apply``, ...).
 """
 
 from accounting.services.accounts import account_close, account_open
+from accounting.services.batches import (
+    BatchItemInput,
+    credit_batch_create,
+    credit_batch_run,
+    credit_batches_stalled,
+)
 from accounting.services.categories import category_save, category_validate
 from accounting.services.goals import (
     goal_create,
@@ -69,6 +77,11 @@ from accounting.services.movements import (
     transfer_apply,
     withdrawal_apply,
 )
+from accounting.services.partners import (
+    key_authenticate,
+    key_issue,
+    key_revoke,
+)
 from accounting.services.plans import (
     plan_assign,
     plan_save,
@@ -83,6 +96,7 @@ from accounting.services.rates import (
 )
 
 __all__ = [
+    "BatchItemInput",
     "EventOutcome",
     "KeyedResult",
     "UserEvent",
@@ -100,6 +114,9 @@ __all__ = [
     "conversion_apply",
     "converted_amount",
     "credit_apply",
+    "credit_batch_create",
+    "credit_batch_run",
+    "credit_batches_stalled",
     "credit_plan",
     "credit_savings",
     "goal_create",
@@ -112,6 +129,9 @@ __all__ = [
     "import_create",
     "import_run",
     "imports_stalled",
+    "key_authenticate",
+    "key_issue",
+    "key_revoke",
     "member_add",
     "member_leave",
     "plan_assign",

@@ -15,17 +15,15 @@ same rows; a refused line keeps its first reason.
 """
 
 import codecs
-import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
 import itertools
-import logging
 import uuid
 from collections.abc import Iterable, Iterator
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounting import errors, models, statements
@@ -36,11 +34,10 @@ from accounting.services.movements import (
     credit_entry,
     withdrawal_entry,
 )
+from accounting.services.runners import job_queue, sole_runner
 from config import contracts, sql
 from config.errors import Code
-from config.idempotency import fingerprints, store
-
-logger = logging.getLogger(__name__)
+from config.idempotency import store
 
 # What one stored chunk holds at most.
 CHUNK_BYTES = 1024 * 1024
@@ -238,23 +235,6 @@ def _request(job: models.Import) -> tuple:
     return (job.sha256, job.currency, job.delimiter, job.columns)
 
 
-def _queue(import_id: uuid.UUID) -> None:
-    """Queues an import's task; a broker out of reach is only logged.
-
-    Beat wakes a queued import that nobody took (:func:`imports_stalled`).
-    """
-    # Imported here: ``config.celery`` sets Django up, which must not run
-    # while the app registry loads (the admin imports the services).
-    from config.celery import app  # noqa: PLC0415
-
-    try:
-        app.send_task(contracts.IMPORT_APPLY_TASK, args=[str(import_id)])
-    except Exception:  # The import waits for the next wake-up.
-        logger.warning(
-            "Import %s not queued; it will be resumed", import_id, exc_info=True
-        )
-
-
 def import_create(
     *,
     holder_id: uuid.UUID,
@@ -308,7 +288,9 @@ def import_create(
                 columns=columns,
                 key=idempotency_key,
             )
-            transaction.on_commit(lambda: _queue(job.id))
+            transaction.on_commit(
+                lambda: job_queue(contracts.IMPORT_APPLY_TASK, job.id)
+            )
     except _Replayed as replay:
         return replay.existing, True
     return job, False
@@ -519,40 +501,12 @@ def _finish(
         models.ImportChunk.objects.filter(import_job=job).delete()
 
 
-@contextlib.contextmanager
-def _sole_runner(import_id: uuid.UUID) -> Iterator[bool]:
-    """Holds the import for this runner alone, while it runs.
-
-    A PostgreSQL advisory lock of the session: a second runner (a task
-    redelivered, beat's wake-up) finds it taken and leaves; a runner that
-    dies releases it with its connection. SQLite (the embedded default)
-    runs one writer at a time: nothing to hold there.
-
-    Yields:
-        Whether this runner holds the import.
-    """
-    if connection.vendor != "postgresql":  # pragma: no cover - SQLite only
-        yield True
-        return
-    lock = fingerprints.lock_id("import", str(import_id))
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [lock])
-        held = cursor.fetchone()[0]
-    try:
-        yield held
-    finally:
-        if held:
-            # Gone with the connection if the database went away.
-            with contextlib.suppress(DatabaseError), connection.cursor() as c:
-                c.execute("SELECT pg_advisory_unlock(%s)", [lock])
-
-
 def import_run(*, import_id: uuid.UUID) -> models.Import | None:
     """Applies an import from its first row; safe to run again, any time.
 
-    One runner at a time (:func:`_sole_runner`); another returns at once.
-    Each run counts as an attempt: past :data:`MAX_ATTEMPTS` the import
-    fails, keeping what it applied.
+    One runner at a time (:func:`.runners.sole_runner`); another returns
+    at once. Each run counts as an attempt: past :data:`MAX_ATTEMPTS` the
+    import fails, keeping what it applied.
 
     Args:
         import_id: The import.
@@ -560,7 +514,7 @@ def import_run(*, import_id: uuid.UUID) -> models.Import | None:
     Returns:
         The import as it stands, or None if there is no such import.
     """
-    with _sole_runner(import_id) as held:
+    with sole_runner("import", import_id) as held:
         job = models.Import.objects.filter(pk=import_id).first()
         if job is None or job.is_finished or not held:
             return job

@@ -263,27 +263,111 @@ def accounts_lock(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    meta = models.Account._meta
     locked = Locked(holder_id, {}, {}, set(), None)
     for row in rows:
-        account = models.Account.from_db(
-            connection.alias,
-            _ACCOUNT_COLUMNS,
-            [
-                meta.get_field(name).to_python(value)
-                for name, value in zip(_ACCOUNT_COLUMNS, row, strict=False)
-            ],
-        )
-        locked.accounts[account.holder_id, account.kind, account.currency] = (
-            account
-        )
-        locked.by_id[account.id] = account
-        if row[7] is not None:
-            locked.closed_holders.add(account.holder_id)
-        if account.holder_id == holder_id:
-            locked.plan = _plan_from_row(row[8:])
+        _locked_add(locked, row)
     _check_own_wallets(locked, currencies)
     return locked
+
+
+def _locked_add(locked: Locked, row: tuple[Any, ...]) -> None:
+    """Adds an account row of a lock query, its holder's state and plan."""
+    meta = models.Account._meta
+    account = models.Account.from_db(
+        connection.alias,
+        _ACCOUNT_COLUMNS,
+        [
+            meta.get_field(name).to_python(value)
+            for name, value in zip(_ACCOUNT_COLUMNS, row, strict=False)
+        ],
+    )
+    locked.accounts[account.holder_id, account.kind, account.currency] = account
+    locked.by_id[account.id] = account
+    if row[7] is not None:
+        locked.closed_holders.add(account.holder_id)
+    if account.holder_id == locked.holder_id:
+        locked.plan = _plan_from_row(row[8:])
+
+
+# Many holders' main and savings wallets at once (a partner's batch): the
+# pairs come as two arrays on PostgreSQL; SQLite has no arrays and takes
+# one placeholder pair per wallet.
+_WALLETS_SQL = """
+    SELECT a."id", a."holder_id", a."kind", a."currency", a."balance",
+        a."last_sequence", a."closed_at", h."closed_at",
+        p."id", p."name", p."kind", p."currency", p."percentage",
+        p."flat_amount", p."description", p."savings_hold_days"
+    FROM "accounting_account" a
+    JOIN "accounting_holder" h ON h."user_id" = a."holder_id"
+    LEFT JOIN "accounting_plan" p ON p."id" = h."plan_id"
+    WHERE a."kind" IN (%s, %s) AND ({pairs})
+    ORDER BY a."id"
+"""
+
+
+def wallets_lock(
+    wallets: set[tuple[uuid.UUID, str]],
+) -> dict[uuid.UUID, Locked]:
+    """Locks many holders' wallets in one query, in id order.
+
+    The same order as every other movement's (:func:`accounts_lock`), so a
+    batch crediting a thousand users and a single movement of one of them
+    queue, never deadlock.
+
+    Args:
+        wallets: ``(holder id, currency)`` of each wallet (its main and
+            savings accounts) to lock.
+
+    Returns:
+        What was locked, per holder of ``wallets``: the caller of each
+        :class:`Locked` is that holder. Check a wallet with
+        :func:`wallet_check` before using it.
+    """
+    if not wallets:
+        return {}
+    kind = models.Account.Kind
+    params: list[Any] = [kind.MAIN, kind.SAVINGS]
+    if connection.vendor == "postgresql":
+        pairs = (
+            '(a."holder_id", a."currency") IN '
+            "(SELECT * FROM unnest(%s::uuid[], %s::varchar[]))"
+        )
+        params += [
+            [holder for holder, _ in wallets],
+            [currency for _, currency in wallets],
+        ]
+        sql = _WALLETS_SQL.format(pairs=pairs) + ' FOR UPDATE OF "a"'
+    else:  # pragma: no cover - SQLite only (the smoke test runs it)
+        pairs = " OR ".join(
+            ['(a."holder_id" = %s AND a."currency" = %s)'] * len(wallets)
+        )
+        for holder, currency in wallets:
+            params += [db_value(models.Account, "holder", holder), currency]
+        sql = _WALLETS_SQL.format(pairs=pairs)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    locked: dict[uuid.UUID, Locked] = {}
+    for row in rows:
+        holder = models.Account._meta.get_field("holder").to_python(row[1])
+        if holder not in locked:
+            locked[holder] = Locked(holder, {}, {}, set(), None)
+        _locked_add(locked[holder], row)
+    for holder, _ in wallets:
+        if holder not in locked:
+            locked[holder] = Locked(holder, {}, {}, set(), None)
+    return locked
+
+
+def wallet_check(locked: Locked, currency: str) -> None:
+    """Raises unless a holder locked by :func:`wallets_lock` may be credited.
+
+    Raises:
+        HolderClosedError: The holder is closed.
+        AccountNotOpenError: No wallet in the currency.
+        AccountClosedError: The wallet is closed.
+    """
+    _check_own_wallets(locked, (currency,))
 
 
 def _check_own_wallets(locked: Locked, currencies: tuple[str, ...]) -> None:
@@ -334,13 +418,30 @@ def system_posting(kind: str, currency: str, amount: int) -> Posting:
     return (account_id, currency, amount, None, None)
 
 
-def _balances_save(accounts: list[models.Account]) -> None:
+def _balances_save(accounts: list[models.Account], *, many: bool) -> None:
     """Writes the new balance and last sequence of locked accounts.
 
-    One ``UPDATE`` with a ``CASE`` per column, as ``bulk_update`` would
-    write it, without building the expressions for a few rows.
+    A few rows: one ``UPDATE`` with a ``CASE`` per column, as
+    ``bulk_update`` would write it, without building the expressions.
+    Many (a batch crediting a thousand users): the values as arrays,
+    joined by id, since each row of a ``CASE`` would compare its id with
+    every branch.
     """
     ids = [db_value(models.Account, "id", a.id) for a in accounts]
+    if many and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                'UPDATE "accounting_account" a SET "balance" = v."balance",'
+                ' "last_sequence" = v."last_sequence" FROM unnest('
+                "%s::uuid[], %s::bigint[], %s::bigint[]) "
+                'AS v("id", "balance", "last_sequence") WHERE a."id" = v."id"',
+                [
+                    ids,
+                    [a.balance for a in accounts],
+                    [a.last_sequence for a in accounts],
+                ],
+            )
+        return
     params = [
         value
         for column in ("balance", "last_sequence")
@@ -373,8 +474,9 @@ def journal_write(
     Args:
         journal: Each header with its postings.
         moved: The customer accounts the postings changed.
-        many: Hundreds of headers (an import's batch): sent as arrays
-            (:func:`config.sql.insert_many`) rather than row by row.
+        many: Hundreds of headers (an import's batch, a partner's): sent
+            as arrays (:func:`config.sql.insert_many`) rather than row by
+            row.
     """
     insert = insert_many if many else insert_rows
     insert(
@@ -397,7 +499,7 @@ def journal_write(
             for account_id, currency, *rest in postings
         ],
     )
-    _balances_save(moved)
+    _balances_save(moved, many=many)
 
 
 def header_new(

@@ -63,6 +63,25 @@ def from_headers(headers: Mapping[str, str]) -> str | None:
     return parse(headers.get(HEADER))
 
 
+def required_from_headers(headers: Mapping[str, str]) -> str:
+    """Returns a request's ``Idempotency-Key``, which it must send.
+
+    For writes that must not happen twice whatever the client does (a
+    partner's batch pays thousands of people).
+
+    Raises:
+        ProblemError: 400 ``invalid_idempotency_key``: absent or invalid.
+    """
+    key = from_headers(headers)
+    if key is None:
+        raise ProblemError(
+            status=HTTPStatus.BAD_REQUEST,
+            code=Code.INVALID_IDEMPOTENCY_KEY,
+            detail="This request needs an Idempotency-Key header.",
+        )
+    return key
+
+
 def replayed_headers(replayed: bool) -> dict[str, str] | None:
     """Returns the headers of an answer: ``Idempotent-Replayed`` on a replay."""
     return {REPLAYED_HEADER: "true"} if replayed else None

@@ -20,6 +20,7 @@ from config.base import (
     read_key,
 )
 from config.contracts import (
+    CREDIT_BATCHES_RESUME_TASK,
     IMPORTS_RESUME_TASK,
     OUTBOX_SWEEP_TASK,
     TASK_ROUTES,
@@ -192,9 +193,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": dt.timedelta(hours=1),
     },
     # Beat is the platform's one clock: it also wakes accounting's imports
-    # whose worker went silent (routed to accounting's queue).
+    # and partners' batches whose worker went silent (routed to
+    # accounting's queue).
     "imports-resume": {
         "task": IMPORTS_RESUME_TASK,
+        "schedule": dt.timedelta(seconds=30),
+    },
+    "credit-batches-resume": {
+        "task": CREDIT_BATCHES_RESUME_TASK,
         "schedule": dt.timedelta(seconds=30),
     },
 }

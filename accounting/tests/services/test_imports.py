@@ -491,7 +491,10 @@ def test_a_broker_out_of_reach_leaves_the_import_for_beat(
         job, _ = upload(holder, "date,amount\n2026-11-02,1.00\n")
 
     assert models.Import.objects.get(pk=job.pk).status == "queued"
-    assert f"Import {job.id} not queued; it will be resumed" in caplog.text
+    assert (
+        f"accounting.import_apply {job.id} not queued; it will be resumed"
+        in caplog.text
+    )
 
 
 def test_an_upload_queues_its_import_once_committed(

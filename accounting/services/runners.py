@@ -1,0 +1,69 @@
+"""One runner at a time for the work a worker may be handed twice.
+
+An import or a credit batch is applied by a Celery task acknowledged late
+and woken again by beat when it stalls: the same job can reach two workers
+at once. Each run first takes the job for itself here; the second finds it
+taken and leaves.
+"""
+
+import contextlib
+import logging
+import uuid
+from collections.abc import Iterator
+
+from django.db import DatabaseError, connection
+
+from config.idempotency import fingerprints
+
+logger = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def sole_runner(kind: str, job_id: uuid.UUID) -> Iterator[bool]:
+    """Holds a job for this runner alone, while it runs.
+
+    A PostgreSQL advisory lock of the session: a second runner finds it
+    taken and leaves; a runner that dies releases it with its connection.
+    SQLite (the embedded default) runs one writer at a time: nothing to
+    hold there.
+
+    Args:
+        kind: What the job is (``"import"``, ``"batch"``): ids of two kinds
+            never share a lock.
+        job_id: The job.
+
+    Yields:
+        Whether this runner holds the job.
+    """
+    if connection.vendor != "postgresql":  # pragma: no cover - SQLite only
+        yield True
+        return
+    lock = fingerprints.lock_id(kind, str(job_id))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [lock])
+        held = cursor.fetchone()[0]
+    try:
+        yield held
+    finally:
+        if held:
+            # Gone with the connection if the database went away.
+            with contextlib.suppress(DatabaseError), connection.cursor() as c:
+                c.execute("SELECT pg_advisory_unlock(%s)", [lock])
+
+
+def job_queue(task: str, job_id: uuid.UUID) -> None:
+    """Queues a job's task; a broker out of reach is only logged.
+
+    Beat wakes a queued job that nobody took (the ``*_stalled`` services),
+    so a job whose task was never sent still runs.
+    """
+    # Imported here: ``config.celery`` sets Django up, which must not run
+    # while the app registry loads (the admin imports the services).
+    from config.celery import app  # noqa: PLC0415
+
+    try:
+        app.send_task(task, args=[str(job_id)])
+    except Exception:  # The job waits for the next wake-up.
+        logger.warning(
+            "%s %s not queued; it will be resumed", task, job_id, exc_info=True
+        )
