@@ -133,6 +133,27 @@ class DecimalJSONParser(JSONParser):
         return document
 
 
+class LargeJSONParser(BaseParser):
+    """The JSON parser of a view that takes bodies over Django's limit.
+
+    DRF hands a :class:`JSONParser` the whole ``request.body``, which
+    Django refuses past ``DATA_UPLOAD_MAX_MEMORY_SIZE``; a parser of
+    another class gets the stream, which this one reads up to the view's
+    ``max_body_bytes``, with every rule of :class:`DecimalJSONParser`.
+    """
+
+    media_type = "application/json"
+
+    def parse(
+        self,
+        stream: Any,
+        media_type: str | None = None,
+        parser_context: dict | None = None,
+    ) -> Any:
+        """Parses the request body as :class:`DecimalJSONParser` does."""
+        return DecimalJSONParser().parse(stream, media_type, parser_context)
+
+
 class ExactContentNegotiation(DefaultContentNegotiation):
     """Picks a parser only for a body whose media type is exactly known.
 

@@ -103,8 +103,6 @@ def update_many(
         columns: The primary key's field, then the fields to set.
         rows: One tuple per row, in ``columns`` order.
     """
-    if not rows:
-        return
     fields = [model._meta.get_field(name) for name in columns]
     key, *changed = (f'"{field.column}"' for field in fields)
     table = model._meta.db_table

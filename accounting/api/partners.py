@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from accounting import errors, models, selectors, services, wire
 from accounting.api.openapi import IDEMPOTENT
-from config import bounds, credit_batches
+from config import bounds, credit_batches, parsers
 from config.idempotency import keys as idempotency_keys
 from config.openapi import UNKNOWN_PATH, internal_problems, links
 from config.problems import Code
@@ -125,6 +125,7 @@ class CreditBatchCreateApi(APIView):
     """POST /partner-keys/{key_id}/credit-batches: a batch to apply."""
 
     max_body_bytes = bounds.CREDIT_BATCH_MAX_BYTES
+    parser_classes = [parsers.LargeJSONParser]
 
     @extend_schema_serializer(component_name="CreditBatchInput")
     class InputSerializer(credit_batches.CreditBatchInputSerializer):

@@ -255,7 +255,9 @@ def _chunk_apply(
                 if item.reference in credited:
                     raise errors.DuplicateReferenceError()
                 if holder is None:
-                    raise errors.UserNotFoundError()
+                    raise errors.UserNotFoundError(
+                        "No user with that id or email."
+                    )
                 wallet = locked[holder]
                 wallet_check(wallet, item.currency)
                 header, postings, accounts = credit_entry(

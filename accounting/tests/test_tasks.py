@@ -10,7 +10,7 @@ from celery.contrib.testing.worker import start_worker
 from django.db import connection, connections
 
 from accounting import models, services, tasks
-from accounting.services import imports
+from accounting.services import batches, imports
 from accounting.tests import factories
 from config import contracts
 from config.celery import app
@@ -208,3 +208,104 @@ def test_a_real_worker_applies_an_import_and_resumes_a_stalled_one():
     }
     main = holder.accounts.get(kind="main", currency="USD")
     assert main.balance == 500 - 100 + 200
+
+
+# --- Partners' credit batches ------------------------------------------------
+
+
+def batch_of(holder, reference="PAY-1", idempotency_key="k"):
+    partner, _ = models.Partner.objects.get_or_create(name="Acme Payroll")
+    key, _ = services.key_issue(partner=partner, name="k", scopes=[])
+    batch, _ = services.credit_batch_create(
+        key=key,
+        items=[services.BatchItemInput(str(holder.pk), 5_00, "USD", reference)],
+        idempotency_key=idempotency_key,
+    )
+    return batch
+
+
+@pytest.mark.django_db
+def test_the_batch_task_applies_a_batch():
+    holder = factories.HolderFactory()
+    batch = batch_of(holder)
+
+    assert tasks.credit_batch_apply.apply(args=[str(batch.id)]).get() == (
+        "completed"
+    )
+    assert holder.accounts.get(kind="main").balance == 5_00
+    assert tasks.credit_batch_apply.apply(args=[str(uuid.uuid4())]).get() is (
+        None
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("batch_id", ["not-a-uuid", None, 7])
+def test_a_batch_task_without_an_id_is_dropped(caplog, batch_id):
+    result = tasks.credit_batch_apply.apply(args=[batch_id]).get()
+
+    assert result is None
+    assert "Dropping a batch task" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_task_is_retried_when_the_database_is_out(monkeypatch):
+    holder = factories.HolderFactory()
+    batch = batch_of(holder)
+    retries = []
+
+    def database_is_back(**kwargs):
+        retries.append(kwargs["reason"])
+        monkeypatch.undo()
+
+    connection.close()
+    monkeypatch.setitem(connection.settings_dict, "PORT", "1")
+    signals.task_retry.connect(database_is_back, weak=False)
+    try:
+        result = tasks.credit_batch_apply.apply(args=[str(batch.id)])
+    finally:
+        signals.task_retry.disconnect(database_is_back)
+
+    assert len(retries) == 1
+    assert result.get() == "completed"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_applies_a_batch_and_resumes_a_stalled_one():
+    """A batch's task reaches a worker; beat's wake-up brings a lost one."""
+    app.control.purge()
+    holder = factories.HolderFactory()
+    queued = batch_of(holder, "PAY-1", "first")
+    lost = batch_of(holder, "PAY-2", "second")
+    models.CreditBatch.objects.filter(pk=lost.pk).update(
+        updated_at=lost.created_at
+        - dt.timedelta(seconds=batches.STALL_SECONDS + 1)
+    )
+    app.control.purge()  # both tasks lost: only the wake-up brings them
+
+    def close_connections(**kwargs):
+        del kwargs
+        connections.close_all()  # in the worker thread
+
+    signals.task_postrun.connect(close_connections, weak=False)
+    try:
+        with start_worker(
+            app, pool="solo", perform_ping_check=False, shutdown_timeout=30
+        ):
+            app.send_task(contracts.CREDIT_BATCHES_RESUME_TASK)
+            app.send_task(
+                contracts.CREDIT_BATCH_APPLY_TASK, args=[str(queued.id)]
+            )
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                if not models.CreditBatch.objects.exclude(
+                    status="completed"
+                ).exists():
+                    break
+                time.sleep(0.05)
+    finally:
+        signals.task_postrun.disconnect(close_connections)
+
+    assert set(models.CreditBatch.objects.values_list("status", flat=True)) == {
+        "completed"
+    }
+    assert holder.accounts.get(kind="main").balance == 10_00
