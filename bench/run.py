@@ -33,7 +33,9 @@ same concurrency. In order:
    next to what the machine's cores can give one at the rate measured.
    Then a statement of 100,000 rows is imported through the gateway
    (``POST /api/v1/imports``) and applied by the worker: rows per second
-   from the 202 to ``completed``.
+   from the 202 to ``completed``; and a partner's batch of 10,000
+   credits, one per user (``POST /api/v1/partner/credit-batches``):
+   credits per second from the 202 to ``completed``.
 3. The issue's targets, each met or not.
 4. ``verify_ledger`` on the benchmark's accounting database (and on the
    pgbench one): the run fails if either does not hold.
@@ -132,6 +134,8 @@ LIFTED_LIMITS = {
 TARGET_ACCOUNTING = 0.30
 TARGET_GATEWAY = 0.15
 TARGET_GATEWAY_VS_ACCOUNTING = 0.6
+# A partner's batch (one worker, one connection) against one pgbench client.
+TARGET_BATCH = 2.0
 TARGET_GATEWAY_P99_MS = 100.0
 # A 1-minute load average above this at the start is worth a warning.
 BUSY_LOAD_AVERAGE = 1.0
@@ -687,7 +691,21 @@ def report(results: dict) -> str:
             f"({imported['rate'] / reference[1]:.2f}x the reference credit "
             "at 1 client).",
         ]
-    lines += ["", results["statements"], "", "Targets (issue 10):", ""]
+    batch = results.get("batch")
+    if batch:
+        lines += [
+            "",
+            f"Partner batch through the gateway (POST /api/v1/partner/"
+            f"credit-batches, {batch['items']:,} credits of 1.00 USD to as "
+            f"many users on the 10% plan): {batch['status']}, "
+            f"{batch['applied']:,} applied; sent in {batch['send_s']:.1f} s, "
+            f"applied by the worker in {batch['apply_s']:.1f} s: "
+            f"{batch['rate']:,.0f} credits/s "
+            f"({batch['rate'] / reference[1]:.2f}x the reference credit at 1 "
+            "client, "
+            f"{batch['rate'] / reference[8]:.2f}x at 8).",
+        ]
+    lines += ["", results["statements"], "", "Targets (issues 10, 12):", ""]
     lines += [
         f"- {'met' if met else 'NOT MET'}: {text}"
         for text, met in results["targets"]
@@ -734,7 +752,13 @@ def targets(results: dict) -> list[tuple[str, bool]]:
     gateway_8 = rate("http", "credit", 8) / reference_8
     gateway_1 = rate("http", "credit", 1) / rate("http", "accounting-credit", 1)
     p99 = results["http"]["credit"]["32"]["p99_ms"]
+    batched = results["batch"]["rate"] / rate("pgbench", "reference", 1)
     return [
+        (
+            f"batched credits/s >= {TARGET_BATCH:.0f}x the reference credit "
+            f"(pgbench, 1 client): {batched:.2f}x",
+            batched >= TARGET_BATCH,
+        ),
         (
             f"accounting credit at 8 clients >= {TARGET_ACCOUNTING:.2f}x "
             f"reference at 8: {accounting_8:.2f}x",
@@ -949,6 +973,75 @@ def run_import(results: dict) -> None:
     }
 
 
+BATCH_ITEMS = 10_000
+
+
+def run_batch(results: dict, env: dict[str, str]) -> None:
+    """Step 2c: a partner's batch of BATCH_ITEMS credits, one per user.
+
+    BATCH_ITEMS holders on the "Save 10%" plan are written in bulk into
+    the stack's accounting database (``bench/service_db.py``, as for
+    pgbench: signing that many users up would time argon2, not credits),
+    a partner's key is issued (``manage.py partner_key_issue``), and the
+    batch goes through the gateway; credits per second from the 202 to
+    ``completed``, each split by its user's plan.
+    """
+    filled = subprocess.run(
+        [
+            sys.executable,
+            "bench/service_db.py",
+            str(BATCH_ITEMS),
+            str(RUN_DIR / "batch_holders.json"),
+        ],
+        cwd=REPO_DIR,
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.accounting.settings"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if filled.returncode:
+        raise RuntimeError(filled.stdout + filled.stderr)
+    issued = manage(env, "accounting", "partner_key_issue", "Bench Payroll")
+    if issued.returncode:
+        raise RuntimeError(issued.stdout + issued.stderr)
+    auth = {"Authorization": f"Bearer {issued.stdout.split()[-1]}"}
+    items = [
+        {
+            "user": f"00000000-0000-4000-8000-{number:012d}",
+            "amount": "1.00",
+            "currency": "USD",
+            "reference": f"BENCH-{number}",
+        }
+        for number in range(1, BATCH_ITEMS + 1)
+    ]
+    with httpx.Client(base_url=f"{GATEWAY}/api/v1", timeout=300) as api:
+        began = time.monotonic()
+        accepted = api.post(
+            "/partner/credit-batches",
+            json={"items": items},
+            headers={**auth, "Idempotency-Key": str(uuid.uuid4())},
+        )
+        accepted.raise_for_status()
+        sent = time.monotonic()
+        batch_id = accepted.json()["id"]
+        while True:
+            document = api.get(
+                f"/partner/credit-batches/{batch_id}", headers=auth
+            ).json()
+            if document["status"] in ("completed", "failed"):
+                break
+            time.sleep(0.1)
+        applied = time.monotonic()
+    results["batch"] = {
+        "items": BATCH_ITEMS,
+        "status": document["status"],
+        "applied": document["items"]["applied"],
+        "send_s": sent - began,
+        "apply_s": applied - sent,
+        "rate": BATCH_ITEMS / (applied - sent),
+    }
+
+
 def main() -> int:
     """Runs every step; prints the report; 1 if the ledger does not hold."""
     began = time.monotonic()
@@ -1000,6 +1093,14 @@ def main() -> int:
             f"  {imported['status']}: upload {imported['upload_s']:.1f} s, "
             f"applied in {imported['apply_s']:.1f} s "
             f"({imported['rate']:,.0f} rows/s)"
+        )
+        say(f"a partner's batch of {BATCH_ITEMS:,} credits")
+        run_batch(results, env)
+        batch = results["batch"]
+        say(
+            f"  {batch['status']}: sent in {batch['send_s']:.1f} s, "
+            f"applied in {batch['apply_s']:.1f} s "
+            f"({batch['rate']:,.0f} credits/s)"
         )
         say("verify_ledger")
         results["verify"] = [
