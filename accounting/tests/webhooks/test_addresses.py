@@ -1,6 +1,8 @@
 """The SSRF guard, on real resolution (IP literals, /etc/hosts names)."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from accounting import errors
 from accounting.webhooks import addresses
@@ -181,3 +183,19 @@ def test_the_checked_url_is_what_the_sender_connects_to():
         8443,
     )
     assert parsed.raw_path == b"/in?x=1"
+
+
+@given(
+    start=st.sampled_from(
+        ["", "http://", "https://", "https://[", "http://a@"]
+    ),
+    rest=st.text(),
+)
+def test_any_text_is_parsed_or_refused_never_raising_else(start, rest):
+    try:
+        parsed = addresses.url_checked(start + rest, require_https=False)
+    except errors.WebhookUrlInvalidError:
+        return
+    assert parsed.scheme in ("http", "https")
+    assert parsed.raw_host
+    assert not parsed.userinfo
