@@ -40,6 +40,7 @@ class ErrorCode(enum.StrEnum):
     INVALID_API_KEY = "invalid_api_key"
     BATCH_NOT_FOUND = "batch_not_found"
     DUPLICATE_REFERENCE = "duplicate_reference"
+    INVALID_WEBHOOK_URL = "invalid_webhook_url"
 
 
 class AccountingError(DomainError):
@@ -310,3 +311,18 @@ class DuplicateReferenceError(AccountingError):
 
     error_code = ErrorCode.DUPLICATE_REFERENCE
     default_detail = "This reference was credited already."
+
+
+# --- Webhooks ----------------------------------------------------------------
+
+
+class WebhookUrlInvalidError(AccountingError):
+    """A webhook endpoint we refuse to post to (``accounting.webhooks``).
+
+    Its form (an absolute http(s) URL, https where required, no credentials,
+    no fragment, not too long), or where it leads: a host that does not
+    resolve, or that resolves to an address that is not public, which would
+    let a caller make this service reach its own network (SSRF).
+    """
+
+    error_code = ErrorCode.INVALID_WEBHOOK_URL

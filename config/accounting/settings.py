@@ -6,7 +6,7 @@ behind ``ACCOUNTING_SERVICE_TOKEN``; the back office for staff at
 """
 
 from config.base import *  # noqa: F403
-from config.base import VAR_DIR, database, env
+from config.base import DEBUG, VAR_DIR, database, env
 
 # --- Apps -------------------------------------------------------------------
 
@@ -104,3 +104,19 @@ if CACHES["default"]["BACKEND"].endswith(".RedisCache"):
 # Seconds an answer is kept unless its caller says otherwise; writers
 # invalidate on commit, so this bounds memory, not staleness.
 CACHE_TIMEOUT = env.int("CACHE_TIMEOUT", default=300)
+
+# --- Webhooks (accounting/webhooks) -----------------------------------------
+
+# A developer's machine (the embedded default on SQLite, or DEBUG) posts to
+# receivers on localhost over plain http; anywhere else only public
+# addresses over https: an endpoint URL is chosen by a customer, and must
+# not reach into our network (SSRF).
+_WEBHOOK_LOCAL = DEBUG or DATABASES["default"]["ENGINE"].endswith(".sqlite3")
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool(
+    "WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=_WEBHOOK_LOCAL
+)
+WEBHOOK_REQUIRE_HTTPS = env.bool(
+    "WEBHOOK_REQUIRE_HTTPS", default=not _WEBHOOK_LOCAL
+)
+# Seconds one delivery attempt may take in all (connect, send, answer).
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
