@@ -56,8 +56,10 @@ class PartnerKeyVerifyApi(APIView):
             200: PartnerKeySerializer,
             **internal_problems(
                 {
-                    400: [Code.VALIDATION_ERROR],
+                    400: [Code.VALIDATION_ERROR, Code.MALFORMED_JSON],
                     401: [errors.ErrorCode.INVALID_API_KEY],
+                    413: [Code.PAYLOAD_TOO_LARGE],
+                    415: [Code.UNSUPPORTED_MEDIA_TYPE],
                 }
             ),
         },
@@ -141,12 +143,14 @@ class CreditBatchCreateApi(APIView):
                 {
                     400: [
                         Code.VALIDATION_ERROR,
+                        Code.MALFORMED_JSON,
                         Code.INVALID_AMOUNT,
                         Code.UNSUPPORTED_CURRENCY,
                         Code.INVALID_IDEMPOTENCY_KEY,
                     ],
                     401: [errors.ErrorCode.INVALID_API_KEY],
                     413: [Code.PAYLOAD_TOO_LARGE],
+                    415: [Code.UNSUPPORTED_MEDIA_TYPE],
                     422: [Code.IDEMPOTENCY_KEY_REUSED],
                 },
                 UNKNOWN_PATH,

@@ -39,6 +39,7 @@ STATUSES: problems.Statuses = {
     ErrorCode.BATCH_NOT_FOUND: 404,
     # Only ever an item's outcome, never a request's answer.
     ErrorCode.DUPLICATE_REFERENCE: 422,
+    ErrorCode.INVALID_WEBHOOK_URL: 422,
 }
 
 exception_handler = problems.exception_handler_for(STATUSES)

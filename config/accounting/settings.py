@@ -68,6 +68,9 @@ SPECTACULAR_SETTINGS = {
         **SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"],  # noqa: F405
         "AccountKindEnum": ["main", "savings"],
         "PlanKindEnum": ["flat_amount", "percentage"],
+        # An import's and a credit batch's; a batch item's.
+        "JobStatusEnum": ["queued", "running", "completed", "failed"],
+        "BatchItemStatusEnum": ["pending", "applied", "refused"],
         "TransactionKindEnum": [
             "credit",
             "transfer_out",
