@@ -53,6 +53,10 @@ class ErrorCode(enum.StrEnum):
     ALREADY_MEMBER = "already_member"
     INVALID_IMPORT = "invalid_import"
     IMPORT_NOT_FOUND = "import_not_found"
+    # Also refused here, without a call, for a key of a shape accounting
+    # never issues (``integration.authentication``).
+    INVALID_API_KEY = "invalid_api_key"
+    BATCH_NOT_FOUND = "batch_not_found"
 
 
 class GatewayError(DomainError):
@@ -93,6 +97,12 @@ class BadGatewayError(GatewayError):
     """A service failed, or answered outside its contract."""
 
     error_code = ErrorCode.BAD_GATEWAY
+
+
+class ApiKeyInvalidError(GatewayError):
+    """A partner key that cannot be one: no call was made to check it."""
+
+    error_code = ErrorCode.INVALID_API_KEY
 
 
 class SameCurrencyError(GatewayError):

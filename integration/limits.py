@@ -8,7 +8,8 @@ process of the embedded default):
 - a **rate** per scope and fixed window (``API_RATE_LIMITS``): ``auth``
   (sign-up, log-in, refresh) per client address; ``read`` (GET), ``write``
   (other methods) and ``money`` (the POSTs that move money) per user, or
-  per address for a request without a valid token;
+  per address for a request without a valid token; a partner's API key
+  counts as a client of its own, at its own rate when staff gave it one;
 - **requests in flight**: at most ``API_MAX_IN_FLIGHT`` of one user (or
   address) at once, so that a client holding many connections on slow
   requests cannot occupy every worker behind the gateway;
@@ -47,7 +48,11 @@ from rest_framework.settings import api_settings
 from config import http11, problems
 from config.problems import Code
 from config.request_rates import Rate, parse_rate
-from integration.authentication import BearerTokenAuthentication
+from integration import errors
+from integration.authentication import (
+    BearerTokenAuthentication,
+    PartnerPrincipal,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -241,24 +246,58 @@ def address_identity(remote_addr: str, forwarded_for: str | None) -> str:
     return f"address:{hops[-min(proxies, len(hops))].strip()}"
 
 
-def client_identity(request: HttpRequest, scope: str) -> str:
-    """Returns who a request is counted for: its user, else its address.
+@dataclasses.dataclass(frozen=True)
+class Client:
+    """Who a request is counted for, and at what rate.
+
+    Attributes:
+        identity: ``user:<id>``, ``partner_key:<id>`` or ``address:<ip>``.
+        rate: The client's own rate in every scope (a partner key's),
+            or None for the scope's.
+    """
+
+    identity: str
+    rate: Rate | None = None
+
+
+def client_identity(
+    request: HttpRequest, scope: str, view_class: type | None = None
+) -> Client:
+    """Returns who a request is counted for: its caller, else its address.
 
     The ``auth`` scope always counts per address: its requests carry no
-    token. Otherwise a valid bearer token names the user; a missing or
-    invalid one falls back to the address (the view will answer 401). The
-    token's verdict is kept on the request for the view's authentication.
+    token. Otherwise the view's own authentication names the caller (a
+    user's access token; a partner's key on the partner endpoints); a
+    missing or invalid credential falls back to the address (the view
+    will answer 401). The verdict is kept on the request for the view's
+    authentication.
+
+    Args:
+        request: The request.
+        scope: The scope it counts in.
+        view_class: Its view (its ``authentication_classes``), if DRF's.
+
+    Returns:
+        The client, and its own rate if it has one.
     """
     if scope != AUTH:
-        try:
-            verified = BearerTokenAuthentication().authenticate(request)
-        except exceptions.AuthenticationFailed:
-            verified = None
-        if verified is not None:
-            return f"user:{verified[0].id}"
-    return address_identity(
-        request.META.get("REMOTE_ADDR", ""),
-        request.META.get("HTTP_X_FORWARDED_FOR"),
+        authenticators = getattr(view_class, "authentication_classes", None)
+        for authentication in authenticators or [BearerTokenAuthentication]:
+            try:
+                verified = authentication().authenticate(request)
+            except (exceptions.AuthenticationFailed, errors.GatewayError):
+                break
+            if verified is None:
+                continue
+            caller = verified[0]
+            if isinstance(caller, PartnerPrincipal):
+                return Client(f"partner_key:{caller.key_id}", caller.rate_limit)
+            return Client(f"user:{caller.id}")
+    return Client(
+        address_identity(
+            request.META.get("REMOTE_ADDR", ""),
+            request.META.get("HTTP_X_FORWARDED_FOR"),
+        )
     )
 
 
@@ -336,18 +375,22 @@ class RequestLimitMiddleware:
             None to serve the request, or the 429 answer.
         """
         del view_args, view_kwargs
-        scope = scope_of(request, getattr(view_func, "cls", None))
+        view_class = getattr(view_func, "cls", None)
+        scope = scope_of(request, view_class)
         if scope is None:
             return None
         try:
-            return self._admit(request, scope)
+            return self._admit(request, scope, view_class)
         except (ValueError, *_CACHE_ERRORS) as error:
             logger.warning("Request limits not applied: %r", error)
             return None
 
-    def _admit(self, request: HttpRequest, scope: str) -> HttpResponse | None:
-        rate = parse_rate(settings.API_RATE_LIMITS[scope])
-        identity = client_identity(request, scope)
+    def _admit(
+        self, request: HttpRequest, scope: str, view_class: type | None
+    ) -> HttpResponse | None:
+        client = client_identity(request, scope, view_class)
+        rate = client.rate or parse_rate(settings.API_RATE_LIMITS[scope])
+        identity = client.identity
         now = time.time()
         window = int(now // rate.window) * rate.window
         counters = [(f"limits:rate:{scope}:{identity}:{window}", rate.window)]

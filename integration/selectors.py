@@ -210,3 +210,24 @@ def import_get(*, user_id: str, import_id: str) -> UpstreamResponse:
         "GET",
         f"{_ROOT}holders/{user_id}/imports/{import_id}",
     )
+
+
+def credit_batch_get(*, partner_id: str, batch_id: str) -> UpstreamResponse:
+    """Returns one of the partner's credit batches, as it stands now."""
+    return clients.call(
+        Service.ACCOUNTING,
+        "GET",
+        f"{_ROOT}partners/{partner_id}/credit-batches/{batch_id}",
+    )
+
+
+def credit_batch_item_list(
+    *, partner_id: str, batch_id: str, params: dict[str, str]
+) -> UpstreamResponse:
+    """Returns a page of one of the partner's batches' items."""
+    return clients.call(
+        Service.ACCOUNTING,
+        "GET",
+        f"{_ROOT}partners/{partner_id}/credit-batches/{batch_id}/items",
+        params=params,
+    )

@@ -240,3 +240,22 @@ def group_contribution_create(
         body=data,
         idempotency_key=idempotency_key,
     )
+
+
+# Accounting writes every item of a batch before it answers: 10,000 items
+# took 0.8 s through a real stack on 2 cores, far more than a movement.
+CREDIT_BATCH_TIMEOUT = 30.0
+
+
+def credit_batch_create(
+    *, key_id: str, data: dict[str, Any], idempotency_key: str
+) -> UpstreamResponse:
+    """Sends a partner's batch in its key's name: 202 and the batch."""
+    return clients.call(
+        Service.ACCOUNTING,
+        "POST",
+        f"{_ROOT}partner-keys/{key_id}/credit-batches",
+        body=data,
+        idempotency_key=idempotency_key,
+        timeout=CREDIT_BATCH_TIMEOUT,
+    )

@@ -13,6 +13,7 @@ from config.base import (
     env,
     read_key,
 )
+from config.bounds import CREDIT_BATCH_MAX_BYTES
 
 # --- Apps -------------------------------------------------------------------
 
@@ -39,8 +40,15 @@ MIDDLEWARE = [
 ]
 
 # The paths whose larger bodies are spooled to disk before a thread takes
-# them (config/request_bodies.py): a statement to import.
-SPOOLED_BODY_PATHS = {"/api/v1/imports": (IMPORT_MAX_BYTES, "text/csv")}
+# them (config/request_bodies.py): a statement to import, a partner's
+# credit batch.
+SPOOLED_BODY_PATHS = {
+    "/api/v1/imports": (IMPORT_MAX_BYTES, "text/csv"),
+    "/api/v1/partner/credit-batches": (
+        CREDIT_BATCH_MAX_BYTES,
+        "application/json",
+    ),
+}
 # How many of them one gateway process receives at once.
 MAX_SPOOLING = env.int("MAX_SPOOLING", default=4)
 
@@ -208,7 +216,8 @@ SPECTACULAR_SETTINGS = {
         "type, an object with a key twice, and a query parameter that is "
         "unknown, repeated or empty are refused (400, naming each in "
         "`errors`); a body must be sent as `application/json`.\n\n"
-        "Limits: each user (each client address without a token) has a "
+        "Limits: each user (each client address without a token; each "
+        "partner key, at its own rate if it has one) has a "
         "quota of requests per minute in each scope (`read`: GET; `write`; "
         "`money`: the POSTs that move money; `auth`: sign-up and log-in, "
         "per address) and a bound on requests in progress at once. Each "
@@ -221,6 +230,14 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        **SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"],  # noqa: F405
+        # "status" names two choice sets, each in several components.
+        "StatusEnum": "integration.api.serializers.JOB_STATUSES",
+        "CreditBatchItemStatusEnum": (
+            "integration.api.serializers.CREDIT_BATCH_ITEM_STATUSES"
+        ),
+    },
     # ETag, If-None-Match and 304 on every read (integration.etags).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -281,6 +298,20 @@ SPECTACULAR_SETTINGS = {
                 "message per address); 1011, membership could not be "
                 "checked (retry later); 1012, the gateway is restarting "
                 "(reconnect)."
+            ),
+        },
+        {
+            "name": "Partners",
+            "description": (
+                "Partner payroll: an employer or a payroll provider credits "
+                "many users in one request with an API key of its own "
+                "(`partnerKey`), not a user's token. A credit batch holds up "
+                "to 10,000 credits, each to a user named by id or email and "
+                "split by that user's plan; a worker applies it, and the "
+                "partner reads the batch and each credit's outcome back. "
+                "Every batch needs an `Idempotency-Key`; an item applies at "
+                "most once, and a partner's `reference` is credited at most "
+                "once across its batches."
             ),
         },
         {"name": "Operations", "description": "Health and readiness."},

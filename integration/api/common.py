@@ -129,3 +129,20 @@ def render(
             "A service answered in an unexpected shape."
         ) from error
     return Response(data, status=upstream.status, headers=upstream.headers)
+
+
+def next_url(request: Request, cursor: str | None) -> str | None:
+    """Returns this request's absolute URL with ``cursor`` replaced.
+
+    Args:
+        request: The current request; its other parameters are kept.
+        cursor: The service's ``next_cursor``; None on the last page.
+
+    Returns:
+        The URL of the next page, or None.
+    """
+    if cursor is None:
+        return None
+    query = request.query_params.copy()
+    query["cursor"] = cursor
+    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")

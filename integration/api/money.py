@@ -981,7 +981,7 @@ class TransactionListApi(APIView):
         return common.render(
             self.OutputSerializer,
             upstream,
-            extra={"next": _next_url(request, cursor)},
+            extra={"next": common.next_url(request, cursor)},
         )
 
 
@@ -1014,20 +1014,3 @@ class TransactionDetailApi(APIView):
             user_id=common.caller_id(request), transaction_id=str(id)
         )
         return common.render(self.OutputSerializer, upstream)
-
-
-def _next_url(request: Request, cursor: str | None) -> str | None:
-    """Returns this request's absolute URL with ``cursor`` replaced.
-
-    Args:
-        request: The current request; its other parameters are kept.
-        cursor: The service's ``next_cursor``; None on the last page.
-
-    Returns:
-        The URL of the next page, or None.
-    """
-    if cursor is None:
-        return None
-    query = request.query_params.copy()
-    query["cursor"] = cursor
-    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")

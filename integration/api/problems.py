@@ -48,6 +48,8 @@ STATUSES: problems.Statuses = {
     ErrorCode.ALREADY_MEMBER: 409,
     ErrorCode.INVALID_IMPORT: 400,
     ErrorCode.IMPORT_NOT_FOUND: 404,
+    ErrorCode.INVALID_API_KEY: 401,
+    ErrorCode.BATCH_NOT_FOUND: 404,
 }
 
 _answer = problems.exception_handler_for(STATUSES)

@@ -7,7 +7,8 @@ the problem codes it may answer, with one example each
 what every gateway operation may answer, the ``Idempotency-Key`` header,
 the forwarded response headers and the OpenAPI links from one operation's
 answer to the next operations (a goal created, then read by its id) are
-declared once here.
+declared once here; so are the partners' key scheme and what a partner
+operation may answer about its key.
 """
 
 from typing import Any
@@ -28,6 +29,7 @@ TAG_PLANS = "Plans"
 TAG_MONEY = "Money"
 TAG_PERSONAL_FINANCE = "Personal finance"
 TAG_GROUPS = "Groups"
+TAG_PARTNERS = "Partners"
 TAG_OPERATIONS = "Operations"
 
 
@@ -46,6 +48,37 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
             token_prefix="Bearer",  # noqa: S106 (a scheme, not a secret)
             bearer_format="JWT",
         )
+
+
+class PartnerKeyScheme(OpenApiAuthenticationExtension):
+    """Documents a partner's API key as HTTP bearer, with its scopes."""
+
+    target_class = "integration.authentication.PartnerKeyAuthentication"
+    name = "partnerKey"
+    priority = 1
+
+    def get_security_definition(self, auto_schema: object) -> dict:
+        """Returns the ``partnerKey`` security scheme (an ``spk_`` key)."""
+        del auto_schema
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "spk_",
+            "description": (
+                "A partner's API key, sent as `Authorization: Bearer "
+                "spk_...`: `spk_` and 43 characters. Staff issue keys in "
+                "the accounting admin and show each once; a key is stored "
+                "only as a hash and works until staff revoke it. A key "
+                "holds scopes: `credits:write` sends credit batches and "
+                "reads them back (`webhooks:manage` opens nothing here "
+                "yet); an operation its key lacks the scope for is 403 "
+                "`permission_denied`. A key may have its own request "
+                "rate, which replaces the scope's default for it; it is "
+                "counted apart from every other client. User access "
+                "tokens open no partner operation, and partner keys no "
+                "user operation."
+            ),
+        }
 
 
 @extend_schema_field(
@@ -212,6 +245,28 @@ TOKEN_LINKS = {
 # services behind it.
 problem_responses = openapi.ProblemDocs(
     credential=_AUTHENTICATED, always=_ANY_OPERATION, details=_DETAILS
+)
+# Every partner operation: its partner key and scope, its limits and the
+# services behind it.
+partner_problem_responses = openapi.ProblemDocs(
+    credential={
+        401: [Code.NOT_AUTHENTICATED, ErrorCode.INVALID_API_KEY],
+        403: [Code.PERMISSION_DENIED],
+    },
+    always=_ANY_OPERATION,
+    details={
+        **_DETAILS,
+        Code.NOT_AUTHENTICATED: (
+            "Authentication credentials were not provided."
+        ),
+        ErrorCode.INVALID_API_KEY: "The API key is invalid or revoked.",
+        Code.PERMISSION_DENIED: (
+            "This API key does not have the scope `credits:write` this "
+            "operation needs; staff add scopes to a key in the accounting "
+            "admin."
+        ),
+        ErrorCode.BATCH_NOT_FOUND: "No credit batch with that id.",
+    },
 )
 
 

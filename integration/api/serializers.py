@@ -23,6 +23,8 @@ TRANSACTION_KINDS = [
     "savings_release",
     "group_contribution",
 ]
+# Where a job of a worker stands (a statement import, a credit batch).
+JOB_STATUSES = ["queued", "running", "completed", "failed"]
 # The instant of the OpenAPI examples.
 EXAMPLE_AT = "2026-11-21T10:00:00.000000Z"
 
@@ -547,9 +549,7 @@ class ImportSerializer(serializers.Serializer):
     """A statement import and where it stands."""
 
     id = serializers.UUIDField()
-    status = serializers.ChoiceField(
-        choices=["queued", "running", "completed", "failed"]
-    )
+    status = serializers.ChoiceField(choices=JOB_STATUSES)
     currency = serializers.CharField(
         help_text="Of rows without a currency column."
     )
@@ -564,3 +564,79 @@ class ImportSerializer(serializers.Serializer):
     )
     created_at = serializers.DateTimeField()
     completed_at = serializers.DateTimeField(allow_null=True)
+
+
+# --- Partners ---------------------------------------------------------------
+
+CREDIT_BATCH_ITEM_STATUSES = ["pending", "applied", "refused"]
+
+
+class CreditBatchItemsSerializer(serializers.Serializer):
+    """How many items a batch has, and what became of them so far."""
+
+    total = serializers.IntegerField()
+    applied = serializers.IntegerField(
+        help_text="Credited to their user, split by the user's plan."
+    )
+    refused = serializers.IntegerField(
+        help_text="Not credited: each says why (its `error`)."
+    )
+    pending = serializers.IntegerField(help_text="Not yet applied.")
+
+
+class CreditBatchErrorSerializer(serializers.Serializer):
+    """Why a whole batch stopped, or why one item was refused."""
+
+    code = serializers.CharField(help_text="A problem code.")
+    detail = serializers.CharField()
+
+
+@extend_schema_serializer(component_name="CreditBatch")
+class CreditBatchSerializer(serializers.Serializer):
+    """A partner's credit batch and where it stands."""
+
+    id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=JOB_STATUSES)
+    items = CreditBatchItemsSerializer()
+    error = CreditBatchErrorSerializer(
+        allow_null=True,
+        help_text="Why a `failed` batch stopped (`internal_error`: it "
+        "stopped too many times); null otherwise.",
+    )
+    created_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+
+
+@extend_schema_serializer(component_name="CreditBatchItem")
+class CreditBatchItemSerializer(serializers.Serializer):
+    """One credit of a batch, as it was sent, and what became of it."""
+
+    position = serializers.IntegerField(
+        help_text="Its index in the request's `items`, from 0."
+    )
+    user = serializers.CharField(help_text="The user's id or email, as sent.")
+    amount = DecimalStringField()
+    currency = serializers.CharField()
+    reference = serializers.CharField()
+    status = serializers.ChoiceField(choices=CREDIT_BATCH_ITEM_STATUSES)
+    transaction_id = serializers.UUIDField(
+        allow_null=True,
+        help_text="The user's credit transaction, once applied.",
+    )
+    error = CreditBatchErrorSerializer(
+        allow_null=True,
+        help_text="Why it was refused: `user_not_found`, `user_inactive`, "
+        "`account_not_open`, `account_closed`, "
+        "`amount_not_above_flat_amount` or `duplicate_reference`; null "
+        "otherwise.",
+    )
+
+
+@extend_schema_serializer(component_name="CreditBatchItemPage")
+class CreditBatchItemPageSerializer(serializers.Serializer):
+    """One page of a batch's items and the URL of the next one."""
+
+    results = CreditBatchItemSerializer(many=True)
+    next = serializers.URLField(
+        allow_null=True, help_text="The next page, or null on the last."
+    )

@@ -10,6 +10,7 @@ from integration.api import (
     identity,
     imports,
     money,
+    partners,
     personal,
     plans,
 )
@@ -78,5 +79,20 @@ urlpatterns = [
         "groups/<uuid:id>/contributions",
         groups.GroupContributionCreateApi.as_view(),
         name="group-contributions",
+    ),
+    path(
+        "partner/credit-batches",
+        partners.CreditBatchCreateApi.as_view(),
+        name="partner-credit-batches",
+    ),
+    path(
+        "partner/credit-batches/<uuid:id>",
+        partners.CreditBatchDetailApi.as_view(),
+        name="partner-credit-batch",
+    ),
+    path(
+        "partner/credit-batches/<uuid:id>/items",
+        partners.CreditBatchItemListApi.as_view(),
+        name="partner-credit-batch-items",
     ),
 ]

@@ -132,6 +132,72 @@ def upstream(monkeypatch: pytest.MonkeyPatch) -> FakeUpstream:
     return fake
 
 
+INVALID_API_KEY = "The API key is invalid or revoked."
+
+
+@dataclass
+class PartnerKeys:
+    """The keys accounting knows, answering ``partner-keys/verify`` so.
+
+    Attributes:
+        live: Each live key and what verifying it answers.
+        verified: Each key the gateway asked about, in order.
+    """
+
+    live: dict[str, dict] = field(default_factory=dict)
+    verified: list[str] = field(default_factory=list)
+
+    def issue(self, **payload: Any) -> tuple[str, dict]:
+        """Issues a key; returns it and what verifying it answers."""
+        raw_key = factories.partner_key()
+        self.live[raw_key] = factories.PartnerKeyPayloadFactory(**payload)
+        return raw_key, self.live[raw_key]
+
+    def revoke(self, raw_key: str) -> None:
+        """Revokes a key: it verifies no more."""
+        del self.live[raw_key]
+
+    def verify(self, request: httpx.Request) -> httpx.Response:
+        """Answers as accounting's ``PartnerKeyVerifyApi``."""
+        raw_key = json.loads(request.content)["key"]
+        self.verified.append(raw_key)
+        if raw_key not in self.live:
+            return httpx.Response(
+                401,
+                json=factories.problem(401, "invalid_api_key", INVALID_API_KEY),
+                headers={"Content-Type": "application/problem+json"},
+            )
+        return httpx.Response(200, json=self.live[raw_key])
+
+
+@pytest.fixture
+def partner_keys(upstream: FakeUpstream) -> PartnerKeys:
+    """Partner keys, verified by the fake accounting."""
+    keys = PartnerKeys()
+    upstream.add(
+        Service.ACCOUNTING,
+        "POST",
+        "/internal/v1/partner-keys/verify",
+        responder=keys.verify,
+    )
+    return keys
+
+
+@pytest.fixture
+def partner(partner_keys: PartnerKeys) -> dict:
+    """A partner's key with ``credits:write``: its verification answer."""
+    raw_key, payload = partner_keys.issue()
+    return {**payload, "raw_key": raw_key}
+
+
+@pytest.fixture
+def partner_api(partner: dict) -> APIClient:
+    """A client of the public API with the partner's key."""
+    client = APIClient(raise_request_exception=False)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {partner['raw_key']}")
+    return client
+
+
 @pytest.fixture
 def api() -> APIClient:
     """An anonymous client of the public API."""

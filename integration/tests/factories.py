@@ -7,6 +7,7 @@ users service signs, and the JSON bodies the services answer, shaped as in
 
 import datetime as dt
 import functools
+import secrets
 import time
 import uuid
 from pathlib import Path
@@ -240,6 +241,43 @@ class GroupPayloadFactory(factory.DictFactory):
     members = factory.LazyFunction(
         lambda: [MemberPayloadFactory(contributed="75.00", contributions=1)]
     )
+
+
+def partner_key() -> str:
+    """Returns a new key as accounting issues them: ``spk_`` + 43."""
+    return "spk_" + secrets.token_urlsafe(32)
+
+
+class PartnerKeyPayloadFactory(factory.DictFactory):
+    """What accounting answers to ``POST partner-keys/verify``."""
+
+    key_id = factory.LazyFunction(lambda: str(uuid.uuid4()))
+    partner_id = factory.LazyFunction(lambda: str(uuid.uuid4()))
+    partner_name = "Acme Payroll"
+    scopes = factory.LazyFunction(lambda: ["credits:write"])
+    rate_limit = ""
+
+
+class CreditBatchPayloadFactory(factory.DictFactory):
+    id = factory.LazyFunction(lambda: str(uuid.uuid4()))
+    status = "queued"
+    items = factory.LazyFunction(
+        lambda: {"total": 2, "applied": 0, "refused": 0, "pending": 2}
+    )
+    error = None
+    created_at = factory.LazyFunction(_instant)
+    completed_at = None
+
+
+class CreditBatchItemPayloadFactory(factory.DictFactory):
+    position = factory.Sequence(lambda n: n)
+    user = factory.Sequence(lambda n: f"user{n}@example.com")
+    amount = "12.50"
+    currency = "USD"
+    reference = factory.Sequence(lambda n: f"PAY-{n}")
+    status = "applied"
+    transaction_id = factory.LazyFunction(lambda: str(uuid.uuid4()))
+    error = None
 
 
 def problem(status: int, code: str, detail: str = "") -> dict:

@@ -10,10 +10,12 @@ import redis
 from django.core.cache import cache, caches
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
+from rest_framework.test import APIClient
 
 from config.http11 import MAX_HEADER_BYTES
 from config.testing import assert_problem
 from integration import limits
+from integration.api import partners
 from integration.clients import Service
 from integration.tests import factories
 
@@ -410,3 +412,123 @@ def test_a_request_refused_for_its_rate_holds_no_slot_in_redis(
 
     assert statuses == [200, 200, 429]
     assert int(shared_counters.get(in_flight)) == 0
+
+
+# --- Partners' keys ----------------------------------------------------------
+
+
+def _partner_client(raw_key: str):
+    client = APIClient(raise_request_exception=False)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw_key}")
+    return client
+
+
+def _batch(upstream, payload: dict) -> str:
+    """Answers a batch of the key's partner; returns its public URL."""
+    batch = factories.CreditBatchPayloadFactory()
+    upstream.add(
+        Service.ACCOUNTING,
+        "GET",
+        f"/internal/v1/partners/{payload['partner_id']}/credit-batches/"
+        f"{batch['id']}",
+        json=batch,
+    )
+    return f"/api/v1/partner/credit-batches/{batch['id']}"
+
+
+def test_a_partner_key_is_counted_in_a_bucket_of_its_own(
+    upstream, partner_keys, auth_api, user_id, tight
+):
+    _me(upstream, user_id)
+    keys = [partner_keys.issue() for _ in range(2)]
+    first, second = (_partner_client(raw_key) for raw_key, _ in keys)
+    first_url, second_url = (_batch(upstream, payload) for _, payload in keys)
+
+    statuses = [first.get(first_url).status_code for _ in range(2)]
+    refused = first.get(first_url)
+
+    assert statuses == [200, 200]
+    _refused(refused, "read")
+    # Neither another key nor a user from the same address is counted
+    # with it.
+    assert second.get(second_url).status_code == 200
+    assert auth_api.get("/api/v1/me").status_code == 200
+
+
+def test_a_partner_key_counts_as_itself(rf, partner_keys):
+    raw_key, payload = partner_keys.issue()
+    request = rf.get("/", HTTP_AUTHORIZATION=f"Bearer {raw_key}")
+
+    client = limits.client_identity(
+        request, limits.READ, partners.CreditBatchDetailApi
+    )
+
+    assert client == limits.Client(f"partner_key:{payload['key_id']}")
+    assert request.partner_key_verdict[0].key_id == payload["key_id"]
+
+
+@pytest.mark.parametrize(
+    ("scope", "method"), [("read", "get"), ("money", "post")]
+)
+def test_a_keys_own_rate_replaces_the_scopes(
+    upstream, partner_keys, tight, scope, method
+):
+    raw_key, payload = partner_keys.issue(rate_limit="3/min")
+    url = _batch(upstream, payload)
+    if method == "post":
+        url = "/api/v1/partner/credit-batches"
+        upstream.add(
+            Service.ACCOUNTING,
+            "POST",
+            f"/internal/v1/partner-keys/{payload['key_id']}/credit-batches",
+            status=202,
+            json=factories.CreditBatchPayloadFactory(),
+        )
+    client = _partner_client(raw_key)
+    batch = {
+        "items": [
+            {
+                "user": "a@b.co",
+                "amount": "1",
+                "currency": "USD",
+                "reference": "1",
+            }
+        ]
+    }
+
+    def send():
+        if method == "get":
+            return client.get(url)
+        return client.post(url, batch, format="json", HTTP_IDEMPOTENCY_KEY="k")
+
+    answers = [send() for _ in range(4)]
+
+    assert [answer.status_code for answer in answers[:3]] == [
+        200 if method == "get" else 202
+    ] * 3
+    assert answers[0]["RateLimit-Policy"] == f'"{scope}";q=3;w=60'
+    body = assert_problem(answers[3], 429, "rate_limited")
+    assert "Over 3 requests in 60 s" in body["detail"]
+
+
+@pytest.mark.parametrize("revoked", [True, False], ids=["revoked", "garbled"])
+def test_an_invalid_key_counts_per_address(
+    api, upstream, partner_keys, tight, revoked
+):
+    raw_key, _ = partner_keys.issue()
+    if revoked:
+        partner_keys.revoke(raw_key)
+    else:
+        raw_key = raw_key[:-1]
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw_key}")
+    other = APIClient(raise_request_exception=False)
+    url = (
+        "/api/v1/partner/credit-batches/"
+        + factories.AccessClaimsFactory()["user_id"]
+    )
+
+    statuses = [api.get(url).status_code for _ in range(2)]
+    anonymous = other.get(url)
+
+    assert statuses == [401, 401]
+    _refused(anonymous, "read")

@@ -4,7 +4,8 @@ Each operation that reads a JSON body, and each that reads a query
 string, is sent the shapes a fuzzer, an attacker or a buggy client sends.
 Every one must be answered with a 4xx problem with a stable code, name the
 offending member where there is one, and reach no service (so it changes
-nothing).
+nothing). A partner operation is sent with a partner's key, which
+accounting verifies: that call, and no other, reaches a service.
 """
 
 import json
@@ -19,6 +20,7 @@ from config.testing import assert_problem
 
 _ID = str(uuid.uuid4())
 _METHODS_WITH_BODY = ("post", "put", "patch")
+_VERIFY = "/internal/v1/partner-keys/verify"
 
 
 # The public schema, as served (parametrising needs it at collection).
@@ -77,6 +79,24 @@ def _query_operations() -> list[Any]:
     ]
 
 
+@pytest.fixture
+def caller(auth_api, partner_api):
+    """The client of an operation: a partner's key, or a user's token."""
+
+    def of(operation: dict[str, Any]) -> Any:
+        partner = {"partnerKey": []} in operation.get("security", [])
+        return partner_api if partner else auth_api
+
+    return of
+
+
+def _reached_no_service(upstream, operation: dict[str, Any]) -> None:
+    """Asserts that no call but a partner key's verification was made."""
+    partner = {"partnerKey": []} in operation.get("security", [])
+    allowed = {_VERIFY} if partner else set()
+    assert [s.path for s in upstream.sent if s.path not in allowed] == []
+
+
 def _send(client, method: str, path: str, body: str, **extra: Any):
     content_type = extra.pop("content_type", "application/json")
     return getattr(client, method)(
@@ -99,16 +119,16 @@ _MALFORMED = {
 @pytest.mark.parametrize("shape", list(_MALFORMED))
 @pytest.mark.parametrize("endpoint", _json_operations())
 def test_malformed_bodies_are_refused_before_any_service(
-    auth_api, upstream, endpoint, shape
+    caller, upstream, endpoint, shape
 ):
-    method, path, _operation = endpoint
+    method, path, operation = endpoint
     body = _MALFORMED[shape]
-    response = getattr(auth_api, method)(
+    response = getattr(caller(operation), method)(
         path, body, content_type="application/json"
     )
 
     assert_problem(response, 400, "malformed_json")
-    assert upstream.sent == []
+    _reached_no_service(upstream, operation)
 
 
 @pytest.mark.parametrize(
@@ -116,30 +136,30 @@ def test_malformed_bodies_are_refused_before_any_service(
 )
 @pytest.mark.parametrize("endpoint", _json_operations())
 def test_a_body_that_is_not_an_object_is_refused(
-    auth_api, upstream, endpoint, body
+    caller, upstream, endpoint, body
 ):
-    method, path, _operation = endpoint
-    response = _send(auth_api, method, path, body)
+    method, path, operation = endpoint
+    response = _send(caller(operation), method, path, body)
 
     assert_problem(response, 400, "validation_error")
-    assert upstream.sent == []
+    _reached_no_service(upstream, operation)
 
 
 @pytest.mark.parametrize("endpoint", _json_operations())
-def test_unknown_members_are_refused_by_name(auth_api, upstream, endpoint):
-    method, path, _operation = endpoint
+def test_unknown_members_are_refused_by_name(caller, upstream, endpoint):
+    method, path, operation = endpoint
     body = {"date": "2026-01-01", "zzz unknown": 1}
-    response = _send(auth_api, method, path, json.dumps(body))
+    response = _send(caller(operation), method, path, json.dumps(body))
 
     problem = assert_problem(response, 400, response.json()["code"])
     assert problem["code"] in ("validation_error", "invalid_amount")
     assert set(body) <= set(problem["errors"])
-    assert upstream.sent == []
+    _reached_no_service(upstream, operation)
 
 
 @pytest.mark.parametrize("endpoint", _json_operations())
 def test_a_wrong_json_type_is_refused_for_every_text_member(
-    auth_api, upstream, endpoint
+    caller, upstream, endpoint
 ):
     method, path, operation = endpoint
     properties = _request_schema(operation).get("properties", {})
@@ -150,11 +170,13 @@ def test_a_wrong_json_type_is_refused_for_every_text_member(
     ]
     for name in text:
         for wrong in (0, 12.5, True, ["x"], {"x": "y"}):
-            response = _send(auth_api, method, path, json.dumps({name: wrong}))
+            response = _send(
+                caller(operation), method, path, json.dumps({name: wrong})
+            )
 
             problem = assert_problem(response, 400, response.json()["code"])
             assert name in problem["errors"], (name, wrong, problem)
-    assert upstream.sent == []
+    _reached_no_service(upstream, operation)
 
 
 @pytest.mark.parametrize(
@@ -163,33 +185,38 @@ def test_a_wrong_json_type_is_refused_for_every_text_member(
 )
 @pytest.mark.parametrize("endpoint", _json_operations())
 def test_a_body_that_is_not_declared_json_is_unsupported(
-    auth_api, upstream, endpoint, content_type
+    caller, upstream, endpoint, content_type
 ):
-    method, path, _operation = endpoint
+    method, path, operation = endpoint
     response = _send(
-        auth_api, method, path, '{"amount": "1.00"}', content_type=content_type
+        caller(operation),
+        method,
+        path,
+        '{"amount": "1.00"}',
+        content_type=content_type,
     )
 
     assert_problem(response, 415, "unsupported_media_type")
-    assert upstream.sent == []
+    _reached_no_service(upstream, operation)
 
 
 @pytest.mark.parametrize("endpoint", _query_operations())
 def test_empty_repeated_and_unknown_query_parameters_are_refused(
-    auth_api, upstream, endpoint
+    caller, upstream, endpoint
 ):
     method, path, operation = endpoint
+    client = caller(operation)
     names = [p["name"] for p in operation["parameters"] if p["in"] == "query"]
     for name in names:
         for query in (f"{name}=", f"{name}=a&{name}=b"):
-            response = getattr(auth_api, method)(f"{path}?{query}")
+            response = getattr(client, method)(f"{path}?{query}")
 
             problem = assert_problem(response, 400, "validation_error")
             assert name in problem["errors"], (query, problem)
-    response = getattr(auth_api, method)(f"{path}?form=2026-01-01")
+    response = getattr(client, method)(f"{path}?form=2026-01-01")
     problem = assert_problem(response, 400, "validation_error")
     assert "form" in problem["errors"]
-    assert upstream.sent == []
+    _reached_no_service(upstream, operation)
 
 
 def _csv_operations() -> list[Any]:

@@ -35,6 +35,7 @@ def test_every_own_error_has_a_status_and_knows_no_http(error):
         (errors.UpstreamTimeoutError("Slow."), 504, None),
         (errors.BadGatewayError("Odd."), 502, None),
         (errors.SameCurrencyError("Same.", errors={"x": ["Same."]}), 400, None),
+        (errors.ApiKeyInvalidError("Not a key."), 401, None),
     ],
 )
 def test_the_gateways_own_errors_answer_the_mapped_status(

@@ -45,6 +45,12 @@ GROUPS = {
     ("delete", "/api/v1/groups/{id}/members/me"): "204",
     ("post", "/api/v1/groups/{id}/contributions"): "201",
 }
+# docs/api.md's Partner payroll table: (method, path) -> its success status.
+PARTNERS = {
+    ("post", "/api/v1/partner/credit-batches"): "202",
+    ("get", "/api/v1/partner/credit-batches/{id}"): "200",
+    ("get", "/api/v1/partner/credit-batches/{id}/items"): "200",
+}
 # The POSTs that move money: each takes an Idempotency-Key.
 MOVES_MONEY = (
     "/api/v1/credits",
@@ -62,6 +68,8 @@ TAKES_A_KEY = {
     ("/api/v1/imports", "post"),
     *((path, "post") for path in MOVES_MONEY),
 }
+# The POSTs that need one.
+REQUIRES_A_KEY = {("/api/v1/partner/credit-batches", "post")}
 CONTRACT = {
     "/api/v1/auth/signup": {"post"},
     "/api/v1/auth/token": {"post"},
@@ -89,6 +97,9 @@ CONTRACT = {
     "/api/v1/groups/{id}/members": {"post"},
     "/api/v1/groups/{id}/members/me": {"delete"},
     "/api/v1/groups/{id}/contributions": {"post"},
+    "/api/v1/partner/credit-batches": {"post"},
+    "/api/v1/partner/credit-batches/{id}": {"get"},
+    "/api/v1/partner/credit-batches/{id}/items": {"get"},
     "/healthz": {"get"},
     "/readyz": {"get"},
 }
@@ -115,6 +126,7 @@ TAGS = [
     "Money",
     "Personal finance",
     "Groups",
+    "Partners",
     "Operations",
 ]
 
@@ -198,16 +210,31 @@ def test_operations_have_ids_and_one_of_the_tags(schema):
     assert all(tag["description"] for tag in schema["tags"])
 
 
-def test_security_is_bearer_jwt_except_public_endpoints(schema):
-    assert schema["components"]["securitySchemes"] == {
-        "bearerAuth": {
-            "type": "http",
-            "scheme": "bearer",
-            "bearerFormat": "JWT",
-        }
+def test_security_is_bearer_jwt_except_public_and_partner_endpoints(schema):
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["bearerAuth"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
     }
+    partner_key = schemes.pop("partnerKey")
+    assert list(schemes) == ["bearerAuth"]
+    assert (partner_key["type"], partner_key["scheme"]) == ("http", "bearer")
+    for words in (
+        "`Authorization: Bearer spk_...`",
+        "accounting admin",
+        "show each once",
+        "revoke",
+        "`credits:write`",
+        "403 `permission_denied`",
+        "its own request rate",
+    ):
+        assert words in partner_key["description"], words
+    partners = {path for _, path in PARTNERS}
     for path, _, operation in _operations(schema):
         expected = [] if path in PUBLIC else [{"bearerAuth": []}]
+        if path in partners:
+            expected = [{"partnerKey": []}]
         assert operation.get("security", []) == expected, path
 
 
@@ -411,8 +438,25 @@ def test_money_signup_goals_and_groups_take_an_idempotency_key(
 def test_idempotency_key_only_where_it_applies(schema):
     for path, method, operation in _operations(schema):
         names = {p["name"] for p in operation.get("parameters", [])}
-        expected = (path, method) in TAKES_A_KEY
+        expected = (path, method) in TAKES_A_KEY | REQUIRES_A_KEY
         assert ("Idempotency-Key" in names) == expected, path
+
+
+@pytest.mark.parametrize(("path", "method"), sorted(REQUIRES_A_KEY))
+def test_a_credit_batch_requires_an_idempotency_key(schema, path, method):
+    operation = schema["paths"][path][method]
+    headers = {
+        p["name"]: p for p in operation["parameters"] if p["in"] == "header"
+    }
+
+    assert headers["Idempotency-Key"]["required"] is True
+    assert "required" in headers["Idempotency-Key"]["description"]
+    success = operation["responses"]["202"]["headers"]
+    assert set(success) >= {"Idempotent-Replayed", "Location"}
+    assert _codes(operation, "400") >= {"invalid_idempotency_key"}
+    assert _codes(operation, "422") == {"idempotency_key_reused"}
+    # A batch with a key in flight waits for the first, then replays it.
+    assert "409" not in operation["responses"]
 
 
 @pytest.mark.parametrize(
@@ -810,7 +854,7 @@ def test_success_statuses(schema):
             **{
                 (path, method): {status}
                 for (method, path), status in (
-                    PERSONAL_FINANCE | GROUPS
+                    PERSONAL_FINANCE | GROUPS | PARTNERS
                 ).items()
             },
         }.get((path, method), {"200"})
@@ -1064,6 +1108,13 @@ LINKS = {
         "GetTransaction": "transactions_retrieve",
         "GetGroup": "groups_retrieve",
     },
+    ("post", "/api/v1/partner/credit-batches", "202"): {
+        "GetCreditBatch": "partner_credit_batches_retrieve",
+        "ListCreditBatchItems": "partner_credit_batches_items_list",
+    },
+    ("get", "/api/v1/partner/credit-batches/{id}", "200"): {
+        "ListCreditBatchItems": "partner_credit_batches_items_list",
+    },
 }
 
 
@@ -1139,3 +1190,175 @@ def test_every_link_reads_a_documented_member_into_a_parameter(schema):
             source, _, pointer = expression.partition("#")
             read = _pointed(schema, sources[source], pointer)
             assert read["type"] == "string", (name, expression)
+
+
+# Per partner operation and status, exactly the codes it documents.
+PARTNER_CODES = {
+    ("post", "/api/v1/partner/credit-batches"): {
+        "400": {
+            "validation_error",
+            "malformed_json",
+            "invalid_amount",
+            "unsupported_currency",
+            "invalid_idempotency_key",
+        },
+        "401": {"not_authenticated", "invalid_api_key"},
+        "403": {"permission_denied"},
+        "413": {"payload_too_large"},
+        "415": {"unsupported_media_type"},
+        "422": {"idempotency_key_reused"},
+    },
+    ("get", "/api/v1/partner/credit-batches/{id}"): {
+        "401": {"not_authenticated", "invalid_api_key"},
+        "403": {"permission_denied"},
+        "404": {"batch_not_found", "not_found"},
+    },
+    ("get", "/api/v1/partner/credit-batches/{id}/items"): {
+        "400": {"validation_error", "invalid_cursor"},
+        "401": {"not_authenticated", "invalid_api_key"},
+        "403": {"permission_denied"},
+        "404": {"batch_not_found", "not_found"},
+    },
+}
+
+
+@pytest.mark.parametrize(("method", "path"), list(PARTNERS))
+def test_every_partner_operation_is_documented_under_its_tag(
+    schema, method, path
+):
+    operation = schema["paths"][path][method]
+
+    assert operation["tags"] == ["Partners"]
+    assert operation["summary"]
+    assert operation["description"]
+    errors = {s for s in operation["responses"] if s >= "400"}
+    assert errors == {*PARTNER_CODES[method, path], "429", "431", "502"} | {
+        "503",
+        "504",
+    }
+    for status, codes in PARTNER_CODES[method, path].items():
+        assert _codes(operation, status) == codes, (method, path, status)
+    tags = {tag["name"]: tag["description"] for tag in schema["tags"]}
+    assert "`partnerKey`" in tags["Partners"]
+
+
+def test_partner_operations_document_their_rules(schema):
+    create = schema["paths"]["/api/v1/partner/credit-batches"]["post"]
+    for words in (
+        "1 to 10,000 credits",
+        "8 MiB",
+        "by the user's own plan",
+        "`Idempotency-Key` is required",
+        "at most once across all the partner's batches",
+        "`duplicate_reference`",
+        "`user_not_found`",
+        "`user_inactive`",
+        "`account_not_open`",
+        "`account_closed`",
+        "`amount_not_above_flat_amount`",
+        "`Location`",
+    ):
+        assert words in create["description"], words
+    detail = schema["paths"]["/api/v1/partner/credit-batches/{id}"]["get"]
+    assert "Another partner's batch answers 404" in detail["description"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "component"),
+    [
+        ("post", "/api/v1/partner/credit-batches", "202", "CreditBatch"),
+        ("get", "/api/v1/partner/credit-batches/{id}", "200", "CreditBatch"),
+        (
+            "get",
+            "/api/v1/partner/credit-batches/{id}/items",
+            "200",
+            "CreditBatchItemPage",
+        ),
+    ],
+)
+def test_partner_examples_have_the_documented_shape(
+    schema, method, path, status, component
+):
+    operation = schema["paths"][path][method]
+    content = operation["responses"][status]["content"]["application/json"]
+    assert content["examples"]
+    for example in content["examples"].values():
+        _keys_match(schema, component, example["value"])
+
+
+def test_a_credit_batch_request_is_documented_with_its_bounds(schema):
+    components = schema["components"]["schemas"]
+    operation = schema["paths"]["/api/v1/partner/credit-batches"]["post"]
+    request = operation["requestBody"]["content"]["application/json"]
+    (example,) = request["examples"].values()
+    batch = components["CreditBatchRequest"]
+    items = batch["properties"]["items"]
+    item = components[items["items"]["$ref"].rsplit("/", 1)[1]]
+
+    assert operation["requestBody"]["required"] is True
+    assert items["type"] == "array"
+    assert batch["additionalProperties"] is False
+    assert set(item["required"]) == {"user", "amount", "currency", "reference"}
+    assert item["additionalProperties"] is False
+    assert item["properties"]["user"]["maxLength"] == 254
+    assert item["properties"]["reference"]["maxLength"] == 100
+    assert set(example["value"]["items"][0]) == set(item["properties"])
+
+
+def test_partner_response_shapes(schema):
+    components = schema["components"]["schemas"]
+
+    def shape(name: str) -> tuple[set[str], set[str]]:
+        component = components[name]
+        return set(component["properties"]), set(component.get("required", []))
+
+    batch = {"id", "status", "items", "error", "created_at", "completed_at"}
+    assert shape("CreditBatch") == (batch, batch)
+    assert components["StatusEnum"]["enum"] == [
+        "queued",
+        "running",
+        "completed",
+        "failed",
+    ]
+    counts = {"total", "applied", "refused", "pending"}
+    assert shape("CreditBatchItems") == (counts, counts)
+    item = {
+        "position",
+        "user",
+        "amount",
+        "currency",
+        "reference",
+        "status",
+        "transaction_id",
+        "error",
+    }
+    assert shape("CreditBatchItem") == (item, item)
+    assert components["CreditBatchItemStatusEnum"]["enum"] == [
+        "pending",
+        "applied",
+        "refused",
+    ]
+    properties = components["CreditBatchItem"]["properties"]
+    assert properties["transaction_id"]["nullable"] is True
+    assert (properties["amount"]["type"], properties["amount"]["format"]) == (
+        "string",
+        "decimal",
+    )
+    assert shape("CreditBatchItemPage") == (
+        {"results", "next"},
+        {"results", "next"},
+    )
+    query = {
+        p["name"]: p
+        for p in schema["paths"]["/api/v1/partner/credit-batches/{id}/items"][
+            "get"
+        ]["parameters"]
+        if p["in"] == "query"
+    }
+    assert set(query) == {"status", "cursor", "limit"}
+    assert query["limit"]["schema"] == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 500,
+        "default": 500,
+    }
