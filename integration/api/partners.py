@@ -23,7 +23,6 @@ from drf_spectacular.utils import (
     extend_schema_serializer,
 )
 from rest_framework import serializers
-from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -96,30 +95,6 @@ class _PartnerApi(APIView):
     required_scopes = [CREDITS_WRITE]
 
 
-class _StreamedJSONParser(BaseParser):
-    """Reads a JSON body from the request's stream, up to the view's bound.
-
-    DRF gives the parsers that subclass its ``JSONParser`` the request's
-    ``body``, which Django refuses past ``DATA_UPLOAD_MAX_MEMORY_SIZE``
-    (1 MiB) whatever the view's ``max_body_bytes``. This one is no such
-    subclass: it gets the stream, and ``DecimalJSONParser`` reads it up to
-    the view's bound, with every check it makes of any JSON body.
-    """
-
-    media_type = "application/json"
-
-    def parse(
-        self,
-        stream: Any,
-        media_type: str | None = None,
-        parser_context: dict | None = None,
-    ) -> Any:
-        """Parses the body as ``config.parsers.DecimalJSONParser`` does."""
-        return parsers.DecimalJSONParser().parse(
-            stream, media_type, parser_context
-        )
-
-
 def _forwarded(batch: dict[str, Any]) -> dict[str, Any]:
     """Writes a validated batch back as JSON, each amount in its precision.
 
@@ -141,7 +116,7 @@ class CreditBatchCreateApi(_PartnerApi):
     """POST /partner/credit-batches: credits to many users at once."""
 
     rate_limit_scope = limits.MONEY
-    parser_classes = [_StreamedJSONParser]
+    parser_classes = [parsers.LargeJSONParser]
     # Read by the JSON parser (config.parsers); the server's own bound is
     # SPOOLED_BODY_PATHS.
     max_body_bytes = bounds.CREDIT_BATCH_MAX_BYTES

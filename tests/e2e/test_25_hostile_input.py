@@ -34,10 +34,15 @@ _SHAPES = {
 }
 
 
-def _json_operations(stack: Stack) -> list[tuple[str, str]]:
+def _json_operations(stack: Stack) -> list[tuple[str, str, bool]]:
+    """Each JSON operation: method, path, and whether a partner calls it."""
     schema = httpx.get(f"{stack.origin}/api/schema/?format=json").json()
     return [
-        (method, path.replace("{id}", _ID).removeprefix("/api/v1"))
+        (
+            method,
+            path.replace("{id}", _ID).removeprefix("/api/v1"),
+            {"partnerKey": []} in operation.get("security", []),
+        )
         for path, item in schema["paths"].items()
         for method, operation in item.items()
         if method in ("post", "put", "patch")
@@ -58,14 +63,19 @@ def test_every_json_operation_refuses_every_hostile_shape(
     before = ledger_snapshot(api, member)
     operations = _json_operations(stack)
     assert len(operations) >= 15, operations
+    issued = stack.manage("accounting", "partner_key_issue", "Hostile Payroll")
+    assert issued.returncode == 0, issued.stderr
+    partner = {"Authorization": f"Bearer {issued.stdout.split()[-1]}"}
+    assert any(by_partner for *_, by_partner in operations)
 
-    for method, path in operations:
+    for method, path, by_partner in operations:
+        auth = partner if by_partner else member.auth
         for shape, (body, status, code) in _SHAPES.items():
             response = api.request(
                 method,
                 path,
                 content=body,
-                headers={**member.auth, "Content-Type": "application/json"},
+                headers={**auth, "Content-Type": "application/json"},
             )
             if response.status_code == 404 and _ID in path:
                 continue  # Unknown id first: refused all the same.
@@ -75,7 +85,7 @@ def test_every_json_operation_refuses_every_hostile_shape(
             method,
             path,
             content=b'{"amount": "1.00"}',
-            headers={**member.auth, "Content-Type": "*/*"},
+            headers={**auth, "Content-Type": "*/*"},
         )
         problem(wildcard, 415, "unsupported_media_type")
     # A statement is a file, not JSON: every hostile JSON body is 415.
