@@ -92,6 +92,24 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
         "`idempotency_key_in_flight`. Kept at least 24 hours."
     ),
 )
+# A partner's batch must carry one: it pays thousands of people.
+BATCH_IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    name=idempotency_keys.HEADER,
+    type={
+        "type": "string",
+        "minLength": 1,
+        "maxLength": idempotency_keys.MAX_LENGTH,
+        "pattern": idempotency_keys.PATTERN,
+    },
+    location=OpenApiParameter.HEADER,
+    required=True,
+    description=(
+        f"1-{idempotency_keys.MAX_LENGTH} printable ASCII characters, scoped "
+        "to the partner; required. The same key with the same items answers "
+        "the first batch again, with `Idempotent-Replayed: true`; with other "
+        "items: 422 `idempotency_key_reused`."
+    ),
+)
 IDEMPOTENT_REPLAYED_HEADER = OpenApiParameter(
     name=idempotency_keys.REPLAYED_HEADER,
     type={"type": "string", "enum": ["true"]},

@@ -20,10 +20,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounting import errors, models, selectors, services, wire
-from accounting.api.openapi import IDEMPOTENT
 from config import bounds, credit_batches, parsers
 from config.idempotency import keys as idempotency_keys
-from config.openapi import UNKNOWN_PATH, internal_problems, links
+from config.openapi import (
+    BATCH_IDEMPOTENCY_KEY_PARAMETER,
+    IDEMPOTENT_REPLAYED_HEADER,
+    UNKNOWN_PATH,
+    internal_problems,
+    links,
+)
 from config.problems import Code
 from config.serializers import StrictInputSerializer
 
@@ -135,7 +140,10 @@ class CreditBatchCreateApi(APIView):
 
     @extend_schema(
         operation_id="partner_credit_batches_create",
-        parameters=IDEMPOTENT,
+        parameters=[
+            BATCH_IDEMPOTENCY_KEY_PARAMETER,
+            IDEMPOTENT_REPLAYED_HEADER,
+        ],
         request=InputSerializer,
         responses={
             202: CreditBatchSerializer,

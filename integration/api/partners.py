@@ -29,7 +29,11 @@ from rest_framework.views import APIView
 
 from config import bounds, credit_batches, money, parsers
 from config.idempotency import keys as idempotency_keys
-from config.openapi import IDEMPOTENT_REPLAYED_HEADER, links
+from config.openapi import (
+    BATCH_IDEMPOTENCY_KEY_PARAMETER,
+    IDEMPOTENT_REPLAYED_HEADER,
+    links,
+)
 from config.problems import Code
 from config.serializers import StrictInputSerializer
 from integration import errors, limits, selectors, services
@@ -160,24 +164,7 @@ class CreditBatchCreateApi(_PartnerApi):
         tags=[TAG_PARTNERS],
         request=InputSerializer,
         parameters=[
-            OpenApiParameter(
-                name=idempotency_keys.HEADER,
-                type={
-                    "type": "string",
-                    "minLength": 1,
-                    "maxLength": idempotency_keys.MAX_LENGTH,
-                    "pattern": idempotency_keys.PATTERN,
-                },
-                location=OpenApiParameter.HEADER,
-                required=True,
-                description=(
-                    f"1-{idempotency_keys.MAX_LENGTH} printable ASCII "
-                    "characters, scoped to the partner; required. The "
-                    "same key with the same items answers the first "
-                    "batch again, with `Idempotent-Replayed: true`; with "
-                    "other items: 422 `idempotency_key_reused`."
-                ),
-            ),
+            BATCH_IDEMPOTENCY_KEY_PARAMETER,
             IDEMPOTENT_REPLAYED_HEADER,
             _LOCATION_HEADER,
         ],
