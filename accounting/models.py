@@ -818,7 +818,46 @@ class GroupMember(models.Model):
         return self.left_at is None
 
 
-class Import(models.Model):
+class Job(models.Model):
+    """Work a worker does in the background: an import, a credit batch.
+
+    What every such job has: where it stands, how many runs it took (a
+    run may stop anywhere and start again), why it failed, and when it
+    last moved (beat wakes a job silent for too long).
+    """
+
+    class Status(models.TextChoices):
+        """Where the job stands."""
+
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Runs started, the one under way included."
+    )
+    error_code = models.CharField(max_length=50, blank=True)
+    error_detail = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        """Fields only: each job has its own table."""
+
+        abstract = True
+
+    @property
+    def is_finished(self) -> bool:
+        """Whether nothing more will happen to it."""
+        return self.status in (self.Status.COMPLETED, self.Status.FAILED)
+
+
+class Import(Job):
     """A bank statement a holder sent as CSV, applied by a worker.
 
     The file is kept as :class:`ImportChunk` rows while the import runs
@@ -827,20 +866,9 @@ class Import(models.Model):
     :class:`ImportedRecord` fingerprint), or a refusal with its reason.
     """
 
-    class Status(models.TextChoices):
-        """Where the import stands."""
-
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        COMPLETED = "completed", "Completed"
-        FAILED = "failed", "Failed"
-
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     holder = models.ForeignKey(
         Holder, on_delete=models.PROTECT, related_name="imports"
-    )
-    status = models.CharField(
-        max_length=10, choices=Status.choices, default=Status.QUEUED
     )
     currency = models.CharField(
         max_length=3, help_text="Of rows without a currency column."
@@ -855,18 +883,10 @@ class Import(models.Model):
     idempotency_key = models.CharField(  # noqa: DJ001
         max_length=idempotency_keys.MAX_LENGTH, null=True, blank=True
     )
-    attempts = models.PositiveSmallIntegerField(
-        default=0, help_text="Runs started, the one under way included."
-    )
     rows_read = models.PositiveIntegerField(default=0)
     rows_applied = models.PositiveIntegerField(default=0)
     rows_duplicate = models.PositiveIntegerField(default=0)
     rows_refused = models.PositiveIntegerField(default=0)
-    error_code = models.CharField(max_length=50, blank=True)
-    error_detail = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         """Table options, indexes and constraints."""
@@ -889,11 +909,6 @@ class Import(models.Model):
 
     def __str__(self) -> str:
         return f"import {self.id} ({self.status})"
-
-    @property
-    def is_finished(self) -> bool:
-        """Whether nothing more will happen to it."""
-        return self.status in (self.Status.COMPLETED, self.Status.FAILED)
 
 
 class ImportChunk(models.Model):
@@ -1061,20 +1076,12 @@ class PartnerKey(models.Model):
         return self.revoked_at is not None
 
 
-class CreditBatch(models.Model):
+class CreditBatch(Job):
     """A partner's batch of credits to many users, applied by a worker.
 
     Stored whole when it arrives (its :class:`CreditBatchItem` s), then
     applied in chunks; each item's outcome commits with its money.
     """
-
-    class Status(models.TextChoices):
-        """Where the batch stands."""
-
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        COMPLETED = "completed", "Completed"
-        FAILED = "failed", "Failed"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     partner = models.ForeignKey(
@@ -1088,20 +1095,9 @@ class CreditBatch(models.Model):
     )
     idempotency_key = models.CharField(max_length=idempotency_keys.MAX_LENGTH)
     request_hash = models.CharField(max_length=64)
-    status = models.CharField(
-        max_length=10, choices=Status.choices, default=Status.QUEUED
-    )
     items_total = models.PositiveIntegerField()
     items_applied = models.PositiveIntegerField(default=0)
     items_refused = models.PositiveIntegerField(default=0)
-    attempts = models.PositiveSmallIntegerField(
-        default=0, help_text="Runs started, the one under way included."
-    )
-    error_code = models.CharField(max_length=50, blank=True)
-    error_detail = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         """Table options, indexes and constraints."""
@@ -1126,11 +1122,6 @@ class CreditBatch(models.Model):
 
     def __str__(self) -> str:
         return f"batch {self.id} ({self.status})"
-
-    @property
-    def is_finished(self) -> bool:
-        """Whether nothing more will happen to it."""
-        return self.status in (self.Status.COMPLETED, self.Status.FAILED)
 
 
 class CreditBatchItem(models.Model):

@@ -63,7 +63,7 @@ def apply_user_event(self: Task, event: Mapping[str, Any]) -> str | None:
 
 # The worker's threads pool enforces no time limit: an import runs as long
 # as its file takes (README, Performance), one runner at a time, and stops
-# for good after services.imports.MAX_ATTEMPTS runs that did not finish.
+# for good after services.runners.MAX_ATTEMPTS runs that did not finish.
 @shared_task(
     bind=True,
     name=contracts.IMPORT_APPLY_TASK,

@@ -30,19 +30,17 @@ from accounting.services.journal import (
     wallets_lock,
 )
 from accounting.services.movements import credit_entry
-from accounting.services.runners import job_queue, sole_runner
+from accounting.services.runners import (
+    attempt_start,
+    job_queue,
+    jobs_stalled,
+    sole_runner,
+)
 from config import bounds, contracts, sql
-from config.errors import Code
 from config.idempotency import fingerprints, store
 
 # Items applied per database transaction.
 CHUNK_ITEMS = 1000
-# Runs of one batch that may end without finishing it: past them it
-# fails, rather than run for ever.
-MAX_ATTEMPTS = 10
-# A batch queued or running whose row has not moved for this long is
-# woken again (its worker died, or its task was never queued).
-STALL_SECONDS = 120
 
 _ITEM_COLUMNS = (
     "batch_id",
@@ -330,8 +328,9 @@ def credit_batch_run(*, batch_id: uuid.UUID) -> models.CreditBatch | None:
     """Applies a batch's pending items; safe to run again, any time.
 
     One runner at a time (:func:`.runners.sole_runner`); another returns
-    at once. Each run counts as an attempt: past :data:`MAX_ATTEMPTS` the
-    batch fails, keeping what it applied (its other items stay pending).
+    at once. Each run counts as an attempt (:func:`.runners.attempt_start`):
+    past ten, the batch fails, keeping what it applied (its other items
+    stay pending).
 
     Args:
         batch_id: The batch.
@@ -347,19 +346,10 @@ def credit_batch_run(*, batch_id: uuid.UUID) -> models.CreditBatch | None:
         )
         if batch is None or batch.is_finished or not held:
             return batch
-        batch.attempts += 1
-        models.CreditBatch.objects.filter(pk=batch.pk).update(
-            status=models.CreditBatch.Status.RUNNING,
-            attempts=batch.attempts,
-            updated_at=timezone.now(),
-        )
-        if batch.attempts > MAX_ATTEMPTS:
-            _finish(
-                batch,
-                code=Code.INTERNAL_ERROR,
-                detail=f"The batch stopped {MAX_ATTEMPTS} times; what it "
-                "applied stays applied.",
-            )
+        failure = attempt_start(batch)
+        if failure:
+            code, detail = failure
+            _finish(batch, code=code, detail=detail)
         else:
             _apply(batch)
     batch.refresh_from_db()
@@ -369,18 +359,5 @@ def credit_batch_run(*, batch_id: uuid.UUID) -> models.CreditBatch | None:
 def credit_batches_stalled(
     *, now: dt.datetime | None = None
 ) -> list[uuid.UUID]:
-    """Returns the batches to wake, marked woken now.
-
-    Queued or running, silent for :data:`STALL_SECONDS`; marked, so that
-    the next wake-up waits as long again before queueing them once more.
-    """
-    now = now or timezone.now()
-    since = now - dt.timedelta(seconds=STALL_SECONDS)
-    status = models.CreditBatch.Status
-    stalled = list(
-        models.CreditBatch.objects.filter(
-            status__in=(status.QUEUED, status.RUNNING), updated_at__lt=since
-        ).values_list("id", flat=True)
-    )
-    models.CreditBatch.objects.filter(pk__in=stalled).update(updated_at=now)
-    return stalled
+    """Returns the batches to wake, marked woken now (see the runners)."""
+    return jobs_stalled(models.CreditBatch, now=now)

@@ -34,9 +34,13 @@ from accounting.services.movements import (
     credit_entry,
     withdrawal_entry,
 )
-from accounting.services.runners import job_queue, sole_runner
+from accounting.services.runners import (
+    attempt_start,
+    job_queue,
+    jobs_stalled,
+    sole_runner,
+)
 from config import contracts, sql
-from config.errors import Code
 from config.idempotency import store
 
 # What one stored chunk holds at most.
@@ -46,12 +50,6 @@ BATCH_ROWS = 1000
 # The rows of one statement: what a worker keeps per row (its rank among
 # identical rows) stays a few tens of MB.
 MAX_ROWS = 250_000
-# Runs of one import that may end without finishing it (a killed worker,
-# a database out): past them it fails, rather than run for ever.
-MAX_ATTEMPTS = 10
-# An import queued or running whose row has not moved for this long is
-# woken again (its worker died, or its task was never queued).
-STALL_SECONDS = 120
 
 _RECORD_COLUMNS = (
     "holder_id",
@@ -505,8 +503,8 @@ def import_run(*, import_id: uuid.UUID) -> models.Import | None:
     """Applies an import from its first row; safe to run again, any time.
 
     One runner at a time (:func:`.runners.sole_runner`); another returns
-    at once. Each run counts as an attempt: past :data:`MAX_ATTEMPTS` the
-    import fails, keeping what it applied.
+    at once. Each run counts as an attempt (:func:`.runners.attempt_start`):
+    past ten, the import fails, keeping what it applied.
 
     Args:
         import_id: The import.
@@ -518,20 +516,10 @@ def import_run(*, import_id: uuid.UUID) -> models.Import | None:
         job = models.Import.objects.filter(pk=import_id).first()
         if job is None or job.is_finished or not held:
             return job
-        job.attempts += 1
-        models.Import.objects.filter(pk=job.pk).update(
-            status=models.Import.Status.RUNNING,
-            attempts=job.attempts,
-            updated_at=timezone.now(),
-        )
-        if job.attempts > MAX_ATTEMPTS:
-            _finish(
-                job,
-                read=job.rows_read,
-                code=Code.INTERNAL_ERROR,
-                detail=f"The import stopped {MAX_ATTEMPTS} times; what it "
-                "applied stays applied.",
-            )
+        failure = attempt_start(job)
+        if failure:
+            code, detail = failure
+            _finish(job, read=job.rows_read, code=code, detail=detail)
         else:
             _apply(job)
     job.refresh_from_db()
@@ -561,19 +549,5 @@ def _apply(job: models.Import) -> None:
 
 
 def imports_stalled(*, now: dt.datetime | None = None) -> list[uuid.UUID]:
-    """Returns the imports to wake, marked woken now.
-
-    Queued or running, silent for :data:`STALL_SECONDS`. Marked, so that
-    the next wake-up waits as long again before queueing them once more
-    (a runner that still holds one makes the extra task leave at once).
-    """
-    now = now or timezone.now()
-    since = now - dt.timedelta(seconds=STALL_SECONDS)
-    status = models.Import.Status
-    stalled = list(
-        models.Import.objects.filter(
-            status__in=(status.QUEUED, status.RUNNING), updated_at__lt=since
-        ).values_list("id", flat=True)
-    )
-    models.Import.objects.filter(pk__in=stalled).update(updated_at=now)
-    return stalled
+    """Returns the imports to wake, marked woken now (see the runners)."""
+    return jobs_stalled(models.Import, now=now)

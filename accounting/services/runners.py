@@ -7,15 +7,26 @@ taken and leaves.
 """
 
 import contextlib
+import datetime as dt
 import logging
 import uuid
 from collections.abc import Iterator
 
 from django.db import DatabaseError, connection
+from django.utils import timezone
 
+from accounting import models
+from config.errors import Code
 from config.idempotency import fingerprints
 
 logger = logging.getLogger(__name__)
+
+# Runs of one job that may end without finishing it (a killed worker, a
+# database out): past them it fails, rather than run for ever.
+MAX_ATTEMPTS = 10
+# A job queued or running whose row has not moved for this long is woken
+# again (its worker died, or its task was never queued).
+STALL_SECONDS = 120
 
 
 @contextlib.contextmanager
@@ -67,3 +78,47 @@ def job_queue(task: str, job_id: uuid.UUID) -> None:
         logger.warning(
             "%s %s not queued; it will be resumed", task, job_id, exc_info=True
         )
+
+
+def attempt_start(job: models.Job) -> tuple[str, str] | None:
+    """Counts a run of a job held by its sole runner; marks it running.
+
+    Returns:
+        None to go on; past :data:`MAX_ATTEMPTS`, the failure to end the
+        job with (``code``, ``detail``): what it applied stays applied.
+    """
+    job.attempts += 1
+    type(job).objects.filter(pk=job.pk).update(
+        status=models.Job.Status.RUNNING,
+        attempts=job.attempts,
+        updated_at=timezone.now(),
+    )
+    if job.attempts <= MAX_ATTEMPTS:
+        return None
+    what = type(job)._meta.verbose_name
+    return (
+        Code.INTERNAL_ERROR,
+        f"The {what} stopped {MAX_ATTEMPTS} times; what it applied stays "
+        "applied.",
+    )
+
+
+def jobs_stalled(
+    model: type[models.Job], *, now: dt.datetime | None = None
+) -> list[uuid.UUID]:
+    """Returns the jobs of a kind to wake, marked woken now.
+
+    Queued or running, silent for :data:`STALL_SECONDS`. Marked, so that
+    the next wake-up waits as long again before queueing them once more
+    (a runner that still holds one makes the extra task leave at once).
+    """
+    now = now or timezone.now()
+    since = now - dt.timedelta(seconds=STALL_SECONDS)
+    status = models.Job.Status
+    stalled = list(
+        model.objects.filter(
+            status__in=(status.QUEUED, status.RUNNING), updated_at__lt=since
+        ).values_list("id", flat=True)
+    )
+    model.objects.filter(pk__in=stalled).update(updated_at=now)
+    return stalled

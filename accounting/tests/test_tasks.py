@@ -10,7 +10,7 @@ from celery.contrib.testing.worker import start_worker
 from django.db import connection, connections
 
 from accounting import models, services, tasks
-from accounting.services import batches, imports
+from accounting.services import runners
 from accounting.tests import factories
 from config import contracts
 from config.celery import app
@@ -178,7 +178,7 @@ def test_a_real_worker_applies_an_import_and_resumes_a_stalled_one():
     )
     models.Import.objects.filter(pk=lost.pk).update(
         updated_at=lost.created_at
-        - dt.timedelta(seconds=imports.STALL_SECONDS + 1)
+        - dt.timedelta(seconds=runners.STALL_SECONDS + 1)
     )
     app.control.purge()  # both tasks lost: only the wake-up brings them
 
@@ -278,7 +278,7 @@ def test_a_real_worker_applies_a_batch_and_resumes_a_stalled_one():
     lost = batch_of(holder, "PAY-2", "second")
     models.CreditBatch.objects.filter(pk=lost.pk).update(
         updated_at=lost.created_at
-        - dt.timedelta(seconds=batches.STALL_SECONDS + 1)
+        - dt.timedelta(seconds=runners.STALL_SECONDS + 1)
     )
     app.control.purge()  # both tasks lost: only the wake-up brings them
 

@@ -10,7 +10,7 @@ import pytest
 from django.db import OperationalError, connections
 
 from accounting import errors, models, services
-from accounting.services import batches, journal
+from accounting.services import batches, journal, runners
 from accounting.tests import factories
 from accounting.tests.conftest import failed_checks, wallet
 
@@ -328,7 +328,7 @@ def test_a_batch_that_keeps_stopping_fails_keeping_what_applied(key):
     holder = factories.HolderFactory()
     batch, _ = send(key, [Item(str(holder.pk), 1_00, "USD", "PAY-1")])
     models.CreditBatch.objects.filter(pk=batch.pk).update(
-        attempts=batches.MAX_ATTEMPTS
+        attempts=runners.MAX_ATTEMPTS
     )
 
     failed = services.credit_batch_run(batch_id=batch.id)
@@ -427,7 +427,7 @@ def test_a_stalled_batch_is_woken_once_a_while(key, clock):
     done = run(key, [Item(str(holder.pk), 1_00, "USD", "PAY-2")], "done")
 
     assert services.credit_batches_stalled() == []
-    later = clock.advance(seconds=batches.STALL_SECONDS + 1)
+    later = clock.advance(seconds=runners.STALL_SECONDS + 1)
     assert services.credit_batches_stalled(now=later) == [batch.id]
     assert services.credit_batches_stalled(now=later) == []
     assert done.id not in services.credit_batches_stalled(

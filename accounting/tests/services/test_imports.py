@@ -12,7 +12,7 @@ from django.db import connection, connections
 
 from accounting import errors, models, selectors, services, statements
 from accounting.selectors import ledger_checks
-from accounting.services import imports
+from accounting.services import imports, runners
 from accounting.tests import factories
 from accounting.tests.conftest import wallet
 from config import sql
@@ -384,7 +384,7 @@ def test_an_unknown_import_runs_nothing(db):
 def test_only_silent_unfinished_imports_are_stalled(holder, clock):
     quiet, _ = upload(holder, "date,amount\n")
     done = run(holder, "date,amount\n2026-11-01,1\n")
-    clock.advance(seconds=imports.STALL_SECONDS - 1)
+    clock.advance(seconds=runners.STALL_SECONDS - 1)
     assert services.imports_stalled(now=clock.now) == []
 
     later = clock.now + dt.timedelta(seconds=2)
@@ -615,13 +615,13 @@ def test_an_import_that_keeps_stopping_fails_in_the_end(holder, monkeypatch):
         real(job, batch, read)
 
     monkeypatch.setattr(imports, "_batch_apply", stops_after_the_first)
-    for _ in range(imports.MAX_ATTEMPTS):
+    for _ in range(runners.MAX_ATTEMPTS):
         with pytest.raises(OSError, match="killed"):
             services.import_run(import_id=job.id)
 
     done = services.import_run(import_id=job.id)
 
     assert (done.status, done.error_code) == ("failed", "internal_error")
-    assert done.attempts == imports.MAX_ATTEMPTS + 1
+    assert done.attempts == runners.MAX_ATTEMPTS + 1
     assert done.rows_applied == 1
     assert wallet(holder)["main"].balance == 100
