@@ -69,17 +69,21 @@ _KEYS = store.KeyTable(models.IdempotencyKey, scope="holder")
 # group contribution also locks the group's pot, which has no holder: only
 # that query joins holders with a LEFT JOIN (``{join}``), so every other
 # movement keeps its plain inner join.
-_LOCK_SQL = """
+_LOCKED_COLUMNS = """
     SELECT a."id", a."holder_id", a."kind", a."currency", a."balance",
         a."last_sequence", a."closed_at", h."closed_at",
         p."id", p."name", p."kind", p."currency", p."percentage",
         p."flat_amount", p."description", p."savings_hold_days"
-    FROM "accounting_account" a
+    FROM "accounting_account" a"""
+_LOCK_SQL = (
+    _LOCKED_COLUMNS
+    + """
     {join} "accounting_holder" h ON h."user_id" = a."holder_id"
     LEFT JOIN "accounting_plan" p ON p."id" = h."plan_id"
     WHERE (a."holder_id" = %s AND a."currency" IN ({currencies})){extra}
     ORDER BY a."id"
 """
+)
 
 _ACCOUNT_COLUMNS = (
     "id",
@@ -292,17 +296,15 @@ def _locked_add(locked: Locked, row: tuple[Any, ...]) -> None:
 # Many holders' main and savings wallets at once (a partner's batch): the
 # pairs come as two arrays on PostgreSQL; SQLite has no arrays and takes
 # one placeholder pair per wallet.
-_WALLETS_SQL = """
-    SELECT a."id", a."holder_id", a."kind", a."currency", a."balance",
-        a."last_sequence", a."closed_at", h."closed_at",
-        p."id", p."name", p."kind", p."currency", p."percentage",
-        p."flat_amount", p."description", p."savings_hold_days"
-    FROM "accounting_account" a
+_WALLETS_SQL = (
+    _LOCKED_COLUMNS
+    + """
     JOIN "accounting_holder" h ON h."user_id" = a."holder_id"
     LEFT JOIN "accounting_plan" p ON p."id" = h."plan_id"
     WHERE a."kind" IN (%s, %s) AND ({pairs})
     ORDER BY a."id"
 """
+)
 
 
 def wallets_lock(
