@@ -24,7 +24,6 @@ accounting issues) is refused without asking.
 """
 
 import dataclasses
-import re
 import uuid
 from typing import Any, ClassVar
 
@@ -41,6 +40,7 @@ from rest_framework_simplejwt.authentication import (
 from rest_framework_simplejwt.models import TokenUser
 from rest_framework_simplejwt.tokens import Token
 
+from config import partner_keys
 from config.contracts import INTERNAL_API_PREFIX
 from config.request_rates import Rate, parse_rate
 from integration import clients, errors
@@ -139,10 +139,6 @@ def _check_user_id(user: TokenUser) -> None:
 
 # --- Partners' API keys ------------------------------------------------------
 
-PARTNER_KEY_PREFIX = "spk_"
-# A key as accounting issues it (``accounting.services.partners``): the
-# prefix, then 256 random bits in URL-safe base64, 43 characters.
-_PARTNER_KEY = re.compile(r"spk_[A-Za-z0-9_-]{43}")
 INVALID_API_KEY_DETAIL = "The API key is invalid or revoked."
 # Where a request keeps its partner key's verdict, as ``_VERDICT``.
 _PARTNER_VERDICT = "partner_key_verdict"
@@ -223,7 +219,7 @@ def partner_key_of(request: Request) -> str | None:
     if (
         len(parts) != 2
         or parts[0] != _BEARER
-        or not parts[1].startswith(PARTNER_KEY_PREFIX.encode())
+        or not parts[1].startswith(partner_keys.PREFIX.encode())
     ):
         return None
     return parts[1].decode("latin-1")
@@ -248,7 +244,7 @@ def partner_key_verify(*, raw_key: str) -> PartnerPrincipal:
         GatewayError: ``upstream_unavailable``, ``upstream_timeout`` or
             ``bad_gateway`` (an answer outside the contract included).
     """
-    if not _PARTNER_KEY.fullmatch(raw_key):
+    if not partner_keys.is_key_shaped(raw_key):
         raise errors.ApiKeyInvalidError(INVALID_API_KEY_DETAIL)
     upstream = clients.call(
         Service.ACCOUNTING,

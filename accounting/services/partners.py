@@ -1,6 +1,7 @@
 """Partners' API keys: issued by staff, shown once, kept as a hash.
 
-A key is ``spk_`` and 43 characters of a 256-bit random secret. Only its
+A key is ``spk_`` and 43 characters of a 256-bit random secret
+(``config.partner_keys``). Only its
 SHA-256 is stored: the key cannot be read back, by staff or from a copy
 of the database, and a request finds its key by one index probe on the
 hash. A revoked key authenticates nothing from that moment.
@@ -8,15 +9,13 @@ hash. A revoked key authenticates nothing from that moment.
 
 import datetime as dt
 import hashlib
-import secrets
 
 from django.db import transaction
 from django.utils import timezone
 
 from accounting import errors, models
+from config import partner_keys
 
-# Every partner key starts so: the gateway tells it from an access token.
-KEY_PREFIX = "spk_"
 # How much of a key is kept in clear to tell keys apart (prefix included).
 SHOWN_CHARACTERS = 12
 # A key's last use is written at most this often: a busy key must not
@@ -57,7 +56,7 @@ def key_issue(
     unknown = set(scopes) - SCOPES
     if unknown:
         raise ValueError(f"Unknown scopes: {sorted(unknown)}")
-    raw_key = KEY_PREFIX + secrets.token_urlsafe(32)
+    raw_key = partner_keys.key_new()
     key = models.PartnerKey.objects.create(
         partner=partner,
         name=name,
