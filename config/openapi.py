@@ -272,7 +272,8 @@ class AutoSchema(openapi.AutoSchema):
     Adds what drf-spectacular leaves out: the links declared by
     :func:`links`, the members a strict request refuses, what a DRF text
     field refuses (a NUL character; unless blank is allowed, nothing but
-    whitespace) and that a body of several shapes is required.
+    whitespace), how many items a list of objects takes (a partner's
+    batch) and that a body of several shapes is required.
     """
 
     def _map_basic_serializer(
@@ -302,6 +303,12 @@ class AutoSchema(openapi.AutoSchema):
             if plain_text:
                 blank = field.allow_blank or not field.trim_whitespace
                 prop["pattern"] = _TEXT if blank else _NOT_BLANK
+            if isinstance(field, serializers.ListSerializer):
+                fewest = field.min_length or (0 if field.allow_empty else 1)
+                if fewest:
+                    prop["minItems"] = fewest
+                if field.max_length is not None:
+                    prop["maxItems"] = field.max_length
         return schema
 
     def _get_request_for_media_type(

@@ -159,3 +159,29 @@ CONTRIBUTION = (
     NOT_OPEN,
     KEY_REUSED,
 )
+
+
+# A partner's batch: each item read as one credit, the items together.
+BATCH = (
+    BusinessRule(
+        400,
+        "validation_error",
+        "an item names its user by a UUID or by an email address: one "
+        "string read two ways",
+        support.item_user_unnamed,
+    ),
+    BusinessRule(
+        400,
+        "validation_error",
+        "a reference appears once per batch: items compared with each other",
+        support.items_repeat("reference"),
+    ),
+    BusinessRule(
+        400,
+        "invalid_amount",
+        "an item's amount has more decimals than its own currency, another "
+        "member of the item",
+        support.item_amounts_beyond_currency,
+    ),
+    KEY_REUSED,
+)

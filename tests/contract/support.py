@@ -24,10 +24,13 @@ import dataclasses
 import datetime as dt
 import decimal
 import json
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import schemathesis
+from django.core import validators
+from django.core.exceptions import ValidationError
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as hypothesis_strategies
@@ -202,21 +205,68 @@ def amount_beyond_currency(
 
     def applies(case: Any) -> bool:
         body = _body(case)
-        if field not in body:
-            return False
-        value = body[field]
-        if not isinstance(value, str):
-            written = json.dumps(value)
-            if "e" in written.lower():
-                return True
-            value = written
-        places = -decimal.Decimal(value).as_tuple().exponent
-        code = currency(case)
-        if code is None:
-            return places > 0
-        return places > money.exponent(code)
+        return field in body and _beyond(body[field], currency(case))
 
     return applies
+
+
+def _beyond(value: Any, code: str | None) -> bool:
+    """Whether an amount has more decimals than its currency takes.
+
+    ``code`` None: the currency only the server knows (any decimal may be
+    one too many).
+    """
+    if not isinstance(value, str):
+        written = json.dumps(value)
+        if "e" in written.lower():
+            return True
+        value = written
+    places = -decimal.Decimal(value).as_tuple().exponent
+    if code is None:
+        return places > 0
+    return places > money.exponent(code)
+
+
+def _items(case: Any) -> list[dict[str, Any]]:
+    """A batch's items that are objects."""
+    items = _body(case).get("items")
+    if not isinstance(items, list):
+        return []
+    return [item for item in items if isinstance(item, dict)]
+
+
+def item_amounts_beyond_currency(case: Any) -> bool:
+    """Whether a batch's item has more decimals than its own currency."""
+    supported = money.supported_currencies()
+    return any(
+        _beyond(item["amount"], str(item.get("currency")).upper())
+        for item in _items(case)
+        if "amount" in item and str(item.get("currency")).upper() in supported
+    )
+
+
+def items_repeat(field: str) -> Callable[[Any], bool]:
+    """Returns whether two items of a batch have the same ``field``."""
+
+    def applies(case: Any) -> bool:
+        values = [item.get(field) for item in _items(case)]
+        return len(values) != len(set(map(str, values)))
+
+    return applies
+
+
+def item_user_unnamed(case: Any) -> bool:
+    """Whether an item's user is neither a UUID nor an email address."""
+    for item in _items(case):
+        user = str(item.get("user", "")).strip()
+        try:
+            uuid.UUID(user)
+        except ValueError:
+            try:
+                validators.validate_email(user)
+            except ValidationError:
+                return True
+    return False
 
 
 def date_before_today(field: str) -> Callable[[Any], bool]:

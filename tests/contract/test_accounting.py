@@ -3,9 +3,10 @@
 Run under the accounting settings (``make contract``). Each operation's
 test starts from committed demo data: plans, rates and categories
 (``seed_demo``), a holder with money and savings in USD and a EUR wallet,
-a second holder and a closed one. Most generated requests name one of
-these holders (``user_id`` drawn from them); the others name nobody and
-meet ``account_not_ready``.
+a second holder and a closed one, a partner with a key. Most generated
+requests name one of these holders (``user_id`` drawn from them; the
+others name nobody and meet ``account_not_ready``) or the partner and its
+key.
 """
 
 import io
@@ -19,6 +20,8 @@ from config.accounting.wsgi import application
 from tests.contract import internal, rules, support
 
 ADA, BOB, GONE = (str(uuid.uuid4()) for _ in range(3))
+# A partner and its key, so that batches are stored, applied and read.
+PARTNER, PARTNER_KEY = (str(uuid.uuid4()) for _ in range(2))
 HOLDERS = {ADA: "ada@example.com", BOB: "bob@example.com"}
 
 # Refusals of schema-valid requests that come from state, funds, the clock
@@ -27,6 +30,7 @@ HOLDER = "/internal/v1/holders/{user_id}"
 _IN_BODY = support.body_currency(default=internal.default_currency)
 support.business_rules(
     {
+        "POST /internal/v1/partner-keys/{key_id}/credit-batches": rules.BATCH,
         f"POST {HOLDER}/credits": (
             *rules.dated(_IN_BODY),
             rules.FLAT_AMOUNT,
@@ -75,12 +79,23 @@ def demo_data(transactional_db: None) -> None:
     )
     services.credit_apply(holder_id=ada.pk, amount=100_000, currency="USD")
     services.account_open(holder=ada, currency="EUR")
+    partner = models.Partner.objects.create(id=PARTNER, name="Acme Payroll")
+    key, _ = services.key_issue(partner=partner, name="contract", scopes=[])
+    models.PartnerKey.objects.filter(pk=key.pk).update(id=PARTNER_KEY)
 
 
 schema = internal.load(
     application,
-    dictionaries={"holders": [ADA, BOB, GONE]},
-    parameters={"path.user_id": {"dictionary": "holders", "probability": 0.9}},
+    dictionaries={
+        "holders": [ADA, BOB, GONE],
+        "partners": [PARTNER],
+        "partner_keys": [PARTNER_KEY],
+    },
+    parameters={
+        "path.user_id": {"dictionary": "holders", "probability": 0.9},
+        "path.partner_id": {"dictionary": "partners", "probability": 0.9},
+        "path.key_id": {"dictionary": "partner_keys", "probability": 0.9},
+    },
 )
 
 
