@@ -137,7 +137,9 @@ def ensure_resource_availability_but_replays(
     """A resource just created is there, unless replayed or left since.
 
     Runs Schemathesis's ``ensure_resource_availability`` (disabled in the
-    configuration, as this replaces it) and excuses two business rules: a
+    configuration, as this replaces it) and excuses a 404 that names what
+    the body names, not the resource (adding a member by an email nobody
+    has: ``user_not_found``), and two business rules: a
     creation sent again with its ``Idempotency-Key`` replays the first
     answer (``Idempotent-Replayed: true``), which names what the first
     request created, and that may have been deleted since (a goal); and a
@@ -148,6 +150,8 @@ def ensure_resource_availability_but_replays(
     try:
         return ensure_resource_availability(ctx, response, case)
     except EnsureResourceAvailability:
+        if _problem_code(response) in _NOT_THE_RESOURCE:
+            return None
         parent = ctx.internals.find_parent(case_id=case.id)
         created = ctx.internals.find_response(case_id=parent.id)
         if created.headers.get(REPLAYED_HEADER) == ["true"]:
@@ -156,6 +160,19 @@ def ensure_resource_availability_but_replays(
         if recorder is not None and _deleted_below(recorder, case):
             return None
         raise
+
+
+# 404s about what a request's body names, never about its path.
+_NOT_THE_RESOURCE = frozenset({"user_not_found"})
+
+
+def _problem_code(response: Any) -> str | None:
+    """The ``code`` of a problem answer, if it is one."""
+    try:
+        document = response.json()
+    except ValueError:
+        return None
+    return document.get("code") if isinstance(document, dict) else None
 
 
 def _deleted_below(recorder: Any, case: Any) -> bool:
@@ -237,11 +254,11 @@ def _items(case: Any) -> list[dict[str, Any]]:
 
 def item_amounts_beyond_currency(case: Any) -> bool:
     """Whether a batch's item has more decimals than its own currency."""
-    supported = money.supported_currencies()
     return any(
         _beyond(item["amount"], str(item.get("currency")).upper())
         for item in _items(case)
-        if "amount" in item and str(item.get("currency")).upper() in supported
+        if "amount" in item
+        and str(item.get("currency")).upper() in money.CURRENCY_EXPONENTS
     )
 
 

@@ -31,6 +31,8 @@ _IN_BODY = support.body_currency(default=internal.default_currency)
 support.business_rules(
     {
         "POST /internal/v1/partner-keys/{key_id}/credit-batches": rules.BATCH,
+        "GET /internal/v1/partners/{partner_id}/credit-batches/{batch_id}"
+        "/items": (rules.CURSOR,),
         f"POST {HOLDER}/credits": (
             *rules.dated(_IN_BODY),
             rules.FLAT_AMOUNT,

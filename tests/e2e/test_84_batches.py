@@ -61,18 +61,13 @@ def _finished(api, partner, batch_id: str) -> dict:
 
 
 def _items(api, partner, batch_id: str) -> list[dict]:
-    found, cursor = [], None
-    while True:
-        page = api.get(
-            f"/partner/credit-batches/{batch_id}/items",
-            params={"cursor": cursor} if cursor else {},
-            headers=partner,
-        )
+    found, url = [], f"/partner/credit-batches/{batch_id}/items?limit=2"
+    while url is not None:
+        page = api.get(url, headers=partner)
         assert page.status_code == 200, page.text
         found += page.json()["results"]
-        cursor = page.json()["next_cursor"]
-        if cursor is None:
-            return found
+        url = page.json()["next"]
+    return found
 
 
 def _balances(api, member: Member) -> tuple[Decimal, Decimal]:

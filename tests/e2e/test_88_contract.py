@@ -65,6 +65,7 @@ support.business_rules(
         f"POST {API}/withdrawals": rules.dated(_IN_BODY),
         f"POST {API}/imports": rules.IMPORT,
         f"POST {API}/partner/credit-batches": rules.BATCH,
+        f"GET {API}/partner/credit-batches/{{id}}/items": (rules.CURSOR,),
         f"POST {API}/transfers": rules.transfer(_IN_BODY),
         f"POST {API}/conversions": rules.conversion(
             support.body_currency("from_currency", default=lambda: "USD")
