@@ -172,11 +172,7 @@ class CreditBatchCreateApi(APIView):
         )
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        key = models.PartnerKey.objects.filter(
-            pk=key_id, revoked_at__isnull=True
-        ).first()
-        if key is None:
-            raise errors.ApiKeyInvalidError()
+        key = selectors.partner_key_live(key_id=key_id)
         batch, replayed = services.credit_batch_create(
             key=key,
             items=[

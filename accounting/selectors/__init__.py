@@ -26,6 +26,7 @@ from accounting.selectors.batches import (
     ItemPage,
     credit_batch_get,
     credit_batch_items,
+    partner_key_live,
 )
 from accounting.selectors.catalog import (
     plan_get_active,
@@ -115,6 +116,7 @@ __all__ = [
     "members_data",
     "membership_of",
     "memberships_of",
+    "partner_key_live",
     "plan_get_active",
     "plans_active",
     "rates_current",

@@ -1,4 +1,4 @@
-"""Reads of partners' credit batches: one batch, a page of its items."""
+"""Reads of partners: a live key, one batch, a page of its items."""
 
 import dataclasses
 import uuid
@@ -13,6 +13,20 @@ class ItemPage:
 
     results: list[models.CreditBatchItem]
     next_cursor: str | None
+
+
+def partner_key_live(*, key_id: uuid.UUID) -> models.PartnerKey:
+    """Returns a key that is not revoked, by its id.
+
+    Raises:
+        ApiKeyInvalidError: No such key, or it is revoked.
+    """
+    key = models.PartnerKey.objects.filter(
+        pk=key_id, revoked_at__isnull=True
+    ).first()
+    if key is None:
+        raise errors.ApiKeyInvalidError()
+    return key
 
 
 def credit_batch_get(

@@ -10,7 +10,6 @@ hash. A revoked key authenticates nothing from that moment.
 import datetime as dt
 import hashlib
 
-from django.db import transaction
 from django.utils import timezone
 
 from accounting import errors, models
@@ -75,10 +74,9 @@ def key_revoke(*, key: models.PartnerKey, revoked_by: str = "") -> bool:
     Returns:
         Whether this call revoked it.
     """
-    with transaction.atomic():
-        revoked = models.PartnerKey.objects.filter(
-            pk=key.pk, revoked_at__isnull=True
-        ).update(revoked_at=timezone.now(), revoked_by=revoked_by)
+    revoked = models.PartnerKey.objects.filter(
+        pk=key.pk, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now(), revoked_by=revoked_by)
     key.refresh_from_db()
     return bool(revoked)
 
