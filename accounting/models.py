@@ -1188,8 +1188,10 @@ class CreditBatchItem(models.Model):
                 fields=["batch", "position"],
                 name="accounting_batch_item_position",
             ),
+            # The reference leads: a chunk's thousand references are a
+            # thousand index probes, however many the partner has applied.
             models.UniqueConstraint(
-                fields=["partner", "reference"],
+                fields=["reference", "partner"],
                 condition=Q(status="applied"),
                 name="accounting_batch_reference_once",
             ),

@@ -86,7 +86,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['batch', 'position'],
-                'constraints': [models.UniqueConstraint(fields=('batch', 'position'), name='accounting_batch_item_position'), models.UniqueConstraint(condition=models.Q(('status', 'applied')), fields=('partner', 'reference'), name='accounting_batch_reference_once'), models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='accounting_batch_item_amount_positive')],
+                'constraints': [models.UniqueConstraint(fields=('batch', 'position'), name='accounting_batch_item_position'), models.UniqueConstraint(condition=models.Q(('status', 'applied')), fields=('reference', 'partner'), name='accounting_batch_reference_once'), models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='accounting_batch_item_amount_positive')],
             },
         ),
         migrations.AddIndex(
