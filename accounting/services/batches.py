@@ -17,6 +17,7 @@ import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -54,6 +55,8 @@ _ITEM_COLUMNS = (
     "error_code",
     "error_detail",
 )
+# What applying an item reads of it (plain rows, not model instances).
+_PENDING_COLUMNS = ("id", "position", "user", "amount", "currency", "reference")
 _OUTCOME_COLUMNS = (
     "id",
     "status",
@@ -224,9 +227,7 @@ def _partner_lock(partner_id: uuid.UUID) -> None:
         )
 
 
-def _chunk_apply(
-    batch: models.CreditBatch, items: list[models.CreditBatchItem]
-) -> None:
+def _chunk_apply(batch: models.CreditBatch, items: list[Any]) -> None:
     """Applies a chunk of pending items in one transaction, with outcomes."""
     status = models.CreditBatchItem.Status
     with transaction.atomic():
@@ -315,7 +316,9 @@ def _apply(batch: models.CreditBatch) -> None:
                 batch=batch,
                 status=models.CreditBatchItem.Status.PENDING,
                 position__gt=after,
-            ).order_by("position")[:CHUNK_ITEMS]
+            )
+            .order_by("position")
+            .values_list(*_PENDING_COLUMNS, named=True)[:CHUNK_ITEMS]
         )
         if not items:
             break

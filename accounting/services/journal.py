@@ -274,15 +274,29 @@ def accounts_lock(
     return locked
 
 
-def _locked_add(locked: Locked, row: tuple[Any, ...]) -> None:
-    """Adds an account row of a lock query, its holder's state and plan."""
+@functools.cache
+def _account_readers() -> tuple[Callable[[Any], Any], ...]:
+    """Each account column's conversion from the database, looked up once."""
     meta = models.Account._meta
+    return tuple(meta.get_field(name).to_python for name in _ACCOUNT_COLUMNS)
+
+
+def _locked_add(
+    locked: Locked,
+    row: tuple[Any, ...],
+    plans: dict[Any, models.Plan | None] | None = None,
+) -> None:
+    """Adds an account row of a lock query, its holder's state and plan.
+
+    ``plans``: the plans built so far, by id, when many holders are
+    locked at once: most share a few plans, each built once.
+    """
     account = models.Account.from_db(
         connection.alias,
         _ACCOUNT_COLUMNS,
         [
-            meta.get_field(name).to_python(value)
-            for name, value in zip(_ACCOUNT_COLUMNS, row, strict=False)
+            to_python(value)
+            for to_python, value in zip(_account_readers(), row, strict=False)
         ],
     )
     locked.accounts[account.holder_id, account.kind, account.currency] = account
@@ -290,7 +304,12 @@ def _locked_add(locked: Locked, row: tuple[Any, ...]) -> None:
     if row[7] is not None:
         locked.closed_holders.add(account.holder_id)
     if account.holder_id == locked.holder_id:
-        locked.plan = _plan_from_row(row[8:])
+        if plans is None:
+            locked.plan = _plan_from_row(row[8:])
+        elif row[8] in plans:
+            locked.plan = plans[row[8]]
+        else:
+            locked.plan = plans[row[8]] = _plan_from_row(row[8:])
 
 
 # Many holders' main and savings wallets at once (a partner's batch): the
@@ -350,11 +369,13 @@ def wallets_lock(
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     locked: dict[uuid.UUID, Locked] = {}
+    plans: dict[Any, models.Plan | None] = {}
+    to_holder = models.Account._meta.get_field("holder").to_python
     for row in rows:
-        holder = models.Account._meta.get_field("holder").to_python(row[1])
+        holder = to_holder(row[1])
         if holder not in locked:
             locked[holder] = Locked(holder, {}, {}, set(), None)
-        _locked_add(locked[holder], row)
+        _locked_add(locked[holder], row, plans)
     for holder, _ in wallets:
         if holder not in locked:
             locked[holder] = Locked(holder, {}, {}, set(), None)
