@@ -8,7 +8,8 @@ and ``VENV`` naming the existing venv so the install step has nothing to
 do), signs up, waits until the user's creation event reached accounting
 through the file-system broker, credits once, opens a EUR wallet and
 converts at the demo rate, reads the balance, imports a statement (the
-worker applies it from SQLite), and then sends SIGINT to
+worker applies it from SQLite), has a partner's batch credit the user
+(its key issued with ``manage.py``), and then sends SIGINT to
 make's process group as a terminal does on Ctrl-C: every process must be
 gone and every port closed, within bounds.
 """
@@ -151,6 +152,47 @@ def test_make_run_serves_the_platform_and_stops_on_ctrl_c(tmp_path):
 
             wait_until(import_done, timeout=START_TIMEOUT, what="the import")
             after_import = api.get("/balance", headers=headers)
+            # A partner's batch, keyed from a shell as an operator does.
+            issued = subprocess.run(
+                [sys.executable, "manage.py", "partner_key_issue", "Smoke"],
+                cwd=REPO_DIR,
+                env={
+                    **env,
+                    "DJANGO_SETTINGS_MODULE": "config.accounting.settings",
+                },
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            assert issued.returncode == 0, issued.stderr
+            partner = {"Authorization": f"Bearer {issued.stdout.split()[-1]}"}
+            batch = api.post(
+                "/partner/credit-batches",
+                json={
+                    "items": [
+                        {"user": email, "amount": "2.00", "currency": "USD",
+                         "reference": "SMOKE-1"},
+                        {"user": "nobody@example.com", "amount": "1.00",
+                         "currency": "USD", "reference": "SMOKE-2"},
+                    ]
+                },
+                headers={**partner, "Idempotency-Key": "smoke"},
+            )  # fmt: skip
+            assert batch.status_code == 202, batch.text
+
+            def batch_done() -> bool:
+                found = api.get(
+                    f"/partner/credit-batches/{batch.json()['id']}",
+                    headers=partner,
+                )
+                return found.json()["status"] == "completed"
+
+            wait_until(batch_done, timeout=START_TIMEOUT, what="the batch")
+            counted = api.get(
+                f"/partner/credit-batches/{batch.json()['id']}",
+                headers=partner,
+            ).json()["items"]
+            after_batch = api.get("/balance", headers=headers)
 
         assert credit.status_code == 201, credit.text
         assert credit.json()["balances"] == {"main": "25.50", "savings": "0.00"}
@@ -165,6 +207,8 @@ def test_make_run_serves_the_platform_and_stops_on_ctrl_c(tmp_path):
         assert balance.status_code == 200, balance.text
         assert balance.json()["total"] == "15.50"
         assert after_import.json()["total"] == "10.00"
+        assert (counted["applied"], counted["refused"]) == (1, 1)
+        assert after_batch.json()["total"] == "12.00"
         # The embedded default: SQLite files and secrets in VAR_DIR only.
         assert (var_dir / "local.env").exists()
         assert (var_dir / "users.sqlite3").exists()
