@@ -27,6 +27,12 @@ class Optional(StrictInputSerializer):
     name = serializers.CharField(required=False)
 
 
+class Lists(StrictInputSerializer):
+    bounded = Strict(many=True, min_length=2, max_length=5)
+    not_empty = Strict(many=True, allow_empty=False)
+    any_length = Strict(many=True)
+
+
 DOCS = openapi.ProblemDocs(
     credential={401: ["not_authenticated"]},
     always={503: ["database_unavailable"]},
@@ -57,6 +63,12 @@ class StrictApi(APIView):
         return Response(status=201)
 
 
+class ListsApi(APIView):
+    @extend_schema(operation_id="lists", request=Lists, responses={204: None})
+    def post(self, request):
+        return Response(status=204)
+
+
 class ShapesApi(APIView):
     @extend_schema(
         operation_id="shapes",
@@ -77,6 +89,7 @@ def generate() -> dict:
             path("plain", PlainApi.as_view()),
             path("strict", StrictApi.as_view()),
             path("shapes", ShapesApi.as_view()),
+            path("lists", ListsApi.as_view()),
         ]
     ).get_schema(request=None, public=True)
 
@@ -139,3 +152,16 @@ def test_problem_docs_merge_the_shared_codes_in_order():
     assert strict["responses"]["400"]["description"] == (
         "Problem codes: `malformed_json`, `validation_error`."
     )
+
+
+def test_a_list_of_objects_says_how_many_items_it_takes():
+    lists = generate()["components"]["schemas"]["ListsRequest"]["properties"]
+
+    assert (lists["bounded"]["minItems"], lists["bounded"]["maxItems"]) == (
+        2,
+        5,
+    )
+    assert lists["not_empty"]["minItems"] == 1
+    assert "maxItems" not in lists["not_empty"]
+    assert "minItems" not in lists["any_length"]
+    assert "maxItems" not in lists["any_length"]

@@ -102,6 +102,7 @@ def test_items_that_cannot_apply_are_refused_and_the_rest_apply(key, partner):
     deleted.save()
     closed_wallet = factories.HolderFactory()
     services.account_close(account=wallet(closed_wallet)["main"])
+    no_euros = factories.HolderFactory()
     flat = factories.HolderFactory()
     services.plan_assign(holder=flat, plan=factories.PlanFactory(flat=True))
     earlier = run(key, [Item(str(good.pk), 1_00, "USD", "PAY-0")], "earlier")
@@ -119,6 +120,7 @@ def test_items_that_cannot_apply_are_refused_and_the_rest_apply(key, partner):
             Item(flat.email, 5_00, "USD", "PAY-7"),
             Item(str(good.pk), 10_00, "USD", "PAY-0"),
             Item(str(good.pk), 20_00, "USD", "PAY-8"),
+            Item(no_euros.email, 20_00, "EUR", "PAY-9"),
         ],
     )
 
@@ -132,14 +134,16 @@ def test_items_that_cannot_apply_are_refused_and_the_rest_apply(key, partner):
         (6, "refused", "amount_not_above_flat_amount"),
         (7, "refused", "duplicate_reference"),
         (8, "applied", ""),
+        (9, "refused", "account_not_open"),
     ]
     assert (batch.status, batch.items_applied, batch.items_refused) == (
         "completed",
         2,
-        7,
+        8,
     )
     assert balances(good)["main"] == 1_00 + 10_00 + 20_00
     refused = models.CreditBatchItem.objects.get(batch=batch, position=6)
+    assert str(refused) == f"{batch.id} #6"
     assert "above 5.00 USD" in refused.error_detail
     assert refused.holder_id == flat.pk
     assert refused.transaction_id is None
