@@ -41,6 +41,8 @@ class ErrorCode(enum.StrEnum):
     BATCH_NOT_FOUND = "batch_not_found"
     DUPLICATE_REFERENCE = "duplicate_reference"
     INVALID_WEBHOOK_URL = "invalid_webhook_url"
+    WEBHOOK_NOT_FOUND = "webhook_not_found"
+    DELIVERY_NOT_FOUND = "delivery_not_found"
 
 
 class AccountingError(DomainError):
@@ -326,3 +328,21 @@ class WebhookUrlInvalidError(AccountingError):
     """
 
     error_code = ErrorCode.INVALID_WEBHOOK_URL
+
+
+class WebhookInvalidError(FieldInvalidError):
+    """An endpoint's event types that are none, or one endpoint too many."""
+
+
+class WebhookNotFoundError(AccountingError):
+    """No webhook endpoint with that id among the account's."""
+
+    error_code = ErrorCode.WEBHOOK_NOT_FOUND
+    default_detail = "No webhook with that id."
+
+
+class DeliveryNotFoundError(AccountingError):
+    """No delivery with that id among the endpoint's."""
+
+    error_code = ErrorCode.DELIVERY_NOT_FOUND
+    default_detail = "No delivery with that id."

@@ -179,6 +179,16 @@ class Holder(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Read with the holder's locked wallets: a movement of a holder without
+    # webhooks writes no event and asks nothing more.
+    # Defaults in the database too: bulk SQL (bench/service_db.py) and
+    # older code writing holders leave them at 0.
+    webhooks_in_use = models.PositiveSmallIntegerField(
+        db_default=0, help_text="Webhook endpoints in use."
+    )
+    webhook_sequence = models.PositiveBigIntegerField(
+        db_default=0, help_text="The sequence of the holder's last event."
+    )
 
     class Meta:
         """Table options, indexes and constraints."""
@@ -1014,6 +1024,9 @@ class Partner(models.Model):
         help_text="Shown as the source of its credits.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    webhook_sequence = models.PositiveBigIntegerField(
+        db_default=0, help_text="The sequence of the partner's last event."
+    )
 
     class Meta:
         """Table options, indexes and constraints."""
@@ -1203,3 +1216,188 @@ class CreditBatchItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id} #{self.position}"
+
+
+# --- Webhooks ----------------------------------------------------------------
+
+# A webhook's account: exactly one of a holder and a partner.
+_ONE_ACCOUNT = Q(holder__isnull=False, partner__isnull=True) | Q(
+    holder__isnull=True, partner__isnull=False
+)
+
+
+class WebhookEndpoint(models.Model):
+    """Where a holder's or a partner's events are sent, signed.
+
+    The secret signs every delivery (``accounting.webhooks.signing``);
+    after a rotation the previous one signs too, until
+    ``previous_secret_until``, so a receiver can switch without a gap. An
+    endpoint removed keeps its deliveries' log.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    holder = models.ForeignKey(
+        Holder,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="webhook_endpoints",
+    )
+    partner = models.ForeignKey(
+        Partner,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="webhook_endpoints",
+    )
+    url = models.CharField(max_length=2000)
+    events = models.JSONField(
+        default=list, help_text="The event types sent; empty: every one."
+    )
+    secret = models.CharField(max_length=100)
+    previous_secret = models.CharField(max_length=100, blank=True)
+    previous_secret_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        """Table options, indexes and constraints."""
+
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=_ONE_ACCOUNT,
+                name="accounting_webhook_endpoint_one_account",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.url
+
+    @property
+    def is_removed(self) -> bool:
+        """Whether it was removed (nothing more is sent to it)."""
+        return self.removed_at is not None
+
+
+class WebhookEvent(models.Model):
+    """Something that happened to an account, written with the change.
+
+    The outbox of webhooks: an event commits in the database transaction
+    of what it tells (the money of a credit), so none is lost and none is
+    told of what rolled back. ``id`` is stable (receivers de-duplicate on
+    it); ``sequence`` counts the account's events (receivers order them).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    type = models.CharField(max_length=50)
+    holder = models.ForeignKey(
+        Holder,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    partner = models.ForeignKey(
+        Partner,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    sequence = models.PositiveBigIntegerField()
+    data = models.JSONField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        """Table options, indexes and constraints."""
+
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=_ONE_ACCOUNT,
+                name="accounting_webhook_event_one_account",
+            ),
+            models.UniqueConstraint(
+                fields=["holder", "sequence"],
+                name="accounting_webhook_event_holder_sequence",
+            ),
+            models.UniqueConstraint(
+                fields=["partner", "sequence"],
+                name="accounting_webhook_event_partner_sequence",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} #{self.sequence}"
+
+
+class WebhookDelivery(models.Model):
+    """One event to one endpoint: retried until delivered or given up."""
+
+    class Status(models.TextChoices):
+        """Where the delivery stands."""
+
+        PENDING = "pending", "Pending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    event = models.ForeignKey(
+        WebhookEvent, on_delete=models.PROTECT, related_name="deliveries"
+    )
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.PROTECT, related_name="deliveries"
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=50, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        """Table options, indexes and constraints."""
+
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "webhook deliveries"
+        indexes = [
+            models.Index(
+                fields=["status", "next_attempt_at"],
+                name="accounting_webhook_due",
+            ),
+            models.Index(
+                fields=["endpoint", "created_at"],
+                name="accounting_webhook_log",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} to {self.endpoint_id} ({self.status})"
+
+
+class WebhookAttempt(models.Model):
+    """One try of a delivery, as the receiver answered it (the log)."""
+
+    id = models.BigAutoField(primary_key=True)
+    delivery = models.ForeignKey(
+        WebhookDelivery, on_delete=models.CASCADE, related_name="tries"
+    )
+    at = models.DateTimeField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=50, blank=True)
+    duration_ms = models.PositiveIntegerField()
+    response_excerpt = models.CharField(max_length=1024, blank=True)
+
+    class Meta:
+        """Table options, indexes and constraints."""
+
+        ordering = ["delivery", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} at {self.at}"

@@ -138,3 +138,13 @@ def credit_batches_resume() -> int:
         logger.warning("Batch %s stalled; resuming it", batch_id)
         credit_batch_apply.delay(str(batch_id))
     return len(stalled)
+
+
+@shared_task(name=contracts.WEBHOOKS_SEND_TASK)
+def webhooks_send() -> int:
+    """Sends the webhook deliveries that are due; returns how many.
+
+    Queued when events commit, and by beat for the retries; workers that
+    run it at once share the work (each delivery is taken by one).
+    """
+    return services.deliveries_send()

@@ -20,10 +20,12 @@ from accounting.api import (
     rates,
     reports,
     transactions,
+    webhooks,
 )
 from config import contracts, health, schema
 
 HOLDER = "holders/<uuid:user_id>/"
+PARTNER = "partners/<uuid:partner_id>/"
 
 internal_urlpatterns = [
     path("plans", plans.PlanListApi.as_view(), name="plans"),
@@ -137,6 +139,41 @@ internal_urlpatterns = [
         "partners/<uuid:partner_id>/credit-batches/<str:batch_id>/items",
         partners.CreditBatchItemListApi.as_view(),
         name="partner-credit-batch-items",
+    ),
+    *(
+        route
+        for owner, prefix, views in (
+            ("holder", HOLDER, webhooks.HOLDER_VIEWS),
+            ("partner", PARTNER, webhooks.PARTNER_VIEWS),
+        )
+        for route in (
+            path(
+                f"{prefix}webhooks",
+                views["list"].as_view(),
+                name=f"{owner}-webhooks",
+            ),
+            path(
+                f"{prefix}webhooks/<str:webhook_id>",
+                views["detail"].as_view(),
+                name=f"{owner}-webhook",
+            ),
+            path(
+                f"{prefix}webhooks/<str:webhook_id>/secret",
+                views["secret"].as_view(),
+                name=f"{owner}-webhook-secret",
+            ),
+            path(
+                f"{prefix}webhooks/<str:webhook_id>/deliveries",
+                views["deliveries"].as_view(),
+                name=f"{owner}-webhook-deliveries",
+            ),
+            path(
+                f"{prefix}webhooks/<str:webhook_id>/deliveries/"
+                "<str:delivery_id>/resend",
+                views["resend"].as_view(),
+                name=f"{owner}-webhook-resend",
+            ),
+        )
     ),
     path("schema/", schema.internal_schema_view(), name="schema"),
 ]

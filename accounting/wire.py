@@ -401,3 +401,77 @@ def credit_batch_item_data(item: models.CreditBatchItem) -> dict[str, Any]:
             else None
         ),
     }
+
+
+def webhook_data(
+    endpoint: models.WebhookEndpoint, *, with_secret: bool = False
+) -> dict[str, Any]:
+    """Returns the wire form of a webhook endpoint.
+
+    Args:
+        endpoint: The endpoint.
+        with_secret: Show the secret: only when it is made or rotated.
+
+    Returns:
+        ``{id, url, events, created_at, previous_secret_until}``, and
+        ``secret`` when asked for.
+    """
+    until = endpoint.previous_secret_until
+    data = {
+        "id": str(endpoint.id),
+        "url": endpoint.url,
+        "events": list(endpoint.events),
+        "created_at": timeparse.format_instant(endpoint.created_at),
+        "previous_secret_until": (
+            timeparse.format_instant(until) if until else None
+        ),
+    }
+    if with_secret:
+        data["secret"] = endpoint.secret
+    return data
+
+
+def webhook_delivery_data(delivery: models.WebhookDelivery) -> dict[str, Any]:
+    """Returns the wire form of a delivery and its last tries.
+
+    Returns:
+        ``{id, event: {id, type, sequence, created_at}, status, attempts,
+        last_status_code, last_error, next_attempt_at, delivered_at,
+        created_at, tries: [{at, status_code, error, duration_ms}]}``;
+        ``next_attempt_at`` only while it is pending.
+    """
+    event = delivery.event
+    pending = delivery.status == models.WebhookDelivery.Status.PENDING
+    delivered = delivery.delivered_at
+    tries = sorted(delivery.tries.all(), key=lambda t: (t.at, t.id))
+    return {
+        "id": str(delivery.id),
+        "event": {
+            "id": str(event.id),
+            "type": event.type,
+            "sequence": event.sequence,
+            "created_at": timeparse.format_instant(event.created_at),
+        },
+        "status": delivery.status,
+        "attempts": delivery.attempts,
+        "last_status_code": delivery.last_status_code,
+        "last_error": delivery.last_error,
+        "next_attempt_at": (
+            timeparse.format_instant(delivery.next_attempt_at)
+            if pending
+            else None
+        ),
+        "delivered_at": (
+            timeparse.format_instant(delivered) if delivered else None
+        ),
+        "created_at": timeparse.format_instant(delivery.created_at),
+        "tries": [
+            {
+                "at": timeparse.format_instant(attempt.at),
+                "status_code": attempt.status_code,
+                "error": attempt.error,
+                "duration_ms": attempt.duration_ms,
+            }
+            for attempt in tries[-10:][::-1]
+        ],
+    }

@@ -56,7 +56,7 @@ SELECT clock_timestamp() AS at,
             AS savings_sequence
     FROM (SELECT a."id", a."holder_id", a."kind", a."currency",
             a."balance", a."last_sequence", a."closed_at", h."closed_at",
-            p."id", p."name", p."kind", p."currency", p."percentage",
+            h."webhooks_in_use", p."id", p."name", p."kind", p."currency", p."percentage",
             p."flat_amount", p."description", p."savings_hold_days"
         FROM "accounting_account" a
         JOIN "accounting_holder" h ON h."user_id" = a."holder_id"
@@ -67,7 +67,7 @@ SELECT clock_timestamp() AS at,
         ORDER BY a."id"
         FOR UPDATE OF "a") AS locked ("id", "holder_id", "kind", "currency",
             "balance", "last_sequence", "closed_at", "holder_closed_at",
-            "plan_id", "plan_name", "plan_kind", "plan_currency",
+            "webhooks_in_use", "plan_id", "plan_name", "plan_kind", "plan_currency",
             "percentage", "flat_amount", "description", "savings_hold_days") \gset
 \startpipeline
 INSERT INTO "accounting_transaction" ("id", "holder_id", "kind", "amount",

@@ -49,6 +49,10 @@ IMPORTS_RESUME_TASK = "accounting.imports_resume"
 CREDIT_BATCH_APPLY_TASK = "accounting.credit_batch_apply"
 CREDIT_BATCHES_RESUME_TASK = "accounting.credit_batches_resume"
 
+# Webhooks: send the deliveries that are due (no argument; queued when an
+# event commits, and by beat for the retries).
+WEBHOOKS_SEND_TASK = "accounting.webhooks_send"
+
 TASK_ROUTES = {
     USER_EVENT_TASK: {"queue": ACCOUNTING_QUEUE},
     OUTBOX_SWEEP_TASK: {"queue": USERS_QUEUE},
@@ -56,6 +60,7 @@ TASK_ROUTES = {
     IMPORTS_RESUME_TASK: {"queue": ACCOUNTING_QUEUE},
     CREDIT_BATCH_APPLY_TASK: {"queue": ACCOUNTING_QUEUE},
     CREDIT_BATCHES_RESUME_TASK: {"queue": ACCOUNTING_QUEUE},
+    WEBHOOKS_SEND_TASK: {"queue": ACCOUNTING_QUEUE},
 }
 
 # Internal HTTP APIs: prefix of every internal route on users and accounting.

@@ -49,6 +49,7 @@ class PartnerKeySerializer(serializers.Serializer):
 class PartnerKeyVerifyApi(APIView):
     """POST /partner-keys/verify: whose key a request presents."""
 
+    @extend_schema_serializer(component_name="PartnerKeyVerifyInput")
     class InputSerializer(StrictInputSerializer):
         """The key as the client sent it."""
 
@@ -239,6 +240,7 @@ class CreditBatchItemListApi(APIView):
             default=bounds.MAX_PAGE_SIZE,
         )
 
+    @extend_schema_serializer(component_name="CreditBatchItemPage")
     class OutputSerializer(serializers.Serializer):
         """A page of items and the cursor of the next."""
 

@@ -40,6 +40,8 @@ STATUSES: problems.Statuses = {
     # Only ever an item's outcome, never a request's answer.
     ErrorCode.DUPLICATE_REFERENCE: 422,
     ErrorCode.INVALID_WEBHOOK_URL: 422,
+    ErrorCode.WEBHOOK_NOT_FOUND: 404,
+    ErrorCode.DELIVERY_NOT_FOUND: 404,
 }
 
 exception_handler = problems.exception_handler_for(STATUSES)

@@ -12,6 +12,7 @@ Reads never lock. Callers use ``from accounting import selectors`` and
   the income/expenses report;
 - ``imports``: statement imports and where each stands;
 - ``batches``: partners' credit batches and their items;
+- ``webhooks``: an account's webhook endpoints and their delivery log;
 - ``ledger_checks``: the ledger's invariants, run by ``verify_ledger``.
 """
 
@@ -74,6 +75,13 @@ from accounting.selectors.transactions import (
     transactions_page,
     transactions_query,
 )
+from accounting.selectors.webhooks import (
+    DeliveryPage,
+    deliveries_page,
+    delivery_get,
+    webhook_get,
+    webhooks_list,
+)
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
@@ -81,6 +89,7 @@ __all__ = [
     "MAX_PAGE_SIZE",
     "Balance",
     "Check",
+    "DeliveryPage",
     "GoalStatus",
     "GroupStanding",
     "ImportStatus",
@@ -98,6 +107,8 @@ __all__ = [
     "credit_batch_items",
     "cursor_decode",
     "cursor_encode",
+    "deliveries_page",
+    "delivery_get",
     "goal_data",
     "goal_get",
     "goal_of_holder",
@@ -125,4 +136,6 @@ __all__ = [
     "transaction_get",
     "transactions_page",
     "transactions_query",
+    "webhook_get",
+    "webhooks_list",
 ]

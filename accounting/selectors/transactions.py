@@ -91,16 +91,22 @@ def transaction_get(
 
 def cursor_encode(transaction: models.Transaction) -> str:
     """Returns the opaque cursor that resumes after a transaction."""
-    position = {
-        "t": transaction.effective_at.isoformat(),
-        "id": str(transaction.id),
-    }
+    return position_encode(transaction.effective_at, transaction.id)
+
+
+def position_encode(at: dt.datetime, pk: uuid.UUID) -> str:
+    """Returns the opaque cursor of a row of a list ordered by instant, id.
+
+    The same form for every such list (transactions, webhook deliveries):
+    :func:`cursor_decode` reads it back.
+    """
+    position = {"t": at.isoformat(), "id": str(pk)}
     raw = json.dumps(position, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def cursor_decode(cursor: str) -> tuple[dt.datetime, uuid.UUID]:
-    """Reads a cursor made by :func:`cursor_encode`.
+    """Reads a cursor made by :func:`position_encode`.
 
     Raises:
         InvalidCursorError: It is not such a cursor.

@@ -19,6 +19,8 @@ in :mod:`.guards`) that raise the domain errors of ``accounting.errors``.
   withdrawals by a worker.
 - :mod:`.partners`: partners' API keys; :mod:`.batches`: their credit
   batches, applied by a worker.
+- :mod:`.webhooks`: endpoints, the events written with the money, and
+  their deliveries.
 
 Every money movement, and setting a goal or starting a group over the API,
 applies once per Idempotency-Key (:func:`.journal.idempotent`).
@@ -94,8 +96,17 @@ from accounting.services.rates import (
     rate_use,
     rate_validate,
 )
+from accounting.services.webhooks import (
+    EVENT_TYPES,
+    deliveries_send,
+    delivery_resend,
+    endpoint_create,
+    endpoint_remove,
+    endpoint_rotate,
+)
 
 __all__ = [
+    "EVENT_TYPES",
     "BatchItemInput",
     "EventOutcome",
     "KeyedResult",
@@ -119,6 +130,11 @@ __all__ = [
     "credit_batches_stalled",
     "credit_plan",
     "credit_savings",
+    "deliveries_send",
+    "delivery_resend",
+    "endpoint_create",
+    "endpoint_remove",
+    "endpoint_rotate",
     "goal_create",
     "goal_delete",
     "goal_set",

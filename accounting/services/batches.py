@@ -24,7 +24,7 @@ from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from accounting import errors, models
+from accounting import errors, models, wire
 from accounting.services.journal import (
     journal_write,
     wallet_check,
@@ -37,6 +37,7 @@ from accounting.services.runners import (
     jobs_stalled,
     sole_runner,
 )
+from accounting.services.webhooks import BATCH_COMPLETED, Event, events_record
 from config import bounds, contracts, sql
 from config.idempotency import fingerprints, store
 
@@ -284,7 +285,14 @@ def _chunk_apply(batch: models.CreditBatch, items: list[Any]) -> None:
                 (item.id, status.APPLIED, holder, header.id, "", "")
             )
         if journal:
-            journal_write(journal, list(moved.values()), many=True)
+            journal_write(
+                journal,
+                list(moved.values()),
+                many=True,
+                notified=set().union(
+                    *(wallet.notified for wallet in locked.values())
+                ),
+            )
         sql.update_many(models.CreditBatchItem, _OUTCOME_COLUMNS, outcomes)
         models.CreditBatch.objects.filter(pk=batch.pk).update(
             items_applied=F("items_applied") + len(journal),
@@ -296,15 +304,26 @@ def _chunk_apply(batch: models.CreditBatch, items: list[Any]) -> None:
 def _finish(
     batch: models.CreditBatch, *, code: str = "", detail: str = ""
 ) -> None:
-    """Marks a batch completed (or failed)."""
+    """Marks a batch completed (or failed); tells the partner's webhooks."""
     status = models.CreditBatch.Status
-    models.CreditBatch.objects.filter(pk=batch.pk).update(
-        status=status.FAILED if code else status.COMPLETED,
-        error_code=code,
-        error_detail=detail[:500],
-        completed_at=timezone.now(),
-        updated_at=timezone.now(),
-    )
+    with transaction.atomic():
+        models.CreditBatch.objects.filter(pk=batch.pk).update(
+            status=status.FAILED if code else status.COMPLETED,
+            error_code=code,
+            error_detail=detail[:500],
+            completed_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+        batch.refresh_from_db()
+        events_record(
+            [
+                Event(
+                    type=BATCH_COMPLETED,
+                    partner_id=batch.partner_id,
+                    data={"batch": wire.credit_batch_data(batch)},
+                )
+            ]
+        )
 
 
 def _apply(batch: models.CreditBatch) -> None:

@@ -40,6 +40,12 @@ from accounting.services.journal import (
     journal_write,
     post,
 )
+from accounting.services.webhooks import (
+    GROUP_CONTRIBUTION,
+    Event,
+    events_record,
+)
+from config import money, timeparse
 
 
 @transaction.atomic
@@ -236,6 +242,43 @@ def _membership_lock(
     return member
 
 
+def _contribution_tell(
+    group: models.SavingsGroup, header: models.Transaction
+) -> None:
+    """Tells the group's members with webhooks of a contribution."""
+    members = list(
+        models.GroupMember.objects.filter(
+            group=group,
+            left_at__isnull=True,
+            holder__webhooks_in_use__gt=0,
+        ).values_list("holder_id", flat=True)
+    )
+    events_record(
+        [
+            Event(
+                type=GROUP_CONTRIBUTION,
+                holder_id=member,
+                data={
+                    "group": {"id": str(group.id), "name": group.name},
+                    "contribution": {
+                        "transaction_id": str(header.id),
+                        "member": str(header.holder_id),
+                        "amount": money.format_amount(
+                            header.amount, header.currency
+                        ),
+                        "currency": header.currency,
+                        "message": header.description,
+                        "occurred_at": timeparse.format_instant(
+                            header.occurred_at
+                        ),
+                    },
+                },
+            )
+            for member in members
+        ]
+    )
+
+
 @idempotent
 def contribution_apply(
     *,
@@ -298,7 +341,10 @@ def contribution_apply(
         counterparty_account_id=pot.id,
     )
     postings = [post(savings, -amount), post(pot, amount)]
-    journal_write([(header, postings)], [savings, pot])
+    journal_write(
+        [(header, postings)], [savings, pot], notified=locked.notified
+    )
+    _contribution_tell(group, header)
     group.pot = pot  # the locked row, with the new balance
     # Read in the movement's transaction: the leaderboard sees this
     # contribution, and the stored body of a key says the same.

@@ -26,7 +26,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounting import errors, models, statements
+from accounting import errors, models, statements, wire
+from accounting.selectors.imports import import_get
 from accounting.services.guards import check_holder_open
 from accounting.services.journal import Locked, accounts_lock, journal_write
 from accounting.services.movements import (
@@ -40,6 +41,7 @@ from accounting.services.runners import (
     jobs_stalled,
     sole_runner,
 )
+from accounting.services.webhooks import IMPORT_COMPLETED, Event, events_record
 from config import contracts, sql
 from config.idempotency import store
 
@@ -457,7 +459,12 @@ def _batch_apply(job: models.Import, batch: _Batch, read: int) -> None:
             moved.update((account.id, account) for account in accounts)
             imported.append((job.holder_id, fingerprint, job.id, header.id))
         if journal:
-            journal_write(journal, list(moved.values()), many=True)
+            journal_write(
+                journal,
+                list(moved.values()),
+                many=True,
+                notified=locked.notified,
+            )
             sql.insert_many(models.ImportedRecord, _RECORD_COLUMNS, imported)
         models.ImportRefusal.objects.bulk_create(
             [
@@ -479,7 +486,8 @@ def _finish(
     """Marks an import completed (or failed), with its final counts.
 
     Its chunks are deleted: the file is not needed any more, and what it
-    brought is in the journal, the records and the refusals.
+    brought is in the journal, the records and the refusals. The holder's
+    webhooks are told (``import.completed``, whatever its status).
     """
     with transaction.atomic():
         applied = models.ImportedRecord.objects.filter(import_job=job).count()
@@ -497,6 +505,19 @@ def _finish(
             updated_at=timezone.now(),
         )
         models.ImportChunk.objects.filter(import_job=job).delete()
+        events_record(
+            [
+                Event(
+                    type=IMPORT_COMPLETED,
+                    holder_id=job.holder_id,
+                    data={
+                        "import": wire.import_data(
+                            import_get(holder=job.holder, import_id=str(job.id))
+                        )
+                    },
+                )
+            ]
+        )
 
 
 def import_run(*, import_id: uuid.UUID) -> models.Import | None:

@@ -16,7 +16,7 @@ import contextlib
 import dataclasses
 import functools
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
 from django.db import connection, transaction
@@ -25,6 +25,11 @@ from psycopg import pq
 
 from accounting import errors, models, wire
 from accounting.services.guards import check_holder_open
+from accounting.services.webhooks import (
+    TRANSACTION_CREATED,
+    Event,
+    events_record,
+)
 from config.idempotency import store
 from config.sql import db_value, insert_many
 from config.sql import insert as insert_rows
@@ -71,7 +76,7 @@ _KEYS = store.KeyTable(models.IdempotencyKey, scope="holder")
 # movement keeps its plain inner join.
 _LOCKED_COLUMNS = """
     SELECT a."id", a."holder_id", a."kind", a."currency", a."balance",
-        a."last_sequence", a."closed_at", h."closed_at",
+        a."last_sequence", a."closed_at", h."closed_at", h."webhooks_in_use",
         p."id", p."name", p."kind", p."currency", p."percentage",
         p."flat_amount", p."description", p."savings_hold_days"
     FROM "accounting_account" a"""
@@ -199,6 +204,8 @@ class Locked:
         by_id: The same accounts by id.
         closed_holders: The holders among them that are closed.
         plan: The caller's plan (None without one).
+        notified: The holders among them with webhooks: their movements
+            are told (``services.webhooks``).
     """
 
     holder_id: uuid.UUID
@@ -206,6 +213,7 @@ class Locked:
     by_id: dict[uuid.UUID, models.Account]
     closed_holders: set[uuid.UUID]
     plan: models.Plan | None
+    notified: set[uuid.UUID] = dataclasses.field(default_factory=set)
 
     def own(self, kind: str, currency: str) -> models.Account:
         """Returns one of the caller's locked accounts."""
@@ -303,13 +311,15 @@ def _locked_add(
     locked.by_id[account.id] = account
     if row[7] is not None:
         locked.closed_holders.add(account.holder_id)
+    if row[8]:
+        locked.notified.add(account.holder_id)
     if account.holder_id == locked.holder_id:
         if plans is None:
-            locked.plan = _plan_from_row(row[8:])
-        elif row[8] in plans:
-            locked.plan = plans[row[8]]
+            locked.plan = _plan_from_row(row[9:])
+        elif row[9] in plans:
+            locked.plan = plans[row[9]]
         else:
-            locked.plan = plans[row[8]] = _plan_from_row(row[8:])
+            locked.plan = plans[row[9]] = _plan_from_row(row[9:])
 
 
 # Many holders' main and savings wallets at once (a partner's batch): the
@@ -488,11 +498,13 @@ def journal_write(
     moved: list[models.Account],
     *,
     many: bool = False,
+    notified: Collection[uuid.UUID] = (),
 ) -> None:
     """Writes headers with their entries, and saves the moved accounts.
 
     One insert per table and one update, whatever the movement; entries
-    take their header's instant.
+    take their header's instant. A header of a holder with webhooks is
+    told as a ``transaction.created`` event, in the same transaction.
 
     Args:
         journal: Each header with its postings.
@@ -500,6 +512,7 @@ def journal_write(
         many: Hundreds of headers (an import's batch, a partner's): sent
             as arrays (:func:`config.sql.insert_many`) rather than row by
             row.
+        notified: The holders with webhooks (``Locked.notified``).
     """
     insert = insert_many if many else insert_rows
     insert(
@@ -523,6 +536,38 @@ def journal_write(
         ],
     )
     _balances_save(moved, many=many)
+    if notified:
+        _transactions_tell(journal, moved, notified)
+
+
+def _transactions_tell(
+    journal: list[tuple[models.Transaction, list[Posting]]],
+    moved: list[models.Account],
+    notified: Collection[uuid.UUID],
+) -> None:
+    """Writes the ``transaction.created`` events of the notified holders."""
+    by_id = {account.id: account for account in moved}
+    events_record(
+        [
+            Event(
+                type=TRANSACTION_CREATED,
+                holder_id=header.holder_id,
+                data={
+                    "transaction": wire.transaction_data(
+                        header,
+                        [
+                            (account.kind, currency, amount)
+                            for account_id, currency, amount, *_ in postings
+                            if (account := by_id.get(account_id)) is not None
+                            and account.holder_id == header.holder_id
+                        ],
+                    )
+                },
+            )
+            for header, postings in journal
+            if header.holder_id in notified
+        ]
+    )
 
 
 def header_new(

@@ -139,7 +139,7 @@ def credit_apply(
         description=description,
         effective_at=effective_at,
     )
-    journal_write([(header, postings)], moved)
+    journal_write([(header, postings)], moved, notified=locked.notified)
     return answer(header, postings, locked), header
 
 
@@ -234,7 +234,7 @@ def withdrawal_apply(
         description=description,
         effective_at=effective_at,
     )
-    journal_write([(header, postings)], moved)
+    journal_write([(header, postings)], moved, notified=locked.notified)
     return answer(header, postings, locked), header
 
 
@@ -381,6 +381,7 @@ def transfer_apply(
             ),
         ],
         [sender, recipient],
+        notified=locked.notified,
     )
     return answer(outgoing, out_postings, locked), outgoing
 
@@ -473,7 +474,9 @@ def savings_release_apply(
             f"days; {free} {currency} can be released now."
         )
     postings = [post(savings, -amount), post(main, amount)]
-    journal_write([(header, postings)], [main, savings])
+    journal_write(
+        [(header, postings)], [main, savings], notified=locked.notified
+    )
     return answer(header, postings, locked), header
 
 
@@ -586,7 +589,9 @@ def conversion_apply(
         system_posting(fx, to_currency, -bought),
         post(target, bought),
     ]
-    journal_write([(header, postings)], [source, target])
+    journal_write(
+        [(header, postings)], [source, target], notified=locked.notified
+    )
     body = {
         **answer(header, postings, locked),
         "rate": wire.rate_data(rate),

@@ -62,18 +62,19 @@ def sole_runner(kind: str, job_id: uuid.UUID) -> Iterator[bool]:
                 c.execute("SELECT pg_advisory_unlock(%s)", [lock])
 
 
-def job_queue(task: str, job_id: uuid.UUID) -> None:
+def job_queue(task: str, job_id: uuid.UUID | None = None) -> None:
     """Queues a job's task; a broker out of reach is only logged.
 
-    Beat wakes a queued job that nobody took (the ``*_stalled`` services),
-    so a job whose task was never sent still runs.
+    The task gets the job's id, if there is one. Beat wakes a queued job
+    that nobody took (the ``*_stalled`` services), so a job whose task was
+    never sent still runs.
     """
     # Imported here: ``config.celery`` sets Django up, which must not run
     # while the app registry loads (the admin imports the services).
     from config.celery import app  # noqa: PLC0415
 
     try:
-        app.send_task(task, args=[str(job_id)])
+        app.send_task(task, args=[] if job_id is None else [str(job_id)])
     except Exception:  # The job waits for the next wake-up.
         logger.warning(
             "%s %s not queued; it will be resumed", task, job_id, exc_info=True

@@ -25,6 +25,7 @@ from config.contracts import (
     OUTBOX_SWEEP_TASK,
     TASK_ROUTES,
     USERS_QUEUE,
+    WEBHOOKS_SEND_TASK,
 )
 
 # --- Apps -------------------------------------------------------------------
@@ -202,6 +203,11 @@ CELERY_BEAT_SCHEDULE = {
     "credit-batches-resume": {
         "task": CREDIT_BATCHES_RESUME_TASK,
         "schedule": dt.timedelta(seconds=30),
+    },
+    # Webhook retries come due on their own: beat asks for them.
+    "webhooks-send": {
+        "task": WEBHOOKS_SEND_TASK,
+        "schedule": dt.timedelta(seconds=10),
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

@@ -7,6 +7,9 @@ import pytest
 
 from accounting import models, services
 from accounting.tests import factories
+from accounting.tests.webhooks.receivers import (  # noqa: F401 (a fixture)
+    receiver,
+)
 
 # Test rates, valid long before any test runs. JPY->USD is 0.005 (not a
 # market rate) so that 1 JPY is exactly half a cent: it rounds half-even to
