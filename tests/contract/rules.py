@@ -185,3 +185,31 @@ BATCH = (
     ),
     KEY_REUSED,
 )
+
+
+# A webhook endpoint: where its URL leads, and the account's endpoints.
+WEBHOOK = (
+    BusinessRule(
+        422,
+        "invalid_webhook_url",
+        "where a URL leads (its host's addresses, by DNS) and what the "
+        "deployment requires (HTTPS) are not the URL's form",
+    ),
+    BusinessRule(
+        400,
+        "validation_error",
+        "an account has at most 10 endpoints in use: the account's state",
+    ),
+)
+# A partner's endpoint takes the partner's event types only: which account
+# the path names decides the choices.
+PARTNER_WEBHOOK = (
+    *WEBHOOK,
+    BusinessRule(
+        400,
+        "validation_error",
+        "a partner subscribes to its own events only (`batch.completed`): "
+        "the account of the path, another part of the request",
+        support.events_beyond(("batch.completed",)),
+    ),
+)

@@ -272,6 +272,19 @@ def items_repeat(field: str) -> Callable[[Any], bool]:
     return applies
 
 
+def events_beyond(allowed: Iterable[str]) -> Callable[[Any], bool]:
+    """Returns whether a request's ``events`` name one beyond ``allowed``."""
+    allowed = frozenset(allowed)
+
+    def applies(case: Any) -> bool:
+        events = _body(case).get("events")
+        return isinstance(events, list) and bool(
+            set(map(str, events)) - allowed
+        )
+
+    return applies
+
+
 def item_user_unnamed(case: Any) -> bool:
     """Whether an item's user is neither a UUID nor an email address."""
     for item in _items(case):

@@ -31,6 +31,10 @@ _IN_BODY = support.body_currency(default=internal.default_currency)
 support.business_rules(
     {
         "POST /internal/v1/partner-keys/{key_id}/credit-batches": rules.BATCH,
+        f"POST {HOLDER}/webhooks": rules.WEBHOOK,
+        "POST /internal/v1/partners/{partner_id}/webhooks": (
+            rules.PARTNER_WEBHOOK
+        ),
         "GET /internal/v1/partners/{partner_id}/credit-batches/{batch_id}"
         "/items": (rules.CURSOR,),
         f"POST {HOLDER}/credits": (
