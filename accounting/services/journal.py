@@ -24,6 +24,7 @@ from django.utils import timezone
 from psycopg import pq
 
 from accounting import errors, models, wire
+from accounting.services.commits import pipelined_commit
 from accounting.services.guards import check_holder_open
 from accounting.services.webhooks import (
     TRANSACTION_CREATED,
@@ -537,13 +538,15 @@ def journal_write(
     )
     _balances_save(moved, many=many)
     if notified:
-        _transactions_tell(journal, moved, notified)
+        _transactions_tell(journal, moved, notified, many=many)
 
 
 def _transactions_tell(
     journal: list[tuple[models.Transaction, list[Posting]]],
     moved: list[models.Account],
     notified: Collection[uuid.UUID],
+    *,
+    many: bool,
 ) -> None:
     """Writes the ``transaction.created`` events of the notified holders."""
     by_id = {account.id: account for account in moved}
@@ -566,7 +569,8 @@ def _transactions_tell(
             )
             for header, postings in journal
             if header.holder_id in notified
-        ]
+        ],
+        many=many,
     )
 
 
@@ -653,8 +657,9 @@ def _one_transaction(pipelined: bool) -> Iterator[None]:
     Only for writes made of this module's statements: an ORM write whose
     row count is read, or an error caught around one statement, would see
     its answer only at the next wait; and Django, which sees no
-    transaction, would run an ``on_commit`` callback at once. Inside an
-    outer transaction (a caller's ``atomic``, a test's) the block is a
+    transaction, would run an ``on_commit`` callback at once (a callback
+    goes through :func:`.commits.after_commit`, run after the ``COMMIT``).
+    Inside an outer transaction (a caller's ``atomic``, a test's) the block is a
     savepoint, still pipelined. SQLite runs in-process: nothing to save
     there.
     """
@@ -672,7 +677,11 @@ def _one_transaction(pipelined: bool) -> Iterator[None]:
     # a 503 ``database_unavailable``, the connection is checked again).
     # BEGIN and COMMIT go through Django's cursor like every statement, so
     # that its query log shows the whole transaction.
-    with connection.wrap_database_errors, connection.cursor() as cursor:
+    with (
+        pipelined_commit() as committed,
+        connection.wrap_database_errors,
+        connection.cursor() as cursor,
+    ):
         try:
             with raw.pipeline():
                 cursor.execute("BEGIN")
@@ -682,6 +691,8 @@ def _one_transaction(pipelined: bool) -> Iterator[None]:
             if raw.info.transaction_status in _OPEN:
                 cursor.execute("ROLLBACK")
             raise
+    for callback in committed:
+        callback()
 
 
 def idempotent(

@@ -22,8 +22,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounting import errors, models, webhooks
+from accounting.services.commits import after_commit
 from accounting.services.runners import job_queue
-from config import contracts, timeparse
+from config import contracts, sql, timeparse
 from config.sql import db_value
 
 TRANSACTION_CREATED = "transaction.created"
@@ -48,6 +49,25 @@ SEND_BATCH = 50
 # an attempt may take (``WEBHOOK_TIMEOUT``).
 LEASE = dt.timedelta(minutes=2)
 HEADER_ID = "Webhook-Id"
+_EVENT_COLUMNS = (
+    "id",
+    "type",
+    "holder_id",
+    "partner_id",
+    "sequence",
+    "data",
+    "created_at",
+)
+_DELIVERY_COLUMNS = (
+    "id",
+    "event_id",
+    "endpoint_id",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "last_error",
+    "created_at",
+)
 HEADER_TIMESTAMP = "Webhook-Timestamp"
 
 
@@ -196,15 +216,18 @@ def _sequence_take(
     return last - count + 1
 
 
-def events_record(events: list[Event]) -> None:
+def events_record(events: list[Event], *, many: bool = False) -> None:
     """Writes events, and their deliveries, in the caller's transaction.
 
     Only an account with an endpoint in use is told anything; each of its
     endpoints gets the events of the types it wants. The delivery task is
-    queued once the transaction commits.
+    queued once the transaction commits. Plain statements
+    (``config.sql``), as the journal's: a movement's pipelined transaction
+    takes no ORM write.
 
     Args:
         events: What happened, in order.
+        many: Hundreds of them (a batch's chunk): streamed, not listed.
     """
     if not events:
         return
@@ -254,10 +277,26 @@ def events_record(events: list[Event]) -> None:
                 for endpoint in endpoints[key]
                 if not endpoint.events or event.type in endpoint.events
             ]
-    models.WebhookEvent.objects.bulk_create(rows)
-    models.WebhookDelivery.objects.bulk_create(deliveries)
+    insert = sql.insert_many if many else sql.insert
+    if rows:
+        insert(
+            models.WebhookEvent,
+            _EVENT_COLUMNS,
+            [
+                tuple(getattr(row, name) for name in _EVENT_COLUMNS)
+                for row in rows
+            ],
+        )
     if deliveries:
-        transaction.on_commit(deliveries_queue)
+        insert(
+            models.WebhookDelivery,
+            _DELIVERY_COLUMNS,
+            [
+                tuple(getattr(row, name) for name in _DELIVERY_COLUMNS)
+                for row in deliveries
+            ],
+        )
+        after_commit(deliveries_queue)
 
 
 def deliveries_queue() -> None:
@@ -405,6 +444,6 @@ def delivery_resend(
         next_attempt_at=timezone.now(),
         delivered_at=None,
     )
-    transaction.on_commit(deliveries_queue)
+    after_commit(deliveries_queue)
     delivery.refresh_from_db()
     return delivery

@@ -397,3 +397,59 @@ def test_the_task_sends_what_is_due(holder, receiver):
     assert app.tasks["accounting.webhooks_send"].name == (
         "accounting.webhooks_send"
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pipelined_movement_writes_its_event_and_queues_after_commit(
+    receiver, no_broker, monkeypatch
+):
+    """Outside any transaction, as a request runs it: pipelined.
+
+    BEGIN and COMMIT go in the movement's pipeline, which Django does not
+    see; the task must still be queued after the COMMIT, not before.
+    """
+    holder = factories.HolderFactory()
+    subscribe(holder, receiver)
+    seen_at_queue = []
+
+    def queued(name, args):
+        # Another connection sees the event once the task is queued.
+        from django.db import connections  # noqa: PLC0415
+
+        other = connections.create_connection("default")
+        try:
+            with other.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM accounting_webhookevent")
+                seen_at_queue.append(cursor.fetchone()[0])
+        finally:
+            other.close()
+        no_broker.append((name, args))
+
+    monkeypatch.setattr(app, "send_task", queued)
+
+    services.credit_apply(holder_id=holder.pk, amount=1_00, currency="USD")
+    services.withdrawal_apply(holder_id=holder.pk, amount=50, currency="USD")
+
+    assert seen_at_queue == [1, 2]
+    assert no_broker == [("accounting.webhooks_send", [])] * 2
+    assert models.WebhookDelivery.objects.count() == 2
+    assert services.deliveries_send() == 2
+    bodies = sorted(delivered_bodies(receiver, 2), key=lambda b: b["sequence"])
+    assert [b["data"]["transaction"]["kind"] for b in bodies] == [
+        "credit",
+        "withdrawal",
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_movement_refused_tells_nothing(receiver, no_broker):
+    holder = factories.HolderFactory()
+    subscribe(holder, receiver)
+
+    with pytest.raises(errors.InsufficientFundsError):
+        services.withdrawal_apply(
+            holder_id=holder.pk, amount=50, currency="USD"
+        )
+
+    assert not models.WebhookEvent.objects.exists()
+    assert no_broker == []
