@@ -210,7 +210,8 @@ SPECTACULAR_SETTINGS = {
         "The public API of the savings and payments platform: identity, "
         "savings plans, wallets in several currencies, credits, transfers, "
         "withdrawals, FX conversions, balances and transactions; reports, "
-        "savings goals and savings groups.\n\n"
+        "savings goals and savings groups; partners' credit batches; "
+        "webhooks.\n\n"
         "Errors are RFC 9457 problem details with a stable `code`. A body "
         "member the operation does not declare, a value of the wrong JSON "
         "type, an object with a key twice, and a query parameter that is "
@@ -323,7 +324,8 @@ SPECTACULAR_SETTINGS = {
                 "partner reads the batch and each credit's outcome back. "
                 "Every batch needs an `Idempotency-Key`; an item applies at "
                 "most once, and a partner's `reference` is credited at most "
-                "once across its batches."
+                "once across its batches. A key with `webhooks:manage` "
+                "registers webhooks told when a batch ends (`Webhooks`)."
             ),
         },
         {

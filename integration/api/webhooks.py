@@ -19,6 +19,7 @@ description, in the settings; :data:`EVENT_COMPONENT` is the body it
 receives, added to the schema's components by :func:`event_component_hook`.
 """
 
+import copy
 import dataclasses
 import uuid
 from collections.abc import Callable
@@ -70,8 +71,6 @@ from integration.selectors import WebhookAccount
 
 # Accounting's bound on an endpoint's URL.
 URL_MAX_LENGTH = 2000
-# How long the secret before a rotation still signs.
-ROTATION_GRACE = "24 hours"
 
 _WEBHOOK_NOT_FOUND = {404: [ErrorCode.WEBHOOK_NOT_FOUND, Code.NOT_FOUND]}
 _ID = OpenApiParameter(
@@ -288,7 +287,8 @@ def event_component_hook(
         The schema, with the component.
     """
     del generator, request, public
-    result["components"]["schemas"]["WebhookEvent"] = EVENT_COMPONENT
+    schemas = result["components"]["schemas"]
+    schemas["WebhookEvent"] = copy.deepcopy(EVENT_COMPONENT)
     return result
 
 
@@ -381,21 +381,6 @@ class _Audience:
     def operation_id(self, name: str) -> str:
         """Returns the id of one of its operations."""
         return f"{self.operation_prefix}_{name}"
-
-    def links_to_webhook(self, pointer: str) -> dict[str, Any]:
-        """Links from a webhook in an answer to what one does with it."""
-        targets = {
-            "GetWebhook": "retrieve",
-            "ListWebhookDeliveries": "deliveries_list",
-            "RotateWebhookSecret": "secret_rotate",
-            "DeleteWebhook": "destroy",
-        }
-        return {
-            name: link(
-                self.operation_id(operation), id=f"$response.body#{pointer}"
-            )
-            for name, operation in targets.items()
-        }
 
 
 _USER = _Audience(
@@ -568,7 +553,7 @@ def _secret_rotate_schema(audience: _Audience) -> dict[str, Any]:
     return {
         "description": (
             "Gives the webhook a new `secret`, shown in this answer only. "
-            f"For {ROTATION_GRACE} (until `previous_secret_until`) every "
+            "For 24 hours (until `previous_secret_until`) every "
             "delivery carries two signatures, a `v1` by the new secret and "
             "one by the previous, so that receivers switch over at their "
             "pace; then only the new one signs. Rotating again within "
@@ -679,9 +664,19 @@ _SCHEMAS = {
     "deliveries_list": _deliveries_list_schema,
     "deliveries_resend": _deliveries_resend_schema,
 }
-# The answers that link on to the operations on a webhook, and where the
-# webhook's id is in them.
-_LINKS_FROM = {"list": (200, "/results/0/id"), "create": (201, "/id")}
+# The operations on one webhook, by the name of a link to each.
+_ON_A_WEBHOOK = {
+    "GetWebhook": "retrieve",
+    "ListWebhookDeliveries": "deliveries_list",
+    "RotateWebhookSecret": "secret_rotate",
+    "DeleteWebhook": "destroy",
+}
+# The answers that hold a webhook's id: their status, where the id is, and
+# the operations on the webhook they link to.
+_LINKS_FROM = {
+    "list": (200, "/results/0/id", ["GetWebhook", "ListWebhookDeliveries"]),
+    "create": (201, "/id", list(_ON_A_WEBHOOK)),
+}
 
 
 def _documented(audience: _Audience, name: str) -> Callable[..., Any]:
@@ -694,10 +689,22 @@ def _documented(audience: _Audience, name: str) -> Callable[..., Any]:
     )
     if name not in _LINKS_FROM:
         return schema
-    status, pointer = _LINKS_FROM[name]
-    return lambda handler: links(status, **audience.links_to_webhook(pointer))(
-        schema(handler)
+    status, pointer, names = _LINKS_FROM[name]
+    linked = links(
+        status,
+        **{
+            link_name: link(
+                audience.operation_id(_ON_A_WEBHOOK[link_name]),
+                id=f"$response.body#{pointer}",
+            )
+            for link_name in names
+        },
     )
+
+    def document(handler: Callable[..., Any]) -> Callable[..., Any]:
+        return linked(schema(handler))
+
+    return document
 
 
 # --- The operations, once for both audiences --------------------------------

@@ -1155,8 +1155,14 @@ LINKS = {
         (method, f"{root}/webhooks", status): {
             "GetWebhook": f"{prefix}_retrieve",
             "ListWebhookDeliveries": f"{prefix}_deliveries_list",
-            "RotateWebhookSecret": f"{prefix}_secret_rotate",
-            "DeleteWebhook": f"{prefix}_destroy",
+            **(
+                {
+                    "RotateWebhookSecret": f"{prefix}_secret_rotate",
+                    "DeleteWebhook": f"{prefix}_destroy",
+                }
+                if method == "post"
+                else {}
+            ),
         }
         for root, prefix in (
             ("/api/v1", "webhooks"),
