@@ -57,6 +57,9 @@ class ErrorCode(enum.StrEnum):
     # never issues (``integration.authentication``).
     INVALID_API_KEY = "invalid_api_key"
     BATCH_NOT_FOUND = "batch_not_found"
+    INVALID_WEBHOOK_URL = "invalid_webhook_url"
+    WEBHOOK_NOT_FOUND = "webhook_not_found"
+    DELIVERY_NOT_FOUND = "delivery_not_found"
 
 
 class GatewayError(DomainError):

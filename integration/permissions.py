@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from integration.authentication import PartnerPrincipal
 
 CREDITS_WRITE = "credits:write"
+WEBHOOKS_MANAGE = "webhooks:manage"
 
 
 class HasPartnerScopes(BasePermission):

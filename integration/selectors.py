@@ -7,6 +7,8 @@ What is safe to keep (the profile, the catalog, reports of closed periods)
 is read through ``integration.caching``: still one call, conditional.
 """
 
+import dataclasses
+
 from django.conf import settings
 
 from config.contracts import INTERNAL_API_PREFIX
@@ -229,5 +231,51 @@ def credit_batch_item_list(
         Service.ACCOUNTING,
         "GET",
         f"{_ROOT}partners/{partner_id}/credit-batches/{batch_id}/items",
+        params=params,
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class WebhookAccount:
+    """Whose webhooks: a user's, or a partner's (one of the two ids).
+
+    Accounting serves the same webhook routes under a holder (a user) and
+    under a partner; the id is the token's or the verified key's, never
+    the request's.
+    """
+
+    user_id: str | None = None
+    partner_id: str | None = None
+
+    @property
+    def path(self) -> str:
+        """The upstream path of the account's webhooks."""
+        if self.partner_id is not None:
+            return f"{_ROOT}partners/{self.partner_id}/webhooks"
+        return f"{_ROOT}holders/{self.user_id}/webhooks"
+
+
+def webhook_list(*, account: WebhookAccount) -> UpstreamResponse:
+    """Returns the account's webhooks in use, oldest first."""
+    return clients.call(Service.ACCOUNTING, "GET", account.path)
+
+
+def webhook_get(
+    *, account: WebhookAccount, webhook_id: str
+) -> UpstreamResponse:
+    """Returns one of the account's webhooks (never its secret)."""
+    return clients.call(
+        Service.ACCOUNTING, "GET", f"{account.path}/{webhook_id}"
+    )
+
+
+def webhook_delivery_list(
+    *, account: WebhookAccount, webhook_id: str, params: dict[str, str]
+) -> UpstreamResponse:
+    """Returns a page of a webhook's deliveries, newest first."""
+    return clients.call(
+        Service.ACCOUNTING,
+        "GET",
+        f"{account.path}/{webhook_id}/deliveries",
         params=params,
     )

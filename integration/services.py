@@ -13,6 +13,7 @@ from typing import Any
 from config.contracts import INTERNAL_API_PREFIX
 from integration import clients
 from integration.clients import Service, UpstreamResponse
+from integration.selectors import WebhookAccount
 
 _ROOT = f"/{INTERNAL_API_PREFIX}"
 
@@ -258,4 +259,40 @@ def credit_batch_create(
         body=data,
         idempotency_key=idempotency_key,
         timeout=CREDIT_BATCH_TIMEOUT,
+    )
+
+
+def webhook_create(
+    *, account: WebhookAccount, data: dict[str, Any]
+) -> UpstreamResponse:
+    """Registers a webhook of the account: 201, with its secret."""
+    return clients.call(Service.ACCOUNTING, "POST", account.path, body=data)
+
+
+def webhook_delete(
+    *, account: WebhookAccount, webhook_id: str
+) -> UpstreamResponse:
+    """Removes one of the account's webhooks: nothing more is sent to it."""
+    return clients.call(
+        Service.ACCOUNTING, "DELETE", f"{account.path}/{webhook_id}"
+    )
+
+
+def webhook_secret_rotate(
+    *, account: WebhookAccount, webhook_id: str
+) -> UpstreamResponse:
+    """Gives a webhook a new secret; the previous one signs a day more."""
+    return clients.call(
+        Service.ACCOUNTING, "POST", f"{account.path}/{webhook_id}/secret"
+    )
+
+
+def webhook_delivery_resend(
+    *, account: WebhookAccount, webhook_id: str, delivery_id: str
+) -> UpstreamResponse:
+    """Makes a delivery due again now: 202, the delivery."""
+    return clients.call(
+        Service.ACCOUNTING,
+        "POST",
+        f"{account.path}/{webhook_id}/deliveries/{delivery_id}/resend",
     )

@@ -210,7 +210,8 @@ SPECTACULAR_SETTINGS = {
         "The public API of the savings and payments platform: identity, "
         "savings plans, wallets in several currencies, credits, transfers, "
         "withdrawals, FX conversions, balances and transactions; reports, "
-        "savings goals and savings groups.\n\n"
+        "savings goals and savings groups; partners' credit batches; "
+        "webhooks.\n\n"
         "Errors are RFC 9457 problem details with a stable `code`. A body "
         "member the operation does not declare, a value of the wrong JSON "
         "type, an object with a key twice, and a query parameter that is "
@@ -237,11 +238,23 @@ SPECTACULAR_SETTINGS = {
         "CreditBatchItemStatusEnum": (
             "integration.api.serializers.CREDIT_BATCH_ITEM_STATUSES"
         ),
+        "WebhookDeliveryStatusEnum": (
+            "integration.api.serializers.WEBHOOK_DELIVERY_STATUSES"
+        ),
+        # A webhook's event types; a partner's webhook takes one of them.
+        "WebhookEventTypeEnum": (
+            "integration.api.serializers.WEBHOOK_EVENT_TYPES"
+        ),
+        "PartnerWebhookEventTypeEnum": (
+            "integration.api.serializers.PARTNER_WEBHOOK_EVENT_TYPES"
+        ),
     },
-    # ETag, If-None-Match and 304 on every read (integration.etags).
+    # ETag, If-None-Match and 304 on every read (integration.etags); the
+    # body of a webhook delivery, which no operation answers.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "integration.api.schema.conditional_reads_hook",
+        "integration.api.webhooks.event_component_hook",
     ],
     "SERVE_AUTHENTICATION": [],
     "TAGS": [
@@ -311,7 +324,60 @@ SPECTACULAR_SETTINGS = {
                 "partner reads the batch and each credit's outcome back. "
                 "Every batch needs an `Idempotency-Key`; an item applies at "
                 "most once, and a partner's `reference` is credited at most "
-                "once across its batches."
+                "once across its batches. A key with `webhooks:manage` "
+                "registers webhooks told when a batch ends (`Webhooks`)."
+            ),
+        },
+        {
+            "name": "Webhooks",
+            "description": (
+                "Webhooks tell a server of yours what happens, as it "
+                "happens, instead of polling: a user registers them with "
+                "their access token (`/webhooks`), a partner with a key "
+                "that holds `webhooks:manage` (`/partner/webhooks`). An "
+                "account has at most 10; each takes the event types it "
+                "names, or all of them.\n\n"
+                "**Events.** `transaction.created` (`data.transaction`, as "
+                "`GET /transactions/{id}` reads it: every transaction of "
+                "the user's), `import.completed` (`data.import`: a "
+                "statement import ended, `completed` or `failed`), "
+                "`group.contribution` (`data.group` and "
+                "`data.contribution`: a member, the user included, "
+                "contributed to one of the user's groups) and, for "
+                "partners only, `batch.completed` (`data.batch`: a credit "
+                "batch ended, `completed` or `failed`). An event is "
+                "written in the database transaction of the change it "
+                "tells of: none is lost, none tells of a change that did "
+                "not happen. An account's events are recorded while it "
+                "has a webhook.\n\n"
+                "**Delivery.** `POST` to the webhook's `url` with "
+                "`Content-Type: application/json`, a `WebhookEvent` body "
+                "(`{id, type, created_at, sequence, account, data}`) and "
+                "three headers: `Webhook-Id` (the event's `id`), "
+                "`Webhook-Timestamp` (when it was signed, Unix seconds) "
+                "and `Webhook-Signature: t=<timestamp>,v1=<hex>`. Answer "
+                "any 2xx within 10 seconds; anything else, a redirect "
+                "included (none is followed), is a failure.\n\n"
+                "**Verify** each request before trusting it: the "
+                "HMAC-SHA256 of `<t>.` followed by the raw body (the bytes "
+                "received, before any JSON parsing), keyed with the "
+                "webhook's `secret` (the whole `whsec_...` string), in "
+                "lowercase hex, must equal one of the `v1` values "
+                "(compare in constant time), and `t` must be within 5 "
+                "minutes of your clock (an older request is a replay: "
+                "refuse it). For 24 hours after a secret is rotated a "
+                "second `v1`, by the previous secret, comes too.\n\n"
+                "**Retries.** A failed delivery is tried again after 30 "
+                "seconds, then after twice as long each time, up to 1 hour "
+                "between tries (each delay +/-10%), until 72 hours after "
+                "its first try; it is then `failed`. The delivery log "
+                "(`GET .../deliveries`) shows every delivery and its "
+                "tries, and `POST .../resend` sends one again.\n\n"
+                "**Idempotent receivers.** The same event may arrive more "
+                "than once (a retry after a lost answer, a resend) and "
+                "events may arrive out of order: de-duplicate on "
+                "`Webhook-Id` and order by `sequence` (the event's rank "
+                "among its account's events, from 1)."
             ),
         },
         {"name": "Operations", "description": "Health and readiness."},

@@ -146,3 +146,23 @@ def next_url(request: Request, cursor: str | None) -> str | None:
     query = request.query_params.copy()
     query["cursor"] = cursor
     return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+
+def next_page(
+    request: Request, upstream: UpstreamResponse
+) -> dict[str, str | None]:
+    """Returns the ``extra`` of a page: ``next``, the next page's URL.
+
+    A service's page says ``next_cursor``; an answer that is not an object
+    has none, and fails to render as any answer of the wrong shape does.
+
+    Args:
+        request: The current request; its other parameters are kept.
+        upstream: The service's page.
+
+    Returns:
+        ``{"next": <URL or None>}``.
+    """
+    body = upstream.body
+    cursor = body.get("next_cursor") if isinstance(body, dict) else None
+    return {"next": next_url(request, cursor)}

@@ -973,15 +973,10 @@ class TransactionListApi(APIView):
             user_id=common.caller_id(request),
             params=serializer.validated_data,
         )
-        cursor = (
-            upstream.body.get("next_cursor")
-            if isinstance(upstream.body, dict)
-            else None
-        )
         return common.render(
             self.OutputSerializer,
             upstream,
-            extra={"next": common.next_url(request, cursor)},
+            extra=common.next_page(request, upstream),
         )
 
 

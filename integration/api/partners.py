@@ -358,10 +358,5 @@ class CreditBatchItemListApi(_PartnerApi):
         return common.render(
             self.OutputSerializer,
             upstream,
-            extra={"next": common.next_url(request, _cursor(upstream.body))},
+            extra=common.next_page(request, upstream),
         )
-
-
-def _cursor(body: Any) -> str | None:
-    """Returns accounting's ``next_cursor`` of a page, if it has one."""
-    return body.get("next_cursor") if isinstance(body, dict) else None

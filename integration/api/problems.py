@@ -50,6 +50,9 @@ STATUSES: problems.Statuses = {
     ErrorCode.IMPORT_NOT_FOUND: 404,
     ErrorCode.INVALID_API_KEY: 401,
     ErrorCode.BATCH_NOT_FOUND: 404,
+    ErrorCode.INVALID_WEBHOOK_URL: 422,
+    ErrorCode.WEBHOOK_NOT_FOUND: 404,
+    ErrorCode.DELIVERY_NOT_FOUND: 404,
 }
 
 _answer = problems.exception_handler_for(STATUSES)

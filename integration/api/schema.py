@@ -23,6 +23,7 @@ from config import openapi
 from config.openapi import IDEMPOTENCY_KEY_PARAMETER, IDEMPOTENT_REPLAYED_HEADER
 from config.problems import Code
 from integration.errors import ErrorCode
+from integration.permissions import CREDITS_WRITE, WEBHOOKS_MANAGE
 
 TAG_IDENTITY = "Identity"
 TAG_PLANS = "Plans"
@@ -30,6 +31,7 @@ TAG_MONEY = "Money"
 TAG_PERSONAL_FINANCE = "Personal finance"
 TAG_GROUPS = "Groups"
 TAG_PARTNERS = "Partners"
+TAG_WEBHOOKS = "Webhooks"
 TAG_OPERATIONS = "Operations"
 
 
@@ -70,8 +72,9 @@ class PartnerKeyScheme(OpenApiAuthenticationExtension):
                 "the accounting admin and show each once; a key is stored "
                 "only as a hash and works until staff revoke it. A key "
                 "holds scopes: `credits:write` sends credit batches and "
-                "reads them back (`webhooks:manage` opens nothing here "
-                "yet); an operation its key lacks the scope for is 403 "
+                "reads them back; `webhooks:manage` registers the "
+                "partner's webhooks and reads their deliveries; an "
+                "operation its key lacks the scope for is 403 "
                 "`permission_denied`. A key may have its own request "
                 "rate, which replaces the scope's default for it; it is "
                 "counted apart from every other client. User access "
@@ -161,6 +164,11 @@ _DETAILS = {
     ErrorCode.GROUP_NOT_FOUND: "You are not a member of a group with that id.",
     ErrorCode.USER_NOT_FOUND: "No user with that email.",
     ErrorCode.ALREADY_MEMBER: "That user is already a member of the group.",
+    ErrorCode.INVALID_WEBHOOK_URL: (
+        "The URL's host does not resolve to a public address."
+    ),
+    ErrorCode.WEBHOOK_NOT_FOUND: "No webhook with that id.",
+    ErrorCode.DELIVERY_NOT_FOUND: "No delivery with that id.",
 }
 
 
@@ -246,28 +254,39 @@ TOKEN_LINKS = {
 problem_responses = openapi.ProblemDocs(
     credential=_AUTHENTICATED, always=_ANY_OPERATION, details=_DETAILS
 )
-# Every partner operation: its partner key and scope, its limits and the
-# services behind it.
-partner_problem_responses = openapi.ProblemDocs(
-    credential={
-        401: [Code.NOT_AUTHENTICATED, ErrorCode.INVALID_API_KEY],
-        403: [Code.PERMISSION_DENIED],
-    },
-    always=_ANY_OPERATION,
-    details={
-        **_DETAILS,
-        Code.NOT_AUTHENTICATED: (
-            "Authentication credentials were not provided."
-        ),
-        ErrorCode.INVALID_API_KEY: "The API key is invalid or revoked.",
-        Code.PERMISSION_DENIED: (
-            "This API key does not have the scope `credits:write` this "
-            "operation needs; staff add scopes to a key in the accounting "
-            "admin."
-        ),
-        ErrorCode.BATCH_NOT_FOUND: "No credit batch with that id.",
-    },
-)
+
+
+def _partner_problems(scope: str) -> openapi.ProblemDocs:
+    """The documented errors of the partner operations that need ``scope``.
+
+    Each needs a partner key holding the scope; any may meet the limits
+    and the failures of the services behind the gateway.
+    """
+    return openapi.ProblemDocs(
+        credential={
+            401: [Code.NOT_AUTHENTICATED, ErrorCode.INVALID_API_KEY],
+            403: [Code.PERMISSION_DENIED],
+        },
+        always=_ANY_OPERATION,
+        details={
+            **_DETAILS,
+            Code.NOT_AUTHENTICATED: (
+                "Authentication credentials were not provided."
+            ),
+            ErrorCode.INVALID_API_KEY: "The API key is invalid or revoked.",
+            Code.PERMISSION_DENIED: (
+                f"This API key does not have the scope `{scope}` this "
+                "operation needs; staff add scopes to a key in the "
+                "accounting admin."
+            ),
+            ErrorCode.BATCH_NOT_FOUND: "No credit batch with that id.",
+        },
+    )
+
+
+# Every partner operation on credit batches, and on webhooks.
+partner_problem_responses = _partner_problems(CREDITS_WRITE)
+partner_webhook_problem_responses = _partner_problems(WEBHOOKS_MANAGE)
 
 
 # --- Conditional reads (integration.etags) ----------------------------------

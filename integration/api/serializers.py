@@ -640,3 +640,136 @@ class CreditBatchItemPageSerializer(serializers.Serializer):
     next = serializers.URLField(
         allow_null=True, help_text="The next page, or null on the last."
     )
+
+
+# --- Webhooks ---------------------------------------------------------------
+
+# What an account may subscribe to (accounting's event types); a partner's
+# webhooks take its batches' only.
+WEBHOOK_EVENT_TYPES = [
+    "transaction.created",
+    "import.completed",
+    "batch.completed",
+    "group.contribution",
+]
+PARTNER_WEBHOOK_EVENT_TYPES = ["batch.completed"]
+WEBHOOK_DELIVERY_STATUSES = ["pending", "delivered", "failed"]
+# Why a try failed when no 2xx came (accounting.webhooks.sending).
+WEBHOOK_TRY_ERRORS = (
+    "`invalid_url`, `dns_error`, `address_refused` (the host resolves to "
+    "an address that is not public), `connection_refused`, "
+    "`connection_error`, `tls_error`, `timeout` (10 s in all), "
+    "`protocol_error`, `redirect` (a 3xx: give the final URL), `http_4xx` "
+    "or `http_5xx`"
+)
+
+
+@extend_schema_serializer(component_name="Webhook")
+class WebhookSerializer(serializers.Serializer):
+    """An endpoint events are posted to: where, which, since when."""
+
+    id = serializers.UUIDField()
+    url = serializers.CharField()
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=WEBHOOK_EVENT_TYPES),
+        help_text="The event types sent to it; empty: every type.",
+    )
+    created_at = serializers.DateTimeField()
+    previous_secret_until = serializers.DateTimeField(
+        allow_null=True,
+        help_text=(
+            "After a rotation: until when the previous secret signs too "
+            "(a second `v1`); null otherwise."
+        ),
+    )
+
+
+@extend_schema_serializer(component_name="WebhookWithSecret")
+class WebhookWithSecretSerializer(WebhookSerializer):
+    """An endpoint and its secret, shown in this answer only."""
+
+    secret = serializers.CharField(
+        help_text=(
+            "`whsec_` and 43 characters: the key of `Webhook-Signature`'s "
+            "HMAC. Shown now only, never again: keep it."
+        )
+    )
+
+
+@extend_schema_serializer(component_name="WebhookList")
+class WebhookListSerializer(serializers.Serializer):
+    """The endpoints in use (at most 10: never a next page)."""
+
+    results = WebhookSerializer(many=True)
+    next = serializers.URLField(
+        allow_null=True, help_text="Always null: there is no next page."
+    )
+
+
+class WebhookEventRefSerializer(serializers.Serializer):
+    """The event a delivery carries."""
+
+    id = serializers.UUIDField(
+        help_text="Its `Webhook-Id`, the same on every delivery of it."
+    )
+    type = serializers.ChoiceField(choices=WEBHOOK_EVENT_TYPES)
+    sequence = serializers.IntegerField(
+        help_text="Its rank among the account's events, from 1."
+    )
+    created_at = serializers.DateTimeField()
+
+
+class WebhookTrySerializer(serializers.Serializer):
+    """One try, and how the receiver answered (or why it did not)."""
+
+    at = serializers.DateTimeField()
+    status_code = serializers.IntegerField(
+        allow_null=True, help_text="The receiver's status; null: none came."
+    )
+    error = serializers.CharField(
+        allow_blank=True,
+        help_text=f"Empty after a 2xx; else {WEBHOOK_TRY_ERRORS}.",
+    )
+    duration_ms = serializers.IntegerField()
+
+
+@extend_schema_serializer(component_name="WebhookDelivery")
+class WebhookDeliverySerializer(serializers.Serializer):
+    """One event sent to one endpoint, and its tries."""
+
+    id = serializers.UUIDField()
+    event = WebhookEventRefSerializer()
+    status = serializers.ChoiceField(
+        choices=WEBHOOK_DELIVERY_STATUSES,
+        help_text=(
+            "`pending`: to be tried (again) at `next_attempt_at`; "
+            "`delivered`: answered 2xx; `failed`: given up."
+        ),
+    )
+    attempts = serializers.IntegerField(help_text="Tries made so far.")
+    last_status_code = serializers.IntegerField(allow_null=True)
+    last_error = serializers.CharField(
+        allow_blank=True,
+        help_text=(
+            "As a try's `error`, or `endpoint_removed` (the webhook was "
+            "removed before it was delivered)."
+        ),
+    )
+    next_attempt_at = serializers.DateTimeField(
+        allow_null=True, help_text="While `pending`; else null."
+    )
+    delivered_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    tries = WebhookTrySerializer(
+        many=True, help_text="The last 10 tries, newest first."
+    )
+
+
+@extend_schema_serializer(component_name="WebhookDeliveryPage")
+class WebhookDeliveryPageSerializer(serializers.Serializer):
+    """One page of an endpoint's deliveries and the URL of the next one."""
+
+    results = WebhookDeliverySerializer(many=True)
+    next = serializers.URLField(
+        allow_null=True, help_text="The next page, or null on the last."
+    )

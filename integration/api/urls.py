@@ -13,6 +13,7 @@ from integration.api import (
     partners,
     personal,
     plans,
+    webhooks,
 )
 
 app_name = "api"
@@ -94,5 +95,51 @@ urlpatterns = [
         "partner/credit-batches/<uuid:id>/items",
         partners.CreditBatchItemListApi.as_view(),
         name="partner-credit-batch-items",
+    ),
+    path("webhooks", webhooks.WebhooksApi.as_view(), name="webhooks"),
+    path(
+        "webhooks/<uuid:id>",
+        webhooks.WebhookDetailApi.as_view(),
+        name="webhook",
+    ),
+    path(
+        "webhooks/<uuid:id>/secret",
+        webhooks.WebhookSecretApi.as_view(),
+        name="webhook-secret",
+    ),
+    path(
+        "webhooks/<uuid:id>/deliveries",
+        webhooks.WebhookDeliveryListApi.as_view(),
+        name="webhook-deliveries",
+    ),
+    path(
+        "webhooks/<uuid:id>/deliveries/<uuid:delivery_id>/resend",
+        webhooks.WebhookDeliveryResendApi.as_view(),
+        name="webhook-delivery-resend",
+    ),
+    path(
+        "partner/webhooks",
+        webhooks.PartnerWebhooksApi.as_view(),
+        name="partner-webhooks",
+    ),
+    path(
+        "partner/webhooks/<uuid:id>",
+        webhooks.PartnerWebhookDetailApi.as_view(),
+        name="partner-webhook",
+    ),
+    path(
+        "partner/webhooks/<uuid:id>/secret",
+        webhooks.PartnerWebhookSecretApi.as_view(),
+        name="partner-webhook-secret",
+    ),
+    path(
+        "partner/webhooks/<uuid:id>/deliveries",
+        webhooks.PartnerWebhookDeliveryListApi.as_view(),
+        name="partner-webhook-deliveries",
+    ),
+    path(
+        "partner/webhooks/<uuid:id>/deliveries/<uuid:delivery_id>/resend",
+        webhooks.PartnerWebhookDeliveryResendApi.as_view(),
+        name="partner-webhook-delivery-resend",
     ),
 ]

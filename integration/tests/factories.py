@@ -280,6 +280,47 @@ class CreditBatchItemPayloadFactory(factory.DictFactory):
     error = None
 
 
+class WebhookPayloadFactory(factory.DictFactory):
+    id = factory.LazyFunction(lambda: str(uuid.uuid4()))
+    url = "https://hooks.example.com/savings"
+    events = factory.LazyFunction(list)
+    created_at = factory.LazyFunction(_instant)
+    previous_secret_until = None
+
+
+class WebhookWithSecretPayloadFactory(WebhookPayloadFactory):
+    secret = factory.LazyFunction(lambda: "whsec_" + secrets.token_urlsafe(32))
+
+
+class WebhookDeliveryPayloadFactory(factory.DictFactory):
+    id = factory.LazyFunction(lambda: str(uuid.uuid4()))
+    event = factory.LazyFunction(
+        lambda: {
+            "id": str(uuid.uuid4()),
+            "type": "transaction.created",
+            "sequence": 7,
+            "created_at": _instant(),
+        }
+    )
+    status = "pending"
+    attempts = 1
+    last_status_code = 503
+    last_error = "http_5xx"
+    next_attempt_at = factory.LazyFunction(_instant)
+    delivered_at = None
+    created_at = factory.LazyFunction(_instant)
+    tries = factory.LazyFunction(
+        lambda: [
+            {
+                "at": _instant(),
+                "status_code": 503,
+                "error": "http_5xx",
+                "duration_ms": 84,
+            }
+        ]
+    )
+
+
 def problem(status: int, code: str, detail: str = "") -> dict:
     """Returns a problem document as a service would answer it."""
     return problem_body(status=status, code=code, detail=detail)

@@ -7,6 +7,7 @@ schema documents, with the same status. An endpoint added without its
 row, or a row left behind, fails here.
 """
 
+import hmac
 import re
 from pathlib import Path
 
@@ -132,3 +133,52 @@ def test_every_other_mention_of_a_code_gives_the_tables_status(doc):
         if match:
             code, status = match.groups()
             assert table.get(code) == status, line
+
+
+def _verifier(doc: list[str], secret: str):
+    """Runs the Python example of docs/api.md's Webhooks section."""
+    start = next(
+        n for n, line in enumerate(doc) if line.startswith("**Verifying a")
+    )
+    opening = doc.index("```python", start)
+    code = "\n".join(doc[opening + 1 : doc.index("```", opening + 1)])
+    namespace: dict = {}
+    exec(compile(code, "docs/api.md", "exec"), namespace)  # noqa: S102 (our docs)
+    namespace["SECRET"] = secret
+    return namespace["verified"]
+
+
+def _signature(secrets: list[str], stamp: int, body: bytes) -> str:
+    """A ``Webhook-Signature`` as accounting writes it, one v1 a secret."""
+    macs = (
+        hmac.new(s.encode(), f"{stamp}.".encode() + body, "sha256").hexdigest()
+        for s in secrets
+    )
+    return ",".join([f"t={stamp}", *(f"v1={mac}" for mac in macs)])
+
+
+def test_the_documented_verifier_takes_what_we_sign_and_nothing_else(doc):
+    secret, previous = "whsec_new", "whsec_old"
+    verified = _verifier(doc, secret)
+    body = b'{"id":"2b1a","type":"transaction.created"}'
+    now = 1_767_225_600
+
+    for signers in ([secret], [secret, previous], [previous, secret]):
+        assert verified(_signature(signers, now, body), body, now=now)
+    assert verified(_signature([secret], now - 300, body), body, now=now)
+    assert verified(_signature([secret], now + 300, body), body, now=now)
+    refused = [
+        _signature([previous], now, body),
+        _signature([secret], now - 301, body),
+        _signature([secret], now + 301, body),
+        _signature([secret], now, body + b" "),
+        _signature([secret], now, body).upper(),
+        _signature([secret], now, body) + f",t={now}",
+        _signature([secret], now, body).replace(f"t={now},", ""),
+        f"t=\u00b2,v1={'0' * 64}",
+        f"t={now},v1=\u00e9{'0' * 63}",
+        f"t={now},v1",
+        "",
+    ]
+    for signature in refused:
+        assert not verified(signature, body, now=now), signature

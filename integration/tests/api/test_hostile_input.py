@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from drf_spectacular.generators import SchemaGenerator
+from rest_framework.test import APIClient
 
 from config.parsers import MAX_DEPTH
 from config.testing import assert_problem
@@ -31,7 +32,7 @@ def _operations() -> list[tuple[str, str, dict[str, Any]]]:
     """Returns (method, concrete path, operation) for every operation."""
     found = []
     for path, item in _SCHEMA["paths"].items():
-        concrete = path.replace("{id}", _ID)
+        concrete = path.replace("{id}", _ID).replace("{delivery_id}", _ID)
         for method, operation in item.items():
             if method in ("get", "post", "put", "patch", "delete"):
                 found.append((method, concrete, operation))
@@ -80,8 +81,14 @@ def _query_operations() -> list[Any]:
 
 
 @pytest.fixture
-def caller(auth_api, partner_api):
-    """The client of an operation: a partner's key, or a user's token."""
+def caller(auth_api, partner_keys):
+    """The client of an operation: a partner's key, or a user's token.
+
+    The key holds every scope, so that what is refused is the input.
+    """
+    raw_key, _ = partner_keys.issue(scopes=["credits:write", "webhooks:manage"])
+    partner_api = APIClient(raise_request_exception=False)
+    partner_api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw_key}")
 
     def of(operation: dict[str, Any]) -> Any:
         partner = {"partnerKey": []} in operation.get("security", [])

@@ -51,6 +51,25 @@ PARTNERS = {
     ("get", "/api/v1/partner/credit-batches/{id}"): "200",
     ("get", "/api/v1/partner/credit-batches/{id}/items"): "200",
 }
+# docs/api.md's Webhooks table, a user's and a partner's: (method, path) ->
+# its success status.
+_WEBHOOK_OPERATIONS = {
+    ("get", "/webhooks"): "200",
+    ("post", "/webhooks"): "201",
+    ("get", "/webhooks/{id}"): "200",
+    ("delete", "/webhooks/{id}"): "204",
+    ("post", "/webhooks/{id}/secret"): "200",
+    ("get", "/webhooks/{id}/deliveries"): "200",
+    ("post", "/webhooks/{id}/deliveries/{delivery_id}/resend"): "202",
+}
+WEBHOOKS = {
+    (method, f"/api/v1{path}"): status
+    for (method, path), status in _WEBHOOK_OPERATIONS.items()
+}
+PARTNER_WEBHOOKS = {
+    (method, f"/api/v1/partner{path}"): status
+    for (method, path), status in _WEBHOOK_OPERATIONS.items()
+}
 # The POSTs that move money: each takes an Idempotency-Key.
 MOVES_MONEY = (
     "/api/v1/credits",
@@ -100,6 +119,17 @@ CONTRACT = {
     "/api/v1/partner/credit-batches": {"post"},
     "/api/v1/partner/credit-batches/{id}": {"get"},
     "/api/v1/partner/credit-batches/{id}/items": {"get"},
+    **{
+        f"{root}{path}": methods
+        for root in ("/api/v1", "/api/v1/partner")
+        for path, methods in (
+            ("/webhooks", {"get", "post"}),
+            ("/webhooks/{id}", {"get", "delete"}),
+            ("/webhooks/{id}/secret", {"post"}),
+            ("/webhooks/{id}/deliveries", {"get"}),
+            ("/webhooks/{id}/deliveries/{delivery_id}/resend", {"post"}),
+        )
+    },
     "/healthz": {"get"},
     "/readyz": {"get"},
 }
@@ -127,6 +157,7 @@ TAGS = [
     "Personal finance",
     "Groups",
     "Partners",
+    "Webhooks",
     "Operations",
 ]
 
@@ -226,11 +257,12 @@ def test_security_is_bearer_jwt_except_public_and_partner_endpoints(schema):
         "show each once",
         "revoke",
         "`credits:write`",
+        "`webhooks:manage` registers the partner's webhooks",
         "403 `permission_denied`",
         "its own request rate",
     ):
         assert words in partner_key["description"], words
-    partners = {path for _, path in PARTNERS}
+    partners = {path for _, path in PARTNERS | PARTNER_WEBHOOKS}
     for path, _, operation in _operations(schema):
         expected = [] if path in PUBLIC else [{"bearerAuth": []}]
         if path in partners:
@@ -854,7 +886,11 @@ def test_success_statuses(schema):
             **{
                 (path, method): {status}
                 for (method, path), status in (
-                    PERSONAL_FINANCE | GROUPS | PARTNERS
+                    PERSONAL_FINANCE
+                    | GROUPS
+                    | PARTNERS
+                    | WEBHOOKS
+                    | PARTNER_WEBHOOKS
                 ).items()
             },
         }.get((path, method), {"200"})
@@ -1115,6 +1151,25 @@ LINKS = {
     ("get", "/api/v1/partner/credit-batches/{id}", "200"): {
         "ListCreditBatchItems": "partner_credit_batches_items_list",
     },
+    **{
+        (method, f"{root}/webhooks", status): {
+            "GetWebhook": f"{prefix}_retrieve",
+            "ListWebhookDeliveries": f"{prefix}_deliveries_list",
+            **(
+                {
+                    "RotateWebhookSecret": f"{prefix}_secret_rotate",
+                    "DeleteWebhook": f"{prefix}_destroy",
+                }
+                if method == "post"
+                else {}
+            ),
+        }
+        for root, prefix in (
+            ("/api/v1", "webhooks"),
+            ("/api/v1/partner", "partner_webhooks"),
+        )
+        for method, status in (("get", "200"), ("post", "201"))
+    },
 }
 
 
@@ -1362,3 +1417,329 @@ def test_partner_response_shapes(schema):
         "maximum": 500,
         "default": 500,
     }
+
+
+# --- Webhooks ----------------------------------------------------------------
+
+_ALWAYS = {"429", "431", "502", "503", "504"}
+_USER_CREDENTIAL = {
+    "401": {"not_authenticated", "invalid_token", "user_inactive"},
+    "409": {"account_not_ready"},
+}
+_PARTNER_CREDENTIAL = {
+    "401": {"not_authenticated", "invalid_api_key"},
+    "403": {"permission_denied"},
+}
+_WEBHOOK_NOT_FOUND = {"404": {"webhook_not_found", "not_found"}}
+# Per webhook operation and status, its own codes (beyond the credential's
+# and those of _ALWAYS).
+WEBHOOK_CODES = {
+    ("get", "/webhooks"): {},
+    ("post", "/webhooks"): {
+        "400": {"malformed_json", "validation_error"},
+        "413": {"payload_too_large"},
+        "415": {"unsupported_media_type"},
+        "422": {"invalid_webhook_url"},
+    },
+    ("get", "/webhooks/{id}"): _WEBHOOK_NOT_FOUND,
+    ("delete", "/webhooks/{id}"): _WEBHOOK_NOT_FOUND,
+    ("post", "/webhooks/{id}/secret"): _WEBHOOK_NOT_FOUND,
+    ("get", "/webhooks/{id}/deliveries"): {
+        "400": {"validation_error", "invalid_cursor"},
+        **_WEBHOOK_NOT_FOUND,
+    },
+    ("post", "/webhooks/{id}/deliveries/{delivery_id}/resend"): {
+        "404": {"webhook_not_found", "delivery_not_found", "not_found"},
+    },
+}
+# Per webhook operation, its success answer's component.
+WEBHOOK_COMPONENTS = {
+    ("get", "/webhooks"): "WebhookList",
+    ("post", "/webhooks"): "WebhookWithSecret",
+    ("get", "/webhooks/{id}"): "Webhook",
+    ("post", "/webhooks/{id}/secret"): "WebhookWithSecret",
+    ("get", "/webhooks/{id}/deliveries"): "WebhookDeliveryPage",
+    ("post", "/webhooks/{id}/deliveries/{delivery_id}/resend"): (
+        "WebhookDelivery"
+    ),
+}
+_AUDIENCES = [
+    pytest.param("/api/v1", "webhooks", _USER_CREDENTIAL, id="user"),
+    pytest.param(
+        "/api/v1/partner",
+        "partner_webhooks",
+        _PARTNER_CREDENTIAL,
+        id="partner",
+    ),
+]
+
+
+@pytest.mark.parametrize(("root", "prefix", "credential"), _AUDIENCES)
+@pytest.mark.parametrize("operation_key", list(WEBHOOK_CODES))
+def test_every_webhook_operation_is_documented_under_its_tag(
+    schema, root, prefix, credential, operation_key
+):
+    method, path = operation_key
+    operation = schema["paths"][root + path][method]
+    expected = {
+        status: credential.get(status, set()) | codes
+        for status, codes in {
+            **credential,
+            **WEBHOOK_CODES[method, path],
+        }.items()
+    }
+
+    assert operation["tags"] == ["Webhooks"]
+    assert operation["operationId"].startswith(f"{prefix}_")
+    assert operation["summary"]
+    assert operation["description"]
+    errors = {s for s in operation["responses"] if s >= "400"}
+    assert errors == set(expected) | _ALWAYS
+    for status, codes in expected.items():
+        assert _codes(operation, status) == codes, (method, path, status)
+
+
+def test_a_partner_without_the_scope_is_told_which(schema):
+    operation = schema["paths"]["/api/v1/partner/webhooks"]["get"]
+    content = operation["responses"]["403"]["content"][PROBLEM]
+    (example,) = content["examples"].values()
+
+    assert "`webhooks:manage`" in example["value"]["detail"]
+
+
+@pytest.mark.parametrize("root", ["/api/v1", "/api/v1/partner"])
+@pytest.mark.parametrize(("method", "path"), list(WEBHOOK_COMPONENTS))
+def test_webhook_examples_have_the_documented_shape(schema, root, method, path):
+    operation = schema["paths"][root + path][method]
+    status = WEBHOOKS[method, "/api/v1" + path]
+    content = operation["responses"][status]["content"]["application/json"]
+    assert content["schema"] == {
+        "$ref": f"#/components/schemas/{WEBHOOK_COMPONENTS[method, path]}"
+    }
+    assert content["examples"]
+    for example in content["examples"].values():
+        _keys_match(schema, WEBHOOK_COMPONENTS[method, path], example["value"])
+
+
+@pytest.mark.parametrize(
+    ("root", "request_component", "event_type"),
+    [
+        ("/api/v1", "WebhookCreateRequest", "transaction.created"),
+        ("/api/v1/partner", "PartnerWebhookCreateRequest", "batch.completed"),
+    ],
+)
+def test_a_new_webhook_is_documented_with_its_bounds(
+    schema, root, request_component, event_type
+):
+    components = schema["components"]["schemas"]
+    operation = schema["paths"][f"{root}/webhooks"]["post"]
+    request = operation["requestBody"]["content"]["application/json"]
+    (example,) = request["examples"].values()
+    body = components[request_component]
+
+    assert request["schema"] == {
+        "$ref": f"#/components/schemas/{request_component}"
+    }
+    assert operation["requestBody"]["required"] is True
+    assert (set(body["properties"]), body["required"]) == (
+        {"url", "events"},
+        ["url"],
+    )
+    assert body["additionalProperties"] is False
+    assert body["properties"]["url"]["maxLength"] == 2000
+    assert body["properties"]["events"]["maxItems"] == 4
+    assert example["value"] == {
+        "url": "https://hooks.example.com/savings",
+        "events": [event_type],
+    }
+    items = body["properties"]["events"]["items"]["$ref"].rsplit("/", 1)[1]
+    assert event_type in components[items]["enum"]
+    for words in (
+        "`https`",
+        "private, loopback or link-local",
+        "422 `invalid_webhook_url`",
+        "at most 10",
+        "only one that shows `secret`",
+    ):
+        assert words in operation["description"], words
+
+
+def test_the_event_types_a_webhook_takes(schema):
+    components = schema["components"]["schemas"]
+
+    assert components["WebhookEventTypeEnum"]["enum"] == [
+        "transaction.created",
+        "import.completed",
+        "batch.completed",
+        "group.contribution",
+    ]
+    assert components["PartnerWebhookEventTypeEnum"]["enum"] == [
+        "batch.completed"
+    ]
+    assert components["WebhookDeliveryStatusEnum"]["enum"] == [
+        "pending",
+        "delivered",
+        "failed",
+    ]
+    create = schema["paths"]["/api/v1/partner/webhooks"]["post"]
+    assert "`batch.completed` only" in create["description"]
+
+
+def test_webhook_response_shapes(schema):
+    components = schema["components"]["schemas"]
+
+    def shape(name: str) -> tuple[set[str], set[str]]:
+        component = components[name]
+        return set(component["properties"]), set(component.get("required", []))
+
+    webhook = {"id", "url", "events", "created_at", "previous_secret_until"}
+    assert shape("Webhook") == (webhook, webhook)
+    with_secret = webhook | {"secret"}
+    assert shape("WebhookWithSecret") == (with_secret, with_secret)
+    assert components["Webhook"]["properties"]["previous_secret_until"][
+        "nullable"
+    ]
+    page = {"results", "next"}
+    for name in ("WebhookList", "WebhookDeliveryPage"):
+        assert shape(name) == (page, page), name
+    delivery = {
+        "id",
+        "event",
+        "status",
+        "attempts",
+        "last_status_code",
+        "last_error",
+        "next_attempt_at",
+        "delivered_at",
+        "created_at",
+        "tries",
+    }
+    assert shape("WebhookDelivery") == (delivery, delivery)
+    event = {"id", "type", "sequence", "created_at"}
+    assert shape("WebhookEventRef") == (event, event)
+    attempt = {"at", "status_code", "error", "duration_ms"}
+    assert shape("WebhookTry") == (attempt, attempt)
+    for name, field in (
+        ("WebhookDelivery", "last_status_code"),
+        ("WebhookDelivery", "next_attempt_at"),
+        ("WebhookDelivery", "delivered_at"),
+        ("WebhookTry", "status_code"),
+    ):
+        assert components[name]["properties"][field]["nullable"], field
+    errors = components["WebhookTry"]["properties"]["error"]["description"]
+    for code in ("`timeout`", "`http_5xx`", "`redirect`", "`address_refused`"):
+        assert code in errors, code
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [("/webhooks", "201"), ("/webhooks/{id}/secret", "200")],
+)
+@pytest.mark.parametrize("root", ["/api/v1", "/api/v1/partner"])
+def test_an_answer_with_a_secret_may_not_be_stored(schema, root, path, status):
+    response = schema["paths"][root + path]["post"]["responses"][status]
+
+    assert response["headers"]["Cache-Control"]["schema"] == {
+        "type": "string",
+        "enum": ["no-store"],
+    }
+
+
+@pytest.mark.parametrize("root", ["/api/v1", "/api/v1/partner"])
+def test_the_delivery_log_pages_as_lists_do(schema, root):
+    operation = schema["paths"][f"{root}/webhooks/{{id}}/deliveries"]["get"]
+    query = {
+        p["name"]: p for p in operation["parameters"] if p["in"] == "query"
+    }
+
+    assert set(query) == {"status", "cursor", "limit"}
+    assert query["limit"]["schema"] == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 500,
+        "default": 50,
+    }
+    assert query["status"]["schema"]["enum"] == [
+        "pending",
+        "delivered",
+        "failed",
+    ]
+    for words in ("newest first", "`next`", "72 hours", "last 10 `tries`"):
+        assert words in operation["description"], words
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/webhooks/{id}/secret", "/webhooks/{id}/deliveries/{delivery_id}/resend"],
+)
+@pytest.mark.parametrize("root", ["/api/v1", "/api/v1/partner"])
+def test_rotating_and_resending_take_no_body(schema, root, path):
+    operation = schema["paths"][root + path]["post"]
+
+    assert "requestBody" not in operation
+    path_ids = {p["name"] for p in operation["parameters"] if p["in"] == "path"}
+    assert path_ids == {"id", "delivery_id"} & set(re.findall(r"{(\w+)}", path))
+
+
+def test_the_webhooks_tag_tells_receivers_how_to_verify(schema):
+    tags = {tag["name"]: tag["description"] for tag in schema["tags"]}
+
+    for words in (
+        "`/webhooks`",
+        "`webhooks:manage`",
+        "`Webhook-Id`",
+        "`Webhook-Timestamp`",
+        "`Webhook-Signature: t=<timestamp>,v1=<hex>`",
+        "HMAC-SHA256 of `<t>.` followed by the raw body",
+        "`whsec_...`",
+        "constant time",
+        "within 5 minutes",
+        "24 hours after a secret is rotated",
+        "after 30 seconds",
+        "up to 1 hour between tries",
+        "72 hours after its first try",
+        "`POST .../resend`",
+        "de-duplicate on `Webhook-Id`",
+        "order by `sequence`",
+        "`transaction.created`",
+        "`import.completed`",
+        "`group.contribution`",
+        "`batch.completed`",
+        "`WebhookEvent`",
+    ):
+        assert words in tags["Webhooks"], words
+
+
+def test_the_event_a_receiver_gets_is_a_component(schema):
+    components = schema["components"]["schemas"]
+    event = components["WebhookEvent"]
+    members = {"id", "type", "created_at", "sequence", "account", "data"}
+
+    assert (set(event["properties"]), set(event["required"])) == (
+        members,
+        members,
+    )
+    assert event["properties"]["type"] == {
+        "$ref": "#/components/schemas/WebhookEventTypeEnum"
+    }
+    accounts = event["properties"]["account"]["oneOf"]
+    assert [shape["required"] for shape in accounts] == [
+        ["user_id"],
+        ["partner_id"],
+    ]
+    shapes = event["properties"]["data"]["oneOf"]
+    assert [shape["required"] for shape in shapes] == [
+        ["transaction"],
+        ["import"],
+        ["batch"],
+        ["group", "contribution"],
+    ]
+    for shape in shapes:
+        for prop in shape["properties"].values():
+            if "$ref" in prop:
+                assert prop["$ref"].rsplit("/", 1)[1] in components
+    example = event["example"]
+    assert set(example) == members
+    assert example["type"] == "transaction.created"
+    assert set(example["account"]) == {"user_id"}
+    _keys_match(schema, "Transaction", example["data"]["transaction"])
