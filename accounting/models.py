@@ -1356,6 +1356,10 @@ class WebhookDelivery(models.Model):
     )
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
+    retry_from = models.DateTimeField(
+        help_text="When it was made or last resent: it is retried for "
+        "72 hours from then."
+    )
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.CharField(max_length=50, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)

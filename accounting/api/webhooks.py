@@ -25,7 +25,7 @@ from rest_framework.views import APIView
 
 from accounting import errors, models, selectors, services, wire
 from accounting.api.openapi import HOLDER
-from config import bounds
+from config import bounds, webhook_events
 from config.openapi import internal_problems
 from config.problems import Code
 from config.serializers import StrictInputSerializer
@@ -56,7 +56,7 @@ class WebhookSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     url = serializers.CharField()
     events = serializers.ListField(
-        child=serializers.ChoiceField(choices=services.EVENT_TYPES)
+        child=serializers.ChoiceField(choices=webhook_events.EVENT_TYPES)
     )
     created_at = serializers.DateTimeField()
     previous_secret_until = serializers.DateTimeField(
@@ -76,7 +76,7 @@ class WebhookEventRefSerializer(serializers.Serializer):
     """Which event a delivery carries."""
 
     id = serializers.UUIDField()
-    type = serializers.ChoiceField(choices=services.EVENT_TYPES)
+    type = serializers.ChoiceField(choices=webhook_events.EVENT_TYPES)
     sequence = serializers.IntegerField()
     created_at = serializers.DateTimeField()
 
@@ -117,10 +117,10 @@ class WebhookListApi(APIView):
 
         url = serializers.CharField(max_length=2000)
         events = serializers.ListField(
-            child=serializers.ChoiceField(choices=services.EVENT_TYPES),
+            child=serializers.ChoiceField(choices=webhook_events.EVENT_TYPES),
             required=False,
             default=list,
-            max_length=len(services.EVENT_TYPES),
+            max_length=len(webhook_events.EVENT_TYPES),
         )
 
     @extend_schema_serializer(component_name="WebhookList")

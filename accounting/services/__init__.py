@@ -97,7 +97,6 @@ from accounting.services.rates import (
     rate_validate,
 )
 from accounting.services.webhooks import (
-    EVENT_TYPES,
     deliveries_send,
     delivery_resend,
     endpoint_create,
@@ -106,7 +105,6 @@ from accounting.services.webhooks import (
 )
 
 __all__ = [
-    "EVENT_TYPES",
     "BatchItemInput",
     "EventOutcome",
     "KeyedResult",

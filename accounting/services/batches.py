@@ -37,8 +37,8 @@ from accounting.services.runners import (
     jobs_stalled,
     sole_runner,
 )
-from accounting.services.webhooks import BATCH_COMPLETED, Event, events_record
-from config import bounds, contracts, sql
+from accounting.services.webhooks import Event, events_record
+from config import bounds, contracts, sql, webhook_events
 from config.idempotency import fingerprints, store
 
 # Items applied per database transaction.
@@ -318,7 +318,7 @@ def _finish(
         events_record(
             [
                 Event(
-                    type=BATCH_COMPLETED,
+                    type=webhook_events.BATCH_COMPLETED,
                     partner_id=batch.partner_id,
                     data={"batch": wire.credit_batch_data(batch)},
                 )

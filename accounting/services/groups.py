@@ -40,12 +40,8 @@ from accounting.services.journal import (
     journal_write,
     post,
 )
-from accounting.services.webhooks import (
-    GROUP_CONTRIBUTION,
-    Event,
-    events_record,
-)
-from config import money, timeparse
+from accounting.services.webhooks import Event, events_record
+from config import money, timeparse, webhook_events
 
 
 @transaction.atomic
@@ -256,7 +252,7 @@ def _contribution_tell(
     events_record(
         [
             Event(
-                type=GROUP_CONTRIBUTION,
+                type=webhook_events.GROUP_CONTRIBUTION,
                 holder_id=member,
                 data={
                     "group": {"id": str(group.id), "name": group.name},
@@ -342,7 +338,10 @@ def contribution_apply(
     )
     postings = [post(savings, -amount), post(pot, amount)]
     journal_write(
-        [(header, postings)], [savings, pot], notified=locked.notified
+        [(header, postings)],
+        [savings, pot],
+        notified=locked.notified,
+        group=group,
     )
     _contribution_tell(group, header)
     group.pot = pot  # the locked row, with the new balance

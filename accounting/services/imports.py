@@ -41,8 +41,8 @@ from accounting.services.runners import (
     jobs_stalled,
     sole_runner,
 )
-from accounting.services.webhooks import IMPORT_COMPLETED, Event, events_record
-from config import contracts, sql
+from accounting.services.webhooks import Event, events_record
+from config import contracts, sql, webhook_events
 from config.idempotency import store
 
 # What one stored chunk holds at most.
@@ -508,7 +508,7 @@ def _finish(
         events_record(
             [
                 Event(
-                    type=IMPORT_COMPLETED,
+                    type=webhook_events.IMPORT_COMPLETED,
                     holder_id=job.holder_id,
                     data={
                         "import": wire.import_data(

@@ -26,11 +26,8 @@ from psycopg import pq
 from accounting import errors, models, wire
 from accounting.services.commits import pipelined_commit
 from accounting.services.guards import check_holder_open
-from accounting.services.webhooks import (
-    TRANSACTION_CREATED,
-    Event,
-    events_record,
-)
+from accounting.services.webhooks import Event, events_record
+from config import webhook_events
 from config.idempotency import store
 from config.sql import db_value, insert_many
 from config.sql import insert as insert_rows
@@ -500,6 +497,7 @@ def journal_write(
     *,
     many: bool = False,
     notified: Collection[uuid.UUID] = (),
+    group: models.SavingsGroup | None = None,
 ) -> None:
     """Writes headers with their entries, and saves the moved accounts.
 
@@ -514,6 +512,7 @@ def journal_write(
             as arrays (:func:`config.sql.insert_many`) rather than row by
             row.
         notified: The holders with webhooks (``Locked.notified``).
+        group: A contribution's group, which its transaction names.
     """
     insert = insert_many if many else insert_rows
     insert(
@@ -538,7 +537,7 @@ def journal_write(
     )
     _balances_save(moved, many=many)
     if notified:
-        _transactions_tell(journal, moved, notified, many=many)
+        _transactions_tell(journal, moved, notified, many=many, group=group)
 
 
 def _transactions_tell(
@@ -547,13 +546,17 @@ def _transactions_tell(
     notified: Collection[uuid.UUID],
     *,
     many: bool,
+    group: models.SavingsGroup | None,
 ) -> None:
-    """Writes the ``transaction.created`` events of the notified holders."""
+    """Writes the ``transaction.created`` events of the notified holders.
+
+    Each tells its transaction as ``GET /transactions/{id}`` shows it.
+    """
     by_id = {account.id: account for account in moved}
     events_record(
         [
             Event(
-                type=TRANSACTION_CREATED,
+                type=webhook_events.TRANSACTION_CREATED,
                 holder_id=header.holder_id,
                 data={
                     "transaction": wire.transaction_data(
@@ -564,6 +567,7 @@ def _transactions_tell(
                             if (account := by_id.get(account_id)) is not None
                             and account.holder_id == header.holder_id
                         ],
+                        group,
                     )
                 },
             )

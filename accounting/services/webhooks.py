@@ -26,19 +26,11 @@ from accounting.services.commits import after_commit
 from accounting.services.runners import job_queue
 from config import contracts, sql, timeparse
 from config.sql import db_value
-
-TRANSACTION_CREATED = "transaction.created"
-IMPORT_COMPLETED = "import.completed"
-BATCH_COMPLETED = "batch.completed"
-GROUP_CONTRIBUTION = "group.contribution"
-EVENT_TYPES = (
-    TRANSACTION_CREATED,
-    IMPORT_COMPLETED,
-    BATCH_COMPLETED,
-    GROUP_CONTRIBUTION,
+from config.webhook_events import (
+    HOLDER_EVENT_TYPES,
+    PARTNER_EVENT_TYPES,
 )
-# A partner's events: its batches.
-PARTNER_EVENT_TYPES = (BATCH_COMPLETED,)
+
 # Endpoints in use per account.
 MAX_ENDPOINTS = 10
 # How long the secret before a rotation still signs.
@@ -65,6 +57,7 @@ _DELIVERY_COLUMNS = (
     "status",
     "attempts",
     "next_attempt_at",
+    "retry_from",
     "last_error",
     "created_at",
 )
@@ -76,7 +69,7 @@ class Event:
     """Something to tell an account, before it is written.
 
     Attributes:
-        type: One of :data:`EVENT_TYPES`.
+        type: One of ``config.webhook_events.EVENT_TYPES``.
         data: The event's document (JSON values).
         holder_id: The holder told, or None.
         partner_id: The partner told, or None.
@@ -124,7 +117,7 @@ def endpoint_create(
         WebhookUrlInvalidError: The URL is refused.
         WebhookInvalidError: Unknown event types, or too many endpoints.
     """
-    allowed = PARTNER_EVENT_TYPES if partner is not None else EVENT_TYPES
+    allowed = PARTNER_EVENT_TYPES if partner is not None else HOLDER_EVENT_TYPES
     chosen = _check_events(events, allowed)
     webhooks.endpoint_check(
         url,
@@ -272,6 +265,7 @@ def events_record(events: list[Event], *, many: bool = False) -> None:
                     event=row,
                     endpoint=endpoint,
                     next_attempt_at=now,
+                    retry_from=now,
                     created_at=now,
                 )
                 for endpoint in endpoints[key]
@@ -369,7 +363,7 @@ def _outcome_save(
     delivery.last_error = attempt.error
     if attempt.delivered:
         delivery.status, delivery.delivered_at = status.DELIVERED, now
-    elif webhooks.gives_up(first_at=delivery.created_at, now=now):
+    elif webhooks.gives_up(first_at=delivery.retry_from, now=now):
         delivery.status = status.FAILED
     else:
         delivery.next_attempt_at = now + webhooks.retry_delay(delivery.attempts)
@@ -437,11 +431,14 @@ def delivery_resend(
     """Makes a delivery due now again, whatever became of it.
 
     The receiver gets the same event (its id and sequence); the attempts
-    already made stay in the log.
+    already made stay in the log, and it is retried for the whole window
+    again from now.
     """
+    now = timezone.now()
     models.WebhookDelivery.objects.filter(pk=delivery.pk).update(
         status=models.WebhookDelivery.Status.PENDING,
-        next_attempt_at=timezone.now(),
+        next_attempt_at=now,
+        retry_from=now,
         delivered_at=None,
     )
     after_commit(deliveries_queue)

@@ -24,8 +24,9 @@ import socket
 import httpx
 
 from accounting import errors
+from config.webhook_events import URL_MAX_LENGTH
 
-MAX_URL_LENGTH = 2000
+MAX_URL_LENGTH = URL_MAX_LENGTH
 
 _HOST_REFUSED = "The URL's host does not resolve to a public address."
 

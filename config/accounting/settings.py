@@ -71,7 +71,7 @@ SPECTACULAR_SETTINGS = {
         # An import's and a credit batch's; a batch item's.
         "JobStatusEnum": ["queued", "running", "completed", "failed"],
         "BatchItemStatusEnum": ["pending", "applied", "refused"],
-        "WebhookEventTypeEnum": "accounting.services.webhooks.EVENT_TYPES",
+        "WebhookEventTypeEnum": "config.webhook_events.EVENT_TYPES",
         "TransactionKindEnum": [
             "credit",
             "transfer_out",

@@ -10,6 +10,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from config import webhook_events
 from integration.api.schema import DecimalStringField
 
 # Every kind of transaction (``docs/internal-api.md``), for the output and
@@ -644,15 +645,11 @@ class CreditBatchItemPageSerializer(serializers.Serializer):
 
 # --- Webhooks ---------------------------------------------------------------
 
-# What an account may subscribe to (accounting's event types); a partner's
-# webhooks take its batches' only.
-WEBHOOK_EVENT_TYPES = [
-    "transaction.created",
-    "import.completed",
-    "batch.completed",
-    "group.contribution",
-]
-PARTNER_WEBHOOK_EVENT_TYPES = ["batch.completed"]
+# What an account may subscribe to (config.webhook_events): a user's
+# webhooks take their own events, a partner's its batches' only.
+WEBHOOK_EVENT_TYPES = list(webhook_events.EVENT_TYPES)
+USER_WEBHOOK_EVENT_TYPES = list(webhook_events.HOLDER_EVENT_TYPES)
+PARTNER_WEBHOOK_EVENT_TYPES = list(webhook_events.PARTNER_EVENT_TYPES)
 WEBHOOK_DELIVERY_STATUSES = ["pending", "delivered", "failed"]
 # Why a try failed when no 2xx came (accounting.webhooks.sending).
 WEBHOOK_TRY_ERRORS = (

@@ -38,7 +38,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config import bounds
+from config import bounds, webhook_events
 from config.openapi import ProblemDocs, StatusCodes, links
 from config.problems import Code
 from config.serializers import StrictInputSerializer
@@ -55,8 +55,8 @@ from integration.api.schema import (
 from integration.api.serializers import (
     EXAMPLE_AT,
     PARTNER_WEBHOOK_EVENT_TYPES,
+    USER_WEBHOOK_EVENT_TYPES,
     WEBHOOK_DELIVERY_STATUSES,
-    WEBHOOK_EVENT_TYPES,
     WebhookDeliveryPageSerializer,
     WebhookDeliverySerializer,
     WebhookListSerializer,
@@ -68,9 +68,6 @@ from integration.authentication import PartnerKeyAuthentication
 from integration.errors import ErrorCode
 from integration.permissions import WEBHOOKS_MANAGE, HasPartnerScopes
 from integration.selectors import WebhookAccount
-
-# Accounting's bound on an endpoint's URL.
-URL_MAX_LENGTH = 2000
 
 _WEBHOOK_NOT_FOUND = {404: [ErrorCode.WEBHOOK_NOT_FOUND, Code.NOT_FOUND]}
 _ID = OpenApiParameter(
@@ -300,7 +297,7 @@ def _events(choices: list[str]) -> serializers.ListField:
     return serializers.ListField(
         child=serializers.ChoiceField(choices=choices),
         required=False,
-        max_length=len(WEBHOOK_EVENT_TYPES),
+        max_length=len(choices),
         help_text="The event types to send; omitted or empty: every one.",
     )
 
@@ -309,7 +306,7 @@ class _CreateInputSerializer(StrictInputSerializer):
     """Where to post events, and which."""
 
     url = serializers.CharField(
-        max_length=URL_MAX_LENGTH,
+        max_length=webhook_events.URL_MAX_LENGTH,
         help_text=(
             "An absolute `https` URL without user, password or fragment, "
             "whose host resolves to public addresses only."
@@ -321,7 +318,7 @@ class _CreateInputSerializer(StrictInputSerializer):
 class WebhookCreateSerializer(_CreateInputSerializer):
     """A user's new webhook."""
 
-    events = _events(WEBHOOK_EVENT_TYPES)
+    events = _events(USER_WEBHOOK_EVENT_TYPES)
 
 
 @extend_schema_serializer(component_name="PartnerWebhookCreate")

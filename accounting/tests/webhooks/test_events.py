@@ -178,11 +178,16 @@ def test_a_delivery_is_given_up_after_the_window(holder, receiver, clock):
     )
     resent = services.delivery_resend(delivery=delivery)
     assert resent.status == "pending"
+    # Resent, it has the whole window again: a failure is retried.
+    assert services.deliveries_send() == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("pending", 3)
+    clock.advance(hours=1)
     receiver.answer(status=204)
     assert services.deliveries_send() == 1
     delivery.refresh_from_db()
     assert delivery.status == "delivered"
-    assert delivery.attempts == 3
+    assert delivery.attempts == 4
 
 
 def test_a_rotated_secret_signs_with_both_for_a_day(holder, receiver, clock):
@@ -297,6 +302,15 @@ def test_imports_and_group_contributions_are_told(receiver):
     # Both members with webhooks are told; only Ben's endpoint wants it.
     assert {e.holder_id for e in contributions} == {ana.pk, ben.pk}
     contribution = contributions.get(holder=ben)
+    told = models.WebhookEvent.objects.get(
+        type="transaction.created",
+        holder=ana,
+        data__transaction__kind="group_contribution",
+    )
+    assert told.data["transaction"]["group"] == {
+        "id": str(group.id),
+        "name": "Summer",
+    }
     assert contribution.data["group"] == {"id": str(group.id), "name": "Summer"}
     assert contribution.data["contribution"]["amount"] == "2.00"
     assert contribution.data["contribution"]["member"] == str(ana.pk)
