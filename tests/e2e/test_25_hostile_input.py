@@ -63,7 +63,15 @@ def test_every_json_operation_refuses_every_hostile_shape(
     before = ledger_snapshot(api, member)
     operations = _json_operations(stack)
     assert len(operations) >= 15, operations
-    issued = stack.manage("accounting", "partner_key_issue", "Hostile Payroll")
+    issued = stack.manage(
+        "accounting",
+        "partner_key_issue",
+        "Hostile Payroll",
+        "--scope",
+        "credits:write",
+        "--scope",
+        "webhooks:manage",
+    )
     assert issued.returncode == 0, issued.stderr
     partner = {"Authorization": f"Bearer {issued.stdout.split()[-1]}"}
     assert any(by_partner for *_, by_partner in operations)

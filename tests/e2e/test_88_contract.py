@@ -66,6 +66,10 @@ support.business_rules(
         f"POST {API}/imports": rules.IMPORT,
         f"POST {API}/partner/credit-batches": rules.BATCH,
         f"GET {API}/partner/credit-batches/{{id}}/items": (rules.CURSOR,),
+        f"POST {API}/webhooks": rules.WEBHOOK,
+        f"POST {API}/partner/webhooks": rules.WEBHOOK,
+        f"GET {API}/webhooks/{{id}}/deliveries": (rules.CURSOR,),
+        f"GET {API}/partner/webhooks/{{id}}/deliveries": (rules.CURSOR,),
         f"POST {API}/transfers": rules.transfer(_IN_BODY),
         f"POST {API}/conversions": rules.conversion(
             support.body_currency("from_currency", default=lambda: "USD")
@@ -347,6 +351,10 @@ def gateway(stack: Stack, api: httpx.Client) -> Gateway:
         "accounting",
         "partner_key_issue",
         "Contract Payroll",
+        "--scope",
+        "credits:write",
+        "--scope",
+        "webhooks:manage",
         "--rate-limit",
         "100000/min",
     )
