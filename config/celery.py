@@ -8,14 +8,19 @@ Configured from the Django settings of the service it runs for (namespace
 
 JSON only, late acknowledgement (a task lost with its worker is redelivered),
 publisher confirms on RabbitMQ, durable quorum queues, time limits. Tasks
-are found in the installed apps' ``tasks.py``.
+are found in the installed apps' ``tasks.py``. Every task is timed and
+its failures and retries counted, and each worker and beat serve their
+metrics when ``METRICS_PORT`` says so (:mod:`config.metrics.tasks`).
 """
 
 import django
 from celery import Celery
+
+from config.metrics import tasks as task_metrics
 
 django.setup()
 
 app = Celery("savings")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+task_metrics.connect()

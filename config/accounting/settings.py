@@ -24,6 +24,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: it counts what the middleware below answers too.
+    "config.metrics.requests.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -35,6 +37,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.accounting.urls"
+# The ``service`` label of this service's metrics (config/metrics/).
+METRICS_SERVICE = "accounting"
 # Cookies are scoped by host, not port: both admins on one host (127.0.0.1
 # in the embedded default) must not overwrite each other's session.
 SESSION_COOKIE_NAME = "accounting_sessionid"

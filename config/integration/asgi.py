@@ -15,6 +15,10 @@ uvicorn logs each request's and each handshake's URL, query string
 included: the filter masks a ``?token=`` access token there (its
 ``uvicorn.access`` and ``uvicorn.error`` loggers).
 
+Its metrics are served on ``METRICS_PORT``, never on the public port
+(:func:`config.metrics.multiprocess.uvicorn_serve`, before Django defines
+them).
+
 The routes are named by dotted path, as ``urls.py`` does: config never
 imports a service app. Django is set up (``get_wsgi_application``) before
 they are loaded, since they import the gateway's code.
@@ -29,9 +33,11 @@ from django.core.wsgi import get_wsgi_application
 from django.utils.module_loading import import_string
 
 from config.log_filters import redact_query_tokens
+from config.metrics import multiprocess
 from config.request_bodies import WholeBodyMiddleware
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.integration.settings")
+multiprocess.uvicorn_serve()
 # A thread takes a request only once its whole body has arrived.
 http_application = WholeBodyMiddleware(
     WSGIMiddleware(get_wsgi_application(), workers=settings.GATEWAY_THREADS),

@@ -29,6 +29,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: it counts what the middleware below answers too.
+    "config.metrics.requests.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -53,6 +55,8 @@ SPOOLED_BODY_PATHS = {
 MAX_SPOOLING = env.int("MAX_SPOOLING", default=4)
 
 ROOT_URLCONF = "config.integration.urls"
+# The ``service`` label of this service's metrics (config/metrics/).
+METRICS_SERVICE = "gateway"
 WSGI_APPLICATION = "config.integration.wsgi.application"
 # HTTP and the WebSocket events of savings groups (integration.realtime).
 ASGI_APPLICATION = "config.integration.asgi.application"

@@ -7,6 +7,7 @@ leave through the outbox as Celery tasks (``config.contracts``).
 
 import datetime as dt
 
+from celery.schedules import crontab
 from cryptography.hazmat.primitives import serialization
 
 from config.base import *  # noqa: F403
@@ -22,6 +23,7 @@ from config.base import (
 from config.contracts import (
     CREDIT_BATCHES_RESUME_TASK,
     IMPORTS_RESUME_TASK,
+    LEDGER_VERIFY_TASK,
     OUTBOX_SWEEP_TASK,
     TASK_ROUTES,
     USERS_QUEUE,
@@ -46,6 +48,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: it counts what the middleware below answers too.
+    "config.metrics.requests.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -57,6 +61,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.users.urls"
+# The ``service`` label of this service's metrics (config/metrics/).
+METRICS_SERVICE = "users"
 # Cookies are scoped by host, not port: both admins on one host (127.0.0.1
 # in the embedded default) must not overwrite each other's session.
 SESSION_COOKIE_NAME = "users_sessionid"
@@ -208,6 +214,14 @@ CELERY_BEAT_SCHEDULE = {
     "webhooks-send": {
         "task": WEBHOOKS_SEND_TASK,
         "schedule": dt.timedelta(seconds=10),
+    },
+    # verify_ledger's checks once a day, at a quiet hour (UTC); a failed
+    # or missed run is alerted on (deploy/monitoring/alerts.yml).
+    "ledger-verify": {
+        "task": LEDGER_VERIFY_TASK,
+        "schedule": crontab(
+            hour=env.int("LEDGER_VERIFY_HOUR", default=3), minute=30
+        ),
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
