@@ -13,11 +13,13 @@ Each app describes its outbox with an :class:`Outbox` and registers it
 when it is ready (:func:`register`); config never imports an app.
 """
 
+import contextlib
 import dataclasses
 import logging
 from collections.abc import Iterable
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection
+from django.db.backends.base.base import BaseDatabaseWrapper
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 
@@ -47,10 +49,21 @@ class Outbox:
 
 
 class OutboxCollector:
-    """Reads the outboxes at each scrape; counts what failed."""
+    """Reads the outboxes at each scrape; counts what failed.
 
-    def __init__(self, outboxes: Iterable[Outbox]) -> None:
+    Args:
+        outboxes: The service's outboxes.
+        db: The connection to read with; the scraping thread's own
+            (Django's ``connection``) when None.
+    """
+
+    def __init__(
+        self,
+        outboxes: Iterable[Outbox],
+        db: BaseDatabaseWrapper | None = None,
+    ) -> None:
         self.outboxes = tuple(outboxes)
+        self.db = db
         self.errors = {outbox.name: 0 for outbox in self.outboxes}
 
     def describe(self) -> Iterable[Metric]:
@@ -64,10 +77,11 @@ class OutboxCollector:
         closed after it: it would be left open by a thread that is gone.
         """
         pending, lag = self._families()
+        db = self.db or connection
         try:
             for outbox in self.outboxes:
                 try:
-                    count, waited = _read(outbox)
+                    count, waited = _read(db, outbox)
                 except DatabaseError:
                     logger.warning(
                         "Could not read outbox %s", outbox.name, exc_info=True
@@ -77,7 +91,8 @@ class OutboxCollector:
                 pending.add_metric([outbox.name], count)
                 lag.add_metric([outbox.name], waited)
         finally:
-            connection.close()
+            with contextlib.suppress(DatabaseError):
+                db.close()
         return [pending, lag, self._errors()]
 
     def _families(self) -> list[GaugeMetricFamily]:
@@ -105,24 +120,20 @@ class OutboxCollector:
         return family
 
 
-def _read(outbox: Outbox) -> tuple[int, float]:
+def _read(db: BaseDatabaseWrapper, outbox: Outbox) -> tuple[int, float]:
     """Returns an outbox's pending count and lag, within the timeout.
 
-    On SQLite a plain read: its transactions start ``IMMEDIATE`` (they
-    take the write lock), and it has no statement timeout.
+    The timeout is the session's: the connection is closed after the
+    scrape. SQLite has none (and its transactions would take the write
+    lock: a plain read).
     """
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(outbox.sqlite_sql)
-            row = cursor.fetchone()
-    else:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                f"SET LOCAL statement_timeout = {STATEMENT_TIMEOUT_MS}"
-            )
+    with db.cursor() as cursor:
+        if db.vendor == "postgresql":
+            cursor.execute(f"SET statement_timeout = {STATEMENT_TIMEOUT_MS}")
             cursor.execute(outbox.sql)
-            row = cursor.fetchone()
-    count, waited = row
+        else:
+            cursor.execute(outbox.sqlite_sql)
+        count, waited = cursor.fetchone()
     return int(count), max(0.0, float(waited or 0))
 
 
