@@ -29,7 +29,7 @@ PYTEST := $(PY) -m pytest -p no:cacheprovider
 
 .PHONY: help run test test-long install install-dev bootstrap migrate seed static \
 	services lint format migrations-check validate unit coverage contract \
-	e2e smoke faults bench bench-balance clean
+	metrics e2e smoke faults bench bench-balance clean
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -81,7 +81,7 @@ static: install bootstrap
 # --- make test --------------------------------------------------------------
 
 test: install-dev bootstrap services lint migrations-check validate unit \
-	coverage contract e2e smoke faults  ## Every check CI runs.
+	coverage contract metrics e2e smoke faults  ## Every check CI runs.
 	@echo "make test: all checks passed"
 
 services:  ## Start PostgreSQL, RabbitMQ and Redis if down; create test DBs.
@@ -100,12 +100,15 @@ migrations-check: install-dev bootstrap  ## No model change without migration.
 	$(USERS) $(PY) manage.py makemigrations --check --dry-run
 	$(ACCOUNTING) $(PY) manage.py makemigrations --check --dry-run
 
-validate: install-dev  ## Compose and GitLab CI schemas, hadolint.
+validate: install-dev  ## Compose and GitLab CI schemas, hadolint, promtool.
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.compose-spec \
 		docker-compose.yml
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.gitlab-ci \
 		.gitlab-ci.yml
 	$(VENV)/bin/hadolint docker/Dockerfile
+	scripts/ensure-tools.sh
+	promtool check rules deploy/monitoring/alerts.yml
+	$(PYTEST) tests/deploy
 
 unit: install-dev bootstrap services  ## pytest per service, with coverage.
 	@rm -f $(VAR_DIR)/.coverage
@@ -133,6 +136,12 @@ contract: install-dev bootstrap services  ## Schemathesis on both internal APIs.
 		CACHE_URL=$(REDIS_URL)/1 \
 		$(PYTEST) tests/contract/test_accounting.py \
 		--ds=config.accounting.settings
+
+# Each process's metrics port, on processes of the Procfile started one by
+# one (ports the kernel picks; databases metrics_users and
+# metrics_accounting, vhost savings_metrics).
+metrics: install-dev bootstrap services  ## Metrics of real processes, scraped.
+	$(PYTEST) tests/metrics
 
 e2e: install-dev bootstrap services  ## Real processes on PostgreSQL + RabbitMQ.
 	$(PYTEST) tests/e2e

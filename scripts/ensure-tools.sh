@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Installs the load generators `make bench` runs, from Debian's packages,
-# only when they are missing: wrk (HTTP) and pgbench (postgresql-client,
-# which the test stack already needs). Safe to run again.
+# Installs the tools of `make bench` and `make validate` from Debian's
+# packages, only when they are missing: wrk (HTTP load) and pgbench
+# (postgresql-client, which the test stack already needs); promtool
+# (prometheus: checks deploy/monitoring/alerts.yml). Safe to run again.
 set -euo pipefail
 
 missing=()
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 command -v pgbench >/dev/null 2>&1 || missing+=(postgresql-client)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
