@@ -5,8 +5,14 @@
 # Procfile, bound to BIND_HOST (0.0.0.0 in the image) on PORT: gunicorn for
 # users and accounting, uvicorn (ASGI: HTTP and WebSocket) for the gateway,
 # whose GATEWAY_WORKERS may exceed 1 only with a Redis CHANNEL_LAYER_URL.
+# Metrics on METRICS_PORT (9100): gunicorn's master serves its workers' sum
+# (config/gunicorn.py), one of uvicorn's workers serves theirs.
 set -eu
 . "$(dirname "$0")/common.sh"
+# Metrics on a port of their own (config/metrics/), reachable by the
+# cluster's Prometheus, never published: METRICS_PORT set empty disables them.
+export METRICS_PORT="${METRICS_PORT-9100}"
+export METRICS_BIND="${METRICS_BIND:-0.0.0.0}"
 
 case "${SERVICE:?set SERVICE to users, accounting or integration}" in
   integration) default_port=8000 ;;
@@ -40,7 +46,7 @@ if [ "$SERVICE" = integration ]; then
     --timeout-graceful-shutdown "${GRACEFUL_TIMEOUT:-5}"
 fi
 
-exec gunicorn "config.$SERVICE.wsgi:application" \
+exec gunicorn -c python:config.gunicorn "config.$SERVICE.wsgi:application" \
   --name "$SERVICE" \
   --bind "${BIND_HOST:-127.0.0.1}:${PORT:-$default_port}" \
   --workers "${WEB_WORKERS:-2}" \
