@@ -10,6 +10,9 @@ An import's task is acknowledged late too, and may run again from the
 start at any time (the service never applies a row twice): after a
 killed worker, and when beat wakes an import nobody moved for a while.
 A partner's credit batch, alike (an item is never applied twice).
+
+Beat sends ``ledger_verify`` daily: ``verify_ledger``'s checks, whose
+outcome becomes metrics (an alert fires when one fails).
 """
 
 import logging
