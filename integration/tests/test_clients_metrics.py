@@ -7,6 +7,7 @@ import pytest
 from django.test import override_settings
 from prometheus_client import REGISTRY
 
+from config.metrics import pools
 from integration import clients
 
 
@@ -77,7 +78,8 @@ def test_a_connection_carrying_a_request_is_in_use(service):
 
 
 def test_a_transport_without_a_pool_is_skipped(upstream):
-    # The tests' fake transport has no pool: nothing to report, no error.
+    # The tests' fake transport has no pool: nothing reported, no error.
+    pools.upstream_pool_set("accounting", size=-1, opened=-1, in_use=-1)
     clients.get_client(clients.Service.ACCOUNTING)
     clients.pools_observe()
-    assert _gauge("savings_upstream_pool_size", upstream="accounting") is None
+    assert _gauge("savings_upstream_pool_size", upstream="accounting") == -1

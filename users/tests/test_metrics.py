@@ -38,6 +38,9 @@ def _event(age, published=False):
 
 def test_the_app_names_its_outbox():
     assert metrics.OUTBOX in outbox.OUTBOXES
+    # Named again (ready() runs again in a test): still once.
+    metrics.register()
+    assert outbox.OUTBOXES.count(metrics.OUTBOX) == 1
     assert [c.outboxes for c in outbox.collectors()] == [tuple(outbox.OUTBOXES)]
 
 
@@ -105,6 +108,21 @@ def test_the_embedded_default_reads_sqlite(tmp_path):
     samples = _samples(outbox.OutboxCollector([metrics.OUTBOX], db))
     assert samples["savings_outbox_pending_events", "users_events"] == 1
     assert 299 < samples["savings_outbox_lag_seconds", "users_events"] < 360
+
+
+@pytest.mark.django_db
+def test_sqlite_knows_a_transaction_by_atomic_only(tmp_path):
+    db = _own_connection(
+        {"ENGINE": "django.db.backends.sqlite3", "NAME": tmp_path / "p.db"}
+    )
+    db.ensure_connection()
+    try:
+        assert not pools.in_transaction(db, db.connection)
+        db.in_atomic_block = True
+        assert pools.in_transaction(db, db.connection)
+    finally:
+        db.in_atomic_block = False
+        db.close()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -90,7 +90,11 @@ def test_folders_of_finished_runs_are_removed(no_folder, monkeypatch):
     gone = base / "savings-metrics-4194305-77"  # no such pid
     restarted = base / f"savings-metrics-{os.getpid()}-1"  # pid reused
     gunicorns = base / "savings-metrics-abcdefgh"  # not a uvicorn run's
-    for path in (gone, restarted, gunicorns):
+    # A run still going (this process's pid and start: alive).
+    going = base / (
+        f"savings-metrics-{os.getpid()}-{multiprocess._started(os.getpid())}"
+    )
+    for path in (gone, restarted, gunicorns, going):
         path.mkdir(exist_ok=True)
     parent = _Parent(os.getpid())
     monkeypatch.setattr(multiprocessing, "parent_process", lambda: parent)
@@ -99,7 +103,8 @@ def test_folders_of_finished_runs_are_removed(no_folder, monkeypatch):
         assert not gone.exists()
         assert not restarted.exists()
         assert gunicorns.exists()
-        assert folder.exists()
+        assert going.exists()
+        assert folder == going
     finally:
         for path in (gunicorns, folder):
             multiprocess.directory_remove(path)
