@@ -31,6 +31,7 @@ from tests.conftest import (
     reset_database,
     wait_until,
 )
+from tests.e2e.conftest import reset_vhost
 
 PG_URL = os.environ.get("PG_URL", "postgres://postgres@127.0.0.1:5432")
 AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672")
@@ -73,13 +74,8 @@ def run_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     run_dir = tmp_path_factory.mktemp("metrics-run")
     for name in (USERS_DB, ACCOUNTING_DB):
         reset_database(PG_URL, name)
-    for args in (
-        ("add_vhost", VHOST),
-        ("set_permissions", "-p", VHOST, "guest", ".*", ".*", ".*"),
-    ):
-        subprocess.run(
-            ["rabbitmqctl", "-q", *args], capture_output=True, check=False
-        )
+    # rabbitmqctl here, the management API when the broker is elsewhere (CI).
+    reset_vhost(VHOST)
     env = platform_env(
         f"METRICS_TEST_RUN={uuid.uuid4().hex}",
         run_dir=run_dir,
