@@ -29,7 +29,7 @@ PYTEST := $(PY) -m pytest -p no:cacheprovider
 
 .PHONY: help run test test-long install install-dev bootstrap migrate seed static \
 	services lint format migrations-check validate unit coverage contract \
-	e2e smoke faults bench bench-balance clean
+	e2e smoke faults bench bench-capacity bench-balance clean
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -154,6 +154,14 @@ bench: install-dev bootstrap services  ## Money path vs pgbench, one report.
 	scripts/ensure-tools.sh
 	PG_URL=$(PG_URL) AMQP_URL=$(AMQP_URL) REDIS_URL=$(REDIS_URL) \
 		$(PY) bench/run.py
+
+# docs/scaling.md's figures: the credit per core under pgbench, the growth
+# of the journal over 1M credits (CAPACITY_TRANSACTIONS), verify_ledger on
+# it, and balance-as-of with 10M entries (CAPACITY_PROBE_ENTRIES).
+bench-capacity: install-dev bootstrap services  ## One primary's ledger limits.
+	scripts/ensure-tools.sh
+	PG_URL=$(PG_URL) AMQP_URL=$(AMQP_URL) REDIS_URL=$(REDIS_URL) \
+		$(PY) bench/capacity.py
 
 bench-balance: install-dev bootstrap services  ## Balance-as-of, pages: 1k/1M.
 	$(ACCOUNTING) ACCOUNTING_DATABASE_URL=$(PG_URL)/bench_balance \
