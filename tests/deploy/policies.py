@@ -42,7 +42,7 @@ _CREDENTIALS = {
 }
 
 
-def _cluster_env(module: str, role: str) -> set[str]:
+def cluster_env(module: str, role: str) -> set[str]:
     """The variables a process of a role needs in a cluster."""
     names = set(_OBSERVABILITY)
     if module == "config.integration.settings":
@@ -261,7 +261,7 @@ def environment_errors(docs: list[Doc]) -> list[str]:
         where = f"{pod.owner} {container['name']}"
         module = manifests.settings_module(container, env)
         role = pod.labels["app.kubernetes.io/component"]
-        needed = manifests.required_settings_env(module) | _cluster_env(
+        needed = manifests.required_settings_env(module) | cluster_env(
             module, role
         )
         for name in sorted(needed):
