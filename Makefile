@@ -100,12 +100,17 @@ migrations-check: install-dev bootstrap  ## No model change without migration.
 	$(USERS) $(PY) manage.py makemigrations --check --dry-run
 	$(ACCOUNTING) $(PY) manage.py makemigrations --check --dry-run
 
-validate: install-dev  ## Compose and GitLab CI schemas, hadolint.
+# Kubernetes (deploy/k8s): yamllint, then tests/deploy renders each overlay
+# with kubectl kustomize, validates every document strictly (offline) and
+# checks the policies; manifests, not code, so outside coverage.
+validate: install-dev  ## Compose, GitLab CI and Kubernetes schemas, linters.
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.compose-spec \
 		docker-compose.yml
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.gitlab-ci \
 		.gitlab-ci.yml
 	$(VENV)/bin/hadolint docker/Dockerfile
+	$(VENV)/bin/yamllint -c .yamllint.yml --strict deploy/k8s
+	$(PYTEST) tests/deploy
 
 unit: install-dev bootstrap services  ## pytest per service, with coverage.
 	@rm -f $(VAR_DIR)/.coverage
