@@ -63,6 +63,7 @@ RUN_DIR = (
     Path(os.environ.get("VAR_DIR", REPO_DIR / "var")).resolve() / "scaleout"
 )
 START_TIMEOUT = 90
+STOP_TIMEOUT = 20
 SIDES = ("a", "b")
 WEB_TIERS = ("gateway", "users", "accounting")
 
@@ -157,6 +158,14 @@ def _instances(
     return instances
 
 
+def _stop(instances: dict[str, Instance]) -> None:
+    """SIGTERM to every instance at once, then waits for each."""
+    for instance in instances.values():
+        instance.terminate()
+    for instance in instances.values():
+        instance.wait(timeout=STOP_TIMEOUT)
+
+
 @pytest.fixture(scope="session")
 def cluster() -> Iterator[Cluster]:
     """Starts the load balancer and every instance; stops all at the end."""
@@ -189,7 +198,7 @@ def cluster() -> Iterator[Cluster]:
     reset_database(PG_URL, ACCOUNTING_DB)
     reset_vhost(VHOST)
     reset_redis(REDIS_DB_URL)
-    platform_prepare(env, RUN_DIR / "setup.log")
+    platform_prepare(env, RUN_DIR / "setup.log", static=False)
     tiers = [
         Tier(
             tier,
@@ -211,8 +220,8 @@ def cluster() -> Iterator[Cluster]:
         cleanup.callback(kill_marked, marker)
         cleanup.callback(haproxy.stop)
         haproxy.start()
+        cleanup.callback(_stop, instances)
         for instance in instances.values():
-            cleanup.callback(instance.stop)
             instance.start()
         # HAProxy counts a server up until its checks fail: wait for the
         # ports first, then for the checks.

@@ -87,16 +87,20 @@ class Instance:
         self._process.wait(timeout=30)
         assert not alive(pid)
 
-    def stop(self, timeout: float = 20) -> int | None:
-        """SIGTERMs the group; SIGKILLs what is left after ``timeout``.
+    def terminate(self) -> None:
+        """SIGTERMs the group: a graceful stop, as an orchestrator asks."""
+        if self.running():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.pid, signal.SIGTERM)
+
+    def wait(self, timeout: float) -> int | None:
+        """Waits for the instance to exit; SIGKILLs it after ``timeout``.
 
         Returns:
-            Its exit status, or None if it was not running.
+            Its exit status, or None if it was never started.
         """
-        if not self.running():
+        if self._process is None:
             return None
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.pid, signal.SIGTERM)
         try:
             return self._process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:

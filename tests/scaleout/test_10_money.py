@@ -44,7 +44,7 @@ from tests.faults.bank import (
     plan_split,
 )
 from tests.faults.signups import SignUps
-from tests.scaleout.conftest import SIDES, WEB_TIERS, Cluster
+from tests.scaleout.conftest import RUN_DIR, SIDES, WEB_TIERS, Cluster
 
 CLIENTS = int(os.environ.get("SCALEOUT_CLIENTS", "6"))
 # The clients' random choices; the report names it (timing still varies).
@@ -145,6 +145,7 @@ def test_no_operation_is_lost_or_doubled_while_instances_die(
         for thread in threads:
             thread.join(timeout=120)
     report = _report(books, signups, kills)
+    (RUN_DIR / "report.txt").write_text(report + "\n")
     print(report)
 
     assert not any(thread.is_alive() for thread in threads)
