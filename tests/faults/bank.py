@@ -386,10 +386,11 @@ def ledger_of(accounting_db: str, holders: list[str]) -> dict:
     with psycopg.connect(accounting_db) as conn:
         keyed = conn.execute(
             """
-            SELECT k.key, t.kind, t.amount, count(*) OVER (PARTITION BY t.id)
+            SELECT k.key, min(t.kind), min(t.amount), count(DISTINCT t.id)
             FROM accounting_idempotencykey k
             JOIN accounting_transaction t ON t.id = k.transaction_id
             WHERE k.holder_id = ANY(%s::uuid[])
+            GROUP BY k.key
             """,
             [holders],
         ).fetchall()
@@ -420,6 +421,47 @@ def ledger_of(accounting_db: str, holders: list[str]) -> dict:
         "transfers_in": transfers_in,
         "negative": negative,
     }
+
+
+def audit_answers(books: Books, customers: list[Customer]) -> list[str]:
+    """What is wrong with the answers the clients got, in words.
+
+    Args:
+        books: Every answer the clients saw, once they stopped.
+        customers: The customers, in the books' order.
+
+    Returns:
+        One sentence per client that crashed, operation that never got a
+        definitive answer, error that was not problem+json, refusal for
+        another reason than funds, or credit answer whose split is not
+        its plan's; empty when every answer is one the contract allows
+        and some money moved.
+    """
+    findings = [f"CLIENT CRASHED: {trace}" for trace in books.crashed]
+    findings += [f"NEVER ANSWERED: {what}" for what in books.undecided]
+    findings += [f"NOT A PROBLEM: {what}" for what in books.not_problems]
+    for outcome in books.outcomes:
+        if not outcome.applied and (
+            outcome.status != 422
+            or outcome.body.get("code") != "insufficient_funds"
+        ):
+            findings.append(
+                f"REFUSED: {outcome.kind} {outcome.key} answered "
+                f"{outcome.status} {outcome.body}"
+            )
+        elif outcome.applied and outcome.kind == "credit":
+            parts = plan_split(
+                outcome.amount, customers[outcome.payer].plan_percent
+            )
+            shown = {kind: part for kind, part in parts.items() if part}
+            if credit_split(outcome) != shown:
+                findings.append(
+                    f"SPLIT: credit {outcome.key} shows "
+                    f"{credit_split(outcome)}, its plan makes {shown}"
+                )
+    if not any(outcome.applied for outcome in books.outcomes):
+        findings.append("NOTHING APPLIED: no operation moved money")
+    return findings
 
 
 def audit(

@@ -66,6 +66,8 @@ START_TIMEOUT = 90
 STOP_TIMEOUT = 20
 SIDES = ("a", "b")
 WEB_TIERS = ("gateway", "users", "accounting")
+CELERY_READY = " ready."  # a Celery worker's log line when it consumes
+CELERY_DONE = "succeeded in"  # and one per task it ran
 
 
 @dataclasses.dataclass
@@ -108,13 +110,24 @@ class Cluster:
             self.haproxy.wait_state(tier, name, "DOWN", timeout=15)
 
     def restart(self, name: str) -> None:
-        """Starts a killed instance again; waits until HAProxy uses it."""
+        """Starts a killed instance again; waits until it serves.
+
+        A web instance serves once HAProxy sends it requests again; a
+        Celery worker, once it logs that it is ready.
+        """
         instance = self.instances[name]
         assert not instance.running(), f"{name} is still running"
+        readies = instance.log_count(CELERY_READY)
         instance.start()
         tier, _, _ = name.rpartition("-")
         if tier in WEB_TIERS:
             self.haproxy.wait_state(tier, name, "UP", timeout=START_TIMEOUT)
+        else:
+            wait_until(
+                lambda: instance.log_count(CELERY_READY) > readies,
+                timeout=START_TIMEOUT,
+                what=f"{name} to be ready",
+            )
 
     def logs(self) -> str:
         """The end of every instance's log and HAProxy's."""

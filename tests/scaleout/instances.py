@@ -108,6 +108,12 @@ class Instance:
                 os.killpg(self.pid, signal.SIGKILL)
             return self._process.wait(timeout=timeout)
 
+    def log_count(self, text: str) -> int:
+        """How many times ``text`` was logged so far (``succeeded in``)."""
+        if not self.log_path.exists():
+            return 0
+        return self.log_path.read_text(errors="replace").count(text)
+
     def log_tail(self, lines: int = 40) -> str:
         """The end of its log, for failure reports."""
         return log_tail(self.log_path, lines)
