@@ -153,7 +153,7 @@ faults: install-dev  ## Kill, freeze, restart under load: money stays exact.
 # PostgreSQL (fresh databases scaleout_*), RabbitMQ (vhost
 # savings_test_scaleout) and Redis (db 14), on ports the kernel picks: one
 # of each is killed under load, and no client's operation is lost or
-# doubled; WebSocket events cross gateways. About 2.5 minutes on 2 cores.
+# doubled; WebSocket events cross gateways. About 2 minutes on 2 cores.
 scaleout: install-dev bootstrap services  ## Two of everything behind HAProxy.
 	scripts/ensure-tools.sh
 	PG_URL=$(PG_URL) AMQP_URL=$(AMQP_URL) REDIS_URL=$(REDIS_URL) \
