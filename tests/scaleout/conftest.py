@@ -27,8 +27,9 @@ money test's ``report.txt``; a failing test shows the logs' ends.
 
 Budget: the suite is part of ``make test``, so it must stay under three
 minutes on two cores. Measured there, with other suites running beside
-it: 105-110 s of pytest (about 45 s of migrations and start, 60 s of
-money under kills, 15 s of sockets), two minutes for ``make scaleout``.
+it: 95-110 s of pytest (30-45 s of migrations and start, 60 s of money
+under kills, 10 s of sockets, 5 s of stop), two minutes for ``make
+scaleout``.
 That is why the instances run one web worker each, static files are not
 collected, and the instances stop together.
 """
