@@ -29,7 +29,7 @@ PYTEST := $(PY) -m pytest -p no:cacheprovider
 
 .PHONY: help run test test-long install install-dev bootstrap migrate seed static \
 	services lint format migrations-check validate unit coverage contract \
-	e2e smoke faults bench bench-capacity bench-balance clean
+	e2e smoke faults scaleout bench bench-capacity bench-balance clean
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -81,7 +81,7 @@ static: install bootstrap
 # --- make test --------------------------------------------------------------
 
 test: install-dev bootstrap services lint migrations-check validate unit \
-	coverage contract e2e smoke faults  ## Every check CI runs.
+	coverage contract e2e smoke faults scaleout  ## Every check CI runs.
 	@echo "make test: all checks passed"
 
 services:  ## Start PostgreSQL, RabbitMQ and Redis if down; create test DBs.
@@ -147,6 +147,17 @@ smoke: install-dev  ## `make run` with no environment: sign up, credit once.
 
 faults: install-dev  ## Kill, freeze, restart under load: money stays exact.
 	$(PYTEST) tests/faults
+
+# Two gateways, users and accounting behind HAProxy (installed from Debian's
+# packages when missing), two accounting workers, one beat, on the shared
+# PostgreSQL (fresh databases scaleout_*), RabbitMQ (vhost
+# savings_test_scaleout) and Redis (db 14), on ports the kernel picks: one
+# of each is killed under load, and no client's operation is lost or
+# doubled; WebSocket events cross gateways. About 2 minutes on 2 cores.
+scaleout: install-dev bootstrap services  ## Two of everything behind HAProxy.
+	scripts/ensure-tools.sh
+	PG_URL=$(PG_URL) AMQP_URL=$(AMQP_URL) REDIS_URL=$(REDIS_URL) \
+		$(PYTEST) tests/scaleout
 
 test-long:  ## `make test`, faults x3 with 16 clients, an 11-minute soak.
 	FAULTS_ROUNDS=3 FAULTS_CLIENTS=16 E2E_SOAK_SECONDS=660 $(MAKE) test

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Installs the load generators `make bench` runs, from Debian's packages,
-# only when they are missing: wrk (HTTP) and pgbench (postgresql-client,
-# which the test stack already needs). Safe to run again.
+# Installs the tools `make bench` and the scale-out suite run, from
+# Debian's packages, only when they are missing: wrk (HTTP) and pgbench
+# (postgresql-client, which the test stack already needs) for the bench,
+# haproxy for tests/scaleout (the load balancer in front of two instances
+# of each web service). Safe to run again.
 set -euo pipefail
 
 missing=()
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 command -v pgbench >/dev/null 2>&1 || missing+=(postgresql-client)
+command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
