@@ -230,12 +230,16 @@ def container_env(docs: list[Doc], container: Doc) -> dict[str, EnvValue]:
     return env
 
 
+def is_app(container: Doc) -> bool:
+    """Whether a container runs the platform's own image."""
+    return container["image"].rsplit(":", 1)[0].endswith("savings-platform")
+
+
 def app_containers(docs: list[Doc]) -> Iterator[tuple[Pod, Doc]]:
     """The containers that run the platform's own image."""
     for pod in workload_pods(docs):
         for container in pod.containers():
-            image = container["image"]
-            if image.rsplit(":", 1)[0].endswith("savings-platform"):
+            if is_app(container):
                 yield pod, container
 
 
