@@ -49,12 +49,17 @@ def _render(overlay: str) -> str:
     return result.stdout
 
 
+def rendered(overlay: str) -> str:
+    """An overlay as ``kubectl kustomize`` prints it."""
+    return _render(overlay)
+
+
 @functools.cache
 def _parsed(overlay: str) -> tuple[Doc, ...]:
     """An overlay's documents, parsed once."""
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     return tuple(
-        doc for doc in yaml.load_all(_render(overlay), Loader=loader) if doc
+        doc for doc in yaml.load_all(rendered(overlay), Loader=loader) if doc
     )
 
 

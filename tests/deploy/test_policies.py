@@ -5,10 +5,12 @@ rendered; then on a copy broken in the one way the rule is about, to show
 the rule reads the real content and can fail.
 """
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.deploy import manifests, policies
 from tests.deploy.manifests import Doc
@@ -567,3 +569,18 @@ def test_keep_alive_rule_reads_the_entrypoint(
         "gateway: GATEWAY_KEEP_ALIVE=5 s <= ingress-nginx's "
         "upstream-keepalive-timeout 60 s"
     ]
+
+
+def test_dev_images_take_the_build_tag_as_the_readme_sets_it() -> None:
+    # deploy/k8s/README.md (dev): sed "s|image: savings-platform:dev$|...|".
+    tagged = re.sub(
+        r"image: savings-platform:dev$",
+        "image: savings-platform:dev-20260101120000",
+        manifests.rendered("dev"),
+        flags=re.MULTILINE,
+    )
+    docs = [doc for doc in yaml.safe_load_all(tagged) if doc]
+    images = {
+        container["image"] for _, container in manifests.app_containers(docs)
+    }
+    assert images == {"savings-platform:dev-20260101120000"}
