@@ -39,6 +39,7 @@ if [ "$SERVICE" = integration ]; then
     --lifespan off \
     --no-proxy-headers \
     --no-use-colors \
+    --timeout-keep-alive "${GATEWAY_KEEP_ALIVE:-5}" \
     --timeout-graceful-shutdown "${GRACEFUL_TIMEOUT:-5}"
 fi
 

@@ -49,12 +49,17 @@ def _render(overlay: str) -> str:
     return result.stdout
 
 
+def rendered(overlay: str) -> str:
+    """An overlay as ``kubectl kustomize`` prints it."""
+    return _render(overlay)
+
+
 @functools.cache
 def _parsed(overlay: str) -> tuple[Doc, ...]:
     """An overlay's documents, parsed once."""
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     return tuple(
-        doc for doc in yaml.load_all(_render(overlay), Loader=loader) if doc
+        doc for doc in yaml.load_all(rendered(overlay), Loader=loader) if doc
     )
 
 
@@ -230,12 +235,16 @@ def container_env(docs: list[Doc], container: Doc) -> dict[str, EnvValue]:
     return env
 
 
+def is_app(container: Doc) -> bool:
+    """Whether a container runs the platform's own image."""
+    return container["image"].rsplit(":", 1)[0].endswith("savings-platform")
+
+
 def app_containers(docs: list[Doc]) -> Iterator[tuple[Pod, Doc]]:
     """The containers that run the platform's own image."""
     for pod in workload_pods(docs):
         for container in pod.containers():
-            image = container["image"]
-            if image.rsplit(":", 1)[0].endswith("savings-platform"):
+            if is_app(container):
                 yield pod, container
 
 

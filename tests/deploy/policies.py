@@ -5,9 +5,12 @@ rule (an empty list when all is well), so that a test can assert both
 that the real manifests pass and that a copy broken on purpose does not.
 """
 
+import ast
 import functools
 import json
+import math
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import jsonschema
@@ -26,6 +29,20 @@ SCHEMA_DIR = manifests.K8S_DIR / "schemas"
 WRITABLE_ROOT_ANNOTATION = "savings.example/writable-root"
 APP_PORT = {"integration": 8000, "users": 8001, "accounting": 8002}
 METRICS_PORT = "9100"
+BASE_SETTINGS = manifests.REPO_DIR / "config" / "base.py"
+ENTRYPOINT_WEB = manifests.REPO_DIR / "docker" / "entrypoint-web.sh"
+# A liveness probe restarts a pod that fails it: a busy pod must get time
+# to answer and several chances, or its own load restarts it (and the
+# others then take that load).
+LIVENESS_MIN_TIMEOUT = 5
+LIVENESS_MIN_FAILURES = 6
+# What a worker needs after its last task's time limit: its warm shutdown
+# acknowledges, closes the broker connection and exits.
+WORKER_STOP_MARGIN = 15
+# ingress-nginx keeps an idle upstream connection this long (its
+# ConfigMap's upstream-keepalive-timeout, default 60 s).
+INGRESS_KEEPALIVE_KEY = "upstream-keepalive-timeout"
+INGRESS_KEEPALIVE_DEFAULT = 60
 # What a cluster needs beyond what the settings refuse to start without:
 # without these a process falls back to the embedded default (SQLite,
 # the file-system broker, per-process memory), which would run but be
@@ -204,8 +221,91 @@ def _web_deployments(docs: list[Doc]) -> list[Doc]:
     ]
 
 
+@functools.cache
+def _base_settings() -> dict[str, ast.expr]:
+    """config/base.py's top-level assignments, by name (read, not run)."""
+    tree = ast.parse(BASE_SETTINGS.read_text())
+    return {
+        target.id: node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+
+
+def _default_allowed_hosts() -> list[str]:
+    """ALLOWED_HOSTS when DJANGO_ALLOWED_HOSTS is unset (config/base.py)."""
+    call = _base_settings()["ALLOWED_HOSTS"]
+    default = next(kw.value for kw in call.keywords if kw.arg == "default")
+    return ast.literal_eval(default)
+
+
+def _host_allowed(host: str, allowed: list[str]) -> bool:
+    """Whether Django's ALLOWED_HOSTS let a Host header through."""
+    return any(
+        pattern in ("*", host)
+        or (pattern.startswith(".") and f".{host}".endswith(pattern))
+        for pattern in allowed
+    )
+
+
+def _probe_target_errors(
+    docs: list[Doc], pod: manifests.Pod, container: Doc
+) -> list[str]:
+    """Probes aimed at a port the container lacks or a host it refuses."""
+    errors = []
+    where = f"{pod.owner} {container['name']}"
+    ports = {port["containerPort"] for port in container.get("ports", [])}
+    ports |= {port["name"] for port in container.get("ports", [])}
+    for kind in ("startupProbe", "readinessProbe", "livenessProbe"):
+        probe = container.get(kind, {})
+        handler = next(
+            (
+                probe[key]
+                for key in ("httpGet", "tcpSocket", "grpc")
+                if key in probe
+            ),
+            None,
+        )
+        if handler is None:
+            continue
+        if handler["port"] not in ports:
+            errors.append(f"{where}: {kind} on port {handler['port']}, none")
+        if "httpGet" not in probe or not manifests.is_app(container):
+            continue
+        host = next(
+            (
+                header["value"]
+                for header in handler.get("httpHeaders", [])
+                if header["name"].lower() == "host"
+            ),
+            None,
+        )
+        env = manifests.container_env(docs, container)
+        setting = env.get("DJANGO_ALLOWED_HOSTS")
+        allowed = (
+            setting.value.split(",")
+            if setting is not None and setting.value is not None
+            else _default_allowed_hosts()
+        )
+        # Without a Host header the kubelet sends the pod's address.
+        if host is None or not _host_allowed(host, allowed):
+            errors.append(
+                f"{where}: {kind} sends Host {host}, not in "
+                f"DJANGO_ALLOWED_HOSTS {allowed}"
+            )
+    return errors
+
+
 def probe_errors(docs: list[Doc]) -> list[str]:
-    """Web containers without readiness on /readyz, liveness on /healthz."""
+    """Probes that cannot pass, or web probes on the wrong path.
+
+    Web containers: readiness on /readyz, startup and liveness on
+    /healthz. Every container: each probe aims at one of its own ports,
+    and an HTTP probe of the app sends a Host its DJANGO_ALLOWED_HOSTS
+    accept (Django answers 400 to any other).
+    """
     errors = []
     expected = {
         "readinessProbe": "/readyz",
@@ -220,11 +320,46 @@ def probe_errors(docs: list[Doc]) -> list[str]:
                     errors.append(
                         f"{manifests.ref(doc)}: {probe} on {got}, not {path}"
                     )
+    for pod in manifests.workload_pods(docs):
+        for container in pod.containers():
+            errors.extend(_probe_target_errors(docs, pod, container))
     return errors
 
 
+def liveness_errors(docs: list[Doc]) -> list[str]:
+    """Liveness probes that would restart a pod for being busy."""
+    errors = []
+    for pod in manifests.workload_pods(docs):
+        for container in pod.containers():
+            probe = container.get("livenessProbe")
+            if probe is None:
+                continue
+            where = f"{pod.owner} {container['name']}"
+            # Kubernetes' defaults: 1 s and 3 failures.
+            if probe.get("timeoutSeconds", 1) < LIVENESS_MIN_TIMEOUT:
+                errors.append(
+                    f"{where}: liveness timeoutSeconds < {LIVENESS_MIN_TIMEOUT}"
+                )
+            if probe.get("failureThreshold", 3) < LIVENESS_MIN_FAILURES:
+                errors.append(
+                    f"{where}: liveness failureThreshold < "
+                    f"{LIVENESS_MIN_FAILURES}"
+                )
+    return errors
+
+
+def task_time_limit() -> int:
+    """CELERY_TASK_TIME_LIMIT of config/base.py, in seconds."""
+    return ast.literal_eval(_base_settings()["CELERY_TASK_TIME_LIMIT"])
+
+
 def shutdown_errors(docs: list[Doc]) -> list[str]:
-    """Web pods whose preStop sleep and graceful stop outlast their grace."""
+    """Pods whose graceful stop outlasts their grace period.
+
+    Web pods: the preStop sleep plus GRACEFUL_TIMEOUT. Workers: a task
+    started just before SIGTERM may run to the task time limit, then the
+    worker stops (WORKER_STOP_MARGIN).
+    """
     errors = []
     for doc in _web_deployments(docs):
         spec = doc["spec"]["template"]["spec"]
@@ -246,6 +381,16 @@ def shutdown_errors(docs: list[Doc]) -> list[str]:
                     f"{manifests.ref(doc)}: preStop {command[1]} s + "
                     f"GRACEFUL_TIMEOUT {graceful} s >= grace {grace} s"
                 )
+    needed = task_time_limit() + WORKER_STOP_MARGIN
+    for pod in manifests.workload_pods(docs):
+        if pod.labels.get("app.kubernetes.io/component") != "worker":
+            continue
+        grace = pod.spec.get("terminationGracePeriodSeconds", 30)
+        if grace <= needed:
+            errors.append(
+                f"{pod.owner}: grace {grace} s <= task time limit "
+                f"{task_time_limit()} s + {WORKER_STOP_MARGIN} s"
+            )
     return errors
 
 
@@ -320,18 +465,109 @@ def _pods_of(doc: Doc) -> dict[str, str]:
     return manifests.pod_template(doc)["metadata"]["labels"]
 
 
-def disruption_budget_errors(docs: list[Doc]) -> list[str]:
-    """Deployments and StatefulSets no PodDisruptionBudget covers."""
-    budgets = manifests.of_kind(docs, "PodDisruptionBudget")
-    errors = []
+@dataclass(frozen=True)
+class PodSet:
+    """Pods of one owner: a workload, or an operator's resource."""
+
+    owner: str
+    labels: dict[str, str]
+    # The fewest pods it runs: its replicas, or its autoscaler's minimum.
+    minimum: int
+    # The operator makes the set's PodDisruptionBudgets itself.
+    operator_budget: bool = False
+
+
+def _autoscaled_minimum(docs: list[Doc], name: str) -> int | None:
+    """The minimum an HPA or a ScaledObject keeps a Deployment at."""
+    for doc in docs:
+        if doc["kind"] not in ("HorizontalPodAutoscaler", "ScaledObject"):
+            continue
+        if doc["spec"]["scaleTargetRef"]["name"] != name:
+            continue
+        if doc["kind"] == "HorizontalPodAutoscaler":
+            return doc["spec"].get("minReplicas", 1)
+        # KEDA may scale to 0; a budget matters once there is a pod.
+        return max(doc["spec"].get("minReplicaCount", 0), 1)
+    return None
+
+
+def pod_sets(docs: list[Doc]) -> list[PodSet]:
+    """Every Deployment's and StatefulSet's pods, and the operators'."""
+    sets = []
     for doc in docs:
         if doc["kind"] not in ("Deployment", "StatefulSet"):
             continue
-        if not any(
-            manifests.selects(budget["spec"]["selector"], _pods_of(doc))
+        minimum = _autoscaled_minimum(docs, doc["metadata"]["name"])
+        if minimum is None:
+            minimum = doc["spec"].get("replicas", 1)
+        sets.append(PodSet(manifests.ref(doc), _pods_of(doc), minimum))
+    for pod in manifests.operator_pods(docs):
+        kind, name = pod.owner.split("/")
+        spec = manifests.find(docs, kind, name)["spec"]
+        if kind == "Cluster":
+            # CloudNativePG makes a budget for the primary and one for the
+            # replicas unless enablePDB is false.
+            sets.append(
+                PodSet(
+                    pod.owner,
+                    pod.labels,
+                    spec["instances"],
+                    operator_budget=spec.get("enablePDB", True),
+                )
+            )
+        else:
+            # The RabbitMQ Cluster Operator makes none.
+            sets.append(PodSet(pod.owner, pod.labels, spec.get("replicas", 1)))
+    return sets
+
+
+def _scaled(value: int | str, replicas: int) -> int:
+    """A budget's number or percentage of replicas (rounded up, as K8s)."""
+    if isinstance(value, str):
+        return math.ceil(replicas * int(value.rstrip("%")) / 100)
+    return value
+
+
+def allowed_disruptions(budget: Doc, replicas: int) -> int:
+    """How many of that many healthy pods a budget lets a drain evict."""
+    spec = budget["spec"]
+    if "maxUnavailable" in spec:
+        return _scaled(spec["maxUnavailable"], replicas)
+    return replicas - _scaled(spec.get("minAvailable", 1), replicas)
+
+
+def disruption_budget_errors(docs: list[Doc]) -> list[str]:
+    """Pods no budget covers, and budgets that would block every drain.
+
+    Every Deployment, StatefulSet and operator-made set (RabbitmqCluster,
+    CNPG Cluster) has a PodDisruptionBudget, its own or its operator's;
+    each budget lets at least one pod go at the fewest replicas of what it
+    selects (an HPA's minReplicas, or replicas), or a drain never ends.
+    """
+    budgets = manifests.of_kind(docs, "PodDisruptionBudget")
+    sets = pod_sets(docs)
+    errors = []
+    for pod_set in sets:
+        covered = pod_set.operator_budget or any(
+            manifests.selects(budget["spec"]["selector"], pod_set.labels)
             for budget in budgets
-        ):
-            errors.append(f"{manifests.ref(doc)}: no PodDisruptionBudget")
+        )
+        if not covered:
+            errors.append(f"{pod_set.owner}: no PodDisruptionBudget")
+    for budget in budgets:
+        selected = [
+            pod_set
+            for pod_set in sets
+            if manifests.selects(budget["spec"]["selector"], pod_set.labels)
+        ]
+        if not selected:
+            errors.append(f"{manifests.ref(budget)}: selects no pod")
+        for pod_set in selected:
+            if allowed_disruptions(budget, pod_set.minimum) < 1:
+                errors.append(
+                    f"{manifests.ref(budget)}: no disruption allowed at "
+                    f"{pod_set.minimum} pod(s) of {pod_set.owner}"
+                )
     return errors
 
 
@@ -345,13 +581,29 @@ def _scaled_targets(docs: list[Doc]) -> list[str]:
 
 
 def beat_errors(docs: list[Doc]) -> list[str]:
-    """Anything that could run two beats at once."""
-    beat = manifests.find(docs, "Deployment", "beat")
+    """Anything that could run two beats at once.
+
+    Beat runs in one StatefulSet of one replica, the only workload whose
+    container runs docker/entrypoint-beat.sh, and no autoscaler targets
+    it: a StatefulSet starts beat-0 again only once the old beat-0 is
+    gone, where a Deployment may start a pod while one on a lost node
+    still runs.
+    """
     errors = []
-    if beat["spec"].get("replicas") != 1:
-        errors.append("beat: replicas is not 1")
-    if beat["spec"].get("strategy", {}).get("type") != "Recreate":
-        errors.append("beat: strategy is not Recreate")
+    runners = sorted(
+        {
+            pod.owner
+            for pod, container in manifests.app_containers(docs)
+            if "entrypoint-beat" in " ".join(container.get("command", []))
+        }
+    )
+    if runners != ["StatefulSet/beat"]:
+        errors.append(f"beat runs in {runners}, not StatefulSet/beat alone")
+    for beat in manifests.of_kind(docs, "StatefulSet"):
+        if beat["metadata"]["name"] != "beat":
+            continue
+        if beat["spec"].get("replicas") != 1:
+            errors.append("beat: replicas is not 1")
     if "beat" in _scaled_targets(docs):
         errors.append("beat: an autoscaler targets it")
     return errors
@@ -449,7 +701,7 @@ def network_policy_errors(docs: list[Doc]) -> list[str]:
         for rule in spec.get("ingress", []):
             errors.extend(_peer_errors(docs, policy, rule.get("from", [])))
             for port in rule.get("ports", []):
-                if isinstance(port["port"], str) and not all(
+                if isinstance(port.get("port"), str) and not all(
                     port["port"] in pod.port_names() for pod in pods
                 ):
                     errors.append(
@@ -479,84 +731,243 @@ def network_policy_errors(docs: list[Doc]) -> list[str]:
     return errors
 
 
-def _allowed_sources(docs: list[Doc], pod_name: str, port: int) -> set[str]:
-    """The pods (by name label) any ingress rule lets reach a port."""
-    target = next(
-        pod
-        for pod in manifests.all_pods(docs)
-        if pod.labels.get("app.kubernetes.io/name") == pod_name
+NAMESPACE_LABEL = "kubernetes.io/metadata.name"
+# The ranges the accounting worker's webhook egress excepts from 0.0.0.0/0
+# (accounting/webhooks/addresses.py refuses them too).
+PRIVATE_RANGES = frozenset(
+    {
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "169.254.0.0/16",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+    }
+)
+Flow = tuple[str, str]
+
+
+def _ip_block_name(block: Doc) -> str:
+    """``ip:CIDR`` (with its exceptions), or ``ip:public``."""
+    excepted = frozenset(block.get("except", []))
+    if block["cidr"] == "0.0.0.0/0" and excepted == PRIVATE_RANGES:
+        return "ip:public"
+    if excepted:
+        return f"ip:{block['cidr']} except {','.join(sorted(excepted))}"
+    return f"ip:{block['cidr']}"
+
+
+def _namespace_name(selector: Doc) -> str:
+    """``ns:NAME``, ``ns:*`` for every namespace, else the selector."""
+    if selector == {}:
+        return "ns:*"
+    labels = selector.get("matchLabels", {})
+    if list(selector) == ["matchLabels"] and list(labels) == [NAMESPACE_LABEL]:
+        return f"ns:{labels[NAMESPACE_LABEL]}"
+    return f"ns:{json.dumps(selector, sort_keys=True)}"
+
+
+def _peer_names(docs: list[Doc], peer: Doc) -> set[str]:
+    """A NetworkPolicy peer as the reach tables name it.
+
+    A pod of the namespace by its app.kubernetes.io/name; ``ns:NAME`` for
+    a namespace (``ns:*`` for every one); ``ip:CIDR``, or ``ip:public``
+    for 0.0.0.0/0 except exactly PRIVATE_RANGES.
+    """
+    if "ipBlock" in peer:
+        return {_ip_block_name(peer["ipBlock"])}
+    if "namespaceSelector" in peer:
+        return {_namespace_name(peer["namespaceSelector"])}
+    return {
+        pod.labels.get("app.kubernetes.io/name", "?")
+        for pod in manifests.selected(docs, peer["podSelector"])
+    }
+
+
+def _rule_ports(rule: Doc, target: manifests.Pod | None) -> set[str]:
+    """A rule's ports as the reach tables name them.
+
+    ``5432``, ``53/UDP``, ``35672-35682``; ``*`` for every port of a
+    protocol, ``all`` for a rule without ports (every port and protocol).
+    A named port is looked up in the target pod's containers (ingress).
+    """
+    entries = rule.get("ports") or []
+    if not entries:
+        return {"all"}
+    ports = set()
+    for entry in entries:
+        port = entry.get("port")
+        if port is None:
+            text = "*"
+        elif isinstance(port, str):
+            numbers = [
+                str(container_port["containerPort"])
+                for container in (target.containers() if target else [])
+                for container_port in container.get("ports", [])
+                if container_port.get("name") == port
+            ]
+            text = numbers[0] if numbers else port
+        elif "endPort" in entry:
+            text = f"{port}-{entry['endPort']}"
+        else:
+            text = str(port)
+        protocol = entry.get("protocol", "TCP")
+        ports.add(text if protocol == "TCP" else f"{text}/{protocol}")
+    return ports
+
+
+def allowed_flows(
+    docs: list[Doc], pod: manifests.Pod, direction: str
+) -> set[Flow]:
+    """The (peer, port) pairs the NetworkPolicies let a pod talk with.
+
+    ``direction`` is ``Ingress`` (peers are sources) or ``Egress``
+    (destinations). A rule with no ``from``/``to`` admits every peer
+    (``*``); a pod no policy of that direction selects is open: ``(*,
+    all)``.
+    """
+    key, peers_key = (
+        ("ingress", "from") if direction == "Ingress" else ("egress", "to")
     )
-    sources = set()
+    flows: set[Flow] = set()
+    isolated = False
     for policy in manifests.of_kind(docs, "NetworkPolicy"):
         spec = policy["spec"]
-        if not manifests.selects(spec["podSelector"], target.labels):
+        if not manifests.selects(spec["podSelector"], pod.labels):
             continue
-        for rule in spec.get("ingress", []):
-            ports = [p.get("port") for p in rule.get("ports", [])]
-            if ports and port not in ports:
-                continue
-            for peer in rule.get("from", []):
-                if "namespaceSelector" in peer:
-                    namespace = peer["namespaceSelector"]["matchLabels"]
-                    sources.add(
-                        "ns:" + namespace["kubernetes.io/metadata.name"]
-                    )
-                    continue
-                sources.update(
-                    pod.labels["app.kubernetes.io/name"]
-                    for pod in manifests.selected(docs, peer["podSelector"])
-                )
-    return sources
+        types = spec.get("policyTypes") or (
+            ["Ingress", "Egress"] if "egress" in spec else ["Ingress"]
+        )
+        if direction not in types:
+            continue
+        isolated = True
+        for rule in spec.get(key) or []:
+            peers = rule.get(peers_key) or []
+            names = (
+                set().union(*(_peer_names(docs, peer) for peer in peers))
+                if peers
+                else {"*"}
+            )
+            target = pod if direction == "Ingress" else None
+            flows |= {
+                (name, port)
+                for name in names
+                for port in _rule_ports(rule, target)
+            }
+    return flows if isolated else {("*", "all")}
+
+
+def _flows(peers: set[str], *ports: int | str) -> set[Flow]:
+    """Every pair of those peers and ports."""
+    return {(peer, str(port)) for peer in peers for port in ports}
 
 
 # Who may reach what, as the issue says: the edge, the gateway, each
-# service's own database, the broker and Redis.
-EXPECTED_REACH = {
-    ("gateway", 8000): {"ns:ingress-nginx"},
-    ("users", 8001): {"gateway"},
-    ("accounting", 8002): {"gateway"},
-    ("users-db", 5432): {"users", "users-worker", "users-migrate"},
-    ("accounting-db", 5432): {
-        "accounting",
-        "accounting-worker",
-        "accounting-migrate",
-    },
-    ("rabbitmq", 5672): {
-        "users",
-        "users-worker",
-        "users-migrate",
-        "beat",
-        "accounting",
-        "accounting-worker",
-    },
-    ("redis", 6379): {
-        "gateway",
-        "accounting",
-        "accounting-worker",
-        "accounting-migrate",
-    },
+# service's own database, the broker and Redis; Prometheus the metrics
+# ports. Every pod of the namespace is listed, both ways.
+_SCRAPED = _flows({"ns:monitoring"}, METRICS_PORT)
+_BROKER_CLIENTS = {
+    "users",
+    "users-worker",
+    "users-migrate",
+    "beat",
+    "accounting",
+    "accounting-worker",
 }
-# What the operators need on top of that, in prod only.
-OPERATOR_REACH = {
-    ("users-db", 5432): {"users-db", "ns:cnpg-system"},
-    ("accounting-db", 5432): {"accounting-db", "ns:cnpg-system"},
-    ("rabbitmq", 5672): {"ns:keda"},
+EXPECTED_INGRESS: dict[str, set[Flow]] = {
+    "gateway": _flows({"ns:ingress-nginx"}, 8000) | _SCRAPED,
+    "users": _flows({"gateway"}, 8001) | _SCRAPED,
+    "accounting": _flows({"gateway"}, 8002) | _SCRAPED,
+    "accounting-worker": _SCRAPED,
+    "users-worker": _SCRAPED,
+    "beat": _SCRAPED,
+    "users-migrate": set(),
+    "accounting-migrate": set(),
+    "users-db": _flows({"users", "users-worker", "users-migrate"}, 5432),
+    "accounting-db": _flows(
+        {"accounting", "accounting-worker", "accounting-migrate"}, 5432
+    ),
+    "rabbitmq": _flows(_BROKER_CLIENTS, 5672),
+    "redis": _flows(
+        {"gateway", "accounting", "accounting-worker", "accounting-migrate"},
+        6379,
+    ),
+}
+# DNS for every pod: kube-dns, and NodeLocal DNSCache's address.
+_DNS = _flows({"ns:kube-system", "ip:169.254.20.10/32"}, 53, "53/UDP")
+EXPECTED_EGRESS: dict[str, set[Flow]] = {
+    "gateway": _flows({"users"}, 8001)
+    | _flows({"accounting"}, 8002)
+    | _flows({"redis"}, 6379),
+    "users": _flows({"users-db"}, 5432) | _flows({"rabbitmq"}, 5672),
+    "accounting": _flows({"accounting-db"}, 5432)
+    | _flows({"rabbitmq"}, 5672)
+    | _flows({"redis"}, 6379),
+    # Webhooks: any TCP port of a public address.
+    "accounting-worker": _flows({"accounting-db"}, 5432)
+    | _flows({"rabbitmq"}, 5672)
+    | _flows({"redis"}, 6379)
+    | _flows({"ip:public"}, "*"),
+    "users-worker": _flows({"users-db"}, 5432) | _flows({"rabbitmq"}, 5672),
+    "beat": _flows({"rabbitmq"}, 5672),
+    "users-migrate": _flows({"users-db"}, 5432) | _flows({"rabbitmq"}, 5672),
+    "accounting-migrate": _flows({"accounting-db"}, 5432)
+    | _flows({"redis"}, 6379),
+    "users-db": set(),
+    "accounting-db": set(),
+    "rabbitmq": set(),
+    "redis": set(),
+}
+# What the operators' clusters need on top of that, in prod only: the
+# API server's address is overlays/prod/networkpolicies.yaml's placeholder
+# (change both together).
+API_SERVER = "ip:10.0.0.1/32"
+_RABBITMQ_PEERS = _flows({"rabbitmq"}, 4369, 25672, "35672-35682")
+OPERATOR_INGRESS: dict[str, set[Flow]] = {
+    "users-db": _flows({"users-db"}, 5432)
+    | _flows({"ns:cnpg-system"}, 5432, 8000),
+    "accounting-db": _flows({"accounting-db"}, 5432)
+    | _flows({"ns:cnpg-system"}, 5432, 8000),
+    "rabbitmq": _RABBITMQ_PEERS
+    | _flows({"ns:rabbitmq-system"}, 15672)
+    | _flows({"ns:keda"}, 5672),
+}
+OPERATOR_EGRESS: dict[str, set[Flow]] = {
+    "users-db": _flows({"users-db"}, 5432, 8000)
+    | _flows({API_SERVER}, 443, 6443),
+    "accounting-db": _flows({"accounting-db"}, 5432, 8000)
+    | _flows({API_SERVER}, 443, 6443),
+    "rabbitmq": _RABBITMQ_PEERS | _flows({API_SERVER}, 443, 6443),
 }
 
 
 def reach_errors(docs: list[Doc]) -> list[str]:
-    """Ports reachable by more (or fewer) pods than the design says."""
+    """Pods that may talk with more (or fewer) peers than the design says.
+
+    Both directions, every pod of the namespace (the operators' too), every
+    port: what the NetworkPolicies allow must equal the tables above.
+    """
     errors = []
     operated = bool(manifests.operator_pods(docs))
-    for (name, port), reach in EXPECTED_REACH.items():
-        extra = OPERATOR_REACH.get((name, port), set()) if operated else set()
-        expected = reach | extra
-        got = _allowed_sources(docs, name, port)
-        if got != expected:
-            errors.append(
-                f"{name}:{port} reachable from {sorted(got)}, "
-                f"not {sorted(expected)}"
-            )
+    tables = {
+        "Ingress": (EXPECTED_INGRESS, OPERATOR_INGRESS, set()),
+        "Egress": (EXPECTED_EGRESS, OPERATOR_EGRESS, _DNS),
+    }
+    for pod in manifests.all_pods(docs):
+        name = pod.labels.get("app.kubernetes.io/name", "?")
+        for direction, (table, extra, common) in tables.items():
+            if name not in table:
+                errors.append(f"{pod.owner}: pod {name} not in the design")
+                continue
+            expected = table[name] | common
+            if operated:
+                expected = expected | extra.get(name, set())
+            got = allowed_flows(docs, pod, direction)
+            if got != expected:
+                errors.append(
+                    f"{name} {direction}: extra {sorted(got - expected)}, "
+                    f"missing {sorted(expected - got)}"
+                )
     return errors
 
 
@@ -614,6 +1025,47 @@ def ingress_errors(docs: list[Doc], *, tls: bool) -> list[str]:
                         f"{manifests.ref(ingress)}: exposes {backend}"
                     )
     return errors
+
+
+def ingress_keepalive(docs: list[Doc]) -> int:
+    """Seconds ingress-nginx keeps an idle upstream connection.
+
+    Its controller's ConfigMap sets it cluster-wide; an overlay that
+    renders that ConfigMap says so, else the controller's default holds.
+    """
+    for config_map in manifests.of_kind(docs, "ConfigMap"):
+        value = config_map.get("data", {}).get(INGRESS_KEEPALIVE_KEY)
+        if value is not None:
+            return int(value.rstrip("s"))
+    return INGRESS_KEEPALIVE_DEFAULT
+
+
+def keep_alive_errors(docs: list[Doc]) -> list[str]:
+    """A gateway that closes idle connections before ingress-nginx does.
+
+    nginx reuses an idle upstream connection until its own timeout; if
+    uvicorn closes it first, a request sent on it as it closes gets a 502.
+    The keep-alive is what docker/entrypoint-web.sh passes uvicorn: the
+    variable it names, as the gateway's container sets it, or its default.
+    """
+    match = re.search(
+        r'--timeout-keep-alive "\$\{(\w+):-(\d+)\}"', ENTRYPOINT_WEB.read_text()
+    )
+    if match is None:
+        return [f"{ENTRYPOINT_WEB.name}: uvicorn gets no --timeout-keep-alive"]
+    name, default = match.groups()
+    gateway = manifests.find(docs, "Deployment", "gateway")
+    env = manifests.container_env(
+        docs, gateway["spec"]["template"]["spec"]["containers"][0]
+    )
+    seconds = int(env.get(name, manifests.EnvValue(value=default)).value)
+    upstream = ingress_keepalive(docs)
+    if seconds <= upstream:
+        return [
+            f"gateway: {name}={seconds} s <= ingress-nginx's "
+            f"{INGRESS_KEEPALIVE_KEY} {upstream} s"
+        ]
+    return []
 
 
 # --- Secrets ----------------------------------------------------------------

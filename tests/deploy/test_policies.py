@@ -5,9 +5,12 @@ rendered; then on a copy broken in the one way the rule is about, to show
 the rule reads the real content and can fail.
 """
 
+import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.deploy import manifests, policies
 from tests.deploy.manifests import Doc
@@ -36,7 +39,7 @@ def _break_limits(docs: list[Doc]) -> None:
 
 
 def _break_root(docs: list[Doc]) -> None:
-    pod = manifests.pod_template(manifests.find(docs, "Deployment", "beat"))
+    pod = manifests.pod_template(manifests.find(docs, "StatefulSet", "beat"))
     pod["spec"]["securityContext"]["runAsNonRoot"] = False
 
 
@@ -68,6 +71,32 @@ def _break_startup(docs: list[Doc]) -> None:
     del _container(docs, "Deployment", "users")["startupProbe"]
 
 
+def _break_probe_port(docs: list[Doc]) -> None:
+    probe = _container(docs, "Deployment", "gateway")["livenessProbe"]
+    probe["httpGet"]["port"] = 8080
+
+
+def _break_probe_host(docs: list[Doc]) -> None:
+    container = _container(docs, "Deployment", "users")
+    _env_entry(container, "DJANGO_ALLOWED_HOSTS")["value"] = "users"
+
+
+def _break_redis_probe_port(docs: list[Doc]) -> None:
+    probe = _container(docs, "Deployment", "redis")["livenessProbe"]
+    probe["tcpSocket"]["port"] = "resp"
+
+
+def _break_liveness_timeout(docs: list[Doc]) -> None:
+    del _container(docs, "Deployment", "redis")["livenessProbe"][
+        "timeoutSeconds"
+    ]
+
+
+def _break_liveness_failures(docs: list[Doc]) -> None:
+    probe = _container(docs, "Deployment", "gateway")["livenessProbe"]
+    probe["failureThreshold"] = 3
+
+
 def _break_grace(docs: list[Doc]) -> None:
     pod = manifests.pod_template(manifests.find(docs, "Deployment", "users"))
     pod["spec"]["terminationGracePeriodSeconds"] = 20
@@ -75,6 +104,13 @@ def _break_grace(docs: list[Doc]) -> None:
 
 def _break_pre_stop(docs: list[Doc]) -> None:
     del _container(docs, "Deployment", "gateway")["lifecycle"]
+
+
+def _break_worker_grace(docs: list[Doc]) -> None:
+    pod = manifests.pod_template(
+        manifests.find(docs, "Deployment", "accounting-worker")
+    )
+    pod["spec"]["terminationGracePeriodSeconds"] = 70
 
 
 def _break_required_env(docs: list[Doc]) -> None:
@@ -105,7 +141,7 @@ def _break_least_privilege(docs: list[Doc]) -> None:
 
 
 def _break_env_order(docs: list[Doc]) -> None:
-    container = _container(docs, "Deployment", "beat")
+    container = _container(docs, "StatefulSet", "beat")
     broker = _env_entry(container, "CELERY_BROKER_URL")
     container["env"].remove(broker)
     container["env"].insert(0, broker)
@@ -131,13 +167,42 @@ def _break_budget(docs: list[Doc]) -> None:
     docs.remove(manifests.find(docs, "PodDisruptionBudget", "users-worker"))
 
 
+def _break_budget_blocks(docs: list[Doc]) -> None:
+    spec = manifests.find(docs, "PodDisruptionBudget", "users")["spec"]
+    del spec["maxUnavailable"]
+    spec["minAvailable"] = 2
+
+
+def _break_budget_percent(docs: list[Doc]) -> None:
+    spec = manifests.find(docs, "PodDisruptionBudget", "beat")["spec"]
+    spec["maxUnavailable"] = "0%"
+
+
+def _break_rabbitmq_budget(docs: list[Doc]) -> None:
+    docs.remove(manifests.find(docs, "PodDisruptionBudget", "rabbitmq"))
+
+
+def _break_cnpg_budget(docs: list[Doc]) -> None:
+    manifests.find(docs, "Cluster", "accounting-db")["spec"]["enablePDB"] = (
+        False
+    )
+
+
 def _break_beat_replicas(docs: list[Doc]) -> None:
-    manifests.find(docs, "Deployment", "beat")["spec"]["replicas"] = 2
+    manifests.find(docs, "StatefulSet", "beat")["spec"]["replicas"] = 2
 
 
-def _break_beat_strategy(docs: list[Doc]) -> None:
-    spec = manifests.find(docs, "Deployment", "beat")["spec"]
-    spec["strategy"] = {"type": "RollingUpdate"}
+def _break_beat_kind(docs: list[Doc]) -> None:
+    beat = manifests.find(docs, "StatefulSet", "beat")
+    beat["kind"] = "Deployment"
+    del beat["spec"]["podManagementPolicy"], beat["spec"]["updateStrategy"]
+    beat["spec"]["strategy"] = {"type": "Recreate"}
+
+
+def _break_second_beat(docs: list[Doc]) -> None:
+    beat = manifests.mutated([manifests.find(docs, "StatefulSet", "beat")])[0]
+    beat["metadata"]["name"] = "beat-spare"
+    docs.append(beat)
 
 
 def _break_beat_autoscaled(docs: list[Doc]) -> None:
@@ -203,6 +268,74 @@ def _break_reach_service(docs: list[Doc]) -> None:
     )
 
 
+def _break_ingress_from_anyone(docs: list[Doc]) -> None:
+    del manifests.find(docs, "NetworkPolicy", "users")["spec"]["ingress"][0][
+        "from"
+    ]
+
+
+def _break_egress_to_anyone(docs: list[Doc]) -> None:
+    del manifests.find(docs, "NetworkPolicy", "beat")["spec"]["egress"][0]["to"]
+
+
+def _break_any_namespace(docs: list[Doc]) -> None:
+    policy = manifests.find(docs, "NetworkPolicy", "prometheus-scrape")
+    policy["spec"]["ingress"][0]["from"][0]["namespaceSelector"] = {}
+
+
+def _break_egress_port(docs: list[Doc]) -> None:
+    policy = manifests.find(docs, "NetworkPolicy", "gateway")
+    policy["spec"]["egress"][0]["ports"].append(
+        {"protocol": "TCP", "port": 5432}
+    )
+
+
+def _break_webhook_private(docs: list[Doc]) -> None:
+    policy = manifests.find(docs, "NetworkPolicy", "accounting-worker")
+    policy["spec"]["egress"][-1]["to"][0]["ipBlock"]["except"].remove(
+        "10.0.0.0/8"
+    )
+
+
+def _break_webhook_port(docs: list[Doc]) -> None:
+    policy = manifests.find(docs, "NetworkPolicy", "accounting-worker")
+    policy["spec"]["egress"][-1]["ports"] = [{"protocol": "TCP", "port": 443}]
+
+
+def _break_dns_cache(docs: list[Doc]) -> None:
+    policy = manifests.find(docs, "NetworkPolicy", "dns-egress")
+    del policy["spec"]["egress"][0]["to"][1]
+
+
+def _break_operator_egress(docs: list[Doc]) -> None:
+    policy = manifests.find(docs, "NetworkPolicy", "rabbitmq-cluster")
+    policy["spec"]["egress"][0]["ports"] = []
+
+
+def _gateway_env(docs: list[Doc]) -> Doc:
+    """The gateway's generated ConfigMap (its name carries a hash)."""
+    return next(
+        doc
+        for doc in manifests.of_kind(docs, "ConfigMap")
+        if doc["metadata"]["name"].startswith("gateway-env")
+    )
+
+
+def _break_keep_alive(docs: list[Doc]) -> None:
+    _gateway_env(docs)["data"]["GATEWAY_KEEP_ALIVE"] = "60"
+
+
+def _break_ingress_keepalive(docs: list[Doc]) -> None:
+    docs.append(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "ingress-nginx-controller"},
+            "data": {"upstream-keepalive-timeout": "90"},
+        }
+    )
+
+
 def _break_service(docs: list[Doc]) -> None:
     service = manifests.find(docs, "Service", "users")
     service["spec"]["ports"][0]["targetPort"] = "web"
@@ -252,8 +385,14 @@ BREAKS: list[tuple[Check, Callable[[list[Doc]], None], str]] = [
     (policies.image_errors, _break_untagged, "prod"),
     (policies.probe_errors, _break_readiness, "dev"),
     (policies.probe_errors, _break_startup, "prod"),
+    (policies.probe_errors, _break_probe_port, "prod"),
+    (policies.probe_errors, _break_probe_host, "dev"),
+    (policies.probe_errors, _break_redis_probe_port, "prod"),
+    (policies.liveness_errors, _break_liveness_timeout, "dev"),
+    (policies.liveness_errors, _break_liveness_failures, "prod"),
     (policies.shutdown_errors, _break_grace, "dev"),
     (policies.shutdown_errors, _break_pre_stop, "prod"),
+    (policies.shutdown_errors, _break_worker_grace, "prod"),
     (policies.environment_errors, _break_required_env, "dev"),
     (policies.environment_errors, _break_jwt_key, "prod"),
     (policies.environment_errors, _break_database_url, "dev"),
@@ -264,8 +403,13 @@ BREAKS: list[tuple[Check, Callable[[list[Doc]], None], str]] = [
     (policies.metrics_port_errors, _break_metrics_port, "prod"),
     (policies.web_port_errors, _break_web_port, "dev"),
     (policies.disruption_budget_errors, _break_budget, "dev"),
+    (policies.disruption_budget_errors, _break_budget_blocks, "prod"),
+    (policies.disruption_budget_errors, _break_budget_percent, "dev"),
+    (policies.disruption_budget_errors, _break_rabbitmq_budget, "prod"),
+    (policies.disruption_budget_errors, _break_cnpg_budget, "prod"),
     (policies.beat_errors, _break_beat_replicas, "dev"),
-    (policies.beat_errors, _break_beat_strategy, "prod"),
+    (policies.beat_errors, _break_beat_kind, "prod"),
+    (policies.beat_errors, _break_second_beat, "dev"),
     (policies.beat_errors, _break_beat_autoscaled, "prod"),
     (policies.scaling_errors, _break_hpa, "dev"),
     (policies.scaling_errors, _break_replicas, "prod"),
@@ -277,6 +421,16 @@ BREAKS: list[tuple[Check, Callable[[list[Doc]], None], str]] = [
     (policies.network_policy_errors, _break_named_port, "dev"),
     (policies.reach_errors, _break_reach_db, "dev"),
     (policies.reach_errors, _break_reach_service, "prod"),
+    (policies.reach_errors, _break_ingress_from_anyone, "dev"),
+    (policies.reach_errors, _break_egress_to_anyone, "prod"),
+    (policies.reach_errors, _break_any_namespace, "dev"),
+    (policies.reach_errors, _break_egress_port, "prod"),
+    (policies.reach_errors, _break_webhook_private, "prod"),
+    (policies.reach_errors, _break_webhook_port, "dev"),
+    (policies.reach_errors, _break_dns_cache, "dev"),
+    (policies.reach_errors, _break_operator_egress, "prod"),
+    (policies.keep_alive_errors, _break_keep_alive, "dev"),
+    (policies.keep_alive_errors, _break_ingress_keepalive, "prod"),
     (policies.service_errors, _break_service, "dev"),
     (policies.secret_key_errors, _break_secret_key, "dev"),
     (policies.schema_errors, _break_schema_builtin, "dev"),
@@ -288,6 +442,7 @@ RULES: list[Check] = [
     policies.security_errors,
     policies.image_errors,
     policies.probe_errors,
+    policies.liveness_errors,
     policies.shutdown_errors,
     policies.environment_errors,
     policies.metrics_port_errors,
@@ -298,6 +453,7 @@ RULES: list[Check] = [
     policies.migration_errors,
     policies.network_policy_errors,
     policies.reach_errors,
+    policies.keep_alive_errors,
     policies.service_errors,
 ]
 
@@ -366,3 +522,65 @@ def test_prod_renders_no_secret_and_references_dev_s_keys(
     prod_references = policies.secret_references(prod)
     assert prod_references - PROD_ONLY_SECRETS <= dev_references
     assert PROD_ONLY_SECRETS <= prod_references
+
+
+def test_prod_needs_no_staff_secret(dev: list[Doc], prod: list[Doc]) -> None:
+    def staff(docs: list[Doc]) -> set[tuple[str, str]]:
+        return {
+            (name, key)
+            for name, key in policies.secret_references(docs)
+            if key.startswith("STAFF_")
+        }
+
+    assert staff(prod) == set()
+    # dev's Jobs seed the staff account from their own service's Secret.
+    assert {(name.rsplit("-", 1)[0], key) for name, key in staff(dev)} == {
+        (f"{service}-secrets", key)
+        for service in ("users", "accounting")
+        for key in ("STAFF_EMAIL", "STAFF_PASSWORD")
+    }
+
+
+# The flag as both docker/entrypoint-web.sh and the Procfile pass it.
+KEEP_ALIVE_FLAG = '--timeout-keep-alive "${GATEWAY_KEEP_ALIVE:-5}"'
+
+
+def test_make_run_keeps_alive_as_the_image_does() -> None:
+    procfile = (manifests.REPO_DIR / "Procfile").read_text().splitlines()
+    gateway = next(line for line in procfile if line.startswith("gateway:"))
+    assert KEEP_ALIVE_FLAG in gateway
+    assert KEEP_ALIVE_FLAG in policies.ENTRYPOINT_WEB.read_text()
+
+
+def test_keep_alive_rule_reads_the_entrypoint(
+    dev: list[Doc], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entrypoint = tmp_path / "entrypoint-web.sh"
+    text = policies.ENTRYPOINT_WEB.read_text()
+    entrypoint.write_text(text.replace(KEEP_ALIVE_FLAG, ""))
+    monkeypatch.setattr(policies, "ENTRYPOINT_WEB", entrypoint)
+    assert policies.keep_alive_errors(dev) == [
+        "entrypoint-web.sh: uvicorn gets no --timeout-keep-alive"
+    ]
+    # Unset in the Deployment, the entrypoint's default (5 s) is too short.
+    entrypoint.write_text(text)
+    del _gateway_env(dev)["data"]["GATEWAY_KEEP_ALIVE"]
+    assert policies.keep_alive_errors(dev) == [
+        "gateway: GATEWAY_KEEP_ALIVE=5 s <= ingress-nginx's "
+        "upstream-keepalive-timeout 60 s"
+    ]
+
+
+def test_dev_images_take_the_build_tag_as_the_readme_sets_it() -> None:
+    # deploy/k8s/README.md (dev): sed "s|image: savings-platform:dev$|...|".
+    tagged = re.sub(
+        r"image: savings-platform:dev$",
+        "image: savings-platform:dev-20260101120000",
+        manifests.rendered("dev"),
+        flags=re.MULTILINE,
+    )
+    docs = [doc for doc in yaml.safe_load_all(tagged) if doc]
+    images = {
+        container["image"] for _, container in manifests.app_containers(docs)
+    }
+    assert images == {"savings-platform:dev-20260101120000"}
