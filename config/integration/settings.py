@@ -5,6 +5,7 @@ service's public key and proxies to users and accounting over a pooled HTTP
 client. OpenAPI docs (Swagger UI, ReDoc) are served with local assets.
 """
 
+from config import logs
 from config.base import *  # noqa: F403
 from config.base import (
     IMPORT_MAX_BYTES,
@@ -29,6 +30,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request's id is current in everything after it,
+    # and every answer carries it (config.request_id_middleware).
+    "config.request_id_middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -111,13 +115,15 @@ ACCOUNTING_ADMIN_URL = env.str(
 
 # httpx logs every request at INFO: one line per upstream call is noise (and
 # CPU) on the money path; failures are logged by integration.clients.
-LOGGING = {
-    **LOGGING,  # noqa: F405
-    "loggers": {
-        "httpx": {"level": "WARNING"},
-        "httpcore": {"level": "WARNING"},
-    },
-}
+LOGGING = logs.logging_dict(
+    service="gateway",
+    log_format=LOG_FORMAT,  # noqa: F405
+    level=LOG_LEVEL,  # noqa: F405
+    loggers={"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+)
+# A client's X-Request-ID names its request's id only behind a proxy that
+# sets it (config.request_ids); otherwise the gateway makes every id.
+REQUEST_ID_TRUSTED = env.bool("REQUEST_ID_TRUSTED", default=False)
 
 # --- Realtime (WebSocket events of savings groups) --------------------------
 

@@ -278,6 +278,7 @@ def test_every_error_is_a_problem_with_its_codes(schema):
         "status",
         "detail",
         "code",
+        "request_id",
     }
     for path, method, operation in _operations(schema):
         errors = {s: r for s, r in operation["responses"].items() if s >= "400"}
