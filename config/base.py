@@ -236,6 +236,12 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 # environment.
 REQUEST_ID_TRUSTED = True
 
+# --- Tracing ----------------------------------------------------------------
+
+# OpenTelemetry (config.tracing): off unless OTEL_ENABLED=1; the standard
+# OTEL_* variables say where spans go.
+OTEL_ENABLED = env.bool("OTEL_ENABLED", default=False)
+
 
 def database(name: str) -> dict:
     """Returns the database settings for one service.

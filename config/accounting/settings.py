@@ -131,8 +131,10 @@ WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
 
 # --- Logging ----------------------------------------------------------------
 
+# The service's name in every JSON log line and on its traces.
+SERVICE_NAME = "accounting"
 LOGGING = logs.logging_dict(
-    service="accounting",
+    service=SERVICE_NAME,
     log_format=LOG_FORMAT,  # noqa: F405
     level=LOG_LEVEL,  # noqa: F405
 )

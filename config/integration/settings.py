@@ -115,8 +115,10 @@ ACCOUNTING_ADMIN_URL = env.str(
 
 # httpx logs every request at INFO: one line per upstream call is noise (and
 # CPU) on the money path; failures are logged by integration.clients.
+# The service's name in every JSON log line and on its traces.
+SERVICE_NAME = "gateway"
 LOGGING = logs.logging_dict(
-    service="gateway",
+    service=SERVICE_NAME,
     log_format=LOG_FORMAT,  # noqa: F405
     level=LOG_LEVEL,  # noqa: F405
     loggers={"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},

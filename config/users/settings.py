@@ -218,8 +218,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Logging ----------------------------------------------------------------
 
+# The service's name in every JSON log line and on its traces.
+SERVICE_NAME = "users"
 LOGGING = logs.logging_dict(
-    service="users",
+    service=SERVICE_NAME,
     log_format=LOG_FORMAT,  # noqa: F405
     level=LOG_LEVEL,  # noqa: F405
 )
