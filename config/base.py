@@ -227,6 +227,7 @@ SPECTACULAR_SETTINGS = {
 # in the embedded default.
 LOG_FORMAT = env.str("LOG_FORMAT", default="text")
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOGGING_CONFIG = "config.logs.configure"
 
 # --- Request ids ------------------------------------------------------------
 

@@ -14,15 +14,17 @@ gunicorn writes its access line after the request has ended; its record
 holds the answer's headers, and the filter takes the id from there.
 
 :func:`logging_dict` builds the ``logging.config.dictConfig`` of one
-service: Django's ``LOGGING`` (every process that loads the settings:
-web, Celery, commands) and gunicorn's ``logconfig_dict``
-(``config/gunicorn.py``), which formats gunicorn's own lines before any
-Django code is loaded. This module imports no Django and no Celery.
+service: Django's ``LOGGING``, which :func:`configure` applies in every
+process that loads the settings (web, Celery, commands), and gunicorn's
+``logconfig_dict`` (``config/gunicorn_conf.py``), which formats
+gunicorn's own lines before any Django code is loaded. This module imports
+no Django and no Celery.
 """
 
 import datetime as dt
 import json
 import logging
+import logging.config
 from collections.abc import Mapping
 from typing import Any
 
@@ -104,6 +106,20 @@ class JsonFormatter(logging.Formatter):
         if record.stack_info:
             document["stack"] = self.formatStack(record.stack_info)
         return json.dumps(document, default=str)
+
+
+def configure(config: Mapping[str, Any]) -> None:
+    """Applies a logging configuration; Python's warnings become lines too.
+
+    Django's ``LOGGING_CONFIG``: without it a warning (a deprecation, a
+    library's complaint) is printed raw to stderr, the one line of a
+    process that is not JSON.
+
+    Args:
+        config: A ``dictConfig`` (:func:`logging_dict`).
+    """
+    logging.config.dictConfig(dict(config))
+    logging.captureWarnings(True)
 
 
 def logging_dict(
