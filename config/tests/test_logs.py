@@ -6,6 +6,7 @@ import json
 import logging
 import logging.config
 import sys
+import warnings
 
 import pytest
 from django.test import override_settings
@@ -176,3 +177,20 @@ def test_gunicorns_settings_follow_log_format(log_format):
         assert handler["formatter"] == "json"
         assert "gunicorn.error" in conf.logconfig_dict["loggers"]
     importlib.reload(conf)  # back to this run's settings
+
+
+@pytest.mark.usefixtures("_restore_logging")
+def test_configure_makes_pythons_warnings_log_lines():
+    config = logs.logging_dict(service="users", log_format="json", level="INFO")
+    stream = io.StringIO()
+    config["handlers"]["console"]["stream"] = stream
+    logging.captureWarnings(False)  # as in a process that starts
+    try:
+        logs.configure(config)
+        warnings.showwarning("careful", UserWarning, "lib.py", 7)
+    finally:
+        logging.captureWarnings(False)
+
+    [line] = [json.loads(x) for x in stream.getvalue().splitlines()]
+    assert line["logger"] == "py.warnings"
+    assert "lib.py:7: UserWarning: careful" in line["message"]

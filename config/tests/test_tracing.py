@@ -120,3 +120,41 @@ def test_the_default_provider_names_the_service(
         assert provider.resource.attributes[SERVICE_NAME] == expected
     finally:
         provider.shutdown()
+
+
+class _Span:
+    def __init__(self, *, recording: bool) -> None:
+        self.recording = recording
+        self.attributes: dict[str, str] = {}
+
+    def is_recording(self) -> bool:
+        return self.recording
+
+    def set_attribute(self, name: str, value: str) -> None:
+        self.attributes[name] = value
+
+
+@pytest.mark.parametrize(
+    ("recording", "headers", "expected"),
+    [
+        (True, {"X-Request-ID": "r1"}, {tracing.ATTRIBUTE: "r1"}),
+        (True, {}, {}),
+        (False, {"X-Request-ID": "r1"}, {}),
+    ],
+)
+def test_a_request_span_is_annotated_only_when_it_can_be(
+    recording, headers, expected
+):
+    span = _Span(recording=recording)
+    tracing._annotate_request(span, None, headers)
+    assert span.attributes == expected
+
+
+def test_a_task_span_outside_any_request_gets_no_id():
+    provider = TracerProvider()
+    with provider.get_tracer("t").start_as_current_span("run") as span:
+        tracing._annotate_task(task_id="x")
+        assert tracing.ATTRIBUTE not in span.attributes
+        with request_ids.bound("r2"):
+            tracing._annotate_task(task_id="x")
+        assert span.attributes[tracing.ATTRIBUTE] == "r2"
