@@ -125,7 +125,12 @@ def _restore_logging():
 
 @pytest.mark.usefixtures("_restore_logging")
 def test_json_logging_of_a_service_and_its_servers():
-    stream = _configured("json", loggers={"noisy": {"level": "ERROR"}})
+    stream = _configured(
+        "json",
+        # uvicorn sets its loggers' levels itself (a test server did).
+        loggers={"noisy": {"level": "ERROR"}, "uvicorn": {"level": "INFO"}},
+    )
+    logging.getLogger("uvicorn.access").setLevel(logging.NOTSET)
     with request_ids.bound("req-5"):
         logging.getLogger("accounting.tasks").info("applied %d", 3)
         logging.getLogger("uvicorn.access").info("GET / 200")
