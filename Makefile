@@ -29,7 +29,8 @@ PYTEST := $(PY) -m pytest -p no:cacheprovider
 
 .PHONY: help run test test-long install install-dev bootstrap migrate seed static \
 	services lint format migrations-check validate unit coverage contract \
-	e2e smoke faults scaleout bench bench-capacity bench-balance clean
+	observability e2e smoke faults scaleout bench bench-capacity \
+	bench-balance clean
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -81,7 +82,7 @@ static: install bootstrap
 # --- make test --------------------------------------------------------------
 
 test: install-dev bootstrap services lint migrations-check validate unit \
-	coverage contract e2e smoke faults scaleout  ## Every check CI runs.
+	coverage contract observability e2e smoke faults scaleout  ## Every check CI runs.
 	@echo "make test: all checks passed"
 
 services:  ## Start PostgreSQL, RabbitMQ and Redis if down; create test DBs.
@@ -138,6 +139,12 @@ contract: install-dev bootstrap services  ## Schemathesis on both internal APIs.
 		CACHE_URL=$(REDIS_URL)/1 \
 		$(PYTEST) tests/contract/test_accounting.py \
 		--ds=config.accounting.settings
+
+# gunicorn, uvicorn and a Celery worker with LOG_FORMAT=json, on free ports:
+# every line is JSON and a request's id is in each line it caused.
+observability: install-dev bootstrap services  ## JSON logs of real processes.
+	$(TEST_ENV) CELERY_BROKER_URL=$(AMQP_URL)/savings_test_observability \
+		$(PYTEST) tests/observability
 
 e2e: install-dev bootstrap services  ## Real processes on PostgreSQL + RabbitMQ.
 	$(PYTEST) tests/e2e

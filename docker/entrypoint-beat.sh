@@ -6,4 +6,7 @@ set -eu
 . "$(dirname "$0")/common.sh"
 export DJANGO_SETTINGS_MODULE=config.users.settings
 
-exec celery -A config.celery beat --loglevel "${LOG_LEVEL:-INFO}"
+# With JSON logs Celery prints no banner: every line of output is JSON.
+quiet=
+if [ "$LOG_FORMAT" = json ]; then quiet=--quiet; fi
+exec celery -A config.celery $quiet beat --loglevel "${LOG_LEVEL:-INFO}"

@@ -44,6 +44,7 @@ if [ "$SERVICE" = integration ]; then
 fi
 
 exec gunicorn "config.$SERVICE.wsgi:application" \
+  -c python:config.gunicorn_conf \
   --name "$SERVICE" \
   --bind "${BIND_HOST:-127.0.0.1}:${PORT:-$default_port}" \
   --workers "${WEB_WORKERS:-2}" \

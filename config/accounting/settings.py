@@ -5,6 +5,7 @@ behind ``ACCOUNTING_SERVICE_TOKEN``; the back office for staff at
 ``/admin/``; its Celery worker consumes the ``accounting`` queue.
 """
 
+from config import logs
 from config.base import *  # noqa: F403
 from config.base import DEBUG, VAR_DIR, database, env
 
@@ -24,6 +25,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request's id is current in everything after it,
+    # and every answer carries it (config.request_id_middleware).
+    "config.request_id_middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -124,3 +128,13 @@ WEBHOOK_REQUIRE_HTTPS = env.bool(
 )
 # Seconds one delivery attempt may take in all (connect, send, answer).
 WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
+
+# --- Logging ----------------------------------------------------------------
+
+# The service's name in every JSON log line and on its traces.
+SERVICE_NAME = "accounting"
+LOGGING = logs.logging_dict(
+    service=SERVICE_NAME,
+    log_format=LOG_FORMAT,  # noqa: F405
+    level=LOG_LEVEL,  # noqa: F405
+)

@@ -9,6 +9,7 @@ import datetime as dt
 
 from cryptography.hazmat.primitives import serialization
 
+from config import logs
 from config.base import *  # noqa: F403
 from config.base import (
     JWT_ACCESS_TOKEN_LIFETIME,
@@ -46,6 +47,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request's id is current in everything after it,
+    # and every answer carries it (config.request_id_middleware).
+    "config.request_id_middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -211,3 +215,13 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# --- Logging ----------------------------------------------------------------
+
+# The service's name in every JSON log line and on its traces.
+SERVICE_NAME = "users"
+LOGGING = logs.logging_dict(
+    service=SERVICE_NAME,
+    log_format=LOG_FORMAT,  # noqa: F405
+    level=LOG_LEVEL,  # noqa: F405
+)
