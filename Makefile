@@ -29,7 +29,8 @@ PYTEST := $(PY) -m pytest -p no:cacheprovider
 
 .PHONY: help run test test-long install install-dev bootstrap migrate seed static \
 	services lint format migrations-check validate unit coverage contract \
-	metrics e2e smoke faults bench bench-balance clean
+	observability metrics e2e smoke faults scaleout bench bench-capacity \
+	bench-balance clean
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -81,7 +82,7 @@ static: install bootstrap
 # --- make test --------------------------------------------------------------
 
 test: install-dev bootstrap services lint migrations-check validate unit \
-	coverage contract metrics e2e smoke faults  ## Every check CI runs.
+	coverage contract observability metrics e2e smoke faults scaleout  ## Every check CI runs.
 	@echo "make test: all checks passed"
 
 services:  ## Start PostgreSQL, RabbitMQ and Redis if down; create test DBs.
@@ -100,12 +101,18 @@ migrations-check: install-dev bootstrap  ## No model change without migration.
 	$(USERS) $(PY) manage.py makemigrations --check --dry-run
 	$(ACCOUNTING) $(PY) manage.py makemigrations --check --dry-run
 
-validate: install-dev  ## Compose and GitLab CI schemas, hadolint, promtool.
+# Kubernetes (deploy/k8s): yamllint, then tests/deploy renders each overlay
+# with kubectl kustomize, validates every document strictly (offline) and
+# checks the policies; manifests, not code, so outside coverage. Monitoring
+# (deploy/monitoring): promtool checks the alert rules, tests/deploy that
+# they and the dashboard name only metrics the code defines.
+validate: install-dev  ## Compose, GitLab CI, Kubernetes, alert rules, linters.
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.compose-spec \
 		docker-compose.yml
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.gitlab-ci \
 		.gitlab-ci.yml
 	$(VENV)/bin/hadolint docker/Dockerfile
+	$(VENV)/bin/yamllint -c .yamllint.yml --strict deploy/k8s
 	scripts/ensure-tools.sh
 	promtool check rules deploy/monitoring/alerts.yml
 	$(PYTEST) tests/deploy
@@ -137,6 +144,12 @@ contract: install-dev bootstrap services  ## Schemathesis on both internal APIs.
 		$(PYTEST) tests/contract/test_accounting.py \
 		--ds=config.accounting.settings
 
+# gunicorn, uvicorn and a Celery worker with LOG_FORMAT=json, on free ports:
+# every line is JSON and a request's id is in each line it caused.
+observability: install-dev bootstrap services  ## JSON logs of real processes.
+	$(TEST_ENV) CELERY_BROKER_URL=$(AMQP_URL)/savings_test_observability \
+		$(PYTEST) tests/observability
+
 # Each process's metrics port, on processes of the Procfile started one by
 # one (ports the kernel picks; databases metrics_users and
 # metrics_accounting, vhost savings_metrics).
@@ -152,6 +165,17 @@ smoke: install-dev  ## `make run` with no environment: sign up, credit once.
 faults: install-dev  ## Kill, freeze, restart under load: money stays exact.
 	$(PYTEST) tests/faults
 
+# Two gateways, users and accounting behind HAProxy (installed from Debian's
+# packages when missing), two accounting workers, one beat, on the shared
+# PostgreSQL (fresh databases scaleout_*), RabbitMQ (vhost
+# savings_test_scaleout) and Redis (db 14), on ports the kernel picks: one
+# of each is killed under load, and no client's operation is lost or
+# doubled; WebSocket events cross gateways. About 2 minutes on 2 cores.
+scaleout: install-dev bootstrap services  ## Two of everything behind HAProxy.
+	scripts/ensure-tools.sh
+	PG_URL=$(PG_URL) AMQP_URL=$(AMQP_URL) REDIS_URL=$(REDIS_URL) \
+		$(PYTEST) tests/scaleout
+
 test-long:  ## `make test`, faults x3 with 16 clients, an 11-minute soak.
 	FAULTS_ROUNDS=3 FAULTS_CLIENTS=16 E2E_SOAK_SECONDS=660 $(MAKE) test
 
@@ -163,6 +187,14 @@ bench: install-dev bootstrap services  ## Money path vs pgbench, one report.
 	scripts/ensure-tools.sh
 	PG_URL=$(PG_URL) AMQP_URL=$(AMQP_URL) REDIS_URL=$(REDIS_URL) \
 		$(PY) bench/run.py
+
+# docs/scaling.md's figures: the credit per core under pgbench, the growth
+# of the journal over 1M credits (CAPACITY_TRANSACTIONS), verify_ledger on
+# it, and balance-as-of with 10M entries (CAPACITY_PROBE_ENTRIES).
+bench-capacity: install-dev bootstrap services  ## One primary's ledger limits.
+	scripts/ensure-tools.sh
+	PG_URL=$(PG_URL) AMQP_URL=$(AMQP_URL) REDIS_URL=$(REDIS_URL) \
+		$(PY) bench/capacity.py
 
 bench-balance: install-dev bootstrap services  ## Balance-as-of, pages: 1k/1M.
 	$(ACCOUNTING) ACCOUNTING_DATABASE_URL=$(PG_URL)/bench_balance \

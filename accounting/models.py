@@ -567,6 +567,14 @@ class Entry(AppendOnlyModel):
 
     Customer entries carry the account's ``sequence`` and ``balance_after``;
     system entries carry neither (no running balance, no hot row).
+
+    ``holder`` repeats the transaction's holder on each of its entries,
+    system postings included, so that every ledger row is reachable by
+    its holder: the key a sharded ledger distributes by (docs/scaling.md).
+    It has no foreign key of its own: the transaction's already guards the
+    holder, a second check on the journal's busiest insert would add a
+    lookup per row and no safety, and ``verify_ledger`` proves the two
+    agree (``entry-holder-key``).
     """
 
     id = models.BigAutoField(primary_key=True)
@@ -575,6 +583,13 @@ class Entry(AppendOnlyModel):
     )
     account = models.ForeignKey(
         Account, on_delete=models.PROTECT, related_name="entries"
+    )
+    holder = models.ForeignKey(
+        Holder,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     currency = models.CharField(max_length=3)
     amount = models.BigIntegerField()

@@ -80,10 +80,11 @@ INSERT INTO "accounting_transaction" ("id", "holder_id", "kind", "amount",
         'credit', 100, 'USD', :at::timestamptz, :at::timestamptz, '', '',
         NULL, :plan_snapshot, NULL, NULL, NULL, '', NULL, NULL,
         :at::timestamptz);
-INSERT INTO "accounting_entry" ("transaction_id", "currency",
+INSERT INTO "accounting_entry" ("transaction_id", "holder_id", "currency",
         "occurred_at", "account_id", "amount", "sequence", "balance_after")
     SELECT (lpad(to_hex(:t1::bigint), 16, '0')
             || lpad(to_hex(:t2::bigint), 16, '0'))::uuid,
+        ('00000000-0000-4000-8000-' || lpad(:n::text, 12, '0'))::uuid,
         'USD', :at::timestamptz, account, amount, sequence, balance
     FROM (VALUES (:world::uuid, -100, NULL::bigint, NULL::bigint),
         (('00000000-0000-4000-8001-' || lpad(:n::text, 12, '0'))::uuid, 90,

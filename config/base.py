@@ -222,17 +222,26 @@ SPECTACULAR_SETTINGS = {
 
 # --- Logging ----------------------------------------------------------------
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
-    },
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"}
-    },
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO")},
-}
+# Each service's settings build LOGGING with config.logs.logging_dict: every
+# line carries the request id; "json" in the real stack, "text" (readable)
+# in the embedded default.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOGGING_CONFIG = "config.logs.configure"
+
+# --- Request ids ------------------------------------------------------------
+
+# Whether a request's X-Request-ID names its id (config.request_ids). On in
+# users and accounting, whose callers are the gateway (which sends its id on
+# every internal call) and staff; the gateway reads its own from the
+# environment.
+REQUEST_ID_TRUSTED = True
+
+# --- Tracing ----------------------------------------------------------------
+
+# OpenTelemetry (config.tracing): off unless OTEL_ENABLED=1; the standard
+# OTEL_* variables say where spans go.
+OTEL_ENABLED = env.bool("OTEL_ENABLED", default=False)
 
 
 def database(name: str) -> dict:

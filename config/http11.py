@@ -37,6 +37,7 @@ import h11
 from h11._connection import DEFAULT_MAX_INCOMPLETE_EVENT_SIZE
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from config import request_ids
 from config.problems import PROBLEM_CONTENT_TYPE, Code, problem_body
 
 # Seconds a refused connection is drained before it is closed.
@@ -114,10 +115,13 @@ class ProblemH11Protocol(H11Protocol):
             msg: uvicorn's plain-text message (already logged).
         """
         del msg
-        status, body = refusal(self.conn.error)
+        # No application sees this request: its id is made here.
+        with request_ids.bound(request_ids.make()) as request_id:
+            status, body = refusal(self.conn.error)
         headers = [
             (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
             (b"content-length", str(len(body)).encode()),
+            (request_ids.HEADER.encode(), request_id.encode()),
             (b"connection", b"close"),
         ]
         for event in (

@@ -28,13 +28,15 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
-from config import problems, ranges
+from config import problems, ranges, request_ids
 from config.fields import LabelField
 from config.idempotency import keys as idempotency_keys
 from config.problems import Code
 from config.serializers import StrictInputSerializer
 
 PROBLEM_MEDIA_TYPE = problems.PROBLEM_CONTENT_TYPE
+# The request id of every example problem (a real one is random).
+EXAMPLE_REQUEST_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 
 _LINKS = "openapi_links"
 
@@ -140,6 +142,14 @@ class ProblemSerializer(serializers.Serializer):
         required=False,
         help_text="Validation errors per field: {field: [message]}.",
     )
+    request_id = serializers.CharField(
+        max_length=request_ids.MAX_LENGTH,
+        help_text=(
+            "The request's id, also in the `X-Request-ID` response header "
+            "and in every log line the request caused: quote it when "
+            "reporting a problem."
+        ),
+    )
 
 
 def merge(groups: Iterable[StatusCodes]) -> dict[int, list[str]]:
@@ -212,7 +222,10 @@ class ProblemDocs:
         """Returns an example problem body for one code."""
         detail = self.details.get(code) or DETAILS.get(code, "")
         body: dict[str, Any] = problems.problem_body(
-            status=status, code=code, detail=detail
+            status=status,
+            code=code,
+            detail=detail,
+            request_id=EXAMPLE_REQUEST_ID,
         )
         if code == Code.VALIDATION_ERROR:
             body["errors"] = {"email": ["This field is required."]}

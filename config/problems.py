@@ -1,8 +1,10 @@
 """RFC 9457 problem details for every error every service returns.
 
 One exception handler turns every failure into ``application/problem+json``
-with ``type``, ``title``, ``status``, ``detail`` and a stable, lowercase
-``code``; validation failures add ``errors: {field: [message, ...]}``.
+with ``type``, ``title``, ``status``, ``detail``, a stable, lowercase
+``code`` and the ``request_id`` every log line of the request carries
+(``config.request_ids``); validation failures add ``errors: {field:
+[message, ...]}``.
 Services raise a :class:`~config.errors.DomainError`, a code without a
 status: each service names its handler (``REST_FRAMEWORK
 ["EXCEPTION_HANDLER"]``), built by :func:`exception_handler_for` from its
@@ -26,6 +28,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
 
+from config import request_ids
 from config.errors import OUTAGE_RETRY_AFTER, Code, DomainError
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -105,6 +108,7 @@ def problem_body(
     code: str,
     detail: str = "",
     errors: Mapping[str, list[str]] | None = None,
+    request_id: str | None = None,
 ) -> dict[str, Any]:
     """Builds the JSON body of a problem-details response.
 
@@ -113,6 +117,9 @@ def problem_body(
         code: The stable machine-readable code.
         detail: A human-readable explanation; defaults to the title.
         errors: Optional per-field messages.
+        request_id: The id of the request; defaults to the one being
+            served. Outside any request (none given, none current) the
+            body has no ``request_id``.
 
     Returns:
         The problem document as a dict.
@@ -127,6 +134,8 @@ def problem_body(
     }
     if errors:
         body["errors"] = dict(errors)
+    if request_id := request_id or request_ids.current():
+        body["request_id"] = request_id
     return body
 
 

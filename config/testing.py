@@ -32,12 +32,16 @@ def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:
         code: The expected ``code``.
 
     Returns:
-        The problem body, for further assertions.
+        The problem body, for further assertions, without its
+        ``request_id``: that is checked here against the answer's
+        ``X-Request-ID``, so the body compares with the document a service
+        sent.
     """
     assert response.status_code == status, response.content
     assert response["Content-Type"] == PROBLEM_CONTENT_TYPE
     body = response.json()
     assert (body["status"], body["code"]) == (status, code)
+    assert body.pop("request_id") == response["X-Request-ID"]
     return body
 
 

@@ -12,3 +12,7 @@ mkdir -p "$VAR_DIR"
 if [ -f "$SECRETS_DIR/local.env" ] && [ ! -f "$VAR_DIR/local.env" ]; then
   cp "$SECRETS_DIR/local.env" "$VAR_DIR/local.env"
 fi
+# Containers log JSON lines, one object per line with the request id
+# (config/logs.py); LOG_FORMAT=text in the environment says otherwise.
+LOG_FORMAT=${LOG_FORMAT:-json}
+export LOG_FORMAT

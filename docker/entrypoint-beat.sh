@@ -10,4 +10,7 @@ export METRICS_PORT="${METRICS_PORT-9100}"
 export METRICS_BIND="${METRICS_BIND:-0.0.0.0}"
 export DJANGO_SETTINGS_MODULE=config.users.settings
 
-exec celery -A config.celery beat --loglevel "${LOG_LEVEL:-INFO}"
+# With JSON logs Celery prints no banner: every line of output is JSON.
+quiet=
+if [ "$LOG_FORMAT" = json ]; then quiet=--quiet; fi
+exec celery -A config.celery $quiet beat --loglevel "${LOG_LEVEL:-INFO}"

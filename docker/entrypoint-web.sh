@@ -1,12 +1,14 @@
 #!/bin/sh
 # Runs one web service: SERVICE=users|accounting|integration (the gateway).
 # Applies migrations (users and accounting own a database; the gateway has
-# none), collects static files, then serves with the same command as the
-# Procfile, bound to BIND_HOST (0.0.0.0 in the image) on PORT: gunicorn for
-# users and accounting, uvicorn (ASGI: HTTP and WebSocket) for the gateway,
-# whose GATEWAY_WORKERS may exceed 1 only with a Redis CHANNEL_LAYER_URL.
+# none) and seeds if SEED_DEMO=1, unless MIGRATE_ON_START=0 (Kubernetes: a
+# Job does both before the rollout, deploy/k8s/README.md); collects static
+# files, then serves with the same command as the Procfile, bound to
+# BIND_HOST (0.0.0.0 in the image) on PORT: gunicorn for users and
+# accounting, uvicorn (ASGI: HTTP and WebSocket) for the gateway, whose
+# GATEWAY_WORKERS may exceed 1 only with a Redis CHANNEL_LAYER_URL.
 # Metrics on METRICS_PORT (9100): gunicorn's master serves its workers' sum
-# (config/gunicorn.py), one of uvicorn's workers serves theirs.
+# (config/metrics/gunicorn.py), one of uvicorn's workers serves theirs.
 set -eu
 . "$(dirname "$0")/common.sh"
 # Metrics on a port of their own (config/metrics/), reachable by the
@@ -22,7 +24,7 @@ case "${SERVICE:?set SERVICE to users, accounting or integration}" in
 esac
 export DJANGO_SETTINGS_MODULE="config.$SERVICE.settings"
 
-if [ "$SERVICE" != integration ]; then
+if [ "$SERVICE" != integration ] && [ "${MIGRATE_ON_START:-1}" = 1 ]; then
   python manage.py migrate --no-input -v 1
   if [ "${SEED_DEMO:-0}" = 1 ]; then
     python manage.py seed_demo
@@ -43,10 +45,12 @@ if [ "$SERVICE" = integration ]; then
     --lifespan off \
     --no-proxy-headers \
     --no-use-colors \
+    --timeout-keep-alive "${GATEWAY_KEEP_ALIVE:-5}" \
     --timeout-graceful-shutdown "${GRACEFUL_TIMEOUT:-5}"
 fi
 
-exec gunicorn -c python:config.gunicorn "config.$SERVICE.wsgi:application" \
+exec gunicorn "config.$SERVICE.wsgi:application" \
+  -c python:config.gunicorn_conf \
   --name "$SERVICE" \
   --bind "${BIND_HOST:-127.0.0.1}:${PORT:-$default_port}" \
   --workers "${WEB_WORKERS:-2}" \

@@ -15,7 +15,10 @@ case "${SERVICE:?set SERVICE to accounting or users}" in
 esac
 export DJANGO_SETTINGS_MODULE="config.$SERVICE.settings"
 
-exec celery -A config.celery worker \
+# With JSON logs Celery prints no banner: every line of output is JSON.
+quiet=
+if [ "$LOG_FORMAT" = json ]; then quiet=--quiet; fi
+exec celery -A config.celery $quiet worker \
   -Q "$SERVICE" \
   -n "$SERVICE@%h" \
   --pool threads --concurrency "${WORKER_CONCURRENCY:-4}" \

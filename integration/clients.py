@@ -21,6 +21,9 @@ status is ``integration.api.problems``'), and logged here, once:
   ``Idempotent-Replayed`` headers, because services answer with the public
   status and code (``docs/internal-api.md``).
 
+Every call carries the id of the request being served (``X-Request-ID``),
+so the service's log lines are found with the gateway's.
+
 :func:`build_client` is the one seam: tests hand it an
 ``httpx.MockTransport``; production lets httpx build its pooled transport.
 """
@@ -38,7 +41,7 @@ from typing import Any, NoReturn
 import httpx
 from django.conf import settings
 
-from config import conditional
+from config import conditional, request_ids
 from config.idempotency import keys as idempotency_keys
 from config.metrics import pools
 from config.service_auth import service_headers
@@ -253,8 +256,14 @@ def _send(
     timeout: float | None,
     content: Iterable[bytes] | None = None,
 ) -> httpx.Response:
-    """Sends one request; transport failures become problems."""
+    """Sends one request; transport failures become problems.
+
+    The request's id goes with it (``X-Request-ID``): the service's log
+    lines and problems then carry the id the gateway's caller was given.
+    """
     client = get_client(service)
+    if request_id := request_ids.current():
+        headers = {**headers, request_ids.HEADER: request_id}
     extra: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
     if content is None:
         extra["json"] = body

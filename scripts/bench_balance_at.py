@@ -116,13 +116,13 @@ def _load(entries: int):
         cursor.execute(
             """
             INSERT INTO accounting_entry
-                (transaction_id, account_id, currency, amount, occurred_at,
-                 sequence, balance_after)
-            SELECT id, %s, 'USD', 100, at, i, 100 * i FROM bench_txn
+                (transaction_id, holder_id, account_id, currency, amount,
+                 occurred_at, sequence, balance_after)
+            SELECT id, %s, %s, 'USD', 100, at, i, 100 * i FROM bench_txn
             UNION ALL
-            SELECT id, %s, 'USD', -100, at, NULL, NULL FROM bench_txn
+            SELECT id, %s, %s, 'USD', -100, at, NULL, NULL FROM bench_txn
             """,
-            [main.id, world],
+            [user_id, main.id, user_id, world],
         )
         cursor.execute(
             "UPDATE accounting_account SET balance = %s, last_sequence = %s "

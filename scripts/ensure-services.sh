@@ -43,7 +43,7 @@ done
 
 # Test vhosts are scratch space: start every run from empty ones.
 for vhost in savings_test savings_test_users savings_test_accounting \
-  savings_e2e savings_smoke; do
+  savings_test_observability savings_e2e savings_smoke; do
   rabbitmqctl -q delete_vhost "$vhost" >/dev/null 2>&1 || true
   rabbitmqctl -q add_vhost "$vhost" >/dev/null
   rabbitmqctl -q set_permissions -p "$vhost" guest ".*" ".*" ".*" >/dev/null

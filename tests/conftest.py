@@ -59,6 +59,32 @@ def wait_until(
         time.sleep(interval)
 
 
+def free_port() -> int:
+    """Returns a TCP port of 127.0.0.1 that nothing listens on right now.
+
+    The kernel picks it; another program could take it before the caller
+    binds it, which on a test machine is rare enough.
+    """
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def procfile_command(name: str) -> str:
+    """The Procfile's command of process ``name``: what ``make run`` runs.
+
+    Args:
+        name: The process's name (``gateway``, ``worker``, ...).
+
+    Returns:
+        Its shell command line, for ``bash -c`` in the process's
+        environment (it expands ``${GATEWAY_PORT:-8000}`` and the like).
+    """
+    lines = (REPO_DIR / "Procfile").read_text().splitlines()
+    line = next(line for line in lines if line.startswith(f"{name}:"))
+    return line.split(":", 1)[1].strip()
+
+
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
     """Returns whether something accepts TCP connections on the port."""
     with socket.socket() as sock:
@@ -231,22 +257,28 @@ def manage(
     )
 
 
-def platform_prepare(env: dict[str, str], log_path: Path) -> None:
+def platform_prepare(
+    env: dict[str, str], log_path: Path, *, static: bool = True
+) -> None:
     """Secrets, migrations, demo data and static files, logged to a file.
 
     Args:
         env: The run's environment; its ``VAR_DIR`` gets the secrets.
         log_path: Where the commands' output goes.
+        static: Whether to collect the static files (the admin's, the API
+            docs'); a suite that serves neither saves 10 s without them.
     """
     steps = [
         ("users", "migrate", "--no-input"),
         ("accounting", "migrate", "--no-input"),
         ("users", "seed_demo"),
         ("accounting", "seed_demo"),
-        ("integration", "collectstatic", "--no-input", "-v", "0"),
-        ("users", "collectstatic", "--no-input", "-v", "0"),
-        ("accounting", "collectstatic", "--no-input", "-v", "0"),
     ]
+    if static:
+        steps += [
+            (settings, "collectstatic", "--no-input", "-v", "0")
+            for settings in ("integration", "users", "accounting")
+        ]
     subprocess.run(
         [sys.executable, "-m", "config.bootstrap", env["VAR_DIR"]],
         cwd=REPO_DIR,

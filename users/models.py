@@ -23,7 +23,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from config import bounds
+from config import bounds, request_ids
 from config.idempotency import keys as idempotency_keys
 
 EMAIL_CONSTRAINT = "users_user_live_email_uniq"
@@ -158,6 +158,11 @@ class OutboxEvent(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # The request that wrote the event (config.request_ids), sent with its
+    # task however late the relay or the sweep publishes it; "" if none.
+    request_id = models.CharField(
+        max_length=request_ids.MAX_LENGTH, blank=True, default=""
+    )
 
     class Meta:
         """Ordering, constraints and indexes."""

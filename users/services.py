@@ -39,7 +39,7 @@ from rest_framework_simplejwt.token_blacklist.models import (
 )
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from config import contracts, timeparse
+from config import contracts, request_ids, timeparse
 from config.idempotency import fingerprints, store
 from users import errors, selectors
 from users.models import EMAIL_CONSTRAINT, IdempotencyKey, OutboxEvent, User
@@ -566,6 +566,7 @@ def _outbox_event_create(
             event_type=event_type,
             occurred_at=occurred_at,
         ),
+        request_id=request_ids.current() or "",
     )
     transaction.on_commit(
         lambda: outbox_event_publish(event_id=event.id, payload=event.payload),
@@ -574,20 +575,26 @@ def _outbox_event_create(
     return event
 
 
-def _publish(payload: dict[str, Any], *, producer: Any = None) -> None:
+def _publish(
+    payload: dict[str, Any], *, request_id: str | None, producer: Any = None
+) -> None:
     """Sends one event to accounting; waits for the broker's confirm.
 
     Timeouts and retries are ``settings.OUTBOX_PUBLISH_OPTIONS``: short, so
-    that a broker outage costs a request little.
+    that a broker outage costs a request little. The task carries the id of
+    the request that wrote the event (``config.task_request_ids``), when
+    one did, even when the sweep sends it long after; else, none (the task
+    runs under its own id).
     """
-    _celery_app().send_task(
-        contracts.USER_EVENT_TASK,
-        kwargs={"event": payload},
-        task_id=payload["event_id"],
-        queue=contracts.ACCOUNTING_QUEUE,
-        producer=producer,
-        **settings.OUTBOX_PUBLISH_OPTIONS,
-    )
+    with request_ids.bound(request_id):
+        _celery_app().send_task(
+            contracts.USER_EVENT_TASK,
+            kwargs={"event": payload},
+            task_id=payload["event_id"],
+            queue=contracts.ACCOUNTING_QUEUE,
+            producer=producer,
+            **settings.OUTBOX_PUBLISH_OPTIONS,
+        )
 
 
 def _publish_failed(*, event_id: uuid.UUID, error: Exception) -> None:
@@ -616,7 +623,8 @@ def outbox_event_publish(
         Whether the event was published.
     """
     try:
-        _publish(payload)
+        # After the commit, still in the request that wrote the event.
+        _publish(payload, request_id=request_ids.current())
     except PUBLISH_ERRORS as error:
         _publish_failed(event_id=event_id, error=error)
         return False
@@ -647,7 +655,11 @@ def _outbox_batch_publish(
     try:
         with _celery_app().producer_or_acquire() as producer:
             for event in events:
-                _publish(event.payload, producer=producer)
+                _publish(
+                    event.payload,
+                    request_id=event.request_id or None,
+                    producer=producer,
+                )
                 sent.append(event.id)
     except PUBLISH_ERRORS as publish_error:
         error = publish_error

@@ -110,6 +110,16 @@ LEDGER_CHECKS: list[Check] = [
         """,
     ),
     Check(
+        "entry-holder-key",
+        "entries that name another holder than their transaction",
+        """
+        SELECT e.id, e.holder_id, t.holder_id
+        FROM accounting_entry e
+        JOIN accounting_transaction t ON t.id = e.transaction_id
+        WHERE e.holder_id <> t.holder_id
+        """,
+    ),
+    Check(
         "system-entry-sequenced",
         "system-account entries with a sequence or balance_after",
         """

@@ -132,6 +132,7 @@ _TRANSACTION_COLUMNS = (
 
 _ENTRY_COLUMNS = (
     "transaction_id",
+    "holder_id",
     "currency",
     "occurred_at",
     "account_id",
@@ -531,7 +532,14 @@ def journal_write(
         models.Entry,
         _ENTRY_COLUMNS,
         [
-            (header.id, currency, header.occurred_at, account_id, *rest)
+            (
+                header.id,
+                header.holder_id,
+                currency,
+                header.occurred_at,
+                account_id,
+                *rest,
+            )
             for header, postings in journal
             for account_id, currency, *rest in postings
         ],

@@ -5,6 +5,7 @@ behind ``ACCOUNTING_SERVICE_TOKEN``; the back office for staff at
 ``/admin/``; its Celery worker consumes the ``accounting`` queue.
 """
 
+from config import logs
 from config.base import *  # noqa: F403
 from config.base import DEBUG, VAR_DIR, database, env
 
@@ -24,7 +25,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: it counts what the middleware below answers too.
+    # First: the request's id is current in everything after it,
+    # and every answer carries it (config.request_id_middleware).
+    "config.request_id_middleware.RequestIdMiddleware",
+    # Then: it counts what the middleware below answers too.
     "config.metrics.requests.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -37,8 +41,6 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.accounting.urls"
-# The ``service`` label of this service's metrics (config/metrics/).
-METRICS_SERVICE = "accounting"
 # Cookies are scoped by host, not port: both admins on one host (127.0.0.1
 # in the embedded default) must not overwrite each other's session.
 SESSION_COOKIE_NAME = "accounting_sessionid"
@@ -128,3 +130,13 @@ WEBHOOK_REQUIRE_HTTPS = env.bool(
 )
 # Seconds one delivery attempt may take in all (connect, send, answer).
 WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
+
+# --- Logging ----------------------------------------------------------------
+
+# The service's name in every JSON log line and on its traces.
+SERVICE_NAME = "accounting"
+LOGGING = logs.logging_dict(
+    service=SERVICE_NAME,
+    log_format=LOG_FORMAT,  # noqa: F405
+    level=LOG_LEVEL,  # noqa: F405
+)

@@ -32,12 +32,16 @@ from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 from django.utils.module_loading import import_string
 
+from config import tracing
 from config.log_filters import redact_query_tokens
 from config.metrics import multiprocess
 from config.request_bodies import WholeBodyMiddleware
+from config.request_id_middleware import AsgiRequestIdMiddleware
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.integration.settings")
 multiprocess.uvicorn_serve()
+# Before Django loads its middleware: tracing adds its own (when on).
+tracing.setup(service=settings.SERVICE_NAME)
 # A thread takes a request only once its whole body has arrived.
 http_application = WholeBodyMiddleware(
     WSGIMiddleware(get_wsgi_application(), workers=settings.GATEWAY_THREADS),
@@ -47,11 +51,16 @@ http_application = WholeBodyMiddleware(
 )
 redact_query_tokens("uvicorn.access", "uvicorn.error")
 
-application = ProtocolTypeRouter(
-    {
-        "http": http_application,
-        "websocket": URLRouter(
-            import_string("integration.realtime.websocket_urlpatterns")
-        ),
-    }
+# Every request and every socket gets its id first: what answers before
+# Django (a refused body) and each socket's log lines carry it too.
+application = AsgiRequestIdMiddleware(
+    ProtocolTypeRouter(
+        {
+            "http": http_application,
+            "websocket": URLRouter(
+                import_string("integration.realtime.websocket_urlpatterns")
+            ),
+        }
+    ),
+    trusted=settings.REQUEST_ID_TRUSTED,
 )

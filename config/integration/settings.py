@@ -5,6 +5,7 @@ service's public key and proxies to users and accounting over a pooled HTTP
 client. OpenAPI docs (Swagger UI, ReDoc) are served with local assets.
 """
 
+from config import logs
 from config.base import *  # noqa: F403
 from config.base import (
     IMPORT_MAX_BYTES,
@@ -29,7 +30,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: it counts what the middleware below answers too.
+    # First: the request's id is current in everything after it,
+    # and every answer carries it (config.request_id_middleware).
+    "config.request_id_middleware.RequestIdMiddleware",
+    # Then: it counts what the middleware below answers too.
     "config.metrics.requests.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -55,8 +59,6 @@ SPOOLED_BODY_PATHS = {
 MAX_SPOOLING = env.int("MAX_SPOOLING", default=4)
 
 ROOT_URLCONF = "config.integration.urls"
-# The ``service`` label of this service's metrics (config/metrics/).
-METRICS_SERVICE = "gateway"
 WSGI_APPLICATION = "config.integration.wsgi.application"
 # HTTP and the WebSocket events of savings groups (integration.realtime).
 ASGI_APPLICATION = "config.integration.asgi.application"
@@ -115,13 +117,17 @@ ACCOUNTING_ADMIN_URL = env.str(
 
 # httpx logs every request at INFO: one line per upstream call is noise (and
 # CPU) on the money path; failures are logged by integration.clients.
-LOGGING = {
-    **LOGGING,  # noqa: F405
-    "loggers": {
-        "httpx": {"level": "WARNING"},
-        "httpcore": {"level": "WARNING"},
-    },
-}
+# The service's name in every JSON log line and on its traces.
+SERVICE_NAME = "gateway"
+LOGGING = logs.logging_dict(
+    service=SERVICE_NAME,
+    log_format=LOG_FORMAT,  # noqa: F405
+    level=LOG_LEVEL,  # noqa: F405
+    loggers={"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+)
+# A client's X-Request-ID names its request's id only behind a proxy that
+# sets it (config.request_ids); otherwise the gateway makes every id.
+REQUEST_ID_TRUSTED = env.bool("REQUEST_ID_TRUSTED", default=False)
 
 # --- Realtime (WebSocket events of savings groups) --------------------------
 
@@ -216,7 +222,9 @@ SPECTACULAR_SETTINGS = {
         "withdrawals, FX conversions, balances and transactions; reports, "
         "savings goals and savings groups; partners' credit batches; "
         "webhooks.\n\n"
-        "Errors are RFC 9457 problem details with a stable `code`. A body "
+        "Errors are RFC 9457 problem details with a stable `code` and the "
+        "request's `request_id`, which every answer also carries in its "
+        "`X-Request-ID` header: quote it when reporting a problem. A body "
         "member the operation does not declare, a value of the wrong JSON "
         "type, an object with a key twice, and a query parameter that is "
         "unknown, repeated or empty are refused (400, naming each in "

@@ -9,5 +9,5 @@
 - :mod:`config.metrics.outbox`: the collector of the outboxes' backlog;
 - :mod:`config.metrics.pools`: database connections and upstream pools.
 
-Decision 19 of ``docs/architecture.md`` says why a port of its own.
+Decision 21 of ``docs/architecture.md`` says why a port of its own.
 """

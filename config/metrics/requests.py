@@ -46,7 +46,7 @@ class RequestMetricsMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
-        self.service = settings.METRICS_SERVICE
+        self.service = settings.SERVICE_NAME
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         """Answers the request, then records it."""

@@ -41,7 +41,7 @@ def _task_ended(*, task_id: str, task: Any, **kwargs: Any) -> None:
         definitions.TASK_DURATION.labels(task.name).observe(
             time.perf_counter() - began
         )
-    pools.observe(settings.METRICS_SERVICE)
+    pools.observe(settings.SERVICE_NAME)
 
 
 def _task_failed(*, sender: Any, **kwargs: Any) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 import uvicorn
 
+from config import request_ids
 from config.http11 import ProblemH11Protocol
 
 
@@ -80,6 +81,10 @@ def _problem(head: bytes, body: bytes, status: int, code: str) -> dict:
     assert b"connection: close" in head.lower()
     document = json.loads(body)
     assert (document["status"], document["code"]) == (status, code)
+    # No application saw the request: the protocol made its id.
+    assert request_ids.well_formed(document["request_id"])
+    header = f"x-request-id: {document['request_id']}\r\n".encode()
+    assert header in head.lower() + b"\r\n"
     return document
 
 

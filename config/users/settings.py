@@ -10,6 +10,7 @@ import datetime as dt
 from celery.schedules import crontab
 from cryptography.hazmat.primitives import serialization
 
+from config import logs
 from config.base import *  # noqa: F403
 from config.base import (
     JWT_ACCESS_TOKEN_LIFETIME,
@@ -48,7 +49,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: it counts what the middleware below answers too.
+    # First: the request's id is current in everything after it,
+    # and every answer carries it (config.request_id_middleware).
+    "config.request_id_middleware.RequestIdMiddleware",
+    # Then: it counts what the middleware below answers too.
     "config.metrics.requests.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -61,8 +65,6 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.users.urls"
-# The ``service`` label of this service's metrics (config/metrics/).
-METRICS_SERVICE = "users"
 # Cookies are scoped by host, not port: both admins on one host (127.0.0.1
 # in the embedded default) must not overwrite each other's session.
 SESSION_COOKIE_NAME = "users_sessionid"
@@ -225,3 +227,13 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# --- Logging ----------------------------------------------------------------
+
+# The service's name in every JSON log line and on its traces.
+SERVICE_NAME = "users"
+LOGGING = logs.logging_dict(
+    service=SERVICE_NAME,
+    log_format=LOG_FORMAT,  # noqa: F405
+    level=LOG_LEVEL,  # noqa: F405
+)

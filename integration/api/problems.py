@@ -10,7 +10,7 @@ documents them. Named in the settings as ``REST_FRAMEWORK
 
 from rest_framework.response import Response
 
-from config import problems
+from config import problems, request_ids
 from integration.clients import UpstreamProblemError
 from integration.errors import ErrorCode
 
@@ -67,12 +67,15 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
 
     Returns:
         A service's problem passed through unchanged (status, every body
-        member, ``Retry-After``, ...); else what the shared handler
-        answers with the gateway's statuses.
+        member but ``request_id``, the gateway's, ``Retry-After``, ...);
+        else what the shared handler answers with the gateway's statuses.
     """
     if isinstance(exc, UpstreamProblemError):
+        # The service answered with the id the gateway sent it; the
+        # gateway's own is the one its caller knows, whatever came back.
+        request_id = request_ids.current()
         return Response(
-            exc.body,
+            {**exc.body, "request_id": request_id} if request_id else exc.body,
             status=exc.status,
             headers=exc.headers,
             content_type=problems.PROBLEM_CONTENT_TYPE,

@@ -22,7 +22,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
 from websockets.sync.client import ClientConnection, connect
 
-from tests.conftest import REPO_DIR, port_open, wait_until
+from tests.conftest import REPO_DIR, port_open, procfile_command, wait_until
 from tests.e2e.conftest import PORT_BASE, SOAK_SECONDS, Stack
 from tests.e2e.helpers import Member, group_create, sign_up, when_ready
 
@@ -145,13 +145,6 @@ def test_idle_and_busy_sockets_hold_for_the_whole_soak(
     sockets.close()
 
 
-def _gateway_command() -> str:
-    """The Procfile's gateway line: the test runs what ``make run`` runs."""
-    procfile = (REPO_DIR / "Procfile").read_text().splitlines()
-    line = next(line for line in procfile if line.startswith("gateway:"))
-    return line.split(":", 1)[1].strip()
-
-
 def test_a_stopping_gateway_closes_its_sockets_with_1012(
     api: httpx.Client, stack: Stack
 ) -> None:
@@ -163,7 +156,7 @@ def test_a_stopping_gateway_closes_its_sockets_with_1012(
         "GATEWAY_WORKERS": "1",
     }
     process = subprocess.Popen(
-        ["bash", "-c", _gateway_command()],
+        ["bash", "-c", procfile_command("gateway")],
         cwd=REPO_DIR,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -9,7 +9,11 @@ after ``Retry-After`` or a growing pause, until the platform answers for
 good: 2xx (applied, maybe a replay of the first answer) or another 4xx
 (refused, e.g. 422 ``insufficient_funds``). The :class:`Books` keep every
 definitive answer, so that the balances the platform ends with can be
-explained by the answers the clients saw, and nothing else.
+explained by the answers the clients saw, and nothing else:
+:func:`open_customers` starts the customers, :func:`api_balances` and
+:func:`ledger_of` read what the platform ends with, and :func:`audit` says
+in words where the two disagree (an operation lost, doubled, or never
+told). The fault and the scale-out suites share all of it.
 """
 
 import collections
@@ -22,14 +26,25 @@ import uuid
 from decimal import Decimal
 
 import httpx
+import psycopg
 
-from tests.e2e.helpers import PROBLEM_JSON, Member, amounts, split
+from tests.e2e.helpers import (
+    PROBLEM_JSON,
+    Member,
+    amounts,
+    sign_up,
+    split,
+    when_ready,
+)
 
 CENT = Decimal("0.01")
 OP_TIMEOUT = 180  # seconds one operation may take to get a definitive answer
 CLIENT_TIMEOUT = 2.0
 MAX_PAUSE = 2.0
 RETRIED_CONFLICTS = {"idempotency_key_in_flight", "account_not_ready"}
+PLAN = "Save 10%"
+# The ledger's kind of each operation (a transfer: its sender's half).
+JOURNAL_KIND = {"credit": "credit", "transfer": "transfer_out"}
 
 
 def cents(value: int) -> str:
@@ -308,3 +323,205 @@ def credit_split(outcome: Outcome) -> dict[str, int]:
     """A credit answer's ``{account_kind: minor units}``."""
     splits = amounts(outcome.body["transaction"]["splits"])
     return {kind: int(Decimal(value) / CENT) for kind, value in splits.items()}
+
+
+def open_customers(gateway: str, count: int) -> list[Customer]:
+    """Signs ``count`` users up; every other one takes the 10% plan."""
+    customers = []
+    with httpx.Client(base_url=gateway, timeout=30) as api:
+        for index in range(count):
+            member = sign_up(api)
+            accounts = when_ready(
+                lambda m=member: api.get("/accounts", headers=m.auth)
+            )
+            assert accounts.status_code == 200, accounts.text
+            main = next(
+                a["id"]
+                for a in accounts.json()["results"]
+                if a["kind"] == "main" and a["currency"] == "USD"
+            )
+            percent = None
+            if index % 2 == 0:
+                plans = api.get("/plans", headers=member.auth).json()["results"]
+                plan = next(p for p in plans if p["name"] == PLAN)
+                chosen = api.put(
+                    "/me/plan",
+                    json={"plan_id": plan["id"]},
+                    headers=member.auth,
+                )
+                assert chosen.status_code == 200, chosen.text
+                percent = plan["value"]
+            customers.append(Customer(member, main, percent))
+    return customers
+
+
+def api_balances(
+    gateway: str, customers: list[Customer]
+) -> list[dict[str, int]]:
+    """Every customer's USD balances as the public API shows them now."""
+    found = []
+    with httpx.Client(base_url=gateway, timeout=30) as api:
+        for customer in customers:
+            response = api.get("/balance", headers=customer.member.auth)
+            assert response.status_code == 200, response.text
+            body = response.json()
+            found.append(
+                {
+                    kind: int(Decimal(body[kind]) / CENT)
+                    for kind in ("main", "savings")
+                }
+            )
+    return found
+
+
+def ledger_of(accounting_db: str, holders: list[str]) -> dict:
+    """What the accounting database holds for the customers.
+
+    Returns:
+        ``keyed``: ``{key: (kind, amount, transactions under it)}``;
+        ``unkeyed``: their transactions without a key (but the receiving
+        halves of transfers); ``transfers_in``: how many receiving halves;
+        ``negative``: every account of any holder below zero.
+    """
+    with psycopg.connect(accounting_db) as conn:
+        keyed = conn.execute(
+            """
+            SELECT k.key, min(t.kind), min(t.amount), count(DISTINCT t.id)
+            FROM accounting_idempotencykey k
+            JOIN accounting_transaction t ON t.id = k.transaction_id
+            WHERE k.holder_id = ANY(%s::uuid[])
+            GROUP BY k.key
+            """,
+            [holders],
+        ).fetchall()
+        unkeyed = conn.execute(
+            """
+            SELECT t.id, t.kind, t.amount
+            FROM accounting_transaction t
+            LEFT JOIN accounting_idempotencykey k ON k.transaction_id = t.id
+            WHERE t.holder_id = ANY(%s::uuid[]) AND t.kind <> 'transfer_in'
+              AND k.id IS NULL
+            """,
+            [holders],
+        ).fetchall()
+        transfers_in = conn.execute(
+            """
+            SELECT count(*) FROM accounting_transaction
+            WHERE holder_id = ANY(%s::uuid[]) AND kind = 'transfer_in'
+            """,
+            [holders],
+        ).fetchone()[0]
+        negative = conn.execute(
+            "SELECT id, kind, balance FROM accounting_account "
+            "WHERE kind IN ('main', 'savings', 'pot') AND balance < 0"
+        ).fetchall()
+    return {
+        "keyed": {key: (kind, amount, n) for key, kind, amount, n in keyed},
+        "unkeyed": unkeyed,
+        "transfers_in": transfers_in,
+        "negative": negative,
+    }
+
+
+def audit_answers(books: Books, customers: list[Customer]) -> list[str]:
+    """What is wrong with the answers the clients got, in words.
+
+    Args:
+        books: Every answer the clients saw, once they stopped.
+        customers: The customers, in the books' order.
+
+    Returns:
+        One sentence per client that crashed, operation that never got a
+        definitive answer, error that was not problem+json, refusal for
+        another reason than funds, or credit answer whose split is not
+        its plan's; empty when every answer is one the contract allows
+        and some money moved.
+    """
+    findings = [f"CLIENT CRASHED: {trace}" for trace in books.crashed]
+    findings += [f"NEVER ANSWERED: {what}" for what in books.undecided]
+    findings += [f"NOT A PROBLEM: {what}" for what in books.not_problems]
+    for outcome in books.outcomes:
+        if not outcome.applied and (
+            outcome.status != 422
+            or outcome.body.get("code") != "insufficient_funds"
+        ):
+            findings.append(
+                f"REFUSED: {outcome.kind} {outcome.key} answered "
+                f"{outcome.status} {outcome.body}"
+            )
+        elif outcome.applied and outcome.kind == "credit":
+            parts = plan_split(
+                outcome.amount, customers[outcome.payer].plan_percent
+            )
+            shown = {kind: part for kind, part in parts.items() if part}
+            if credit_split(outcome) != shown:
+                findings.append(
+                    f"SPLIT: credit {outcome.key} shows "
+                    f"{credit_split(outcome)}, its plan makes {shown}"
+                )
+    if not any(outcome.applied for outcome in books.outcomes):
+        findings.append("NOTHING APPLIED: no operation moved money")
+    return findings
+
+
+def audit(
+    books: Books,
+    customers: list[Customer],
+    balances: list[dict[str, int]],
+    ledger: dict,
+) -> list[str]:
+    """Where the platform disagrees with what its clients were told.
+
+    Args:
+        books: Every definitive answer the clients saw.
+        customers: The customers, in the books' order.
+        balances: Their balances now (:func:`api_balances`).
+        ledger: Their ledger (:func:`ledger_of`).
+
+    Returns:
+        One sentence per disagreement, naming the operation (kind, key,
+        customer, amount) that was lost, doubled, applied against a
+        refusal, or never told to a client; empty when the ledger is
+        exactly the applied answers.
+    """
+    findings = []
+    told = {outcome.key: outcome for outcome in books.outcomes}
+    for outcome in books.outcomes:
+        what = (
+            f"{outcome.kind} {outcome.key} of customer {outcome.payer} "
+            f"({cents(outcome.amount)} USD, answered {outcome.status} after "
+            f"{outcome.attempts} attempt(s))"
+        )
+        found = ledger["keyed"].get(outcome.key)
+        if outcome.applied and found is None:
+            findings.append(f"LOST: {what} is not in the ledger")
+        elif outcome.applied and found[2] != 1:
+            findings.append(f"DOUBLED: {what} is {found[2]} transactions")
+        elif outcome.applied:
+            kind = JOURNAL_KIND.get(outcome.kind, outcome.kind)
+            if found[:2] != (kind, outcome.amount):
+                findings.append(f"ALTERED: {what} is booked as {found[:2]}")
+        elif found is not None:
+            findings.append(f"APPLIED THOUGH REFUSED: {what} is {found}")
+    for key, found in ledger["keyed"].items():
+        if key not in told:
+            findings.append(f"NEVER TOLD: key {key} is in the ledger: {found}")
+    findings.extend(
+        f"NEVER TOLD: transaction without a key {row}"
+        for row in ledger["unkeyed"]
+    )
+    transfers = sum(o.kind == "transfer" and o.applied for o in books.outcomes)
+    if ledger["transfers_in"] != transfers:
+        findings.append(
+            f"TRANSFERS: {ledger['transfers_in']} received halves for "
+            f"{transfers} applied transfers"
+        )
+    findings.extend(f"NEGATIVE: account {row}" for row in ledger["negative"])
+    expected = books.expected_balances(customers)
+    for index, (want, have) in enumerate(zip(expected, balances, strict=True)):
+        if want != have:
+            findings.append(
+                f"BALANCE: customer {index} has {have} (minor units), the "
+                f"answers add up to {want}"
+            )
+    return findings

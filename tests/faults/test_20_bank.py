@@ -24,20 +24,17 @@ import os
 import random
 import threading
 import time
-from decimal import Decimal
-
-import httpx
-import psycopg
 
 from tests.conftest import manage
-from tests.e2e.helpers import CENT, sign_up, when_ready
 from tests.faults import injector
 from tests.faults.bank import (
     Books,
     Client,
-    Customer,
-    credit_split,
-    plan_split,
+    api_balances,
+    audit,
+    audit_answers,
+    ledger_of,
+    open_customers,
 )
 from tests.faults.signups import SignUps
 
@@ -46,96 +43,7 @@ ROUNDS = int(os.environ.get("FAULTS_ROUNDS", "1"))
 # The clients' random choices; the report names it (timing still varies).
 SEED = int(os.environ.get("FAULTS_SEED") or random.randrange(2**32))  # noqa: S311
 GAP = 4.0  # seconds of calm traffic before each fault
-PLAN = "Save 10%"
 PROPAGATION_TIMEOUT = 120
-
-
-def _customers(gateway: str, count: int) -> list[Customer]:
-    """Signs ``count`` users up; every other one takes the 10% plan."""
-    customers = []
-    with httpx.Client(base_url=gateway, timeout=30) as api:
-        for index in range(count):
-            member = sign_up(api)
-            accounts = when_ready(
-                lambda m=member: api.get("/accounts", headers=m.auth)
-            )
-            assert accounts.status_code == 200, accounts.text
-            main = next(
-                a["id"]
-                for a in accounts.json()["results"]
-                if a["kind"] == "main" and a["currency"] == "USD"
-            )
-            percent = None
-            if index % 2 == 0:
-                plans = api.get("/plans", headers=member.auth).json()["results"]
-                plan = next(p for p in plans if p["name"] == PLAN)
-                chosen = api.put(
-                    "/me/plan",
-                    json={"plan_id": plan["id"]},
-                    headers=member.auth,
-                )
-                assert chosen.status_code == 200, chosen.text
-                percent = plan["value"]
-            customers.append(Customer(member, main, percent))
-    return customers
-
-
-def _balances(gateway: str, customers: list[Customer]) -> list[dict[str, int]]:
-    """Every customer's USD balances as the public API shows them now."""
-    found = []
-    with httpx.Client(base_url=gateway, timeout=30) as api:
-        for customer in customers:
-            response = api.get("/balance", headers=customer.member.auth)
-            assert response.status_code == 200, response.text
-            body = response.json()
-            found.append(
-                {
-                    kind: int(Decimal(body[kind]) / CENT)
-                    for kind in ("main", "savings")
-                }
-            )
-    return found
-
-
-def _ledger(accounting_db: str, holders: list[str]) -> dict:
-    """What the accounting database holds for the customers."""
-    with psycopg.connect(accounting_db) as conn:
-        keyed = conn.execute(
-            """
-            SELECT k.key, t.kind, t.amount, count(*) OVER (PARTITION BY t.id)
-            FROM accounting_idempotencykey k
-            JOIN accounting_transaction t ON t.id = k.transaction_id
-            WHERE k.holder_id = ANY(%s::uuid[])
-            """,
-            [holders],
-        ).fetchall()
-        unkeyed = conn.execute(
-            """
-            SELECT t.id, t.kind, t.amount
-            FROM accounting_transaction t
-            LEFT JOIN accounting_idempotencykey k ON k.transaction_id = t.id
-            WHERE t.holder_id = ANY(%s::uuid[]) AND t.kind <> 'transfer_in'
-              AND k.id IS NULL
-            """,
-            [holders],
-        ).fetchall()
-        transfers_in = conn.execute(
-            """
-            SELECT count(*) FROM accounting_transaction
-            WHERE holder_id = ANY(%s::uuid[]) AND kind = 'transfer_in'
-            """,
-            [holders],
-        ).fetchone()[0]
-        negative = conn.execute(
-            "SELECT id, kind, balance FROM accounting_account "
-            "WHERE kind IN ('main', 'savings', 'pot') AND balance < 0"
-        ).fetchall()
-    return {
-        "keyed": {key: (kind, amount, n) for key, kind, amount, n in keyed},
-        "unkeyed": unkeyed,
-        "transfers_in": transfers_in,
-        "negative": negative,
-    }
 
 
 def _report(books: Books, recoveries: list, signups: SignUps) -> str:
@@ -166,7 +74,7 @@ def _report(books: Books, recoveries: list, signups: SignUps) -> str:
 
 
 def test_money_is_exact_through_crashes_and_restarts(platform):
-    customers = _customers(platform.gateway, CLIENTS)
+    customers = open_customers(platform.gateway, CLIENTS)
     books = Books()
     signups = SignUps(platform.gateway)
     stop = threading.Event()
@@ -199,41 +107,22 @@ def test_money_is_exact_through_crashes_and_restarts(platform):
     print(report)
 
     assert not any(thread.is_alive() for thread in threads)
-    assert not books.crashed, books.crashed[0]
-    assert not books.undecided, books.undecided
-    assert not books.not_problems, books.not_problems
-    refused = [o for o in books.outcomes if not o.applied]
-    unexpected = [
-        (o.kind, o.status, o.body)
-        for o in refused
-        if o.status != 422 or o.body.get("code") != "insufficient_funds"
-    ]
-    assert not unexpected, unexpected
-    applied = [o for o in books.outcomes if o.applied]
-    assert applied
-    for outcome in applied:  # each credit answer shows its plan's split
-        if outcome.kind == "credit":
-            parts = plan_split(
-                outcome.amount, customers[outcome.payer].plan_percent
-            )
-            shown = {kind: part for kind, part in parts.items() if part}
-            assert credit_split(outcome) == shown, outcome
+    wrong = audit_answers(books, customers)
+    assert not wrong, "wrong answers:\n" + "\n".join(wrong)
 
-    # Every balance is what the answers add up to, exactly.
-    expected = books.expected_balances(customers)
-    assert _balances(platform.gateway, customers) == expected
-
-    # One ledger transaction per applied key; none for a refused key; no
-    # transaction the clients were not told about.
+    # Every balance is what the answers add up to, exactly; one ledger
+    # transaction per applied key; none for a refused key; no transaction
+    # the clients were not told about.
     holders = [customer.member.id for customer in customers]
-    ledger = _ledger(platform.accounting_db, holders)
-    journal_kind = {"transfer": "transfer_out"}  # its sender's half
-    assert ledger["keyed"] == {
-        o.key: (journal_kind.get(o.kind, o.kind), o.amount, 1) for o in applied
-    }
-    assert ledger["unkeyed"] == []
-    assert ledger["transfers_in"] == sum(o.kind == "transfer" for o in applied)
-    assert ledger["negative"] == []
+    findings = audit(
+        books,
+        customers,
+        api_balances(platform.gateway, customers),
+        ledger_of(platform.accounting_db, holders),
+    )
+    assert not findings, "the ledger disagrees with the clients:\n" + (
+        "\n".join(findings)
+    )
 
     verified = manage(platform.env, "accounting", "verify_ledger")
     assert verified.returncode == 0, verified.stdout + verified.stderr

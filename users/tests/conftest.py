@@ -93,7 +93,8 @@ def accounting_queue() -> Callable[[], list[dict[str, Any]]]:
     """Empties the accounting queue; returns a function that drains it.
 
     The function returns one dict per task message: ``task``, ``id``,
-    ``queue`` routing key and the task's ``kwargs``.
+    ``queue`` routing key, the task's ``kwargs`` and the ``request_id``
+    header (None without one).
     """
     _queue_purge(contracts.ACCOUNTING_QUEUE)
 
@@ -107,6 +108,7 @@ def accounting_queue() -> Callable[[], list[dict[str, Any]]]:
                     "id": message.headers["id"],
                     "routing_key": message.delivery_info["routing_key"],
                     "kwargs": kwargs,
+                    "request_id": message.headers.get("request_id"),
                 }
             )
         return tasks

@@ -207,6 +207,13 @@ def main_entry(holder, sequence):
         ),
         (
             lambda h: corrupt(
+                "UPDATE accounting_entry SET holder_id = %s WHERE id = %s",
+                [factories.HolderFactory().pk, main_entry(h, 2).id],
+            ),
+            "entry-holder-key",
+        ),
+        (
+            lambda h: corrupt(
                 "UPDATE accounting_entry SET sequence = 1, balance_after = 1"
                 " WHERE amount < 0 AND transaction_id = %s",
                 [main_entry(h, 1).transaction_id],
@@ -369,6 +376,7 @@ def post_raw(holder, kind, legs, **fields):
             )
         models.Entry.objects.create(
             transaction=txn,
+            holder=holder,
             account=account,
             currency=account.currency,
             amount=amount,
@@ -542,6 +550,7 @@ def a_conversion_rounded_one_unit_off(alice, bob):
     )
 
 
+HOLDER_KEY = "entry-holder-key"
 HOLDER = "entry-holder"
 SYSTEM = "system-kind"
 SAVINGS = "savings-kind"
@@ -554,7 +563,8 @@ RATE = "conversion-rate"
 @pytest.mark.parametrize(
     ("break_it", "detected"),
     [
-        (a_withdrawal_charged_to_another_holder, [HOLDER]),
+        # Its entries still name Alice.
+        (a_withdrawal_charged_to_another_holder, [HOLDER_KEY, HOLDER]),
         (a_withdrawal_paid_to_fx, [SYSTEM]),
         (a_withdrawal_from_savings, [SAVINGS]),
         (a_withdrawal_of_another_amount, [AMOUNT]),

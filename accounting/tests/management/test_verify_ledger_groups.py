@@ -97,6 +97,7 @@ def post_raw(holder, kind, legs, **fields):
             )
         models.Entry.objects.create(
             transaction=txn,
+            holder=holder,
             account=account,
             currency=account.currency,
             amount=amount,

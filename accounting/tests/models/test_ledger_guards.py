@@ -66,8 +66,8 @@ def test_an_unbalanced_transaction_is_refused_at_commit(holder):
         occurred_at=now,
     )  # fmt: skip
     models.Entry.objects.create(
-        transaction=txn, account=main, currency="USD", amount=100,
-        occurred_at=now, sequence=1, balance_after=100,
+        transaction=txn, holder=holder, account=main, currency="USD",
+        amount=100, occurred_at=now, sequence=1, balance_after=100,
     )  # fmt: skip
     with (
         pytest.raises(IntegrityError, match="sum to 100 USD, not zero"),

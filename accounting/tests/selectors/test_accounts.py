@@ -89,19 +89,25 @@ def test_balance_at_is_one_index_probe(holder, django_assert_num_queries):
                     RETURNING id, occurred_at
                 ), customer AS (
                     INSERT INTO accounting_entry (
-                        transaction_id, account_id, currency, amount,
-                        occurred_at, sequence, balance_after)
-                    SELECT id, %s, 'USD', 100, occurred_at,
+                        transaction_id, holder_id, account_id, currency,
+                        amount, occurred_at, sequence, balance_after)
+                    SELECT id, %s, %s, 'USD', 100, occurred_at,
                         ROW_NUMBER() OVER (ORDER BY occurred_at),
                         100 * ROW_NUMBER() OVER (ORDER BY occurred_at)
                     FROM txn
                 )
                 INSERT INTO accounting_entry (
-                    transaction_id, account_id, currency, amount,
+                    transaction_id, holder_id, account_id, currency, amount,
                     occurred_at)
-                SELECT id, %s, 'USD', -100, occurred_at FROM txn
+                SELECT id, %s, %s, 'USD', -100, occurred_at FROM txn
                 """,
-                [account.holder_id, account.id, world],
+                [
+                    account.holder_id,
+                    account.holder_id,
+                    account.id,
+                    account.holder_id,
+                    world,
+                ],
             )
         cursor.execute("ANALYZE accounting_entry")
         cursor.execute("ANALYZE accounting_account")

@@ -206,7 +206,17 @@ DEFECTS = [
             f"UPDATE accounting_transaction SET holder_id = {BOB}"
             f" WHERE id = {WITHDRAWAL}"
         ],
-        ["entry-holder"],
+        # Its entries still name Alice.
+        ["entry-holder-key", "entry-holder"],
+    ),
+    Defect(
+        "a withdrawal's world entry naming Bob",
+        [
+            f"UPDATE accounting_entry SET holder_id = {BOB}"
+            f" WHERE transaction_id = {WITHDRAWAL}"
+            f" AND account_id = {system('world')}"
+        ],
+        ["entry-holder-key"],
     ),
     Defect(
         "a withdrawal paid to the fx account",

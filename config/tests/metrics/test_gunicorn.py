@@ -3,11 +3,10 @@
 import os
 from pathlib import Path
 
-import pytest
 from prometheus_client.mmap_dict import MmapedDict, mmap_key
 
-from config import gunicorn
-from config.metrics import multiprocess
+from config import gunicorn_conf
+from config.metrics import gunicorn, multiprocess
 from config.tests.metrics.support import free_port, scrape
 
 
@@ -18,13 +17,7 @@ class _Worker:
         self.pid = pid
 
 
-@pytest.fixture
-def folder_env(monkeypatch):
-    """The variable is the test's to set; restored after it."""
-    monkeypatch.delenv(multiprocess.VARIABLE, raising=False)
-
-
-def test_nothing_without_a_port(monkeypatch, folder_env):
+def test_nothing_without_a_port(monkeypatch, no_folder):
     monkeypatch.delenv("METRICS_PORT", raising=False)
     gunicorn.on_starting(None)
     gunicorn.when_ready(None)
@@ -33,7 +26,7 @@ def test_nothing_without_a_port(monkeypatch, folder_env):
     assert multiprocess.VARIABLE not in os.environ
 
 
-def test_a_run_makes_serves_and_removes_its_folder(monkeypatch, folder_env):
+def test_a_run_makes_serves_and_removes_its_folder(monkeypatch, no_folder):
     port = free_port()
     monkeypatch.setenv("METRICS_PORT", str(port))
     gunicorn.on_starting(None)
@@ -62,9 +55,16 @@ def test_a_run_makes_serves_and_removes_its_folder(monkeypatch, folder_env):
     assert not folder.exists()
 
 
-def test_a_given_folder_is_kept(tmp_path, monkeypatch):
+def test_a_given_folder_is_kept(tmp_path, monkeypatch, no_folder):
     monkeypatch.setenv("METRICS_PORT", str(free_port()))
     monkeypatch.setenv(multiprocess.VARIABLE, str(tmp_path))
     gunicorn.on_starting(None)
     gunicorn.on_exit(None)
     assert tmp_path.is_dir()
+
+
+def test_gunicorn_reads_the_hooks_from_its_settings_module():
+    assert gunicorn_conf.on_starting is gunicorn.on_starting
+    assert gunicorn_conf.when_ready is gunicorn.when_ready
+    assert gunicorn_conf.child_exit is gunicorn.child_exit
+    assert gunicorn_conf.on_exit is gunicorn.on_exit

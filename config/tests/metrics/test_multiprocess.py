@@ -5,16 +5,9 @@ import os
 from pathlib import Path
 
 import httpx
-import pytest
 
 from config.metrics import multiprocess
 from config.tests.metrics.support import free_port, scrape, wait_until
-
-
-@pytest.fixture
-def no_folder(monkeypatch):
-    """No folder named by the environment; restored after the test."""
-    monkeypatch.delenv(multiprocess.VARIABLE, raising=False)
 
 
 def test_wanted_follows_the_port(monkeypatch):
@@ -39,7 +32,7 @@ def test_a_new_folder_for_each_run(no_folder):
     assert not first.exists()
 
 
-def test_a_given_folder_is_emptied_of_values(tmp_path, monkeypatch):
+def test_a_given_folder_is_emptied_of_values(tmp_path, monkeypatch, no_folder):
     given = tmp_path / "metrics"
     given.mkdir()
     (given / "counter_123.db").write_bytes(b"old")

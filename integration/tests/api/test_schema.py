@@ -11,6 +11,8 @@ import yaml
 from django.core.management import call_command
 from drf_spectacular.generators import SchemaGenerator
 
+from config.openapi import EXAMPLE_REQUEST_ID
+
 # docs/api.md's Money table: (method, path) -> its success status.
 MONEY = {
     ("get", "/api/v1/accounts"): "200",
@@ -278,6 +280,7 @@ def test_every_error_is_a_problem_with_its_codes(schema):
         "status",
         "detail",
         "code",
+        "request_id",
     }
     for path, method, operation in _operations(schema):
         errors = {s: r for s, r in operation["responses"].items() if s >= "400"}
@@ -288,6 +291,20 @@ def test_every_error_is_a_problem_with_its_codes(schema):
             assert content[PROBLEM]["schema"] == {
                 "$ref": "#/components/schemas/Problem"
             }
+
+
+def test_every_example_problem_names_its_request(schema):
+    examples = [
+        example["value"]
+        for _, _, operation in _operations(schema)
+        for status, response in operation["responses"].items()
+        if status >= "400"
+        for example in response["content"][PROBLEM].get("examples", {}).values()
+    ]
+    assert examples
+    assert {e["request_id"] for e in examples} == {EXAMPLE_REQUEST_ID}
+    problem = schema["components"]["schemas"]["Problem"]
+    assert problem["properties"]["request_id"]["maxLength"] == 128
 
 
 def test_documents_the_codes_of_each_endpoint(schema):

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from config import contracts
+from config import contracts, request_ids
 from users import services
 from users.models import OutboxEvent
 from users.tests.factories import PASSWORD, UserFactory
@@ -37,8 +37,42 @@ def test_relay_publishes_after_commit_and_marks_the_event(
         "id": str(event.id),
         "routing_key": contracts.ACCOUNTING_QUEUE,
         "kwargs": {"event": event.payload},
+        "request_id": None,
     }
     assert task["kwargs"]["event"]["user"]["id"] == str(user.id)
+
+
+@pytest.mark.django_db
+def test_the_relay_sends_the_id_of_the_request_that_wrote_the_event(
+    accounting_queue: Callable, django_capture_on_commit_callbacks: Callable
+) -> None:
+    with (
+        request_ids.bound("req-signup"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.user_create(email="ada@example.com", password=PASSWORD)
+
+    assert OutboxEvent.objects.get().request_id == "req-signup"
+    [task] = accounting_queue()
+    assert task["request_id"] == "req-signup"
+
+
+@pytest.mark.django_db
+def test_the_sweep_sends_each_events_own_request_id(
+    accounting_queue: Callable,
+) -> None:
+    with request_ids.bound("req-a"):
+        first = _create("a@example.com")
+    second = _create("b@example.com")  # written by no request
+
+    with request_ids.bound("the-sweeps-own-task"):
+        assert services.outbox_sweep(min_age=NOW) == 2
+
+    assert [(t["id"], t["request_id"]) for t in accounting_queue()] == [
+        (str(first.id), "req-a"),
+        (str(second.id), None),
+    ]
+    assert second.request_id == ""
 
 
 @pytest.mark.django_db

@@ -1,7 +1,8 @@
 """gunicorn's hooks for users and accounting: one metrics server per run.
 
-Passed with ``-c python:config.gunicorn`` (Procfile, docker/entrypoint-
-web.sh); every other option stays on the command line. With
+Named by gunicorn's settings module, ``config/gunicorn_conf.py`` (``-c
+python:config.gunicorn_conf`` in the Procfile and docker/entrypoint-
+web.sh). With
 ``METRICS_PORT`` set, the master (which serves no request) prepares a
 folder for its workers' values before it forks them
 (:mod:`config.metrics.multiprocess`), serves their sum with the outboxes'

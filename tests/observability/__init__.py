@@ -1,0 +1,1 @@
+"""Real processes with JSON logs: every line parses and carries its id."""

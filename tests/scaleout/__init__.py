@@ -1,0 +1,1 @@
+"""The scale-out suite: two of each web service behind HAProxy."""
