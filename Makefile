@@ -29,7 +29,7 @@ PYTEST := $(PY) -m pytest -p no:cacheprovider
 
 .PHONY: help run test test-long install install-dev bootstrap migrate seed static \
 	services lint format migrations-check validate unit coverage contract \
-	observability e2e smoke faults scaleout bench bench-capacity \
+	observability metrics e2e smoke faults scaleout bench bench-capacity \
 	bench-balance clean
 
 help:  ## List the targets.
@@ -82,7 +82,7 @@ static: install bootstrap
 # --- make test --------------------------------------------------------------
 
 test: install-dev bootstrap services lint migrations-check validate unit \
-	coverage contract observability e2e smoke faults scaleout  ## Every check CI runs.
+	coverage contract observability metrics e2e smoke faults scaleout  ## Every check CI runs.
 	@echo "make test: all checks passed"
 
 services:  ## Start PostgreSQL, RabbitMQ and Redis if down; create test DBs.
@@ -103,14 +103,18 @@ migrations-check: install-dev bootstrap  ## No model change without migration.
 
 # Kubernetes (deploy/k8s): yamllint, then tests/deploy renders each overlay
 # with kubectl kustomize, validates every document strictly (offline) and
-# checks the policies; manifests, not code, so outside coverage.
-validate: install-dev  ## Compose, GitLab CI and Kubernetes schemas, linters.
+# checks the policies; manifests, not code, so outside coverage. Monitoring
+# (deploy/monitoring): promtool checks the alert rules, tests/deploy that
+# they and the dashboard name only metrics the code defines.
+validate: install-dev  ## Compose, GitLab CI, Kubernetes, alert rules, linters.
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.compose-spec \
 		docker-compose.yml
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.gitlab-ci \
 		.gitlab-ci.yml
 	$(VENV)/bin/hadolint docker/Dockerfile
 	$(VENV)/bin/yamllint -c .yamllint.yml --strict deploy/k8s
+	scripts/ensure-tools.sh
+	promtool check rules deploy/monitoring/alerts.yml
 	$(PYTEST) tests/deploy
 
 unit: install-dev bootstrap services  ## pytest per service, with coverage.
@@ -145,6 +149,12 @@ contract: install-dev bootstrap services  ## Schemathesis on both internal APIs.
 observability: install-dev bootstrap services  ## JSON logs of real processes.
 	$(TEST_ENV) CELERY_BROKER_URL=$(AMQP_URL)/savings_test_observability \
 		$(PYTEST) tests/observability
+
+# Each process's metrics port, on processes of the Procfile started one by
+# one (ports the kernel picks; databases metrics_users and
+# metrics_accounting, vhost savings_metrics).
+metrics: install-dev bootstrap services  ## Metrics of real processes, scraped.
+	$(PYTEST) tests/metrics
 
 e2e: install-dev bootstrap services  ## Real processes on PostgreSQL + RabbitMQ.
 	$(PYTEST) tests/e2e

@@ -11,7 +11,11 @@ class AccountingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        """Connects the cache invalidation signals (accounting/signals.py)."""
-        from accounting import signals  # noqa: PLC0415 - needs the models.
+        """Connects the cache invalidation signals (accounting/signals.py).
+
+        And names the webhooks' outbox to the metrics (accounting/metrics.py).
+        """
+        from accounting import metrics, signals  # noqa: PLC0415 - models.
 
         signals.connect()
+        metrics.register()

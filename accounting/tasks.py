@@ -10,6 +10,9 @@ An import's task is acknowledged late too, and may run again from the
 start at any time (the service never applies a row twice): after a
 killed worker, and when beat wakes an import nobody moved for a while.
 A partner's credit batch, alike (an item is never applied twice).
+
+Beat sends ``ledger_verify`` daily: ``verify_ledger``'s checks, whose
+outcome becomes metrics (an alert fires when one fails).
 """
 
 import logging
@@ -20,7 +23,7 @@ from typing import Any
 from celery import Task, shared_task
 from django.db import InterfaceError, OperationalError
 
-from accounting import services
+from accounting import metrics, selectors, services
 from config import contracts
 
 logger = logging.getLogger(__name__)
@@ -148,3 +151,30 @@ def webhooks_send() -> int:
     run it at once share the work (each delivery is taken by one).
     """
     return services.deliveries_send()
+
+
+# Seconds verify_ledger's walk may take: a journal of millions of entries,
+# far beyond the minute a task otherwise gets.
+LEDGER_VERIFY_TIME_LIMIT = 3600
+
+
+@shared_task(
+    name=contracts.LEDGER_VERIFY_TASK,
+    time_limit=LEDGER_VERIFY_TIME_LIMIT,
+    soft_time_limit=LEDGER_VERIFY_TIME_LIMIT - 60,
+)
+def ledger_verify() -> int:
+    """Runs ``verify_ledger``'s checks (beat, daily); returns how many failed.
+
+    The outcome becomes metrics (``accounting.metrics``); a failed check
+    is logged by name, as the command prints it.
+    """
+    failed = [
+        finding.check.name
+        for finding in selectors.ledger_verify()
+        if finding.count
+    ]
+    if failed:
+        logger.error("verify_ledger: checks failed: %s", ", ".join(failed))
+    metrics.ledger_verify_record(failed_checks=len(failed))
+    return len(failed)

@@ -8,7 +8,9 @@ Configured from the Django settings of the service it runs for (namespace
 
 JSON only, late acknowledgement (a task lost with its worker is redelivered),
 publisher confirms on RabbitMQ, durable quorum queues, time limits. Tasks
-are found in the installed apps' ``tasks.py``.
+are found in the installed apps' ``tasks.py``. Every task is timed and
+its failures and retries counted, and each worker and beat serve their
+metrics when ``METRICS_PORT`` says so (:mod:`config.metrics.tasks`).
 
 Logging stays the service's (``settings.LOGGING``, ``config.logs``):
 answering Celery's ``setup_logging`` signal keeps Celery from adding
@@ -25,6 +27,7 @@ from celery import Celery, signals
 from django.conf import settings
 
 from config import task_request_ids, tracing
+from config.metrics import tasks as task_metrics
 
 django.setup()
 
@@ -50,3 +53,4 @@ tracing.setup(service=settings.SERVICE_NAME)
 app = Celery("savings")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+task_metrics.connect()

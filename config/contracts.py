@@ -53,6 +53,10 @@ CREDIT_BATCHES_RESUME_TASK = "accounting.credit_batches_resume"
 # event commits, and by beat for the retries).
 WEBHOOKS_SEND_TASK = "accounting.webhooks_send"
 
+# The ledger's daily proof (``verify_ledger``'s checks; beat sends it, no
+# argument): its outcome is a metric, alerted on when a check fails.
+LEDGER_VERIFY_TASK = "accounting.ledger_verify"
+
 TASK_ROUTES = {
     USER_EVENT_TASK: {"queue": ACCOUNTING_QUEUE},
     OUTBOX_SWEEP_TASK: {"queue": USERS_QUEUE},
@@ -61,6 +65,7 @@ TASK_ROUTES = {
     CREDIT_BATCH_APPLY_TASK: {"queue": ACCOUNTING_QUEUE},
     CREDIT_BATCHES_RESUME_TASK: {"queue": ACCOUNTING_QUEUE},
     WEBHOOKS_SEND_TASK: {"queue": ACCOUNTING_QUEUE},
+    LEDGER_VERIFY_TASK: {"queue": ACCOUNTING_QUEUE},
 }
 
 # Internal HTTP APIs: prefix of every internal route on users and accounting.

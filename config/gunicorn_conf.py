@@ -8,11 +8,15 @@ its access log are JSON lines like the service's (``config.logs``); in
 text it keeps its own readable lines. Either way its access line ends
 with the answer's ``X-Request-ID``, and in JSON the line's ``request_id``
 is that id.
+
+Its hooks serve the workers' metrics from the master
+(:mod:`config.metrics.gunicorn`).
 """
 
 from django.conf import settings
 
 from config import logs
+from config.metrics import gunicorn as metrics_hooks
 
 access_log_format = logs.GUNICORN_ACCESS_FORMAT
 # Empty: gunicorn's own handlers and formats.
@@ -26,3 +30,8 @@ logconfig_dict = (
     if settings.LOG_FORMAT == "json"
     else {}
 )
+
+on_starting = metrics_hooks.on_starting
+when_ready = metrics_hooks.when_ready
+child_exit = metrics_hooks.child_exit
+on_exit = metrics_hooks.on_exit

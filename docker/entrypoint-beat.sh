@@ -4,6 +4,10 @@
 # one beat per deployment.
 set -eu
 . "$(dirname "$0")/common.sh"
+# Metrics on a port of their own (config/metrics/), reachable by the
+# cluster's Prometheus, never published: METRICS_PORT set empty disables them.
+export METRICS_PORT="${METRICS_PORT-9100}"
+export METRICS_BIND="${METRICS_BIND:-0.0.0.0}"
 export DJANGO_SETTINGS_MODULE=config.users.settings
 
 # With JSON logs Celery prints no banner: every line of output is JSON.

@@ -7,8 +7,14 @@
 # BIND_HOST (0.0.0.0 in the image) on PORT: gunicorn for users and
 # accounting, uvicorn (ASGI: HTTP and WebSocket) for the gateway, whose
 # GATEWAY_WORKERS may exceed 1 only with a Redis CHANNEL_LAYER_URL.
+# Metrics on METRICS_PORT (9100): gunicorn's master serves its workers' sum
+# (config/metrics/gunicorn.py), one of uvicorn's workers serves theirs.
 set -eu
 . "$(dirname "$0")/common.sh"
+# Metrics on a port of their own (config/metrics/), reachable by the
+# cluster's Prometheus, never published: METRICS_PORT set empty disables them.
+export METRICS_PORT="${METRICS_PORT-9100}"
+export METRICS_BIND="${METRICS_BIND:-0.0.0.0}"
 
 case "${SERVICE:?set SERVICE to users, accounting or integration}" in
   integration) default_port=8000 ;;

@@ -4,6 +4,10 @@
 # runs the outbox sweep (queue "users").
 set -eu
 . "$(dirname "$0")/common.sh"
+# Metrics on a port of their own (config/metrics/), reachable by the
+# cluster's Prometheus, never published: METRICS_PORT set empty disables them.
+export METRICS_PORT="${METRICS_PORT-9100}"
+export METRICS_BIND="${METRICS_BIND:-0.0.0.0}"
 
 case "${SERVICE:?set SERVICE to accounting or users}" in
   accounting | users) ;;

@@ -43,6 +43,7 @@ from django.conf import settings
 
 from config import conditional, request_ids
 from config.idempotency import keys as idempotency_keys
+from config.metrics import pools
 from config.service_auth import service_headers
 from integration import errors
 
@@ -169,6 +170,28 @@ def close_clients() -> None:
     with _lock:
         while _clients:
             _clients.popitem()[1].close()
+
+
+def pools_observe() -> None:
+    """Reports each client's pool to the metrics: open, carrying a request.
+
+    Read from httpcore's pool behind httpx's transport (a test's
+    ``MockTransport`` has none). Run after each request the gateway
+    answers (``config.metrics.pools.observe``).
+    """
+    with _lock:
+        clients = list(_clients.items())
+    for service, client in clients:
+        pool = getattr(client._transport, "_pool", None)
+        if pool is None:
+            continue
+        opened = [c for c in pool.connections if not c.is_closed()]
+        pools.upstream_pool_set(
+            service.value,
+            size=pool._max_connections,
+            opened=len(opened),
+            in_use=sum(not connection.is_idle() for connection in opened),
+        )
 
 
 def on_setting_changed(*, setting: str, **kwargs: Any) -> None:

@@ -9,3 +9,9 @@ class UsersConfig(AppConfig):
     name = "users"
     verbose_name = "Users"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        """Names the outbox to the metrics (users/metrics.py)."""
+        from users import metrics  # noqa: PLC0415 - needs the models.
+
+        metrics.register()

@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from psycopg import pq
 
-from accounting import errors, models, wire
+from accounting import errors, metrics, models, wire
 from accounting.services.commits import pipelined_commit
 from accounting.services.guards import check_holder_open
 from accounting.services.webhooks import Event, events_record
@@ -504,7 +504,8 @@ def journal_write(
 
     One insert per table and one update, whatever the movement; entries
     take their header's instant. A header of a holder with webhooks is
-    told as a ``transaction.created`` event, in the same transaction.
+    told as a ``transaction.created`` event, in the same transaction;
+    each is counted in the metrics once that transaction commits.
 
     Args:
         journal: Each header with its postings.
@@ -546,6 +547,7 @@ def journal_write(
     _balances_save(moved, many=many)
     if notified:
         _transactions_tell(journal, moved, notified, many=many, group=group)
+    metrics.movements_count(header for header, _ in journal)
 
 
 def _transactions_tell(

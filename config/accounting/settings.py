@@ -28,6 +28,8 @@ MIDDLEWARE = [
     # First: the request's id is current in everything after it,
     # and every answer carries it (config.request_id_middleware).
     "config.request_id_middleware.RequestIdMiddleware",
+    # Then: it counts what the middleware below answers too.
+    "config.metrics.requests.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -15,6 +15,10 @@ uvicorn logs each request's and each handshake's URL, query string
 included: the filter masks a ``?token=`` access token there (its
 ``uvicorn.access`` and ``uvicorn.error`` loggers).
 
+Its metrics are served on ``METRICS_PORT``, never on the public port
+(:func:`config.metrics.multiprocess.uvicorn_serve`, before Django defines
+them).
+
 The routes are named by dotted path, as ``urls.py`` does: config never
 imports a service app. Django is set up (``get_wsgi_application``) before
 they are loaded, since they import the gateway's code.
@@ -30,10 +34,12 @@ from django.utils.module_loading import import_string
 
 from config import tracing
 from config.log_filters import redact_query_tokens
+from config.metrics import multiprocess
 from config.request_bodies import WholeBodyMiddleware
 from config.request_id_middleware import AsgiRequestIdMiddleware
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.integration.settings")
+multiprocess.uvicorn_serve()
 # Before Django loads its middleware: tracing adds its own (when on).
 tracing.setup(service=settings.SERVICE_NAME)
 # A thread takes a request only once its whole body has arrived.

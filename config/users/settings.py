@@ -7,6 +7,7 @@ leave through the outbox as Celery tasks (``config.contracts``).
 
 import datetime as dt
 
+from celery.schedules import crontab
 from cryptography.hazmat.primitives import serialization
 
 from config import logs
@@ -23,6 +24,7 @@ from config.base import (
 from config.contracts import (
     CREDIT_BATCHES_RESUME_TASK,
     IMPORTS_RESUME_TASK,
+    LEDGER_VERIFY_TASK,
     OUTBOX_SWEEP_TASK,
     TASK_ROUTES,
     USERS_QUEUE,
@@ -50,6 +52,8 @@ MIDDLEWARE = [
     # First: the request's id is current in everything after it,
     # and every answer carries it (config.request_id_middleware).
     "config.request_id_middleware.RequestIdMiddleware",
+    # Then: it counts what the middleware below answers too.
+    "config.metrics.requests.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -212,6 +216,14 @@ CELERY_BEAT_SCHEDULE = {
     "webhooks-send": {
         "task": WEBHOOKS_SEND_TASK,
         "schedule": dt.timedelta(seconds=10),
+    },
+    # verify_ledger's checks once a day, at a quiet hour (UTC); a failed
+    # or missed run is alerted on (deploy/monitoring/alerts.yml).
+    "ledger-verify": {
+        "task": LEDGER_VERIFY_TASK,
+        "schedule": crontab(
+            hour=env.int("LEDGER_VERIFY_HOUR", default=3), minute=30
+        ),
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
