@@ -23,7 +23,6 @@ The report is printed and written to ``$VAR_DIR/bench/capacity.md``.
 """
 
 import datetime as dt
-import json
 import os
 import re
 import subprocess
@@ -123,32 +122,6 @@ def fill(variables: dict[str, str], transactions: int) -> dict:
         "seconds": time.monotonic() - began,
         "written": per_client * FILL_CLIENTS,
     }
-
-
-def probe(env: dict[str, str]) -> dict:
-    """Runs scripts/bench_balance_at.py with PROBE_ENTRIES entries."""
-    output = run.RUN_DIR / "capacity-balance.json"
-    with (run.RUN_DIR / "capacity-balance.log").open("w") as log:
-        subprocess.run(
-            [
-                sys.executable,
-                "scripts/bench_balance_at.py",
-                "--json",
-                str(output),
-                str(PROBE_ENTRIES),
-            ],
-            cwd=REPO_DIR,
-            env={
-                **env,
-                "DJANGO_SETTINGS_MODULE": "config.accounting.settings",
-                "ACCOUNTING_DATABASE_URL": f"{run.PG_URL}/{run.BALANCE_DB}",
-                "CACHE_URL": "locmemcache://",
-            },
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            check=True,
-        )
-    return json.loads(output.read_text())
 
 
 def _mib(value: float) -> str:
@@ -259,7 +232,9 @@ def main() -> int:
     run.say("verify_ledger")
     results["verify"] = run.verify(env, run.SERVICE_DB)
     run.say(f"balance as of with {PROBE_ENTRIES:,} entries")
-    results["balance"] = probe(env)
+    results["balance"] = run.balance_bench(
+        env, [PROBE_ENTRIES], "capacity-balance"
+    )
     text = report(results)
     (run.RUN_DIR / "capacity.md").write_text(text)
     print(text)

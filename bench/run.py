@@ -504,18 +504,25 @@ def verify(env: dict[str, str], database: str) -> tuple[bool, str]:
 # --- Balance as of, pages of transactions -----------------------------------
 
 
-def balance_bench(env: dict[str, str]) -> dict:
-    """Runs scripts/bench_balance_at.py on its scratch database."""
-    output = RUN_DIR / "balance.json"
-    sizes = ["1000"] if QUICK else ["1000", "1000000"]
-    with (RUN_DIR / "balance.log").open("w") as log:
+def balance_bench(
+    env: dict[str, str], sizes: list[int], name: str = "balance"
+) -> dict:
+    """Runs scripts/bench_balance_at.py on its scratch database.
+
+    Args:
+        env: The stack's environment (its secrets).
+        sizes: The histories to load in turn, in entries.
+        name: Of its log and JSON files in ``RUN_DIR``.
+    """
+    output = RUN_DIR / f"{name}.json"
+    with (RUN_DIR / f"{name}.log").open("w") as log:
         subprocess.run(
             [
                 sys.executable,
                 "scripts/bench_balance_at.py",
                 "--json",
                 str(output),
-                *sizes,
+                *map(str, sizes),
             ],
             cwd=REPO_DIR,
             env={
@@ -1116,7 +1123,9 @@ def main() -> int:
         + ("" if QUICK else " and 1,000,000")
         + " entries"
     )
-    results["balance"] = balance_bench(env)
+    results["balance"] = balance_bench(
+        env, [1000] if QUICK else [1000, 1_000_000]
+    )
     results["targets"] = targets(results)
     elapsed = time.monotonic() - began
     results["wall_time"] = f"{int(elapsed // 60)}m{int(elapsed % 60):02d}s"

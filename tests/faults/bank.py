@@ -28,6 +28,7 @@ from decimal import Decimal
 import httpx
 import psycopg
 
+from tests.conftest import manage
 from tests.e2e.helpers import (
     PROBLEM_JSON,
     Member,
@@ -525,3 +526,35 @@ def audit(
                 f"answers add up to {want}"
             )
     return findings
+
+
+def assert_books_kept(
+    books: Books,
+    customers: list[Customer],
+    *,
+    gateway: str,
+    accounting_db: str,
+    env: dict[str, str],
+) -> None:
+    """Asserts the platform kept exactly what its clients were told.
+
+    Every answer agrees with the others (:func:`audit_answers`); every
+    balance is what the answers add up to, one ledger transaction per
+    applied key, none for a refused key, none the clients were not told
+    about (:func:`audit`); and ``verify_ledger`` holds.
+    """
+    wrong = audit_answers(books, customers)
+    assert not wrong, "wrong answers:\n" + "\n".join(wrong)
+    holders = [customer.member.id for customer in customers]
+    findings = audit(
+        books,
+        customers,
+        api_balances(gateway, customers),
+        ledger_of(accounting_db, holders),
+    )
+    assert not findings, "the ledger disagrees with the clients:\n" + (
+        "\n".join(findings)
+    )
+    verified = manage(env, "accounting", "verify_ledger")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "all hold" in verified.stdout
