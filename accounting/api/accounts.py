@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounting import selectors, services, wire
+from accounting import errors, selectors, services, wire
 from accounting.api.openapi import (
     HOLDER,
 )
@@ -60,7 +60,12 @@ class AccountListApi(APIView):
         responses={
             201: OutputSerializer,
             **internal_problems(
-                {400: [Code.UNSUPPORTED_CURRENCY]}, HOLDER, json_body=True
+                {
+                    400: [Code.UNSUPPORTED_CURRENCY],
+                    422: [errors.ErrorCode.ACCOUNT_CLOSED],
+                },
+                HOLDER,
+                json_body=True,
             ),
         },
     )

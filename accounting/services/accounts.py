@@ -32,6 +32,9 @@ def account_open(
 
     Raises:
         HolderClosedError: The holder is closed.
+        AccountClosedError: Staff closed the holder's wallet in that
+            currency: it stays closed, and opening it again is refused
+            rather than answered as if it were open.
     """
     check_holder_open(holder)
     kind = models.Account.Kind
@@ -52,10 +55,13 @@ def account_open(
         ],
         ignore_conflicts=True,
     )
-    return sorted(
+    accounts = sorted(
         models.Account.objects.filter(holder=holder, currency=currency),
         key=lambda account: account.kind != kind.MAIN,
     )
+    if any(account.closed_at for account in accounts):
+        raise errors.AccountClosedError()
+    return accounts
 
 
 @transaction.atomic

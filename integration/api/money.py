@@ -166,7 +166,9 @@ class AccountsApi(APIView):
         description=(
             "Opens the `main` and `savings` accounts in `currency` and "
             "answers both. Idempotent per currency: opening a currency "
-            "again opens nothing and answers the same accounts."
+            "again opens nothing and answers the same accounts. A wallet "
+            "staff closed stays closed: opening it again is refused "
+            "(422 `account_closed`)."
         ),
         tags=[TAG_MONEY],
         request=OpenInputSerializer,
@@ -174,7 +176,12 @@ class AccountsApi(APIView):
         responses={
             201: OpenOutputSerializer,
             **problem_responses(
-                {400: [Code.UNSUPPORTED_CURRENCY]}, NOT_READY, json_body=True
+                {
+                    400: [Code.UNSUPPORTED_CURRENCY],
+                    422: [ErrorCode.ACCOUNT_CLOSED],
+                },
+                NOT_READY,
+                json_body=True,
             ),
         },
         examples=[

@@ -112,6 +112,17 @@ def test_accounts_list_and_open(api_client, holder):
     assert len(api_client.get(path).json()["results"]) == 4
 
 
+def test_accounts_open_of_a_closed_wallet_is_refused(api_client, holder):
+    path = f"/internal/v1/holders/{holder.pk}/accounts"
+    services.account_close(account=holder.accounts.get(kind="main"))
+    before = ledger_state()
+
+    response = api_client.post(path, {"currency": "USD"}, format="json")
+
+    assert_problem(response, 422, "account_closed")
+    assert ledger_state() == before
+
+
 @pytest.mark.parametrize(
     ("body", "code"),
     [

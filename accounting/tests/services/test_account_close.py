@@ -84,6 +84,25 @@ def test_a_closed_wallet_accepts_no_credit(two_wallets):
     assert result.body["balances"]["main"] == "1.00"
 
 
+def test_a_closed_wallet_is_not_opened_again(two_wallets):
+    closed = services.account_close(account=wallet(two_wallets)["main"])
+    before = ledger_state()
+
+    with pytest.raises(errors.AccountClosedError) as caught:
+        services.account_open(holder=two_wallets, currency="USD")
+
+    assert caught.value.code == "account_closed"
+    assert ledger_state() == before
+    # Still closed, at the instant staff closed it; the other one opens.
+    assert [a.closed_at for a in wallet(two_wallets).values()] == [
+        a.closed_at for a in closed
+    ]
+    assert [
+        a.kind
+        for a in services.account_open(holder=two_wallets, currency="EUR")
+    ] == ["main", "savings"]
+
+
 def test_a_closed_wallet_keeps_its_history(two_wallets):
     services.withdrawal_apply(
         holder_id=two_wallets.pk, amount=500, currency="USD"

@@ -78,6 +78,7 @@ class TestAccounts:
             (409, "account_not_ready", {"Retry-After": "1"}),
             (401, "user_inactive", {}),
             (400, "unsupported_currency", {}),
+            (422, "account_closed", {}),
         ],
     )
     def test_accounting_judgements_pass_through(

@@ -362,6 +362,7 @@ MONEY_CODES = {
         "400": {"unsupported_currency", "validation_error"},
         "401": {"user_inactive"},
         "409": {"account_not_ready"},
+        "422": {"account_closed"},
     },
     ("post", "/api/v1/transfers"): {
         "400": {
