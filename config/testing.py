@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.test import Client
+
+from config import request_ids
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
@@ -116,3 +119,28 @@ def assert_branded(response: Any, service: str) -> None:
     )
     folder = Path(settings.BASE_DIR) / "templates"
     assert Path(base_site.origin.name) == folder / "admin/base_site.html"
+
+
+def assert_takes_request_ids(guarded_path: str) -> None:
+    """Asserts a service takes the gateway's request id, or makes its own.
+
+    Its answers carry the id (in the header and in a problem's body), an
+    answer to a call without one gets a fresh one, and a malformed one is
+    replaced rather than echoed.
+
+    Args:
+        guarded_path: An internal API path that answers a call without a
+            credential with the 401 problem ``not_authenticated``.
+    """
+    given = Client().get(guarded_path, HTTP_X_REQUEST_ID="from-the-gateway")
+    assert given["X-Request-ID"] == "from-the-gateway"
+    assert given.json()["request_id"] == "from-the-gateway"
+    assert_problem(given, 401, "not_authenticated")
+
+    made = Client().get("/healthz")
+    assert made.status_code == 200
+    assert request_ids.well_formed(made["X-Request-ID"])
+
+    replaced = Client().get(guarded_path, HTTP_X_REQUEST_ID="evil\x1b[2J")
+    assert replaced["X-Request-ID"] != "evil\x1b[2J"
+    assert replaced.json()["request_id"] == replaced["X-Request-ID"]

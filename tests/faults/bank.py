@@ -17,12 +17,14 @@ told). The fault and the scale-out suites share all of it.
 """
 
 import collections
+import contextlib
 import dataclasses
 import random
 import threading
 import time
 import traceback
 import uuid
+from collections.abc import Iterator
 from decimal import Decimal
 
 import httpx
@@ -37,6 +39,7 @@ from tests.e2e.helpers import (
     split,
     when_ready,
 )
+from tests.faults.signups import SignUps
 
 CENT = Decimal("0.01")
 OP_TIMEOUT = 180  # seconds one operation may take to get a definitive answer
@@ -558,3 +561,38 @@ def assert_books_kept(
     verified = manage(env, "accounting", "verify_ledger")
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "all hold" in verified.stdout
+
+
+@contextlib.contextmanager
+def traffic(
+    gateway: str,
+    customers: list[Customer],
+    books: Books,
+    signups: SignUps,
+    *,
+    seed: int,
+    join_timeout: float,
+) -> Iterator[list[threading.Thread]]:
+    """Runs a client per customer and the sign-ups for the ``with`` block.
+
+    Yields:
+        Their threads, told to stop and joined (for ``join_timeout`` s
+        each) when the block ends: the caller asserts none is left alive.
+    """
+    stop = threading.Event()
+    threads = [
+        threading.Thread(
+            target=Client(gateway, customers, index, books, seed + index).run,
+            args=(stop,),
+        )
+        for index in range(len(customers))
+    ]
+    threads.append(threading.Thread(target=signups.run, args=(stop,)))
+    for thread in threads:
+        thread.start()
+    try:
+        yield threads
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=join_timeout)

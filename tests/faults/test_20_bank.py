@@ -22,15 +22,14 @@ during the faults has its accounts.
 import collections
 import os
 import random
-import threading
 import time
 
 from tests.faults import injector
 from tests.faults.bank import (
     Books,
-    Client,
     assert_books_kept,
     open_customers,
+    traffic,
 )
 from tests.faults.signups import SignUps
 
@@ -73,20 +72,14 @@ def test_money_is_exact_through_crashes_and_restarts(platform):
     customers = open_customers(platform.gateway, CLIENTS)
     books = Books()
     signups = SignUps(platform.gateway)
-    stop = threading.Event()
-    threads = [
-        threading.Thread(
-            target=Client(
-                platform.gateway, customers, index, books, SEED + index
-            ).run,
-            args=(stop,),
-        )
-        for index in range(len(customers))
-    ]
-    threads.append(threading.Thread(target=signups.run, args=(stop,)))
-    for thread in threads:
-        thread.start()
-    try:
+    with traffic(
+        platform.gateway,
+        customers,
+        books,
+        signups,
+        seed=SEED,
+        join_timeout=injector.RECOVERY_TIMEOUT + 60,
+    ) as threads:
         recoveries = injector.run_schedule(
             platform,
             injector.SCHEDULE * ROUNDS,
@@ -94,10 +87,6 @@ def test_money_is_exact_through_crashes_and_restarts(platform):
             progress=books.applied_count,
         )
         time.sleep(GAP)
-    finally:
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=injector.RECOVERY_TIMEOUT + 60)
     report = _report(books, recoveries, signups)
     (platform.run_dir / "report.txt").write_text(report + "\n")
     print(report)

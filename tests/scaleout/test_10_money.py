@@ -28,7 +28,6 @@ ran tasks.
 import collections
 import os
 import random
-import threading
 import time
 
 import psycopg
@@ -36,9 +35,9 @@ import psycopg
 from tests.conftest import wait_until
 from tests.faults.bank import (
     Books,
-    Client,
     assert_books_kept,
     open_customers,
+    traffic,
 )
 from tests.faults.signups import SignUps
 from tests.scaleout.conftest import (
@@ -135,21 +134,15 @@ def test_no_operation_is_lost_or_doubled_while_instances_die(
     customers = open_customers(cluster.gateway, CLIENTS)
     books = Books()
     signups = SignUps(cluster.gateway, pause=SIGNUP_PAUSE)
-    stop = threading.Event()
-    threads = [
-        threading.Thread(
-            target=Client(
-                cluster.gateway, customers, index, books, SEED + index
-            ).run,
-            args=(stop,),
-        )
-        for index in range(len(customers))
-    ]
-    threads.append(threading.Thread(target=signups.run, args=(stop,)))
-    for thread in threads:
-        thread.start()
     kills = []
-    try:
+    with traffic(
+        cluster.gateway,
+        customers,
+        books,
+        signups,
+        seed=SEED,
+        join_timeout=120,
+    ) as threads:
         for name in KILLS:
             time.sleep(CALM)
             began = time.monotonic()
@@ -158,10 +151,6 @@ def test_no_operation_is_lost_or_doubled_while_instances_die(
             cluster.restart(name)
             kills.append((name, time.monotonic() - began))
         time.sleep(CALM)
-    finally:
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=120)
     report = _report(books, signups, kills)
     (RUN_DIR / "report.txt").write_text(report + "\n")
     print(report)
