@@ -1,0 +1,32 @@
+"""The back office: plans, holders' plans, FX rates and wallets.
+
+Each module registers one part of the admin; this package only imports
+them, so that Django's autodiscovery finds every one.
+
+The admin is one more interface over the services: saving a plan calls
+``plan_save``, assigning a plan ``plan_assign``, (de)activating plans
+``plan_set_active``, publishing a rate ``rate_create`` and closing wallets
+``account_close``. Forms only parse: the services' rules refuse, and a
+form shows their errors on its fields. Plans are never
+deleted (transactions keep snapshots, holders keep choices), rates are
+never edited or deleted (conversions point at the rate they used). The
+ledger (accounts, transactions, entries) is read-only here, as everywhere.
+Suggested expense categories are saved through ``category_save``; holders'
+goals are shown, never edited. Partners' API keys are issued through
+``key_issue`` (shown once) and revoked through ``key_revoke``; their
+credit batches are shown, never edited. Webhook endpoints are shown and
+removed (``endpoint_remove``); their deliveries are shown with every try
+and sent again (``delivery_resend``).
+"""
+
+from accounting.admin import (  # noqa: F401 (imported to register)
+    groups,
+    holders,
+    ledger,
+    partners,
+    personal_finance,
+    plans,
+    rates,
+    site,
+    webhooks,
+)
