@@ -43,6 +43,10 @@ class ErrorCode(enum.StrEnum):
     INVALID_WEBHOOK_URL = "invalid_webhook_url"
     WEBHOOK_NOT_FOUND = "webhook_not_found"
     DELIVERY_NOT_FOUND = "delivery_not_found"
+    # Staff's four-eyes requests (the accounting admin; no API serves them).
+    FOUR_EYES_SAME_STAFF = "four_eyes_same_staff"
+    STAFF_REQUEST_DECIDED = "staff_request_decided"
+    STAFF_REQUEST_PENDING = "staff_request_pending"
 
 
 class AccountingError(DomainError):
@@ -346,3 +350,24 @@ class DeliveryNotFoundError(AccountingError):
 
     error_code = ErrorCode.DELIVERY_NOT_FOUND
     default_detail = "No delivery with that id."
+
+
+class FourEyesSameStaffError(AccountingError):
+    """The staff member who asked cannot approve their own request."""
+
+    error_code = ErrorCode.FOUR_EYES_SAME_STAFF
+    default_detail = "Another staff member must approve this: you asked for it."
+
+
+class StaffRequestDecidedError(AccountingError):
+    """The request was already approved or rejected."""
+
+    error_code = ErrorCode.STAFF_REQUEST_DECIDED
+    default_detail = "This request was already decided."
+
+
+class StaffRequestPendingError(AccountingError):
+    """The same action on the same target already awaits approval."""
+
+    error_code = ErrorCode.STAFF_REQUEST_PENDING
+    default_detail = "The same request already awaits approval."

@@ -31,47 +31,9 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-from config import bounds, money
+from config import audit, bounds, money
+from config.append_only import AppendOnlyModel
 from config.idempotency import keys as idempotency_keys
-
-
-class AppendOnlyError(Exception):
-    """An attempt to change or remove a journal row."""
-
-
-class AppendOnlyModel(models.Model):
-    """A model whose rows, once written, are never changed or deleted.
-
-    This guards the Python path on every database; PostgreSQL additionally
-    refuses ``UPDATE`` and ``DELETE`` with triggers, which also covers
-    ``QuerySet.update()`` and raw SQL.
-    """
-
-    class Meta:
-        """Abstract: adds behaviour, no table."""
-
-        abstract = True
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        """Inserts a new row; refuses to update an existing one.
-
-        Raises:
-            AppendOnlyError: The row was already saved.
-        """
-        if not self._state.adding:
-            raise AppendOnlyError(
-                f"{type(self).__name__} rows are append-only."
-            )
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        """Refuses to delete a journal row.
-
-        Raises:
-            AppendOnlyError: Always.
-        """
-        del args, kwargs
-        raise AppendOnlyError(f"{type(self).__name__} rows are append-only.")
 
 
 class Plan(models.Model):
@@ -1420,3 +1382,78 @@ class WebhookAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delivery_id} at {self.at}"
+
+
+class StaffAction(audit.StaffActionBase):
+    """What staff did in this service's admin (config.audit); append-only."""
+
+
+class StaffRequest(models.Model):
+    """A staff action above the four-eyes limit, waiting for a second staff.
+
+    One staff member asks (a reversal, a wallet's closure, a freeze of more
+    than ``FOUR_EYES_LIMITS``); another approves or rejects it. Approval
+    runs the same service the action would have run, in the approval's
+    transaction. Both names are kept; requests are never deleted.
+    """
+
+    class Kind(models.TextChoices):
+        """What is asked."""
+
+        REVERSAL = "reversal", "Reversal"
+        CLOSURE = "closure", "Wallet closure"
+        FREEZE = "freeze", "Freeze"
+
+    class Status(models.TextChoices):
+        """Where the request stands."""
+
+        PENDING = "pending", "Pending"
+        DONE = "done", "Approved and done"
+        FAILED = "failed", "Approved, refused by the ledger"
+        REJECTED = "rejected", "Rejected"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    target = models.CharField(
+        max_length=64, help_text="The id of what is acted on."
+    )
+    summary = models.CharField(max_length=200)
+    params = models.JSONField(
+        help_text="The service's arguments, as asked (JSON values)."
+    )
+    amount = models.BigIntegerField(help_text="In minor units.")
+    currency = models.CharField(max_length=3)
+    reason = models.TextField()
+    requested_by = models.CharField(max_length=254)
+    requested_by_id = models.CharField(max_length=64)
+    requested_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    decided_by = models.CharField(max_length=254, blank=True)
+    decided_by_id = models.CharField(max_length=64, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    outcome = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="What the service did, or the code it refused with.",
+    )
+
+    class Meta:
+        """Newest first; one pending request per action on a target."""
+
+        ordering = ["-requested_at"]
+        permissions = [
+            ("decide_staffrequest", "Can approve or reject staff requests")
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "target"],
+                condition=Q(status="pending"),
+                name="one_pending_staff_request_per_target",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.summary}"

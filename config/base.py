@@ -50,6 +50,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 # disk at the gateway and to the database at accounting, never held whole.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=32 * 1024 * 1024)
 
+# How many proxies of the deployment stand in front of a service: that many
+# X-Forwarded-For entries are trusted (the gateway's rate limits count per
+# client address; the admins' audit trails record staff's address).
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+
 # --- Money ------------------------------------------------------------------
 
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="USD")

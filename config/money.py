@@ -8,9 +8,11 @@ arrives here as a :class:`~decimal.Decimal` (see ``config.parsers``).
 
 import decimal
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 # ISO 4217 minor-unit exponents of the currencies a deployment may enable.
 CURRENCY_EXPONENTS: dict[str, int] = {
@@ -225,3 +227,39 @@ def format_amount(minor: int, currency: str) -> str:
     """
     places = exponent(currency)
     return f"{decimal.Decimal(minor).scaleb(-places):.{places}f}"
+
+
+def parse_limits(
+    raw: Mapping[str, str], currencies: list[str]
+) -> dict[str, decimal.Decimal]:
+    """Parses per-currency limits of the configuration (major units).
+
+    Read while settings load, so it reads no setting itself.
+
+    Args:
+        raw: ``{"USD": "1000", "JPY": "150000"}``, as the environment says.
+        currencies: The supported currencies.
+
+    Returns:
+        Each currency's limit, exactly.
+
+    Raises:
+        ImproperlyConfigured: An unknown currency, or not a plain amount.
+    """
+    limits = {}
+    for currency, value in raw.items():
+        amount = (
+            decimal.Decimal(value) if _DECIMAL_STRING.match(value) else None
+        )
+        if (
+            currency not in currencies
+            or amount is None
+            or amount > MAX_MAJOR_UNITS
+            or -amount.as_tuple().exponent > CURRENCY_EXPONENTS[currency]
+        ):
+            raise ImproperlyConfigured(
+                f"{currency}={value!r}: a supported currency and an amount "
+                "in its units, such as 1000 or 1000.50, are expected."
+            )
+        limits[currency] = amount
+    return limits

@@ -144,3 +144,38 @@ def assert_takes_request_ids(guarded_path: str) -> None:
     replaced = Client().get(guarded_path, HTTP_X_REQUEST_ID="evil\x1b[2J")
     assert replaced["X-Request-ID"] != "evil\x1b[2J"
     assert replaced.json()["request_id"] == replaced["X-Request-ID"]
+
+
+def run_confirmed_action(
+    client: Client,
+    changelist_url: str,
+    action: str,
+    selected: list[Any],
+    reason: str = "Asked by the holder on ticket 42",
+) -> Any:
+    """Runs an admin action that asks for confirmation, as staff would.
+
+    The first post (the action bar) must only show the confirmation page
+    and change nothing the caller can see; the second confirms with a
+    reason.
+
+    Returns:
+        The confirmed post's response, redirects followed.
+    """
+    ids = [str(pk) for pk in selected]
+    asked = client.post(
+        changelist_url,
+        {"action": action, "_selected_action": ids, "index": 0},
+    )
+    assert asked.status_code == 200
+    assert asked.templates[0].name == "admin/confirm_action.html"
+    return client.post(
+        changelist_url,
+        {
+            "action": action,
+            "_selected_action": ids,
+            "confirmed": "yes",
+            "reason": reason,
+        },
+        follow=True,
+    )

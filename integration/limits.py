@@ -45,7 +45,7 @@ from redis.commands.core import Script
 from rest_framework import exceptions
 from rest_framework.settings import api_settings
 
-from config import http11, problems
+from config import addresses, http11, problems
 from config.problems import Code
 from config.request_rates import Rate, parse_rate
 from integration import errors
@@ -239,11 +239,9 @@ def address_identity(remote_addr: str, forwarded_for: str | None) -> str:
     Returns:
         ``address:<ip>``.
     """
-    proxies = api_settings.NUM_PROXIES
-    if not proxies or not forwarded_for:
-        return f"address:{remote_addr}"
-    hops = forwarded_for.split(",")
-    return f"address:{hops[-min(proxies, len(hops))].strip()}"
+    return "address:" + addresses.client_address(
+        remote_addr, forwarded_for, api_settings.NUM_PROXIES
+    )
 
 
 @dataclasses.dataclass(frozen=True)

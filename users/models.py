@@ -23,7 +23,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from config import bounds, request_ids
+from config import audit, bounds, request_ids
 from config.idempotency import keys as idempotency_keys
 
 EMAIL_CONSTRAINT = "users_user_live_email_uniq"
@@ -196,3 +196,7 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class StaffAction(audit.StaffActionBase):
+    """What staff did in this service's admin (config.audit); append-only."""

@@ -28,5 +28,7 @@ from accounting.admin import (  # noqa: F401 (imported to register)
     plans,
     rates,
     site,
+    staff_actions,
+    staff_requests,
     webhooks,
 )

@@ -5,10 +5,11 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from accounting import errors
+from accounting import errors, services
 from config import money
 from config.admin import ReadOnlyMixin
 
@@ -81,3 +82,11 @@ def show_error(
     """
     field = getattr(error, "field", field)
     form.add_error(field if field in form.fields else None, error.detail)
+
+
+def staff_of(request: HttpRequest) -> services.Staff:
+    """The staff member acting in this request."""
+    user = request.user
+    return services.Staff(
+        id=str(user.pk), email=user.email or user.get_username()
+    )

@@ -9,9 +9,14 @@ from accounting.admin.columns import (
     ReadOnlyInline,
     admin_link,
     money_column,
+    staff_of,
 )
 from config import money
-from config.admin import ReadOnlyModelAdmin
+from config.admin import (
+    ReadOnlyModelAdmin,
+    action_reason,
+    asks_confirmation,
+)
 
 
 class ClosedListFilter(admin.SimpleListFilter):
@@ -90,28 +95,35 @@ class AccountAdmin(ReadOnlyModelAdmin):
         description="Close the selected wallets",
         permissions=["close"],
     )
+    @asks_confirmation
     def close_wallets(self, request: HttpRequest, accounts: QuerySet) -> None:
         """Closes each selected account's wallet (main and savings).
 
-        Through ``account_close``, as deleting a user does. System accounts
-        never close: the service refuses them and they are skipped.
+        Through ``account_close``, as deleting a user does; a wallet
+        holding more than the four-eyes limit is only asked for, for
+        another staff member to approve. System accounts never close: the
+        service refuses them and they are skipped.
         """
-        wallets, skipped = set(), 0
+        wallets, asked, skipped = set(), set(), 0
         for account in accounts:
             wallet = (account.holder_id, account.currency)
-            if wallet in wallets:
-                continue
-            try:
-                services.account_close(account=account)
-            except errors.AccountNotFoundError:
+            if account.holder_id is None:
                 skipped += 1
-                continue
-            wallets.add(wallet)
+            elif wallet not in wallets | asked:
+                done = self._close_wallet(request, account)
+                (wallets if done else asked).add(wallet)
         if wallets:
             self.message_user(
                 request,
                 f"{len(wallets)} wallet(s) closed (main and savings).",
                 messages.SUCCESS,
+            )
+        if asked:
+            self.message_user(
+                request,
+                f"{len(asked)} wallet(s) hold more than one staff member "
+                "may close alone: asked for approval by another.",
+                messages.WARNING,
             )
         if skipped:
             self.message_user(
@@ -119,6 +131,24 @@ class AccountAdmin(ReadOnlyModelAdmin):
                 f"{skipped} system account(s) skipped: they never close.",
                 messages.WARNING,
             )
+
+    @staticmethod
+    def _close_wallet(request: HttpRequest, account: models.Account) -> bool:
+        """Closes the wallet, or asks for it: True when closed now."""
+        try:
+            done = services.four_eyes_submit(
+                kind=models.StaffRequest.Kind.CLOSURE,
+                target=f"{account.holder_id}:{account.currency}",
+                summary=f"{account.holder} {account.currency} wallet",
+                params={"account": str(account.pk)},
+                amount=selectors.wallet_balance(account=account),
+                currency=account.currency,
+                reason=action_reason(request),
+                staff=staff_of(request),
+            )
+        except errors.StaffRequestPendingError:
+            return False
+        return isinstance(done, dict)
 
 
 class EntryMoneyColumns:

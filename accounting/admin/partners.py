@@ -14,7 +14,11 @@ from accounting.admin.columns import (
     admin_link,
     money_column,
 )
-from config.admin import ReadOnlyModelAdmin
+from config.admin import (
+    AuditedAdminMixin,
+    ReadOnlyModelAdmin,
+    asks_confirmation,
+)
 from config.request_rates import parse_rate
 
 
@@ -27,7 +31,7 @@ class PartnerKeyInline(ReadOnlyInline):
 
 
 @admin.register(models.Partner)
-class PartnerAdmin(admin.ModelAdmin):
+class PartnerAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """Employers and payroll providers; their keys are issued below."""
 
     list_display = ["name", "created_at"]
@@ -75,7 +79,7 @@ class PartnerKeyIssueForm(forms.ModelForm):
 
 
 @admin.register(models.PartnerKey)
-class PartnerKeyAdmin(admin.ModelAdmin):
+class PartnerKeyAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """Partners' API keys: issued once, shown once, revoked, never edited.
 
     Issuing calls ``key_issue``: the key is shown in the confirmation
@@ -170,6 +174,7 @@ class PartnerKeyAdmin(admin.ModelAdmin):
     @admin.action(
         description="Revoke the selected keys", permissions=["revoke"]
     )
+    @asks_confirmation
     def revoke_keys(self, request: HttpRequest, keys: QuerySet) -> None:
         """Revokes each selected key: it authenticates nothing from now."""
         revoked = sum(

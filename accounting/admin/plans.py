@@ -13,7 +13,7 @@ from accounting.admin.columns import (
     show_error,
 )
 from config import money
-from config.admin import ServiceModelAdmin
+from config.admin import ServiceModelAdmin, asks_confirmation
 
 
 class PlanForm(forms.ModelForm):
@@ -127,6 +127,7 @@ class PlanAdmin(ServiceModelAdmin):
         )
 
     @admin.action(description="Deactivate selected plans")
+    @asks_confirmation
     def deactivate(self, request: HttpRequest, plans: QuerySet) -> None:
         """Stops offering the plans (holders keep theirs)."""
         self._set_active(request, plans, is_active=False)

@@ -12,7 +12,7 @@ from accounting.admin.columns import (
     ReadOnlyInline,
     admin_link,
 )
-from config.admin import ReadOnlyModelAdmin
+from config.admin import ReadOnlyModelAdmin, asks_confirmation
 
 
 @admin.register(models.WebhookEndpoint)
@@ -56,6 +56,7 @@ class WebhookEndpointAdmin(ReadOnlyModelAdmin):
     @admin.action(
         description="Remove the selected endpoints", permissions=["remove"]
     )
+    @asks_confirmation
     def remove_endpoints(
         self, request: HttpRequest, endpoints: QuerySet
     ) -> None:

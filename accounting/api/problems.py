@@ -42,6 +42,9 @@ STATUSES: problems.Statuses = {
     ErrorCode.INVALID_WEBHOOK_URL: 422,
     ErrorCode.WEBHOOK_NOT_FOUND: 404,
     ErrorCode.DELIVERY_NOT_FOUND: 404,
+    ErrorCode.FOUR_EYES_SAME_STAFF: 403,
+    ErrorCode.STAFF_REQUEST_DECIDED: 409,
+    ErrorCode.STAFF_REQUEST_PENDING: 409,
 }
 
 exception_handler = problems.exception_handler_for(STATUSES)

@@ -22,6 +22,7 @@ from accounting.selectors.accounts import (
     accounts_list,
     balance_at,
     balance_query,
+    wallet_balance,
 )
 from accounting.selectors.batches import (
     ItemPage,
@@ -136,6 +137,7 @@ __all__ = [
     "transaction_get",
     "transactions_page",
     "transactions_query",
+    "wallet_balance",
     "webhook_get",
     "webhooks_list",
 ]

@@ -47,6 +47,22 @@ def account_balance(*, account: models.Account) -> int:
     return int(total)
 
 
+def wallet_balance(*, account: models.Account) -> int:
+    """Returns what a customer's wallet holds: main plus savings, now.
+
+    The wallet of ``account``: its holder's accounts in its currency. A
+    system account or a pot is no wallet: its own balance.
+    """
+    if account.holder_id is None:
+        return account_balance(account=account)
+    total = models.Account.objects.filter(
+        holder_id=account.holder_id,
+        currency=account.currency,
+        kind__in=models.Account.CUSTOMER_KINDS,
+    ).aggregate(total=Coalesce(Sum("balance"), 0))["total"]
+    return int(total)
+
+
 @dataclasses.dataclass(frozen=True)
 class Balance:
     """A holder's balances in one currency at one instant (minor units)."""

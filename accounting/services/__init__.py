@@ -19,6 +19,7 @@ in :mod:`.guards`) that raise the domain errors of ``accounting.errors``.
   withdrawals by a worker.
 - :mod:`.partners`: partners' API keys; :mod:`.batches`: their credit
   batches, applied by a worker.
+- :mod:`.staff_requests`: four eyes on what staff move above a limit.
 - :mod:`.webhooks`: endpoints, the events written with the money, and
   their deliveries.
 
@@ -96,6 +97,14 @@ from accounting.services.rates import (
     rate_use,
     rate_validate,
 )
+from accounting.services.staff_requests import (
+    Staff,
+    four_eyes_needed,
+    four_eyes_submit,
+    staff_request_approve,
+    staff_request_create,
+    staff_request_reject,
+)
 from accounting.services.webhooks import (
     deliveries_send,
     delivery_resend,
@@ -108,6 +117,7 @@ __all__ = [
     "BatchItemInput",
     "EventOutcome",
     "KeyedResult",
+    "Staff",
     "UserEvent",
     "account_close",
     "account_open",
@@ -133,6 +143,8 @@ __all__ = [
     "endpoint_create",
     "endpoint_remove",
     "endpoint_rotate",
+    "four_eyes_needed",
+    "four_eyes_submit",
     "goal_create",
     "goal_delete",
     "goal_set",
@@ -158,6 +170,9 @@ __all__ = [
     "rate_validate",
     "savings_held",
     "savings_release_apply",
+    "staff_request_approve",
+    "staff_request_create",
+    "staff_request_reject",
     "transfer_apply",
     "withdrawal_apply",
 ]

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from accounting import errors, models, services
 from accounting.tests import factories
-from config.testing import assert_branded
+from config.testing import assert_branded, run_confirmed_action
 
 pytestmark = pytest.mark.django_db
 
@@ -203,9 +203,7 @@ def test_deactivate_and_activate_actions_no_delete(staff):
     plan = factories.PlanFactory()
     changelist = reverse("admin:accounting_plan_changelist")
 
-    staff.post(
-        changelist, {"action": "deactivate", "_selected_action": [plan.pk]}
-    )
+    run_confirmed_action(staff, changelist, "deactivate", [plan.pk])
     plan.refresh_from_db()
     assert not plan.is_active
     staff.post(

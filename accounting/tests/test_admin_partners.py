@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from accounting import models, services
 from accounting.tests import factories
+from config.testing import run_confirmed_action
 
 pytestmark = pytest.mark.django_db
 
@@ -89,11 +90,7 @@ def test_keys_are_revoked_never_deleted(staff, partner):
     key, _ = services.key_issue(partner=partner, name="k", scopes=[])
     changelist = reverse("admin:accounting_partnerkey_changelist")
 
-    revoked = staff.post(
-        changelist,
-        {"action": "revoke_keys", "_selected_action": [key.pk]},
-        follow=True,
-    )
+    revoked = run_confirmed_action(staff, changelist, "revoke_keys", [key.pk])
 
     assert "1 key(s) revoked." in messages_of(revoked)
     key.refresh_from_db()

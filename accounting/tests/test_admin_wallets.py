@@ -10,6 +10,7 @@ from django.utils import formats, timezone
 
 from accounting import errors, models, services
 from accounting.tests import factories
+from config.testing import run_confirmed_action
 
 pytestmark = pytest.mark.django_db
 
@@ -27,13 +28,8 @@ def staff(client):
 
 
 def close(client, *accounts):
-    return client.post(
-        reverse(CHANGELIST),
-        {
-            "action": "close_wallets",
-            "_selected_action": [str(a.pk) for a in accounts],
-        },
-        follow=True,
+    return run_confirmed_action(
+        client, reverse(CHANGELIST), "close_wallets", [a.pk for a in accounts]
     )
 
 
@@ -114,7 +110,17 @@ def test_staff_who_may_only_view_cannot_close(client, holder):
     main, _ = wallet(holder)
 
     listing = client.get(reverse(CHANGELIST))
-    response = close(client, main)
+    # Straight to the confirmed form, as a crafted post would.
+    response = client.post(
+        reverse(CHANGELIST),
+        {
+            "action": "close_wallets",
+            "_selected_action": [str(main.pk)],
+            "confirmed": "yes",
+            "reason": "no right to",
+        },
+        follow=True,
+    )
 
     assert listing.status_code == 200
     assert b"close_wallets" not in listing.content

@@ -6,6 +6,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from accounting import models, services
+from config.testing import run_confirmed_action
 
 pytestmark = pytest.mark.django_db
 
@@ -44,10 +45,11 @@ def test_staff_read_the_log_resend_and_remove(staff, holder):
         {"action": "resend_deliveries", "_selected_action": [delivery.pk]},
         follow=True,
     )
-    removed = staff.post(
+    removed = run_confirmed_action(
+        staff,
         reverse("admin:accounting_webhookendpoint_changelist"),
-        {"action": "remove_endpoints", "_selected_action": [endpoint.pk]},
-        follow=True,
+        "remove_endpoints",
+        [endpoint.pk],
     )
 
     assert shown.status_code == 200

@@ -5,9 +5,35 @@ behind ``ACCOUNTING_SERVICE_TOKEN``; the back office for staff at
 ``/admin/``; its Celery worker consumes the ``accounting`` queue.
 """
 
-from config import logs
+from config import logs, money
 from config.base import *  # noqa: F403
-from config.base import DEBUG, VAR_DIR, database, env
+from config.base import (
+    DEBUG,
+    SUPPORTED_CURRENCIES,
+    VAR_DIR,
+    database,
+    env,
+)
+
+# The audit trail of staff actions in this service's admin (config.audit).
+STAFF_ACTION_MODEL = "accounting.StaffAction"
+
+# Four eyes: the most one staff member may reverse, close or freeze alone,
+# per currency, in major units (``USD=1000,JPY=150000``); above it, or in
+# a currency not listed, another staff member must approve.
+FOUR_EYES_LIMITS = money.parse_limits(
+    env.dict(
+        "FOUR_EYES_LIMITS",
+        default={
+            "USD": "1000",
+            "EUR": "1000",
+            "GBP": "1000",
+            "MXN": "20000",
+            "JPY": "150000",
+        },
+    ),
+    SUPPORTED_CURRENCIES,
+)
 
 # --- Apps -------------------------------------------------------------------
 

@@ -208,7 +208,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "integration.api.problems.exception_handler",
     # Limits count per client address: trust X-Forwarded-For only from as
     # many proxies as the deployment puts in front.
-    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
+    "NUM_PROXIES": NUM_PROXIES,  # noqa: F405
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated"
     ],

@@ -2,6 +2,7 @@ import decimal
 import re
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -195,3 +196,26 @@ def test_the_maximum_names_the_currency_when_it_is_known():
     assert str(unnamed.value) == "An amount is at most 1,000,000,000."
     assert str(named.value) == "An amount is at most 1,000,000,000 USD."
     assert unnamed.value.code == named.value.code == "invalid_amount"
+
+
+def test_parse_limits_reads_each_currency_exactly():
+    assert money.parse_limits(
+        {"USD": "1000.50", "JPY": "150000"}, ["USD", "JPY"]
+    ) == {"USD": D("1000.50"), "JPY": D("150000")}
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"XXX": "10"},  # not supported
+        {"USD": "ten"},
+        {"USD": "-5"},
+        {"USD": "1e3"},
+        {"JPY": "10.5"},  # yen have no minor unit
+        {"USD": "10.505"},
+        {"USD": "1000000001"},  # above any single operation
+    ],
+)
+def test_parse_limits_refuses_what_is_not_an_amount_of_its_currency(raw):
+    with pytest.raises(ImproperlyConfigured, match="expected"):
+        money.parse_limits(raw, ["USD", "JPY"])

@@ -31,6 +31,9 @@ from config.contracts import (
     WEBHOOKS_SEND_TASK,
 )
 
+# The audit trail of staff actions in this service's admin (config.audit).
+STAFF_ACTION_MODEL = "users.StaffAction"
+
 # --- Apps -------------------------------------------------------------------
 
 INSTALLED_APPS = [

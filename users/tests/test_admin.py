@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from config import contracts
-from config.testing import assert_branded
+from config.testing import assert_branded, run_confirmed_action
 from users import errors, services
 from users.models import OutboxEvent, User
 from users.tests.factories import PASSWORD, UserFactory
@@ -222,13 +222,11 @@ def test_soft_delete_action(staff_client: Client) -> None:
     already.deleted_at = already.date_joined
     already.save()
 
-    response = staff_client.post(
+    response = run_confirmed_action(
+        staff_client,
         reverse("admin:users_user_changelist"),
-        {
-            "action": "soft_delete",
-            "_selected_action": [str(u.pk) for u in [*users, already]],
-        },
-        follow=True,
+        "soft_delete",
+        [u.pk for u in [*users, already]],
     )
 
     assert "2 user(s) deleted." in response.content.decode()

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounting import models, services
 from accounting.tests import factories
+from config.append_only import AppendOnlyError
 
 pytestmark = pytest.mark.django_db
 
@@ -24,9 +25,9 @@ def credited(holder):
 def test_python_refuses_to_update_or_delete_journal_rows(credited):
     entry = credited.entries.first()
     for row in (credited, entry):
-        with pytest.raises(models.AppendOnlyError):
+        with pytest.raises(AppendOnlyError):
             row.save()
-        with pytest.raises(models.AppendOnlyError):
+        with pytest.raises(AppendOnlyError):
             row.delete()
 
 

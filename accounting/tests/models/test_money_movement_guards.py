@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounting import models
 from accounting.tests import factories
+from config.append_only import AppendOnlyError
 
 pytestmark = pytest.mark.django_db
 
@@ -18,9 +19,9 @@ D = decimal.Decimal
 def test_python_refuses_to_change_or_remove_a_rate():
     rate = factories.RateFactory()
     rate.rate = D("2")
-    with pytest.raises(models.AppendOnlyError):
+    with pytest.raises(AppendOnlyError):
         rate.save()
-    with pytest.raises(models.AppendOnlyError):
+    with pytest.raises(AppendOnlyError):
         rate.delete()
     assert models.Rate.objects.get().rate == D("0.92")
 

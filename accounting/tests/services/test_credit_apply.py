@@ -7,6 +7,7 @@ from django.db import connection
 from accounting import errors, models, services
 from accounting.tests import factories
 from accounting.tests.conftest import ledger_counts
+from config.append_only import AppendOnlyError
 
 pytestmark = pytest.mark.django_db
 
@@ -245,7 +246,7 @@ def test_the_returned_transaction_is_the_stored_row(holder):
         journal.pk,
         journal.created_at,
     )
-    with pytest.raises(models.AppendOnlyError):
+    with pytest.raises(AppendOnlyError):
         journal.save()
 
 

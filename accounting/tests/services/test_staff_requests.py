@@ -1,0 +1,156 @@
+"""Four eyes: above the limit one staff asks, another approves."""
+
+import decimal
+import uuid
+
+import pytest
+
+from accounting import errors, models, services
+
+pytestmark = pytest.mark.django_db
+
+ASKER = services.Staff(id="1", email="asker@example.com")
+APPROVER = services.Staff(id="2", email="approver@example.com")
+
+
+@pytest.fixture(autouse=True)
+def limits(settings):
+    settings.FOUR_EYES_LIMITS = {
+        "USD": decimal.Decimal("1000"),
+        "JPY": decimal.Decimal("150000"),
+    }
+
+
+def close(account, amount, currency="USD"):
+    return services.four_eyes_submit(
+        kind=models.StaffRequest.Kind.CLOSURE,
+        target=f"{account.holder_id}:{currency}",
+        summary="a wallet",
+        params={"account": str(account.pk)},
+        amount=amount,
+        currency=currency,
+        reason="Holder asked",
+        staff=ASKER,
+    )
+
+
+def main_of(holder, currency="USD"):
+    return holder.accounts.get(kind="main", currency=currency)
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "needed"),
+    [
+        (100_000, "USD", False),  # exactly the limit: alone
+        (100_001, "USD", True),
+        (-100_001, "USD", True),  # a debit counts by its size
+        (150_000, "JPY", False),  # yen have no minor unit
+        (150_001, "JPY", True),
+        (1, "EUR", True),  # no limit: always two
+    ],
+)
+def test_the_limit_is_per_currency_in_major_units(amount, currency, needed):
+    assert services.four_eyes_needed(amount=amount, currency=currency) is needed
+
+
+def test_below_the_limit_the_action_runs_at_once(holder):
+    done = close(main_of(holder), 100_000)
+
+    assert set(done["accounts"]) == {
+        str(a.pk) for a in holder.accounts.filter(currency="USD")
+    }
+    assert main_of(holder).closed_at is not None
+    assert not models.StaffRequest.objects.exists()
+
+
+def test_above_the_limit_it_is_only_asked(holder):
+    asked = close(main_of(holder), 100_001)
+
+    assert isinstance(asked, models.StaffRequest)
+    assert (asked.status, asked.requested_by, asked.reason) == (
+        "pending",
+        "asker@example.com",
+        "Holder asked",
+    )
+    assert main_of(holder).closed_at is None
+    with pytest.raises(errors.StaffRequestPendingError):
+        close(main_of(holder), 100_001)
+    assert models.StaffRequest.objects.count() == 1
+
+
+def test_the_asker_can_neither_approve_nor_reject(holder):
+    asked = close(main_of(holder), 100_001)
+
+    with pytest.raises(errors.FourEyesSameStaffError):
+        services.staff_request_approve(staff_request=asked, staff=ASKER)
+    with pytest.raises(errors.FourEyesSameStaffError):
+        services.staff_request_reject(
+            staff_request=asked, staff=ASKER, note="oops"
+        )
+
+    asked.refresh_from_db()
+    assert asked.status == "pending"
+    assert main_of(holder).closed_at is None
+
+
+def test_another_staff_approves_and_the_action_runs_once(holder):
+    asked = close(main_of(holder), 100_001)
+
+    done = services.staff_request_approve(
+        staff_request=asked, staff=APPROVER, note="Checked the ticket"
+    )
+
+    assert (done.status, done.decided_by, done.decision_note) == (
+        "done",
+        "approver@example.com",
+        "Checked the ticket",
+    )
+    assert done.requested_by == "asker@example.com"
+    assert done.decided_at is not None
+    assert str(main_of(holder).pk) in done.outcome["accounts"]
+    assert main_of(holder).closed_at is not None
+    with pytest.raises(errors.StaffRequestDecidedError):
+        services.staff_request_approve(staff_request=asked, staff=APPROVER)
+
+
+def test_a_rejection_does_nothing_and_keeps_why(holder):
+    asked = close(main_of(holder), 100_001)
+
+    rejected = services.staff_request_reject(
+        staff_request=asked, staff=APPROVER, note="No ticket"
+    )
+
+    assert (rejected.status, rejected.decision_note) == (
+        "rejected",
+        "No ticket",
+    )
+    assert main_of(holder).closed_at is None
+    with pytest.raises(errors.StaffRequestDecidedError):
+        services.staff_request_reject(
+            staff_request=asked, staff=APPROVER, note="again"
+        )
+    # Once decided, the same action may be asked again.
+    assert close(main_of(holder), 100_001).status == "pending"
+
+
+@pytest.mark.parametrize("exists", [True, False])
+def test_a_refusal_at_approval_is_kept_and_nothing_moves(exists):
+    world = models.Account.system_id(models.Account.Kind.WORLD, "USD")
+    if not exists:
+        world = uuid.uuid4()
+    asked = services.staff_request_create(
+        kind=models.StaffRequest.Kind.CLOSURE,
+        target="system",
+        summary="a system account",
+        params={"account": str(world)},
+        amount=10**9,
+        currency="USD",
+        reason="by mistake",
+        staff=ASKER,
+    )
+
+    failed = services.staff_request_approve(staff_request=asked, staff=APPROVER)
+
+    assert failed.status == "failed"
+    assert failed.outcome["code"] == "account_not_found"
+    assert not models.Account.objects.filter(closed_at__isnull=False).exists()
