@@ -1,6 +1,7 @@
 """The accounting admin's audit trail: every staff action, bulk included."""
 
 import pytest
+from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
@@ -166,3 +167,17 @@ def test_the_trail_is_listed_read_only(staff, holder):
     assert listing.status_code == 200
     assert listing.context["cl"].result_count == 1
     assert not listing.context["has_add_permission"]
+
+
+def test_nothing_of_the_ledger_can_be_deleted_in_the_admin(rf, staff_user):
+    request = rf.get("/admin/")
+    request.user = staff_user
+
+    deletable = [
+        model._meta.label
+        for model, model_admin in admin.site._registry.items()
+        if model._meta.app_label == "accounting"
+        and model_admin.has_delete_permission(request)
+    ]
+
+    assert deletable == []

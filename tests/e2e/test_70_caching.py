@@ -49,6 +49,20 @@ def _post_form(
     )
 
 
+def _confirmed_action(
+    browser: httpx.Client, changelist: str, action: str, selected: str
+) -> httpx.Response:
+    """Runs an irreversible admin action: asked, then confirmed with a why."""
+    chosen = {"action": action, "_selected_action": selected}
+    asked = _post_form(browser, changelist, {**chosen, "index": "0"})
+    assert "Are you sure?" in asked.text, asked.text[:500]
+    return _post_form(
+        browser,
+        changelist,
+        {**chosen, "confirmed": "yes", "reason": "End-to-end suite"},
+    )
+
+
 @pytest.fixture(scope="module")
 def staff(stack) -> httpx.Client:
     """A browser logged in to both admins."""
@@ -185,10 +199,8 @@ def test_a_plan_added_edited_and_withdrawn_in_the_admin_shows_at_once(
         {**fields, "value": "8.50"},
     )
     (changed,) = _plans_named(api, member, name)
-    withdrawn = _post_form(
-        staff,
-        f"{ACCOUNTING_ADMIN}/accounting/plan/",
-        {"action": "deactivate", "_selected_action": plan["id"], "index": "0"},
+    withdrawn = _confirmed_action(
+        staff, f"{ACCOUNTING_ADMIN}/accounting/plan/", "deactivate", plan["id"]
     )
 
     assert added.status_code == 200, added.text[:500]
@@ -311,10 +323,8 @@ def test_a_user_deleted_by_staff_is_refused_on_kept_answers(api, staff):
     }
     assert all(r.status_code == 200 for r in kept.values())
 
-    deleted = _post_form(
-        staff,
-        f"{USERS_ADMIN}/users/user/",
-        {"action": "soft_delete", "_selected_action": member.id, "index": "0"},
+    deleted = _confirmed_action(
+        staff, f"{USERS_ADMIN}/users/user/", "soft_delete", member.id
     )
     assert deleted.status_code == 200, deleted.text[:500]
 
