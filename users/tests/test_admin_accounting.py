@@ -186,6 +186,17 @@ def test_a_refused_credential_is_unavailable_too(
         (200, b"<html>", "not JSON"),
         (200, b'{"holder": {}}', "not a summary"),
         (200, b"[]", "not a summary"),
+        (
+            200,
+            b'{"holder": {}, "accounts": [], "transactions": []}',
+            "not the contract's",
+        ),
+        (
+            200,
+            b'{"holder": {"user_id": "x"}, "accounts": [1], '
+            b'"transactions": []}',
+            "not the contract's",
+        ),
     ],
 )
 def test_an_answer_outside_the_contract_is_unavailable(
