@@ -61,9 +61,9 @@ install: $(VENV)/.runtime  ## Create .venv with the pinned runtime packages.
 
 install-dev: $(VENV)/.dev  ## Create .venv with runtime and test packages.
 
-bootstrap: $(VAR_DIR)/local.env
-
-$(VAR_DIR)/local.env: | $(PY)
+# Every time: it keeps what var/local.env holds and adds what it lacks (a
+# credential a newer version needs).
+bootstrap: | $(PY)
 	$(PY) -m config.bootstrap $(VAR_DIR)
 
 migrate: install bootstrap  ## Apply migrations of users and accounting.

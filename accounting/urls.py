@@ -13,6 +13,7 @@ from accounting.api import (
     categories,
     goals,
     groups,
+    holders,
     imports,
     movements,
     partners,
@@ -30,6 +31,11 @@ PARTNER = "partners/<uuid:partner_id>/"
 internal_urlpatterns = [
     path("plans", plans.PlanListApi.as_view(), name="plans"),
     path(f"{HOLDER}plan", plans.HolderPlanApi.as_view(), name="holder-plan"),
+    path(
+        f"{HOLDER}summary",
+        holders.HolderSummaryApi.as_view(),
+        name="holder-summary",
+    ),
     path(
         f"{HOLDER}accounts",
         accounts.AccountListApi.as_view(),

@@ -51,6 +51,30 @@ def holder_plan_data(holder: models.Holder) -> dict[str, Any]:
     }
 
 
+def holder_data(holder: models.Holder) -> dict[str, Any]:
+    """Returns the wire form of a holder, as staff see it.
+
+    Returns:
+        ``{user_id, email, first_name, last_name, plan, plan_selected_at,
+        created_at, closed_at}`` (``plan``: the plan or None).
+    """
+    return {
+        "user_id": str(holder.user_id),
+        "email": holder.email,
+        "first_name": holder.first_name,
+        "last_name": holder.last_name,
+        "plan": plan_data(holder.plan) if holder.plan else None,
+        "plan_selected_at": _instant(holder.plan_selected_at),
+        "created_at": _instant(holder.created_at),
+        "closed_at": _instant(holder.closed_at),
+    }
+
+
+def _instant(value: Any) -> str | None:
+    """Returns an instant in the wire's form, or None."""
+    return timeparse.format_instant(value) if value else None
+
+
 def account_data(account: models.Account) -> dict[str, Any]:
     """Returns the wire form of a customer account."""
     closed_at = account.closed_at

@@ -122,15 +122,29 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "config.context_processors.back_office",
             ]
         },
     }
 ]
 
+# --- Back office (both admins) -----------------------------------------------
+
+# Where "View site" of both admins goes: the gateway's landing page, the
+# platform's front door (its links lead to the API docs and both admins).
+GATEWAY_PUBLIC_URL = env.str(
+    "GATEWAY_PUBLIC_URL", default="http://127.0.0.1:8000/"
+)
+# The badge on every admin page, so that staff always know which
+# platform their clicks change ("dev", "staging", "prod").
+ENVIRONMENT_NAME = env.str("ENVIRONMENT_NAME", default="dev")
+
 # --- Static files -----------------------------------------------------------
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# The project's own files beside the apps' (the admins' stylesheet).
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

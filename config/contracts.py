@@ -70,3 +70,7 @@ TASK_ROUTES = {
 
 # Internal HTTP APIs: prefix of every internal route on users and accounting.
 INTERNAL_API_PREFIX = "internal/v1/"
+# Who calls them (config.service_auth): the gateway, every operation; the
+# users service, accounting's customer summary for its admin.
+GATEWAY_CALLER = "gateway"
+USERS_CALLER = "users"

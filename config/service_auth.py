@@ -1,9 +1,12 @@
 """Service credentials for the internal APIs.
 
 The gateway calls users and accounting with ``Authorization: Service
-<token>``. Each internal API accepts exactly one token, named by its
-settings' ``INTERNAL_API_TOKEN``; anything else is a 401 before any view
-runs. Tokens are compared in constant time.
+<token>``. Each internal API accepts one token per caller: the gateway's,
+named by its settings' ``INTERNAL_API_TOKEN``, which every operation
+takes, and any other service's in ``INTERNAL_API_READERS`` (accounting's
+for the users admin), which only the operations naming that caller take
+(:func:`callers_allowed`: 403 elsewhere). Anything else is a 401 before
+any view runs. Tokens are compared in constant time.
 """
 
 import hmac
@@ -14,19 +17,39 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 from rest_framework.request import Request
 
+from config import contracts
+
 KEYWORD = "Service"
+# The caller whose token is INTERNAL_API_TOKEN: every operation's.
+GATEWAY = contracts.GATEWAY_CALLER
 
 
 class ServicePrincipal:
-    """The authenticated caller of an internal API: another service."""
+    """The authenticated caller of an internal API: another service.
+
+    Attributes:
+        caller: Which service: :data:`GATEWAY`, or a name of the settings'
+            ``INTERNAL_API_READERS``.
+    """
 
     is_authenticated = True
     is_active = True
     is_staff = False
     pk = None
 
+    def __init__(self, caller: str = GATEWAY) -> None:
+        self.caller = caller
+
     def __str__(self) -> str:
         return "service"
+
+
+def _callers() -> dict[str, str]:
+    """Returns each caller's expected token (the gateway's first)."""
+    return {
+        GATEWAY: settings.INTERNAL_API_TOKEN,
+        **getattr(settings, "INTERNAL_API_READERS", {}),
+    }
 
 
 class ServiceTokenAuthentication(authentication.BaseAuthentication):
@@ -39,7 +62,7 @@ class ServiceTokenAuthentication(authentication.BaseAuthentication):
             request: The incoming request.
 
         Returns:
-            The service principal and its token.
+            The calling service and its token.
 
         Raises:
             NotAuthenticated: No service credential was sent.
@@ -53,11 +76,16 @@ class ServiceTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.NotAuthenticated(
                 "A service credential is required."
             )
-        if not hmac.compare_digest(
-            token.encode(), settings.INTERNAL_API_TOKEN.encode()
-        ):
+        # Every token is compared: the time taken does not say which
+        # caller's a guess came closest to.
+        matched = [
+            caller
+            for caller, expected in _callers().items()
+            if hmac.compare_digest(token.encode(), expected.encode())
+        ]
+        if not matched:
             raise exceptions.AuthenticationFailed("Invalid service credential.")
-        return ServicePrincipal(), token
+        return ServicePrincipal(matched[0]), token
 
     def authenticate_header(self, request: Request) -> str:
         """Names the scheme so that failures are 401, not 403."""
@@ -66,12 +94,39 @@ class ServiceTokenAuthentication(authentication.BaseAuthentication):
 
 
 class IsService(permissions.BasePermission):
-    """Allows only callers authenticated as a service."""
+    """Allows only the gateway: every operation's default."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        """Returns whether the caller is a service."""
+        """Returns whether the caller is the gateway."""
         del view
-        return isinstance(request.user, ServicePrincipal)
+        return _caller(request) == GATEWAY
+
+
+def _caller(request: Request) -> str | None:
+    """Returns the calling service's name, None if no service."""
+    user = request.user
+    return user.caller if isinstance(user, ServicePrincipal) else None
+
+
+def callers_allowed(*callers: str) -> type[permissions.BasePermission]:
+    """Returns a permission that lets these services call an operation.
+
+    Args:
+        *callers: :data:`GATEWAY` and names of ``INTERNAL_API_READERS``.
+
+    Returns:
+        A permission class for the view's ``permission_classes``.
+    """
+
+    class CallersAllowed(permissions.BasePermission):
+        """Allows the named services only."""
+
+        def has_permission(self, request: Request, view: Any) -> bool:
+            """Returns whether the caller is one of them."""
+            del view
+            return _caller(request) in callers
+
+    return CallersAllowed
 
 
 def service_headers(token: str) -> dict[str, str]:

@@ -101,17 +101,26 @@ def documented_problems(operation: dict[str, Any]) -> dict[str, set[str]]:
 def assert_branded(response: Any, service: str) -> None:
     """Asserts an admin page carries the platform's branding for a service.
 
-    The title and the header read "Savings platform — <service>", from the
-    project's ``templates/admin/base_site.html``, not Django's own.
+    The title and the header read "Savings platform — <service>", with the
+    environment's name, from the project's ``templates/admin/base_site.html``,
+    not Django's own, and its stylesheet is the platform's.
 
     Args:
         response: A Django test client's response for an admin page.
         service: ``users`` or ``accounting``.
     """
     brand = f"Savings platform — {service}"
+    environment = re.escape(settings.ENVIRONMENT_NAME)
     html = response.content.decode()
-    assert re.search(rf"<title>[^<]* \| {brand}</title>", html), html[:500]
-    assert re.search(rf'<div id="site-name"><a [^>]*>{brand}</a>', html)
+    assert re.search(
+        rf"<title>[^<]* \| {brand} \({environment}\)</title>", html
+    ), html[:500]
+    assert re.search(
+        rf'<div id="site-name"><a [^>]*>{brand}</a><span class="'
+        rf'environment-badge [^"]*"[^>]*>{environment}</span>',
+        html,
+    )
+    assert re.search(r'<link rel="stylesheet" href="[^"]*backoffice/', html)
     (base_site,) = (
         template
         for template in response.templates

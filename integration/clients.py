@@ -25,7 +25,8 @@ Every call carries the id of the request being served (``X-Request-ID``),
 so the service's log lines are found with the gateway's.
 
 :func:`build_client` is the one seam: tests hand it an
-``httpx.MockTransport``; production lets httpx build its pooled transport.
+``httpx.MockTransport``; production lets httpx build its pooled transport
+(``config.service_clients``, which the users admin's client shares).
 """
 
 import dataclasses
@@ -41,10 +42,9 @@ from typing import Any, NoReturn
 import httpx
 from django.conf import settings
 
-from config import conditional, request_ids
+from config import conditional, service_clients
 from config.idempotency import keys as idempotency_keys
 from config.metrics import pools
-from config.service_auth import service_headers
 from integration import errors
 
 logger = logging.getLogger(__name__)
@@ -140,19 +140,13 @@ def build_client(
         (internal calls go straight to the service).
     """
     base_url, token = _target(service)
-    size = settings.UPSTREAM_POOL_SIZE
-    return httpx.Client(
+    return service_clients.pooled_client(
         base_url=base_url,
-        headers=service_headers(token),
-        timeout=httpx.Timeout(
-            settings.UPSTREAM_READ_TIMEOUT,
-            connect=settings.UPSTREAM_CONNECT_TIMEOUT,
-        ),
-        limits=httpx.Limits(
-            max_connections=size, max_keepalive_connections=size
-        ),
+        token=token,
+        connect_timeout=settings.UPSTREAM_CONNECT_TIMEOUT,
+        read_timeout=settings.UPSTREAM_READ_TIMEOUT,
+        pool_size=settings.UPSTREAM_POOL_SIZE,
         transport=transport,
-        trust_env=False,
     )
 
 
@@ -262,8 +256,7 @@ def _send(
     lines and problems then carry the id the gateway's caller was given.
     """
     client = get_client(service)
-    if request_id := request_ids.current():
-        headers = {**headers, request_ids.HEADER: request_id}
+    headers = {**headers, **service_clients.request_id_headers()}
     extra: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
     if content is None:
         extra["json"] = body

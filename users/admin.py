@@ -7,17 +7,25 @@ set through ``user_permissions_set``, and the forms show the services'
 refusals (``user_email_check``). Deleting is a soft delete
 (an action); the admin never removes a row. Deleted users are read-only.
 The outbox is shown read-only, for operators watching a broker outage.
+
+A user's page also shows their money, as accounting holds it: the holder
+(plan, closed or not), each wallet's balances, the latest transactions,
+with links into the accounting admin. It is read through accounting's
+internal API (``users/clients.py``); when accounting cannot tell in time,
+the page says so and still renders.
 """
 
+import logging
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms import ModelForm
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from config.admin import (
     AuditedAdminMixin,
@@ -27,13 +35,17 @@ from config.admin import (
     asks_confirmation,
     audit_staff_admins,
 )
-from users import services
+from users import clients, services
 from users.errors import UsersError
 from users.models import OutboxEvent, StaffAction, User
 
-# The service's name in the branding (templates/admin/base_site.html).
+logger = logging.getLogger(__name__)
+
+# The service's name in the branding (templates/admin/base_site.html);
+# "View site" is the gateway's landing page, as in the accounting admin.
 admin.site.site_header = "users"
 admin.site.index_title = "Users and the outbox"
+admin.site.site_url = settings.GATEWAY_PUBLIC_URL
 
 # Fields of the change form that ``services.user_update`` applies.
 _UPDATABLE = ("email", "first_name", "last_name", "is_active", "is_staff")
@@ -125,6 +137,77 @@ class PasswordResetForm(auth_forms.AdminPasswordChangeForm):
         return self.user
 
 
+def _accounting_admin(model: str, pk: str) -> str:
+    """Returns the accounting admin's page of one of its rows."""
+    return f"{settings.ACCOUNTING_ADMIN_URL}accounting/{model}/{pk}/change/"
+
+
+def _money(amount: str, currency: str) -> str:
+    """Returns an amount as staff read it: ``25.00 USD``."""
+    return f"{amount} {currency}"
+
+
+def accounting_panel(user: User) -> dict[str, Any]:
+    """Returns what the user's page shows of their money.
+
+    Args:
+        user: The user shown.
+
+    Returns:
+        ``{"state": "unavailable"}`` when accounting could not tell in
+        time, ``{"state": "not_ready"}`` when it does not know the user
+        yet, else ``{"state": "ok", "holder", "wallets",
+        "transactions"}``: the holder with its accounting admin link,
+        one wallet per currency (main and savings balances as money,
+        each account's link) and the latest transactions.
+    """
+    try:
+        summary = clients.holder_summary(user_id=user.pk)
+    except clients.AccountingUnavailableError:
+        return {"state": "unavailable"}
+    if summary is None:
+        return {"state": "not_ready"}
+    try:
+        return _panel(summary)
+    except (KeyError, TypeError) as error:
+        # Outside the contract (tests/contract holds accounting to it):
+        # a note on the page, as for an outage, never a server error.
+        logger.error("accounting's summary is not the contract's: %r", error)
+        return {"state": "unavailable"}
+
+
+def _panel(summary: dict[str, Any]) -> dict[str, Any]:
+    """Returns the panel of a summary as accounting documents it."""
+    holder = summary["holder"]
+    wallets: dict[str, dict[str, Any]] = {}
+    for account in summary["accounts"]:
+        currency = account["currency"]
+        wallet = wallets.setdefault(currency, {"currency": currency})
+        wallet[account["kind"]] = {
+            "balance": _money(account["balance"], currency),
+            "url": _accounting_admin("account", account["id"]),
+            "closed_at": account["closed_at"],
+        }
+    return {
+        "state": "ok",
+        "holder": {
+            **holder,
+            "url": _accounting_admin("holder", holder["user_id"]),
+        },
+        "wallets": list(wallets.values()),
+        "transactions": [
+            {
+                **transaction,
+                "amount": _money(
+                    transaction["amount"], transaction["currency"]
+                ),
+                "url": _accounting_admin("transaction", transaction["id"]),
+            }
+            for transaction in summary["transactions"]
+        ],
+    }
+
+
 @admin.register(User)
 class UserAdmin(AuditedAdminMixin, ServiceFormMixin, auth_admin.UserAdmin):
     """Staff manage users; every write goes through the services."""
@@ -188,6 +271,24 @@ class UserAdmin(AuditedAdminMixin, ServiceFormMixin, auth_admin.UserAdmin):
         ),
     )
     actions = ("suspend", "reinstate", "soft_delete")
+    # The change form with the accounting panel above the fields.
+    change_form_template = "admin/users/user/change_form.html"
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        """The user's page, with their money as accounting holds it."""
+        user = self.get_object(request, object_id)
+        if user is not None and request.method == "GET":
+            extra_context = {
+                **(extra_context or {}),
+                "accounting": accounting_panel(user),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_delete_permission(
         self, request: HttpRequest, obj: User | None = None

@@ -1,6 +1,7 @@
 """Django app configuration of the users service."""
 
 from django.apps import AppConfig
+from django.core.signals import setting_changed
 
 
 class UsersConfig(AppConfig):
@@ -11,7 +12,10 @@ class UsersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        """Names the outbox to the metrics (users/metrics.py)."""
-        from users import metrics  # noqa: PLC0415 - needs the models.
+        """Wires the metrics' outbox and the accounting client's settings."""
+        # users/metrics.py needs the models; users/clients.py drops its
+        # pool when a setting it was built from changes (tests).
+        from users import clients, metrics  # noqa: PLC0415
 
         metrics.register()
+        setting_changed.connect(clients.on_setting_changed)

@@ -24,6 +24,21 @@ class HolderPlanSerializer(serializers.Serializer):
     selected_at = serializers.DateTimeField(allow_null=True)
 
 
+class HolderSerializer(serializers.Serializer):
+    """The accounting side of a user: names, plan, whether closed."""
+
+    user_id = serializers.UUIDField()
+    email = serializers.EmailField()
+    first_name = serializers.CharField(allow_blank=True)
+    last_name = serializers.CharField(allow_blank=True)
+    plan = PlanSerializer(allow_null=True)
+    plan_selected_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(
+        allow_null=True, help_text="Set when the user was deleted."
+    )
+
+
 class AccountSerializer(serializers.Serializer):
     """A customer account and its balance."""
 

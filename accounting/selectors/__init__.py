@@ -3,7 +3,8 @@
 Reads never lock. Callers use ``from accounting import selectors`` and
 ``selectors.holder_get(...)``; the functions live in:
 
-- ``holders``: a user's holder, and whether it is open;
+- ``holders``: a user's holder, whether it is open, and its summary for
+  staff;
 - ``accounts``: accounts and their balances, now and as of an instant;
 - ``transactions``: one transaction, or a page of them by cursor;
 - ``catalog``: the plans on offer and the current rates (cached);
@@ -54,7 +55,14 @@ from accounting.selectors.groups import (
     membership_of,
     memberships_of,
 )
-from accounting.selectors.holders import holder_check_open, holder_get
+from accounting.selectors.holders import (
+    SUMMARY_TRANSACTIONS,
+    SUMMARY_TRANSACTIONS_MAX,
+    HolderSummary,
+    holder_check_open,
+    holder_get,
+    holder_summary,
+)
 from accounting.selectors.imports import ImportStatus, import_get
 from accounting.selectors.ledger_checks import (
     LEDGER_CHECKS,
@@ -88,11 +96,14 @@ __all__ = [
     "DEFAULT_PAGE_SIZE",
     "LEDGER_CHECKS",
     "MAX_PAGE_SIZE",
+    "SUMMARY_TRANSACTIONS",
+    "SUMMARY_TRANSACTIONS_MAX",
     "Balance",
     "Check",
     "DeliveryPage",
     "GoalStatus",
     "GroupStanding",
+    "HolderSummary",
     "ImportStatus",
     "ItemPage",
     "LedgerFinding",
@@ -120,6 +131,7 @@ __all__ = [
     "groups_list",
     "holder_check_open",
     "holder_get",
+    "holder_summary",
     "import_get",
     "ledger_findings",
     "ledger_size",

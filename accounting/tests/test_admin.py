@@ -46,6 +46,19 @@ def test_the_login_page_is_branded(client):
     assert_branded(response, "accounting")
 
 
+def test_view_site_goes_to_the_gateway_and_prod_is_red(staff, settings):
+    """The look both admins share: the users admin's tests check it too."""
+    settings.ENVIRONMENT_NAME = "prod"
+
+    response = staff.get(reverse("admin:index"))
+
+    html = response.content.decode()
+    assert response.context["site_url"] == settings.GATEWAY_PUBLIC_URL
+    assert f'href="{settings.GATEWAY_PUBLIC_URL}">View site' in html
+    assert '<span class="environment-badge environment-prod"' in html
+    assert_branded(response, "accounting")
+
+
 def test_create_a_percentage_and_a_flat_plan(staff):
     add = reverse("admin:accounting_plan_add")
     assert staff.get(add).status_code == 200

@@ -1,7 +1,8 @@
 """Settings of the accounting service: plans, the ledger, user events.
 
 Own database (``ACCOUNTING_DATABASE_URL``); internal API for the gateway
-behind ``ACCOUNTING_SERVICE_TOKEN``; the back office for staff at
+behind ``ACCOUNTING_SERVICE_TOKEN`` (and a customer's summary for the
+users admin behind ``ACCOUNTING_USERS_TOKEN``); the back office for staff at
 ``/admin/``; its Celery worker consumes the ``accounting`` queue.
 """
 
@@ -14,6 +15,7 @@ from config.base import (
     database,
     env,
 )
+from config.contracts import USERS_CALLER
 
 # The audit trail of staff actions in this service's admin (config.audit).
 STAFF_ACTION_MODEL = "accounting.StaffAction"
@@ -79,8 +81,11 @@ DATABASES = {"default": database("accounting")}
 
 # --- Internal API -----------------------------------------------------------
 
-# The one credential this internal API accepts (the gateway's calls).
+# The gateway's credential, which every operation of this internal API
+# accepts; and the users service's, for its admin's reads of a customer
+# (only the operations that name it: config.service_auth).
 INTERNAL_API_TOKEN = env.str("ACCOUNTING_SERVICE_TOKEN")
+INTERNAL_API_READERS = {USERS_CALLER: env.str("ACCOUNTING_USERS_TOKEN")}
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -21,12 +21,16 @@ def test_bootstrap_writes_secrets_once(tmp_path):
         "DJANGO_SECRET_KEY",
         "USERS_SERVICE_TOKEN",
         "ACCOUNTING_SERVICE_TOKEN",
+        "ACCOUNTING_USERS_TOKEN",
         "JWT_PRIVATE_KEY_FILE",
         "JWT_PUBLIC_KEY_FILE",
         "STAFF_EMAIL",
         "STAFF_PASSWORD",
     }
-    assert values["USERS_SERVICE_TOKEN"] != values["ACCOUNTING_SERVICE_TOKEN"]
+    tokens = ("USERS_SERVICE_TOKEN", "ACCOUNTING_SERVICE_TOKEN")
+    assert (
+        len({values[name] for name in (*tokens, "ACCOUNTING_USERS_TOKEN")}) == 3
+    )
     private = tmp_path / "var" / "jwt-private.pem"
     assert private.read_text().startswith("-----BEGIN PRIVATE KEY-----")
     assert stat.S_IMODE(private.stat().st_mode) == 0o600
@@ -65,6 +69,10 @@ def test_each_service_gets_a_folder_of_only_its_own_secrets(tmp_path):
         own["accounting"]["ACCOUNTING_SERVICE_TOKEN"]
         == (own["integration"]["ACCOUNTING_SERVICE_TOKEN"])
     )
+    assert (
+        own["accounting"]["ACCOUNTING_USERS_TOKEN"]
+        == (own["users"]["ACCOUNTING_USERS_TOKEN"])
+    )
     # Key files are copied into the folder that uses them, and only there.
     private = tmp_path / "users" / "jwt-private.pem"
     public = tmp_path / "integration" / "jwt-public.pem"
@@ -88,6 +96,36 @@ def test_each_service_gets_a_folder_of_only_its_own_secrets(tmp_path):
     bootstrap.main(["bootstrap", "--per-service", str(tmp_path)])
 
     assert {s: f.read_text() for s, f in env_files.items()} == before
+
+
+def test_an_older_folder_gets_what_it_lacks_and_keeps_the_rest(tmp_path):
+    """A new credential reaches a var/ (or a compose volume) made before it."""
+    env_files = bootstrap.ensure_service_envs(tmp_path)
+    older = {}
+    for env_file in (tmp_path / "local.env", *env_files.values()):
+        lines = env_file.read_text().splitlines(keepends=True)
+        env_file.write_text(
+            "".join(
+                line
+                for line in lines
+                if not line.startswith("ACCOUNTING_USERS_TOKEN=")
+            )
+        )
+        older[env_file] = _values(env_file)
+
+    bootstrap.main(["bootstrap", "--per-service", str(tmp_path)])
+
+    token = _values(tmp_path / "local.env")["ACCOUNTING_USERS_TOKEN"]
+    for env_file, values in older.items():
+        now = _values(env_file)
+        assert {k: v for k, v in now.items() if k in values} == values
+        if env_file.parent.name == "integration":
+            assert "ACCOUNTING_USERS_TOKEN" not in now
+        else:
+            assert now["ACCOUNTING_USERS_TOKEN"] == token
+    before = (tmp_path / "users" / "local.env").read_text()
+    bootstrap.main(["bootstrap", "--per-service", str(tmp_path)])
+    assert (tmp_path / "users" / "local.env").read_text() == before
 
 
 def test_read_key_prefers_the_value_then_the_file(monkeypatch, tmp_path):

@@ -21,8 +21,17 @@ from config import bootstrap
 
 # What each service needs, and nothing more.
 OWN_SECRETS = {
-    "users": ("DJANGO_SECRET_KEY", "USERS_SERVICE_TOKEN", "JWT_PRIVATE_KEY"),
-    "accounting": ("DJANGO_SECRET_KEY", "ACCOUNTING_SERVICE_TOKEN"),
+    "users": (
+        "DJANGO_SECRET_KEY",
+        "USERS_SERVICE_TOKEN",
+        "ACCOUNTING_USERS_TOKEN",
+        "JWT_PRIVATE_KEY",
+    ),
+    "accounting": (
+        "DJANGO_SECRET_KEY",
+        "ACCOUNTING_SERVICE_TOKEN",
+        "ACCOUNTING_USERS_TOKEN",
+    ),
     "integration": (
         "DJANGO_SECRET_KEY",
         "USERS_SERVICE_TOKEN",
@@ -34,7 +43,8 @@ OWN_SECRETS = {
 READ = (
     "import json; from django.conf import settings as s; print(json.dumps("
     "{name: getattr(s, name, None) for name in ('INTERNAL_API_TOKEN', "
-    "'USERS_SERVICE_TOKEN', 'ACCOUNTING_SERVICE_TOKEN')} "
+    "'INTERNAL_API_READERS', 'USERS_SERVICE_TOKEN', "
+    "'ACCOUNTING_SERVICE_TOKEN', 'ACCOUNTING_USERS_TOKEN')} "
     "| {'verifying_key': getattr(s, 'SIMPLE_JWT', {}).get('VERIFYING_KEY')}))"
 )
 _ROOT = Path(settings.BASE_DIR)
@@ -63,6 +73,7 @@ def _secrets(service: str, keys: dict[str, str]) -> dict[str, str]:
         "DJANGO_SECRET_KEY": f"{service}-secret-key",
         "USERS_SERVICE_TOKEN": "users-token",
         "ACCOUNTING_SERVICE_TOKEN": "accounting-token",
+        "ACCOUNTING_USERS_TOKEN": "users-to-accounting-token",
         **keys,
     }
     return {name: values[name] for name in OWN_SECRETS[service]}
@@ -105,21 +116,28 @@ def test_a_service_starts_with_only_its_own_secrets(service, keys, tmp_path):
         == {
             "users": {
                 "INTERNAL_API_TOKEN": "users-token",
+                "INTERNAL_API_READERS": None,
                 "USERS_SERVICE_TOKEN": None,
                 "ACCOUNTING_SERVICE_TOKEN": None,
+                # Its admin reads a customer's money from accounting.
+                "ACCOUNTING_USERS_TOKEN": "users-to-accounting-token",
                 # Derived from the private key: no second secret to agree.
                 "verifying_key": public,
             },
             "accounting": {
                 "INTERNAL_API_TOKEN": "accounting-token",
+                "INTERNAL_API_READERS": {"users": "users-to-accounting-token"},
                 "USERS_SERVICE_TOKEN": None,
                 "ACCOUNTING_SERVICE_TOKEN": None,
+                "ACCOUNTING_USERS_TOKEN": None,
                 "verifying_key": None,
             },
             "integration": {
                 "INTERNAL_API_TOKEN": None,
+                "INTERNAL_API_READERS": None,
                 "USERS_SERVICE_TOKEN": "users-token",
                 "ACCOUNTING_SERVICE_TOKEN": "accounting-token",
+                "ACCOUNTING_USERS_TOKEN": None,
                 "verifying_key": public,
             },
         }[service]

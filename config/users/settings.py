@@ -1,8 +1,9 @@
 """Settings of the users service: identity, JWT issuing, the outbox.
 
 Own database (``USERS_DATABASE_URL``); internal API for the gateway behind
-``USERS_SERVICE_TOKEN``; the admin for staff at ``/admin/``. User changes
-leave through the outbox as Celery tasks (``config.contracts``).
+``USERS_SERVICE_TOKEN``; the admin for staff at ``/admin/``, which reads
+each user's money from accounting (``ACCOUNTING_USERS_TOKEN``). User
+changes leave through the outbox as Celery tasks (``config.contracts``).
 """
 
 import datetime as dt
@@ -161,6 +162,25 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Called by the gateway only, with a service credential.",
     "VERSION": "1.0.0",
 }
+
+# --- Accounting (the admin's customer panel) ---------------------------------
+
+# The admin shows each user's money through accounting's internal API
+# (users/clients.py), with a credential of the users service's own that
+# reads a customer's summary and nothing else (config.service_auth).
+ACCOUNTING_SERVICE_URL = env.str(
+    "ACCOUNTING_SERVICE_URL", default="http://127.0.0.1:8002"
+)
+ACCOUNTING_USERS_TOKEN = env.str("ACCOUNTING_USERS_TOKEN")
+# Seconds the panel waits for accounting (to connect, then for the
+# answer): a slow or dead accounting costs a staff page this much, then
+# the page shows "accounting unavailable" instead.
+ACCOUNTING_TIMEOUT = env.float("ACCOUNTING_TIMEOUT", default=2.0)
+# Where staff's browsers reach the accounting admin (the panel's links).
+ACCOUNTING_ADMIN_URL = env.str(
+    "ACCOUNTING_ADMIN_URL",
+    default=f"{ACCOUNTING_SERVICE_URL.rstrip('/')}/admin/",
+)
 
 # --- Outbox relay -----------------------------------------------------------
 

@@ -70,6 +70,9 @@ def cluster_env(module: str, role: str) -> set[str]:
         names.add("CELERY_BROKER_URL")
     if module == "config.accounting.settings":
         names.add("CACHE_URL")
+    if module == "config.users.settings" and role == "web":
+        # The admin's customer panel reads accounting.
+        names.add("ACCOUNTING_SERVICE_URL")
     if role == "web":
         names.add("MIGRATE_ON_START")
     return names
@@ -863,8 +866,9 @@ def _flows(peers: set[str], *ports: int | str) -> set[Flow]:
 
 
 # Who may reach what, as the issue says: the edge, the gateway, each
-# service's own database, the broker and Redis; Prometheus the metrics
-# ports. Every pod of the namespace is listed, both ways.
+# service's own database, the broker and Redis; users' admin accounting
+# (a customer's summary); Prometheus the metrics ports. Every pod of the
+# namespace is listed, both ways.
 _SCRAPED = _flows({"ns:monitoring"}, METRICS_PORT)
 _BROKER_CLIENTS = {
     "users",
@@ -877,7 +881,7 @@ _BROKER_CLIENTS = {
 EXPECTED_INGRESS: dict[str, set[Flow]] = {
     "gateway": _flows({"ns:ingress-nginx"}, 8000) | _SCRAPED,
     "users": _flows({"gateway"}, 8001) | _SCRAPED,
-    "accounting": _flows({"gateway"}, 8002) | _SCRAPED,
+    "accounting": _flows({"gateway", "users"}, 8002) | _SCRAPED,
     "accounting-worker": _SCRAPED,
     "users-worker": _SCRAPED,
     "beat": _SCRAPED,
@@ -899,7 +903,9 @@ EXPECTED_EGRESS: dict[str, set[Flow]] = {
     "gateway": _flows({"users"}, 8001)
     | _flows({"accounting"}, 8002)
     | _flows({"redis"}, 6379),
-    "users": _flows({"users-db"}, 5432) | _flows({"rabbitmq"}, 5672),
+    "users": _flows({"users-db"}, 5432)
+    | _flows({"rabbitmq"}, 5672)
+    | _flows({"accounting"}, 8002),
     "accounting": _flows({"accounting-db"}, 5432)
     | _flows({"rabbitmq"}, 5672)
     | _flows({"redis"}, 6379),

@@ -262,9 +262,15 @@ def _break_reach_db(docs: list[Doc]) -> None:
 
 
 def _break_reach_service(docs: list[Doc]) -> None:
+    # users' web pods may read accounting (the admin's panel); its worker
+    # has no reason to.
     policy = manifests.find(docs, "NetworkPolicy", "accounting")
     policy["spec"]["ingress"][0]["from"].append(
-        {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "users"}}}
+        {
+            "podSelector": {
+                "matchLabels": {"app.kubernetes.io/name": "users-worker"}
+            }
+        }
     )
 
 

@@ -1,6 +1,7 @@
 """The two back offices, as staff use them: side by side in one browser."""
 
 import re
+import time
 
 import httpx
 import pytest
@@ -63,3 +64,37 @@ def test_staff_stay_logged_in_to_both_admins_at_once(stack):
             assert "/admin/login/" not in str(response.url), (
                 f"logged out of {page}"
             )
+
+
+CHANGE_LINK = re.compile(r'href="(/admin/users/user/[0-9a-f-]{36}/change/)"')
+
+
+def test_a_users_page_shows_their_money_from_accounting(stack):
+    """The users admin reads accounting over HTTP, with its own credential.
+
+    The staff account is a user too (seed_demo writes its event): once
+    accounting has its holder, its page in the users admin shows the
+    holder and its wallet, linked into the accounting admin.
+    """
+    del stack
+    users = f"http://127.0.0.1:{USERS_PORT}"
+    email, _ = _staff()
+    with httpx.Client(follow_redirects=True, timeout=10) as browser:
+        _log_in(browser, users)
+        listing = browser.get(f"{users}/admin/users/user/", params={"q": email})
+        page_path = CHANGE_LINK.search(listing.text).group(1)
+
+        deadline = time.monotonic() + 30
+        while True:
+            page = browser.get(f"{users}{page_path}")
+            assert page.status_code == 200
+            if "does not know this user yet" not in page.text:
+                break
+            assert time.monotonic() < deadline, "no holder after 30 s"
+            time.sleep(0.5)
+
+    assert "Accounting unavailable" not in page.text
+    assert "Money (accounting)" in page.text
+    accounting_admin = f"http://127.0.0.1:{ACCOUNTING_PORT}/admin/accounting"
+    assert f'href="{accounting_admin}/holder/' in page.text
+    assert " USD</a>" in page.text

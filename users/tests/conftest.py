@@ -25,8 +25,13 @@ from rest_framework_simplejwt.token_blacklist.models import (
 from config import contracts
 from config.celery import app as celery_app
 from config.service_auth import service_headers
-from users import services
+from users import clients, services
 from users.models import IdempotencyKey, OutboxEvent, User
+from users.tests.accounting_server import (  # noqa: F401 (fixtures)
+    accounting_server,
+    closed_port,
+    silent_server,
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -48,6 +53,19 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 CLOSED_BROKER_URL = "amqp://guest:guest@127.0.0.1:1/"
+
+
+@pytest.fixture(autouse=True)
+def _accounting_elsewhere(settings) -> Iterator[None]:
+    """Points the admin's accounting client at nothing, unless a test says.
+
+    A user's admin page asks accounting for their money: no test reaches
+    an accounting it did not start (a developer's ``make run``), and each
+    starts with a fresh client.
+    """
+    settings.ACCOUNTING_SERVICE_URL = "http://127.0.0.1:1"
+    yield
+    clients.close_client()
 
 
 def _queue_purge(name: str) -> None:
