@@ -7,6 +7,7 @@ in :mod:`.guards`) that raise the domain errors of ``accounting.errors``.
 
 - :mod:`.holders`: user events.
 - :mod:`.accounts`: wallets, opened and closed.
+- :mod:`.freezes`: staff freezes of a wallet or a holder, and their lifts.
 - :mod:`.plans`: the savings plans staff offer, and a holder's choice.
 - :mod:`.movements`: credits, withdrawals, transfers, savings releases and
   conversions, written through :mod:`.journal` (locks, entries,
@@ -36,6 +37,7 @@ from accounting.services.batches import (
     credit_batches_stalled,
 )
 from accounting.services.categories import category_save, category_validate
+from accounting.services.freezes import freeze_create, freeze_lift
 from accounting.services.goals import (
     goal_create,
     goal_delete,
@@ -133,6 +135,8 @@ __all__ = [
     "endpoint_create",
     "endpoint_remove",
     "endpoint_rotate",
+    "freeze_create",
+    "freeze_lift",
     "goal_create",
     "goal_delete",
     "goal_set",
