@@ -10,6 +10,7 @@ from accounting.admin.columns import (
     admin_link,
     money_column,
 )
+from accounting.admin.freezes import freezes_column
 from config import money
 from config.admin import ReadOnlyModelAdmin
 
@@ -56,6 +57,7 @@ class AccountAdmin(ReadOnlyModelAdmin):
         "last_sequence",
         "created_at",
         "closed_at",
+        "freezes",
     ]
     readonly_fields = fields
     list_filter = ["kind", "currency", ClosedListFilter, "created_at"]
@@ -81,6 +83,13 @@ class AccountAdmin(ReadOnlyModelAdmin):
         """The balance now: stored for customers, summed for system."""
         balance = selectors.account_balance(account=account)
         return money.format_amount(balance, account.currency)
+
+    @admin.display(description="freezes in force")
+    def freezes(self, account: models.Account) -> str:
+        """A wallet's freezes that apply now, and a link to freeze it."""
+        if account.holder_id is None:
+            return "-"
+        return freezes_column(account.holder_id, account.currency)
 
     def has_close_permission(self, request: HttpRequest) -> bool:
         """Closing needs the change permission on accounts."""

@@ -10,6 +10,7 @@ Reads never lock. Callers use ``from accounting import selectors`` and
 - ``categories``: the suggested expense categories (cached);
 - ``goals``, ``groups``, ``reports``: savings goals, group challenges and
   the income/expenses report;
+- ``freezes``: the staff freezes that apply now;
 - ``imports``: statement imports and where each stands;
 - ``batches``: partners' credit batches and their items;
 - ``webhooks``: an account's webhook endpoints and their delivery log;
@@ -35,6 +36,7 @@ from accounting.selectors.catalog import (
     rates_current,
 )
 from accounting.selectors.categories import categories_active
+from accounting.selectors.freezes import freezes_in_force
 from accounting.selectors.goals import (
     GoalStatus,
     goal_data,
@@ -109,6 +111,7 @@ __all__ = [
     "cursor_encode",
     "deliveries_page",
     "delivery_get",
+    "freezes_in_force",
     "goal_data",
     "goal_get",
     "goal_of_holder",

@@ -37,7 +37,11 @@ from accounting.services.batches import (
     credit_batches_stalled,
 )
 from accounting.services.categories import category_save, category_validate
-from accounting.services.freezes import freeze_create, freeze_lift
+from accounting.services.freezes import (
+    freeze_create,
+    freeze_lift,
+    freeze_validate,
+)
 from accounting.services.goals import (
     goal_create,
     goal_delete,
@@ -137,6 +141,7 @@ __all__ = [
     "endpoint_rotate",
     "freeze_create",
     "freeze_lift",
+    "freeze_validate",
     "goal_create",
     "goal_delete",
     "goal_set",

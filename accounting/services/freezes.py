@@ -109,6 +109,41 @@ def accounts_refreeze(
     return accounts
 
 
+def freeze_validate(
+    *,
+    holder: models.Holder,
+    currency: str,
+    mode: str,
+    reason: str,
+    expires_at: dt.datetime | None = None,
+) -> str:
+    """Refuses a freeze that could not be made; returns its reason, stripped.
+
+    What :func:`freeze_create` checks, for a form to show on its fields
+    first.
+
+    Raises:
+        FreezeInvalidError: No reason, an unknown mode, or an expiry that
+            is not in the future.
+        AccountNotOpenError: The holder has no wallet in ``currency``.
+    """
+    reason = _reason_valid("reason", reason)
+    if mode not in models.Freeze.Mode.values:
+        raise errors.FreezeInvalidError("mode", f"Unknown mode {mode!r}.")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise errors.FreezeInvalidError(
+            "expires_at", "A freeze must expire in the future (or never)."
+        )
+    if (
+        currency
+        and not models.Account.objects.filter(
+            holder=holder, currency=currency
+        ).exists()
+    ):
+        raise errors.AccountNotOpenError(f"{holder} has no {currency} wallet.")
+    return reason
+
+
 @transaction.atomic
 def freeze_create(
     *,
@@ -139,18 +174,16 @@ def freeze_create(
         The freeze.
 
     Raises:
-        FreezeInvalidError: No reason, an unknown mode, or an expiry that
-            is not in the future.
-        AccountNotOpenError: The holder has no wallet in ``currency``.
+        FreezeInvalidError, AccountNotOpenError: See
+            :func:`freeze_validate`.
     """
-    reason = _reason_valid("reason", reason)
-    if mode not in models.Freeze.Mode.values:
-        raise errors.FreezeInvalidError("mode", f"Unknown mode {mode!r}.")
-    now = timezone.now()
-    if expires_at is not None and expires_at <= now:
-        raise errors.FreezeInvalidError(
-            "expires_at", "A freeze must expire in the future (or never)."
-        )
+    reason = freeze_validate(
+        holder=holder,
+        currency=currency,
+        mode=mode,
+        reason=reason,
+        expires_at=expires_at,
+    )
     holder_lock(holder.pk)
     freeze = models.Freeze.objects.create(
         holder=holder,
@@ -158,13 +191,10 @@ def freeze_create(
         mode=mode,
         reason=reason,
         created_by=created_by,
-        created_at=now,
+        created_at=timezone.now(),
         expires_at=expires_at,
     )
-    if not accounts_refreeze(holder_id=holder.pk, currency=currency) and (
-        currency
-    ):
-        raise errors.AccountNotOpenError(f"No {currency} account is open.")
+    accounts_refreeze(holder_id=holder.pk, currency=currency)
     return freeze
 
 
