@@ -14,12 +14,14 @@ apply once: a goal, a group).
 
 import contextlib
 import dataclasses
+import datetime as dt
 import functools
 import uuid
 from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import DateTimeField
 from django.utils import timezone
 from psycopg import pq
 
@@ -286,11 +288,25 @@ def accounts_lock(
     return locked
 
 
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    """An instant as SQLite's raw queries return it (naive UTC), aware."""
+    return value if value is None else value.replace(tzinfo=dt.UTC)
+
+
 @functools.cache
 def _account_readers() -> tuple[Callable[[Any], Any], ...]:
-    """Each account column's conversion from the database, looked up once."""
-    meta = models.Account._meta
-    return tuple(meta.get_field(name).to_python for name in _ACCOUNT_COLUMNS)
+    """Each account column's conversion from the database, looked up once.
+
+    PostgreSQL returns aware instants; SQLite (the embedded default) naive
+    ones in UTC, which a freeze's expiry could not be compared with.
+    """
+    fields = [models.Account._meta.get_field(n) for n in _ACCOUNT_COLUMNS]
+    if connection.vendor == "sqlite":  # pragma: no cover - SQLite only
+        return tuple(
+            _utc if isinstance(field, DateTimeField) else field.to_python
+            for field in fields
+        )
+    return tuple(field.to_python for field in fields)
 
 
 def _locked_add(

@@ -8,7 +8,12 @@ from django.utils import timezone
 
 from accounting import errors, models, services
 from accounting.tests import factories
-from accounting.tests.conftest import ledger_state, wallet
+from accounting.tests.conftest import (
+    embedded_manage,
+    ledger_state,
+    sqlite_copy,
+    wallet,
+)
 
 pytestmark = pytest.mark.usefixtures("deferred_constraints")
 
@@ -371,3 +376,43 @@ def test_an_imported_row_into_a_frozen_wallet_is_refused(ana):
     assert (job.rows_applied, job.rows_refused) == (1, 1)
     refusal = models.ImportRefusal.objects.get(import_job=job)
     assert (refusal.line, refusal.code) == (3, "account_frozen")
+
+
+# On the embedded default: SQLite returns the accounts' instants as text,
+# which the lock query's conversions read back into datetimes.
+SQLITE_SCRIPT = """
+import datetime as dt
+import uuid
+from django.utils import timezone
+from accounting import errors, models, services
+holder = models.Holder.objects.create(
+    user_id=uuid.UUID("6c0b6f6e-0000-4000-8000-000000000001"),
+    email="ana@example.com",
+    version=1,
+)
+services.account_open(holder=holder, currency="USD")
+services.credit_apply(holder_id=holder.pk, amount=1_000, currency="USD")
+frozen = services.freeze_create(
+    holder=holder, currency="USD", mode="debit", reason="Review",
+    created_by="staff", expires_at=timezone.now() + dt.timedelta(days=1),
+)
+try:
+    services.withdrawal_apply(holder_id=holder.pk, amount=100, currency="USD")
+except errors.AccountFrozenError as error:
+    print("refused", error.code)
+services.credit_apply(holder_id=holder.pk, amount=100, currency="USD")
+services.freeze_lift(freeze=frozen, reason="Done", lifted_by="staff")
+services.withdrawal_apply(holder_id=holder.pk, amount=100, currency="USD")
+print("balance", models.Account.objects.get(holder=holder, kind="main").balance)
+"""
+
+
+def test_freezes_hold_on_the_embedded_default(sqlite_empty, tmp_path):
+    var_dir = tmp_path / "var"
+    sqlite_copy(sqlite_empty, var_dir)
+
+    done = embedded_manage(var_dir, "shell", "-c", SQLITE_SCRIPT)
+
+    assert done.returncode == 0, done.stderr
+    printed = done.stdout.splitlines()
+    assert printed[-2:] == ["refused account_frozen", "balance 1000"]
