@@ -42,10 +42,14 @@ def holder_lock(holder_id: uuid.UUID) -> None:
     A holder freeze stops wallets opened later too: opening a wallet
     (``accounts.account_open``) and freezing take this lock first, so
     that the wallet sees the freeze or the freeze sees the wallet.
-    Movements never take it (they lock accounts only).
+    Movements never take it (they lock accounts only), but their rows
+    name the holder, and the foreign key's check takes a ``KEY SHARE``
+    lock on it while the movement holds its accounts: ``NO KEY UPDATE``
+    does not conflict with that one (``FOR UPDATE`` would, and a freeze
+    waiting for those accounts would deadlock with the movement).
     """
     list(
-        models.Holder.objects.select_for_update()
+        models.Holder.objects.select_for_update(no_key=True)
         .filter(pk=holder_id)
         .values_list("pk", flat=True)
     )

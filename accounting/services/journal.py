@@ -288,7 +288,8 @@ def accounts_lock(
     return locked
 
 
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
+# SQLite only: the embedded default's test runs it in a subprocess.
+def _utc(value: dt.datetime | None) -> dt.datetime | None:  # pragma: no cover
     """An instant as SQLite's raw queries return it (naive UTC), aware."""
     return value if value is None else value.replace(tzinfo=dt.UTC)
 

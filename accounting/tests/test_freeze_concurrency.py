@@ -90,3 +90,33 @@ def test_a_lift_committed_while_a_withdrawal_waits_is_seen(funded):
 
     assert isinstance(outcome, services.KeyedResult)
     assert outcome.body["balances"]["main"] == "99.00"
+
+
+def test_a_freeze_waits_for_a_movement_holding_the_wallet_without_deadlock(
+    funded,
+):
+    # The movement holds the wallet's rows and commits after the freeze
+    # queued behind them; at COMMIT its rows' foreign keys lock the holder
+    # (KEY SHARE), which the freeze holds already: both must go through.
+    def freeze_in_thread():
+        try:
+            return freeze(funded)
+        finally:
+            connection.close()
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        with transaction.atomic():
+            moved = services.withdrawal_apply(
+                holder_id=funded.pk, amount=100, currency="USD"
+            )
+            waiting = pool.submit(freeze_in_thread)
+            deadline = time.monotonic() + 10
+            while not waiting_for_locks():
+                assert time.monotonic() < deadline, "never queued"
+                time.sleep(0.01)
+        frozen = waiting.result(timeout=10)
+
+    assert moved.body["balances"]["main"] == "99.00"
+    main = models.Account.objects.get(holder=funded, kind="main")
+    assert main.debits_frozen_until == models.Freeze.FOREVER
+    assert frozen.holder_id == funded.pk
