@@ -23,6 +23,7 @@ class ErrorCode(enum.StrEnum):
     TRANSACTION_NOT_FOUND = "transaction_not_found"
     ACCOUNT_NOT_FOUND = "account_not_found"
     ACCOUNT_CLOSED = "account_closed"
+    ACCOUNT_FROZEN = "account_frozen"
     SAME_ACCOUNT = "same_account"
     CURRENCY_MISMATCH = "currency_mismatch"
     INSUFFICIENT_FUNDS = "insufficient_funds"
@@ -94,6 +95,17 @@ class AccountClosedError(AccountingError):
 
     error_code = ErrorCode.ACCOUNT_CLOSED
     default_detail = "This account is closed."
+
+
+class AccountFrozenError(AccountingError):
+    """Staff froze the wallet against this movement (``models.Freeze``).
+
+    The detail names the wallet and what the freeze stops, never the
+    staff's reason.
+    """
+
+    error_code = ErrorCode.ACCOUNT_FROZEN
+    default_detail = "This account is frozen."
 
 
 class AccountNotFoundError(AccountingError):
@@ -256,6 +268,10 @@ class EffectiveAtInFutureError(FieldInvalidError):
         super().__init__(
             "effective_at", "A record cannot take effect in the future."
         )
+
+
+class FreezeInvalidError(FieldInvalidError):
+    """A freeze or a lift without a reason, or expiring in the past."""
 
 
 class RateInvalidError(FieldInvalidError):

@@ -23,6 +23,7 @@ Design (after django-hordak, TigerBeetle and Formance):
   in ``config.money``.
 """
 
+import datetime as dt
 import decimal
 import uuid
 from typing import Any
@@ -229,6 +230,17 @@ class Account(models.Model):
     last_sequence = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # What the freezes in force (:class:`Freeze`) stop, kept by the freeze
+    # services under this row's lock: the latest expiry of those that stop
+    # money leaving (debits) or entering (credits), ``Freeze.FOREVER`` for
+    # one without expiry, NULL for none. A movement reads them with the
+    # row it locks, so that a freeze costs it nothing more (decision 25).
+    debits_frozen_until = models.DateTimeField(
+        null=True, blank=True, editable=False
+    )
+    credits_frozen_until = models.DateTimeField(
+        null=True, blank=True, editable=False
+    )
 
     class Meta:
         """Table options, indexes and constraints."""
@@ -291,6 +303,102 @@ class Account(models.Model):
         return uuid.uuid5(
             uuid.NAMESPACE_URL, f"savings:account:{kind}:{currency}"
         )
+
+
+class Freeze(models.Model):
+    """Staff stop money leaving, entering, or both, a wallet or a holder.
+
+    A wallet freeze names a currency (the holder's main and savings in
+    it); a holder freeze has none and stops every wallet, present and
+    future. It applies from its creation until it expires
+    (``expires_at``, judged by each movement: no job runs) or staff lift
+    it; it is never deleted, and lifting keeps who and why. Written by
+    ``services.freeze_create`` and ``freeze_lift``, which also keep the
+    accounts' ``debits_frozen_until`` and ``credits_frozen_until``, the
+    state movements read.
+    """
+
+    class Mode(models.TextChoices):
+        """What the freeze stops."""
+
+        DEBIT = "debit", "Debit-only (no money out)"
+        CREDIT = "credit", "Credit-only (no money in)"
+        FULL = "full", "Full (no money in or out)"
+
+    # The expiry of a freeze without one, as the accounts store it.
+    FOREVER = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    holder = models.ForeignKey(
+        Holder, on_delete=models.PROTECT, related_name="freezes"
+    )
+    currency = models.CharField(
+        max_length=3,
+        blank=True,
+        help_text="The wallet frozen; blank: every wallet of the holder.",
+    )
+    mode = models.CharField(max_length=10, choices=Mode.choices)
+    reason = models.CharField(
+        max_length=bounds.DESCRIPTION_MAX_LENGTH,
+        help_text="Why, for staff; never shown to the holder.",
+    )
+    created_by = models.CharField(max_length=bounds.EMAIL_MAX_LENGTH)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="Blank: until lifted."
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.CharField(max_length=bounds.EMAIL_MAX_LENGTH, blank=True)
+    lift_reason = models.CharField(
+        max_length=bounds.DESCRIPTION_MAX_LENGTH, blank=True
+    )
+
+    class Meta:
+        """Table options, indexes and constraints."""
+
+        ordering = ["-created_at"]
+        indexes = [
+            # The freezes not lifted, read again whenever one changes.
+            models.Index(
+                fields=["holder", "currency"],
+                condition=Q(lifted_at__isnull=True),
+                name="accounting_freeze_unlifted",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reason=""), name="accounting_freeze_reason"
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__isnull=True)
+                | Q(expires_at__gt=models.F("created_at")),
+                name="accounting_freeze_expires_after_creation",
+            ),
+            # Lifted with who and why, or not lifted at all.
+            models.CheckConstraint(
+                condition=Q(
+                    lifted_at__isnull=True, lifted_by="", lift_reason=""
+                )
+                | (
+                    Q(lifted_at__isnull=False)
+                    & ~Q(lifted_by="")
+                    & ~Q(lift_reason="")
+                ),
+                name="accounting_freeze_lifted_whole",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        wallet = self.currency or "every wallet"
+        return f"{self.holder_id} {wallet}: {self.get_mode_display()}"
+
+    def state(self, at: dt.datetime) -> str:
+        """Returns ``active``, ``expired`` or ``lifted`` at an instant."""
+        if self.lifted_at is not None:
+            return "lifted"
+        if self.expires_at is not None and self.expires_at <= at:
+            return "expired"
+        return "active"
 
 
 class Rate(AppendOnlyModel):

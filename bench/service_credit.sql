@@ -55,7 +55,8 @@ SELECT clock_timestamp() AS at,
         max("last_sequence") FILTER (WHERE "kind" = 'savings') + 1
             AS savings_sequence
     FROM (SELECT a."id", a."holder_id", a."kind", a."currency",
-            a."balance", a."last_sequence", a."closed_at", h."closed_at",
+            a."balance", a."last_sequence", a."closed_at",
+            a."debits_frozen_until", a."credits_frozen_until", h."closed_at",
             h."webhooks_in_use", p."id", p."name", p."kind", p."currency", p."percentage",
             p."flat_amount", p."description", p."savings_hold_days"
         FROM "accounting_account" a
@@ -66,7 +67,8 @@ SELECT clock_timestamp() AS at,
             AND a."currency" IN ('USD'))
         ORDER BY a."id"
         FOR UPDATE OF "a") AS locked ("id", "holder_id", "kind", "currency",
-            "balance", "last_sequence", "closed_at", "holder_closed_at",
+            "balance", "last_sequence", "closed_at", "debits_frozen_until",
+            "credits_frozen_until", "holder_closed_at",
             "webhooks_in_use", "plan_id", "plan_name", "plan_kind", "plan_currency",
             "percentage", "flat_amount", "description", "savings_hold_days") \gset
 \startpipeline

@@ -39,6 +39,7 @@ class ErrorCode(enum.StrEnum):
     ACCOUNT_NOT_OPEN = "account_not_open"
     ACCOUNT_NOT_FOUND = "account_not_found"
     ACCOUNT_CLOSED = "account_closed"
+    ACCOUNT_FROZEN = "account_frozen"
     SAME_ACCOUNT = "same_account"
     CURRENCY_MISMATCH = "currency_mismatch"
     INSUFFICIENT_FUNDS = "insufficient_funds"

@@ -16,10 +16,13 @@ goals are shown, never edited. Partners' API keys are issued through
 ``key_issue`` (shown once) and revoked through ``key_revoke``; their
 credit batches are shown, never edited. Webhook endpoints are shown and
 removed (``endpoint_remove``); their deliveries are shown with every try
-and sent again (``delivery_resend``).
+and sent again (``delivery_resend``). Wallets and holders are frozen
+through ``freeze_create`` and unfrozen through ``freeze_lift``; freezes
+are never edited or deleted.
 """
 
 from accounting.admin import (  # noqa: F401 (imported to register)
+    freezes,
     groups,
     holders,
     ledger,

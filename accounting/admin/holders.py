@@ -12,6 +12,7 @@ from accounting.admin.columns import (
     money_column,
     show_error,
 )
+from accounting.admin.freezes import freezes_column
 from config.admin import ServiceModelAdmin
 
 
@@ -74,8 +75,14 @@ class HolderAdmin(ServiceModelAdmin):
         "created_at",
         "updated_at",
         "closed_at",
+        "freezes",
     ]
     inlines = [AccountInline]
+
+    @admin.display(description="freezes in force")
+    def freezes(self, holder: models.Holder) -> str:
+        """The holder's freezes that apply now, and a link to freeze."""
+        return freezes_column(holder.pk)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         """Holders are created by user events only."""

@@ -11,6 +11,7 @@ from accounting.admin.columns import (
     money_column,
     staff_of,
 )
+from accounting.admin.freezes import freezes_column
 from config import money
 from config.admin import (
     ReadOnlyModelAdmin,
@@ -61,6 +62,7 @@ class AccountAdmin(ReadOnlyModelAdmin):
         "last_sequence",
         "created_at",
         "closed_at",
+        "freezes",
     ]
     readonly_fields = fields
     list_filter = ["kind", "currency", ClosedListFilter, "created_at"]
@@ -86,6 +88,13 @@ class AccountAdmin(ReadOnlyModelAdmin):
         """The balance now: stored for customers, summed for system."""
         balance = selectors.account_balance(account=account)
         return money.format_amount(balance, account.currency)
+
+    @admin.display(description="freezes in force")
+    def freezes(self, account: models.Account) -> str:
+        """A wallet's freezes that apply now, and a link to freeze it."""
+        if account.holder_id is None:
+            return "-"
+        return freezes_column(account.holder_id, account.currency)
 
     def has_close_permission(self, request: HttpRequest) -> bool:
         """Closing needs the change permission on accounts."""
@@ -136,13 +145,8 @@ class AccountAdmin(ReadOnlyModelAdmin):
     def _close_wallet(request: HttpRequest, account: models.Account) -> bool:
         """Closes the wallet, or asks for it: True when closed now."""
         try:
-            done = services.four_eyes_submit(
-                kind=models.StaffRequest.Kind.CLOSURE,
-                target=f"{account.holder_id}:{account.currency}",
-                summary=f"{account.holder} {account.currency} wallet",
-                params={"account": str(account.pk)},
-                amount=selectors.wallet_balance(account=account),
-                currency=account.currency,
+            done = services.closure_submit(
+                account=account,
                 reason=action_reason(request),
                 staff=staff_of(request),
             )

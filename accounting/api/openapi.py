@@ -52,7 +52,11 @@ IDEMPOTENT = [IDEMPOTENCY_KEY_PARAMETER, IDEMPOTENT_REPLAYED_HEADER]
 # (and the key's, IDEMPOTENT_WRITE).
 MOVEMENT = {
     400: [Code.INVALID_AMOUNT, Code.UNSUPPORTED_CURRENCY],
-    422: [errors.ErrorCode.ACCOUNT_NOT_OPEN, errors.ErrorCode.ACCOUNT_CLOSED],
+    422: [
+        errors.ErrorCode.ACCOUNT_NOT_OPEN,
+        errors.ErrorCode.ACCOUNT_CLOSED,
+        errors.ErrorCode.ACCOUNT_FROZEN,
+    ],
 }
 
 

@@ -11,6 +11,7 @@ Reads never lock. Callers use ``from accounting import selectors`` and
 - ``categories``: the suggested expense categories (cached);
 - ``goals``, ``groups``, ``reports``: savings goals, group challenges and
   the income/expenses report;
+- ``freezes``: the staff freezes that apply now;
 - ``imports``: statement imports and where each stands;
 - ``batches``: partners' credit batches and their items;
 - ``webhooks``: an account's webhook endpoints and their delivery log;
@@ -23,7 +24,7 @@ from accounting.selectors.accounts import (
     accounts_list,
     balance_at,
     balance_query,
-    wallet_balance,
+    wallet_balances,
 )
 from accounting.selectors.batches import (
     ItemPage,
@@ -37,6 +38,7 @@ from accounting.selectors.catalog import (
     rates_current,
 )
 from accounting.selectors.categories import categories_active
+from accounting.selectors.freezes import freezes_in_force
 from accounting.selectors.goals import (
     GoalStatus,
     goal_data,
@@ -121,6 +123,7 @@ __all__ = [
     "cursor_encode",
     "deliveries_page",
     "delivery_get",
+    "freezes_in_force",
     "goal_data",
     "goal_get",
     "goal_of_holder",
@@ -149,7 +152,7 @@ __all__ = [
     "transaction_get",
     "transactions_page",
     "transactions_query",
-    "wallet_balance",
+    "wallet_balances",
     "webhook_get",
     "webhooks_list",
 ]

@@ -8,6 +8,7 @@ its per-account ``sequence``, so the state at T is the last entry with
 
 import dataclasses
 import datetime as dt
+from typing import Any
 
 from django.db.models import OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -47,20 +48,23 @@ def account_balance(*, account: models.Account) -> int:
     return int(total)
 
 
-def wallet_balance(*, account: models.Account) -> int:
-    """Returns what a customer's wallet holds: main plus savings, now.
+def wallet_balances(*, holder_id: Any, currency: str = "") -> dict[str, int]:
+    """Returns what a holder's wallets hold now: main plus savings.
 
-    The wallet of ``account``: its holder's accounts in its currency. A
-    system account or a pot is no wallet: its own balance.
+    Args:
+        holder_id: The holder.
+        currency: One wallet's currency; blank for every wallet.
+
+    Returns:
+        Each wallet's balance by currency, in minor units.
     """
-    if account.holder_id is None:
-        return account_balance(account=account)
-    total = models.Account.objects.filter(
-        holder_id=account.holder_id,
-        currency=account.currency,
-        kind__in=models.Account.CUSTOMER_KINDS,
-    ).aggregate(total=Coalesce(Sum("balance"), 0))["total"]
-    return int(total)
+    accounts = models.Account.objects.filter(
+        holder_id=holder_id, kind__in=models.Account.CUSTOMER_KINDS
+    )
+    if currency:
+        accounts = accounts.filter(currency=currency)
+    rows = accounts.values("currency").annotate(total=Sum("balance"))
+    return {row["currency"]: int(row["total"]) for row in rows}
 
 
 @dataclasses.dataclass(frozen=True)

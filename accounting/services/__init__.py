@@ -7,6 +7,7 @@ in :mod:`.guards`) that raise the domain errors of ``accounting.errors``.
 
 - :mod:`.holders`: user events.
 - :mod:`.accounts`: wallets, opened and closed.
+- :mod:`.freezes`: staff freezes of a wallet or a holder, and their lifts.
 - :mod:`.plans`: the savings plans staff offer, and a holder's choice.
 - :mod:`.movements`: credits, withdrawals, transfers, savings releases and
   conversions, written through :mod:`.journal` (locks, entries,
@@ -37,6 +38,11 @@ from accounting.services.batches import (
     credit_batches_stalled,
 )
 from accounting.services.categories import category_save, category_validate
+from accounting.services.freezes import (
+    freeze_create,
+    freeze_lift,
+    freeze_validate,
+)
 from accounting.services.goals import (
     goal_create,
     goal_delete,
@@ -99,8 +105,10 @@ from accounting.services.rates import (
 )
 from accounting.services.staff_requests import (
     Staff,
+    closure_submit,
     four_eyes_needed,
     four_eyes_submit,
+    freeze_submit,
     staff_request_approve,
     staff_request_create,
     staff_request_reject,
@@ -129,6 +137,7 @@ __all__ = [
     "check_funds",
     "check_holder_open",
     "check_plan_active",
+    "closure_submit",
     "contribution_apply",
     "conversion_apply",
     "converted_amount",
@@ -145,6 +154,10 @@ __all__ = [
     "endpoint_rotate",
     "four_eyes_needed",
     "four_eyes_submit",
+    "freeze_create",
+    "freeze_lift",
+    "freeze_submit",
+    "freeze_validate",
     "goal_create",
     "goal_delete",
     "goal_set",

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounting import errors, models
+from accounting.services.freezes import accounts_refreeze, holder_lock
 from accounting.services.guards import check_holder_open
 
 
@@ -21,7 +22,8 @@ def account_open(
 
     Idempotent per currency. Also makes sure the currency's system
     accounts exist (``world``, ``fx``, ``clearing``), so that money can
-    enter, leave, be converted and be transferred in that currency.
+    enter, leave, be converted and be transferred in that currency. The
+    holder's freezes of every wallet apply to a new one at once.
 
     Args:
         holder: An open holder.
@@ -37,6 +39,8 @@ def account_open(
             rather than answered as if it were open.
     """
     check_holder_open(holder)
+    # A holder freeze stops the wallets opened after it too.
+    holder_lock(holder.pk)
     kind = models.Account.Kind
     models.Account.objects.bulk_create(
         [
@@ -56,7 +60,7 @@ def account_open(
         ignore_conflicts=True,
     )
     accounts = sorted(
-        models.Account.objects.filter(holder=holder, currency=currency),
+        accounts_refreeze(holder_id=holder.pk, currency=currency),
         key=lambda account: account.kind != kind.MAIN,
     )
     if any(account.closed_at for account in accounts):

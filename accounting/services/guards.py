@@ -6,6 +6,8 @@ the internal API renders as a problem document; none writes anything.
 
 import datetime as dt
 
+from django.utils import timezone
+
 from accounting import errors, models
 from config import money
 
@@ -61,3 +63,42 @@ def check_effective_at(
     """
     if effective_at is not None and effective_at > booked_at:
         raise errors.EffectiveAtInFutureError()
+
+
+def check_not_frozen(
+    *, account: models.Account, amount: int, detail: str = ""
+) -> None:
+    """Raises AccountFrozenError if a freeze stops this posting now.
+
+    A debit (``amount < 0``) needs money allowed out of the account, a
+    credit money in (the account's ``debits_frozen_until`` and
+    ``credits_frozen_until``, read with its lock). An account frozen for
+    nothing costs one attribute read; an expired freeze stops nothing.
+
+    Args:
+        account: A locked account about to move.
+        amount: The signed posting.
+        detail: What to say instead of naming the wallet and the mode
+            (a transfer's sender is not told about the recipient's).
+    """
+    debit = amount < 0
+    until, other = (
+        (account.debits_frozen_until, account.credits_frozen_until)
+        if debit
+        else (account.credits_frozen_until, account.debits_frozen_until)
+    )
+    if until is None:
+        return
+    now = timezone.now()
+    if until <= now:
+        return
+    mode = models.Freeze.Mode
+    if other is not None and other > now:
+        stopped = mode.FULL
+    else:
+        stopped = mode.DEBIT if debit else mode.CREDIT
+    raise errors.AccountFrozenError(
+        detail
+        or f"The {account.currency} wallet is frozen: "
+        f"{stopped.label[0].lower()}{stopped.label[1:]}."
+    )

@@ -14,18 +14,20 @@ apply once: a goal, a group).
 
 import contextlib
 import dataclasses
+import datetime as dt
 import functools
 import uuid
 from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import DateTimeField
 from django.utils import timezone
 from psycopg import pq
 
 from accounting import errors, metrics, models, wire
 from accounting.services.commits import pipelined_commit
-from accounting.services.guards import check_holder_open
+from accounting.services.guards import check_holder_open, check_not_frozen
 from accounting.services.webhooks import Event, events_record
 from config import webhook_events
 from config.idempotency import store
@@ -74,7 +76,8 @@ _KEYS = store.KeyTable(models.IdempotencyKey, scope="holder")
 # movement keeps its plain inner join.
 _LOCKED_COLUMNS = """
     SELECT a."id", a."holder_id", a."kind", a."currency", a."balance",
-        a."last_sequence", a."closed_at", h."closed_at", h."webhooks_in_use",
+        a."last_sequence", a."closed_at", a."debits_frozen_until",
+        a."credits_frozen_until", h."closed_at", h."webhooks_in_use",
         p."id", p."name", p."kind", p."currency", p."percentage",
         p."flat_amount", p."description", p."savings_hold_days"
     FROM "accounting_account" a"""
@@ -96,7 +99,11 @@ _ACCOUNT_COLUMNS = (
     "balance",
     "last_sequence",
     "closed_at",
+    "debits_frozen_until",
+    "credits_frozen_until",
 )
+# Where the holder's state and the plan start in a row of the lock query.
+_HOLDER_CLOSED, _HOLDER_WEBHOOKS, _PLAN = 9, 10, 11
 
 _PLAN_COLUMNS = (
     "id",
@@ -281,11 +288,26 @@ def accounts_lock(
     return locked
 
 
+# SQLite only: the embedded default's test runs it in a subprocess.
+def _utc(value: dt.datetime | None) -> dt.datetime | None:  # pragma: no cover
+    """An instant as SQLite's raw queries return it (naive UTC), aware."""
+    return value if value is None else value.replace(tzinfo=dt.UTC)
+
+
 @functools.cache
 def _account_readers() -> tuple[Callable[[Any], Any], ...]:
-    """Each account column's conversion from the database, looked up once."""
-    meta = models.Account._meta
-    return tuple(meta.get_field(name).to_python for name in _ACCOUNT_COLUMNS)
+    """Each account column's conversion from the database, looked up once.
+
+    PostgreSQL returns aware instants; SQLite (the embedded default) naive
+    ones in UTC, which a freeze's expiry could not be compared with.
+    """
+    fields = [models.Account._meta.get_field(n) for n in _ACCOUNT_COLUMNS]
+    if connection.vendor == "sqlite":  # pragma: no cover - SQLite only
+        return tuple(
+            _utc if isinstance(field, DateTimeField) else field.to_python
+            for field in fields
+        )
+    return tuple(field.to_python for field in fields)
 
 
 def _locked_add(
@@ -308,17 +330,18 @@ def _locked_add(
     )
     locked.accounts[account.holder_id, account.kind, account.currency] = account
     locked.by_id[account.id] = account
-    if row[7] is not None:
+    if row[_HOLDER_CLOSED] is not None:
         locked.closed_holders.add(account.holder_id)
-    if row[8]:
+    if row[_HOLDER_WEBHOOKS]:
         locked.notified.add(account.holder_id)
     if account.holder_id == locked.holder_id:
+        plan_id = row[_PLAN]
         if plans is None:
-            locked.plan = _plan_from_row(row[9:])
-        elif row[9] in plans:
-            locked.plan = plans[row[9]]
+            locked.plan = _plan_from_row(row[_PLAN:])
+        elif plan_id in plans:
+            locked.plan = plans[plan_id]
         else:
-            locked.plan = plans[row[9]] = _plan_from_row(row[9:])
+            locked.plan = plans[plan_id] = _plan_from_row(row[_PLAN:])
 
 
 # Many holders' main and savings wallets at once (a partner's batch): the
@@ -429,10 +452,17 @@ def post(account: models.Account, amount: int) -> Posting:
 
     The database refuses a negative customer balance too (a CHECK); the
     callers check funds first so that the client gets a clear error.
+    Every movement posts through here, so this is where a freeze refuses
+    one, before the account moves (decision 25).
 
     Returns:
         The entry row, with the account's next sequence and new balance.
+
+    Raises:
+        AccountFrozenError: A freeze stops money leaving (``amount < 0``)
+            or entering the account now.
     """
+    check_not_frozen(account=account, amount=amount)
     account.balance += amount
     account.last_sequence += 1
     return (

@@ -29,6 +29,7 @@ from accounting.services.guards import (
     check_distinct_currencies,
     check_effective_at,
     check_funds,
+    check_not_frozen,
 )
 from accounting.services.journal import (
     Locked,
@@ -284,6 +285,8 @@ def _recipient(
         SameAccountError: The sender's own main account.
         AccountNotFoundError: Not an open main account of an open holder.
         CurrencyMismatchError: In another currency than the transfer.
+        AccountFrozenError: A freeze stops money entering it; the sender
+            is not told the mode, which is the recipient's business.
     """
     sender, _ = locked.wallet(currency)
     if to_account == sender.id:
@@ -301,6 +304,11 @@ def _recipient(
             f"The recipient's account is in {recipient.currency}, "
             f"not {currency}."
         )
+    check_not_frozen(
+        account=recipient,
+        amount=1,
+        detail="The recipient's account cannot receive money now.",
+    )
     return recipient
 
 

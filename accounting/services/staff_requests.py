@@ -10,6 +10,7 @@ for their own request. Below the limit, the action runs at once.
 """
 
 import dataclasses
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -18,8 +19,9 @@ from django.db import transaction
 from django.db.utils import IntegrityError
 from django.utils import timezone
 
-from accounting import errors, models
+from accounting import errors, models, selectors
 from accounting.services.accounts import account_close
+from accounting.services.freezes import freeze_create
 from config import money
 
 # What approving each kind of request runs: the service the action runs
@@ -47,6 +49,23 @@ def _close(params: dict[str, Any]) -> dict[str, Any]:
         raise errors.AccountNotFoundError()
     closed = account_close(account=account)
     return {"accounts": [str(a.pk) for a in closed]}
+
+
+@executor(models.StaffRequest.Kind.FREEZE)
+def _freeze(params: dict[str, Any]) -> dict[str, Any]:
+    """Freezes as asked: ``params`` are ``freeze_create``'s, as JSON."""
+    expires_at = params["expires_at"]
+    freeze = freeze_create(
+        holder=models.Holder.objects.get(pk=params["holder"]),
+        currency=params["currency"],
+        mode=params["mode"],
+        reason=params["reason"],
+        created_by=params["created_by"],
+        expires_at=dt.datetime.fromisoformat(expires_at)
+        if expires_at
+        else None,
+    )
+    return {"freeze": str(freeze.pk)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -221,3 +240,81 @@ def four_eyes_submit(
             staff=staff,
         )
     return EXECUTORS[kind](params)
+
+
+def closure_submit(
+    *, account: models.Account, reason: str, staff: Staff
+) -> models.StaffRequest | dict[str, Any]:
+    """Closes a customer's wallet, or asks for it above the limit.
+
+    The stake is what the wallet holds, main and savings.
+
+    Raises:
+        AccountNotFoundError: A system account (those never close).
+        StaffRequestPendingError: Its closure already awaits approval.
+    """
+    if account.holder_id is None:
+        raise errors.AccountNotFoundError()
+    currency = account.currency
+    return four_eyes_submit(
+        kind=models.StaffRequest.Kind.CLOSURE,
+        target=f"{account.holder_id}:{currency}",
+        summary=f"{account.holder} {currency} wallet",
+        params={"account": str(account.pk)},
+        amount=selectors.wallet_balances(
+            holder_id=account.holder_id, currency=currency
+        ).get(currency, 0),
+        currency=currency,
+        reason=reason,
+        staff=staff,
+    )
+
+
+def freeze_submit(
+    *,
+    holder: models.Holder,
+    currency: str,
+    mode: str,
+    reason: str,
+    expires_at: dt.datetime | None,
+    staff: Staff,
+) -> models.StaffRequest | dict[str, Any]:
+    """Freezes a wallet or a holder, or asks for it above the limit.
+
+    The stake is what the frozen wallets hold: the freeze needs a second
+    staff member when any of them holds more than its currency's limit
+    (the first such wallet is the request's amount).
+
+    Raises:
+        StaffRequestPendingError: The same freeze already awaits approval.
+    """
+    balances = selectors.wallet_balances(holder_id=holder.pk, currency=currency)
+    stakes = sorted(balances.items()) or [
+        (currency or settings.DEFAULT_CURRENCY, 0)
+    ]
+    stake_currency, stake = next(
+        (
+            (code, amount)
+            for code, amount in stakes
+            if four_eyes_needed(amount=amount, currency=code)
+        ),
+        stakes[0],
+    )
+    wallet = f"{currency} wallet" if currency else "every wallet"
+    return four_eyes_submit(
+        kind=models.StaffRequest.Kind.FREEZE,
+        target=f"{holder.pk}:{currency or '*'}",
+        summary=f"{holder} {wallet}: {mode}",
+        params={
+            "holder": str(holder.pk),
+            "currency": currency,
+            "mode": mode,
+            "reason": reason,
+            "created_by": staff.email,
+            "expires_at": expires_at.isoformat() if expires_at else None,
+        },
+        amount=stake,
+        currency=stake_currency,
+        reason=reason,
+        staff=staff,
+    )

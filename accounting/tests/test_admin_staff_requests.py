@@ -213,3 +213,69 @@ def test_a_decision_is_a_post_with_a_known_decision(approver, asker, rich):
     assert "Select a valid choice" in messages_of(odd)[0]
     asked.refresh_from_db()
     assert asked.status == "pending"
+
+
+def freeze_form(holder, currency="USD"):
+    return {
+        "holder": str(holder.pk),
+        "currency": currency,
+        "mode": "debit",
+        "reason": "Chargeback under review",
+        "expires_at_0": "",
+        "expires_at_1": "",
+    }
+
+
+def test_freezing_a_wallet_above_the_limit_waits_for_another(
+    asker, approver, rich
+):
+    asked_page = asker.post(
+        reverse("admin:accounting_freeze_add"), freeze_form(rich), follow=True
+    )
+
+    asked = models.StaffRequest.objects.get()
+    assert asked_page.redirect_chain[-1][0] == reverse(
+        "admin:accounting_staffrequest_change", args=[asked.pk]
+    )
+    assert "asked for approval by another" in messages_of(asked_page)[0]
+    assert (asked.kind, asked.amount, asked.currency) == (
+        "freeze",
+        250_000,
+        "USD",
+    )
+    assert not models.Freeze.objects.exists()
+    record = models.StaffAction.objects.get()
+    assert (record.action, record.object_id) == (
+        "request_freeze",
+        str(asked.pk),
+    )
+    # Money still moves until it is approved.
+    services.credit_apply(holder_id=rich.pk, amount=100, currency="USD")
+
+    decide(approver, asked, "approve", "Chargeback confirmed")
+
+    frozen = models.Freeze.objects.get()
+    assert (frozen.mode, frozen.created_by) == ("debit", "asker@example.com")
+    asked.refresh_from_db()
+    assert asked.outcome == {"freeze": str(frozen.pk)}
+    assert asked.decided_by == "approver@example.com"
+
+
+def test_a_lift_is_recorded_in_the_trail(asker, holder):
+    frozen = services.freeze_create(
+        holder=holder,
+        currency="USD",
+        mode="full",
+        reason="Court order",
+        created_by="seed@example.com",
+    )
+
+    asker.post(
+        reverse("admin:accounting_freeze_lift", args=[frozen.pk]),
+        {"lift_reason": "Order withdrawn"},
+    )
+
+    record = models.StaffAction.objects.get(action="lift")
+    assert record.before["lifted_at"] is None
+    assert record.after["lifted_by"] == "asker@example.com"
+    assert record.reason == "Order withdrawn"

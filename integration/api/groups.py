@@ -495,6 +495,7 @@ class GroupContributionCreateApi(APIView):
                         ErrorCode.INSUFFICIENT_FUNDS,
                         ErrorCode.ACCOUNT_NOT_OPEN,
                         ErrorCode.ACCOUNT_CLOSED,
+                        ErrorCode.ACCOUNT_FROZEN,
                     ],
                 },
                 _GROUP_NOT_FOUND,

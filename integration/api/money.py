@@ -268,6 +268,7 @@ class CreditCreateApi(APIView):
                     422: [
                         ErrorCode.AMOUNT_NOT_ABOVE_FLAT_AMOUNT,
                         ErrorCode.ACCOUNT_NOT_OPEN,
+                        ErrorCode.ACCOUNT_FROZEN,
                     ],
                 },
                 MOVES_MONEY,
@@ -429,8 +430,10 @@ class TransferCreateApi(APIView):
             "subject to my plan's holding period: savings credited less "
             "than the plan's `savings_hold_days` days ago stay locked (422 "
             "`savings_locked`).\n\n"
-            "Not enough money to move: 422 `insufficient_funds`. Nothing is "
-            "applied when an error is answered."
+            "Not enough money to move: 422 `insufficient_funds`. A wallet "
+            "staff froze: 422 `account_frozen` (mine, or the recipient's "
+            "for a transfer; a release is refused by any freeze of the "
+            "wallet). Nothing is applied when an error is answered."
         ),
         tags=[TAG_MONEY],
         # What InputSerializer reads, as the two shapes its kind allows.
@@ -453,6 +456,7 @@ class TransferCreateApi(APIView):
                         ErrorCode.SAVINGS_LOCKED,
                         ErrorCode.ACCOUNT_NOT_OPEN,
                         ErrorCode.ACCOUNT_CLOSED,
+                        ErrorCode.ACCOUNT_FROZEN,
                     ],
                 },
                 MOVES_MONEY,
@@ -558,6 +562,7 @@ class WithdrawalCreateApi(APIView):
                         ErrorCode.INSUFFICIENT_FUNDS,
                         ErrorCode.ACCOUNT_NOT_OPEN,
                         ErrorCode.ACCOUNT_CLOSED,
+                        ErrorCode.ACCOUNT_FROZEN,
                     ],
                 },
                 MOVES_MONEY,
@@ -695,6 +700,7 @@ class ConversionCreateApi(APIView):
                         ErrorCode.INSUFFICIENT_FUNDS,
                         ErrorCode.ACCOUNT_NOT_OPEN,
                         ErrorCode.ACCOUNT_CLOSED,
+                        ErrorCode.ACCOUNT_FROZEN,
                     ],
                 },
                 MOVES_MONEY,

@@ -157,7 +157,7 @@ class CreditBatchCreateApi(_PartnerApi):
             "most once across all the partner's batches: sent again in "
             "another batch, that item is refused (`duplicate_reference`). "
             "An item that cannot apply (`user_not_found`, `user_inactive`, "
-            "`account_not_open`, `account_closed`, "
+            "`account_not_open`, `account_closed`, `account_frozen`, "
             "`amount_not_above_flat_amount`) is refused; the others still "
             "apply."
         ),
@@ -307,7 +307,7 @@ class CreditBatchItemListApi(_PartnerApi):
             "a time, each as it was sent with its `status`: `pending`, "
             "`applied` (with the user's `transaction_id`) or `refused` "
             "(with `error`: `user_not_found`, `user_inactive`, "
-            "`account_not_open`, `account_closed`, "
+            "`account_not_open`, `account_closed`, `account_frozen`, "
             "`amount_not_above_flat_amount` or `duplicate_reference`). "
             "`status` keeps one kind, so `?status=refused` lists what to "
             "look into; `next` is the next page's URL, null on the last."

@@ -34,6 +34,7 @@ STATUSES: problems.Statuses = {
     ErrorCode.ACCOUNT_NOT_OPEN: 422,
     ErrorCode.ACCOUNT_NOT_FOUND: 404,
     ErrorCode.ACCOUNT_CLOSED: 422,
+    ErrorCode.ACCOUNT_FROZEN: 422,
     ErrorCode.SAME_ACCOUNT: 422,
     ErrorCode.CURRENCY_MISMATCH: 422,
     ErrorCode.INSUFFICIENT_FUNDS: 422,

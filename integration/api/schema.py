@@ -154,6 +154,9 @@ _DETAILS = {
     ErrorCode.SAME_ACCOUNT: "An account cannot transfer to itself.",
     ErrorCode.CURRENCY_MISMATCH: "The recipient's account is in EUR, not USD.",
     ErrorCode.INSUFFICIENT_FUNDS: "Not enough money in main: 12.50 USD.",
+    ErrorCode.ACCOUNT_FROZEN: (
+        "The USD wallet is frozen: debit-only (no money out)."
+    ),
     ErrorCode.SAVINGS_LOCKED: (
         "Savings credited less than 30 days ago stay locked; 40.00 USD is "
         "free to release."

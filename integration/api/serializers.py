@@ -627,7 +627,7 @@ class CreditBatchItemSerializer(serializers.Serializer):
     error = CreditBatchErrorSerializer(
         allow_null=True,
         help_text="Why it was refused: `user_not_found`, `user_inactive`, "
-        "`account_not_open`, `account_closed`, "
+        "`account_not_open`, `account_closed`, `account_frozen`, "
         "`amount_not_above_flat_amount` or `duplicate_reference`; null "
         "otherwise.",
     )

@@ -618,6 +618,7 @@ def test_the_schema_documents_every_group_problem(api_client):
         "insufficient_funds",
         "account_not_open",
         "account_closed",
+        "account_frozen",
         "idempotency_key_reused",
     }
     assert any(

@@ -88,7 +88,12 @@ MOVEMENT_CODES = {
     "409": {"account_not_ready", "idempotency_key_in_flight"},
     "413": {"payload_too_large"},
     "415": {"unsupported_media_type"},
-    "422": {"account_not_open", "account_closed", "idempotency_key_reused"},
+    "422": {
+        "account_not_open",
+        "account_closed",
+        "account_frozen",
+        "idempotency_key_reused",
+    },
     "503": {"database_unavailable"},
 }
 MOVEMENTS = {

@@ -1,9 +1,11 @@
 """Four eyes: above the limit one staff asks, another approves."""
 
+import datetime as dt
 import decimal
 import uuid
 
 import pytest
+from django.utils import timezone
 
 from accounting import errors, models, services
 
@@ -154,3 +156,77 @@ def test_a_refusal_at_approval_is_kept_and_nothing_moves(exists):
     assert failed.status == "failed"
     assert failed.outcome["code"] == "account_not_found"
     assert not models.Account.objects.filter(closed_at__isnull=False).exists()
+
+
+def test_a_system_account_is_never_asked_to_close():
+    world = models.Account(
+        id=models.Account.system_id(models.Account.Kind.WORLD, "USD"),
+        kind=models.Account.Kind.WORLD,
+        currency="USD",
+    )
+
+    with pytest.raises(errors.AccountNotFoundError):
+        services.closure_submit(account=world, reason="no", staff=ASKER)
+    assert not models.StaffRequest.objects.exists()
+
+
+def freeze_every_wallet(holder):
+    return services.freeze_submit(
+        holder=holder,
+        currency="",
+        mode="full",
+        reason="Court order",
+        expires_at=None,
+        staff=ASKER,
+    )
+
+
+def test_a_holder_wide_freeze_is_judged_by_its_richest_wallet(holder):
+    services.account_open(holder=holder, currency="JPY")
+    services.credit_apply(holder_id=holder.pk, amount=200_000, currency="JPY")
+    services.credit_apply(holder_id=holder.pk, amount=50_000, currency="USD")
+
+    asked = freeze_every_wallet(holder)
+
+    assert (asked.kind, asked.amount, asked.currency) == (
+        "freeze",
+        200_000,
+        "JPY",
+    )
+    assert asked.target == f"{holder.pk}:*"
+    assert not models.Freeze.objects.exists()
+
+
+def test_a_freeze_of_empty_wallets_runs_at_once(holder):
+    done = freeze_every_wallet(holder)
+
+    frozen = models.Freeze.objects.get()
+    assert done == {"freeze": str(frozen.pk)}
+    assert (frozen.currency, frozen.created_by) == ("", "asker@example.com")
+
+
+def test_a_holder_without_wallets_is_judged_in_the_default_currency():
+    holder = models.Holder.objects.create(
+        user_id=uuid.uuid4(), email="new@example.com", version=1
+    )
+
+    done = freeze_every_wallet(holder)
+
+    assert "freeze" in done
+
+
+def test_an_approved_freeze_keeps_its_expiry(holder):
+    services.credit_apply(holder_id=holder.pk, amount=500_000, currency="USD")
+    until = timezone.now() + dt.timedelta(days=3)
+    asked = services.freeze_submit(
+        holder=holder,
+        currency="USD",
+        mode="credit",
+        reason="KYC review",
+        expires_at=until,
+        staff=ASKER,
+    )
+
+    services.staff_request_approve(staff_request=asked, staff=APPROVER)
+
+    assert models.Freeze.objects.get().expires_at == until

@@ -663,6 +663,7 @@ class TestContribution:
             (422, "insufficient_funds", {}),
             (422, "account_not_open", {}),
             (422, "account_closed", {}),
+            (422, "account_frozen", {}),
             (422, "idempotency_key_reused", {}),
             (409, "idempotency_key_in_flight", {"Retry-After": "1"}),
             (400, "invalid_amount", {}),

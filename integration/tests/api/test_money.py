@@ -607,6 +607,7 @@ SHARED_JUDGEMENTS = [
     (422, "insufficient_funds", {}),
     (422, "account_not_open", {}),
     (422, "account_closed", {}),
+    (422, "account_frozen", {}),
     (422, "idempotency_key_reused", {}),
     (409, "idempotency_key_in_flight", {"Retry-After": "1"}),
     (409, "account_not_ready", {"Retry-After": "1"}),
