@@ -16,10 +16,13 @@ goals are shown, never edited. Partners' API keys are issued through
 ``key_issue`` (shown once) and revoked through ``key_revoke``; their
 credit batches are shown, never edited. Webhook endpoints are shown and
 removed (``endpoint_remove``); their deliveries are shown with every try
-and sent again (``delivery_resend``).
+and sent again (``delivery_resend``). The ledger's, holders', accounts'
+and rates' lists export what their filters show as CSV, and a holder's
+page makes their statement for a period (CSV or PDF); both only read.
 """
 
 from accounting.admin import (  # noqa: F401 (imported to register)
+    exports,
     groups,
     holders,
     ledger,

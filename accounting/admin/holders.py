@@ -7,12 +7,14 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from accounting import errors, models, services
+from accounting.admin import exports
 from accounting.admin.columns import (
     ReadOnlyInline,
     money_column,
     show_error,
 )
 from config.admin import ServiceModelAdmin
+from config.exports import CsvExportMixin
 
 
 class AccountInline(ReadOnlyInline):
@@ -56,8 +58,8 @@ class HolderForm(forms.ModelForm):
 
 
 @admin.register(models.Holder)
-class HolderAdmin(ServiceModelAdmin):
-    """Holders come from user events; staff only choose their plan."""
+class HolderAdmin(exports.StatementMixin, CsvExportMixin, ServiceModelAdmin):
+    """Holders come from user events; staff choose plans, read statements."""
 
     form = HolderForm
     list_display = ["email", "first_name", "last_name", "plan", "closed_at"]
@@ -76,6 +78,7 @@ class HolderAdmin(ServiceModelAdmin):
         "closed_at",
     ]
     inlines = [AccountInline]
+    export_columns = exports.HOLDER_COLUMNS
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         """Holders are created by user events only."""
