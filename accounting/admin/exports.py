@@ -7,7 +7,6 @@ statement is read by ``selectors.statement_get`` and laid out by
 """
 
 import datetime as dt
-from typing import Any
 
 from django import forms
 from django.contrib.admin.utils import unquote
@@ -23,25 +22,30 @@ from config import exports, money
 from config.exports import field, money_field
 
 
-def _rate(value: Any) -> str | None:
-    """A decimal rate as staff read it: ``0.92``."""
-    return None if value is None else models.format_rate(value)
+def _rate(lookup: str) -> exports.Column:
+    """A column of a decimal rate as staff read it: ``0.92``."""
+
+    def value(row: dict) -> str | None:
+        rate = row[lookup]
+        return None if rate is None else models.format_rate(rate)
+
+    return exports.Column(lookup, value, (lookup,))
 
 
-def _balance(account: models.Account) -> str | None:
+def _balance(row: dict) -> str | None:
     """A running balance; none for system accounts, which keep none.
 
     Their balance is a sum of all their entries (the account's page
     shows it), too costly to compute for every row of an export.
     """
-    if account.holder_id is None and account.kind != account.Kind.POT:
+    if row["holder_id"] is None and row["kind"] != models.Account.Kind.POT:
         return None
-    return money.format_amount(account.balance, account.currency)
+    return money.format_amount(row["balance"], row["currency"])
 
 
 TRANSACTION_COLUMNS = [
     field("id"),
-    field("holder.email", "holder_email"),
+    field("holder__email", "holder_email"),
     field("holder_id", "holder_user_id"),
     field("kind"),
     money_field("amount"),
@@ -55,7 +59,7 @@ TRANSACTION_COLUMNS = [
     field("related_id", "related"),
     money_field("to_amount", currency="to_currency"),
     field("to_currency"),
-    exports.Column("fx_rate", lambda row: _rate(row.fx_rate)),
+    _rate("fx_rate"),
     field("rate_id", "rate"),
     field("created_at"),
 ]
@@ -63,10 +67,10 @@ TRANSACTION_COLUMNS = [
 ENTRY_COLUMNS = [
     field("id"),
     field("transaction_id", "transaction"),
-    field("transaction.kind", "kind"),
+    field("transaction__kind", "kind"),
     field("account_id", "account"),
-    field("account.kind", "account_kind"),
-    field("account.holder.email", "holder_email"),
+    field("account__kind", "account_kind"),
+    field("account__holder__email", "holder_email"),
     money_field("amount"),
     field("currency"),
     field("sequence"),
@@ -76,11 +80,13 @@ ENTRY_COLUMNS = [
 
 ACCOUNT_COLUMNS = [
     field("id"),
-    field("holder.email", "holder_email"),
+    field("holder__email", "holder_email"),
     field("holder_id", "holder_user_id"),
     field("kind"),
     field("currency"),
-    exports.Column("balance", _balance),
+    exports.Column(
+        "balance", _balance, ("holder_id", "kind", "balance", "currency")
+    ),
     field("last_sequence"),
     field("created_at"),
     field("closed_at"),
@@ -91,7 +97,7 @@ HOLDER_COLUMNS = [
     field("email"),
     field("first_name"),
     field("last_name"),
-    field("plan.name", "plan"),
+    field("plan__name", "plan"),
     field("plan_id"),
     field("plan_selected_at"),
     field("created_at"),
@@ -102,7 +108,7 @@ RATE_COLUMNS = [
     field("id"),
     field("base"),
     field("quote"),
-    exports.Column("rate", lambda row: _rate(row.rate)),
+    _rate("rate"),
     field("valid_from"),
     field("created_by"),
     field("created_at"),
