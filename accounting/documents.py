@@ -47,10 +47,6 @@ def statement_rows(statement: selectors.Statement) -> Iterator[tuple]:
     """
     for wallet in statement.wallets:
         currency, kind = wallet.account.currency, wallet.account.kind
-
-        def amount(minor: int, currency: str = currency) -> str:
-            return money.format_amount(minor, currency)
-
         blank = [None] * 5
         yield (
             currency,
@@ -58,7 +54,7 @@ def statement_rows(statement: selectors.Statement) -> Iterator[tuple]:
             "opening",
             statement.start,
             *blank,
-            amount(wallet.opening),
+            money.format_amount(wallet.opening, currency),
         )
         for entry in wallet.entries.iterator(chunk_size=exports.CHUNK_SIZE):
             transaction = entry.transaction
@@ -71,8 +67,8 @@ def statement_rows(statement: selectors.Statement) -> Iterator[tuple]:
                 transaction.id,
                 transaction.kind,
                 transaction.description,
-                amount(entry.amount),
-                amount(entry.balance_after),
+                money.format_amount(entry.amount, currency),
+                money.format_amount(entry.balance_after, currency),
             )
         yield (
             currency,
@@ -80,7 +76,7 @@ def statement_rows(statement: selectors.Statement) -> Iterator[tuple]:
             "closing",
             statement.end,
             *blank,
-            amount(wallet.closing),
+            money.format_amount(wallet.closing, currency),
         )
 
 
@@ -159,6 +155,7 @@ def statement_pdf(statement: selectors.Statement) -> bytes:
         currency = account.currency
 
         def amount(minor: int, currency: str = currency) -> str:
+            """``25.00 USD``: the PDF has no currency column."""
             return f"{money.format_amount(minor, currency)} {currency}"
 
         document.ln(4)
