@@ -82,6 +82,9 @@ def test_the_statement_page_asks_for_a_period(staff, holder):
     assert 'name="date_from"' in page
     assert 'name="date_to"' in page
     assert 'name="format"' in page
+    # The admin's calendar, with the catalogue its script needs.
+    assert "admin/js/admin/DateTimeShortcuts.js" in page
+    assert reverse("admin:jsi18n") in page
 
 
 def test_the_csv_statement_adds_up(staff, holder):
