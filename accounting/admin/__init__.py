@@ -18,10 +18,15 @@ credit batches are shown, never edited. Webhook endpoints are shown and
 removed (``endpoint_remove``); their deliveries are shown with every try
 and sent again (``delivery_resend``). Wallets and holders are frozen
 through ``freeze_create`` and unfrozen through ``freeze_lift``; freezes
-are never edited or deleted.
+are never edited or deleted. The ledger's, holders', accounts' and rates'
+lists export what their filters show as CSV, and a holder's page makes
+their statement for a period (CSV or PDF); both only read. Every staff
+action is in the audit trail (``StaffAction``); what moves more than
+``FOUR_EYES_LIMITS`` waits for a second staff member (``StaffRequest``).
 """
 
 from accounting.admin import (  # noqa: F401 (imported to register)
+    exports,
     freezes,
     groups,
     holders,

@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from accounting import errors, models, services
+from accounting.admin import exports
 from accounting.admin.columns import (
     ReadOnlyInline,
     money_column,
@@ -14,6 +15,7 @@ from accounting.admin.columns import (
 )
 from accounting.admin.freezes import freezes_column
 from config.admin import ServiceModelAdmin
+from config.exports import CsvExportMixin
 
 
 class AccountInline(ReadOnlyInline):
@@ -57,8 +59,8 @@ class HolderForm(forms.ModelForm):
 
 
 @admin.register(models.Holder)
-class HolderAdmin(ServiceModelAdmin):
-    """Holders come from user events; staff only choose their plan."""
+class HolderAdmin(exports.StatementMixin, CsvExportMixin, ServiceModelAdmin):
+    """Holders come from user events; staff choose plans, read statements."""
 
     form = HolderForm
     list_display = ["email", "first_name", "last_name", "plan", "closed_at"]
@@ -78,6 +80,7 @@ class HolderAdmin(ServiceModelAdmin):
         "freezes",
     ]
     inlines = [AccountInline]
+    export_columns = exports.HOLDER_COLUMNS
 
     @admin.display(description="freezes in force")
     def freezes(self, holder: models.Holder) -> str:

@@ -5,6 +5,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
 from accounting import errors, models, selectors, services
+from accounting.admin import exports
 from accounting.admin.columns import (
     ReadOnlyInline,
     admin_link,
@@ -18,6 +19,7 @@ from config.admin import (
     action_reason,
     asks_confirmation,
 )
+from config.exports import CsvExportMixin
 
 
 class ClosedListFilter(admin.SimpleListFilter):
@@ -42,7 +44,7 @@ class ClosedListFilter(admin.SimpleListFilter):
 
 
 @admin.register(models.Account)
-class AccountAdmin(ReadOnlyModelAdmin):
+class AccountAdmin(CsvExportMixin, ReadOnlyModelAdmin):
     """Customer and system accounts; staff can close customer wallets."""
 
     list_display = [
@@ -69,6 +71,7 @@ class AccountAdmin(ReadOnlyModelAdmin):
     search_fields = ["holder__email", "id"]
     list_select_related = ["holder"]
     actions = ["close_wallets"]
+    export_columns = exports.ACCOUNT_COLUMNS
 
     @admin.display(description="balance", ordering="balance")
     def balance_amount(self, account: models.Account) -> str:
@@ -202,7 +205,7 @@ class TransactionCurrencyFilter(admin.SimpleListFilter):
 
 
 @admin.register(models.Transaction)
-class TransactionAdmin(ReadOnlyModelAdmin):
+class TransactionAdmin(CsvExportMixin, ReadOnlyModelAdmin):
     """Journal headers with their entries; search by holder email or id."""
 
     list_display = [
@@ -262,6 +265,7 @@ class TransactionAdmin(ReadOnlyModelAdmin):
     list_select_related = ["holder"]
     date_hierarchy = "occurred_at"
     inlines = [EntryInline]
+    export_columns = exports.TRANSACTION_COLUMNS
 
     @admin.display(description="fx rate")
     def fx_rate_value(self, transaction: models.Transaction) -> str:
@@ -281,7 +285,7 @@ class TransactionAdmin(ReadOnlyModelAdmin):
 
 
 @admin.register(models.Entry)
-class EntryAdmin(EntryMoneyColumns, ReadOnlyModelAdmin):
+class EntryAdmin(EntryMoneyColumns, CsvExportMixin, ReadOnlyModelAdmin):
     """Postings."""
 
     list_display = [
@@ -307,3 +311,4 @@ class EntryAdmin(EntryMoneyColumns, ReadOnlyModelAdmin):
     readonly_fields = fields
     list_filter = ["currency", "account__kind", "occurred_at"]
     list_select_related = ["transaction", "account__holder"]
+    export_columns = exports.ENTRY_COLUMNS

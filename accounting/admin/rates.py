@@ -8,11 +8,13 @@ from django.contrib.admin.widgets import AdminSplitDateTime
 from django.http import HttpRequest
 
 from accounting import errors, models, services
+from accounting.admin import exports
 from accounting.admin.columns import (
     show_error,
 )
 from config import money
 from config.admin import ServiceModelAdmin
+from config.exports import CsvExportMixin
 
 
 class RateForm(forms.ModelForm):
@@ -73,7 +75,7 @@ class RateForm(forms.ModelForm):
 
 
 @admin.register(models.Rate)
-class RateAdmin(ServiceModelAdmin):
+class RateAdmin(CsvExportMixin, ServiceModelAdmin):
     """Rates with their history: added, never changed or deleted."""
 
     form = RateForm
@@ -81,6 +83,7 @@ class RateAdmin(ServiceModelAdmin):
     list_filter = ["base", "quote"]
     date_hierarchy = "valid_from"
     ordering = ["base", "quote", "-valid_from"]
+    export_columns = exports.RATE_COLUMNS
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         """The form when adding; the whole record when viewing."""

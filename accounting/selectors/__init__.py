@@ -13,6 +13,8 @@ Reads never lock. Callers use ``from accounting import selectors`` and
   the income/expenses report;
 - ``freezes``: the staff freezes that apply now;
 - ``imports``: statement imports and where each stands;
+- ``statements``: a holder's statement for a period (opening, entries,
+  closing per wallet account);
 - ``batches``: partners' credit batches and their items;
 - ``webhooks``: an account's webhook endpoints and their delivery log;
 - ``ledger_checks``: the ledger's invariants, run by ``verify_ledger``.
@@ -75,6 +77,11 @@ from accounting.selectors.ledger_checks import (
     ledger_verify,
 )
 from accounting.selectors.reports import Report, ReportGroup, report_summary
+from accounting.selectors.statements import (
+    Statement,
+    WalletStatement,
+    statement_get,
+)
 from accounting.selectors.transactions import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
@@ -112,6 +119,8 @@ __all__ = [
     "Page",
     "Report",
     "ReportGroup",
+    "Statement",
+    "WalletStatement",
     "account_balance",
     "accounts_list",
     "balance_at",
@@ -148,6 +157,7 @@ __all__ = [
     "plans_active",
     "rates_current",
     "report_summary",
+    "statement_get",
     "transaction_data",
     "transaction_get",
     "transactions_page",

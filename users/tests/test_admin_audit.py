@@ -1,5 +1,9 @@
 """The users admin's audit trail: who did what, before and after, and why."""
 
+import csv
+import io
+import json
+
 import pytest
 from django.contrib.auth.models import Group
 from django.db import DatabaseError, transaction
@@ -278,3 +282,41 @@ def test_a_missing_object_records_nothing(staff_client: Client) -> None:
 
     assert response.status_code == 302
     assert not StaffAction.objects.exists()
+
+
+def test_the_trail_exports_what_its_filters_show(staff_client: Client) -> None:
+    users = [UserFactory(first_name="Ada"), UserFactory()]
+    run_confirmed_action(
+        staff_client,
+        reverse(CHANGELIST),
+        "suspend",
+        [users[0].pk],
+        reason="=HYPERLINK(evil)",
+    )
+    staff_client.post(
+        reverse("admin:auth_group_add"), {"name": "support", "permissions": []}
+    )
+
+    response = staff_client.get(
+        reverse("admin:users_staffaction_export"), {"action": "suspend"}
+    )
+
+    rows = list(
+        csv.DictReader(
+            io.StringIO(b"".join(response.streaming_content).decode())
+        )
+    )
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert [(r["action"], r["object_id"]) for r in rows] == [
+        ("suspend", str(users[0].pk))
+    ]
+    assert rows[0]["reason"] == "'=HYPERLINK(evil)"
+    assert json.loads(rows[0]["before"])["first_name"] == "Ada"
+    added = staff_client.get(
+        reverse("admin:users_staffaction_export"), {"action": "add"}
+    )
+    (group_row,) = csv.DictReader(
+        io.StringIO(b"".join(added.streaming_content).decode())
+    )
+    assert group_row["before"] == ""
+    assert json.loads(group_row["after"])["name"] == "support"
