@@ -236,7 +236,6 @@ class CreditBatchItemAdmin(ReadOnlyModelAdmin):
         "position",
         "user",
         "item_amount",
-        "currency",
         "reference",
         "status",
         "error_code",

@@ -19,6 +19,7 @@ Reads never lock. Callers use ``from accounting import selectors`` and
 from accounting.selectors.accounts import (
     Balance,
     account_balance,
+    account_entries_recent,
     accounts_list,
     balance_at,
     balance_query,
@@ -99,6 +100,7 @@ __all__ = [
     "Report",
     "ReportGroup",
     "account_balance",
+    "account_entries_recent",
     "accounts_list",
     "balance_at",
     "balance_query",

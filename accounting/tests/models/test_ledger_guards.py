@@ -132,7 +132,9 @@ def test_str_and_values():
     assert str(txn) == "credit 10.50 USD"
     account_id = uuid.uuid4()
     entry = models.Entry(account_id=account_id, amount=-5, currency="USD")
-    assert str(entry) == f"{account_id} -5 USD"
+    assert str(entry) == f"{account_id} -0.05 USD"  # money, not cents
+    entry = models.Entry(account_id=account_id, amount=1500, currency="JPY")
+    assert str(entry) == f"{account_id} +1500 JPY"
     event_id = uuid.uuid4()
     assert str(models.ProcessedEvent(event_id=event_id)) == str(event_id)
     key = models.IdempotencyKey(holder_id=user_id, key="k")
