@@ -13,6 +13,9 @@ from tests.browser.conftest import (
 )
 from tests.e2e.helpers import sign_up, when_ready
 
+# An instant as both admins write it: ISO order, to the second, in UTC.
+SECONDS = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}( UTC)?$")
+
 
 def model_link(page: Page, name: str) -> Locator:
     """A model's link in an admin index's list of apps."""
@@ -83,8 +86,37 @@ def test_a_credit_through_the_api_shows_on_the_holder_and_account_pages(
     expect(first).to_contain_text("Credit")
     screenshot(page, "accounting-account", full_page=True)
 
+    # Times to the second.
+    expect(page.locator(".field-created_at .readonly")).to_have_text(SECONDS)
+
+    # The whole list of the account's entries, one click away.
+    statement.get_by_role("link", name="All entries of this account").click()
+    rows = page.locator("#result_list tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("25.00 USD")
+    expect(rows.first.locator(".field-occurred_at")).to_have_text(SECONDS)
+
+    # All entries, found by their transaction's id: both sides, as money.
+    page.locator("#nav-sidebar").get_by_role("link", name="Entries").click()
+    page.get_by_role("textbox", name="Search").fill(transaction_id)
+    page.get_by_role("button", name="Search").click()
+    expect(rows).to_have_count(2)
+    expect(page.locator("#result_list")).to_contain_text("-25.00 USD")
+    expect(rows.filter(has_text=member.email)).to_contain_text("main USD")
+    screenshot(page, "accounting-entries", full_page=True)
+
     # The entry leads to its transaction.
-    first.get_by_role("link", name=transaction_id).click()
+    rows.first.get_by_role("link", name=transaction_id).click()
     expect(page.locator(".field-transaction_amount")).to_contain_text(
         "25.00 USD"
     )
+    expect(page.locator(".field-occurred_at .readonly")).to_have_text(SECONDS)
+
+
+def test_the_users_admin_shows_times_to_the_second(
+    page: Page, platform: Platform, staff: StaffUser
+):
+    admin_log_in(page, platform.users, staff)
+    model_link(page, "Users").click()
+    row = page.locator("#result_list tbody tr").filter(has_text=staff.email)
+    expect(row.locator(".field-date_joined")).to_have_text(SECONDS)
