@@ -68,7 +68,7 @@ def test_redoc_loads_nothing_from_elsewhere_not_even_a_logo(
     screenshot(page, "api-redoc")
 
 
-def test_swagger_try_out_of_balance_sends_no_at(
+def test_swagger_try_out_of_balance_sends_no_at_nor_etag(
     page: Page, platform: Platform, api: httpx.Client
 ):
     member = sign_up(api)
@@ -90,12 +90,16 @@ def test_swagger_try_out_of_balance_sends_no_at(
     balance = page.locator("#operations-Money-balance_retrieve")
     balance.locator(".opblock-summary").click()
     balance.get_by_role("button", name="Try it out").click()
-    expect(balance.locator("tr[data-param-name='at'] input")).to_have_value("")
+    # Nothing filled in for the caller: no instant, no made-up ETag.
+    for name in ("at", "If-None-Match"):
+        field = balance.locator(f"tr[data-param-name='{name}'] input")
+        expect(field).to_have_value("")
     with page.expect_response(re.compile(r"/api/v1/balance")) as answer:
         balance.get_by_role("button", name="Execute").click()
 
     sent = answer.value.request
     assert "at" not in parse_qs(urlsplit(sent.url).query)
+    assert "if-none-match" not in sent.headers
     assert answer.value.status == 200
     # The balance now, not the zeros of an instant before the credit.
     assert answer.value.json()["main"] == "12.34"
