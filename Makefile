@@ -29,8 +29,8 @@ PYTEST := $(PY) -m pytest -p no:cacheprovider
 
 .PHONY: help run test test-long install install-dev bootstrap migrate seed static \
 	services lint format migrations-check validate unit coverage contract \
-	observability metrics e2e smoke faults scaleout bench bench-capacity \
-	bench-balance clean
+	observability metrics e2e browser smoke faults scaleout bench \
+	bench-capacity bench-balance clean
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -82,7 +82,8 @@ static: install bootstrap
 # --- make test --------------------------------------------------------------
 
 test: install-dev bootstrap services lint migrations-check validate unit \
-	coverage contract observability metrics e2e smoke faults scaleout  ## Every check CI runs.
+	coverage contract observability metrics e2e browser smoke faults \
+	scaleout  ## Every check CI runs.
 	@echo "make test: all checks passed"
 
 services:  ## Start PostgreSQL, RabbitMQ and Redis if down; create test DBs.
@@ -158,6 +159,17 @@ metrics: install-dev bootstrap services  ## Metrics of real processes, scraped.
 
 e2e: install-dev bootstrap services  ## Real processes on PostgreSQL + RabbitMQ.
 	$(PYTEST) tests/e2e
+
+# Both admins and the API docs in Debian's Chromium (installed from Debian's
+# packages when missing; Playwright drives it and downloads no browser),
+# headless, on the real platform: databases browser_users and
+# browser_accounting, vhost savings_browser, Redis databases 8 and 9, ports
+# 18900-18902 (BROWSER_INSTANCE=N moves a second run beside the first). A
+# failing test leaves its page in var/browser/failures/;
+# BROWSER_SCREENSHOTS=docs/images refreshes the README's pictures.
+browser: install-dev bootstrap services  ## Both admins and the docs in Chromium.
+	scripts/ensure-tools.sh
+	$(PYTEST) tests/browser
 
 smoke: install-dev  ## `make run` with no environment: sign up, credit once.
 	$(PYTEST) tests/smoke

@@ -112,7 +112,7 @@ class Plan(models.Model):
         """The value for people: ``12.50%`` or ``5.00 USD``."""
         if self.kind == self.Kind.PERCENTAGE:
             return f"{self.value}%"
-        return f"{self.value} {self.currency}"
+        return money.format_money(self.flat_amount, self.currency)
 
 
 class Holder(models.Model):
@@ -622,8 +622,7 @@ class Transaction(AppendOnlyModel):
         ]
 
     def __str__(self) -> str:
-        amount = money.format_amount(self.amount, self.currency)
-        return f"{self.kind} {amount} {self.currency}"
+        return f"{self.kind} {money.format_money(self.amount, self.currency)}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         """Saves a new header; undated, it takes effect when booked."""
@@ -697,7 +696,8 @@ class Entry(AppendOnlyModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.account_id} {self.amount:+d} {self.currency}"
+        amount = money.format_money(self.amount, self.currency)
+        return f"{self.account_id} {'+' if self.amount > 0 else ''}{amount}"
 
 
 class IdempotencyKey(models.Model):
@@ -804,8 +804,8 @@ class Goal(models.Model):
         ]
 
     def __str__(self) -> str:
-        target = money.format_amount(self.target_amount, self.currency)
-        return f"{self.name} ({target} {self.currency})"
+        target = money.format_money(self.target_amount, self.currency)
+        return f"{self.name} ({target})"
 
 
 class SavingsGroup(models.Model):

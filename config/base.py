@@ -42,6 +42,8 @@ USE_TZ = True
 TIME_ZONE = "UTC"
 LANGUAGE_CODE = "en-us"
 USE_I18N = False
+# Instants to the second, in ISO order, in both admins (config/formats/).
+FORMAT_MODULE_PATH = ["config.formats"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Requests larger than this are refused before they reach a view.

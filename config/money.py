@@ -263,3 +263,19 @@ def parse_limits(
             )
         limits[currency] = amount
     return limits
+
+
+def format_money(minor: int, currency: str) -> str:
+    """Formats minor units for people: the amount and its currency.
+
+    What staff read in both admins (``25.00 USD``, ``-3.10 EUR``,
+    ``1500 JPY``), never the ``2500`` the ledger stores.
+
+    Args:
+        minor: An amount in minor units; may be negative.
+        currency: A currency code.
+
+    Returns:
+        The amount in the currency's precision, a space, the code.
+    """
+    return f"{format_amount(minor, currency)} {currency}"

@@ -3,11 +3,11 @@
 ``/api/v1/`` is the contract of ``docs/api.md`` (paths without a trailing
 slash, as written there); ``/healthz`` and ``/readyz`` are for load balancers;
 ``/api/schema/``, ``/api/docs/`` and ``/api/redoc/`` serve the OpenAPI
-document with local assets only.
+document with local assets only (a policy tells the browser so).
 """
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from integration.api import operations
 
@@ -19,7 +19,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "api/docs/",
-        SpectacularSwaggerView.as_view(url_name="schema"),
+        operations.SwaggerView.as_view(url_name="schema"),
         name="swagger-ui",
     ),
     path(

@@ -7,26 +7,48 @@ process a run started (by a marker in its environment, since the supervisor
 puts each child in a session of its own) and stop them the way a developer
 does: SIGINT first. The ``platform_*`` helpers start the whole Procfile on
 stores and ports of the caller's (the e2e and fault suites): environment,
-migrations and demo data, the supervisor, readiness, Ctrl-C.
+migrations and demo data, the supervisor, readiness, Ctrl-C;
+``platform_up`` is all of it for a session (the e2e and browser suites),
+on fresh stores of the caller's.
+
+Where the shared servers are comes from the environment the Makefile and
+CI use:
+
+- ``PG_URL``: PostgreSQL server, default ``postgres://postgres@127.0.0.1:5432``;
+- ``AMQP_URL``: RabbitMQ, default ``amqp://guest:guest@127.0.0.1:5672``;
+- ``REDIS_URL``: Redis, default ``redis://127.0.0.1:6379``;
+- ``RABBITMQ_API_URL``: the management HTTP API of a RabbitMQ this machine
+  cannot run ``rabbitmqctl`` against (a CI service container). Unset, a
+  vhost is reset with ``rabbitmqctl``.
 """
 
 import contextlib
+import dataclasses
 import os
+import shlex
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import quote, urlsplit
 
 import httpx
 import psycopg
 import pytest
+import redis
 from psycopg import sql
 
 REPO_DIR = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("PG_URL", "postgres://postgres@127.0.0.1:5432")
+AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672")
+RABBITMQ_API_URL = os.environ.get("RABBITMQ_API_URL", "")
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379")
 
 T = TypeVar("T")
 
@@ -197,6 +219,51 @@ def reset_database(server_url: str, name: str) -> None:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
+def reset_vhost(vhost: str) -> None:
+    """Deletes the vhost with its queues and creates it again, empty.
+
+    Locally through ``rabbitmqctl``; against a broker in another container
+    through its management API (``RABBITMQ_API_URL``).
+    """
+    user = urlsplit(AMQP_URL).username or "guest"
+    permissions = {"configure": ".*", "write": ".*", "read": ".*"}
+    if not RABBITMQ_API_URL:
+        for args, check in (
+            (("delete_vhost", vhost), False),
+            (("add_vhost", vhost), True),
+            (
+                ("set_permissions", "-p", vhost, user, *permissions.values()),
+                True,
+            ),
+        ):
+            subprocess.run(
+                ["rabbitmqctl", "-q", *args],
+                check=check,
+                capture_output=True,
+                timeout=120,
+            )
+        return
+    parts = urlsplit(RABBITMQ_API_URL)
+    with httpx.Client(
+        base_url=f"{parts.scheme}://{parts.hostname}:{parts.port}/api",
+        auth=(parts.username or "guest", parts.password or "guest"),
+        timeout=30,
+    ) as api:
+        name = quote(vhost, safe="")
+        api.delete(f"/vhosts/{name}")
+        api.put(f"/vhosts/{name}").raise_for_status()
+        api.put(
+            f"/permissions/{name}/{user}", json=permissions
+        ).raise_for_status()
+
+
+def reset_redis(*urls: str) -> None:
+    """Empties Redis databases (a stack's cache, its channel layer)."""
+    for url in urls:
+        with redis.Redis.from_url(url) as client:
+            client.flushdb()
+
+
 def platform_env(
     marker: str, *, run_dir: Path, ports: tuple[int, int, int], **settings: str
 ) -> dict[str, str]:
@@ -262,39 +329,59 @@ def platform_prepare(
 ) -> None:
     """Secrets, migrations, demo data and static files, logged to a file.
 
+    Each service's migrations then demo data, and the static files, are
+    three chains run side by side: each step is one single-threaded
+    process, so on two cores the set-up takes half the time.
+
     Args:
         env: The run's environment; its ``VAR_DIR`` gets the secrets.
         log_path: Where the commands' output goes.
         static: Whether to collect the static files (the admin's, the API
             docs'); a suite that serves neither saves 10 s without them.
     """
-    steps = [
-        ("users", "migrate", "--no-input"),
-        ("accounting", "migrate", "--no-input"),
-        ("users", "seed_demo"),
-        ("accounting", "seed_demo"),
+    chains = [
+        [("users", "migrate", "--no-input"), ("users", "seed_demo")],
+        [("accounting", "migrate", "--no-input"), ("accounting", "seed_demo")],
     ]
     if static:
-        steps += [
-            (settings, "collectstatic", "--no-input", "-v", "0")
-            for settings in ("integration", "users", "accounting")
-        ]
+        # One after the other: the three write into one STATIC_ROOT.
+        chains.append(
+            [
+                (settings, "collectstatic", "--no-input", "-v", "0")
+                for settings in ("integration", "users", "accounting")
+            ]
+        )
     subprocess.run(
         [sys.executable, "-m", "config.bootstrap", env["VAR_DIR"]],
         cwd=REPO_DIR,
         env=env,
         check=True,
     )
-    with log_path.open("w") as log:
+
+    def run_chain(
+        steps: list[tuple[str, ...]],
+    ) -> list[tuple[str, subprocess.CompletedProcess]]:
+        done = []
         for settings, *args in steps:
-            done = manage(env, settings, *args)
-            log.write(f"$ {settings}: manage.py {' '.join(args)}\n")
+            done.append((settings, manage(env, settings, *args)))
+            if done[-1][1].returncode:
+                break
+        return done
+
+    with ThreadPoolExecutor(len(chains)) as pool:
+        results = [
+            step for chain in pool.map(run_chain, chains) for step in chain
+        ]
+    with log_path.open("w") as log:
+        for settings, done in results:
+            log.write(f"$ {settings}: {shlex.join(done.args[1:])}\n")
             log.write(done.stdout + done.stderr)
-            if done.returncode:
-                pytest.fail(
-                    f"{settings} manage.py {' '.join(args)} failed:\n"
-                    f"{done.stdout}{done.stderr}"
-                )
+    for settings, done in results:
+        if done.returncode:
+            pytest.fail(
+                f"{settings} {shlex.join(done.args[1:])} failed:\n"
+                f"{done.stdout}{done.stderr}"
+            )
 
 
 def platform_start(env: dict[str, str], log_path: Path) -> subprocess.Popen:
@@ -383,3 +470,110 @@ def platform_stop(
             f"the platform did not stop cleanly on SIGINT (supervisor status "
             f"{status}, killed {leftovers}):\n{log_tail(log_path)}"
         )
+
+
+@dataclasses.dataclass(frozen=True)
+class Stores:
+    """A platform's own stores on the shared servers, emptied at its start.
+
+    Attributes:
+        users_db: The users service's PostgreSQL database.
+        accounting_db: Accounting's.
+        vhost: The RabbitMQ vhost of the Celery queues.
+        cache_db: The Redis database of the cache (``CACHE_URL``).
+        channels_db: The gateway's channel layer's (WebSockets).
+    """
+
+    users_db: str
+    accounting_db: str
+    vhost: str
+    cache_db: int
+    channels_db: int
+
+    def settings(self) -> dict[str, str]:
+        """The variables that point every process at these stores."""
+        return {
+            "USERS_DATABASE_URL": f"{PG_URL}/{self.users_db}",
+            "ACCOUNTING_DATABASE_URL": f"{PG_URL}/{self.accounting_db}",
+            "CELERY_BROKER_URL": f"{AMQP_URL}/{self.vhost}",
+            "CACHE_URL": f"{REDIS_URL}/{self.cache_db}",
+            "CHANNEL_LAYER_URL": f"{REDIS_URL}/{self.channels_db}",
+        }
+
+    def reset(self) -> None:
+        """Drops and creates the databases and the vhost; empties Redis's.
+
+        All at once: each waits on its own server.
+        """
+        resets = [
+            lambda: reset_database(PG_URL, self.users_db),
+            lambda: reset_database(PG_URL, self.accounting_db),
+            # rabbitmqctl starts an Erlang VM three times: the slow one.
+            lambda: reset_vhost(self.vhost),
+            lambda: reset_redis(
+                f"{REDIS_URL}/{self.cache_db}",
+                f"{REDIS_URL}/{self.channels_db}",
+            ),
+        ]
+        with ThreadPoolExecutor(len(resets)) as pool:
+            for future in [pool.submit(reset) for reset in resets]:
+                future.result()
+
+
+@contextlib.contextmanager
+def platform_up(
+    name: str,
+    *,
+    stores: Stores,
+    run_dir: Path,
+    ports: tuple[int, int, int],
+    start_timeout: float = 90,
+    stop_timeout: float = 30,
+    **settings: str,
+) -> Iterator[dict[str, str]]:
+    """The whole platform on fresh stores, from the start to Ctrl-C.
+
+    Resets the stores, migrates and seeds them, starts the Procfile under
+    the supervisor and waits for the gateway's ``/readyz``; on exit, stops
+    it as a developer's Ctrl-C does and fails unless it stopped cleanly.
+    The processes' output is ``run_dir/procs.log``, the preparation's
+    ``run_dir/setup.log``.
+
+    Args:
+        name: Names the run's environment marker (``SAVINGS_<NAME>_RUN``).
+        stores: The run's databases, vhost and Redis databases.
+        run_dir: The run's ``VAR_DIR`` (secrets, static files, logs).
+        ports: The gateway's, users' and accounting's ports.
+        start_timeout: Seconds the platform has to be ready.
+        stop_timeout: Seconds it has to stop on SIGINT.
+        **settings: More variables of every process (they win over the
+            stores').
+
+    Yields:
+        The environment every process runs with.
+    """
+    busy = [port for port in ports if port_open(port)]
+    if busy:
+        pytest.fail(f"ports {busy} are in use: is an earlier run still up?")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    marker = f"SAVINGS_{name.upper()}_RUN={uuid.uuid4().hex}"
+    env = platform_env(
+        marker,
+        run_dir=run_dir,
+        ports=ports,
+        **{**stores.settings(), **settings},
+    )
+    procs_log = run_dir / "procs.log"
+    stores.reset()
+    platform_prepare(env, run_dir / "setup.log")
+    process = platform_start(env, procs_log)
+    try:
+        platform_wait_ready(
+            process,
+            f"http://127.0.0.1:{ports[0]}",
+            procs_log,
+            timeout=start_timeout,
+        )
+        yield env
+    finally:
+        platform_stop(process, marker, procs_log, timeout=stop_timeout)

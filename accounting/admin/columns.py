@@ -20,7 +20,7 @@ def money_column(
     """Returns an admin column showing a minor-unit field as money.
 
     The ledger stores integers in the currency's minor unit; staff read
-    ``100.00`` (USD) or ``100`` (JPY), never ``10000``.
+    ``100.00 USD`` or ``100 JPY``, never ``10000``.
 
     Args:
         field: The model field holding minor units.
@@ -36,7 +36,7 @@ def money_column(
     def column(row: Any) -> str:
         minor = getattr(row, field)
         currency = getattr(row, currency_field)
-        return "-" if minor is None else money.format_amount(minor, currency)
+        return "-" if minor is None else money.format_money(minor, currency)
 
     return column
 

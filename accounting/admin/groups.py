@@ -63,7 +63,7 @@ class GroupMemberInline(ReadOnlyInline):
     @admin.display(description="contributed")
     def contributed(self, member: models.GroupMember) -> str:
         """The sum of the member's contributions, as money."""
-        return money.format_amount(
+        return money.format_money(
             member.contributed_minor, member.group.currency
         )
 
@@ -83,7 +83,6 @@ class SavingsGroupAdmin(ReadOnlyModelAdmin):
 
     list_display = [
         "name",
-        "currency",
         "target",
         "total",
         "progress",
@@ -127,7 +126,7 @@ class SavingsGroupAdmin(ReadOnlyModelAdmin):
     @admin.display(description="total", ordering="pot__balance")
     def total(self, group: models.SavingsGroup) -> str:
         """The money in the pot (its running balance)."""
-        return money.format_amount(group.pot.balance, group.currency)
+        return money.format_money(group.pot.balance, group.currency)
 
     @admin.display(description="progress")
     def progress(self, group: models.SavingsGroup) -> str:

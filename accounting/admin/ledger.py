@@ -1,8 +1,12 @@
 """The ledger (accounts, transactions, entries): read-only here."""
 
+import uuid
+
 from django.contrib import admin, messages
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
 
 from accounting import errors, models, selectors, services
 from accounting.admin import exports
@@ -20,6 +24,9 @@ from config.admin import (
     asks_confirmation,
 )
 from config.exports import CsvExportMixin
+
+# How many of its newest entries an account's page shows.
+STATEMENT_ENTRIES = 20
 
 
 class ClosedListFilter(admin.SimpleListFilter):
@@ -65,6 +72,7 @@ class AccountAdmin(CsvExportMixin, ReadOnlyModelAdmin):
         "created_at",
         "closed_at",
         "freezes",
+        "statement",
     ]
     readonly_fields = fields
     list_filter = ["kind", "currency", ClosedListFilter, "created_at"]
@@ -84,13 +92,53 @@ class AccountAdmin(CsvExportMixin, ReadOnlyModelAdmin):
         """
         if account.holder_id is None and account.kind != account.Kind.POT:
             return "derived (open the account)"
-        return money.format_amount(account.balance, account.currency)
+        return money.format_money(account.balance, account.currency)
 
     @admin.display(description="balance")
     def balance_now(self, account: models.Account) -> str:
         """The balance now: stored for customers, summed for system."""
         balance = selectors.account_balance(account=account)
-        return money.format_amount(balance, account.currency)
+        return money.format_money(balance, account.currency)
+
+    @admin.display(description="statement")
+    def statement(self, account: models.Account) -> SafeString:
+        """The account's newest entries, and a link to all of them.
+
+        What staff open an account for: what moved on it and when, each
+        entry linked to its transaction; the full list is the entry list
+        filtered on the account (searchable, filtered by date).
+        """
+        entries = selectors.account_entries_recent(
+            account=account, limit=STATEMENT_ENTRIES
+        )
+        return render_to_string(
+            "admin/accounting/account/statement.html",
+            {
+                "rows": [
+                    {
+                        "entry": entry,
+                        "amount": money.format_money(
+                            entry.amount, entry.currency
+                        ),
+                        "balance_after": "-"
+                        if entry.balance_after is None
+                        else money.format_money(
+                            entry.balance_after, entry.currency
+                        ),
+                        "transaction": admin_link(
+                            entry.transaction, str(entry.transaction_id)
+                        ),
+                    }
+                    for entry in entries
+                ],
+                "limit": STATEMENT_ENTRIES,
+                "all_entries": admin_link(
+                    models.Entry,
+                    "All entries of this account",
+                    f"account__id__exact={account.pk}",
+                ),
+            },
+        )
 
     @admin.display(description="freezes in force")
     def freezes(self, account: models.Account) -> str:
@@ -174,7 +222,6 @@ class EntryInline(EntryMoneyColumns, ReadOnlyInline):
     fields = [
         "account",
         "entry_amount",
-        "currency",
         "sequence",
         "balance_after_amount",
     ]
@@ -213,7 +260,6 @@ class TransactionAdmin(CsvExportMixin, ReadOnlyModelAdmin):
         "holder",
         "kind",
         "transaction_amount",
-        "currency",
         "occurred_at",
         "effective_at",
     ]
@@ -286,14 +332,14 @@ class TransactionAdmin(CsvExportMixin, ReadOnlyModelAdmin):
 
 @admin.register(models.Entry)
 class EntryAdmin(EntryMoneyColumns, CsvExportMixin, ReadOnlyModelAdmin):
-    """Postings."""
+    """Postings; found by holder email, transaction id or account id."""
 
     list_display = [
         "id",
-        "transaction",
-        "account",
+        "transaction_link",
+        "kind",
+        "account_link",
         "entry_amount",
-        "currency",
         "sequence",
         "balance_after_amount",
         "occurred_at",
@@ -312,3 +358,40 @@ class EntryAdmin(EntryMoneyColumns, CsvExportMixin, ReadOnlyModelAdmin):
     list_filter = ["currency", "account__kind", "occurred_at"]
     list_select_related = ["transaction", "account__holder"]
     export_columns = exports.ENTRY_COLUMNS
+    search_fields = ["account__holder__email"]
+    search_help_text = (
+        "A holder's email (part of it will do), or the id of a transaction "
+        "or of an account."
+    )
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        """An id finds its transaction's or account's entries, else emails.
+
+        Ids are matched exactly, on the entries' indexes (a transaction's,
+        an account's); an email through the holder's accounts, whose
+        entries are indexed by account, so no search scans the journal.
+        """
+        try:
+            key = uuid.UUID(search_term.strip())
+        except ValueError:
+            return super().get_search_results(request, queryset, search_term)
+        return queryset.filter(Q(transaction_id=key) | Q(account_id=key)), False
+
+    @admin.display(description="transaction", ordering="transaction")
+    def transaction_link(self, entry: models.Entry) -> str:
+        """The entry's transaction page."""
+        return admin_link(entry.transaction, str(entry.transaction_id))
+
+    @admin.display(description="kind", ordering="transaction__kind")
+    def kind(self, entry: models.Entry) -> str:
+        """What moved the money (the transaction's kind)."""
+        return entry.transaction.get_kind_display()
+
+    @admin.display(description="account", ordering="account")
+    def account_link(self, entry: models.Entry) -> str:
+        """The account's page, named by its holder, kind and currency."""
+        account = entry.account
+        owner = f"{account.holder.email} " if account.holder else ""
+        return admin_link(account, f"{owner}{account.kind} {account.currency}")

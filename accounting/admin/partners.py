@@ -241,7 +241,6 @@ class CreditBatchItemAdmin(ReadOnlyModelAdmin):
         "position",
         "user",
         "item_amount",
-        "currency",
         "reference",
         "status",
         "error_code",

@@ -87,7 +87,6 @@ class GoalAdmin(ReadOnlyModelAdmin):
         "name",
         "holder",
         "target",
-        "currency",
         "target_date",
         "created_at",
     ]

@@ -23,6 +23,7 @@ Reads never lock. Callers use ``from accounting import selectors`` and
 from accounting.selectors.accounts import (
     Balance,
     account_balance,
+    account_entries_recent,
     accounts_list,
     balance_at,
     balance_query,
@@ -122,6 +123,7 @@ __all__ = [
     "Statement",
     "WalletStatement",
     "account_balance",
+    "account_entries_recent",
     "accounts_list",
     "balance_at",
     "balance_query",

@@ -67,6 +67,29 @@ def wallet_balances(*, holder_id: Any, currency: str = "") -> dict[str, int]:
     return {row["currency"]: int(row["total"]) for row in rows}
 
 
+def account_entries_recent(
+    *, account: models.Account, limit: int
+) -> list[models.Entry]:
+    """Returns an account's newest entries, newest first (a statement).
+
+    A backward walk of the index ``(account, occurred_at, sequence)``: the
+    same cost for an account of ten entries or of millions. Each entry
+    comes with its transaction (kind, description) in the same query.
+
+    Args:
+        account: Any account, customer or system.
+        limit: How many entries at most.
+
+    Returns:
+        The entries, newest first.
+    """
+    return list(
+        models.Entry.objects.filter(account=account)
+        .select_related("transaction")
+        .order_by("-occurred_at", "-sequence", "-id")[:limit]
+    )
+
+
 @dataclasses.dataclass(frozen=True)
 class Balance:
     """A holder's balances in one currency at one instant (minor units)."""

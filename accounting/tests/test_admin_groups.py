@@ -57,10 +57,10 @@ def test_groups_are_listed_with_total_progress_and_members(staff, summer):
     [row] = response.context["cl"].result_list
     admin = response.context["cl"].model_admin
     assert row.pk == summer.pk
-    assert admin.total(row) == "45.00"
+    assert admin.total(row) == "45.00 USD"
     assert admin.progress(row) == "37.50%"
     assert admin.member_count(row) == 2
-    assert admin.target(row) == "120.00"
+    assert admin.target(row) == "120.00 USD"
     assert listed(staff, GROUPS, q="summer") == {summer.pk}
     assert listed(staff, GROUPS, q="ana@example") == {summer.pk}
     assert listed(staff, GROUPS, q="winter") == set()
@@ -72,7 +72,7 @@ def test_a_group_page_shows_its_members_and_links_its_pot(staff, summer):
     )
 
     assert page.status_code == 200
-    assert shown(page, "total") == "45.00"
+    assert shown(page, "total") == "45.00 USD"
     pot_url = reverse("admin:accounting_account_change", args=[summer.pot_id])
     assert pot_url in shown(page, "pot_link")
     entries = shown(page, "pot_entries")
@@ -89,9 +89,9 @@ def test_a_group_page_shows_its_members_and_links_its_pot(staff, summer):
         if field.field["name"] in {"contributed", "count"}
     ]
     assert rows == [
-        ("ben@example.com", "45.00"),
+        ("ben@example.com", "45.00 USD"),
         ("ben@example.com", "2"),
-        ("ana@example.com", "0.00"),
+        ("ana@example.com", "0.00 USD"),
         ("ana@example.com", "0"),
     ]
     # The pot's entries, one link away, are its contributions.
@@ -125,9 +125,9 @@ def test_a_pot_shows_its_running_balance(staff, summer):
     admin = accounts.context["cl"].model_admin
 
     assert pot.pk == summer.pot_id
-    assert admin.balance_amount(pot) == "45.00"
+    assert admin.balance_amount(pot) == "45.00 USD"
     page = staff.get(reverse("admin:accounting_account_change", args=[pot.pk]))
-    assert shown(page, "balance_now") == "45.00"
+    assert shown(page, "balance_now") == "45.00 USD"
     world = models.Account.objects.get(
         pk=models.Account.system_id("world", "USD")
     )
@@ -174,11 +174,14 @@ def test_the_members_inline_shows_who_left_and_when(staff, summer):
         }
         for form in inline
     }
-    assert rows["ben@example.com"]["contributed"] == "45.00"
+    assert rows["ben@example.com"]["contributed"] == "45.00 USD"
     assert rows["ben@example.com"]["left_at"] == formats.localize(
         timezone.template_localtime(left.left_at)
     )
-    assert rows["ana@example.com"] == {"left_at": "-", "contributed": "0.00"}
+    assert rows["ana@example.com"] == {
+        "left_at": "-",
+        "contributed": "0.00 USD",
+    }
     # The list counts the members the group has now.
     [row] = listing.context["cl"].result_list
     assert listing.context["cl"].model_admin.member_count(row) == 1

@@ -8,8 +8,10 @@ import uuid
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import timezone
 
 from accounting import models, services
+from accounting.admin import ledger as ledger_admin
 from accounting.tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -170,8 +172,8 @@ def test_a_conversion_shows_what_it_bought_and_its_rate(staff, ledger):
         reverse("admin:accounting_transaction_change", args=[converted.pk])
     )
 
-    assert shown(page, "transaction_amount") == "50.00"
-    assert shown(page, "to_amount_money") == "46.00"  # EUR, not 4600
+    assert shown(page, "transaction_amount") == "50.00 USD"
+    assert shown(page, "to_amount_money") == "46.00 EUR"  # not 4600
     assert shown(page, "to_currency") == "EUR"
     assert shown(page, "fx_rate_value") == "0.92"
     rate_url = reverse("admin:accounting_rate_change", args=[converted.rate_id])
@@ -201,3 +203,139 @@ def test_entries_by_account_kind_and_currency(staff, ledger):
     assert len(eur_fx) == 1
     clearing = listed(staff, ENTRIES, account__kind__exact="clearing")
     assert len(clearing) == 2
+
+
+def statement_rows(page):
+    """The rows of an account page's statement, as text cells."""
+    table = re.search(
+        r'<div id="statement">.*?<tbody>(.*?)</tbody>',
+        page.content.decode(),
+        re.DOTALL,
+    )
+    assert table, "no statement"
+    return [
+        [
+            re.sub(r"<[^>]+>", "", cell).strip()
+            for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.DOTALL)
+        ]
+        for row in re.findall(r"<tr>(.*?)</tr>", table.group(1), re.DOTALL)
+    ]
+
+
+def test_an_account_page_shows_its_newest_entries_as_money(staff, ledger):
+    main = ledger["holder"].accounts.get(kind="main", currency="USD")
+
+    page = staff.get(reverse("admin:accounting_account_change", args=[main.pk]))
+
+    assert page.status_code == 200
+    assert shown(page, "balance_now") == "25.00 USD"
+    rows = statement_rows(page)
+    # Newest first: the conversion, the transfer, the credit.
+    assert [(row[1], row[2], row[3]) for row in rows] == [
+        ("Conversion", "-50.00 USD", "25.00 USD"),
+        ("Transfer out", "-25.00 USD", "75.00 USD"),
+        ("Credit", "100.00 USD", "100.00 USD"),
+    ]
+    assert rows[2][5] == str(ledger["credit"].pk)
+    content = page.content.decode()
+    credit_url = reverse(
+        "admin:accounting_transaction_change", args=[ledger["credit"].pk]
+    )
+    assert f'href="{credit_url}"' in content
+    entries_url = reverse(ENTRIES) + f"?account__id__exact={main.pk}"
+    assert f'href="{entries_url}">All entries of this account<' in content
+
+
+def test_a_statement_is_limited_and_links_to_the_rest(staff, holder):
+    for _ in range(ledger_admin.STATEMENT_ENTRIES + 1):
+        services.credit_apply(holder_id=holder.pk, amount=100, currency="USD")
+    main = holder.accounts.get(kind="main", currency="USD")
+
+    page = staff.get(reverse("admin:accounting_account_change", args=[main.pk]))
+
+    rows = statement_rows(page)
+    assert len(rows) == ledger_admin.STATEMENT_ENTRIES
+    assert rows[0][3] == f"{ledger_admin.STATEMENT_ENTRIES + 1}.00 USD"
+    assert listed(staff, ENTRIES, account__id__exact=main.pk) == set(
+        main.entries.values_list("pk", flat=True)
+    )
+
+
+def test_a_system_account_statement_has_no_running_balance(staff, ledger):
+    world = models.Account.objects.get(kind="world", currency="USD")
+
+    page = staff.get(
+        reverse("admin:accounting_account_change", args=[world.pk])
+    )
+
+    assert shown(page, "balance_now") == "-100.00 USD"
+    [row] = statement_rows(page)
+    assert (row[1], row[2], row[3]) == ("Credit", "-100.00 USD", "-")
+
+
+def test_an_account_without_entries_says_so(staff, holder):
+    savings = holder.accounts.get(kind="savings", currency="USD")
+
+    page = staff.get(
+        reverse("admin:accounting_account_change", args=[savings.pk])
+    )
+
+    assert "No entries yet." in page.content.decode()
+
+
+@pytest.mark.parametrize("term", ["holder", "account", "transaction"])
+def test_entries_are_found_by_email_account_or_transaction(staff, ledger, term):
+    received = ledger["received"]
+    to_main = ledger["recipient"].accounts.get(kind="main")
+    query, entries = {
+        # The holder's accounts' entries.
+        "holder": ("BOB@example", to_main.entries),
+        "account": (str(to_main.pk), to_main.entries),
+        # Both sides of the transaction: clearing and the recipient's.
+        "transaction": (f" {received.pk} ", received.entries),
+    }[term]
+
+    found = listed(staff, ENTRIES, q=query)
+
+    assert found == set(entries.values_list("pk", flat=True))
+    assert len(found) == {"transaction": 2}.get(term, 1)
+
+
+def test_an_unknown_id_finds_no_entry(staff, ledger):
+    assert listed(staff, ENTRIES, q=str(uuid.uuid4())) == set()
+
+
+def test_entry_rows_link_their_transaction_and_account(staff, ledger):
+    credit = ledger["credit"]
+    main = ledger["holder"].accounts.get(kind="main", currency="USD")
+    world = models.Account.objects.get(kind="world", currency="USD")
+
+    page = staff.get(reverse(ENTRIES), {"q": str(credit.pk)})
+
+    content = page.content.decode()
+    credit_url = reverse(
+        "admin:accounting_transaction_change", args=[credit.pk]
+    )
+    main_url = reverse("admin:accounting_account_change", args=[main.pk])
+    world_url = reverse("admin:accounting_account_change", args=[world.pk])
+    assert f'<a href="{credit_url}">{credit.pk}</a>' in content
+    holder = ledger["holder"].email
+    assert f'<a href="{main_url}">{holder} main USD</a>' in content
+    assert f'<a href="{world_url}">world USD</a>' in content
+    assert "100.00 USD" in content
+    assert "-100.00 USD" in content
+    assert "10000" not in content
+    assert ">Credit<" in content
+
+
+def test_times_show_their_seconds(staff, ledger):
+    credit = ledger["credit"]
+    stamp = timezone.localtime(credit.occurred_at).strftime("%Y-%m-%d %H:%M:%S")
+
+    listing = staff.get(reverse(TRANSACTIONS)).content.decode()
+    page = staff.get(
+        reverse("admin:accounting_transaction_change", args=[credit.pk])
+    )
+
+    assert stamp in listing
+    assert shown(page, "occurred_at") == f"{stamp} UTC"

@@ -107,6 +107,18 @@ def test_format_amount_uses_the_currency_precision(minor, currency, text):
     assert money.format_amount(minor, currency) == text
 
 
+@pytest.mark.parametrize(
+    ("minor", "currency", "text"),
+    [
+        (2500, "USD", "25.00 USD"),
+        (-310, "EUR", "-3.10 EUR"),
+        (1500, "JPY", "1500 JPY"),
+    ],
+)
+def test_format_money_names_the_currency(minor, currency, text):
+    assert money.format_money(minor, currency) == text
+
+
 def test_parse_currency_normalises_case(settings):
     settings.SUPPORTED_CURRENCIES = ["USD", "JPY"]
     assert money.parse_currency("usd") == "USD"

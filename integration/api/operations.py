@@ -11,7 +11,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.generic import TemplateView
 from drf_spectacular.utils import extend_schema, inline_serializer
-from drf_spectacular.views import SpectacularRedocView
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 from rest_framework import permissions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -100,8 +100,48 @@ class ReadyzApi(_OperationsApi):
         )
 
 
-class RedocView(SpectacularRedocView):
-    """ReDoc without the web fonts the stock page loads from Google."""
+# The docs pages fetch from the gateway only: their scripts, styles and
+# the schema are its static files and its own answers. The browser then
+# refuses whatever a bundle would fetch from elsewhere (ReDoc's footer
+# shows Redocly's logo from their CDN): an offline machine waits on no
+# DNS, and a reader's visit is told to nobody. The bundles' own set-up
+# scripts and styles are inline, ReDoc's search runs in a blob: worker,
+# Swagger UI draws its icons from data: URLs.
+DOCS_CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self' 'unsafe-inline'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "worker-src 'self' blob:",
+        "connect-src 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+class LocalAssetsOnlyMixin:
+    """A docs page whose browser may load nothing from another origin."""
+
+    def dispatch(
+        self, request: HttpRequest, *args: object, **kwargs: object
+    ) -> HttpResponse:
+        """The page, with :data:`DOCS_CONTENT_SECURITY_POLICY`."""
+        response = super().dispatch(request, *args, **kwargs)
+        response["Content-Security-Policy"] = DOCS_CONTENT_SECURITY_POLICY
+        return response
+
+
+class SwaggerView(LocalAssetsOnlyMixin, SpectacularSwaggerView):
+    """Swagger UI from the sidecar's local copy."""
+
+
+class RedocView(LocalAssetsOnlyMixin, SpectacularRedocView):
+    """ReDoc without the web fonts the stock page loads from Google.
+
+    Nor Redocly's logo in its menu's footer, from their CDN: the page's
+    policy refuses it, and ReDoc then leaves the image out.
+    """
 
     template_name = "integration/redoc.html"
 

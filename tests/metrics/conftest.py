@@ -29,9 +29,9 @@ from tests.conftest import (
     manage,
     platform_env,
     reset_database,
+    reset_vhost,
     wait_until,
 )
-from tests.e2e.conftest import reset_vhost
 
 PG_URL = os.environ.get("PG_URL", "postgres://postgres@127.0.0.1:5432")
 AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672")

@@ -44,6 +44,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import (
+    AMQP_URL,
+    PG_URL,
+    REDIS_URL,
     REPO_DIR,
     free_port,
     gateway_ready,
@@ -52,14 +55,9 @@ from tests.conftest import (
     platform_prepare,
     port_open,
     reset_database,
-    wait_until,
-)
-from tests.e2e.conftest import (
-    AMQP_URL,
-    PG_URL,
-    REDIS_URL,
     reset_redis,
     reset_vhost,
+    wait_until,
 )
 from tests.scaleout.haproxy import HAProxy, Tier
 from tests.scaleout.instances import Instance

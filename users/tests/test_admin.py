@@ -5,6 +5,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from config import contracts
 from config.testing import assert_branded, run_confirmed_action
@@ -315,3 +316,15 @@ def test_the_password_page_refuses_a_weak_password(
     assert response.context["form"].errors
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
+
+
+def test_times_show_their_seconds(staff_client: Client) -> None:
+    """Both admins write instants to the second (config/formats/)."""
+    user = UserFactory(email="ada@example.com")
+    stamp = timezone.localtime(user.date_joined).strftime("%Y-%m-%d %H:%M:%S")
+
+    listing = staff_client.get(reverse("admin:users_user_changelist"))
+    page = staff_client.get(reverse("admin:users_user_change", args=[user.pk]))
+
+    assert stamp in listing.content.decode()
+    assert f"{stamp} UTC" in page.content.decode()

@@ -6,7 +6,8 @@ import json
 
 import pytest
 from django.contrib.auth.models import Group
-from django.db import DatabaseError, transaction
+from django.core.management import call_command
+from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -320,3 +321,19 @@ def test_the_trail_exports_what_its_filters_show(staff_client: Client) -> None:
     )
     assert group_row["before"] == ""
     assert json.loads(group_row["after"])["name"] == "support"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_trail_migration_reverses() -> None:
+    def triggers() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'users_%%'"
+            )
+            return [name for (name,) in cursor.fetchall()]
+
+    assert triggers() == ["users_staffaction_append_only"]
+    call_command("migrate", "users", "0003", verbosity=0)
+    assert triggers() == []
+    call_command("migrate", "users", verbosity=0)
+    assert triggers() == ["users_staffaction_append_only"]

@@ -133,7 +133,9 @@ def test_str_and_values():
     assert str(txn) == "credit 10.50 USD"
     account_id = uuid.uuid4()
     entry = models.Entry(account_id=account_id, amount=-5, currency="USD")
-    assert str(entry) == f"{account_id} -5 USD"
+    assert str(entry) == f"{account_id} -0.05 USD"  # money, not cents
+    entry = models.Entry(account_id=account_id, amount=1500, currency="JPY")
+    assert str(entry) == f"{account_id} +1500 JPY"
     event_id = uuid.uuid4()
     assert str(models.ProcessedEvent(event_id=event_id)) == str(event_id)
     key = models.IdempotencyKey(holder_id=user_id, key="k")
@@ -146,6 +148,7 @@ JOURNAL_TRIGGERS = [
     "accounting_transaction_append_only",
 ]
 RATE_TRIGGERS = ["accounting_rate_append_only"]
+STAFF_TRIGGERS = ["accounting_staffaction_append_only"]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -158,11 +161,15 @@ def test_the_trigger_migrations_reverse():
             )
             return sorted(name for (name,) in cursor.fetchall())
 
+    every = sorted(JOURNAL_TRIGGERS + RATE_TRIGGERS + STAFF_TRIGGERS)
+    assert triggers() == every
+    # Back through 0014 (the audit trail's), 0004 (the rate trigger) and
+    # 0002 (the journal's).
+    call_command("migrate", "accounting", "0013", verbosity=0)
     assert triggers() == sorted(JOURNAL_TRIGGERS + RATE_TRIGGERS)
-    # Back through 0004 (the rate trigger) and 0002 (the journal's).
     call_command("migrate", "accounting", "0003", verbosity=0)
     assert triggers() == JOURNAL_TRIGGERS
     call_command("migrate", "accounting", "0001", verbosity=0)
     assert triggers() == []
     call_command("migrate", "accounting", verbosity=0)
-    assert triggers() == sorted(JOURNAL_TRIGGERS + RATE_TRIGGERS)
+    assert triggers() == every

@@ -45,3 +45,22 @@ def test_writes_take_no_if_none_match(schema):
                 parameters = item[method].get("parameters", [])
                 assert "If-None-Match" not in [p["name"] for p in parameters]
                 assert "304" not in item[method]["responses"], (path, method)
+
+
+def test_no_optional_parameter_has_an_example_a_try_out_would_send(schema):
+    """Swagger UI fills a parameter with its example and sends it.
+
+    A made-up ETag or instant sent by "Try it out" answers something else
+    than the client asked for (``GET /balance`` at an example instant is
+    zeros); a default says what leaving the parameter out means, and may
+    stay.
+    """
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("required"):
+                    continue
+                shown = (path, method, parameter["name"])
+                assert "example" not in parameter, shown
+                assert "examples" not in parameter, shown
+                assert "example" not in parameter["schema"], shown

@@ -104,6 +104,15 @@ def test_docs_use_local_assets_only(api, url, asset):
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
+    # The browser is told to fetch nothing from anywhere else either (what
+    # a bundle would: ReDoc's logo from Redocly's CDN).
+    policy = dict(
+        directive.split(" ", 1)
+        for directive in response["Content-Security-Policy"].split("; ")
+    )
+    assert policy["default-src"] == "'self'"
+    assert policy["img-src"] == "'self' data:"
+    assert all("http" not in sources for sources in policy.values())
     html = response.content.decode()
     assert "http://" not in html
     assert "https://" not in html

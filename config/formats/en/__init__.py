@@ -1,0 +1,1 @@
+"""English (``LANGUAGE_CODE = "en-us"``): :mod:`config.formats.en.formats`."""
