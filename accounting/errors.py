@@ -43,6 +43,9 @@ class ErrorCode(enum.StrEnum):
     INVALID_WEBHOOK_URL = "invalid_webhook_url"
     WEBHOOK_NOT_FOUND = "webhook_not_found"
     DELIVERY_NOT_FOUND = "delivery_not_found"
+    TRANSACTION_NOT_REVERSIBLE = "transaction_not_reversible"
+    TRANSACTION_ALREADY_REVERSED = "transaction_already_reversed"
+    REVERSAL_INSUFFICIENT_FUNDS = "reversal_insufficient_funds"
 
 
 class AccountingError(DomainError):
@@ -346,3 +349,38 @@ class DeliveryNotFoundError(AccountingError):
 
     error_code = ErrorCode.DELIVERY_NOT_FOUND
     default_detail = "No delivery with that id."
+
+
+class TransactionNotReversibleError(AccountingError):
+    """Staff asked to reverse a kind that has no sound mirror.
+
+    A reversal itself (undo it with a new movement), a savings release
+    (the holder's own choice, not a mistake of ours) or a group
+    contribution (the pot is shared: other members may have moved it).
+    """
+
+    error_code = ErrorCode.TRANSACTION_NOT_REVERSIBLE
+
+
+class TransactionAlreadyReversedError(AccountingError):
+    """The movement was reversed already, for another reason.
+
+    The same reversal asked again answers the first; a different one is
+    refused, so that two staff members never believe both applied.
+    """
+
+    error_code = ErrorCode.TRANSACTION_ALREADY_REVERSED
+
+
+class ReversalInsufficientFundsError(AccountingError):
+    """A reversal would take more than an account holds now.
+
+    The holder spent the money (a transfer's recipient, a credit's savings
+    released): the detail names the account and the shortfall.
+    """
+
+    error_code = ErrorCode.REVERSAL_INSUFFICIENT_FUNDS
+
+
+class ReversalInvalidError(FieldInvalidError):
+    """A reversal's reason is blank or too long."""

@@ -42,6 +42,10 @@ STATUSES: problems.Statuses = {
     ErrorCode.INVALID_WEBHOOK_URL: 422,
     ErrorCode.WEBHOOK_NOT_FOUND: 404,
     ErrorCode.DELIVERY_NOT_FOUND: 404,
+    # Only staff reverse (the admin), so no API answers these yet.
+    ErrorCode.TRANSACTION_NOT_REVERSIBLE: 422,
+    ErrorCode.TRANSACTION_ALREADY_REVERSED: 409,
+    ErrorCode.REVERSAL_INSUFFICIENT_FUNDS: 422,
 }
 
 exception_handler = problems.exception_handler_for(STATUSES)

@@ -12,6 +12,8 @@ in :mod:`.guards`) that raise the domain errors of ``accounting.errors``.
   conversions, written through :mod:`.journal` (locks, entries,
   idempotency keys).
 - :mod:`.rates`: FX rates.
+- :mod:`.reversals`: staff's corrections, new headers mirroring a
+  movement.
 - :mod:`.groups`: savings groups, their members (joining, leaving) and
   contributions.
 - :mod:`.goals`: savings goals; :mod:`.categories`: suggested categories.
@@ -96,6 +98,13 @@ from accounting.services.rates import (
     rate_use,
     rate_validate,
 )
+from accounting.services.reversals import (
+    REVERSIBLE_KINDS,
+    ReversalResult,
+    reversal_movement,
+    reversal_reason_check,
+    transaction_reverse,
+)
 from accounting.services.webhooks import (
     deliveries_send,
     delivery_resend,
@@ -105,9 +114,11 @@ from accounting.services.webhooks import (
 )
 
 __all__ = [
+    "REVERSIBLE_KINDS",
     "BatchItemInput",
     "EventOutcome",
     "KeyedResult",
+    "ReversalResult",
     "UserEvent",
     "account_close",
     "account_open",
@@ -156,8 +167,11 @@ __all__ = [
     "rate_create",
     "rate_use",
     "rate_validate",
+    "reversal_movement",
+    "reversal_reason_check",
     "savings_held",
     "savings_release_apply",
+    "transaction_reverse",
     "transfer_apply",
     "withdrawal_apply",
 ]

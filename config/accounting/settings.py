@@ -86,6 +86,7 @@ SPECTACULAR_SETTINGS = {
             "conversion",
             "savings_release",
             "group_contribution",
+            "reversal",
         ],
     },
 }
