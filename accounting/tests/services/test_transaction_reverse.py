@@ -3,6 +3,7 @@
 import decimal
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounting import errors, models, services
@@ -344,3 +345,24 @@ def test_holders_with_webhooks_are_told_of_the_reversal(
     assert event.data["transaction"]["kind"] == "reversal"
     assert event.data["transaction"]["id"] == str(reversal.id)
     assert event.data["transaction"]["reverses"] == str(credit.id)
+
+
+def test_the_database_refuses_a_second_reversal_and_edits(funded_holder):
+    """Even written around the service: the indexes and the trigger."""
+    credit = credit_of(funded_holder)
+    first = reverse(credit)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        models.Reversal.objects.create(
+            original=credit, reason="Again", created_by=STAFF,
+            created_at=timezone.now(),
+        )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        models.Transaction.objects.create(
+            holder=funded_holder, kind="reversal", amount=10_000,
+            currency="USD", occurred_at=timezone.now(), reverses=credit,
+        )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        models.Reversal.objects.filter(pk=first.reversal.pk).update(
+            reason="Edited"
+        )
