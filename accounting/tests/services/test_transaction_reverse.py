@@ -354,13 +354,19 @@ def test_the_database_refuses_a_second_reversal_and_edits(funded_holder):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         models.Reversal.objects.create(
-            original=credit, reason="Again", created_by=STAFF,
+            original=credit,
+            reason="Again",
+            created_by=STAFF,
             created_at=timezone.now(),
         )
     with pytest.raises(IntegrityError), transaction.atomic():
         models.Transaction.objects.create(
-            holder=funded_holder, kind="reversal", amount=10_000,
-            currency="USD", occurred_at=timezone.now(), reverses=credit,
+            holder=funded_holder,
+            kind="reversal",
+            amount=10_000,
+            currency="USD",
+            occurred_at=timezone.now(),
+            reverses=credit,
         )
     with pytest.raises(IntegrityError), transaction.atomic():
         models.Reversal.objects.filter(pk=first.reversal.pk).update(

@@ -151,6 +151,7 @@ KINDS = [
     "conversion",
     "savings_release",
     "group_contribution",
+    "reversal",
 ]
 TAGS = [
     "Identity",
@@ -692,6 +693,8 @@ def test_response_shapes(schema):
         "counterparty_account",
         "conversion",
         "group",
+        "reverses",
+        "reversed_by",
     }
     assert shape("Transaction") == (transaction, transaction)
     properties = components["Transaction"]["properties"]
