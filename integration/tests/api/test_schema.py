@@ -1079,6 +1079,7 @@ def test_personal_finance_documents_its_rules(schema):
         "`saved`",
         "`savings_release`",
         "`group_contribution` does not",
+        "A `reversal` counts as what it undoes",
         "`savings_rate`: `saved / income * 100`",
         "rounded half to even",
         "null when `income` is zero",
