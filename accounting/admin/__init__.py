@@ -16,7 +16,9 @@ goals are shown, never edited. Partners' API keys are issued through
 ``key_issue`` (shown once) and revoked through ``key_revoke``; their
 credit batches are shown, never edited. Webhook endpoints are shown and
 removed (``endpoint_remove``); their deliveries are shown with every try
-and sent again (``delivery_resend``).
+and sent again (``delivery_resend``). A credit, withdrawal, transfer or
+conversion is reversed through ``transaction_reverse`` (its own
+permission), never edited.
 """
 
 from accounting.admin import (  # noqa: F401 (imported to register)
@@ -27,6 +29,7 @@ from accounting.admin import (  # noqa: F401 (imported to register)
     personal_finance,
     plans,
     rates,
+    reversals,
     site,
     webhooks,
 )

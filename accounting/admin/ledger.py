@@ -10,6 +10,7 @@ from accounting.admin.columns import (
     admin_link,
     money_column,
 )
+from accounting.admin.reversals import TransactionReversalMixin
 from config import money
 from config.admin import ReadOnlyModelAdmin
 
@@ -168,8 +169,12 @@ class TransactionCurrencyFilter(admin.SimpleListFilter):
 
 
 @admin.register(models.Transaction)
-class TransactionAdmin(ReadOnlyModelAdmin):
-    """Journal headers with their entries; search by holder email or id."""
+class TransactionAdmin(TransactionReversalMixin, ReadOnlyModelAdmin):
+    """Journal headers with their entries; search by holder email or id.
+
+    Staff who may reverse find "Reverse…" on a movement's page
+    (``admin.reversals``).
+    """
 
     list_display = [
         "id",
@@ -215,6 +220,7 @@ class TransactionAdmin(ReadOnlyModelAdmin):
                 ]
             },
         ),
+        ("Reversal", {"fields": ["reversal_info"]}),
     ]
     readonly_fields = [
         field for _, options in fieldsets for field in options["fields"]

@@ -13,6 +13,7 @@ Reads never lock. Callers use ``from accounting import selectors`` and
 - ``imports``: statement imports and where each stands;
 - ``batches``: partners' credit batches and their items;
 - ``webhooks``: an account's webhook endpoints and their delivery log;
+- ``reversals``: what a reversal would undo and post;
 - ``ledger_checks``: the ledger's invariants, run by ``verify_ledger``.
 """
 
@@ -64,6 +65,12 @@ from accounting.selectors.ledger_checks import (
     ledger_verify,
 )
 from accounting.selectors.reports import Report, ReportGroup, report_summary
+from accounting.selectors.reversals import (
+    REVERSIBLE_KINDS,
+    PreviewLine,
+    reversal_movement,
+    reversal_preview,
+)
 from accounting.selectors.transactions import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
@@ -87,6 +94,7 @@ __all__ = [
     "DEFAULT_PAGE_SIZE",
     "LEDGER_CHECKS",
     "MAX_PAGE_SIZE",
+    "REVERSIBLE_KINDS",
     "Balance",
     "Check",
     "DeliveryPage",
@@ -96,6 +104,7 @@ __all__ = [
     "ItemPage",
     "LedgerFinding",
     "Page",
+    "PreviewLine",
     "Report",
     "ReportGroup",
     "account_balance",
@@ -132,6 +141,8 @@ __all__ = [
     "plans_active",
     "rates_current",
     "report_summary",
+    "reversal_movement",
+    "reversal_preview",
     "transaction_data",
     "transaction_get",
     "transactions_page",

@@ -420,7 +420,7 @@ LEDGER_CHECKS: list[Check] = [
         "reversal-original",
         "reversals of nothing, of a kind that cannot be reversed, or of "
         "another holder's, amount's or currency's header",
-        # ``services.reversals.REVERSIBLE_KINDS``.
+        # ``selectors.reversals.REVERSIBLE_KINDS``.
         """
         SELECT t.id, t.reverses_id, o.kind
         FROM accounting_transaction t

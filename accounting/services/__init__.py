@@ -99,9 +99,7 @@ from accounting.services.rates import (
     rate_validate,
 )
 from accounting.services.reversals import (
-    REVERSIBLE_KINDS,
     ReversalResult,
-    reversal_movement,
     reversal_reason_check,
     transaction_reverse,
 )
@@ -114,7 +112,6 @@ from accounting.services.webhooks import (
 )
 
 __all__ = [
-    "REVERSIBLE_KINDS",
     "BatchItemInput",
     "EventOutcome",
     "KeyedResult",
@@ -167,7 +164,6 @@ __all__ = [
     "rate_create",
     "rate_use",
     "rate_validate",
-    "reversal_movement",
     "reversal_reason_check",
     "savings_held",
     "savings_release_apply",

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounting import errors, models
+from accounting.selectors.reversals import reversal_movement
 from accounting.services.journal import (
     Locked,
     Posting,
@@ -35,16 +36,6 @@ from accounting.services.journal import (
 from config import bounds, money
 
 _KIND = models.Transaction.Kind
-# The kinds with a sound mirror. A savings release is the holder's own
-# choice, and a contribution's pot is shared: other members may have moved
-# it since (see ``errors.TransactionNotReversibleError``).
-REVERSIBLE_KINDS = (
-    _KIND.CREDIT,
-    _KIND.WITHDRAWAL,
-    _KIND.TRANSFER_OUT,
-    _KIND.TRANSFER_IN,
-    _KIND.CONVERSION,
-)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,34 +70,6 @@ def reversal_reason_check(reason: str) -> str:
             "reason", f"At most {limit} characters."
         )
     return reason
-
-
-def reversal_movement(
-    original: models.Transaction,
-) -> list[models.Transaction]:
-    """Returns the headers a reversal of ``original`` undoes, first first.
-
-    A transfer's two halves, its ``transfer_out`` first, whichever half
-    was named; any other kind its one header.
-
-    Raises:
-        TransactionNotReversibleError: A kind with no sound mirror.
-    """
-    if original.kind == _KIND.REVERSAL:
-        raise errors.TransactionNotReversibleError(
-            "A reversal cannot be reversed: record a new movement instead."
-        )
-    if original.kind not in REVERSIBLE_KINDS:
-        raise errors.TransactionNotReversibleError(
-            f"A {original.kind} cannot be reversed: only credits, "
-            "withdrawals, transfers and conversions."
-        )
-    if original.kind not in (_KIND.TRANSFER_OUT, _KIND.TRANSFER_IN):
-        return [original]
-    other = models.Transaction.objects.get(pk=original.related_id)
-    if original.kind == _KIND.TRANSFER_OUT:
-        return [original, other]
-    return [other, original]
 
 
 def _lock(movement: list[models.Transaction]) -> Locked:
