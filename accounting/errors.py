@@ -48,6 +48,9 @@ class ErrorCode(enum.StrEnum):
     FOUR_EYES_SAME_STAFF = "four_eyes_same_staff"
     STAFF_REQUEST_DECIDED = "staff_request_decided"
     STAFF_REQUEST_PENDING = "staff_request_pending"
+    TRANSACTION_NOT_REVERSIBLE = "transaction_not_reversible"
+    TRANSACTION_ALREADY_REVERSED = "transaction_already_reversed"
+    REVERSAL_INSUFFICIENT_FUNDS = "reversal_insufficient_funds"
 
 
 class AccountingError(DomainError):
@@ -387,3 +390,38 @@ class StaffRequestPendingError(AccountingError):
 
     error_code = ErrorCode.STAFF_REQUEST_PENDING
     default_detail = "The same request already awaits approval."
+
+
+class TransactionNotReversibleError(AccountingError):
+    """Staff asked to reverse a kind that has no sound mirror.
+
+    A reversal itself (undo it with a new movement), a savings release
+    (the holder's own choice, not a mistake of ours) or a group
+    contribution (the pot is shared: other members may have moved it).
+    """
+
+    error_code = ErrorCode.TRANSACTION_NOT_REVERSIBLE
+
+
+class TransactionAlreadyReversedError(AccountingError):
+    """The movement was reversed already, for another reason.
+
+    The same reversal asked again answers the first; a different one is
+    refused, so that two staff members never believe both applied.
+    """
+
+    error_code = ErrorCode.TRANSACTION_ALREADY_REVERSED
+
+
+class ReversalInsufficientFundsError(AccountingError):
+    """A reversal would take more than an account holds now.
+
+    The holder spent the money (a transfer's recipient, a credit's savings
+    released): the detail names the account and the shortfall.
+    """
+
+    error_code = ErrorCode.REVERSAL_INSUFFICIENT_FUNDS
+
+
+class ReversalInvalidError(FieldInvalidError):
+    """A reversal's reason is blank or too long."""

@@ -471,6 +471,11 @@ class Transaction(AppendOnlyModel):
     ``counterparty_account``; its ``description`` is the member's message. A
     conversion keeps what it bought (``to_amount``, ``to_currency``) and
     the rate it used (``rate`` and its value ``fx_rate``).
+
+    A ``reversal`` undoes one header (``reverses``): the same holder, amount
+    and currency, and the exact mirror of its entries. A transfer is
+    reversed by two, one per half, written together; why and by whom is a
+    :class:`Reversal`.
     """
 
     class Kind(models.TextChoices):
@@ -483,6 +488,7 @@ class Transaction(AppendOnlyModel):
         CONVERSION = "conversion", "Conversion"
         SAVINGS_RELEASE = "savings_release", "Savings release"
         GROUP_CONTRIBUTION = "group_contribution", "Group contribution"
+        REVERSAL = "reversal", "Reversal"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     holder = models.ForeignKey(
@@ -528,6 +534,18 @@ class Transaction(AppendOnlyModel):
         on_delete=models.PROTECT,
         related_name="+",
         help_text="Transfers: the other half (transfer_in / transfer_out).",
+    )
+    # Its own field, not ``related``: a transfer's reversal is two headers,
+    # each undoing one half while the halves keep naming each other; and
+    # one-to-one, so the database itself refuses a second reversal of a
+    # header, however many staff click at once.
+    reverses = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversed_by",
+        help_text="Reversals: the transaction this one undoes.",
     )
     to_amount = models.BigIntegerField(null=True, blank=True)
     to_currency = models.CharField(max_length=3, blank=True)
@@ -619,6 +637,16 @@ class Transaction(AppendOnlyModel):
                 ),
                 name="accounting_transaction_transfer_fields",
             ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="reversal", reverses__isnull=False)
+                    | Q(~Q(kind="reversal"), reverses__isnull=True)
+                ),
+                name="accounting_transaction_reversal_fields",
+            ),
+        ]
+        permissions = [
+            ("reverse_transaction", "Can reverse a transaction"),
         ]
 
     def __str__(self) -> str:
@@ -629,6 +657,32 @@ class Transaction(AppendOnlyModel):
         if self.effective_at is None:
             self.effective_at = self.occurred_at
         super().save(*args, **kwargs)
+
+
+class Reversal(AppendOnlyModel):
+    """Why staff reversed a movement, and who: one per movement.
+
+    The movement is named by its first header (a transfer by its
+    ``transfer_out``, whichever half staff opened); the reversal headers
+    name what they undo (``Transaction.reverses``). Kept apart from the
+    journal so that every header does not carry two staff-only columns.
+    """
+
+    original = models.OneToOneField(
+        Transaction,
+        on_delete=models.PROTECT,
+        related_name="reversal",
+        help_text="The movement reversed (a transfer: its transfer_out).",
+    )
+    reason = models.CharField(max_length=bounds.REVERSAL_REASON_MAX_LENGTH)
+    created_by = models.CharField(
+        max_length=bounds.EMAIL_MAX_LENGTH,
+        help_text="The staff member who reversed it (email, else username).",
+    )
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"reversal of {self.original_id}"
 
 
 class Entry(AppendOnlyModel):

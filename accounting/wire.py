@@ -8,6 +8,7 @@ stores the document it returns with the idempotency key, so a replay
 answers with exactly the original body.
 """
 
+import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -101,6 +102,7 @@ def transaction_data(
     transaction: models.Transaction,
     splits: Iterable[tuple[str, str, int]],
     group: models.SavingsGroup | None = None,
+    reversed_by: uuid.UUID | None = None,
 ) -> dict[str, Any]:
     """Returns the wire form of a transaction.
 
@@ -110,12 +112,15 @@ def transaction_data(
             on the holder's own accounts.
         group: A group contribution's group (its pot is the header's
             ``counterparty_account``); None for other kinds.
+        reversed_by: The reversal that undid it, if any (a header just
+            written has none).
 
     Returns:
         ``{id, kind, amount, currency, occurred_at, effective_at,
         description, source,
-        category, splits, plan, counterparty_account, conversion, group}``
-        (``group``: ``{id, name}`` or None).
+        category, splits, plan, counterparty_account, conversion, group,
+        reverses, reversed_by}`` (``group``: ``{id, name}`` or None;
+        ``reverses``, ``reversed_by``: a transaction id or None).
     """
     currency = transaction.currency
     counterparty = transaction.counterparty_account_id
@@ -151,7 +156,14 @@ def transaction_data(
         "counterparty_account": str(counterparty) if counterparty else None,
         "conversion": conversion,
         "group": {"id": str(group.id), "name": group.name} if group else None,
+        "reverses": _id_or_none(transaction.reverses_id),
+        "reversed_by": _id_or_none(reversed_by),
     }
+
+
+def _id_or_none(value: uuid.UUID | None) -> str | None:
+    """Returns an id as text, or None."""
+    return None if value is None else str(value)
 
 
 def balances_data(*, main: int, savings: int, currency: str) -> dict[str, str]:

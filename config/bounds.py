@@ -15,6 +15,9 @@ DESCRIPTION_MAX_LENGTH = 500
 # A credit's source, a withdrawal's category, a suggested category: counted
 # once normalised (``config.labels``), as they are stored.
 LABEL_MAX_LENGTH = 100
+# Why staff reversed a movement (kept with the reversal, never shown to
+# the holder).
+REVERSAL_REASON_MAX_LENGTH = 500
 # A partner's own reference of one payment (a payslip's number).
 REFERENCE_MAX_LENGTH = 100
 

@@ -23,6 +23,8 @@ lists export what their filters show as CSV, and a holder's page makes
 their statement for a period (CSV or PDF); both only read. Every staff
 action is in the audit trail (``StaffAction``); what moves more than
 ``FOUR_EYES_LIMITS`` waits for a second staff member (``StaffRequest``).
+A credit, withdrawal, transfer or conversion is reversed through
+``transaction_reverse`` (its own permission), never edited.
 """
 
 from accounting.admin import (  # noqa: F401 (imported to register)
@@ -35,6 +37,7 @@ from accounting.admin import (  # noqa: F401 (imported to register)
     personal_finance,
     plans,
     rates,
+    reversals,
     site,
     staff_actions,
     staff_requests,

@@ -17,6 +17,7 @@ from accounting.admin.columns import (
     staff_of,
 )
 from accounting.admin.freezes import freezes_column
+from accounting.admin.reversals import TransactionReversalMixin
 from config import money
 from config.admin import (
     ReadOnlyModelAdmin,
@@ -252,8 +253,14 @@ class TransactionCurrencyFilter(admin.SimpleListFilter):
 
 
 @admin.register(models.Transaction)
-class TransactionAdmin(CsvExportMixin, ReadOnlyModelAdmin):
-    """Journal headers with their entries; search by holder email or id."""
+class TransactionAdmin(
+    TransactionReversalMixin, CsvExportMixin, ReadOnlyModelAdmin
+):
+    """Journal headers with their entries; search by holder email or id.
+
+    Staff who may reverse find "Reverse…" on a movement's page
+    (``admin.reversals``).
+    """
 
     list_display = [
         "id",
@@ -298,6 +305,7 @@ class TransactionAdmin(CsvExportMixin, ReadOnlyModelAdmin):
                 ]
             },
         ),
+        ("Reversal", {"fields": ["reversal_info"]}),
     ]
     readonly_fields = [
         field for _, options in fieldsets for field in options["fields"]

@@ -109,6 +109,19 @@ class TransactionSerializer(serializers.Serializer):
     group = TransactionGroupSerializer(
         allow_null=True, help_text="Group contributions: the group."
     )
+    reverses = serializers.UUIDField(
+        allow_null=True,
+        required=False,
+        help_text="Reversals: the transaction undone, else null.",
+    )
+    reversed_by = serializers.UUIDField(
+        allow_null=True,
+        required=False,
+        help_text=(
+            "The reversal that undid it, else null (always null in a "
+            "movement's own answer: it was just written)."
+        ),
+    )
 
 
 class BalancesSerializer(serializers.Serializer):

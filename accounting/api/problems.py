@@ -46,6 +46,10 @@ STATUSES: problems.Statuses = {
     ErrorCode.FOUR_EYES_SAME_STAFF: 403,
     ErrorCode.STAFF_REQUEST_DECIDED: 409,
     ErrorCode.STAFF_REQUEST_PENDING: 409,
+    # Only staff reverse (the admin), so no API answers these yet.
+    ErrorCode.TRANSACTION_NOT_REVERSIBLE: 422,
+    ErrorCode.TRANSACTION_ALREADY_REVERSED: 409,
+    ErrorCode.REVERSAL_INSUFFICIENT_FUNDS: 422,
 }
 
 exception_handler = problems.exception_handler_for(STATUSES)

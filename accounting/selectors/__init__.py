@@ -17,6 +17,7 @@ Reads never lock. Callers use ``from accounting import selectors`` and
   closing per wallet account);
 - ``batches``: partners' credit batches and their items;
 - ``webhooks``: an account's webhook endpoints and their delivery log;
+- ``reversals``: what a reversal would undo and post;
 - ``ledger_checks``: the ledger's invariants, run by ``verify_ledger``.
 """
 
@@ -78,6 +79,12 @@ from accounting.selectors.ledger_checks import (
     ledger_verify,
 )
 from accounting.selectors.reports import Report, ReportGroup, report_summary
+from accounting.selectors.reversals import (
+    REVERSIBLE_KINDS,
+    PreviewLine,
+    reversal_movement,
+    reversal_preview,
+)
 from accounting.selectors.statements import (
     Statement,
     WalletStatement,
@@ -106,6 +113,7 @@ __all__ = [
     "DEFAULT_PAGE_SIZE",
     "LEDGER_CHECKS",
     "MAX_PAGE_SIZE",
+    "REVERSIBLE_KINDS",
     "SUMMARY_TRANSACTIONS",
     "SUMMARY_TRANSACTIONS_MAX",
     "Balance",
@@ -118,6 +126,7 @@ __all__ = [
     "ItemPage",
     "LedgerFinding",
     "Page",
+    "PreviewLine",
     "Report",
     "ReportGroup",
     "Statement",
@@ -159,6 +168,8 @@ __all__ = [
     "plans_active",
     "rates_current",
     "report_summary",
+    "reversal_movement",
+    "reversal_preview",
     "statement_get",
     "transaction_data",
     "transaction_get",

@@ -4,8 +4,9 @@
 (decisions 1 and 2): the zero-sum rule, per-account sequences 1..n,
 ``balance_after`` equal to the running sum, time agreeing with sequence,
 a record's date never after its booking,
-the projections stored on accounts, and the rules of each kind of
-movement. :data:`LEDGER_CHECKS` lists them all, in the order they run.
+the projections stored on accounts, the rules of each kind of
+movement, and that every reversal mirrors its original.
+:data:`LEDGER_CHECKS` lists them all, in the order they run.
 
 Most checks are one SELECT of the rows that break the rule, run once over
 the whole journal: set-based, nothing is loaded row by row. Three are
@@ -237,6 +238,8 @@ LEDGER_CHECKS: list[Check] = [
         WHERE a.holder_id IS NOT NULL AND a.holder_id <> t.holder_id
         """,
     ),
+    # A reversal is judged by the reversal checks at the end: it is the
+    # exact mirror of an original that this one and the next two judge.
     Check(
         "system-kind",
         "system entries on an account of the wrong kind for the transaction",
@@ -245,7 +248,8 @@ LEDGER_CHECKS: list[Check] = [
         FROM accounting_entry e
         JOIN accounting_account a ON a.id = e.account_id
         JOIN accounting_transaction t ON t.id = e.transaction_id
-        WHERE a.kind IN ('world', 'fx', 'clearing') AND NOT (
+        WHERE a.kind IN ('world', 'fx', 'clearing') AND t.kind <> 'reversal'
+        AND NOT (
             (t.kind IN ('credit', 'withdrawal') AND a.kind = 'world')
             OR (t.kind IN ('transfer_out', 'transfer_in')
                 AND a.kind = 'clearing')
@@ -262,7 +266,7 @@ LEDGER_CHECKS: list[Check] = [
         JOIN accounting_account a ON a.id = e.account_id
         JOIN accounting_transaction t ON t.id = e.transaction_id
         WHERE a.kind = 'savings' AND t.kind NOT IN (
-            'credit', 'savings_release', 'group_contribution'
+            'credit', 'savings_release', 'group_contribution', 'reversal'
         )
         """,
     ),
@@ -271,6 +275,8 @@ LEDGER_CHECKS: list[Check] = [
         "transactions whose customer entries do not move their amount",
         # In its own currency, a kind moves its holder's accounts by
         # +amount (in), -amount (out) or 0 (a release, savings to main).
+        # A reversal moves the opposite of what its original moved: the
+        # reversal checks below prove it, and this one the original.
         """
         SELECT t.id, t.kind, t.amount, moved.currency, moved.total
         FROM accounting_transaction t
@@ -283,7 +289,7 @@ LEDGER_CHECKS: list[Check] = [
             WHERE a.holder_id IS NOT NULL
             GROUP BY e.transaction_id, e.currency
         ) moved ON moved.transaction_id = t.id
-        WHERE moved.transaction_id IS NULL
+        WHERE t.kind <> 'reversal' AND (moved.transaction_id IS NULL
             OR (moved.currency = t.currency AND (
                 moved.total <> CASE t.kind
                     WHEN 'credit' THEN t.amount
@@ -295,7 +301,7 @@ LEDGER_CHECKS: list[Check] = [
             OR (moved.currency <> t.currency AND (
                 t.kind <> 'conversion'
                 OR moved.currency <> t.to_currency
-                OR moved.total <> t.to_amount))
+                OR moved.total <> t.to_amount)))
         """,
     ),
     Check(
@@ -407,6 +413,89 @@ LEDGER_CHECKS: list[Check] = [
         WHERE t.kind = 'group_contribution' AND (
             legs.transaction_id IS NULL OR legs.legs <> 2
             OR legs.savings <> -t.amount OR legs.pot <> t.amount
+        )
+        """,
+    ),
+    Check(
+        "reversal-original",
+        "reversals of nothing, of a kind that cannot be reversed, or of "
+        "another holder's, amount's or currency's header",
+        # ``selectors.reversals.REVERSIBLE_KINDS``.
+        """
+        SELECT t.id, t.reverses_id, o.kind
+        FROM accounting_transaction t
+        LEFT JOIN accounting_transaction o ON o.id = t.reverses_id
+        WHERE t.kind = 'reversal' AND (
+            o.id IS NULL
+            OR o.kind NOT IN (
+                'credit', 'withdrawal', 'transfer_out', 'transfer_in',
+                'conversion'
+            )
+            OR o.holder_id <> t.holder_id OR o.amount <> t.amount
+            OR o.currency <> t.currency OR o.occurred_at > t.occurred_at
+        )
+        """,
+    ),
+    Check(
+        "reversal-mirror",
+        "reversals whose entries are not their original's, negated",
+        # Per account, a reversal's entries and its original's sum to
+        # zero and are as many: the same accounts, opposite amounts
+        # (entries are never zero).
+        """
+        SELECT t.id, t.reverses_id
+        FROM accounting_transaction t
+        WHERE t.kind = 'reversal' AND EXISTS (
+            SELECT 1 FROM accounting_entry e
+            WHERE e.transaction_id = t.id OR e.transaction_id = t.reverses_id
+            GROUP BY e.account_id
+            HAVING SUM(e.amount) <> 0 OR SUM(
+                CASE WHEN e.transaction_id = t.id THEN 1 ELSE -1 END
+            ) <> 0
+        )
+        """,
+    ),
+    Check(
+        "reversal-once",
+        "headers reversed more than once",
+        # The unique index of ``reverses`` refuses it; this proves it.
+        """
+        SELECT reverses_id, COUNT(*)
+        FROM accounting_transaction
+        WHERE reverses_id IS NOT NULL
+        GROUP BY reverses_id
+        HAVING COUNT(*) > 1
+        """,
+    ),
+    Check(
+        "reversal-halves",
+        "transfer halves reversed without the other half at the same instant",
+        """
+        SELECT t.id, o.id, o.related_id
+        FROM accounting_transaction t
+        JOIN accounting_transaction o ON o.id = t.reverses_id
+        WHERE t.kind = 'reversal'
+            AND o.kind IN ('transfer_out', 'transfer_in')
+            AND NOT EXISTS (
+                SELECT 1 FROM accounting_transaction p
+                WHERE p.reverses_id = o.related_id
+                    AND p.occurred_at = t.occurred_at
+            )
+        """,
+    ),
+    Check(
+        "reversal-reason",
+        "reversals without the reason and staff member of their movement",
+        # A movement's reason is kept once, under its first header (a
+        # transfer's transfer_out).
+        """
+        SELECT t.id, t.reverses_id
+        FROM accounting_transaction t
+        JOIN accounting_transaction o ON o.id = t.reverses_id
+        WHERE t.kind = 'reversal' AND NOT EXISTS (
+            SELECT 1 FROM accounting_reversal r
+            WHERE r.original_id = CASE o.kind
+                WHEN 'transfer_in' THEN o.related_id ELSE o.id END
         )
         """,
     ),

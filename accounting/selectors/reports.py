@@ -13,7 +13,11 @@ What counts (design of issue 4):
 * saved: the net of the savings-account entries of those kinds and of
   ``savings_release``; a ``group_contribution`` moves savings into a pot
   where they stay saved, and a ``conversion`` is neither income nor
-  expense, so both are in no group.
+  expense, so both are in no group;
+* a ``reversal`` counts as what it undoes, with its entries' own (opposite)
+  signs, under the original's label, on its own ``effective_at``: a
+  reversed credit lowers the income and the saved of the period staff
+  reversed it in, and a period already reported never changes.
 
 Reports go by the clock of the holder's budget: a transaction counts on
 its ``effective_at`` (the day a dated credit or withdrawal names), not on
@@ -39,6 +43,7 @@ from django.db.models import (
     Count,
     Expression,
     F,
+    Q,
     Sum,
     Value,
     When,
@@ -64,6 +69,17 @@ _KIND = models.Transaction.Kind
 INCOME_KINDS = (_KIND.CREDIT, _KIND.TRANSFER_IN)
 EXPENSE_KINDS = (_KIND.WITHDRAWAL, _KIND.TRANSFER_OUT)
 REPORTED_KINDS = (*INCOME_KINDS, *EXPENSE_KINDS, _KIND.SAVINGS_RELEASE)
+# The original a reversal undoes, one join away (the journal header's
+# ``reverses``).
+_ORIGINAL = "transaction__reverses__"
+
+
+def _kind_in(kinds: tuple[str, ...]) -> Q:
+    """Entries of a transaction of these kinds, or of a reversal of one."""
+    return Q(transaction__kind__in=kinds) | Q(
+        transaction__kind=_KIND.REVERSAL,
+        **{f"{_ORIGINAL}kind__in": kinds},
+    )
 
 
 def savings_rate(*, saved: int, income: int) -> str | None:
@@ -166,17 +182,23 @@ def _group_key(group_by: str) -> Case | TruncMonth:
     )
     # A credit without a source stores "", a withdrawal without a category
     # NULL: both are "no label", and so is every other kind.
+    original = label.replace("transaction__", _ORIGINAL)
     return Case(
         When(transaction__kind=kind, then=NullIf(label, Value(""))),
+        When(
+            transaction__kind=_KIND.REVERSAL,
+            **{f"{_ORIGINAL}kind": kind},
+            then=NullIf(original, Value("")),
+        ),
         default=None,
         output_field=CharField(),
     )
 
 
-def _sum_if(value: Expression, **condition: object) -> Sum:
+def _sum_if(value: Expression, condition: Q) -> Sum:
     """Returns ``SUM(CASE WHEN condition THEN value ELSE 0 END)``."""
     return Sum(
-        Case(When(then=value, **condition), default=Value(0)),
+        Case(When(condition, then=value), default=Value(0)),
         output_field=BigIntegerField(),
     )
 
@@ -191,10 +213,10 @@ def _groups(
 ) -> tuple[ReportGroup, ...]:
     """Runs the report's one query and returns its groups in order."""
     entries = models.Entry.objects.filter(
+        _kind_in(REPORTED_KINDS),
         account__holder_id=holder_id,
         account__currency=currency,
         account__kind__in=models.Account.CUSTOMER_KINDS,
-        transaction__kind__in=REPORTED_KINDS,
         transaction__effective_at__lte=end,
     )
     if start is not None:
@@ -203,9 +225,9 @@ def _groups(
     rows = (
         entries.values(key=_group_key(group_by))
         .annotate(
-            income=_sum_if(amount, transaction__kind__in=INCOME_KINDS),
-            expenses=_sum_if(-amount, transaction__kind__in=EXPENSE_KINDS),
-            saved=_sum_if(amount, account__kind=models.Account.Kind.SAVINGS),
+            income=_sum_if(amount, _kind_in(INCOME_KINDS)),
+            expenses=_sum_if(-amount, _kind_in(EXPENSE_KINDS)),
+            saved=_sum_if(amount, Q(account__kind=models.Account.Kind.SAVINGS)),
             transactions=Count("transaction", distinct=True),
         )
         .order_by()

@@ -44,6 +44,11 @@ def _splits() -> Prefetch:
 _CONTRIBUTION_GROUP = "counterparty_account__savings_group"
 
 
+# Whether staff reversed it: a LEFT JOIN on the unique index of
+# ``reverses``, one column, not a query per row.
+_REVERSED_BY = {"reversed_by_id": F("reversed_by__id")}
+
+
 def transaction_data(transaction: models.Transaction) -> dict:
     """Returns the wire form of a transaction fetched by this module."""
     group = None
@@ -56,6 +61,7 @@ def transaction_data(transaction: models.Transaction) -> dict:
             for e in transaction.customer_entries
         ],
         group,
+        transaction.reversed_by_id,
     )
 
 
@@ -80,6 +86,7 @@ def transaction_get(
         raise errors.TransactionNotFoundError() from error
     found = (
         models.Transaction.objects.filter(holder=holder, pk=pk)
+        .annotate(**_REVERSED_BY)
         .select_related(_CONTRIBUTION_GROUP)
         .prefetch_related(_splits())
         .first()
@@ -191,6 +198,7 @@ def transactions_query(
         )
     return (
         query.order_by(*ordering)
+        .annotate(**_REVERSED_BY)
         .select_related(_CONTRIBUTION_GROUP)
         .prefetch_related(_splits())
     )

@@ -13,6 +13,8 @@ in :mod:`.guards`) that raise the domain errors of ``accounting.errors``.
   conversions, written through :mod:`.journal` (locks, entries,
   idempotency keys).
 - :mod:`.rates`: FX rates.
+- :mod:`.reversals`: staff's corrections, new headers mirroring a
+  movement.
 - :mod:`.groups`: savings groups, their members (joining, leaving) and
   contributions.
 - :mod:`.goals`: savings goals; :mod:`.categories`: suggested categories.
@@ -103,12 +105,18 @@ from accounting.services.rates import (
     rate_use,
     rate_validate,
 )
+from accounting.services.reversals import (
+    ReversalResult,
+    reversal_reason_check,
+    transaction_reverse,
+)
 from accounting.services.staff_requests import (
     Staff,
     closure_submit,
     four_eyes_needed,
     four_eyes_submit,
     freeze_submit,
+    reversal_submit,
     staff_request_approve,
     staff_request_create,
     staff_request_reject,
@@ -125,6 +133,7 @@ __all__ = [
     "BatchItemInput",
     "EventOutcome",
     "KeyedResult",
+    "ReversalResult",
     "Staff",
     "UserEvent",
     "account_close",
@@ -181,11 +190,14 @@ __all__ = [
     "rate_create",
     "rate_use",
     "rate_validate",
+    "reversal_reason_check",
+    "reversal_submit",
     "savings_held",
     "savings_release_apply",
     "staff_request_approve",
     "staff_request_create",
     "staff_request_reject",
+    "transaction_reverse",
     "transfer_apply",
     "withdrawal_apply",
 ]

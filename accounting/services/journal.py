@@ -130,6 +130,7 @@ _TRANSACTION_COLUMNS = (
     "plan_snapshot",
     "counterparty_account_id",
     "related_id",
+    "reverses_id",
     "to_amount",
     "to_currency",
     "rate_id",

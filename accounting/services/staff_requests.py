@@ -22,6 +22,7 @@ from django.utils import timezone
 from accounting import errors, models, selectors
 from accounting.services.accounts import account_close
 from accounting.services.freezes import freeze_create
+from accounting.services.reversals import transaction_reverse
 from config import money
 
 # What approving each kind of request runs: the service the action runs
@@ -66,6 +67,20 @@ def _freeze(params: dict[str, Any]) -> dict[str, Any]:
         else None,
     )
     return {"freeze": str(freeze.pk)}
+
+
+@executor(models.StaffRequest.Kind.REVERSAL)
+def _reverse(params: dict[str, Any]) -> dict[str, Any]:
+    """Reverses the movement of ``params["original"]``, once."""
+    result = transaction_reverse(
+        original=models.Transaction.objects.get(pk=params["original"]),
+        reason=params["reason"],
+        staff=params["staff"],
+    )
+    return {
+        "reversals": [str(header.pk) for header in result.headers],
+        "created": result.created,
+    }
 
 
 @dataclasses.dataclass(frozen=True)
@@ -315,6 +330,41 @@ def freeze_submit(
         },
         amount=stake,
         currency=stake_currency,
+        reason=reason,
+        staff=staff,
+    )
+
+
+def reversal_submit(
+    *, original: models.Transaction, reason: str, staff: Staff
+) -> models.StaffRequest | dict[str, Any]:
+    """Reverses a movement, or asks for it above the limit.
+
+    The stake is the movement's amount; a transfer is one request whichever
+    half staff opened.
+
+    Returns:
+        The reversal headers (``reversals``, and ``created``: False when
+        it was reversed already for the same reason), or the request.
+
+    Raises:
+        TransactionNotReversibleError: A kind with no sound mirror.
+        StaffRequestPendingError: Its reversal already awaits approval.
+        AccountingError: ``transaction_reverse``'s refusals, below the
+            limit.
+    """
+    first = selectors.reversal_movement(original)[0]
+    return four_eyes_submit(
+        kind=models.StaffRequest.Kind.REVERSAL,
+        target=str(first.pk),
+        summary=f"{first.kind} {first.pk} of {first.holder}",
+        params={
+            "original": str(first.pk),
+            "reason": reason,
+            "staff": staff.email,
+        },
+        amount=first.amount,
+        currency=first.currency,
         reason=reason,
         staff=staff,
     )

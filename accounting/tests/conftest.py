@@ -236,6 +236,7 @@ APPEND_ONLY_TABLES = (
     "accounting_entry",
     "accounting_transaction",
     "accounting_rate",
+    "accounting_reversal",
 )
 
 

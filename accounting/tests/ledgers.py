@@ -38,7 +38,8 @@ def sample(clock: Clock) -> dict[str, models.Holder]:
     saved) in USD, EUR and JPY: credits, a withdrawal, transfers both
     ways, a savings release after the holding period, conversions with
     rounding into and out of JPY (one half-way), contributions to two
-    groups' pots, and a closed wallet.
+    groups' pots, reversals of a credit, a withdrawal, a conversion and
+    a transfer, and a closed wallet.
 
     Args:
         clock: A frozen clock (``conftest.Clock``), moved forward here.
@@ -128,10 +129,50 @@ def sample(clock: Clock) -> dict[str, models.Holder]:
             to_currency=to_currency,
             amount=amount,
         )
+    _reversals(clock, alice, bob)
     services.account_close(
         account=bob.accounts.get(kind="main", currency="EUR")
     )
     return {"alice": alice, "bob": bob}
+
+
+def _reversals(clock: Clock, alice: models.Holder, bob: models.Holder) -> None:
+    """Makes and reverses one movement of each reversible kind.
+
+    Movements of their own, so that the defects of the sample's others
+    break nothing of a reversal; the transfer (named by its
+    ``transfer_in``) last in both mains, so that a defect may move one
+    half's reversal later.
+    """
+    usd = {"currency": "USD"}
+    originals = [
+        services.credit_apply(holder_id=bob.pk, amount=300, **usd),
+        services.withdrawal_apply(
+            holder_id=alice.pk, amount=100, category="mistake", **usd
+        ),
+        services.conversion_apply(
+            holder_id=alice.pk,
+            from_currency="JPY",
+            to_currency="EUR",
+            amount=1_000,
+        ),
+        services.transfer_apply(
+            holder_id=alice.pk,
+            to_account=bob.accounts.get(kind="main", currency="USD").id,
+            amount=200,
+            **usd,
+        ),
+    ]
+    headers = [
+        models.Transaction.objects.get(pk=result.body["transaction"]["id"])
+        for result in originals
+    ]
+    headers[-1] = models.Transaction.objects.get(pk=headers[-1].related_id)
+    for original in headers:
+        clock.advance(seconds=1)
+        services.transaction_reverse(
+            original=original, reason="Sample", staff="staff@example.com"
+        )
 
 
 def sample_in_the_past() -> None:

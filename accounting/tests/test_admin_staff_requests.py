@@ -279,3 +279,46 @@ def test_a_lift_is_recorded_in_the_trail(asker, holder):
     assert record.before["lifted_at"] is None
     assert record.after["lifted_by"] == "asker@example.com"
     assert record.reason == "Order withdrawn"
+
+
+def test_a_large_reversal_waits_for_another_and_is_recorded(
+    asker, approver, rich
+):
+    credit = models.Transaction.objects.get(holder=rich, kind="credit")
+    page = reverse("admin:accounting_transaction_reverse", args=[credit.pk])
+
+    asked_page = asker.post(page, {"reason": "Paid twice"}, follow=True)
+
+    asked = models.StaffRequest.objects.get()
+    assert asked_page.redirect_chain[-1][0] == reverse(
+        "admin:accounting_staffrequest_change", args=[asked.pk]
+    )
+    assert (asked.kind, asked.amount, asked.target) == (
+        "reversal",
+        250_000,
+        str(credit.pk),
+    )
+    assert not models.Transaction.objects.filter(kind="reversal").exists()
+    assert models.StaffAction.objects.get().action == "request_reversal"
+
+    decide(approver, asked, "approve", "Duplicate confirmed")
+
+    reversal = models.Transaction.objects.get(kind="reversal")
+    assert reversal.reverses_id == credit.pk
+    assert models.Reversal.objects.get().created_by == "asker@example.com"
+
+
+def test_a_small_reversal_is_recorded_as_done(asker, holder):
+    services.credit_apply(holder_id=holder.pk, amount=2_500, currency="USD")
+    credit = models.Transaction.objects.get(holder=holder, kind="credit")
+
+    asker.post(
+        reverse("admin:accounting_transaction_reverse", args=[credit.pk]),
+        {"reason": "Paid twice"},
+    )
+
+    record = models.StaffAction.objects.get()
+    reversal = models.Transaction.objects.get(kind="reversal")
+    assert (record.action, record.object_id) == ("reverse", str(credit.pk))
+    assert record.after == {"reversals": [str(reversal.pk)], "created": True}
+    assert record.reason == "Paid twice"

@@ -47,6 +47,20 @@ def test_a_movement_is_counted_once_committed(holder):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_reversal_is_counted_as_its_own_kind(holder):
+    credit = services.credit_apply(
+        holder_id=holder.pk, amount=7_00, currency="USD"
+    ).transaction
+    count, amount = _moved("reversal")
+
+    services.transaction_reverse(
+        original=credit, reason="Twice", staff="staff@example.com"
+    )
+
+    assert _moved("reversal") == (count + 1, amount + 7_00)
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_movement_that_rolls_back_is_not_counted(holder):
     count, amount = _moved()
 

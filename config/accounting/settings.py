@@ -117,6 +117,7 @@ SPECTACULAR_SETTINGS = {
             "conversion",
             "savings_release",
             "group_contribution",
+            "reversal",
         ],
     },
 }

@@ -958,7 +958,10 @@ class TransactionListApi(APIView):
             "or withdrawal takes its place among its days), then by id: "
             "newest first unless `order=asc`. `from` and `to` bound "
             "`effective_at` too; balances as of an instant go by "
-            "`occurred_at` instead (`GET /balance`)."
+            "`occurred_at` instead (`GET /balance`). A `reversal` is "
+            "staff's correction of a mistaken movement, never an edit: it "
+            "names what it undoes (`reverses`), which names it back "
+            "(`reversed_by`)."
         ),
         tags=[TAG_MONEY],
         parameters=[InputSerializer, RETRY_AFTER_HEADER],

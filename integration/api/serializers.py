@@ -23,6 +23,7 @@ TRANSACTION_KINDS = [
     "conversion",
     "savings_release",
     "group_contribution",
+    "reversal",
 ]
 # Where a job of a worker stands (a statement import, a credit batch).
 JOB_STATUSES = ["queued", "running", "completed", "failed"]
@@ -219,6 +220,22 @@ class TransactionSerializer(serializers.Serializer):
     group = TransactionGroupSerializer(
         allow_null=True,
         help_text="The group a `group_contribution` went to, else null.",
+    )
+    # Nullable for the same reason: answers stored before reversals.
+    reverses = serializers.UUIDField(
+        allow_null=True,
+        help_text=(
+            "`reversal`: the transaction it undoes (staff's correction of "
+            "a mistake: the same amount, every posting the other way), "
+            "else null."
+        ),
+    )
+    reversed_by = serializers.UUIDField(
+        allow_null=True,
+        help_text=(
+            "The `reversal` that undid this transaction, else null (null "
+            "in a movement's own answer)."
+        ),
     )
 
 
@@ -507,6 +524,8 @@ def transaction_example(**fields: Any) -> dict[str, Any]:
         "counterparty_account": None,
         "conversion": None,
         "group": None,
+        "reverses": None,
+        "reversed_by": None,
         **fields,
     }
 

@@ -118,6 +118,8 @@ class TransactionPayloadFactory(factory.DictFactory):
     counterparty_account = None
     conversion = None
     group = None
+    reverses = None
+    reversed_by = None
 
 
 class TransferOutPayloadFactory(TransactionPayloadFactory):

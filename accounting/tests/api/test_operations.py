@@ -145,6 +145,7 @@ def test_the_schema_generates_without_warnings(tmp_path, schema):
         "conversion",
         "savings_release",
         "group_contribution",
+        "reversal",
     ]
     # A transfer names its recipient; a savings release names none.
     transfer, release = (

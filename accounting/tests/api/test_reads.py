@@ -3,7 +3,7 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from accounting import services
+from accounting import models, services
 from accounting.tests import factories
 from accounting.tests.conftest import ledger_state
 from config.testing import assert_problem
@@ -233,6 +233,33 @@ def test_transactions_list_and_detail(api_client, holder):
     assert len(whole_day["results"]) == 3
     assert detail.status_code == 200
     assert detail.json() == made[0]
+
+
+def test_a_reversal_and_its_original_point_at_each_other(
+    api_client, funded_holder
+):
+    path = f"/internal/v1/holders/{funded_holder.pk}/transactions"
+    [credit] = api_client.get(path).json()["results"]
+    original = models.Transaction.objects.get(pk=credit["id"])
+    [reversal] = services.transaction_reverse(
+        original=original, reason="Twice", staff="staff@example.com"
+    ).headers
+
+    listed = api_client.get(path).json()["results"]
+    only = api_client.get(path, {"kind": "reversal"}).json()["results"]
+    detail = api_client.get(f"{path}/{reversal.id}").json()
+
+    assert [t["kind"] for t in listed] == ["reversal", "credit"]
+    assert listed[1] == {**credit, "reversed_by": str(reversal.id)}
+    assert credit["reversed_by"] is None
+    assert listed[0] == only[0] == detail
+    assert detail["reverses"] == credit["id"]
+    assert detail["reversed_by"] is None
+    assert (detail["amount"], detail["currency"]) == ("100.00", "USD")
+    assert detail["splits"] == [
+        {"account_kind": "main", "currency": "USD", "amount": "-90.00"},
+        {"account_kind": "savings", "currency": "USD", "amount": "-10.00"},
+    ]
 
 
 @pytest.mark.parametrize(

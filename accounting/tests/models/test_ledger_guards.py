@@ -140,6 +140,9 @@ def test_str_and_values():
     assert str(models.ProcessedEvent(event_id=event_id)) == str(event_id)
     key = models.IdempotencyKey(holder_id=user_id, key="k")
     assert str(key) == f"{user_id} k"
+    original_id = uuid.uuid4()
+    reversal = models.Reversal(original_id=original_id)
+    assert str(reversal) == f"reversal of {original_id}"
 
 
 JOURNAL_TRIGGERS = [
@@ -149,6 +152,10 @@ JOURNAL_TRIGGERS = [
 ]
 RATE_TRIGGERS = ["accounting_rate_append_only"]
 STAFF_TRIGGERS = ["accounting_staffaction_append_only"]
+REVERSAL_TRIGGERS = ["accounting_reversal_append_only"]
+ALL_TRIGGERS = sorted(
+    JOURNAL_TRIGGERS + RATE_TRIGGERS + STAFF_TRIGGERS + REVERSAL_TRIGGERS
+)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -161,10 +168,9 @@ def test_the_trigger_migrations_reverse():
             )
             return sorted(name for (name,) in cursor.fetchall())
 
-    every = sorted(JOURNAL_TRIGGERS + RATE_TRIGGERS + STAFF_TRIGGERS)
-    assert triggers() == every
-    # Back through 0014 (the audit trail's), 0004 (the rate trigger) and
-    # 0002 (the journal's).
+    assert triggers() == ALL_TRIGGERS
+    # Back through 0017 (the reasons' trigger), 0014 (the audit trail's),
+    # 0004 (the rate trigger) and 0002 (the journal's).
     call_command("migrate", "accounting", "0013", verbosity=0)
     assert triggers() == sorted(JOURNAL_TRIGGERS + RATE_TRIGGERS)
     call_command("migrate", "accounting", "0003", verbosity=0)
@@ -172,4 +178,4 @@ def test_the_trigger_migrations_reverse():
     call_command("migrate", "accounting", "0001", verbosity=0)
     assert triggers() == []
     call_command("migrate", "accounting", verbosity=0)
-    assert triggers() == every
+    assert triggers() == ALL_TRIGGERS

@@ -134,6 +134,7 @@ def create(p, fields):
         lambda p: transfer(p, kind="transfer_in"),
         lambda p: {"kind": "savings_release"},
         lambda p: {"kind": "withdrawal", "category": "food"},
+        lambda p: {"kind": "reversal", "reverses": p["other"]},
     ],
 )
 def test_each_kind_with_its_fields_is_accepted(parts, fields):
@@ -159,6 +160,9 @@ def test_each_kind_with_its_fields_is_accepted(parts, fields):
         lambda p: {"kind": "credit", "related": p["other"]},
         lambda p: {"kind": "withdrawal", "counterparty_account": p["account"]},
         lambda p: conversion(p, related=p["other"]),
+        lambda p: {"kind": "reversal"},
+        lambda p: {"kind": "credit", "reverses": p["other"]},
+        lambda p: transfer(p, reverses=p["other"]),
     ],
 )
 def test_fields_of_another_kind_are_refused(parts, fields):
@@ -175,6 +179,7 @@ def test_transaction_kinds_and_str():
         "conversion",
         "savings_release",
         "group_contribution",
+        "reversal",
     ]
     txn = models.Transaction(kind="conversion", amount=150, currency="JPY")
     assert str(txn) == "conversion 150 JPY"

@@ -182,6 +182,45 @@ def test_an_empty_range_is_all_zero(holder, history):
     assert found.savings_rate is None
 
 
+def test_a_reversal_counts_against_what_it_undoes_when_made(
+    holder, history, clock
+):
+    """Reversals in March count in March, as what they undo.
+
+    Staff reverse the February credit (no source, 5.00 saved), the
+    January "food" withdrawal, the February transfer out and the
+    conversion (in no group, like the conversion itself).
+    """
+    del history
+    clock.now = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+    for kind in ("credit", "withdrawal", "transfer_out", "conversion"):
+        original = (
+            holder.transactions.filter(kind=kind, currency="USD")
+            .order_by("-occurred_at" if kind == "credit" else "occurred_at")
+            .first()
+        )
+        services.transaction_reverse(
+            original=original, reason="Mistake", staff="staff@example.com"
+        )
+    end = dt.datetime(2026, 4, 1, tzinfo=dt.UTC)
+
+    # Past months keep their figures; March takes the corrections.
+    assert groups(report(holder, "month", end=end)) == [
+        ("2026-01", 10_000, 1_234, 1_000, 2),
+        ("2026-02", 5_200, 600, 200, 5),
+        ("2026-03", -5_000, -1_734, -500, 3),
+    ]
+    # Under the original's label: "food" nets to nothing.
+    assert groups(report(holder, "category", end=end)) == [
+        ("food", 0, 0, 0, 2),
+        (None, 10_200, 100, 700, 8),
+    ]
+    assert groups(report(holder, "source", end=end)) == [
+        ("pay roll", 10_000, 0, 1_000, 1),
+        (None, 200, 100, -300, 9),
+    ]
+
+
 def test_one_query_whatever_the_grouping(holder, history):
     del history
     for group_by in reports.GROUP_BY:

@@ -81,6 +81,8 @@ def test_a_conversion_moves_both_wallets_through_fx(multi):
             "rate": "0.9215",
         },
         "group": None,
+        "reverses": None,
+        "reversed_by": None,
     }
     stored = models.Transaction.objects.get(pk=txn["id"])
     assert (stored.to_amount, stored.to_currency) == (2_304, "EUR")

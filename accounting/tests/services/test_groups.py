@@ -341,6 +341,8 @@ def test_a_contribution_moves_savings_into_the_pot_to_the_cent(group, ben):
         "counterparty_account": str(pot.id),
         "conversion": None,
         "group": {"id": str(group.id), "name": "Summer"},
+        "reverses": None,
+        "reversed_by": None,
     }
     assert result.body["balances"] == {"main": "50.00", "savings": "37.66"}
     shown = result.body["group"]

@@ -61,6 +61,8 @@ def test_savings_move_back_to_main(funded_holder):
         "counterparty_account": None,
         "conversion": None,
         "group": None,
+        "reverses": None,
+        "reversed_by": None,
     }
     # No system account takes part: the money stays with the holder.
     assert postings(result.transaction) == [

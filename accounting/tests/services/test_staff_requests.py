@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from accounting import errors, models, services
+from accounting.tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -230,3 +231,80 @@ def test_an_approved_freeze_keeps_its_expiry(holder):
     services.staff_request_approve(staff_request=asked, staff=APPROVER)
 
     assert models.Freeze.objects.get().expires_at == until
+
+
+def credit_of(holder, amount):
+    done = services.credit_apply(
+        holder_id=holder.pk, amount=amount, currency="USD"
+    )
+    return models.Transaction.objects.get(pk=done.body["transaction"]["id"])
+
+
+def test_a_small_reversal_runs_at_once(holder):
+    credit = credit_of(holder, 50_000)
+
+    done = services.reversal_submit(
+        original=credit, reason="Paid twice", staff=ASKER
+    )
+
+    (reversal,) = models.Transaction.objects.filter(reverses=credit)
+    assert done == {"reversals": [str(reversal.pk)], "created": True}
+
+
+@pytest.mark.parametrize("named", ["transfer_out", "transfer_in"])
+def test_a_large_transfer_is_one_request_whichever_half(holder, named):
+    credit_of(holder, 300_000)
+    recipient = factories.HolderFactory()
+    sent = models.Transaction.objects.get(
+        pk=services.transfer_apply(
+            holder_id=holder.pk,
+            to_account=recipient.accounts.get(kind="main", currency="USD").pk,
+            amount=200_000,
+            currency="USD",
+        ).body["transaction"]["id"]
+    )
+    received = models.Transaction.objects.get(pk=sent.related_id)
+
+    asked = services.reversal_submit(
+        original=sent if named == "transfer_out" else received,
+        reason="Wrong payee",
+        staff=ASKER,
+    )
+    with pytest.raises(errors.StaffRequestPendingError):
+        services.reversal_submit(
+            original=received, reason="Wrong payee", staff=ASKER
+        )
+    done = services.staff_request_approve(staff_request=asked, staff=APPROVER)
+
+    assert (asked.target, asked.amount) == (str(sent.pk), 200_000)
+    assert done.status == "done"
+    assert models.Transaction.objects.filter(kind="reversal").count() == 2
+    assert recipient.accounts.get(kind="main", currency="USD").balance == 0
+
+
+def test_a_reversal_refused_at_approval_moves_nothing(holder):
+    credit = credit_of(holder, 200_000)
+    asked = services.reversal_submit(
+        original=credit, reason="Paid twice", staff=ASKER
+    )
+    services.withdrawal_apply(
+        holder_id=holder.pk, amount=150_000, currency="USD"
+    )
+
+    failed = services.staff_request_approve(staff_request=asked, staff=APPROVER)
+
+    assert failed.status == "failed"
+    assert failed.outcome["code"] == "reversal_insufficient_funds"
+    assert not models.Transaction.objects.filter(kind="reversal").exists()
+
+
+def test_what_cannot_be_reversed_is_not_asked_for(holder):
+    credit = credit_of(holder, 200_000)
+    services.reversal_submit(original=credit, reason="Paid twice", staff=ASKER)
+    asked = models.StaffRequest.objects.get()
+    services.staff_request_approve(staff_request=asked, staff=APPROVER)
+    reversal = models.Transaction.objects.get(reverses=credit)
+
+    with pytest.raises(errors.TransactionNotReversibleError):
+        services.reversal_submit(original=reversal, reason="x", staff=ASKER)
+    assert models.StaffRequest.objects.count() == 1

@@ -62,6 +62,8 @@ def test_a_transfer_writes_one_half_per_holder(funded_holder, recipient):
         "counterparty_account": str(recipient_main.id),
         "conversion": None,
         "group": None,
+        "reverses": None,
+        "reversed_by": None,
     }
     outgoing = models.Transaction.objects.get(pk=sent["id"])
     incoming = models.Transaction.objects.get(pk=outgoing.related_id)

@@ -44,6 +44,8 @@ def test_money_leaves_main_for_the_world_account(funded_holder):
         "counterparty_account": None,
         "conversion": None,
         "group": None,
+        "reverses": None,
+        "reversed_by": None,
     }
     assert postings(result.transaction) == [
         ("main", "USD", -2_550, 2, 6_450),

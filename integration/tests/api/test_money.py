@@ -547,6 +547,30 @@ class TestTransactions:
         assert response.status_code == 200
         assert response.json() == transaction
 
+    def test_reads_a_reversal_and_an_answer_stored_before_them(
+        self, auth_api, upstream, user_id
+    ):
+        original = str(uuid.uuid4())
+        reversal = factories.TransactionPayloadFactory(
+            kind="reversal", plan=None, source="", reverses=original
+        )
+        stored = factories.TransactionPayloadFactory(plan=None)
+        del stored["reverses"], stored["reversed_by"]
+        for transaction in (reversal, stored):
+            upstream.add(
+                Service.ACCOUNTING,
+                "GET",
+                _holder(user_id, f"transactions/{transaction['id']}"),
+                json=transaction,
+            )
+
+        read = auth_api.get(f"{self.url}/{reversal['id']}").json()
+        old = auth_api.get(f"{self.url}/{stored['id']}").json()
+
+        assert read == reversal
+        assert (read["kind"], read["reverses"]) == ("reversal", original)
+        assert old == {**stored, "reverses": None, "reversed_by": None}
+
     def test_another_users_transaction_is_not_found(
         self, auth_api, upstream, user_id
     ):

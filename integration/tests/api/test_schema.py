@@ -151,6 +151,7 @@ KINDS = [
     "conversion",
     "savings_release",
     "group_contribution",
+    "reversal",
 ]
 TAGS = [
     "Identity",
@@ -698,6 +699,8 @@ def test_response_shapes(schema):
         "counterparty_account",
         "conversion",
         "group",
+        "reverses",
+        "reversed_by",
     }
     assert shape("Transaction") == (transaction, transaction)
     properties = components["Transaction"]["properties"]
@@ -1083,6 +1086,7 @@ def test_personal_finance_documents_its_rules(schema):
         "`saved`",
         "`savings_release`",
         "`group_contribution` does not",
+        "A `reversal` counts as what it undoes",
         "`savings_rate`: `saved / income * 100`",
         "rounded half to even",
         "null when `income` is zero",
