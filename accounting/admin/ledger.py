@@ -1,4 +1,8 @@
-"""The ledger (accounts, transactions, entries): read-only here."""
+"""The ledger (accounts, transactions, entries): read-only here.
+
+And the runs of ``verify_ledger``, which staff start from the dashboard
+(``accounting/admin/dashboard.py``).
+"""
 
 from django.contrib import admin, messages
 from django.db.models import Q, QuerySet
@@ -273,3 +277,38 @@ class EntryAdmin(EntryMoneyColumns, ReadOnlyModelAdmin):
     readonly_fields = fields
     list_filter = ["currency", "account__kind", "occurred_at"]
     list_select_related = ["transaction", "account__holder"]
+
+
+@admin.register(models.LedgerCheckRun)
+class LedgerCheckRunAdmin(ReadOnlyModelAdmin):
+    """Runs of ``verify_ledger``: started from the dashboard, or by beat."""
+
+    list_display = [
+        "created_at",
+        "status",
+        "requested_by",
+        "checks_done",
+        "failed",
+        "finished_at",
+    ]
+    list_filter = ["status", "created_at"]
+    fields = [
+        "id",
+        "status",
+        "requested_by",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "checks_done",
+        "checks_total",
+        "entries_walked",
+        "entries_total",
+        "failed_checks",
+        "error",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="failed checks")
+    def failed(self, run: models.LedgerCheckRun) -> str:
+        """The checks that did not hold, or a dash."""
+        return ", ".join(run.failed_checks) or "—"

@@ -12,7 +12,8 @@ from config.base import DEBUG, VAR_DIR, database, env
 # --- Apps -------------------------------------------------------------------
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with accounting's site: its index is the dashboard.
+    "accounting.apps.AccountingAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
