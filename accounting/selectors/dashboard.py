@@ -141,22 +141,21 @@ def money_flows(period: Period) -> list[Flow]:
 def savings_moved(period: Period) -> dict[tuple[dt.date, str], int]:
     """Returns the net moved into savings accounts per day and currency.
 
-    Credits' savings parts less savings released to main, found through
-    the period's headers (the ``occurred_at`` index) and their entries.
+    Credits' savings parts less savings released to main. An entry has its
+    transaction's instant (``verify_ledger``'s ``entry-time``), so both
+    are bounded by the period: each side is read through its own
+    ``occurred_at`` index (migration 0015), never the whole journal.
     """
     rows = (
         models.Entry.objects.filter(
+            occurred_at__gte=period.start,
+            occurred_at__lt=period.end,
             transaction__occurred_at__gte=period.start,
             transaction__occurred_at__lt=period.end,
             transaction__kind__in=[_Kind.CREDIT, _Kind.SAVINGS_RELEASE],
             account__kind=models.Account.Kind.SAVINGS,
         )
-        .annotate(
-            day=TruncDate(
-                "transaction__occurred_at",
-                tzinfo=timezone.get_current_timezone(),
-            )
-        )
+        .annotate(day=_day())
         .values("day", "currency")
         .annotate(total=Sum("amount"))
         .order_by("day", "currency")

@@ -283,3 +283,21 @@ def test_ledger_check_runs_current_and_last():
 
     assert dashboard.ledger_check_current() == running
     assert dashboard.ledger_check_last() == done
+
+
+def test_the_journal_s_clock_has_its_brin_indexes():
+    """The period's rows are found by range (migration 0015), not a scan."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename, indexdef FROM pg_indexes "
+            "WHERE indexname LIKE 'accounting_%%_time_brin' ORDER BY 1"
+        )
+        found = cursor.fetchall()
+
+    assert [table for table, _ in found] == [
+        "accounting_entry",
+        "accounting_transaction",
+    ]
+    for _, definition in found:
+        assert "USING brin (occurred_at)" in definition
+        assert "autosummarize='on'" in definition
