@@ -152,6 +152,9 @@ def ledger_check_run(
             error=f"{type(error).__name__}: {error}"[:500],
         )
         raise
-    runs.update(status=_Status.COMPLETED, finished_at=timezone.now())
+    # Unless a request took it for dead meanwhile (it stays failed).
+    runs.filter(status=_Status.RUNNING).update(
+        status=_Status.COMPLETED, finished_at=timezone.now()
+    )
     metrics.ledger_verify_record(failed_checks=len(failed))
     return runs.get()

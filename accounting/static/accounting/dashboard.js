@@ -102,6 +102,9 @@
   }
 
   function follow(run) {
+    if (!run) {
+      return;
+    }
     showRun(run);
     if (run.finished) {
       window.location.reload();

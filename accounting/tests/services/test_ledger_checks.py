@@ -170,3 +170,21 @@ def test_beat_makes_its_own_run_unless_one_is_under_way(queued):
 
     services.ledger_check_request(requested_by="a@example.com")
     assert services.ledger_check_run() is None
+
+
+def test_a_run_taken_for_dead_meanwhile_stays_failed(monkeypatch):
+    run, _ = services.ledger_check_request(requested_by="a@example.com")
+    findings = ledger_checks.ledger_findings
+
+    def overtaken(**options):
+        # A request finds the run silent for too long and fails it.
+        models.LedgerCheckRun.objects.filter(pk=run.pk).update(
+            status="failed", finished_at=timezone.now(), error="stalled"
+        )
+        yield from findings(**options)
+
+    monkeypatch.setattr(ledger_checks, "ledger_findings", overtaken)
+
+    done = services.ledger_check_run(run_id=run.pk)
+
+    assert (done.status, done.error) == ("failed", "stalled")
