@@ -30,7 +30,7 @@ PYTEST := $(PY) -m pytest -p no:cacheprovider
 .PHONY: help run test test-long install install-dev bootstrap migrate seed static \
 	services lint format migrations-check validate unit coverage contract \
 	observability metrics e2e browser smoke faults scaleout bench \
-	bench-capacity bench-balance clean
+	bench-capacity bench-balance bench-dashboard clean
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -211,6 +211,10 @@ bench-capacity: install-dev bootstrap services  ## One primary's ledger limits.
 bench-balance: install-dev bootstrap services  ## Balance-as-of, pages: 1k/1M.
 	$(ACCOUNTING) ACCOUNTING_DATABASE_URL=$(PG_URL)/bench_balance \
 		$(PY) scripts/bench_balance_at.py 1000 1000000
+
+bench-dashboard: install-dev bootstrap services  ## The admin's dashboard: 1M entries.
+	$(ACCOUNTING) ACCOUNTING_DATABASE_URL=$(PG_URL)/bench_dashboard \
+		$(PY) scripts/bench_dashboard.py 1000000
 
 clean:  ## Remove the embedded default's data (var/) and the venv.
 	rm -rf $(VAR_DIR) $(VENV)

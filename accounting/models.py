@@ -172,10 +172,26 @@ class Holder(models.Model):
 
 
 class ProcessedEvent(models.Model):
-    """A user event already applied: redeliveries change nothing."""
+    """A user event already applied: redeliveries change nothing.
+
+    ``occurred_at`` is when users wrote the event (NULL for events recorded
+    before it was kept): with ``processed_at`` it measures how long a
+    change of a user takes to reach accounting (the admin's dashboard).
+    """
 
     event_id = models.UUIDField(primary_key=True)
+    occurred_at = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        """Table options, indexes and constraints."""
+
+        indexes = [
+            # The dashboard reads the events of a period.
+            models.Index(
+                fields=["processed_at"], name="accounting_event_processed"
+            )
+        ]
 
     def __str__(self) -> str:
         return str(self.event_id)
@@ -1619,3 +1635,69 @@ class StaffRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.summary}"
+
+
+class LedgerCheckRun(models.Model):
+    """One run of ``verify_ledger``'s checks, asked by staff or by beat.
+
+    The worker records its progress here as it goes (checks done, entries
+    of the replay walked, the checks that failed), so the admin's
+    dashboard can show a run under way and the last outcome. One run at a
+    time: a run not finished holds the only slot (a unique index over the
+    unfinished rows), so a second request finds the first.
+    """
+
+    class Status(models.TextChoices):
+        """Where the run stands."""
+
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    requested_by = models.CharField(
+        max_length=254, blank=True, help_text="Staff email; blank: beat."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    checks_total = models.PositiveSmallIntegerField(default=0)
+    checks_done = models.PositiveSmallIntegerField(default=0)
+    entries_total = models.PositiveBigIntegerField(default=0)
+    entries_walked = models.PositiveBigIntegerField(default=0)
+    failed_checks = models.JSONField(
+        default=list, help_text="Names of the checks that did not hold."
+    )
+    error = models.CharField(
+        max_length=500, blank=True, help_text="Why the run could not end."
+    )
+
+    class Meta:
+        """Table options, indexes and constraints."""
+
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                models.Value(True),
+                condition=Q(finished_at__isnull=True),
+                name="accounting_ledger_check_one_at_a_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(finished_at__isnull=True)
+                | Q(status__in=["completed", "failed"]),
+                name="accounting_ledger_check_finished_status",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"verify_ledger {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+    @property
+    def is_finished(self) -> bool:
+        """Whether nothing more will happen to it."""
+        return self.finished_at is not None

@@ -11,8 +11,10 @@ start at any time (the service never applies a row twice): after a
 killed worker, and when beat wakes an import nobody moved for a while.
 A partner's credit batch, alike (an item is never applied twice).
 
-Beat sends ``ledger_verify`` daily: ``verify_ledger``'s checks, whose
-outcome becomes metrics (an alert fires when one fails).
+Beat sends ``ledger_verify`` daily, staff from the admin's dashboard:
+``verify_ledger``'s checks, run one at a time with their progress on a
+``LedgerCheckRun``, whose outcome becomes metrics (an alert fires when one
+fails).
 """
 
 import logging
@@ -23,7 +25,7 @@ from typing import Any
 from celery import Task, shared_task
 from django.db import InterfaceError, OperationalError
 
-from accounting import metrics, selectors, services
+from accounting import services
 from config import contracts
 
 logger = logging.getLogger(__name__)
@@ -163,18 +165,28 @@ LEDGER_VERIFY_TIME_LIMIT = 3600
     time_limit=LEDGER_VERIFY_TIME_LIMIT,
     soft_time_limit=LEDGER_VERIFY_TIME_LIMIT - 60,
 )
-def ledger_verify() -> int:
-    """Runs ``verify_ledger``'s checks (beat, daily); returns how many failed.
+def ledger_verify(run_id: str | None = None) -> int | None:
+    """Runs ``verify_ledger``'s checks; returns how many failed.
 
-    The outcome becomes metrics (``accounting.metrics``); a failed check
-    is logged by name, as the command prints it.
+    Beat sends it daily without a run (one is made), the admin's dashboard
+    with the run staff asked for. Progress and outcome are on the run's
+    row (``services.ledger_checks``) and become metrics; a failed check is
+    logged by name, as the command prints it.
+
+    Returns:
+        How many checks failed; None when this task had nothing to run
+        (another run under way, a malformed or unknown run id).
     """
-    failed = [
-        finding.check.name
-        for finding in selectors.ledger_verify()
-        if finding.count
-    ]
-    if failed:
-        logger.error("verify_ledger: checks failed: %s", ", ".join(failed))
-    metrics.ledger_verify_record(failed_checks=len(failed))
-    return len(failed)
+    try:
+        pk = None if run_id is None else uuid.UUID(run_id)
+    except (ValueError, TypeError, AttributeError):
+        logger.exception("Dropping a verify_ledger task for %r", run_id)
+        return None
+    run = services.ledger_check_run(run_id=pk)
+    if run is None:
+        return None
+    if run.failed_checks:
+        logger.error(
+            "verify_ledger: checks failed: %s", ", ".join(run.failed_checks)
+        )
+    return len(run.failed_checks)

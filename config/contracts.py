@@ -54,7 +54,8 @@ CREDIT_BATCHES_RESUME_TASK = "accounting.credit_batches_resume"
 WEBHOOKS_SEND_TASK = "accounting.webhooks_send"
 
 # The ledger's daily proof (``verify_ledger``'s checks; beat sends it, no
-# argument): its outcome is a metric, alerted on when a check fails.
+# argument; the admin's dashboard with the id of the run staff asked for):
+# its outcome is a metric, alerted on when a check fails.
 LEDGER_VERIFY_TASK = "accounting.ledger_verify"
 
 TASK_ROUTES = {

@@ -1,5 +1,8 @@
 """The back office: plans, holders' plans, FX rates and wallets.
 
+Its index is a dashboard (:mod:`.dashboard`, on the site of
+``accounting/admin_site.py``).
+
 Each module registers one part of the admin; this package only imports
 them, so that Django's autodiscovery finds every one.
 
@@ -38,7 +41,6 @@ from accounting.admin import (  # noqa: F401 (imported to register)
     plans,
     rates,
     reversals,
-    site,
     staff_actions,
     staff_requests,
     webhooks,

@@ -1,4 +1,8 @@
-"""The ledger (accounts, transactions, entries): read-only here."""
+"""The ledger (accounts, transactions, entries): read-only here.
+
+And the runs of ``verify_ledger``, which staff start from the dashboard
+(``accounting/admin/dashboard.py``).
+"""
 
 import uuid
 
@@ -403,3 +407,38 @@ class EntryAdmin(EntryMoneyColumns, CsvExportMixin, ReadOnlyModelAdmin):
         account = entry.account
         owner = f"{account.holder.email} " if account.holder else ""
         return admin_link(account, f"{owner}{account.kind} {account.currency}")
+
+
+@admin.register(models.LedgerCheckRun)
+class LedgerCheckRunAdmin(ReadOnlyModelAdmin):
+    """Runs of ``verify_ledger``: started from the dashboard, or by beat."""
+
+    list_display = [
+        "created_at",
+        "status",
+        "requested_by",
+        "checks_done",
+        "failed",
+        "finished_at",
+    ]
+    list_filter = ["status", "created_at"]
+    fields = [
+        "id",
+        "status",
+        "requested_by",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "checks_done",
+        "checks_total",
+        "entries_walked",
+        "entries_total",
+        "failed_checks",
+        "error",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="failed checks")
+    def failed(self, run: models.LedgerCheckRun) -> str:
+        """The checks that did not hold, or a dash."""
+        return ", ".join(run.failed_checks) or "—"

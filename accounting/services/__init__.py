@@ -23,6 +23,8 @@ in :mod:`.guards`) that raise the domain errors of ``accounting.errors``.
 - :mod:`.partners`: partners' API keys; :mod:`.batches`: their credit
   batches, applied by a worker.
 - :mod:`.staff_requests`: four eyes on what staff move above a limit.
+- :mod:`.ledger_checks`: runs of ``verify_ledger``'s checks by the
+  worker, one at a time, with their progress.
 - :mod:`.webhooks`: endpoints, the events written with the money, and
   their deliveries.
 
@@ -77,6 +79,10 @@ from accounting.services.imports import (
     imports_stalled,
 )
 from accounting.services.journal import KeyedResult
+from accounting.services.ledger_checks import (
+    ledger_check_request,
+    ledger_check_run,
+)
 from accounting.services.movements import (
     conversion_apply,
     converted_amount,
@@ -180,6 +186,8 @@ __all__ = [
     "key_authenticate",
     "key_issue",
     "key_revoke",
+    "ledger_check_request",
+    "ledger_check_run",
     "member_add",
     "member_leave",
     "plan_assign",

@@ -6,6 +6,7 @@ knows of them; a deletion closes the holder and every wallet.
 """
 
 import dataclasses
+import datetime as dt
 import enum
 import logging
 import uuid
@@ -14,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import dateparse, timezone
 
 from accounting import models
 from accounting.services.accounts import account_open
@@ -47,6 +48,9 @@ class UserEvent:
     last_name: str
     is_active: bool
     version: int
+    # When users wrote it; None when the payload does not say (or not
+    # as an aware ISO 8601 instant): only the lag on the dashboard lacks it.
+    occurred_at: dt.datetime | None = None
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> "UserEvent":
@@ -72,6 +76,7 @@ class UserEvent:
                 last_name=str(user.get("last_name") or ""),
                 is_active=bool(user["is_active"]),
                 version=int(user["version"]),
+                occurred_at=_instant(payload.get("occurred_at")),
             )
         except (KeyError, TypeError, ValueError) as error:
             raise ValueError(f"Malformed user event: {error!r}") from error
@@ -80,7 +85,18 @@ class UserEvent:
         return event
 
 
-def _event_record(event_id: uuid.UUID) -> bool:
+def _instant(value: Any) -> dt.datetime | None:
+    """Returns an aware instant from an ISO 8601 string, or None."""
+    try:
+        instant = dateparse.parse_datetime(str(value))
+    except ValueError:
+        return None
+    if instant is None or timezone.is_naive(instant):
+        return None
+    return instant
+
+
+def _event_record(event: UserEvent) -> bool:
     """Records an event id; returns False if it was processed before.
 
     A concurrent delivery of the same event waits on the primary key until
@@ -88,7 +104,9 @@ def _event_record(event_id: uuid.UUID) -> bool:
     """
     try:
         with transaction.atomic():
-            models.ProcessedEvent.objects.create(event_id=event_id)
+            models.ProcessedEvent.objects.create(
+                event_id=event.event_id, occurred_at=event.occurred_at
+            )
     except IntegrityError:
         return False
     return True
@@ -147,7 +165,7 @@ def holder_apply_user_event(*, event: UserEvent) -> EventOutcome:
     Returns:
         Whether it was applied, a duplicate or older than what is held.
     """
-    if not _event_record(event.event_id):
+    if not _event_record(event):
         return EventOutcome.DUPLICATE
     holders = models.Holder.objects.select_for_update()
     holder = holders.filter(pk=event.user_id).first()

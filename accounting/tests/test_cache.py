@@ -25,6 +25,7 @@ from django.utils import timezone
 from accounting import cache, models, selectors, services, wire
 from accounting.selectors import catalog
 from accounting.tests import factories
+from config.testing import run_confirmed_action
 
 pytestmark = pytest.mark.django_db
 
@@ -270,9 +271,11 @@ def test_a_plan_edited_in_the_admin_shows_at_once(api_client, staff):
     (listed,) = api_client.get(PLANS_URL).json()["results"]
     assert (listed["name"], listed["value"]) == ("Renamed", "15.00")
 
-    staff.post(
+    run_confirmed_action(
+        staff,
         reverse("admin:accounting_plan_changelist"),
-        {"action": "deactivate", "_selected_action": [plan.pk]},
+        "deactivate",
+        [plan.pk],
     )
     assert plan_names(api_client.get(PLANS_URL)) == []
 

@@ -309,3 +309,24 @@ def test_a_real_worker_applies_a_batch_and_resumes_a_stalled_one():
         "completed"
     }
     assert holder.accounts.get(kind="main").balance == 10_00
+
+
+@pytest.mark.django_db
+def test_verify_ledger_runs_the_run_staff_asked_for(holder, monkeypatch):
+    monkeypatch.setattr(app, "send_task", lambda name, args: None)
+    services.credit_apply(holder_id=holder.pk, amount=1_00, currency="USD")
+    run, _ = services.ledger_check_request(requested_by="staff@example.com")
+
+    assert tasks.ledger_verify.apply(args=[str(run.pk)]).get() == 0
+    run.refresh_from_db()
+    assert (run.status, run.checks_done) == ("completed", run.checks_total)
+    # Delivered twice, or beat while it ran: nothing more is run.
+    assert tasks.ledger_verify.apply(args=[str(run.pk)]).get() is None
+    assert tasks.ledger_verify.apply(args=[str(uuid.uuid4())]).get() is None
+
+
+@pytest.mark.django_db
+def test_verify_ledger_drops_a_malformed_run_id(caplog):
+    assert tasks.ledger_verify.apply(args=["not-a-run"]).get() is None
+    assert "Dropping a verify_ledger task for 'not-a-run'" in caplog.text
+    assert not models.LedgerCheckRun.objects.exists()

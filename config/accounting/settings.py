@@ -40,7 +40,8 @@ FOUR_EYES_LIMITS = money.parse_limits(
 # --- Apps -------------------------------------------------------------------
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with accounting's site: its index is the dashboard.
+    "accounting.apps.AccountingAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -1,3 +1,4 @@
+import datetime as dt
 import threading
 import time
 import uuid
@@ -147,6 +148,30 @@ def test_a_reactivated_user_reopens():
 def test_malformed_events_are_refused(payload):
     with pytest.raises(ValueError, match=r"user event"):
         services.UserEvent.from_payload(payload)
+
+
+def test_the_event_s_instant_is_kept_for_the_lag():
+    event_id = uuid.uuid4()
+
+    apply(event_id=event_id)
+
+    recorded = models.ProcessedEvent.objects.get(pk=event_id)
+    assert recorded.occurred_at == dt.datetime(2026, 11, 21, 10, tzinfo=dt.UTC)
+    assert recorded.processed_at > recorded.occurred_at
+
+
+@pytest.mark.parametrize(
+    "occurred_at",
+    [None, "", "yesterday", "2026-13-01T00:00:00Z", "2026-11-21T10:00:00"],
+)
+def test_an_event_without_a_readable_instant_still_applies(occurred_at):
+    payload = factories.user_event()
+    payload["occurred_at"] = occurred_at
+    event = services.UserEvent.from_payload(payload)
+
+    assert event.occurred_at is None
+    assert services.holder_apply_user_event(event=event) == "applied"
+    assert models.ProcessedEvent.objects.get().occurred_at is None
 
 
 def test_missing_names_become_empty():
