@@ -160,3 +160,87 @@ def test_closing_a_rich_wallet_waits_for_a_second_staff_member(
     closed = withdraw(api, member, "1.00")
     assert closed.status_code == 422, closed.text
     assert closed.json()["code"] == "account_closed"
+
+
+def test_the_dashboard_draws_its_charts_and_runs_verify_ledger(
+    page: Page, platform: Platform, staff: StaffUser, api: httpx.Client
+):
+    credited(api, "25.00")
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    admin_log_in(page, platform.accounting, staff)
+
+    for chart in (
+        "#chart-money-flows-USD",
+        "#chart-savings-rate",
+        "#chart-holders-per-plan",
+        "#chart-holders-new",
+    ):
+        expect(page.locator(chart)).to_be_visible()
+    # Chart.js drew on each canvas (its size is set by the library).
+    drawn = page.eval_on_selector_all(
+        "canvas", "cs => cs.map(c => c.getContext('2d') && c.width > 0)"
+    )
+    assert len(drawn) >= 4
+    assert all(drawn)
+    screenshot(page, "accounting-dashboard", full_page=True)
+
+    page.locator("#ledger-check-run").click()
+    expect(page.locator("#ledger-check-last")).to_contain_text(
+        re.compile(r"all \d+ checks hold"), timeout=90_000
+    )
+    expect(page.locator("#ledger-check-last")).to_contain_text(staff.email)
+    assert errors == []
+
+
+def test_a_large_credit_is_reversed_with_a_second_staff_members_approval(
+    page: Page,
+    browser: Browser,
+    platform: Platform,
+    make_staff,
+    api: httpx.Client,
+):
+    member = credited(api, "2000.00")
+    asker, approver = make_staff(), make_staff()
+
+    admin_log_in(page, platform.accounting, asker)
+    page.goto(f"{platform.accounting}/admin/accounting/transaction/")
+    page.get_by_role("textbox").first.fill(member.email)
+    page.get_by_role("button", name="Search").click()
+    page.locator("#result_list tbody tr").filter(has_text="Credit").get_by_role(
+        "link"
+    ).first.click()
+    page.get_by_role("link", name="Reverse…").click()
+    expect(page.locator("body")).to_contain_text("2000.00 USD")
+    page.get_by_label("Reason").fill("Paid twice by the employer")
+    page.get_by_role("button", name="Reverse").click()
+    expect(page.locator(".messagelist")).to_contain_text(
+        "asked for approval by another"
+    )
+    # Asked, not done: the holder's money is still there.
+    balance = api.get("/balance", headers=member.auth).json()
+    assert balance["main"] == "2000.00", balance
+
+    second = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        other = second.new_page()
+        admin_log_in(other, platform.accounting, approver)
+        other.goto(f"{platform.accounting}/admin/accounting/staffrequest/")
+        other.locator("#result_list tbody tr").filter(
+            has_text=member.email
+        ).get_by_role("link").first.click()
+        other.get_by_label(re.compile("^Note")).fill("Employer confirmed")
+        other.get_by_role("button", name="Approve and run").click()
+        expect(other.locator(".messagelist")).to_contain_text(
+            "Approved and done"
+        )
+    finally:
+        second.close()
+
+    listed = api.get("/transactions", headers=member.auth).json()["results"]
+    reversal = next(t for t in listed if t["kind"] == "reversal")
+    original = next(t for t in listed if t["kind"] == "credit")
+    assert reversal["reverses"] == original["id"]
+    assert original["reversed_by"] == reversal["id"]
+    assert api.get("/balance", headers=member.auth).json()["main"] == "0.00"
