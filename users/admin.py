@@ -15,6 +15,7 @@ internal API (``users/clients.py``); when accounting cannot tell in time,
 the page says so and still renders.
 """
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -26,6 +27,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
+from django.utils import dateparse
 
 from config.admin import (
     AuditedAdminMixin,
@@ -169,11 +171,23 @@ def accounting_panel(user: User) -> dict[str, Any]:
         return {"state": "not_ready"}
     try:
         return _panel(summary)
-    except (KeyError, TypeError) as error:
+    except (KeyError, TypeError, ValueError) as error:
         # Outside the contract (tests/contract holds accounting to it):
         # a note on the page, as for an outage, never a server error.
         logger.error("accounting's summary is not the contract's: %r", error)
         return {"state": "unavailable"}
+
+
+def _instant(text: str) -> dt.datetime:
+    """An instant of the summary, for the page to show as any other.
+
+    Raises:
+        ValueError: Not an ISO 8601 instant.
+    """
+    instant = dateparse.parse_datetime(text)
+    if instant is None:
+        raise ValueError(f"not an instant: {text!r}")
+    return instant
 
 
 def _panel(summary: dict[str, Any]) -> dict[str, Any]:
@@ -193,6 +207,7 @@ def _panel(summary: dict[str, Any]) -> dict[str, Any]:
         "holder": {
             **holder,
             "url": _accounting_admin("holder", holder["user_id"]),
+            "closed_at": holder["closed_at"] and _instant(holder["closed_at"]),
         },
         "wallets": list(wallets.values()),
         "transactions": [
@@ -202,6 +217,7 @@ def _panel(summary: dict[str, Any]) -> dict[str, Any]:
                     transaction["amount"], transaction["currency"]
                 ),
                 "url": _accounting_admin("transaction", transaction["id"]),
+                "effective_at": _instant(transaction["effective_at"]),
             }
             for transaction in summary["transactions"]
         ],

@@ -244,3 +244,29 @@ def test_a_large_credit_is_reversed_with_a_second_staff_members_approval(
     assert reversal["reverses"] == original["id"]
     assert original["reversed_by"] == reversal["id"]
     assert api.get("/balance", headers=member.auth).json()["main"] == "0.00"
+
+
+def test_a_users_page_shows_their_money_from_accounting(
+    page: Page, platform: Platform, staff: StaffUser, api: httpx.Client
+):
+    member = credited(api, "25.00")
+
+    admin_log_in(page, platform.users, staff)
+    page.goto(f"{platform.users}/admin/users/user/")
+    page.get_by_role("textbox").first.fill(member.email)
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("link", name=member.email).click()
+
+    panel = page.locator("#accounting-panel")
+    expect(panel.locator(".accounting-wallets")).to_contain_text("25.00 USD")
+    expect(panel.locator(".accounting-transactions")).to_contain_text("salary")
+    screenshot(page, "users-customer", full_page=True)
+    # Its links lead into the accounting admin, to the same holder.
+    user_page = page.url
+    admin_log_in(page, platform.accounting, staff)
+    page.goto(user_page)
+    page.locator("#accounting-panel").get_by_role(
+        "link", name=member.email, exact=True
+    ).click()
+    expect(page).to_have_url(re.compile(r"/admin/accounting/holder/"))
+    expect(page.locator("body")).to_contain_text(member.email)

@@ -124,8 +124,13 @@ def test_a_deleted_users_closed_holder_is_shown(staff_client, accounting):
     panel = _page(staff_client, user).context["accounting"]
 
     assert panel["state"] == "ok"
-    assert panel["holder"]["closed_at"].endswith("Z")
-    assert "holder-closed" in _page(staff_client, user).content.decode()
+    assert panel["holder"]["closed_at"].tzinfo is not None
+    page = _page(staff_client, user).content.decode()
+    # Shown as every instant of the admins: to the second, in UTC.
+    assert re.search(
+        r'class="holder-closed">closed \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC<',
+        page,
+    )
 
 
 def test_a_user_accounting_does_not_know_yet(staff_client, accounting):
@@ -195,6 +200,19 @@ def test_a_refused_credential_is_unavailable_too(
             200,
             b'{"holder": {"user_id": "x"}, "accounts": [1], '
             b'"transactions": []}',
+            "not the contract's",
+        ),
+        (
+            200,
+            b'{"holder": {"user_id": "x", "closed_at": null}, "accounts": [],'
+            b' "transactions": [{"id": "t", "amount": "1.00", '
+            b'"currency": "USD", "effective_at": "yesterday"}]}',
+            "not the contract's",
+        ),
+        (
+            200,
+            b'{"holder": {"user_id": "x", "closed_at": '
+            b'"2026-13-45T00:00:00Z"}, "accounts": [], "transactions": []}',
             "not the contract's",
         ),
     ],

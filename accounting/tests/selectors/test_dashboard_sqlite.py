@@ -33,12 +33,13 @@ print(json.dumps({
     ],
     "plans": sorted(r["count"] for r in dashboard.holders_per_plan()),
     "new": sum(dashboard.holders_new(period).values()),
-    "largest": [
-        [t.kind, t.amount]
+    # Ties of amount rank by id, which differs between the two ledgers.
+    "largest": sorted(
+        ([t.currency, -t.amount, t.kind]
         for t in dashboard.movements_largest(
             now=timezone.now() - dt.timedelta(days=1)
-        )
-    ],
+        )),
+    ),
     "events": dashboard.propagation(period).events,
 }))
 """
