@@ -44,6 +44,40 @@ def withdraw(api: httpx.Client, member: Member, amount: str) -> httpx.Response:
     )
 
 
+def approve_in_another_browser(
+    browser: Browser,
+    platform: Platform,
+    approver: StaffUser,
+    member: Member,
+    note: str,
+) -> str:
+    """Approves, as a second staff member, the request about ``member``.
+
+    In a browser context of its own (its own cookies), as another person.
+
+    Returns:
+        The text of the request's page, as the approver read it.
+    """
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        admin_log_in(page, platform.accounting, approver)
+        page.goto(f"{platform.accounting}/admin/accounting/staffrequest/")
+        page.locator("#result_list tbody tr").filter(
+            has_text=member.email
+        ).get_by_role("link").first.click()
+        read = page.locator("#content").inner_text()
+        page.get_by_label(re.compile("^Note")).fill(note)
+        screenshot(page, "accounting-staff-request")
+        page.get_by_role("button", name="Approve and run").click()
+        expect(page.locator(".messagelist")).to_contain_text(
+            "Approved and done"
+        )
+        return read
+    finally:
+        context.close()
+
+
 def open_holder(page: Page, platform: Platform, email: str) -> None:
     """Finds a holder by email in the accounting admin and opens them."""
     page.goto(f"{platform.accounting}/admin/accounting/holder/")
@@ -139,23 +173,10 @@ def test_closing_a_rich_wallet_waits_for_a_second_staff_member(
     )
     assert withdraw(api, member, "1.00").status_code == 201  # still open
 
-    second = browser.new_context(viewport={"width": 1280, "height": 900})
-    try:
-        other = second.new_page()
-        admin_log_in(other, platform.accounting, approver)
-        other.goto(f"{platform.accounting}/admin/accounting/staffrequest/")
-        other.locator("#result_list tbody tr").filter(
-            has_text=member.email
-        ).get_by_role("link").first.click()
-        expect(other.locator("body")).to_contain_text("1500.00 USD")
-        other.get_by_label(re.compile("^Note")).fill("Ticket checked")
-        screenshot(other, "accounting-staff-request")
-        other.get_by_role("button", name="Approve and run").click()
-        expect(other.locator(".messagelist")).to_contain_text(
-            "Approved and done"
-        )
-    finally:
-        second.close()
+    approved = approve_in_another_browser(
+        browser, platform, approver, member, "Ticket checked"
+    )
+    assert "1500.00 USD" in approved
 
     closed = withdraw(api, member, "1.00")
     assert closed.status_code == 422, closed.text
@@ -222,21 +243,9 @@ def test_a_large_credit_is_reversed_with_a_second_staff_members_approval(
     balance = api.get("/balance", headers=member.auth).json()
     assert balance["main"] == "2000.00", balance
 
-    second = browser.new_context(viewport={"width": 1280, "height": 900})
-    try:
-        other = second.new_page()
-        admin_log_in(other, platform.accounting, approver)
-        other.goto(f"{platform.accounting}/admin/accounting/staffrequest/")
-        other.locator("#result_list tbody tr").filter(
-            has_text=member.email
-        ).get_by_role("link").first.click()
-        other.get_by_label(re.compile("^Note")).fill("Employer confirmed")
-        other.get_by_role("button", name="Approve and run").click()
-        expect(other.locator(".messagelist")).to_contain_text(
-            "Approved and done"
-        )
-    finally:
-        second.close()
+    approve_in_another_browser(
+        browser, platform, approver, member, "Employer confirmed"
+    )
 
     listed = api.get("/transactions", headers=member.auth).json()["results"]
     reversal = next(t for t in listed if t["kind"] == "reversal")
