@@ -29,8 +29,8 @@ PYTEST := $(PY) -m pytest -p no:cacheprovider
 
 .PHONY: help run test test-long install install-dev bootstrap migrate seed static \
 	services lint format migrations-check validate unit coverage contract \
-	observability metrics e2e browser smoke faults scaleout bench \
-	bench-capacity bench-balance bench-dashboard clean
+	observability metrics e2e browser e2e-and-browser smoke faults scaleout \
+	bench bench-capacity bench-balance bench-dashboard clean
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -82,7 +82,7 @@ static: install bootstrap
 # --- make test --------------------------------------------------------------
 
 test: install-dev bootstrap services lint migrations-check validate unit \
-	coverage contract observability metrics e2e browser smoke faults \
+	coverage contract observability metrics e2e-and-browser smoke faults \
 	scaleout  ## Every check CI runs.
 	@echo "make test: all checks passed"
 
@@ -118,19 +118,32 @@ validate: install-dev  ## Compose, GitLab CI, Kubernetes, alert rules, linters.
 	promtool check rules deploy/monitoring/alerts.yml
 	$(PYTEST) tests/deploy
 
+# accounting's suite, the longest, runs beside users' then the gateway's:
+# their stores differ (test databases, vhosts, Redis database or none), and
+# each keeps its own coverage data, combined once all three passed.
+# accounting's output is shown when it ends (var/unit-accounting.log).
 unit: install-dev bootstrap services  ## pytest per service, with coverage.
-	@rm -f $(VAR_DIR)/.coverage
-	$(TEST_ENV) CELERY_BROKER_URL=$(AMQP_URL)/savings_test_users \
-		$(PYTEST) users --ds=config.users.settings \
-		--cov --cov-report= --cov-fail-under=0
-	$(TEST_ENV) CELERY_BROKER_URL=$(AMQP_URL)/savings_test_accounting \
-		CACHE_URL=$(REDIS_URL)/1 \
+	@rm -f $(VAR_DIR)/.coverage $(VAR_DIR)/.coverage.*
+	@$(TEST_ENV) CELERY_BROKER_URL=$(AMQP_URL)/savings_test_accounting \
+		CACHE_URL=$(REDIS_URL)/1 COVERAGE_FILE=$(VAR_DIR)/.coverage.accounting \
 		$(PYTEST) accounting --ds=config.accounting.settings \
-		--cov --cov-append --cov-report= --cov-fail-under=0
-	$(TEST_ENV) CELERY_BROKER_URL=$(AMQP_URL)/savings_test \
+		--cov --cov-report= --cov-fail-under=0 \
+		> $(VAR_DIR)/unit-accounting.log 2>&1 & accounting=$$!; \
+	$(TEST_ENV) CELERY_BROKER_URL=$(AMQP_URL)/savings_test_users \
+		COVERAGE_FILE=$(VAR_DIR)/.coverage.users \
+		$(PYTEST) users --ds=config.users.settings \
+		--cov --cov-report= --cov-fail-under=0 \
+	&& $(TEST_ENV) CELERY_BROKER_URL=$(AMQP_URL)/savings_test \
+		COVERAGE_FILE=$(VAR_DIR)/.coverage.integration \
 		$(PYTEST) integration config/tests \
-		--ds=config.integration.settings --cov --cov-append --cov-report= \
-		--cov-fail-under=0
+		--ds=config.integration.settings --cov --cov-report= \
+		--cov-fail-under=0; others=$$?; \
+	wait $$accounting; status=$$?; \
+	echo "--- accounting (beside the two above) ---"; \
+	cat $(VAR_DIR)/unit-accounting.log; \
+	test $$others -eq 0 && test $$status -eq 0
+	$(PY) -m coverage combine --quiet $(VAR_DIR)/.coverage.users \
+		$(VAR_DIR)/.coverage.accounting $(VAR_DIR)/.coverage.integration
 
 coverage: install-dev  ## 100% statement and branch coverage, combined.
 	$(PY) -m coverage report --fail-under=100
@@ -171,6 +184,12 @@ browser: install-dev bootstrap services  ## Both admins and the docs in Chromium
 	scripts/ensure-tools.sh
 	$(PYTEST) tests/browser
 
+# The two suites side by side (ports, databases, vhosts and Redis databases
+# of their own): the browser's work fills e2e's waits (its soak of idle
+# sockets). Each one's output is shown whole when it ends.
+e2e-and-browser:
+	$(MAKE) --no-print-directory -j2 --output-sync=target e2e browser
+
 smoke: install-dev  ## `make run` with no environment: sign up, credit once.
 	$(PYTEST) tests/smoke
 
@@ -188,8 +207,9 @@ scaleout: install-dev bootstrap services  ## Two of everything behind HAProxy.
 	PG_URL=$(PG_URL) AMQP_URL=$(AMQP_URL) REDIS_URL=$(REDIS_URL) \
 		$(PYTEST) tests/scaleout
 
-test-long:  ## `make test`, faults x3 with 16 clients, an 11-minute soak.
-	FAULTS_ROUNDS=3 FAULTS_CLIENTS=16 E2E_SOAK_SECONDS=660 $(MAKE) test
+test-long:  ## `make test`, faults x3, an 11-minute soak, 4x the examples.
+	FAULTS_ROUNDS=3 FAULTS_CLIENTS=16 E2E_SOAK_SECONDS=660 \
+		PROPERTY_EXAMPLES_SCALE=4 $(MAKE) test
 
 # One run, one report (bench/run.py): pgbench's reference credit and the
 # service's SQL, then credits and movements through the real stack with

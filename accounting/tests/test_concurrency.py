@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from accounting import errors, models, selectors, services
 from accounting.tests import factories
+from accounting.tests.examples import examples
 from config.idempotency import store
 
 
@@ -345,7 +346,7 @@ OPERATIONS = st.lists(
 
 @pytest.mark.django_db
 @settings(
-    max_examples=30,
+    max_examples=examples(15),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )

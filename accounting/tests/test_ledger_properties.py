@@ -38,6 +38,7 @@ from accounting.tests.conftest import (
     frozen_clock,
     ledger_state,
 )
+from accounting.tests.examples import examples
 
 CURRENCIES = ("USD", "EUR", "JPY")
 EXPONENTS = {"USD": 2, "EUR": 2, "JPY": 0}
@@ -451,7 +452,7 @@ def balance_as_of(history, at):
 
 @pytest.mark.django_db
 @settings(
-    max_examples=50,
+    max_examples=examples(25),
     deadline=None,
     suppress_health_check=[
         HealthCheck.function_scoped_fixture,

@@ -29,6 +29,7 @@ from accounting import errors, models, selectors, services
 from accounting.selectors import reports
 from accounting.tests import factories
 from accounting.tests.conftest import frozen_clock
+from accounting.tests.examples import examples
 from config import labels
 
 CURRENCIES = ("USD", "EUR")
@@ -263,7 +264,7 @@ def check_report(holder, currency, start, end, group_by):
 
 @pytest.mark.django_db
 @settings(
-    max_examples=30,
+    max_examples=examples(15),
     deadline=None,
     suppress_health_check=[
         HealthCheck.function_scoped_fixture,
