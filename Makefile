@@ -29,7 +29,8 @@ PYTEST := $(PY) -m pytest -p no:cacheprovider
 
 .PHONY: help run test test-long install install-dev bootstrap migrate seed static \
 	services lint format migrations-check validate unit coverage contract \
-	observability metrics e2e browser e2e-and-browser smoke faults scaleout \
+	observability metrics contract-logs-metrics e2e browser e2e-and-browser \
+	smoke faults scaleout \
 	bench bench-capacity bench-balance bench-dashboard clean
 
 help:  ## List the targets.
@@ -82,7 +83,7 @@ static: install bootstrap
 # --- make test --------------------------------------------------------------
 
 test: install-dev bootstrap services lint migrations-check validate unit \
-	coverage contract observability metrics e2e-and-browser smoke faults \
+	coverage contract-logs-metrics e2e-and-browser smoke faults \
 	scaleout  ## Every check CI runs.
 	@echo "make test: all checks passed"
 
@@ -118,17 +119,28 @@ validate: install-dev  ## Compose, GitLab CI, Kubernetes, alert rules, linters.
 	promtool check rules deploy/monitoring/alerts.yml
 	$(PYTEST) tests/deploy
 
-# accounting's suite, the longest, runs beside users' then the gateway's:
-# their stores differ (test databases, vhosts, Redis database or none), and
-# each keeps its own coverage data, combined once all three passed.
-# accounting's output is shown when it ends (var/unit-accounting.log).
+# accounting's suite, the longest, runs as two halves side by side, beside
+# users' then the gateway's: each has stores of its own (test databases,
+# vhosts, Redis database or none) and its own coverage data, combined once
+# all passed. The halves' output is shown when they end (var/unit-*.log).
+ACCOUNTING_A := accounting/tests/api accounting/tests/services \
+	accounting/tests/webhooks
+ACCOUNTING_B := accounting/tests/selectors accounting/tests/models \
+	accounting/tests/management $(wildcard accounting/tests/test_*.py)
+
 unit: install-dev bootstrap services  ## pytest per service, with coverage.
 	@rm -f $(VAR_DIR)/.coverage $(VAR_DIR)/.coverage.*
 	@$(TEST_ENV) CELERY_BROKER_URL=$(AMQP_URL)/savings_test_accounting \
-		CACHE_URL=$(REDIS_URL)/1 COVERAGE_FILE=$(VAR_DIR)/.coverage.accounting \
-		$(PYTEST) accounting --ds=config.accounting.settings \
+		CACHE_URL=$(REDIS_URL)/1 COVERAGE_FILE=$(VAR_DIR)/.coverage.acc_a \
+		$(PYTEST) $(ACCOUNTING_A) --ds=config.accounting.settings \
 		--cov --cov-report= --cov-fail-under=0 \
-		> $(VAR_DIR)/unit-accounting.log 2>&1 & accounting=$$!; \
+		> $(VAR_DIR)/unit-accounting-a.log 2>&1 & half_a=$$!; \
+	$(TEST_ENV) ACCOUNTING_DATABASE_URL=$(PG_URL)/accounting_b \
+		CELERY_BROKER_URL=$(AMQP_URL)/savings_test_accounting_b \
+		CACHE_URL=$(REDIS_URL)/3 COVERAGE_FILE=$(VAR_DIR)/.coverage.acc_b \
+		$(PYTEST) $(ACCOUNTING_B) --ds=config.accounting.settings \
+		--cov --cov-report= --cov-fail-under=0 \
+		> $(VAR_DIR)/unit-accounting-b.log 2>&1 & half_b=$$!; \
 	$(TEST_ENV) CELERY_BROKER_URL=$(AMQP_URL)/savings_test_users \
 		COVERAGE_FILE=$(VAR_DIR)/.coverage.users \
 		$(PYTEST) users --ds=config.users.settings \
@@ -138,12 +150,15 @@ unit: install-dev bootstrap services  ## pytest per service, with coverage.
 		$(PYTEST) integration config/tests \
 		--ds=config.integration.settings --cov --cov-report= \
 		--cov-fail-under=0; others=$$?; \
-	wait $$accounting; status=$$?; \
-	echo "--- accounting (beside the two above) ---"; \
-	cat $(VAR_DIR)/unit-accounting.log; \
-	test $$others -eq 0 && test $$status -eq 0
+	wait $$half_a; status_a=$$?; wait $$half_b; status_b=$$?; \
+	echo "--- accounting, first half (beside the two above) ---"; \
+	cat $(VAR_DIR)/unit-accounting-a.log; \
+	echo "--- accounting, second half ---"; \
+	cat $(VAR_DIR)/unit-accounting-b.log; \
+	test $$others -eq 0 && test $$status_a -eq 0 && test $$status_b -eq 0
 	$(PY) -m coverage combine --quiet $(VAR_DIR)/.coverage.users \
-		$(VAR_DIR)/.coverage.accounting $(VAR_DIR)/.coverage.integration
+		$(VAR_DIR)/.coverage.acc_a $(VAR_DIR)/.coverage.acc_b \
+		$(VAR_DIR)/.coverage.integration
 
 coverage: install-dev  ## 100% statement and branch coverage, combined.
 	$(PY) -m coverage report --fail-under=100
@@ -183,6 +198,12 @@ e2e: install-dev bootstrap services  ## Real processes on PostgreSQL + RabbitMQ.
 browser: install-dev bootstrap services  ## Both admins and the docs in Chromium.
 	scripts/ensure-tools.sh
 	$(PYTEST) tests/browser
+
+# contract, observability and metrics side by side: databases (test_*,
+# the TEST_ENV ones, metrics_*), vhosts and ports of their own.
+contract-logs-metrics:
+	$(MAKE) --no-print-directory -j3 --output-sync=target contract \
+		observability metrics
 
 # The two suites side by side (ports, databases, vhosts and Redis databases
 # of their own): the browser's work fills e2e's waits (its soak of idle

@@ -35,7 +35,7 @@ if ! redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then
 fi
 wait_for Redis redis-cli -h 127.0.0.1 ping
 
-for db in users accounting; do
+for db in users accounting accounting_b; do
   psql -h 127.0.0.1 -U postgres -tAc \
     "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1 \
     || createdb -h 127.0.0.1 -U postgres "$db"
@@ -43,7 +43,7 @@ done
 
 # Test vhosts are scratch space: start every run from empty ones.
 for vhost in savings_test savings_test_users savings_test_accounting \
-  savings_test_observability savings_e2e savings_smoke; do
+  savings_test_accounting_b savings_test_observability savings_e2e savings_smoke; do
   rabbitmqctl -q delete_vhost "$vhost" >/dev/null 2>&1 || true
   rabbitmqctl -q add_vhost "$vhost" >/dev/null
   rabbitmqctl -q set_permissions -p "$vhost" guest ".*" ".*" ".*" >/dev/null
