@@ -289,8 +289,9 @@ def accounts_lock(
     return locked
 
 
-# SQLite only: the embedded default's test runs it in a subprocess.
-def _utc(value: dt.datetime | None) -> dt.datetime | None:  # pragma: no cover
+def _utc(  # pragma: no cover - SQLite only, run by a subprocess test
+    value: dt.datetime | None,
+) -> dt.datetime | None:
     """An instant as SQLite's raw queries return it (naive UTC), aware."""
     return value if value is None else value.replace(tzinfo=dt.UTC)
 
